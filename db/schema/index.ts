@@ -1,0 +1,4 @@
+export * from "./auth";
+export * from "./teams";
+export * from "./agents";
+export * from "./telephony";

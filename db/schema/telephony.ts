@@ -1,0 +1,263 @@
+import { desc, sql } from "drizzle-orm";
+import {
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { users } from "./auth";
+import { agents, agentVersions } from "./agents";
+import { teams } from "./teams";
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+export const phoneNumberStatus = pgEnum("phone_number_status", ["active", "released"]);
+export const phoneNumberSource = pgEnum("phone_number_source", ["purchased", "imported"]);
+
+export const phoneNumbers = pgTable(
+  "phone_numbers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    agentId: uuid("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    e164: text("e164").notNull(),
+    twilioSid: text("twilio_sid").notNull(),
+    twilioAccountSid: text("twilio_account_sid").notNull(),
+    friendlyName: text("friendly_name").notNull().default(""),
+    country: text("country").notNull().default("US"),
+    source: phoneNumberSource("source").notNull(),
+    status: phoneNumberStatus("status").notNull().default("active"),
+    isVoiceConfigured: boolean("is_voice_configured").notNull().default(false),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true })
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+    releasedAt: timestamp("released_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("phone_numbers_team_created_idx").on(t.teamId, desc(t.createdAt)),
+    // A live number routes to exactly one team; the voice server looks calls up by it.
+    uniqueIndex("phone_numbers_active_e164_uq").on(t.e164).where(sql`${t.status} = 'active'`),
+  ],
+);
+export type PhoneNumber = typeof phoneNumbers.$inferSelect;
+
+export const callDirection = pgEnum("call_direction", ["inbound", "web"]);
+export const callStatus = pgEnum("call_status", [
+  "ringing",
+  "in_progress",
+  "completed",
+  "busy",
+  "no_answer",
+  "failed",
+  "canceled",
+]);
+export const callOutcome = pgEnum("call_outcome", ["resolved", "transferred", "message_taken", "abandoned", "failed"]);
+export const sentiment = pgEnum("sentiment", ["positive", "neutral", "negative"]);
+export const analysisStatus = pgEnum("analysis_status", ["pending", "running", "done", "failed", "skipped"]);
+
+export const calls = pgTable(
+  "calls",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    agentId: uuid("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    agentVersionId: uuid("agent_version_id").references(() => agentVersions.id, { onDelete: "set null" }),
+    phoneNumberId: uuid("phone_number_id").references(() => phoneNumbers.id, { onDelete: "set null" }),
+    twilioCallSid: text("twilio_call_sid"),
+    direction: callDirection("direction").notNull(),
+    isTest: boolean("is_test").notNull().default(false),
+    fromNumber: text("from_number").notNull().default(""),
+    toNumber: text("to_number").notNull().default(""),
+    status: callStatus("status").notNull().default("ringing"),
+    outcome: callOutcome("outcome"),
+    endReason: text("end_reason"), // caller_hangup, agent_end_call, transferred, max_duration, silence_timeout, ...
+    transferredTo: text("transferred_to"),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    answeredAt: timestamp("answered_at", { withTimezone: true }),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+    durationSec: integer("duration_sec"),
+    recordingPath: text("recording_path"),
+    // Post-call analysis.
+    analysisStatus: analysisStatus("analysis_status").notNull().default("pending"),
+    summary: text("summary"),
+    sentiment: sentiment("sentiment"),
+    sentimentScore: real("sentiment_score"),
+    topic: text("topic"),
+    topicClusterId: uuid("topic_cluster_id"),
+    capturedFields: jsonb("captured_fields").$type<Record<string, string>>().notNull().default({}),
+    analyzedAt: timestamp("analyzed_at", { withTimezone: true }),
+    // Rolled up as turns land, so lists and dashboards never aggregate turns.
+    turnCount: integer("turn_count").notNull().default(0),
+    errorCount: integer("error_count").notNull().default(0),
+    voiceToVoiceP50Ms: integer("voice_to_voice_p50_ms"),
+    voiceToVoiceP95Ms: integer("voice_to_voice_p95_ms"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true })
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
+  },
+  (t) => [
+    // "Calls of team T between dates, newest first" with keyset pagination on (started_at, id).
+    index("calls_team_started_idx").on(t.teamId, desc(t.startedAt), desc(t.id)),
+    index("calls_team_agent_started_idx").on(t.teamId, t.agentId, desc(t.startedAt)),
+    index("calls_team_number_started_idx").on(t.teamId, t.phoneNumberId, desc(t.startedAt)),
+    // Caller history lookups by the voice agent.
+    index("calls_team_from_started_idx").on(t.teamId, t.fromNumber, desc(t.startedAt)),
+    // Calls in progress (live view) and the voice server's crash recovery.
+    index("calls_open_idx").on(t.teamId, t.startedAt).where(sql`${t.endedAt} is null`),
+    uniqueIndex("calls_twilio_call_sid_uq").on(t.twilioCallSid),
+  ],
+);
+export type Call = typeof calls.$inferSelect;
+export type NewCall = typeof calls.$inferInsert;
+
+export const speaker = pgEnum("speaker", ["caller", "agent"]);
+
+export const callTurns = pgTable(
+  "call_turns",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    callId: uuid("call_id")
+      .notNull()
+      .references(() => calls.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    speaker: speaker("speaker").notNull(),
+    text: text("text").notNull(),
+    // Offsets from the start of the media stream.
+    startMs: integer("start_ms").notNull(),
+    endMs: integer("end_ms").notNull(),
+    isInterrupted: boolean("is_interrupted").notNull().default(false),
+    // Per-stage latency of an agent turn, measured from the end of the caller's speech.
+    endpointingMs: integer("endpointing_ms"),
+    sttFinalMs: integer("stt_final_ms"),
+    llmFirstTokenMs: integer("llm_first_token_ms"),
+    ttsFirstByteMs: integer("tts_first_byte_ms"),
+    firstAudioMs: integer("first_audio_ms"), // voice-to-voice at the server: caller stopped -> first frame sent
+    knowledgeIds: text("knowledge_ids").array(),
+    sentiment: sentiment("sentiment"),
+    searchVector: tsvector("search_vector").generatedAlwaysAs(sql`to_tsvector('english', "text")`),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    // "Turns of call C", in order.
+    uniqueIndex("call_turns_team_call_seq_uq").on(t.teamId, t.callId, t.seq),
+    index("call_turns_search_idx").using("gin", t.searchVector),
+  ],
+);
+export type CallTurn = typeof callTurns.$inferSelect;
+export type NewCallTurn = typeof callTurns.$inferInsert;
+
+export const callEventKind = pgEnum("call_event_kind", [
+  "tool_call",
+  "transfer",
+  "error",
+  "dtmf",
+  "barge_in",
+  "status",
+]);
+
+export const callEvents = pgTable(
+  "call_events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    callId: uuid("call_id")
+      .notNull()
+      .references(() => calls.id, { onDelete: "cascade" }),
+    atMs: integer("at_ms").notNull(), // offset from call start
+    kind: callEventKind("kind").notNull(),
+    name: text("name").notNull(), // tool name, error kind, status name...
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("call_events_team_call_idx").on(t.teamId, t.callId, t.atMs)],
+);
+export type CallEvent = typeof callEvents.$inferSelect;
+
+export const messageStatus = pgEnum("message_status", ["new", "handled"]);
+
+// Messages the agent took for the team (take_message tool, after-hours voicemail).
+export const callerMessages = pgTable(
+  "caller_messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    callId: uuid("call_id").references(() => calls.id, { onDelete: "set null" }),
+    agentId: uuid("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    callerName: text("caller_name").notNull().default(""),
+    callbackNumber: text("callback_number").notNull().default(""),
+    message: text("message").notNull(),
+    status: messageStatus("status").notNull().default("new"),
+    handledById: text("handled_by_id").references(() => users.id, { onDelete: "set null" }),
+    handledAt: timestamp("handled_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("caller_messages_team_created_idx").on(t.teamId, desc(t.createdAt))],
+);
+export type CallerMessage = typeof callerMessages.$inferSelect;
+
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    secretEnc: text("secret_enc").notNull(),
+    events: text("events").array().notNull(),
+    isActive: boolean("is_active").notNull().default(true),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("webhook_endpoints_team_idx").on(t.teamId, t.createdAt)],
+);
+
+export const deliveryStatus = pgEnum("delivery_status", ["pending", "succeeded", "failed"]);
+
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    status: deliveryStatus("status").notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("webhook_deliveries_team_created_idx").on(t.teamId, desc(t.createdAt)),
+    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+  ],
+);

@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+// The agent's editable settings. The draft lives on `agents.config`; publishing freezes this together with the
+// knowledge entries and departments into `agent_versions.snapshot` (see TAgentSnapshot), which live calls read.
+
+const ZTimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "Use HH:MM (24-hour)");
+
+export const ZBusinessHours = z.object({
+  isEnabled: z.boolean().default(false),
+  timeZone: z.string().min(1).default("UTC"),
+  // 0 = Sunday ... 6 = Saturday; a day with no window is closed.
+  weekly: z
+    .array(z.object({ day: z.number().int().min(0).max(6), open: ZTimeOfDay, close: ZTimeOfDay }))
+    .default([]),
+  afterHours: z.enum(["take_message", "hang_up"]).default("take_message"),
+  afterHoursMessage: z.string().max(500).default("We're closed right now."),
+});
+
+export const ZCaptureField = z.object({
+  key: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,39}$/, "Lowercase letters, digits and underscores, starting with a letter"),
+  label: z.string().min(1).max(80),
+  description: z.string().max(300).default(""),
+});
+
+export const ZAgentConfig = z.object({
+  systemPrompt: z.string().max(20_000).default(""),
+  greeting: z.string().min(1, "A greeting is required").max(500),
+  disclosure: z.string().max(500).default(""),
+  language: z.string().min(2).max(10).default("en-US"),
+  voice: z.string().min(1).max(80).default("default"),
+  businessHours: ZBusinessHours.default({
+    isEnabled: false,
+    timeZone: "UTC",
+    weekly: [],
+    afterHours: "take_message",
+    afterHoursMessage: "We're closed right now.",
+  }),
+  // Minimum caller speech (ms) over the agent before it stops talking.
+  interruptionMinSpeechMs: z.coerce.number().int().min(50).max(2000).default(200),
+  // Silence (ms) after the caller stops before the agent answers.
+  endpointingSilenceMs: z.coerce.number().int().min(100).max(3000).default(500),
+  maxCallDurationSec: z.coerce.number().int().min(30).max(4 * 3600).default(1800),
+  silenceTimeoutSec: z.coerce.number().int().min(5).max(600).default(30),
+  captureFields: z.array(ZCaptureField).max(20).default([]),
+});
+export type TAgentConfig = z.infer<typeof ZAgentConfig>;
+
+export const ZKnowledgeItem = z.object({
+  id: z.string(),
+  kind: z.enum(["qa", "document"]),
+  title: z.string(), // the question for Q&A entries, the document name otherwise
+  content: z.string(), // the answer, or the document text
+});
+export type TKnowledgeItem = z.infer<typeof ZKnowledgeItem>;
+
+export const ZDepartment = z.object({
+  id: z.string(),
+  name: z.string(),
+  phoneNumber: z.string(),
+  whenToTransfer: z.string(),
+});
+export type TDepartment = z.infer<typeof ZDepartment>;
+
+// What a published version freezes: everything a live call needs, with no further lookups.
+export const ZAgentSnapshot = z.object({
+  agentName: z.string(),
+  teamName: z.string(),
+  config: ZAgentConfig,
+  knowledge: z.array(ZKnowledgeItem),
+  departments: z.array(ZDepartment),
+});
+export type TAgentSnapshot = z.infer<typeof ZAgentSnapshot>;

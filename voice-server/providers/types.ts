@@ -1,0 +1,98 @@
+import type { TAgentSnapshot } from "@/lib/agents/config";
+
+// Contracts between the call loop (voice-server/session) and the speech/LLM vendors. Every stage has a cloud
+// implementation and an offline one; the session only ever sees these types. Audio is always G.711 mu-law,
+// 8 kHz, mono, as raw bytes (Twilio's wire format), so no stage resamples unless its vendor needs it.
+
+export type TMulaw = Uint8Array;
+
+// ---- Speech to text -------------------------------------------------------------------------------------
+// The session runs its own VAD and endpointing. It pushes every caller frame, and calls `finalize()` when it
+// decides the caller's turn has ended; the provider then emits a `final` with `isFromFinalize: true` (possibly
+// empty text) for that turn. Interim results are optional.
+export type TSttEvent =
+  | { type: "interim"; text: string }
+  | { type: "final"; text: string; isFromFinalize: boolean }
+  | { type: "error"; error: Error; isFatal: boolean };
+
+export type TSttOptions = {
+  language: string;
+  // Phrases the caller is likely to say (knowledge questions, department names, intents). Cloud engines use
+  // them as key terms; the offline engine builds its grammar from them.
+  phrases: string[];
+  signal: AbortSignal;
+};
+
+export type TSttStream = {
+  push(audio: TMulaw): void;
+  finalize(): void;
+  events: AsyncIterable<TSttEvent>;
+  close(): Promise<void>;
+};
+
+export type TSttProvider = {
+  name: string;
+  open(options: TSttOptions): Promise<TSttStream>;
+};
+
+// ---- LLM ------------------------------------------------------------------------------------------------
+export type TToolCall = { id: string; name: string; args: Record<string, unknown> };
+
+export type TChatMessage =
+  | { role: "caller"; text: string }
+  | { role: "agent"; text: string }
+  | { role: "agent-tool-call"; call: TToolCall }
+  | { role: "tool-result"; call: TToolCall; result: Record<string, unknown> }
+  // Something that happened on the line rather than words spoken: DTMF digits, silence, a tool failure.
+  | { role: "event"; text: string };
+
+export type TToolSpec = {
+  name: string;
+  description: string;
+  // JSON Schema (type: object) of the arguments.
+  parameters: Record<string, unknown>;
+};
+
+export type TLlmRequest = {
+  system: string; // fully assembled instructions (see lib/agents/assemble-instructions.ts)
+  agent: TAgentSnapshot; // for engines that reason over structure (the offline one)
+  messages: TChatMessage[];
+  tools: TToolSpec[];
+  signal: AbortSignal;
+};
+
+export type TLlmEvent =
+  | { type: "text"; text: string }
+  | { type: "tool-call"; call: TToolCall }
+  | { type: "done"; inputTokens?: number; outputTokens?: number };
+
+export type TLlmProvider = {
+  name: string;
+  // Throws on failure (after the provider's own retry budget); throws AbortError when the signal aborts.
+  stream(request: TLlmRequest): AsyncIterable<TLlmEvent>;
+};
+
+// ---- Text to speech -------------------------------------------------------------------------------------
+export type TVoice = { id: string; name: string; language: string; gender?: string };
+
+export type TTtsOptions = { voice: string; language: string; signal: AbortSignal };
+
+export type TTtsProvider = {
+  name: string;
+  // Yields mu-law 8 kHz chunks of any size as soon as they are available.
+  synthesize(text: string, options: TTtsOptions): AsyncIterable<TMulaw>;
+  voices(): Promise<TVoice[]>;
+};
+
+// A provider call that failed in a way worth telling apart on the call record.
+export class ProviderError extends Error {
+  constructor(
+    readonly stage: "stt" | "llm" | "tts",
+    readonly kind: "timeout" | "rate_limited" | "unavailable" | "bad_response" | "auth",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ProviderError";
+  }
+}
