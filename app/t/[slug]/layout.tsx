@@ -1,0 +1,34 @@
+import Link from "next/link";
+import { signOutAction } from "@/app/(auth)/actions";
+import { TeamNav } from "@/components/shell/team-nav";
+import { TeamSwitcher } from "@/components/shell/team-switcher";
+import { getTeamPage } from "@/lib/auth/entry-points";
+import { listUserTeams } from "@/lib/auth/team-access";
+
+export default async function TeamLayout({ children, params }: { children: React.ReactNode; params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const { db, user, team, role } = await getTeamPage(slug);
+  const teams = await listUserTeams(db, user.id);
+  return (
+    <div className="min-h-screen md:flex">
+      <aside className="border-b border-slate-200 bg-white p-4 md:sticky md:top-0 md:h-screen md:w-60 md:shrink-0 md:border-b-0 md:border-r">
+        <Link href={`/t/${team.slug}`} className="mb-4 flex items-center gap-2 font-semibold">
+          <span className="grid size-7 place-items-center rounded-md bg-brand-600 text-sm text-white" aria-hidden>☎</span>
+          AI Call Agent
+        </Link>
+        <div className="mb-4">
+          <TeamSwitcher current={team.slug} teams={teams} />
+        </div>
+        <TeamNav slug={team.slug} />
+        <div className="mt-6 border-t border-slate-100 pt-4 text-xs text-slate-500 md:absolute md:inset-x-4 md:bottom-4">
+          <p className="truncate" title={user.email}>{user.email}</p>
+          <p className="mb-2 capitalize">{role}</p>
+          <form action={signOutAction}>
+            <button type="submit" className="font-medium text-slate-700 hover:text-slate-900">Sign out</button>
+          </form>
+        </div>
+      </aside>
+      <main className="min-w-0 flex-1 px-4 py-8 md:px-10">{children}</main>
+    </div>
+  );
+}

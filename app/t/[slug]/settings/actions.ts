@@ -1,0 +1,50 @@
+"use server";
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { teamAction } from "@/lib/auth/entry-points";
+import { env } from "@/lib/env";
+import { createInvitation, revokeInvitation, ZInvite } from "@/lib/members/invitations";
+import { changeMemberRole, removeMember } from "@/lib/members/members";
+import { sendInvitationEmail } from "@/lib/members/send-invitation-email";
+import { updateTeamSettings, ZTeamSettings } from "@/lib/teams/update-team-settings";
+
+export const updateTeamSettingsAction = teamAction("team.update_settings", ZTeamSettings, async (ctx, input) => {
+  await updateTeamSettings(ctx.db, ctx.team, ctx.actor, input);
+  revalidatePath(`/t/${ctx.team.slug}`, "layout");
+  return { success: "Settings saved." };
+});
+
+export const inviteMemberAction = teamAction("members.invite", ZInvite, async (ctx, input) => {
+  const { token } = await createInvitation(ctx.db, ctx.team, { ...ctx.actor, userId: ctx.user.id, role: ctx.role }, input);
+  const link = `${env().APP_URL}/invite/${token}`;
+  const mail = await sendInvitationEmail({ to: input.email, teamName: ctx.team.name, inviterEmail: ctx.user.email, link });
+  revalidatePath(`/t/${ctx.team.slug}/settings/members`);
+  return {
+    success: mail.isSent ? `Invitation emailed to ${input.email}.` : `Invitation created for ${input.email}. Copy the link and send it to them.`,
+    data: { link },
+  };
+});
+
+const ZMemberTarget = z.object({ userId: z.string().min(1) });
+
+export const changeRoleAction = teamAction(
+  "members.change_role",
+  ZMemberTarget.extend({ role: z.enum(["owner", "admin", "member", "viewer"]) }),
+  async (ctx, input) => {
+    await changeMemberRole(ctx.db, ctx.team.id, input.userId, input.role, ctx.actor);
+    revalidatePath(`/t/${ctx.team.slug}/settings/members`);
+    return { success: "Role updated." };
+  },
+);
+
+export const removeMemberAction = teamAction("members.remove", ZMemberTarget, async (ctx, input) => {
+  await removeMember(ctx.db, ctx.team.id, input.userId, ctx.actor);
+  revalidatePath(`/t/${ctx.team.slug}/settings/members`);
+  return { success: "Member removed." };
+});
+
+export const revokeInvitationAction = teamAction("members.invite", z.object({ invitationId: z.uuid() }), async (ctx, input) => {
+  await revokeInvitation(ctx.db, ctx.team.id, input.invitationId, ctx.actor);
+  revalidatePath(`/t/${ctx.team.slug}/settings/members`);
+  return { success: "Invitation revoked." };
+});

@@ -1,0 +1,26 @@
+import type { Metadata } from "next";
+import { SettingsNav } from "@/components/settings/settings-nav";
+import { TeamSettingsForm } from "@/components/settings/team-settings-form";
+import { Card, PageHeader } from "@/components/ui/card";
+import { getTeamPage } from "@/lib/auth/entry-points";
+import { can } from "@/lib/auth/roles";
+
+export const metadata: Metadata = { title: "Settings" };
+
+export default async function SettingsPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const { team, role } = await getTeamPage(slug);
+  return (
+    <>
+      <PageHeader title="Settings" />
+      <SettingsNav slug={team.slug} current="general" canViewAudit={can(role, "audit.view")} />
+      <Card title="Team" description="Limits that apply to every agent and number of this team.">
+        <TeamSettingsForm
+          slug={team.slug}
+          canEdit={can(role, "team.update_settings")}
+          initial={{ name: team.name, concurrentCallLimit: team.concurrentCallLimit, dataRetentionDays: team.dataRetentionDays }}
+        />
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,25 @@
+import Link from "next/link";
+
+export function SettingsNav({ slug, current, canViewAudit }: { slug: string; current: "general" | "members" | "audit"; canViewAudit: boolean }) {
+  const items = [
+    ["general", "General", `/t/${slug}/settings`],
+    ["members", "Members", `/t/${slug}/settings/members`],
+    ...(canViewAudit ? [["audit", "Audit log", `/t/${slug}/settings/audit`]] : []),
+  ] as const;
+  return (
+    <nav aria-label="Settings" className="mb-6 flex gap-1 border-b border-slate-200">
+      {items.map(([key, label, href]) => (
+        <Link
+          key={key}
+          href={href}
+          aria-current={current === key ? "page" : undefined}
+          className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${
+            current === key ? "border-brand-600 text-brand-700" : "border-transparent text-slate-500 hover:text-slate-800"
+          }`}
+        >
+          {label}
+        </Link>
+      ))}
+    </nav>
+  );
+}

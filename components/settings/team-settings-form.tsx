@@ -1,0 +1,53 @@
+"use client";
+import { useActionState } from "react";
+import { updateTeamSettingsAction } from "@/app/t/[slug]/settings/actions";
+import { Alert } from "@/components/ui/alert";
+import { SubmitButton } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { useUnsavedChangesWarning } from "@/components/ui/use-unsaved-changes";
+
+export function TeamSettingsForm({
+  slug,
+  initial,
+  canEdit,
+}: {
+  slug: string;
+  initial: { name: string; concurrentCallLimit: number; dataRetentionDays: number };
+  canEdit: boolean;
+}) {
+  const [state, action] = useActionState(updateTeamSettingsAction.bind(null, slug), undefined);
+  const formRef = useUnsavedChangesWarning(state);
+  const v = state?.values;
+  const e = state?.fieldErrors ?? {};
+  return (
+    <form ref={formRef} action={action} className="max-w-lg space-y-4" noValidate>
+      {state?.error && <Alert tone="error">{state.error}</Alert>}
+      {state?.success && <Alert tone="success">{state.success}</Alert>}
+      {!canEdit && <Alert tone="info">You can view these settings. Only owners and admins can change them.</Alert>}
+      <fieldset disabled={!canEdit} className="space-y-4">
+        <Field label="Team name" name="name" defaultValue={v?.name ?? initial.name} error={e.name} required />
+        <Field
+          label="Concurrent call limit"
+          name="concurrentCallLimit"
+          type="number"
+          min={1}
+          max={1000}
+          defaultValue={v?.concurrentCallLimit ?? initial.concurrentCallLimit}
+          error={e.concurrentCallLimit}
+          hint="Callers beyond this many simultaneous calls hear a busy message and can leave a message."
+        />
+        <Field
+          label="Data retention (days)"
+          name="dataRetentionDays"
+          type="number"
+          min={1}
+          max={3650}
+          defaultValue={v?.dataRetentionDays ?? initial.dataRetentionDays}
+          error={e.dataRetentionDays}
+          hint="Calls, transcripts and recordings older than this are deleted."
+        />
+      </fieldset>
+      {canEdit && <SubmitButton pendingText="Saving…">Save settings</SubmitButton>}
+    </form>
+  );
+}

@@ -1,0 +1,37 @@
+import type { TeamRole } from "@/db/schema";
+
+export const ROLES = ["owner", "admin", "member", "viewer"] as const satisfies readonly TeamRole[];
+const RANK: Record<TeamRole, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+// What each action needs. Server code checks these; the UI only uses them to hide what a role cannot do.
+export const PERMISSIONS = {
+  "team.view": "viewer",
+  "team.update_settings": "admin",
+  "members.invite": "admin",
+  "members.change_role": "owner",
+  "members.remove": "owner",
+  "audit.view": "admin",
+  "agents.edit": "admin",
+  "agents.publish": "admin",
+  "numbers.manage": "admin",
+  "calls.view": "viewer",
+  "calls.reanalyze": "admin",
+  "messages.handle": "member",
+  "test_calls.start": "member",
+  "api_keys.manage": "admin",
+  "webhooks.manage": "admin",
+} as const satisfies Record<string, TeamRole>;
+export type TPermission = keyof typeof PERMISSIONS;
+
+export function hasRole(role: TeamRole, atLeast: TeamRole): boolean {
+  return RANK[role] >= RANK[atLeast];
+}
+
+export function can(role: TeamRole, permission: TPermission): boolean {
+  return hasRole(role, PERMISSIONS[permission]);
+}
+
+// Admins may invite up to their own rank (an admin cannot mint owners).
+export function canGrantRole(actor: TeamRole, granted: TeamRole): boolean {
+  return actor === "owner" || (actor === "admin" && RANK[granted] <= RANK.admin);
+}

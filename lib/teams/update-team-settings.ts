@@ -1,0 +1,42 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { teams, type Team } from "@/db/schema";
+import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
+
+export const ZTeamSettings = z.object({
+  name: z.string().trim().min(1, "Enter a team name").max(100),
+  concurrentCallLimit: z.coerce
+    .number({ error: "Enter a number" })
+    .int("Use a whole number")
+    .min(1, "At least 1 call")
+    .max(1000, "At most 1000 calls"),
+  dataRetentionDays: z.coerce
+    .number({ error: "Enter a number" })
+    .int("Use a whole number")
+    .min(1, "At least 1 day")
+    .max(3650, "At most 3650 days"),
+});
+export type TTeamSettings = z.infer<typeof ZTeamSettings>;
+
+export async function updateTeamSettings(db: Db, team: Team, actor: TAuditActor, input: TTeamSettings) {
+  const changes = Object.fromEntries(
+    (Object.keys(input) as (keyof TTeamSettings)[])
+      .filter((key) => team[key] !== input[key])
+      .map((key) => [key, { from: team[key], to: input[key] }]),
+  );
+  if (Object.keys(changes).length === 0) return team;
+  return db.transaction(async (tx) => {
+    const [updated] = await tx.update(teams).set(input).where(eq(teams.id, team.id)).returning();
+    await recordAudit(tx, {
+      teamId: team.id,
+      actor,
+      action: "team.settings_changed",
+      targetType: "team",
+      targetId: team.id,
+      targetLabel: input.name,
+      metadata: { changes },
+    });
+    return updated ?? team;
+  });
+}

