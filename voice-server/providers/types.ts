@@ -36,7 +36,13 @@ export type TSttProvider = {
 };
 
 // ---- LLM ------------------------------------------------------------------------------------------------
-export type TToolCall = { id: string; name: string; args: Record<string, unknown> };
+export type TToolCall = {
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+  // Opaque token some LLMs (Gemini 2.5+/3) attach to a call; it must be sent back unchanged with the history.
+  thoughtSignature?: string;
+};
 
 export type TChatMessage =
   | { role: "caller"; text: string }
@@ -64,7 +70,8 @@ export type TLlmRequest = {
 export type TLlmEvent =
   | { type: "text"; text: string }
   | { type: "tool-call"; call: TToolCall }
-  | { type: "done"; inputTokens?: number; outputTokens?: number };
+  // knowledgeIds: knowledge entries the reply was grounded on, so the session can count their use.
+  | { type: "done"; inputTokens?: number; outputTokens?: number; knowledgeIds?: string[] };
 
 export type TLlmProvider = {
   name: string;

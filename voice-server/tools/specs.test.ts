@@ -1,0 +1,183 @@
+import { describe, expect, it } from "vitest";
+import { ZAgentSnapshot, type TAgentSnapshot } from "@/lib/agents/config";
+import { normalizePhoneNumber, toolSpecsFor, validateToolCall } from "@/voice-server/tools/specs";
+
+function snapshot(departments: TAgentSnapshot["departments"], captureFields: unknown[] = []): TAgentSnapshot {
+  return ZAgentSnapshot.parse({
+    agentName: "Ava",
+    teamName: "Acme",
+    config: { greeting: "Hello", captureFields },
+    knowledge: [],
+    departments,
+  });
+}
+
+const withDepartments = snapshot([
+  { id: "d1", name: "Sales", phoneNumber: "+15550000001", whenToTransfer: "New customers" },
+  {
+    id: "d2",
+    name: "Customer Support",
+    phoneNumber: "+15550000002",
+    whenToTransfer: "Existing customers with a problem",
+  },
+]);
+
+function call(name: string, args: unknown) {
+  return { id: "c1", name, args: args as Record<string, unknown> };
+}
+
+describe("toolSpecsFor", () => {
+  it("offers transfer_call with the agent's departments as an enum", () => {
+    const specs = toolSpecsFor(withDepartments);
+    expect(specs.map((s) => s.name)).toEqual(["transfer_call", "end_call", "take_message", "lookup_caller_history"]);
+    const transfer = specs.find((s) => s.name === "transfer_call");
+    expect(transfer?.parameters).toMatchObject({
+      type: "object",
+      properties: { department: { type: "string", enum: ["Sales", "Customer Support"] } },
+      required: ["department"],
+    });
+  });
+
+  it("omits transfer_call when there is nobody to transfer to", () => {
+    expect(toolSpecsFor(snapshot([])).map((s) => s.name)).toEqual([
+      "end_call",
+      "take_message",
+      "lookup_caller_history",
+    ]);
+  });
+
+  it("gives take_message a details object for the agent's capture fields", () => {
+    const s = snapshot([], [{ key: "email", label: "Email", description: "Where to send the quote" }]);
+    const take = toolSpecsFor(s).find((spec) => spec.name === "take_message");
+    expect(take?.parameters).toMatchObject({
+      required: ["name", "callback_number", "message"],
+      properties: {
+        details: { type: "object", properties: { email: { type: "string", description: "Where to send the quote" } } },
+      },
+    });
+  });
+
+  it("never declares an object without properties (Gemini rejects those)", () => {
+    for (const spec of toolSpecsFor(withDepartments)) {
+      const properties = spec.parameters.properties as Record<string, unknown>;
+      expect(spec.parameters.type).toBe("object");
+      expect(Object.keys(properties).length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("validateToolCall", () => {
+  it("accepts a known department, case-insensitively, and returns it", () => {
+    const result = validateToolCall(call("transfer_call", { department: "customer support" }), withDepartments);
+    expect(result).toMatchObject({
+      ok: true,
+      call: { name: "transfer_call", args: { department: "Customer Support" }, department: { id: "d2" } },
+    });
+  });
+
+  it("rejects an unknown department with the list of valid ones", () => {
+    const result = validateToolCall(call("transfer_call", { department: "Billing" }), withDepartments);
+    expect(result).toEqual({
+      ok: false,
+      error:
+        'Invalid arguments for transfer_call: there is no department "Billing". Use one of: Sales, Customer Support.',
+    });
+  });
+
+  it("rejects transfer_call when the agent has no departments", () => {
+    const result = validateToolCall(call("transfer_call", { department: "Sales" }), snapshot([]));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toMatch(/no departments/);
+  });
+
+  it("normalises the callback number", () => {
+    const result = validateToolCall(
+      call("take_message", { name: " Jane ", callback_number: "(555) 123-4567", message: "Call me about my order" }),
+      withDepartments,
+    );
+    expect(result).toEqual({
+      ok: true,
+      call: {
+        name: "take_message",
+        args: { name: "Jane", callback_number: "5551234567", message: "Call me about my order" },
+      },
+    });
+  });
+
+  it("explains a bad callback number so the model can ask again", () => {
+    const result = validateToolCall(
+      call("take_message", { name: "Jane", callback_number: "tomorrow", message: "Hi" }),
+      withDepartments,
+    );
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toMatch(
+      /callback_number" must be a phone number of 7 to 15 digits.*Got "tomorrow"/,
+    );
+  });
+
+  it("names every missing field", () => {
+    const result = validateToolCall(call("take_message", {}), withDepartments);
+    expect(result.ok).toBe(false);
+    const error = result.ok ? "" : result.error;
+    expect(error).toMatch(/^Invalid arguments for take_message:/);
+    expect(error).toMatch(/"name"/);
+    expect(error).toMatch(/"callback_number"/);
+    expect(error).toMatch(/"message"/);
+  });
+
+  it("keeps only details for the agent's capture fields", () => {
+    const s = snapshot([], [{ key: "email", label: "Email", description: "" }]);
+    const result = validateToolCall(
+      call("take_message", {
+        name: "Jane",
+        callback_number: "+44 20 7946 0958",
+        message: "Hi",
+        details: { email: "j@x.io", ssn: "123" },
+      }),
+      s,
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      call: { args: { callback_number: "+442079460958", details: { email: "j@x.io" } } },
+    });
+    expect(result.ok && result.call.name === "take_message" && result.call.args.details).toEqual({ email: "j@x.io" });
+  });
+
+  it("turns garbage from a model into errors instead of exceptions", () => {
+    const inputs: unknown[] = [null, "department=Sales", 42, [], { department: 7 }, { department: "" }];
+    for (const args of inputs) {
+      const result = validateToolCall(call("transfer_call", args), withDepartments);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.error.length).toBeGreaterThan(10);
+    }
+    expect(validateToolCall(call("end_call", { reason: 5 }), withDepartments).ok).toBe(false);
+  });
+
+  it("accepts end_call and lookup_caller_history without arguments", () => {
+    expect(validateToolCall(call("end_call", {}), withDepartments)).toEqual({
+      ok: true,
+      call: { name: "end_call", args: {} },
+    });
+    expect(validateToolCall(call("lookup_caller_history", {}), withDepartments)).toEqual({
+      ok: true,
+      call: { name: "lookup_caller_history", args: {} },
+    });
+  });
+
+  it("rejects an unknown tool and lists the real ones", () => {
+    const result = validateToolCall(call("book_table", {}), snapshot([]));
+    expect(result).toEqual({
+      ok: false,
+      error: 'Unknown tool "book_table". Available tools: end_call, take_message, lookup_caller_history.',
+    });
+  });
+});
+
+describe("normalizePhoneNumber", () => {
+  it("keeps digits and a leading plus", () => {
+    expect(normalizePhoneNumber("+1 (555) 123-4567")).toBe("+15551234567");
+    expect(normalizePhoneNumber("555.123.4567")).toBe("5551234567");
+    expect(normalizePhoneNumber("12345")).toBeNull();
+    expect(normalizePhoneNumber("555-CALL-NOW")).toBeNull();
+  });
+});
