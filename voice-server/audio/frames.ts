@@ -1,0 +1,70 @@
+import { FRAME_BYTES, MULAW_SILENCE } from "./mulaw";
+
+function padFrame(partial: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);
+  frame.set(partial);
+  return frame;
+}
+
+// Full frames are views into `bytes` (no copy); only a short tail is copied and padded with silence.
+export function splitFrames(bytes: Uint8Array): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  let offset = 0;
+  for (; offset + FRAME_BYTES <= bytes.length; offset += FRAME_BYTES) {
+    frames.push(bytes.subarray(offset, offset + FRAME_BYTES));
+  }
+  if (offset < bytes.length) frames.push(padFrame(bytes.subarray(offset)));
+  return frames;
+}
+
+// Re-cuts a stream of arbitrarily sized chunks into 20 ms frames. Emitted frames are fresh copies, so callers
+// may keep them after pushing more data.
+export class FrameChunker {
+  private readonly pending = new Uint8Array(FRAME_BYTES);
+  private filled = 0;
+
+  get pendingBytes(): number {
+    return this.filled;
+  }
+
+  push(chunk: Uint8Array): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    let offset = 0;
+    if (this.filled > 0) {
+      const take = Math.min(FRAME_BYTES - this.filled, chunk.length);
+      this.pending.set(chunk.subarray(0, take), this.filled);
+      this.filled += take;
+      offset = take;
+      if (this.filled < FRAME_BYTES) return frames;
+      frames.push(this.pending.slice());
+      this.filled = 0;
+    }
+    for (; offset + FRAME_BYTES <= chunk.length; offset += FRAME_BYTES) {
+      frames.push(chunk.slice(offset, offset + FRAME_BYTES));
+    }
+    if (offset < chunk.length) {
+      this.pending.set(chunk.subarray(offset));
+      this.filled = chunk.length - offset;
+    }
+    return frames;
+  }
+
+  // The partial frame left over, padded with silence; undefined when nothing is pending.
+  flush(): Uint8Array | undefined {
+    if (this.filled === 0) return undefined;
+    const frame = padFrame(this.pending.subarray(0, this.filled));
+    this.filled = 0;
+    return frame;
+  }
+
+  reset(): void {
+    this.filled = 0;
+  }
+}
+
+export async function* toFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const chunker = new FrameChunker();
+  for await (const chunk of chunks) yield* chunker.push(chunk);
+  const tail = chunker.flush();
+  if (tail) yield tail;
+}

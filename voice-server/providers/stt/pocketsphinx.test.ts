@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { splitFrames } from "@/voice-server/audio/frames";
+import { MULAW_SILENCE } from "@/voice-server/audio/mulaw";
+import { createEspeakTts } from "@/voice-server/providers/tts/espeak";
+import type { TSttEvent, TSttOptions, TSttProvider, TSttStream } from "@/voice-server/providers/types";
+import { createPocketsphinxStt, parseHypotheses, prepareForRecognizer } from "./pocketsphinx";
+
+const tts = createEspeakTts();
+const stt = createPocketsphinxStt();
+
+// Close every stream even when an assertion fails, so no temp dir or child process outlives a test.
+const opened: TSttStream[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((stream) => stream.close()));
+});
+
+async function open(provider: TSttProvider, options: Partial<TSttOptions> = {}): Promise<TSttStream> {
+  const stream = await provider.open({
+    language: "en-US",
+    phrases: PHRASES,
+    signal: new AbortController().signal,
+    ...options,
+  });
+  opened.push(stream);
+  return stream;
+}
+
+const PHRASES = [
+  "Do you accept Delta Dental insurance?",
+  "Where are you located?",
+  "Is there parking near the office?",
+  "Billing",
+  "Dr. Patel",
+  "I'd like to speak to someone",
+];
+
+// What a phone call carries: eSpeak at 8 kHz mu-law, with a little line silence around it.
+async function speak(text: string, voice = "en-us"): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [new Uint8Array(1600).fill(MULAW_SILENCE)];
+  for await (const chunk of tts.synthesize(text, { voice, language: "en-US", signal: new AbortController().signal })) {
+    parts.push(chunk);
+  }
+  parts.push(new Uint8Array(1600).fill(MULAW_SILENCE));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+async function nextEvent(stream: TSttStream): Promise<TSttEvent> {
+  const { value, done } = await stream.events[Symbol.asyncIterator]().next();
+  if (done) throw new Error("events ended");
+  return value;
+}
+
+async function recognize(stream: TSttStream, text: string, voice?: string): Promise<TSttEvent> {
+  for (const frame of splitFrames(await speak(text, voice))) stream.push(frame);
+  stream.finalize();
+  return nextEvent(stream);
+}
+
+describe("offline pocketsphinx STT", () => {
+  it("recognises common call intents and the agent's own phrases from phone audio", async () => {
+    const stream = await open(stt);
+    const cases = [
+      "what are your opening hours",
+      "i would like to speak to a human",
+      "do you accept delta dental insurance",
+      "transfer me to billing",
+      "is there parking near the office",
+      "goodbye",
+    ];
+    for (const text of cases) {
+      expect(await recognize(stream, text)).toEqual({ type: "final", text, isFromFinalize: true });
+    }
+    await stream.close();
+  });
+
+  it("understands a female voice and a spoken phone number", async () => {
+    const stream = await open(stt, { phrases: [] });
+    expect(await recognize(stream, "can i leave a message", "en-us+f3")).toMatchObject({
+      text: "can i leave a message",
+    });
+    expect(await recognize(stream, "my number is five five five one two three four")).toMatchObject({
+      text: "my number is five five five one two three four",
+    });
+    await stream.close();
+  });
+
+  it("emits finals in turn order, and an empty final for a turn without audio", async () => {
+    const stream = await open(stt);
+    for (const frame of splitFrames(await speak("yes please"))) stream.push(frame);
+    stream.finalize();
+    stream.finalize();
+    for (const frame of splitFrames(await speak("where are you located"))) stream.push(frame);
+    stream.finalize();
+    const events: TSttEvent[] = [];
+    for await (const event of stream.events) {
+      events.push(event);
+      if (events.length === 3) break;
+    }
+    expect(events).toEqual([
+      { type: "final", text: "yes please", isFromFinalize: true },
+      { type: "final", text: "", isFromFinalize: true },
+      { type: "final", text: "where are you located", isFromFinalize: true },
+    ]);
+    await stream.close();
+  });
+
+  it("ends its events on abort, even with a recognition in flight", async () => {
+    const controller = new AbortController();
+    const stream = await open(stt, { signal: controller.signal });
+    for (const frame of splitFrames(await speak("what are your opening hours"))) stream.push(frame);
+    stream.finalize();
+    controller.abort();
+    const events: TSttEvent[] = [];
+    for await (const event of stream.events) events.push(event);
+    expect(events).toEqual([]);
+    await stream.close();
+    stream.push(new Uint8Array(160));
+    stream.finalize();
+  });
+
+  it("reports a failed recognition as a non-fatal error and still ends the turn", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "stt-dict-"));
+    const dictPath = path.join(dir, "tiny.dict");
+    writeFileSync(dictPath, "hello HH AH L OW\n");
+    try {
+      const broken = createPocketsphinxStt({ dictPath });
+      const stream = await open(broken, { phrases: [] });
+      for (const frame of splitFrames(await speak("hello"))) stream.push(frame);
+      stream.finalize();
+      const error = await nextEvent(stream);
+      expect(error).toMatchObject({ type: "error", isFatal: false });
+      expect(error.type === "error" && error.error.message).toMatch(/missing in the dictionary/);
+      expect(await nextEvent(stream)).toEqual({ type: "final", text: "", isFromFinalize: true });
+      await stream.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("gives up on a recognition that takes too long", async () => {
+    const slow = createPocketsphinxStt({ timeoutMs: 1 });
+    const stream = await open(slow, { phrases: [] });
+    for (const frame of splitFrames(await speak("hello"))) stream.push(frame);
+    stream.finalize();
+    const error = await nextEvent(stream);
+    expect(error.type === "error" && error.error).toMatchObject({ name: "ProviderError", kind: "timeout" });
+    await stream.close();
+  });
+
+  it("says which packages to install when pocketsphinx is missing", async () => {
+    const missing = createPocketsphinxStt({ binary: "pocketsphinx_batch_not_installed" });
+    await expect(
+      missing.open({ language: "en-US", phrases: [], signal: new AbortController().signal }),
+    ).rejects.toThrow(/apt-get install -y pocketsphinx pocketsphinx-en-us/);
+  });
+
+  it("refuses languages it has no model for", async () => {
+    await expect(stt.open({ language: "fr-FR", phrases: [], signal: new AbortController().signal })).rejects.toThrow(
+      /only has an English model/,
+    );
+  });
+});
+
+describe("recogniser input", () => {
+  it("upsamples to 16 kHz, pads, and adds faint deterministic noise", () => {
+    const silence = new Uint8Array(8000).fill(MULAW_SILENCE);
+    const a = prepareForRecognizer(silence, 1);
+    expect(a.length).toBe(16000 + 2 * 4800);
+    expect(Math.max(...a)).toBeGreaterThan(20);
+    expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(164);
+    expect(prepareForRecognizer(silence, 1)).toEqual(a);
+    expect(prepareForRecognizer(silence, 2)).not.toEqual(a);
+  });
+
+  it("joins hypotheses and strips alternate-pronunciation marks", () => {
+    expect(parseHypotheses("hello there (turn-1 -4708)\n")).toBe("hello there");
+    expect(parseHypotheses("read(2) that (turn-2 -100)\n (turn-3 0)\n")).toBe("read that");
+    expect(parseHypotheses("")).toBe("");
+  });
+});

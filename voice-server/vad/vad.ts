@@ -1,0 +1,192 @@
+import { FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
+
+// WebRTC VAD (libfvad) compiled to WASM. One module per process; every call gets its own fvad instance
+// inside the module's shared heap.
+type TFvadModule = {
+  HEAP16: Int16Array;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  _fvad_new(): number;
+  _fvad_free(handle: number): void;
+  _fvad_reset(handle: number): void;
+  _fvad_set_mode(handle: number, mode: number): number;
+  _fvad_set_sample_rate(handle: number, rate: number): number;
+  _fvad_process(handle: number, ptr: number, samples: number): number;
+};
+
+// libfvad accepts 10, 20 and 30 ms frames.
+const MAX_FRAME_SAMPLES = (MULAW_SAMPLE_RATE * 30) / 1000;
+const VALID_FRAME_SAMPLES = new Set([80, 160, 240]);
+
+let modulePromise: Promise<TFvadModule> | undefined;
+
+export function loadVadModule(): Promise<TFvadModule> {
+  modulePromise ??= (async () => {
+    // @ts-expect-error -- the package ships no type declarations
+    const imported = await import("@echogarden/fvad-wasm");
+    return (await imported.default()) as TFvadModule;
+  })().catch((error: unknown) => {
+    modulePromise = undefined;
+    throw new Error("Could not load the WebRTC VAD (@echogarden/fvad-wasm)", { cause: error });
+  });
+  return modulePromise;
+}
+
+export type TVadMode = 0 | 1 | 2 | 3;
+
+export type TVad = {
+  // Is this mu-law frame (10, 20 or 30 ms at 8 kHz) speech?
+  process(frame: Uint8Array): boolean;
+  reset(): void;
+  close(): void;
+};
+
+// Mode 3 is the most aggressive about calling noise "not speech", which suits phone lines.
+export async function createVad(options: { mode?: TVadMode } = {}): Promise<TVad> {
+  const m = await loadVadModule();
+  const handle = m._fvad_new();
+  if (!handle) throw new Error("fvad_new failed (out of memory?)");
+  const ptr = m._malloc(MAX_FRAME_SAMPLES * 2);
+  if (!ptr) {
+    m._fvad_free(handle);
+    throw new Error("VAD buffer allocation failed");
+  }
+  if (m._fvad_set_mode(handle, options.mode ?? 3) !== 0 || m._fvad_set_sample_rate(handle, MULAW_SAMPLE_RATE) !== 0) {
+    m._fvad_free(handle);
+    m._free(ptr);
+    throw new Error(`Invalid VAD configuration (mode ${options.mode})`);
+  }
+  const base = ptr >> 1;
+  const table = MULAW_DECODE_TABLE;
+  let isClosed = false;
+
+  return {
+    process(frame) {
+      if (isClosed) throw new Error("VAD used after close()");
+      const n = frame.length;
+      if (!VALID_FRAME_SAMPLES.has(n)) throw new RangeError(`VAD frame must be 80, 160 or 240 bytes, got ${n}`);
+      // Read HEAP16 every time: the view is replaced if the WASM memory ever grows.
+      const heap = m.HEAP16;
+      for (let i = 0; i < n; i++) heap[base + i] = table[frame[i]!]!;
+      const result = m._fvad_process(handle, ptr, n);
+      if (result < 0) throw new Error("fvad_process rejected the frame");
+      return result === 1;
+    },
+    reset() {
+      if (!isClosed) m._fvad_reset(handle);
+    },
+    close() {
+      if (isClosed) return;
+      isClosed = true;
+      m._fvad_free(handle);
+      m._free(ptr);
+    },
+  };
+}
+
+// ---- Turn detection on top of per-frame decisions ---------------------------------------------------------
+
+export type TSpeechDetectorConfig = {
+  // Speech must add up to this long before it counts as started (barge-in threshold).
+  minSpeechMs: number;
+  // Silence after speech that ends the utterance.
+  endSilenceMs: number;
+  // While speech is still only a candidate, gaps up to this long (between syllables) do not discard it.
+  maxGapMs?: number;
+  // Frame length assumed by pushDecision(); push() takes it from the frame itself.
+  frameMs?: number;
+};
+
+// Offsets are ms since the first frame pushed into the detector.
+export type TSpeechEvent =
+  | { type: "speech-start"; startMs: number; atMs: number }
+  | { type: "speech-end"; startMs: number; endMs: number; atMs: number };
+
+// A lone speech frame is never a word; this many in a row are needed to start or to keep speech going.
+const CONFIRM_FRAMES = 2;
+
+export class SpeechDetector {
+  private readonly minSpeechMs: number;
+  private readonly endSilenceMs: number;
+  private readonly maxGapMs: number;
+  private readonly frameMs: number;
+  private nowMs = 0;
+  private isInSpeech = false;
+  private run = 0; // consecutive speech frames
+  // Candidate (not yet started) speech.
+  private candidateStartMs = -1;
+  private candidateSpeechMs = 0;
+  private candidateLastSpeechEndMs = 0;
+  // Started speech.
+  private speechStartMs = 0;
+  private confirmedEndMs = 0;
+
+  constructor(
+    private readonly vad: TVad | null,
+    config: TSpeechDetectorConfig,
+  ) {
+    this.frameMs = config.frameMs ?? FRAME_MS;
+    this.minSpeechMs = Math.max(config.minSpeechMs, CONFIRM_FRAMES * this.frameMs);
+    this.endSilenceMs = Math.max(config.endSilenceMs, this.frameMs);
+    this.maxGapMs = config.maxGapMs ?? 100;
+  }
+
+  get isSpeaking(): boolean {
+    return this.isInSpeech;
+  }
+
+  get timeMs(): number {
+    return this.nowMs;
+  }
+
+  push(frame: Uint8Array): TSpeechEvent | null {
+    if (!this.vad) throw new Error("SpeechDetector was created without a VAD; use pushDecision()");
+    return this.pushDecision(this.vad.process(frame), (frame.length * 1000) / MULAW_SAMPLE_RATE);
+  }
+
+  // For callers that already have the VAD decision (or tests): one frame of the given length.
+  pushDecision(isSpeech: boolean, frameMs = this.frameMs): TSpeechEvent | null {
+    const frameStartMs = this.nowMs;
+    const frameEndMs = (this.nowMs += frameMs);
+    this.run = isSpeech ? this.run + 1 : 0;
+
+    if (!this.isInSpeech) {
+      if (isSpeech) {
+        if (this.candidateStartMs < 0) {
+          this.candidateStartMs = frameStartMs;
+          this.candidateSpeechMs = 0;
+        }
+        this.candidateSpeechMs += frameMs;
+        this.candidateLastSpeechEndMs = frameEndMs;
+        if (this.candidateSpeechMs >= this.minSpeechMs && this.run >= CONFIRM_FRAMES) {
+          this.isInSpeech = true;
+          this.speechStartMs = this.candidateStartMs;
+          this.confirmedEndMs = frameEndMs;
+          this.candidateStartMs = -1;
+          return { type: "speech-start", startMs: this.speechStartMs, atMs: frameEndMs };
+        }
+      } else if (this.candidateStartMs >= 0 && frameEndMs - this.candidateLastSpeechEndMs > this.maxGapMs) {
+        this.candidateStartMs = -1;
+      }
+      return null;
+    }
+
+    if (isSpeech) {
+      // Contiguous with confirmed speech, or a short burst after a gap: either way the talker is still going.
+      if (this.run >= CONFIRM_FRAMES || this.confirmedEndMs === frameStartMs) this.confirmedEndMs = frameEndMs;
+      return null;
+    }
+    if (frameEndMs - this.confirmedEndMs >= this.endSilenceMs) {
+      this.isInSpeech = false;
+      return { type: "speech-end", startMs: this.speechStartMs, endMs: this.confirmedEndMs, atMs: frameEndMs };
+    }
+    return null;
+  }
+
+  // Forget any speech in progress; the clock keeps running and the VAD keeps its noise estimate.
+  reset(): void {
+    this.isInSpeech = false;
+    this.run = 0;
+    this.candidateStartMs = -1;
+  }
+}
