@@ -8,6 +8,8 @@ import { closeDb, getDb } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { DEMO_LOGIN, seedDemo } from "@/lib/demo/seed-demo";
+import { secretKeyFrom } from "@/lib/crypto/secret-box";
+import { startTwilioSandbox, type TTwilioSandbox } from "./twilio-sandbox";
 
 const ROOT = process.cwd();
 const DATA_DIR = path.join(ROOT, ".data");
@@ -47,6 +49,18 @@ async function main() {
     APP_URL: process.env.APP_URL ?? `http://localhost:${webPort}`,
     NEXT_TELEMETRY_DISABLED: "1",
   };
+  // No Twilio account configured: a local fake Twilio REST API stands in, and both processes use it under the
+  // voice server's sandbox account, so numbers can be bought and called and webhook signatures match.
+  let twilioSandbox: TTwilioSandbox | null = null;
+  if (!process.env.TWILIO_ACCOUNT_SID) {
+    twilioSandbox = await startTwilioSandbox({
+      databaseUrl,
+      secretKey: secretKeyFrom({ encryptionKey: process.env.ENCRYPTION_KEY, authSecret: env.AUTH_SECRET }),
+      voicePublicUrl: process.env.VOICE_PUBLIC_URL ?? "http://localhost:3001",
+    });
+    Object.assign(env, twilioSandbox.env);
+    console.log(`▸ Twilio sandbox (simulated numbers) on ${twilioSandbox.fake.url}`);
+  }
   const children: ChildProcess[] = [];
   const run = (name: string, command: string, args: string[]) => {
     const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -84,6 +98,7 @@ async function main() {
     isShuttingDown = true;
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+    await twilioSandbox?.close().catch(() => {});
     await stopDb().catch(() => {});
     process.exit(code);
   }

@@ -74,11 +74,13 @@ export function teamAction<S extends z.ZodType>(
     const db = getDb();
     const access = await resolveTeamAccess(db, user.id, String(slug));
     if (!access) notFound();
-    const values = Object.fromEntries(
+    const input = Object.fromEntries(
       [...formData.entries()].filter(([k, v]) => !k.startsWith("$") && typeof v === "string"),
     ) as Record<string, string>;
+    // What the form shows again after an error: never passwords, tokens or secrets.
+    const values = Object.fromEntries(Object.entries(input).filter(([k]) => !/password|token|secret/i.test(k)));
     if (!can(access.role, permission)) return { error: "Your role does not allow this action.", values };
-    const parsed = schema.safeParse(values);
+    const parsed = schema.safeParse(input);
     if (!parsed.success) return { error: "Please fix the highlighted fields.", fieldErrors: fieldErrorsOf(parsed.error), values };
     try {
       return (await body({ db, user, ...access, actor: await actorFor(user) }, parsed.data)) ?? { success: "Saved." };

@@ -4,6 +4,11 @@ export const E2E = {
   webPort: 3100,
   voicePort: 3101,
   pgPort: 54339,
+  // The fake Twilio REST API (tests/fakes/twilio-rest.ts) both servers talk to, under the sandbox account.
+  twilioPort: 3102,
+  twilioUrl: "http://127.0.0.1:3102",
+  twilioAccountSid: "AC00000000000000000000000000000000",
+  twilioAuthToken: "local-dev-auth-token",
   databaseUrl: "postgres://postgres:postgres@127.0.0.1:54339/app",
   authSecret: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
 } as const;

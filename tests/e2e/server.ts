@@ -6,12 +6,15 @@ import os from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { startTwilioSandbox } from "@/scripts/twilio-sandbox";
 import { E2E } from "./env";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aica-e2e-"));
 fs.chmodSync(dir, 0o755);
 const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: E2E.pgPort, persistent: false, fastUnsafe: true });
 await migrateDatabase(pg.url);
+// Numbers are bought from the fake Twilio REST API; tests inspect it at E2E.twilioUrl with the sandbox account.
+const twilio = await startTwilioSandbox({ port: E2E.twilioPort, voicePublicUrl: `http://localhost:${E2E.voicePort}` });
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -24,12 +27,14 @@ const env: NodeJS.ProcessEnv = {
   VOICE_PUBLIC_URL: `http://localhost:${E2E.voicePort}`,
   RECORDINGS_DIR: path.join(dir, "recordings"),
   NEXT_TELEMETRY_DISABLED: "1",
+  ...twilio.env,
 };
 const children: ChildProcess[] = [
   spawn(path.resolve("node_modules/.bin/next"), ["start", "-p", String(E2E.webPort)], { env, stdio: "inherit" }),
 ];
 if (fs.existsSync("voice-server/main.ts")) {
-  children.push(spawn(path.resolve("node_modules/.bin/tsx"), ["voice-server/main.ts"], { env, stdio: "inherit" }));
+  // Not "production" for the voice server: it would insist on an https public URL, and this stack is local.
+  children.push(spawn(path.resolve("node_modules/.bin/tsx"), ["voice-server/main.ts"], { env: { ...env, NODE_ENV: "test" }, stdio: "inherit" }));
 }
 
 let isStopping = false;
@@ -38,6 +43,7 @@ async function stop() {
   isStopping = true;
   for (const c of children) c.kill("SIGTERM");
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+  await twilio.close().catch(() => {});
   await pg.stop().catch(() => {});
   fs.rmSync(dir, { recursive: true, force: true });
   process.exit(0);

@@ -17,9 +17,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-// Listens on 127.0.0.1 with a random port and remembers open sockets so close() never waits for keep-alive
+// Listens on 127.0.0.1 (on a random port unless one is given) and remembers open sockets so close() never waits for keep-alive
 // connections or hung requests.
-export async function listenLocal(server: Server): Promise<{ port: number; close: () => Promise<void> }> {
+export async function listenLocal(server: Server, port = 0): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   server.on("connection", (socket) => {
     sockets.add(socket);
@@ -27,7 +27,7 @@ export async function listenLocal(server: Server): Promise<{ port: number; close
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(port, "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
     });

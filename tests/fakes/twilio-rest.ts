@@ -88,6 +88,8 @@ export type TFakeTwilioOptions = {
   // Numbers that AvailablePhoneNumbers can find; defaults to a fictional US (555-01xx) and GB set.
   inventory?: TAvailableNumber[];
   latencyMs?: number;
+  // A fixed local port (the e2e stack and `npm run dev` sandbox); a free one by default.
+  port?: number;
 };
 
 const API = "/2010-04-01";
@@ -243,7 +245,7 @@ export class FakeTwilioRest extends EventEmitter<{
 
   static async start(options: TFakeTwilioOptions = {}): Promise<FakeTwilioRest> {
     const server = createServer();
-    const listening = await listenLocal(server);
+    const listening = await listenLocal(server, options.port);
     const fake = new FakeTwilioRest(`http://127.0.0.1:${listening.port}`, listening.close, options);
     // No one knows the port before start() returns, so nothing can arrive before this handler.
     server.on("request", (req, res) => {
@@ -514,7 +516,7 @@ export class FakeTwilioRest extends EventEmitter<{
     const want = (name: string) => query.get(name) === "true";
     const matches = this.inventory.filter((n) => {
       if (n.isoCountry !== country.toUpperCase() || owned.has(n.phoneNumber)) return false;
-      if (areaCode && !(n.isoCountry === "US" && n.phoneNumber.slice(2, 5) === areaCode)) return false;
+      if (areaCode && !(n.phoneNumber.startsWith("+1") && n.phoneNumber.slice(2, 5) === areaCode)) return false;
       if (pattern && !pattern.test(n.phoneNumber.replace(/^\+/, ""))) return false;
       if (want("VoiceEnabled") && !n.capabilities.voice) return false;
       if (want("SmsEnabled") && !n.capabilities.SMS) return false;

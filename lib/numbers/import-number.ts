@@ -1,0 +1,129 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { phoneNumbers, type PhoneNumber } from "@/db/schema";
+import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
+import { AppError } from "@/lib/errors";
+import { isUniqueViolation } from "./buy-number";
+import { countryOfE164, voiceWebhooks, type TNumbersConfig } from "./config";
+import { findTeamAgent, notLiveNote, zOptionalAgentId, type TAssignableAgent } from "./team-agent";
+import { peekTeamTwilio } from "./twilio-account";
+import { callTwilio } from "./twilio-errors";
+
+export const IMPORT_LIST_LIMIT = 500;
+
+export type TImportableNumber = {
+  sid: string;
+  phoneNumber: string;
+  friendlyName: string;
+  // Where its calls go now, if somewhere other than our voice server.
+  currentVoiceUrl: string | null;
+};
+
+// Numbers in the team's Twilio account that are not yet numbers here.
+export async function listImportableNumbers(db: Db, teamId: string, config: TNumbersConfig): Promise<{ accountSid: string | null; numbers: TImportableNumber[] }> {
+  const twilio = await peekTeamTwilio(db, teamId, config);
+  if (!twilio) return { accountSid: null, numbers: [] };
+  const owned = await callTwilio("list", () => twilio.client.incomingPhoneNumbers.list({ limit: IMPORT_LIST_LIMIT }), { isOwnAccount: twilio.isOwnAccount });
+  if (owned.length === 0) return { accountSid: twilio.accountSid, numbers: [] };
+  const taken = await db
+    .select({ e164: phoneNumbers.e164 })
+    .from(phoneNumbers)
+    .where(and(inArray(phoneNumbers.e164, owned.map((n) => n.phoneNumber)), eq(phoneNumbers.status, "active")));
+  const takenSet = new Set(taken.map((t) => t.e164));
+  const ours = voiceWebhooks(config).voiceUrl;
+  return {
+    accountSid: twilio.accountSid,
+    numbers: owned
+      .filter((n) => !takenSet.has(n.phoneNumber))
+      .map((n) => ({
+        sid: n.sid,
+        phoneNumber: n.phoneNumber,
+        friendlyName: n.friendlyName ?? n.phoneNumber,
+        currentVoiceUrl: n.voiceUrl && n.voiceUrl !== ours ? n.voiceUrl : null,
+      })),
+  };
+}
+
+export const ZImportNumber = z.object({
+  twilioSid: z
+    .string()
+    .trim()
+    .regex(/^PN[0-9a-fA-F]{32}$/, "Pick a number from the list"),
+  agentId: zOptionalAgentId,
+});
+export type TImportNumber = z.infer<typeof ZImportNumber>;
+
+// Takes over a number the team already owns in Twilio: points its webhooks at the voice server, then records
+// it. If the record cannot be written, the number's previous webhooks are put back.
+export async function importNumber(
+  db: Db,
+  teamId: string,
+  actor: TAuditActor,
+  config: TNumbersConfig,
+  input: TImportNumber,
+): Promise<{ number: PhoneNumber; agent: TAssignableAgent | null; message: string }> {
+  const agent = input.agentId ? await findTeamAgent(db, teamId, input.agentId) : null;
+  const twilio = await peekTeamTwilio(db, teamId, config);
+  if (!twilio) throw new AppError("bad_request", "This team has no Twilio account yet, so there is nothing to import.");
+  const context = { isOwnAccount: twilio.isOwnAccount };
+  const existing = await callTwilio("import", () => twilio.client.incomingPhoneNumbers(input.twilioSid).fetch(), context);
+  const [active] = await db
+    .select({ teamId: phoneNumbers.teamId })
+    .from(phoneNumbers)
+    .where(and(eq(phoneNumbers.e164, existing.phoneNumber), eq(phoneNumbers.status, "active")))
+    .limit(1);
+  if (active) {
+    throw new AppError("conflict", active.teamId === teamId ? `${existing.phoneNumber} is already one of this team's numbers.` : `${existing.phoneNumber} is already in use by another team.`);
+  }
+  const previous = {
+    voiceUrl: existing.voiceUrl ?? "",
+    voiceMethod: existing.voiceMethod || "POST",
+    statusCallback: existing.statusCallback ?? "",
+    statusCallbackMethod: existing.statusCallbackMethod || "POST",
+  };
+  await callTwilio("configure", () => twilio.client.incomingPhoneNumbers(existing.sid).update(voiceWebhooks(config)), { ...context, phoneNumber: existing.phoneNumber });
+
+  try {
+    const number = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(phoneNumbers)
+        .values({
+          teamId,
+          agentId: agent?.id ?? null,
+          e164: existing.phoneNumber,
+          twilioSid: existing.sid,
+          twilioAccountSid: existing.accountSid || twilio.accountSid,
+          friendlyName: existing.friendlyName ?? "",
+          country: countryOfE164(existing.phoneNumber),
+          source: "imported",
+          status: "active",
+          isVoiceConfigured: true,
+        })
+        .returning();
+      if (!row) throw new Error("insert returned no row");
+      await recordAudit(tx, {
+        teamId,
+        actor,
+        action: "number.imported",
+        targetType: "phone_number",
+        targetId: row.id,
+        targetLabel: row.e164,
+        metadata: { twilioSid: row.twilioSid, accountSid: row.twilioAccountSid, previousVoiceUrl: previous.voiceUrl || null, ...(agent ? { agent: agent.name } : {}) },
+      });
+      return row;
+    });
+    return {
+      number,
+      agent,
+      message: `Imported ${number.e164}${agent ? ` and assigned it to ${agent.name}.` : ". Assign an agent to answer its calls."}${notLiveNote(agent)}`,
+    };
+  } catch (error) {
+    await twilio.client
+      .incomingPhoneNumbers(existing.sid)
+      .update(previous)
+      .catch((restoreError: unknown) => console.error("could not restore an imported number's webhooks", { sid: existing.sid, restoreError }));
+    if (isUniqueViolation(error)) throw new AppError("conflict", `${existing.phoneNumber} is already in use here.`);
+    throw error;
+  }
+}

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import { parseEnv, zUrl } from "@/lib/config/parse-env";
+import { secretKeyFrom } from "@/lib/crypto/secret-box";
+
+// The voice server's configuration. Nothing else under voice-server/ reads process.env.
+
+// With no Twilio credentials the server runs as a local sandbox: the simulator and the browser test call sign
+// with this fixed account. Never in production.
+export const SANDBOX_ACCOUNT_SID = "AC00000000000000000000000000000000";
+export const SANDBOX_AUTH_TOKEN = "local-dev-auth-token";
+
+const zMs = (fallback: number, max = 600_000) => z.coerce.number().int().min(0).max(max).default(fallback);
+
+export const ZVoiceEnv = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    VOICE_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+    VOICE_HOST: z.string().default("0.0.0.0"),
+    // The base URL Twilio reaches this server at; signatures are checked against it, not the Host header.
+    VOICE_PUBLIC_URL: zUrl.default("http://localhost:3001"),
+    DATABASE_URL: zUrl,
+    TWILIO_ACCOUNT_SID: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, "must look like AC followed by 32 hex characters")
+      .optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+    TWILIO_API_BASE_URL: zUrl.optional(),
+    DEEPGRAM_API_KEY: z.string().min(1).optional(),
+    DEEPGRAM_BASE_URL: zUrl.optional(),
+    DEEPGRAM_MODEL: z.string().default("nova-3"),
+    GEMINI_API_KEY: z.string().min(1).optional(),
+    GEMINI_BASE_URL: zUrl.optional(),
+    GEMINI_MODEL: z.string().default("gemini-2.5-flash"),
+    SMALLEST_API_KEY: z.string().min(1).optional(),
+    SMALLEST_BASE_URL: zUrl.optional(),
+    SMALLEST_MODEL: z.string().default("lightning_v3.1"),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+    ENCRYPTION_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64 encoded")
+      .optional(),
+    RECORDINGS_DIR: z.string().default(".data/recordings"),
+    RECORDINGS_ENABLED: z.enum(["true", "false", "1", "0"]).default("true").transform((v) => v === "true" || v === "1"),
+    SHUTDOWN_GRACE_MS: zMs(30_000, 3_600_000),
+    STT_FINAL_TIMEOUT_MS: zMs(2_500),
+    LLM_FIRST_TOKEN_TIMEOUT_MS: zMs(8_000),
+    TTS_FIRST_BYTE_TIMEOUT_MS: zMs(4_000),
+    PACER_LEAD_MS: zMs(80, 1_000),
+    PACER_TICK_MS: z.coerce.number().int().min(1).max(20).default(10),
+  })
+  .superRefine((env, ctx) => {
+    if (!!env.TWILIO_ACCOUNT_SID !== !!env.TWILIO_AUTH_TOKEN) {
+      ctx.addIssue({
+        code: "custom",
+        path: [env.TWILIO_ACCOUNT_SID ? "TWILIO_AUTH_TOKEN" : "TWILIO_ACCOUNT_SID"],
+        message: "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together",
+      });
+    }
+    if (env.NODE_ENV === "production" && !env.TWILIO_ACCOUNT_SID) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["TWILIO_ACCOUNT_SID"],
+        message: "is required in production (the local sandbox account is for development only)",
+      });
+    }
+    if (env.NODE_ENV === "production" && !/^https:/.test(env.VOICE_PUBLIC_URL)) {
+      ctx.addIssue({ code: "custom", path: ["VOICE_PUBLIC_URL"], message: "must be https in production" });
+    }
+  });
+
+export type TVoiceEnv = {
+  nodeEnv: "development" | "test" | "production";
+  port: number;
+  host: string;
+  publicUrl: string; // no trailing slash
+  wsPublicUrl: string; // ws(s):// form of publicUrl
+  databaseUrl: string;
+  twilio: { accountSid: string; authToken: string; isSandbox: boolean; apiBaseUrl?: string };
+  deepgram?: { apiKey: string; baseUrl?: string; model: string };
+  gemini?: { apiKey: string; baseUrl?: string; model: string };
+  smallest?: { apiKey: string; baseUrl?: string; model: string };
+  secretKey?: Buffer;
+  recordingsDir: string | null;
+  shutdownGraceMs: number;
+  timeouts: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
+  pacer: { leadMs: number; tickMs: number };
+};
+
+// Pure: reads only `source`, so tests can build any configuration.
+export function loadVoiceEnv(source: Record<string, string | undefined>): TVoiceEnv {
+  const e = parseEnv(ZVoiceEnv, source);
+  const publicUrl = e.VOICE_PUBLIC_URL.replace(/\/+$/, "");
+  const wsPublicUrl = publicUrl.replace(/^http(s?):\/\//, "ws$1://");
+  const hasSecret = !!(e.ENCRYPTION_KEY || e.AUTH_SECRET);
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.VOICE_PORT,
+    host: e.VOICE_HOST,
+    publicUrl,
+    wsPublicUrl,
+    databaseUrl: e.DATABASE_URL,
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID ?? SANDBOX_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN ?? SANDBOX_AUTH_TOKEN,
+      isSandbox: !e.TWILIO_ACCOUNT_SID,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+    },
+    deepgram: e.DEEPGRAM_API_KEY ? { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL } : undefined,
+    gemini: e.GEMINI_API_KEY ? { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL } : undefined,
+    smallest: e.SMALLEST_API_KEY ? { apiKey: e.SMALLEST_API_KEY, baseUrl: e.SMALLEST_BASE_URL, model: e.SMALLEST_MODEL } : undefined,
+    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET }) : undefined,
+    recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    timeouts: {
+      sttFinalMs: e.STT_FINAL_TIMEOUT_MS,
+      llmFirstTokenMs: e.LLM_FIRST_TOKEN_TIMEOUT_MS,
+      ttsFirstByteMs: e.TTS_FIRST_BYTE_TIMEOUT_MS,
+    },
+    pacer: { leadMs: e.PACER_LEAD_MS, tickMs: e.PACER_TICK_MS },
+  };
+}
