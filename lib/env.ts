@@ -27,6 +27,10 @@ export const ZWebEnv = z
     GEMINI_API_KEY: z.string().min(1).optional(),
     GEMINI_BASE_URL: zUrl.optional(),
     GEMINI_MODEL: z.string().default("gemini-2.5-flash"),
+    // Voice picker and preview in the agent builder; without a key the offline eSpeak voices are offered.
+    SMALLEST_API_KEY: z.string().min(1).optional(),
+    SMALLEST_BASE_URL: zUrl.optional(),
+    SMALLEST_MODEL: z.string().default("lightning_v3.1"),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.AUTH_SECRET) {

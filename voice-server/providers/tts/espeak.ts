@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { encodeMulaw, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
@@ -159,7 +158,7 @@ class EspeakWorker {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const modulePath = pathToFileURL(createRequire(import.meta.url).resolve("@echogarden/espeak-ng-emscripten")).href;
+    const modulePath = pathToFileURL(resolveEspeakModule()).href;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { modulePath, cancelBuffer: this.cancelFlags.buffer },
@@ -189,6 +188,13 @@ class EspeakWorker {
     this.worker = worker;
     return worker;
   }
+}
+
+// Looked up through process.getBuiltinModule so bundlers leave it alone: the Next.js build (the web app's voice
+// preview) would otherwise try to bundle the package, whose Emscripten loader it cannot bundle.
+function resolveEspeakModule(): string {
+  const { createRequire } = process.getBuiltinModule("node:module");
+  return createRequire(import.meta.url).resolve("@echogarden/espeak-ng-emscripten");
 }
 
 let sharedWorker: EspeakWorker | undefined;

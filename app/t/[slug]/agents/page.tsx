@@ -1,15 +1,56 @@
 import type { Metadata } from "next";
-import { EmptyState, PageHeader } from "@/components/ui/card";
+import Link from "next/link";
+import { buttonClass } from "@/components/ui/button-class";
+import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
+import { listAgents } from "@/lib/agents/list-agents";
+import { findTemplate } from "@/lib/agents/templates";
 import { getTeamPage } from "@/lib/auth/entry-points";
+import { can } from "@/lib/auth/roles";
 
 export const metadata: Metadata = { title: "Agents" };
 
-export default async function Page({ params }: { params: Promise<{ slug: string }> }) {
-  await getTeamPage((await params).slug);
+export default async function AgentsPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const { db, team, role } = await getTeamPage(slug);
+  const agents = await listAgents(db, team);
+  const canEdit = can(role, "agents.edit");
+  const newAgent = canEdit ? (
+    <Link href={`/t/${team.slug}/agents/new`} className={buttonClass("primary")}>
+      New agent
+    </Link>
+  ) : undefined;
   return (
     <>
-      <PageHeader title="Agents" />
-      <EmptyState title="Nothing here yet">Build the AI agent that answers your calls: its greeting, knowledge, departments to transfer to and business hours. The agent builder arrives in the next release; nothing has been created for this team yet.</EmptyState>
+      <PageHeader title="Agents" description="The AI agents that answer your calls. Edits stay in a draft until you publish." actions={agents.length > 0 ? newAgent : undefined} />
+      {agents.length === 0 ? (
+        <EmptyState title="No agents yet" action={newAgent}>
+          {canEdit
+            ? "Create your first agent from a template (receptionist, appointment booking or support triage) or from scratch, then publish it and attach a phone number."
+            : "An owner or admin of this team can create the agent that answers your calls."}
+        </EmptyState>
+      ) : (
+        <Card>
+          <ul className="divide-y divide-slate-100" aria-label="Agents">
+            {agents.map((a) => (
+              <li key={a.id} className="flex flex-wrap items-center justify-between gap-3 py-3" data-testid="agent-row">
+                <div className="min-w-0">
+                  <Link href={`/t/${team.slug}/agents/${a.id}`} className="font-medium text-brand-700 hover:underline">
+                    {a.name}
+                  </Link>
+                  <p className="text-xs text-slate-500">
+                    {a.templateKey ? `From the ${findTemplate(a.templateKey)?.label ?? a.templateKey} template · ` : ""}
+                    {a.callCount} {a.callCount === 1 ? "call" : "calls"} · draft edited {a.draftUpdatedAt.toISOString().slice(0, 16).replace("T", " ")} UTC
+                  </p>
+                </div>
+                <div className="flex flex-wrap gap-2">
+                  {a.liveVersion === null ? <Badge>Draft only</Badge> : <Badge tone="green">Live: version {a.liveVersion}</Badge>}
+                  {a.liveVersion !== null && a.hasUnpublishedChanges && <Badge tone="amber">Unpublished changes</Badge>}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      )}
     </>
   );
 }

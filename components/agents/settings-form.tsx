@@ -1,0 +1,146 @@
+"use client";
+import { useActionState } from "react";
+import { updateAgentSettingsAction } from "@/app/t/[slug]/agents/actions";
+import { SubmitButton } from "@/components/ui/button";
+import { Field, SelectField } from "@/components/ui/field";
+import { LANGUAGE_OPTIONS } from "@/lib/agents/options";
+import { FormFooter, FormMessages, TextAreaField, useDraftForm } from "./use-draft-form";
+import { VoicePicker } from "./voice-picker";
+
+export type TSettingsInitial = {
+  name: string;
+  systemPrompt: string;
+  greeting: string;
+  disclosure: string;
+  language: string;
+  voice: string;
+  interruptionMinSpeechMs: number;
+  endpointingSilenceMs: number;
+  maxCallDurationMin: number;
+  silenceTimeoutSec: number;
+};
+
+export function SettingsForm({
+  slug,
+  agentId,
+  initial,
+  canEdit,
+  canPreview,
+}: {
+  slug: string;
+  agentId: string;
+  initial: TSettingsInitial;
+  canEdit: boolean;
+  canPreview: boolean;
+}) {
+  const [state, action] = useActionState(updateAgentSettingsAction.bind(null, slug), undefined);
+  const { formRef, isDirty } = useDraftForm(state);
+  const v = state?.values;
+  const e = state?.fieldErrors ?? {};
+  const value = (key: keyof TSettingsInitial) => v?.[key] ?? String(initial[key]);
+  const sampleFor = () => {
+    const form = formRef.current;
+    const read = (name: string) => (form?.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | null)?.value ?? "";
+    return { language: read("language") || initial.language, text: read("greeting") };
+  };
+  return (
+    <form ref={formRef} action={action} className="space-y-6" noValidate>
+      <input type="hidden" name="agentId" value={agentId} />
+      <FormMessages state={state} />
+      <fieldset disabled={!canEdit} className="space-y-4">
+        <div className="grid gap-4 md:grid-cols-2">
+          <Field label="Agent name" name="name" defaultValue={value("name")} error={e.name} maxLength={80} required />
+          <SelectField label="Language" name="language" defaultValue={value("language")} error={e.language}>
+            {!LANGUAGE_OPTIONS.some((l) => l.code === value("language")) && <option value={value("language")}>{value("language")}</option>}
+            {LANGUAGE_OPTIONS.map((l) => (
+              <option key={l.code} value={l.code}>
+                {l.label}
+              </option>
+            ))}
+          </SelectField>
+        </div>
+        <TextAreaField
+          label="Greeting"
+          name="greeting"
+          rows={2}
+          maxLength={500}
+          defaultValue={value("greeting")}
+          error={e.greeting}
+          hint="The first thing callers hear, spoken as soon as the call connects."
+        />
+        <TextAreaField
+          label="Disclosure (optional)"
+          name="disclosure"
+          rows={2}
+          maxLength={500}
+          defaultValue={value("disclosure")}
+          error={e.disclosure}
+          hint='Said right after the greeting, for example "This call is answered by an AI assistant and may be recorded."'
+        />
+        <TextAreaField
+          label="Instructions (system prompt)"
+          name="systemPrompt"
+          rows={10}
+          defaultValue={value("systemPrompt")}
+          error={e.systemPrompt}
+          className="font-mono"
+          hint="How the agent behaves: its tone, what it handles, when to transfer or take a message. Put facts in Knowledge; phone etiquette, hours and departments are added for you (see Instructions)."
+        />
+        <VoicePicker slug={slug} defaultValue={value("voice")} error={e.voice} disabled={!canEdit} canPreview={canPreview} sampleFor={sampleFor} />
+      </fieldset>
+
+      <fieldset disabled={!canEdit} className="space-y-4">
+        <legend className="text-sm font-semibold text-slate-900">Conversation timing</legend>
+        <div className="grid gap-4 md:grid-cols-2">
+          <Field
+            label="Interruption sensitivity (ms)"
+            name="interruptionMinSpeechMs"
+            type="number"
+            min={50}
+            max={2000}
+            step={10}
+            defaultValue={value("interruptionMinSpeechMs")}
+            error={e.interruptionMinSpeechMs}
+            hint="How long a caller must talk over the agent before it stops. Lower stops sooner but a cough or “mm-hm” can cut it off; 150–300 ms suits most lines."
+          />
+          <Field
+            label="End-of-turn silence (ms)"
+            name="endpointingSilenceMs"
+            type="number"
+            min={100}
+            max={3000}
+            step={50}
+            defaultValue={value("endpointingSilenceMs")}
+            error={e.endpointingSilenceMs}
+            hint="How long a pause means the caller has finished. Lower answers faster but may cut in when callers pause to think; 400–800 ms suits most callers."
+          />
+          <Field
+            label="Maximum call length (minutes)"
+            name="maxCallDurationMin"
+            type="number"
+            min={1}
+            max={240}
+            defaultValue={value("maxCallDurationMin")}
+            error={e.maxCallDurationMin}
+            hint="The agent wraps up and ends the call at this length."
+          />
+          <Field
+            label="Silence timeout (seconds)"
+            name="silenceTimeoutSec"
+            type="number"
+            min={5}
+            max={600}
+            defaultValue={value("silenceTimeoutSec")}
+            error={e.silenceTimeoutSec}
+            hint="If the caller says nothing for this long, the agent checks they're still there and then ends the call."
+          />
+        </div>
+      </fieldset>
+      {canEdit && (
+        <FormFooter isDirty={isDirty}>
+          <SubmitButton pendingText="Saving…">Save settings</SubmitButton>
+        </FormFooter>
+      )}
+    </form>
+  );
+}
