@@ -31,6 +31,8 @@ export const ZWebEnv = z
     SMALLEST_API_KEY: z.string().min(1).optional(),
     SMALLEST_BASE_URL: zUrl.optional(),
     SMALLEST_MODEL: z.string().default("lightning_v3.1"),
+    // Where the voice server writes call recordings ({teamId}/{callId}.wav); the web app streams them from here.
+    RECORDINGS_DIR: z.string().min(1).default(".data/recordings"),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.AUTH_SECRET) {

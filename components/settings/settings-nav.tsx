@@ -1,10 +1,27 @@
 import Link from "next/link";
 
-export function SettingsNav({ slug, current, canViewAudit }: { slug: string; current: "general" | "members" | "audit"; canViewAudit: boolean }) {
+export function SettingsNav({
+  slug,
+  current,
+  canViewAudit,
+  canManageIntegrations = canViewAudit,
+}: {
+  slug: string;
+  current: "general" | "members" | "audit" | "api-keys" | "webhooks";
+  canViewAudit: boolean;
+  // API keys and webhooks need admin, like the audit log, unless a page says otherwise.
+  canManageIntegrations?: boolean;
+}) {
   const items = [
     ["general", "General", `/t/${slug}/settings`],
     ["members", "Members", `/t/${slug}/settings/members`],
     ...(canViewAudit ? [["audit", "Audit log", `/t/${slug}/settings/audit`]] : []),
+    ...(canManageIntegrations
+      ? [
+          ["api-keys", "API keys", `/t/${slug}/settings/api-keys`],
+          ["webhooks", "Webhooks", `/t/${slug}/settings/webhooks`],
+        ]
+      : []),
   ] as const;
   return (
     <nav aria-label="Settings" className="mb-6 flex gap-1 border-b border-slate-200">

@@ -2,3 +2,4 @@ export * from "./auth";
 export * from "./teams";
 export * from "./agents";
 export * from "./telephony";
+export * from "./analysis";

@@ -121,6 +121,10 @@ export const calls = pgTable(
     // Calls in progress (live view) and the voice server's crash recovery.
     index("calls_open_idx").on(t.teamId, t.startedAt).where(sql`${t.endedAt} is null`),
     uniqueIndex("calls_twilio_call_sid_uq").on(t.twilioCallSid),
+    // Ended calls still waiting for post-call analysis: the analysis worker's safety-net sweep.
+    index("calls_analysis_pending_idx")
+      .on(t.endedAt)
+      .where(sql`${t.analysisStatus} = 'pending' and ${t.endedAt} is not null`),
   ],
 );
 export type Call = typeof calls.$inferSelect;

@@ -10,5 +10,7 @@ export const E2E = {
   twilioAccountSid: "AC00000000000000000000000000000000",
   twilioAuthToken: "local-dev-auth-token",
   databaseUrl: "postgres://postgres:postgres@127.0.0.1:54339/app",
+  // RECORDINGS_DIR of both servers, so specs can put recordings where the web app streams them from.
+  recordingsDir: "/tmp/aica-e2e-recordings",
   authSecret: "e2e-secret-e2e-secret-e2e-secret-e2e-secret",
 } as const;

@@ -10,6 +10,8 @@ import { startTwilioSandbox } from "@/scripts/twilio-sandbox";
 import { E2E } from "./env";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aica-e2e-"));
+fs.rmSync(E2E.recordingsDir, { recursive: true, force: true });
+fs.mkdirSync(E2E.recordingsDir, { recursive: true, mode: 0o755 });
 fs.chmodSync(dir, 0o755);
 const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: E2E.pgPort, persistent: false, fastUnsafe: true });
 await migrateDatabase(pg.url);
@@ -25,7 +27,7 @@ const env: NodeJS.ProcessEnv = {
   APP_URL: E2E.baseUrl,
   VOICE_PORT: String(E2E.voicePort),
   VOICE_PUBLIC_URL: `http://localhost:${E2E.voicePort}`,
-  RECORDINGS_DIR: path.join(dir, "recordings"),
+  RECORDINGS_DIR: E2E.recordingsDir,
   NEXT_TELEMETRY_DISABLED: "1",
   ...twilio.env,
 };

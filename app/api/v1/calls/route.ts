@@ -1,0 +1,22 @@
+// GET /api/v1/calls - the team's calls, newest first, with the calls page's filters and cursor pagination
+import { listCallsEndpoint } from "@/lib/api/endpoints";
+import { toCallOut } from "@/lib/api/serialize";
+import { apiRoute } from "@/lib/auth/api-key";
+import { listCalls } from "@/lib/calls/list-calls";
+
+export const GET = apiRoute(listCallsEndpoint, async ({ db, team }, { query }) => {
+  const filters = {
+    from: query.from,
+    to: query.to,
+    agentId: query.agent_id,
+    phoneNumberId: query.phone_number_id,
+    outcome: query.outcome,
+    sentiment: query.sentiment,
+    topic: query.topic,
+    topicClusterId: query.topic_cluster_id,
+    q: query.q,
+    testCalls: query.test_calls,
+  };
+  const { calls, nextCursor } = await listCalls(db, team.id, filters, query.cursor, query.limit);
+  return { data: calls.map(toCallOut), next_cursor: nextCursor };
+});

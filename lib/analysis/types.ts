@@ -1,0 +1,31 @@
+import type { TCaptureField } from "./capture-fields";
+
+export type TSentiment = "positive" | "neutral" | "negative";
+export type TOutcome = "resolved" | "transferred" | "message_taken" | "abandoned" | "failed";
+
+export type TAnalysisTurn = { seq: number; speaker: "caller" | "agent"; text: string; isInterrupted: boolean };
+
+// Everything an analyzer may look at, already read from the database.
+export type TAnalysisInput = {
+  turns: TAnalysisTurn[];
+  // What the voice server recorded; transferred, message_taken, failed and abandoned are facts and are kept.
+  outcome: TOutcome | null;
+  endReason: string | null;
+  transferredTo: string | null;
+  hasMessage: boolean;
+  captureFields: TCaptureField[];
+  knowledgeTitles: string[];
+  toolNames: string[];
+};
+
+export type TAnalysisResult = {
+  summary: string;
+  sentiment: TSentiment;
+  sentimentScore: number; // -1 (very negative) .. 1 (very positive)
+  turnSentiments: { seq: number; sentiment: TSentiment }[]; // caller turns
+  topic: string | null;
+  outcome: TOutcome;
+  capturedFields: Record<string, string>;
+};
+
+export const KEPT_OUTCOMES: readonly TOutcome[] = ["transferred", "message_taken", "failed", "abandoned"];

@@ -1,0 +1,402 @@
+import { z } from "zod";
+import { ZBusinessHours, ZCaptureField } from "@/lib/agents/config";
+import { CALL_OUTCOMES, CALL_SENTIMENTS as SENTIMENTS } from "@/lib/calls/list-calls";
+import { defineEndpoint } from "./openapi";
+
+// Every /api/v1 endpoint with the schemas that validate it. Route handlers import their endpoint from here;
+// /api/v1/openapi.json is generated from the same objects. JSON fields are snake_case; times are ISO 8601 UTC.
+
+const ZId = z.uuid("Must be a UUID");
+const ZTime = z.iso.datetime({ offset: true, error: "Must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z" });
+const ZLimit = z.coerce.number().int().min(1).max(100).default(50).describe("Page size, 1 to 100.");
+const ZCursor = z.string().min(1).max(500).optional().describe("The `next_cursor` of the previous page.");
+const ZNextCursor = z.string().nullable().describe("Pass as `cursor` to get the next page; null on the last page.");
+
+function page<T extends z.ZodType>(item: T, id: string) {
+  return z.object({ data: z.array(item), next_cursor: ZNextCursor }).meta({ id });
+}
+
+export { CALL_OUTCOMES };
+
+// ---- calls
+
+export const ZCallOut = z
+  .object({
+    id: ZId,
+    agent_id: ZId.nullable(),
+    agent_name: z.string().nullable(),
+    phone_number_id: ZId.nullable(),
+    phone_number: z.string().nullable().describe("The team's number that was called (E.164)."),
+    direction: z.enum(["inbound", "web"]),
+    is_test: z.boolean(),
+    from: z.string(),
+    to: z.string(),
+    status: z.enum(["ringing", "in_progress", "completed", "busy", "no_answer", "failed", "canceled"]),
+    outcome: z.enum(CALL_OUTCOMES).nullable(),
+    end_reason: z.string().nullable(),
+    transferred_to: z.string().nullable(),
+    started_at: z.string(),
+    answered_at: z.string().nullable(),
+    ended_at: z.string().nullable(),
+    duration_sec: z.number().int().nullable(),
+    has_recording: z.boolean(),
+    analysis_status: z.enum(["pending", "running", "done", "failed", "skipped"]),
+    summary: z.string().nullable(),
+    sentiment: z.enum(SENTIMENTS).nullable(),
+    sentiment_score: z.number().nullable(),
+    topic: z.string().nullable(),
+    captured_fields: z.record(z.string(), z.string()),
+    turn_count: z.number().int(),
+    voice_to_voice_p50_ms: z.number().int().nullable(),
+    voice_to_voice_p95_ms: z.number().int().nullable(),
+  })
+  .meta({ id: "Call" });
+
+export const ZCallTurnOut = z
+  .object({
+    seq: z.number().int(),
+    speaker: z.enum(["caller", "agent"]),
+    text: z.string(),
+    start_ms: z.number().int().describe("Offset from the start of the call."),
+    end_ms: z.number().int(),
+    is_interrupted: z.boolean().describe("The caller talked over this agent turn; `text` is what was actually said."),
+    sentiment: z.enum(SENTIMENTS).nullable(),
+    first_audio_ms: z.number().int().nullable().describe("Agent turns: voice-to-voice latency at the server."),
+  })
+  .meta({ id: "CallTurn" });
+
+export const ZCallEventOut = z
+  .object({
+    at_ms: z.number().int(),
+    kind: z.enum(["tool_call", "transfer", "error", "dtmf", "barge_in", "status"]),
+    name: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: "CallEvent" });
+
+export const ZCallerMessageOut = z
+  .object({ caller_name: z.string(), callback_number: z.string(), message: z.string(), status: z.enum(["new", "handled"]), created_at: z.string() })
+  .meta({ id: "CallerMessage" });
+
+export const ZCallDetailOut = ZCallOut.extend({
+  agent_version: z.number().int().nullable().describe("The published agent version the call used."),
+  turns: z.array(ZCallTurnOut),
+  events: z.array(ZCallEventOut).describe("Tool calls, transfers, errors and other moments of the call."),
+  messages: z.array(ZCallerMessageOut).describe("Messages the agent took during the call."),
+}).meta({ id: "CallDetail" });
+
+export const ZCallsQuery = z.object({
+  from: ZTime.optional().describe("Calls started at or after this time."),
+  to: ZTime.optional().describe("Calls started before this time."),
+  agent_id: ZId.optional(),
+  phone_number_id: ZId.optional(),
+  outcome: z.enum(CALL_OUTCOMES).optional(),
+  sentiment: z.enum(SENTIMENTS).optional(),
+  topic: z.string().trim().min(1).max(200).optional().describe("Calls whose topic contains this text."),
+  topic_cluster_id: ZId.optional(),
+  q: z.string().trim().min(1).max(200).optional().describe('Full-text search in transcripts: words, "quoted phrases", -excluded.'),
+  test_calls: z.enum(["exclude", "include", "only"]).default("exclude").describe("Test calls from the agent builder."),
+  cursor: ZCursor,
+  limit: ZLimit,
+});
+
+export const listCallsEndpoint = defineEndpoint({
+  method: "GET",
+  path: "/calls",
+  operationId: "listCalls",
+  summary: "List calls, newest first",
+  description: "The same filters as the calls page. Paginated with `cursor`; test calls are excluded unless `test_calls` says otherwise.",
+  tag: "Calls",
+  permission: "calls.view",
+  query: ZCallsQuery,
+  response: page(ZCallOut, "CallPage"),
+});
+
+export const ZIdParams = z.object({ id: ZId });
+
+export const getCallEndpoint = defineEndpoint({
+  method: "GET",
+  path: "/calls/{id}",
+  operationId: "getCall",
+  summary: "Get a call with its transcript and analysis",
+  tag: "Calls",
+  permission: "calls.view",
+  params: ZIdParams,
+  response: ZCallDetailOut,
+});
+
+// ---- agents
+
+export const ZAgentOut = z
+  .object({
+    id: ZId,
+    name: z.string(),
+    template_key: z.string().nullable(),
+    live_version: z.number().int().nullable().describe("The published version live calls use; null before the first publish."),
+    has_unpublished_changes: z.boolean(),
+    call_count: z.number().int(),
+    draft_updated_at: z.string(),
+  })
+  .meta({ id: "Agent" });
+
+const ZBusinessHoursOut = z.object({
+  isEnabled: z.boolean(),
+  timeZone: z.string(),
+  weekly: z.array(z.object({ day: z.number().int(), open: z.string(), close: z.string() })),
+  afterHours: z.enum(["take_message", "hang_up"]),
+  afterHoursMessage: z.string(),
+});
+
+export const ZAgentConfigOut = z
+  .object({
+    systemPrompt: z.string(),
+    greeting: z.string(),
+    disclosure: z.string(),
+    language: z.string(),
+    voice: z.string(),
+    businessHours: ZBusinessHoursOut,
+    interruptionMinSpeechMs: z.number().int(),
+    endpointingSilenceMs: z.number().int(),
+    maxCallDurationSec: z.number().int(),
+    silenceTimeoutSec: z.number().int(),
+    captureFields: z.array(z.object({ key: z.string(), label: z.string(), description: z.string() })),
+  })
+  .meta({ id: "AgentConfig" });
+
+export const ZAgentDetailOut = z
+  .object({
+    id: ZId,
+    name: z.string(),
+    template_key: z.string().nullable(),
+    config: ZAgentConfigOut.describe("The draft. Calls use the live version until the draft is published."),
+    live_version: z
+      .object({ id: ZId, version: z.number().int(), note: z.string().nullable(), published_at: z.string() })
+      .nullable(),
+    draft_updated_at: z.string(),
+    created_at: z.string(),
+  })
+  .meta({ id: "AgentDetail" });
+
+export const listAgentsEndpoint = defineEndpoint({
+  method: "GET",
+  path: "/agents",
+  operationId: "listAgents",
+  summary: "List agents",
+  description: "A team has few agents: the whole list comes in one page (`next_cursor` is null).",
+  tag: "Agents",
+  permission: "team.view",
+  response: page(ZAgentOut, "AgentPage"),
+});
+
+export const getAgentEndpoint = defineEndpoint({
+  method: "GET",
+  path: "/agents/{id}",
+  operationId: "getAgent",
+  summary: "Get an agent with its draft settings",
+  tag: "Agents",
+  permission: "team.view",
+  params: ZIdParams,
+  response: ZAgentDetailOut,
+});
+
+// Only the fields sent are changed; the result must still be valid settings.
+export const ZAgentDraftPatch = z
+  .object({
+    name: z.string().trim().min(1).max(80).optional(),
+    config: z
+      .object({
+        systemPrompt: z.string().max(20_000).optional(),
+        greeting: z.string().trim().min(1).max(500).optional(),
+        disclosure: z.string().max(500).optional(),
+        language: z.string().min(2).max(10).optional(),
+        voice: z.string().min(1).max(80).optional(),
+        businessHours: ZBusinessHours.optional(),
+        interruptionMinSpeechMs: z.number().int().min(50).max(2000).optional(),
+        endpointingSilenceMs: z.number().int().min(100).max(3000).optional(),
+        maxCallDurationSec: z.number().int().min(30).max(4 * 3600).optional(),
+        silenceTimeoutSec: z.number().int().min(5).max(600).optional(),
+        captureFields: z.array(ZCaptureField).max(20).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((p) => p.name !== undefined || (p.config && Object.keys(p.config).length > 0), "Send `name` and/or `config` fields to change")
+  .meta({ id: "AgentDraftPatch" });
+
+export const updateAgentEndpoint = defineEndpoint({
+  method: "PATCH",
+  path: "/agents/{id}",
+  operationId: "updateAgentDraft",
+  summary: "Update an agent's draft",
+  description: "Changes the draft only; live calls keep using the published version until you publish.",
+  tag: "Agents",
+  permission: "agents.edit",
+  params: ZIdParams,
+  body: ZAgentDraftPatch,
+  response: ZAgentDetailOut,
+});
+
+export const ZPublishBody = z.object({ note: z.string().trim().max(200).optional() }).strict().meta({ id: "PublishRequest" });
+
+export const publishAgentEndpoint = defineEndpoint({
+  method: "POST",
+  path: "/agents/{id}/publish",
+  operationId: "publishAgent",
+  summary: "Publish the draft as the next live version",
+  description: "400 lists what must be fixed first; 409 when the draft equals the live version.",
+  tag: "Agents",
+  permission: "agents.publish",
+  params: ZIdParams,
+  body: ZPublishBody,
+  status: 201,
+  response: z
+    .object({ agent_id: ZId, version: z.number().int(), version_id: ZId, note: z.string().nullable(), published_at: z.string() })
+    .meta({ id: "PublishedVersion" }),
+});
+
+// ---- phone numbers
+
+export const ZPhoneNumberOut = z
+  .object({
+    id: ZId,
+    e164: z.string(),
+    friendly_name: z.string(),
+    country: z.string(),
+    source: z.enum(["purchased", "imported"]),
+    is_voice_configured: z.boolean(),
+    agent: z.object({ id: ZId, name: z.string(), is_live: z.boolean() }).nullable(),
+    calls_today: z.number().int().describe("Calls since midnight UTC."),
+    created_at: z.string(),
+  })
+  .meta({ id: "PhoneNumber" });
+
+export const listNumbersEndpoint = defineEndpoint({
+  method: "GET",
+  path: "/phone-numbers",
+  operationId: "listPhoneNumbers",
+  summary: "List active phone numbers",
+  description: "The whole list comes in one page (`next_cursor` is null).",
+  tag: "Phone numbers",
+  permission: "team.view",
+  response: page(ZPhoneNumberOut, "PhoneNumberPage"),
+});
+
+// ---- members
+
+export const ZMemberOut = z
+  .object({
+    user_id: z.string(),
+    name: z.string().nullable(),
+    email: z.string(),
+    role: z.enum(["owner", "admin", "member", "viewer"]),
+    joined_at: z.string(),
+  })
+  .meta({ id: "Member" });
+
+export const listMembersEndpoint = defineEndpoint({
+  method: "GET",
+  path: "/members",
+  operationId: "listMembers",
+  summary: "List members",
+  description: "The whole list comes in one page (`next_cursor` is null).",
+  tag: "Members",
+  permission: "team.view",
+  response: page(ZMemberOut, "MemberPage"),
+});
+
+export const ZInviteBody = z
+  .object({
+    email: z.email().trim().toLowerCase(),
+    role: z.enum(["admin", "member", "viewer"]).describe("API keys act as admins, so they cannot invite owners."),
+  })
+  .strict()
+  .meta({ id: "InviteRequest" });
+
+export const inviteMemberEndpoint = defineEndpoint({
+  method: "POST",
+  path: "/members",
+  operationId: "inviteMember",
+  summary: "Invite a member",
+  description: "Returns the single-use invitation link to send to them (valid for 7 days). No email is sent.",
+  tag: "Members",
+  permission: "members.invite",
+  body: ZInviteBody,
+  status: 201,
+  response: z
+    .object({ invitation_id: ZId, email: z.string(), role: z.string(), invite_url: z.string() })
+    .meta({ id: "Invitation" }),
+});
+
+export const removeMemberEndpoint = defineEndpoint({
+  method: "DELETE",
+  path: "/members/{user_id}",
+  operationId: "removeMember",
+  summary: "Remove a member",
+  description: "Owners can only be removed by an owner in the web app.",
+  tag: "Members",
+  permission: "members.invite",
+  params: z.object({ user_id: z.string().min(1).max(200) }),
+  status: 204,
+  response: z.null(),
+});
+
+// ---- analytics
+
+const ZRange = z.object({
+  from: ZTime.optional().describe("Start (inclusive). Default: 30 days before `to`."),
+  to: ZTime.optional().describe("End (exclusive). Default: now."),
+});
+
+export const ZAnalyticsSummaryOut = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    total_calls: z.number().int(),
+    answered_calls: z.number().int(),
+    completed_calls: z.number().int(),
+    outcomes: z.object(Object.fromEntries(CALL_OUTCOMES.map((o) => [o, z.number().int()])) as Record<(typeof CALL_OUTCOMES)[number], z.ZodNumber>),
+    resolution_rate: z.number().nullable().describe("Resolved / calls with an outcome; null without such calls."),
+    avg_duration_sec: z.number().nullable(),
+    sentiment: z.object({ positive: z.number().int(), neutral: z.number().int(), negative: z.number().int() }),
+  })
+  .meta({ id: "AnalyticsSummary" });
+
+export const analyticsSummaryEndpoint = defineEndpoint({
+  method: "GET",
+  path: "/analytics/summary",
+  operationId: "getAnalyticsSummary",
+  summary: "Call counts, outcomes and sentiment for a period",
+  description: "Counts calls started in [from, to). Test calls are excluded.",
+  tag: "Analytics",
+  permission: "calls.view",
+  query: ZRange,
+  response: ZAnalyticsSummaryOut,
+});
+
+export const TIMESERIES_METRICS = ["calls", "answered", "resolved", "abandoned", "transferred", "avg_duration_sec"] as const;
+
+export const ZTimeseriesQuery = ZRange.extend({
+  metric: z.enum(TIMESERIES_METRICS).default("calls"),
+  interval: z.enum(["hour", "day", "week"]).default("day").describe("Buckets in UTC; weeks start on Monday."),
+});
+
+export const analyticsTimeseriesEndpoint = defineEndpoint({
+  method: "GET",
+  path: "/analytics/timeseries",
+  operationId: "getAnalyticsTimeseries",
+  summary: "A metric per hour, day or week",
+  description: "Every bucket in the range is present, with 0 (or null for averages) when there were no calls. At most 1,000 buckets.",
+  tag: "Analytics",
+  permission: "calls.view",
+  query: ZTimeseriesQuery,
+  response: z
+    .object({
+      metric: z.enum(TIMESERIES_METRICS),
+      interval: z.enum(["hour", "day", "week"]),
+      from: z.string(),
+      to: z.string(),
+      data: z.array(z.object({ bucket_start: z.string(), value: z.number().nullable() })),
+    })
+    .meta({ id: "AnalyticsTimeseries" }),
+});

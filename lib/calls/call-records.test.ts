@@ -1,0 +1,76 @@
+import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { calls, teams } from "@/db/schema";
+import { createTestDb } from "@/tests/helpers/db";
+import { lookupCallerHistory } from "./caller-history";
+import { countActiveCalls } from "./count-active-calls";
+import { createCall } from "./create-call";
+import { finalizeCall } from "./finalize-call";
+
+let t: Awaited<ReturnType<typeof createTestDb>>;
+let teamA: string;
+let teamB: string;
+
+beforeAll(async () => {
+  t = await createTestDb();
+  const rows = await t.db
+    .insert(teams)
+    .values([
+      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
+      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
+    ])
+    .returning();
+  teamA = rows[0]!.id;
+  teamB = rows[1]!.id;
+});
+
+afterAll(async () => {
+  await t?.drop();
+});
+
+const sid = () => `CA${randomBytes(16).toString("hex")}`;
+
+describe("call records", () => {
+  it("createCall returns the existing row when Twilio retries the webhook", async () => {
+    const callSid = sid();
+    const first = await createCall(t.db, { teamId: teamA, direction: "inbound", twilioCallSid: callSid, fromNumber: "+1", toNumber: "+2" });
+    const again = await createCall(t.db, { teamId: teamA, direction: "inbound", twilioCallSid: callSid, fromNumber: "+1", toNumber: "+2" });
+    expect(again.id).toBe(first.id);
+    await expect(createCall(t.db, { teamId: teamB, direction: "inbound", twilioCallSid: callSid })).rejects.toThrow(/another team/);
+  });
+
+  it("finalizeCall keeps the first answer when run twice", async () => {
+    const call = await createCall(t.db, { teamId: teamA, direction: "inbound", twilioCallSid: sid() });
+    const endedAt = new Date();
+    await finalizeCall(t.db, { teamId: teamA, callId: call.id, status: "completed", outcome: "resolved", endReason: "caller_hangup", endedAt, durationSec: 12 });
+    await finalizeCall(t.db, { teamId: teamA, callId: call.id, status: "failed", outcome: "failed", endReason: "other", endedAt: new Date(0), durationSec: 99 });
+    // The wrong team id changes nothing.
+    await finalizeCall(t.db, { teamId: teamB, callId: call.id, status: "failed", outcome: "failed", endReason: "x", endedAt, durationSec: 1 });
+    const [row] = await t.db.select().from(calls).where(eq(calls.id, call.id));
+    expect(row).toMatchObject({ status: "completed", outcome: "resolved", endReason: "caller_hangup", durationSec: 12 });
+    expect(row?.endedAt?.getTime()).toBe(endedAt.getTime());
+  });
+
+  it("counts a team's live calls: in progress, or ringing recently; never another team's", async () => {
+    const now = new Date();
+    await createCall(t.db, { teamId: teamB, direction: "inbound", twilioCallSid: sid(), status: "in_progress" });
+    await createCall(t.db, { teamId: teamB, direction: "inbound", twilioCallSid: sid(), status: "ringing" });
+    await createCall(t.db, { teamId: teamB, direction: "inbound", twilioCallSid: sid(), status: "ringing", startedAt: new Date(now.getTime() - 10 * 60_000) });
+    await createCall(t.db, { teamId: teamB, direction: "inbound", twilioCallSid: sid(), status: "completed", endedAt: now });
+    expect(await countActiveCalls(t.db, teamB, now)).toBe(2);
+  });
+
+  it("looks up caller history within the team only, newest first", async () => {
+    const from = "+15559998888";
+    const older = await createCall(t.db, { teamId: teamA, direction: "inbound", twilioCallSid: sid(), fromNumber: from, startedAt: new Date("2026-01-01T10:00:00Z") });
+    const newer = await createCall(t.db, { teamId: teamA, direction: "inbound", twilioCallSid: sid(), fromNumber: from, startedAt: new Date("2026-02-01T10:00:00Z") });
+    const otherTeam = await createCall(t.db, { teamId: teamB, direction: "inbound", twilioCallSid: sid(), fromNumber: from });
+    const current = await createCall(t.db, { teamId: teamA, direction: "inbound", twilioCallSid: sid(), fromNumber: from });
+    for (const c of [older, newer, otherTeam]) {
+      await finalizeCall(t.db, { teamId: c.teamId, callId: c.id, status: "completed", outcome: "resolved", endReason: "x", endedAt: new Date(), durationSec: 5 });
+    }
+    const history = await lookupCallerHistory(t.db, { teamId: teamA, fromNumber: from, excludeCallId: current.id });
+    expect(history.map((h) => h.callId)).toEqual([newer.id, older.id]);
+  });
+});

@@ -1,0 +1,67 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { agents, agentVersions, calls, phoneNumbers, teams, type Call } from "@/db/schema";
+import { ZAgentSnapshot, type TAgentSnapshot } from "@/lib/agents/config";
+
+export type TInboundRoute = {
+  phoneNumberId: string;
+  teamId: string;
+  concurrentCallLimit: number;
+  agentId: string | null;
+  agentVersionId: string | null;
+  snapshot: TAgentSnapshot | null;
+};
+
+// Which team and published agent answer a call to `toE164`. The number must belong to the Twilio account that
+// signed the webhook, so one tenant's account can never route calls into another tenant's agent.
+export async function resolveInboundRoute(db: Db, input: { toE164: string; accountSid: string }): Promise<TInboundRoute | null> {
+  const [row] = await db
+    .select({
+      phoneNumberId: phoneNumbers.id,
+      teamId: phoneNumbers.teamId,
+      accountSid: phoneNumbers.twilioAccountSid,
+      concurrentCallLimit: teams.concurrentCallLimit,
+      agentId: agents.id,
+      archivedAt: agents.archivedAt,
+      agentVersionId: agentVersions.id,
+      snapshot: agentVersions.snapshot,
+    })
+    .from(phoneNumbers)
+    .innerJoin(teams, eq(teams.id, phoneNumbers.teamId))
+    .leftJoin(agents, and(eq(agents.id, phoneNumbers.agentId), eq(agents.teamId, phoneNumbers.teamId)))
+    .leftJoin(
+      agentVersions,
+      and(eq(agentVersions.id, agents.publishedVersionId), eq(agentVersions.teamId, phoneNumbers.teamId)),
+    )
+    .where(and(eq(phoneNumbers.e164, input.toE164), eq(phoneNumbers.status, "active")))
+    .limit(1);
+  if (!row || row.accountSid !== input.accountSid) return null;
+  const parsed = row.snapshot ? ZAgentSnapshot.safeParse(row.snapshot) : null;
+  // A snapshot that no longer parses (an old shape) cannot run a call; treat the agent as unpublished.
+  const isLive = row.agentId !== null && row.archivedAt === null && row.agentVersionId !== null && !!parsed?.success;
+  return {
+    phoneNumberId: row.phoneNumberId,
+    teamId: row.teamId,
+    concurrentCallLimit: row.concurrentCallLimit,
+    agentId: isLive ? row.agentId : null,
+    agentVersionId: isLive ? row.agentVersionId : null,
+    snapshot: isLive && parsed?.success ? parsed.data : null,
+  };
+}
+
+// phoneNumberAccountSid: the Twilio account that owns the called number (null for web calls).
+export type TCallForStream = { call: Call; snapshot: TAgentSnapshot; phoneNumberAccountSid: string | null };
+
+// What a media stream needs to run the call, read once when it starts. The team id comes from our own TwiML
+// parameters and is checked against the row in the same query.
+export async function loadCallForStream(db: Db, input: { callId: string; teamId: string }): Promise<TCallForStream | null> {
+  const [row] = await db
+    .select({ call: calls, snapshot: agentVersions.snapshot, phoneNumberAccountSid: phoneNumbers.twilioAccountSid })
+    .from(calls)
+    .innerJoin(agentVersions, and(eq(agentVersions.id, calls.agentVersionId), eq(agentVersions.teamId, calls.teamId)))
+    .leftJoin(phoneNumbers, and(eq(phoneNumbers.id, calls.phoneNumberId), eq(phoneNumbers.teamId, calls.teamId)))
+    .where(and(eq(calls.id, input.callId), eq(calls.teamId, input.teamId), isNull(calls.endedAt)))
+    .limit(1);
+  if (!row) return null;
+  return { call: row.call, snapshot: ZAgentSnapshot.parse(row.snapshot), phoneNumberAccountSid: row.phoneNumberAccountSid };
+}

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb } from "@/tests/helpers/db";
+import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
+import { seedAgent } from "./helpers/seed";
+import { speech } from "./helpers/speech";
+import { TwilioCaller } from "./helpers/twilio-caller";
+import { offlineProviders, startTestVoiceServer, type TTestVoiceServer } from "./helpers/voice-server";
+
+// Audio in, audio out, with nothing faked: espeak-ng speaks the caller's line, the server hears it with its
+// VAD and the offline pocketsphinx STT (grammar from the agent's knowledge), answers with the offline LLM and
+// speaks through espeak-ng.
+
+let testDb: Awaited<ReturnType<typeof createTestDb>>;
+let voice: TTestVoiceServer;
+
+beforeAll(async () => {
+  testDb = await createTestDb();
+  voice = await startTestVoiceServer({ db: testDb.db, dbUrl: testDb.url, providers: offlineProviders() });
+});
+
+afterAll(async () => {
+  await voice?.stop();
+  await testDb?.drop();
+});
+
+describe("offline speech end to end", () => {
+  it("recognizes a spoken question and answers it out loud from knowledge", async () => {
+    const agent = await seedAgent(testDb.db, {
+      accountSid: voice.accountSid,
+      config: { endpointingSilenceMs: 500 },
+      knowledge: [
+        { title: "Do you have parking?", content: "Yes, there is free parking behind the building." },
+        { title: "What are your opening hours?", content: "We are open every weekday from nine until five." },
+      ],
+    });
+    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    await caller.dial();
+    await caller.connect();
+    await caller.waitForAgentToFinish();
+    const before = caller.mediaFrames().length;
+    await caller.say(await speech("Do you have parking?"));
+    await caller.waitFor(() => caller.mediaFrames().length > before + 50, 30_000, "the spoken answer");
+    await caller.waitForAgentToFinish();
+    await caller.hangUp();
+
+    const call = await waitForEndedCall(testDb.db, caller.callSid);
+    const turns = await turnsOf(testDb.db, call.id);
+    expect(turns.map((t) => t.speaker)).toEqual(["agent", "caller", "agent"]);
+    expect(turns[1]!.text.toLowerCase()).toContain("parking");
+    expect(turns[2]!.text).toContain("free parking behind the building");
+    const errors = (await eventsOf(testDb.db, call.id)).filter((e) => e.kind === "error");
+    expect(errors).toEqual([]);
+  });
+});

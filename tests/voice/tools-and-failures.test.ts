@@ -1,0 +1,233 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callerMessages } from "@/db/schema";
+import { FakeGemini } from "@/tests/fakes/gemini";
+import { FakeTwilioRest } from "@/tests/fakes/twilio-rest";
+import { createTestDb } from "@/tests/helpers/db";
+import { createGeminiLlm } from "@/voice-server/providers/llm/gemini";
+import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
+import { createScriptedStt } from "./helpers/scripted-stt";
+import { seedAgent } from "./helpers/seed";
+import { speech } from "./helpers/speech";
+import { TwilioCaller } from "./helpers/twilio-caller";
+import { offlineProviders, startTestVoiceServer, type TTestVoiceServer } from "./helpers/voice-server";
+
+// Cloud LLM (real Gemini client against the fake Gemini server) and live-call control through the real twilio
+// SDK against the fake Twilio REST API, both reached through their base-URL overrides.
+
+let testDb: Awaited<ReturnType<typeof createTestDb>>;
+let voice: TTestVoiceServer;
+let gemini: FakeGemini;
+let twilioRest: FakeTwilioRest;
+const script: string[] = [];
+
+beforeAll(async () => {
+  testDb = await createTestDb();
+  gemini = await FakeGemini.start({ firstTokenLatencyMs: 50, interChunkDelayMs: 10 });
+  twilioRest = await FakeTwilioRest.start();
+  const stt = createScriptedStt(() => script.shift() ?? "");
+  const llm = createGeminiLlm({ apiKey: gemini.apiKey, baseUrl: gemini.url, retryBudgetMs: 600, maxRetries: 1 });
+  voice = await startTestVoiceServer({
+    db: testDb.db,
+    dbUrl: testDb.url,
+    providers: offlineProviders({ stt, llm }),
+    env: {
+      TWILIO_ACCOUNT_SID: twilioRest.mainAccount.sid,
+      TWILIO_AUTH_TOKEN: twilioRest.mainAccount.authToken,
+      TWILIO_API_BASE_URL: twilioRest.url,
+    },
+  });
+  // Twilio ends the <Connect> once a redirect takes the call over: stop, then the socket closes.
+  twilioRest.on("call-update", (update) => {
+    const caller = callers.get(update.callSid);
+    if (caller && update.params.Twiml) void caller.hangUp();
+  });
+});
+
+afterAll(async () => {
+  await voice?.stop();
+  await gemini?.close();
+  await twilioRest?.close();
+  await testDb?.drop();
+});
+
+const callers = new Map<string, TwilioCaller>();
+
+async function startCall(e164: string): Promise<TwilioCaller> {
+  const caller = new TwilioCaller(voice.callerOptions(e164));
+  callers.set(caller.callSid, caller);
+  twilioRest.addCall({ sid: caller.callSid, from: caller.options.from, to: e164 });
+  expect((await caller.dial()).status).toBe(200);
+  await caller.connect();
+  await caller.waitForAgentToFinish();
+  return caller;
+}
+
+describe("tools", () => {
+  it("transfers: speaks the handoff line, then redirects the live call to <Dial> the department", async () => {
+    const agent = await seedAgent(testDb.db, {
+      accountSid: voice.accountSid,
+      departments: [{ name: "Billing", phoneNumber: "+15550001111", whenToTransfer: "questions about bills" }],
+    });
+    gemini.respond = (request) =>
+      /billing/i.test(request.lastUserText ?? "")
+        ? ["Let me transfer you to Billing.", { functionCall: { name: "transfer_call", args: { department: "Billing" } } }]
+        : "Okay.";
+    script.push("I have a question about my bill, can I talk to billing?");
+    const caller = await startCall(agent.e164);
+    const handoffStart = caller.mediaFrames().length;
+    await caller.say(await speech("Can I talk to billing please"));
+    await caller.waitClosed(20_000);
+
+    const updates = twilioRest.callUpdates.filter((u) => u.callSid === caller.callSid);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]!.accountSid).toBe(voice.accountSid);
+    expect(updates[0]!.params.Twiml).toMatch(/<Dial [^>]*callerId="\+1415\d{7}"[^>]*><Number>\+15550001111<\/Number><\/Dial>/);
+    // The handoff line was played (its mark came back) before the redirect.
+    expect(caller.mediaFrames().length).toBeGreaterThan(handoffStart + 25);
+    const lastEcho = caller.echoes().at(-1)!;
+    expect(lastEcho.wasCleared).toBe(false);
+    expect(lastEcho.at).toBeLessThan(updates[0]!.at + 1);
+
+    const call = await waitForEndedCall(testDb.db, caller.callSid);
+    expect(call).toMatchObject({ outcome: "transferred", endReason: "transferred", transferredTo: "+15550001111" });
+    const turns = await turnsOf(testDb.db, call.id);
+    expect(turns.at(-1)).toMatchObject({ speaker: "agent", text: "Let me transfer you to Billing.", isInterrupted: false });
+    const events = await eventsOf(testDb.db, call.id);
+    expect(events.find((e) => e.kind === "transfer")).toMatchObject({ name: "Billing", data: { to: "+15550001111" }, teamId: agent.teamId });
+    expect(events.find((e) => e.kind === "tool_call")).toMatchObject({ name: "transfer_call", data: { ok: true } });
+  });
+
+  it("takes a message for the team and speaks the model's confirmation", async () => {
+    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
+    gemini.respond = (request) =>
+      request.functionResponses.some((r) => r.name === "take_message")
+        ? "Thanks, I've passed your message on. Someone will call you back."
+        : [
+            "Sure.",
+            {
+              functionCall: {
+                name: "take_message",
+                args: { name: "Jane Doe", callback_number: "+1 (555) 123-4567", message: "Please call about my crown." },
+              },
+            },
+          ];
+    script.push("This is Jane Doe, please have someone call me back at 555 123 4567 about my crown");
+    const caller = await startCall(agent.e164);
+    await caller.say(await speech("Please have someone call me back"));
+    await caller.waitFor(() => caller.echoes().length >= 3, 20_000, "the confirmation");
+    await caller.waitForAgentToFinish();
+    await caller.hangUp();
+
+    const call = await waitForEndedCall(testDb.db, caller.callSid);
+    expect(call.outcome).toBe("message_taken");
+    const messages = await testDb.db.select().from(callerMessages).where(eq(callerMessages.callId, call.id));
+    expect(messages).toEqual([
+      expect.objectContaining({
+        teamId: agent.teamId,
+        callerName: "Jane Doe",
+        callbackNumber: "+15551234567",
+        message: "Please call about my crown.",
+      }),
+    ]);
+    const turns = await turnsOf(testDb.db, call.id);
+    expect(turns.at(-1)?.text).toBe("Sure. Thanks, I've passed your message on. Someone will call you back.");
+    // The model saw the tool's result before it confirmed.
+    const lastRequest = gemini.requests.at(-1)!;
+    expect(JSON.stringify(lastRequest.body.contents)).toContain("functionResponse");
+  });
+});
+
+describe("barge-in during a streaming reply", () => {
+  it("aborts the model's stream and keeps the sentences heard before the interruption", async () => {
+    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
+    const first = "Our prices depend on the treatment you need.";
+    gemini.respond = (request) =>
+      /price/i.test(request.lastUserText ?? "")
+        ? { chunks: [first, " A cleaning is sixty dollars.", " A filling is one hundred dollars.", " Whitening is two hundred."] }
+        : "Okay, goodbye.";
+    const previousDelay = gemini.interChunkDelayMs;
+    gemini.interChunkDelayMs = 6_000;
+    try {
+      script.push("How much are your prices?", "Never mind");
+      const caller = await startCall(agent.e164);
+      const echoesBefore = caller.echoes().length;
+      await caller.say(await speech("How much are your prices"));
+      await caller.waitFor(() => caller.echoes().length > echoesBefore, 20_000, "the first sentence to play");
+      const streaming = gemini.requests.at(-1)!;
+      const speaking = caller.say(await speech("Never mind, thank you"));
+      await caller.waitFor(() => caller.clears().length > 0, 10_000, "clear");
+      await caller.waitFor(() => streaming.isAborted, 5_000, "the model's stream to be aborted");
+      await speaking;
+      const spokeAt = performance.now();
+      await caller.waitFor(() => caller.mediaFrames().some((f) => f.at > spokeAt), 15_000, "the next reply");
+      await caller.waitForAgentToFinish();
+      await caller.hangUp();
+
+      const call = await waitForEndedCall(testDb.db, caller.callSid);
+      const turns = await turnsOf(testDb.db, call.id);
+      const interrupted = turns.find((t) => t.isInterrupted);
+      expect(interrupted).toMatchObject({ speaker: "agent", text: first });
+      expect(turns.at(-1)).toMatchObject({ speaker: "agent", text: "Okay, goodbye.", isInterrupted: false });
+      // The next request carried only what the caller heard of the cut-off reply.
+      const next = JSON.stringify(gemini.requests.at(-1)!.body.contents);
+      expect(next).toContain(first);
+      expect(next).not.toContain("sixty dollars");
+    } finally {
+      gemini.interChunkDelayMs = previousDelay;
+    }
+  });
+});
+
+describe("LLM outage", () => {
+  it("apologizes, records the error, and carries on with the offline engine when there is no one to transfer to", async () => {
+    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
+    gemini.respond = () => "Okay.";
+    gemini.faults.push({ kind: "status", status: 503 }, Infinity);
+    try {
+      script.push("Do you take walk-ins?");
+      const caller = await startCall(agent.e164);
+      const before = caller.mediaFrames().length;
+      await caller.say(await speech("Do you take walk ins"));
+      await caller.waitFor(() => caller.mediaFrames().length > before + 25, 20_000, "the apology");
+      await caller.waitForAgentToFinish();
+      await caller.hangUp();
+
+      const call = await waitForEndedCall(testDb.db, caller.callSid);
+      expect(call.errorCount).toBeGreaterThanOrEqual(1);
+      const events = await eventsOf(testDb.db, call.id);
+      const error = events.find((e) => e.kind === "error");
+      expect(error).toMatchObject({ teamId: agent.teamId, data: { stage: "llm", kind: "unavailable", provider: "gemini" } });
+      expect(events.some((e) => e.name === "llm_fallback_offline")).toBe(true);
+      const reply = (await turnsOf(testDb.db, call.id)).at(-1)!;
+      expect(reply.speaker).toBe("agent");
+      expect(reply.text).toMatch(/sorry/i);
+      expect(reply.text).toMatch(/message/i);
+    } finally {
+      gemini.faults.clear();
+    }
+  });
+
+  it("apologizes and transfers to the first department when the agent has one", async () => {
+    const agent = await seedAgent(testDb.db, {
+      accountSid: voice.accountSid,
+      departments: [{ name: "Front desk", phoneNumber: "+15550002222", whenToTransfer: "anything" }],
+    });
+    gemini.faults.push({ kind: "status", status: 503 }, Infinity);
+    try {
+      script.push("Do you take walk-ins?");
+      const caller = await startCall(agent.e164);
+      await caller.say(await speech("Do you take walk ins"));
+      await caller.waitClosed(20_000);
+      const update = twilioRest.callUpdates.find((u) => u.callSid === caller.callSid);
+      expect(update?.params.Twiml).toContain("<Number>+15550002222</Number>");
+      const call = await waitForEndedCall(testDb.db, caller.callSid);
+      expect(call).toMatchObject({ outcome: "transferred", transferredTo: "+15550002222" });
+      expect(call.errorCount).toBeGreaterThanOrEqual(1);
+      const reply = (await turnsOf(testDb.db, call.id)).at(-1)!;
+      expect(reply.text).toBe("I'm sorry, I'm having some trouble on my end. Let me transfer you to Front desk.");
+    } finally {
+      gemini.faults.clear();
+    }
+  });
+});

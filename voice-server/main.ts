@@ -1,0 +1,94 @@
+import { closeDb, getDb } from "@/db/client";
+import { enqueueCallAnalysis, startAnalysisWorker } from "@/lib/analysis/queue";
+import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
+import { startWebhookWorker } from "@/lib/webhooks/deliver";
+import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
+import { EnvError } from "@/lib/config/parse-env";
+import { loadVoiceEnv } from "./env";
+import { createLogger } from "./observability/log";
+import { createProviders } from "./providers/create-providers";
+import { providerNames } from "./providers/registry";
+import { warmUpEspeak } from "./providers/tts/espeak";
+import { createVoiceServer } from "./server";
+
+// `npm run voice`: the voice server on its own.
+
+async function main(): Promise<void> {
+  const log = createLogger({ service: "voice" });
+  let env;
+  try {
+    env = loadVoiceEnv(process.env);
+  } catch (error) {
+    if (error instanceof EnvError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const processStartedAt = new Date();
+  const db = getDb(env.databaseUrl);
+  const recovered = await finalizeOpenCalls(db, { startedBefore: processStartedAt, endReason: "server_restart" });
+  if (recovered.callIds.length > 0) log.warn("finalized calls left open by a previous run", { count: recovered.callIds.length });
+
+  const providers = createProviders(env);
+  // The offline TTS is the greeting voice when no cloud key is set and everyone's fallback otherwise.
+  await warmUpEspeak().catch((error: unknown) => log.warn("espeak warm-up failed", { error }));
+  // Post-call analysis runs in this process on a durable pg-boss queue; it also sweeps ended calls still pending.
+  const analysis = await startAnalysisWorker({
+    databaseUrl: env.databaseUrl,
+    gemini: env.gemini ?? null,
+    onAnalyzed: (job) => void emitCallEvent(db, job.teamId, job.callId, "call.analyzed").catch((error: unknown) => log.warn("call.analyzed webhook failed", { error })),
+  });
+  // Outbound webhooks need the key that decrypts their signing secrets.
+  const webhooks = env.secretKey ? startWebhookWorker({ databaseUrl: env.databaseUrl, secretKey: env.secretKey }) : null;
+  if (!webhooks) log.warn("outbound webhooks disabled: set AUTH_SECRET or ENCRYPTION_KEY");
+  const server = createVoiceServer({
+    env,
+    db,
+    providers,
+    log,
+    onLifecycle: async (event) => {
+      await emitCallEvent(db, event.teamId, event.callId, event.type).catch((error: unknown) =>
+        log.warn("webhook emit failed", { error, event: event.type, callId: event.callId }),
+      );
+      if (event.type === "call.completed") {
+        await enqueueCallAnalysis({ teamId: event.teamId, callId: event.callId }).catch((error: unknown) =>
+          log.warn("analysis enqueue failed", { error, callId: event.callId }),
+        );
+      }
+    },
+  });
+  const { port } = await server.listen();
+  log.info("voice server listening", {
+    port,
+    publicUrl: env.publicUrl,
+    providers: providerNames(providers),
+    twilio: env.twilio.isSandbox ? `sandbox (${env.twilio.accountSid})` : "live",
+  });
+
+  let isStopping = false;
+  const stop = (signal: string) => {
+    if (isStopping) {
+      log.warn("second signal: exiting now", { signal });
+      process.exit(1);
+    }
+    isStopping = true;
+    log.info("shutting down", { signal, activeCalls: server.activeCalls, graceMs: env.shutdownGraceMs });
+    server
+      .shutdown(env.shutdownGraceMs)
+      .then(() => Promise.all([analysis.stop(), webhooks?.stop()]))
+      .then(() => closeDb())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        log.error("shutdown failed", { error });
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`voice server failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,290 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { sql } from "drizzle-orm";
+import twilio from "twilio";
+import { WebSocketServer } from "ws";
+import type { Db } from "@/db/client";
+import { createTwilioClient, type TTwilioClient } from "@/lib/twilio/client";
+import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "@/lib/twilio/credentials";
+import type { TVoiceEnv } from "./env";
+import { createLogger, type TLogger } from "./observability/log";
+import { createVoiceMetrics, type TVoiceMetrics } from "./observability/metrics";
+import { providerNames, type TVoiceProviders } from "./providers/registry";
+import { AudioCache } from "./session/audio-cache";
+import { CallSession, type TCallControl, type TSessionServices } from "./session/call-session";
+import { FramePacer, type TClock } from "./session/pacer";
+import type { TStreamStart } from "./session/transport";
+import { TwilioMediaStream } from "./twilio/media-stream";
+import {
+  handleRecordingWebhook,
+  handleStatusWebhook,
+  handleVoiceWebhook,
+  type TWebhookContext,
+  type TWebhookResult,
+} from "./twilio/webhooks";
+import { createVad, type TVad } from "./vad/vad";
+
+// The voice server: plain node:http for Twilio's webhooks, health and metrics, and a `ws` server (noServer)
+// for media streams, upgraded only after the stream's signature checks out.
+
+export type TVoiceServerOptions = {
+  env: TVoiceEnv;
+  db: Db;
+  providers: TVoiceProviders;
+  // REST client for an account, for live-call control (transfer). Defaults to the twilio SDK with the
+  // account's resolved credentials and TWILIO_API_BASE_URL.
+  twilioClientFor?: (accountSid: string) => Promise<TTwilioClient | null>;
+  clock?: TClock;
+  log?: TLogger;
+  now?: () => Date;
+  createVad?: () => Promise<TVad>;
+  onLifecycle?: TSessionServices["onLifecycle"];
+};
+
+export type TVoiceServer = {
+  listen(): Promise<{ port: number }>;
+  readonly port: number;
+  readonly activeCalls: number;
+  readonly metrics: TVoiceMetrics;
+  readonly credentials: TTwilioCredentialResolver;
+  // Stops accepting, lets live calls finish for up to `graceMs`, then ends the rest and waits for their records.
+  shutdown(graceMs?: number): Promise<void>;
+  close(): Promise<void>;
+};
+
+const MEDIA_PATH = /^\/twilio\/media\/(AC[0-9a-fA-F]{32})$/;
+const MAX_MESSAGE_BYTES = 64 * 1024;
+
+export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
+  const { env, db, providers } = options;
+  const log = options.log ?? createLogger({ service: "voice" });
+  const metrics = createVoiceMetrics();
+  const now = options.now ?? (() => new Date());
+  const pacer = new FramePacer({
+    clock: options.clock,
+    leadMs: env.pacer.leadMs,
+    tickMs: env.pacer.tickMs,
+    onLateFrame: () => metrics.pacerLateFrames.inc(),
+  });
+  const audioCache = new AudioCache();
+  const credentials = createTwilioCredentialResolver(db, {
+    platform: { accountSid: env.twilio.accountSid, authToken: env.twilio.authToken },
+    secretKey: env.secretKey,
+    apiBaseUrl: env.twilio.apiBaseUrl,
+  });
+  const hasRestApi = !env.twilio.isSandbox || !!env.twilio.apiBaseUrl || !!options.twilioClientFor;
+  const clients = new Map<string, TTwilioClient>();
+  const twilioClientFor =
+    options.twilioClientFor ??
+    (async (accountSid: string) => {
+      const cached = clients.get(accountSid);
+      if (cached) return cached;
+      const account = await credentials.resolve(accountSid);
+      if (!account) return null;
+      const client = createTwilioClient(account, { baseUrl: env.twilio.apiBaseUrl });
+      clients.set(accountSid, client);
+      return client;
+    });
+
+  const sessions = new Set<CallSession>();
+  let isDraining = false;
+  metrics.activeCalls.collect(() => sessions.size);
+  // Every late outbound frame starts as a stalled event loop; this shows how close the process runs to that.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const readLoopDelay = () => {
+    metrics.eventLoopLagP99.set(loopDelay.percentile(99) / 1e6);
+    metrics.eventLoopLagMax.set(loopDelay.max / 1e6);
+    loopDelay.reset();
+  };
+
+  const callControlFor = (start: TStreamStart): TCallControl | null => {
+    const { accountSid, callSid } = start;
+    if (!accountSid || !callSid || !hasRestApi) return null;
+    return {
+      async redirect(twimlText: string) {
+        const client = await twilioClientFor(accountSid);
+        if (!client) throw new Error(`No Twilio credentials for account ${accountSid}`);
+        await client.calls(callSid).update({ twiml: twimlText });
+      },
+    };
+  };
+
+  const services: TSessionServices = {
+    db,
+    providers,
+    pacer,
+    audioCache,
+    metrics,
+    log,
+    recordingsDir: env.recordingsDir,
+    timeouts: env.timeouts,
+    createVad: options.createVad ?? (() => createVad()),
+    callControlFor,
+    now,
+    onLifecycle: options.onLifecycle,
+  };
+
+  const webhookContext: TWebhookContext = {
+    db,
+    publicUrl: env.publicUrl,
+    wsPublicUrl: env.wsPublicUrl,
+    credentials,
+    metrics,
+    log,
+    now,
+    isDraining: () => isDraining,
+  };
+
+  const send = (res: ServerResponse, result: TWebhookResult) => {
+    res.writeHead(result.status, result.contentType ? { "content-type": result.contentType } : {});
+    res.end(result.body);
+  };
+
+  const routes: Record<string, (req: IncomingMessage) => Promise<TWebhookResult>> = {
+    "POST /twilio/voice": (req) => handleVoiceWebhook(webhookContext, req),
+    "POST /twilio/status": (req) => handleStatusWebhook(webhookContext, req),
+    "POST /twilio/recording-done": (req) => handleRecordingWebhook(webhookContext, req),
+    "GET /healthz": () => health(),
+    "GET /metrics": async () => {
+      readLoopDelay();
+      return { status: 200, body: metrics.registry.render(), contentType: "text/plain; version=0.0.4" };
+    },
+  };
+
+  async function health(): Promise<TWebhookResult> {
+    let isDbOk = false;
+    try {
+      await Promise.race([db.execute(sql`select 1`), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), 2_000))]);
+      isDbOk = true;
+    } catch {
+      isDbOk = false;
+    }
+    const body = {
+      ok: isDbOk && !isDraining,
+      db: isDbOk ? "ok" : "unreachable",
+      draining: isDraining,
+      activeCalls: sessions.size,
+      providers: providerNames(providers),
+      twilio: env.twilio.isSandbox ? "sandbox" : "live",
+    };
+    return { status: body.ok ? 200 : 503, body: JSON.stringify(body), contentType: "application/json" };
+  }
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    const handler = routes[`${req.method} ${path}`];
+    if (!handler) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+      return;
+    }
+    handler(req)
+      .then((result) => send(res, result))
+      .catch((error: unknown) => {
+        log.error("request failed", { path, error });
+        metrics.errors.inc({ stage: "http", kind: "internal" });
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+        res.end("Internal error");
+      });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const reject = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    socket.on("error", () => {});
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const match = MEDIA_PATH.exec(path);
+    if (!match) return reject(404, "Not Found");
+    if (isDraining) return reject(503, "Service Unavailable");
+    const accountSid = match[1] as string;
+    const signatureHeader = req.headers["x-twilio-signature"];
+    const signature = Array.isArray(signatureHeader) ? signatureHeader[0] : signatureHeader;
+    if (!signature) {
+      metrics.webhooks.inc({ route: "media", result: "forbidden" });
+      return reject(403, "Forbidden");
+    }
+    credentials
+      .resolve(accountSid)
+      .then((account) => {
+        // Signed like a webhook over the exact wss:// URL from our <Stream url>, with no parameters.
+        const url = `${env.wsPublicUrl}${path}`;
+        if (!account || !twilio.validateRequest(account.authToken, signature, url, {})) {
+          metrics.webhooks.inc({ route: "media", result: "forbidden" });
+          return reject(403, "Forbidden");
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          metrics.webhooks.inc({ route: "media", result: "connected" });
+          const transport = new TwilioMediaStream(ws, { accountSid });
+          const session = new CallSession(transport, services);
+          sessions.add(session);
+          session.onClosed(() => sessions.delete(session));
+        });
+      })
+      .catch((error: unknown) => {
+        log.error("media upgrade failed", { error });
+        reject(500, "Internal Server Error");
+      });
+  });
+
+  let port = 0;
+  let isClosed = false;
+
+  async function waitForSessions(deadline: number): Promise<void> {
+    while (sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  async function shutdown(graceMs = env.shutdownGraceMs): Promise<void> {
+    if (isDraining) return;
+    isDraining = true;
+    log.info("draining", { activeCalls: sessions.size, graceMs });
+    server.close();
+    server.closeIdleConnections();
+    await waitForSessions(Date.now() + graceMs);
+    const remaining = [...sessions];
+    if (remaining.length > 0) log.warn("ending calls still live after the grace period", { count: remaining.length });
+    await Promise.all(remaining.map((s) => s.shutdown("server_shutdown")));
+    await close();
+  }
+
+  async function close(): Promise<void> {
+    if (isClosed) return;
+    isClosed = true;
+    isDraining = true;
+    await Promise.all([...sessions].map((s) => s.shutdown("server_shutdown")));
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+    pacer.stop();
+    loopDelay.disable();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  return {
+    async listen() {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(env.port, env.host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      const address = server.address();
+      port = typeof address === "object" && address ? address.port : env.port;
+      return { port };
+    },
+    get port() {
+      return port;
+    },
+    get activeCalls() {
+      return sessions.size;
+    },
+    metrics,
+    credentials,
+    shutdown,
+    close,
+  };
+}

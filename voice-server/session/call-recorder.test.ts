@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { encodeMulawSample } from "@/voice-server/audio/mulaw";
+import { CallRecorder } from "./call-recorder";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function frameOf(sample: number): Uint8Array {
+  return new Uint8Array(160).fill(encodeMulawSample(sample));
+}
+
+function readStereo(file: string) {
+  const buf = readFileSync(file);
+  expect(buf.toString("ascii", 0, 4)).toBe("RIFF");
+  expect(buf.readUInt32LE(4)).toBe(buf.length - 8);
+  expect(buf.toString("ascii", 8, 12)).toBe("WAVE");
+  expect(buf.readUInt16LE(20)).toBe(1); // PCM
+  expect(buf.readUInt16LE(22)).toBe(2); // stereo
+  expect(buf.readUInt32LE(24)).toBe(8000);
+  const dataBytes = buf.readUInt32LE(40);
+  expect(dataBytes).toBe(buf.length - 44);
+  const samples = new Int16Array(buf.buffer.slice(buf.byteOffset + 44, buf.byteOffset + 44 + dataBytes));
+  const slot = (index: number, channel: 0 | 1) => samples[(index * 160 + 80) * 2 + channel];
+  return { slots: dataBytes / (160 * 4), slot };
+}
+
+describe("CallRecorder", () => {
+  it("writes both sides time-aligned into a stereo WAV, streaming to disk as the call goes", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rec-"));
+    dirs.push(dir);
+    const { absolute } = CallRecorder.pathFor(dir, "team", "call");
+    const recorder = new CallRecorder(absolute);
+    recorder.start();
+    // 10 s of caller audio as it arrives; the agent talks from 1 s to 2 s, its frames sent 80 ms ahead of play.
+    for (let i = 0; i < 500; i++) {
+      recorder.caller(frameOf(1000), i * 20);
+      if (i >= 46 && i < 96) recorder.agent(frameOf(-2000), (i + 4) * 20);
+    }
+    const bytes = await recorder.finish();
+    expect(bytes).toBe(500 * 160 * 4);
+    const { slots, slot } = readStereo(absolute);
+    expect(slots).toBe(500);
+    expect(Math.abs(slot(10, 0)! - 1000)).toBeLessThan(40);
+    expect(slot(10, 1)).toBe(0);
+    expect(Math.abs(slot(60, 1)! + 2000)).toBeLessThan(80);
+    expect(slot(120, 1)).toBe(0);
+  });
+
+  it("erases agent audio that was cleared before it played", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rec-"));
+    dirs.push(dir);
+    const file = path.join(dir, "c.wav");
+    const recorder = new CallRecorder(file);
+    recorder.start();
+    for (let i = 0; i < 20; i++) recorder.caller(frameOf(0), i * 20);
+    for (let i = 0; i < 20; i++) recorder.agent(frameOf(3000), i * 20);
+    recorder.eraseAgentFrom(200);
+    await recorder.finish();
+    const { slot } = readStereo(file);
+    expect(slot(5, 1)).not.toBe(0);
+    expect(slot(10, 1)).toBe(0);
+    expect(slot(15, 1)).toBe(0);
+  });
+});

@@ -1,0 +1,225 @@
+import { FRAME_BYTES, FRAME_MS, MULAW_SILENCE } from "@/voice-server/audio/mulaw";
+
+// Outbound audio pacing. One FramePacer per process drives every call's PacedOutput from a single timer, so the
+// cost per call is a queue and a few comparisons per tick, not a timer of its own. Each output sends its
+// 20 ms frames on a schedule computed from a monotonic clock (never from how late a tick fired), keeping at
+// most `leadMs` of audio queued at the far end: enough to ride over a slow tick, little enough that `clear`
+// drops almost nothing and a mark echo means "the caller heard this".
+
+export type TClock = { now(): number };
+
+export const monotonicClock: TClock = { now: () => performance.now() };
+
+type TTag = { generation: number; segment: number };
+
+type TItem = { kind: "audio"; frame: Uint8Array; tag: TTag } | { kind: "mark"; name: string; tag: TTag };
+
+export type TPacedSink = {
+  // `playAtMs` is when the frame starts playing at the far end, on the pacer's clock.
+  sendFrame(frame: Uint8Array, tag: TTag, playAtMs: number): void;
+  sendMark(name: string, tag: TTag): void;
+};
+
+export type TPacerOptions = {
+  clock?: TClock;
+  tickMs?: number;
+  leadMs?: number;
+  onLateFrame?: (lateByMs: number) => void;
+};
+
+export class FramePacer {
+  readonly clock: TClock;
+  readonly tickMs: number;
+  readonly leadMs: number;
+  private readonly busy = new Set<PacedOutput>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly onLateFrame?: (lateByMs: number) => void;
+
+  constructor(options: TPacerOptions = {}) {
+    this.clock = options.clock ?? monotonicClock;
+    this.tickMs = options.tickMs ?? 10;
+    this.leadMs = options.leadMs ?? 80;
+    this.onLateFrame = options.onLateFrame;
+  }
+
+  createOutput(sink: TPacedSink): PacedOutput {
+    return new PacedOutput(this, sink);
+  }
+
+  get activeOutputs(): number {
+    return this.busy.size;
+  }
+
+  /** @internal */
+  wake(output: PacedOutput): void {
+    this.busy.add(output);
+    if (!this.timer) this.timer = setInterval(() => this.tick(), this.tickMs);
+  }
+
+  /** @internal */
+  sleep(output: PacedOutput): void {
+    this.busy.delete(output);
+    if (this.busy.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /** @internal */
+  reportLate(lateByMs: number): void {
+    this.onLateFrame?.(lateByMs);
+  }
+
+  tick(): void {
+    const now = this.clock.now();
+    for (const output of this.busy) output.pump(now);
+  }
+
+  stop(): void {
+    for (const output of [...this.busy]) output.clear();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
+
+export class PacedOutput {
+  private readonly queue: TItem[] = [];
+  private head = 0;
+  // Play time of the next frame; behind `now` means the far end has run dry.
+  private nextPlayAtMs = 0;
+  private partial: Uint8Array | null = null;
+  private partialTag: TTag | null = null;
+  private isClosed = false;
+  private queuedFrames = 0;
+
+  constructor(
+    private readonly pacer: FramePacer,
+    private readonly sink: TPacedSink,
+  ) {}
+
+  // Audio of any size. A short tail waits for more audio of the same segment; `endSegment` pads it.
+  enqueueAudio(audio: Uint8Array, tag: TTag): void {
+    if (this.isClosed || audio.length === 0) return;
+    let offset = 0;
+    if (this.partial && this.partialTag && sameTag(this.partialTag, tag)) {
+      const need = FRAME_BYTES - this.partial.length;
+      const joined = new Uint8Array(Math.min(FRAME_BYTES, this.partial.length + audio.length));
+      joined.set(this.partial);
+      joined.set(audio.subarray(0, need), this.partial.length);
+      offset = Math.min(need, audio.length);
+      if (joined.length < FRAME_BYTES) {
+        this.partial = joined;
+        return;
+      }
+      this.push({ kind: "audio", frame: joined, tag });
+      this.partial = null;
+    } else if (this.partial) {
+      this.flushPartial();
+    }
+    for (; offset + FRAME_BYTES <= audio.length; offset += FRAME_BYTES) {
+      this.push({ kind: "audio", frame: audio.slice(offset, offset + FRAME_BYTES), tag });
+    }
+    if (offset < audio.length) {
+      this.partial = audio.slice(offset);
+      this.partialTag = tag;
+    }
+    this.kick();
+  }
+
+  // Ends a segment: pads its last partial frame and queues a mark that the far end echoes once it has played.
+  endSegment(markName: string, tag: TTag): void {
+    if (this.isClosed) return;
+    this.flushPartial();
+    this.push({ kind: "mark", name: markName, tag });
+    this.kick();
+  }
+
+  // Drops everything not yet sent; call together with the transport's clear. Returns the frames dropped.
+  clear(): number {
+    const dropped = this.queuedFrames;
+    this.queue.length = 0;
+    this.head = 0;
+    this.queuedFrames = 0;
+    this.partial = null;
+    this.partialTag = null;
+    this.hadBacklog = false;
+    // The far end drops its buffer too (Twilio `clear`), so the next audio plays right away.
+    this.nextPlayAtMs = 0;
+    this.pacer.sleep(this);
+    return dropped;
+  }
+
+  close(): void {
+    this.clear();
+    this.isClosed = true;
+  }
+
+  get isIdle(): boolean {
+    return this.head >= this.queue.length && this.partial === null;
+  }
+
+  get pendingFrames(): number {
+    return this.queuedFrames;
+  }
+
+  // When the audio sent so far finishes playing, on the pacer clock.
+  get playoutEndsAtMs(): number {
+    return this.nextPlayAtMs;
+  }
+
+  /** @internal */
+  pump(now: number): void {
+    if (this.head < this.queue.length && this.nextPlayAtMs < now) {
+      // Frames were waiting and yet the far end ran dry: the process stalled past the lead.
+      if (this.hadBacklog) this.pacer.reportLate(now - this.nextPlayAtMs);
+      this.nextPlayAtMs = now;
+    }
+    const horizon = now + this.pacer.leadMs;
+    while (this.head < this.queue.length) {
+      const item = this.queue[this.head] as TItem;
+      if (item.kind === "mark") {
+        this.head++;
+        this.sink.sendMark(item.name, item.tag);
+        continue;
+      }
+      if (this.nextPlayAtMs > horizon) break;
+      this.head++;
+      this.queuedFrames--;
+      this.sink.sendFrame(item.frame, item.tag, this.nextPlayAtMs);
+      this.nextPlayAtMs += FRAME_MS;
+    }
+    this.hadBacklog = this.head < this.queue.length;
+    if (!this.hadBacklog) {
+      this.queue.length = 0;
+      this.head = 0;
+      this.pacer.sleep(this);
+    }
+  }
+
+  private hadBacklog = false;
+
+  private push(item: TItem): void {
+    this.queue.push(item);
+    if (item.kind === "audio") this.queuedFrames++;
+  }
+
+  private flushPartial(): void {
+    if (!this.partial || !this.partialTag) return;
+    const frame = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);
+    frame.set(this.partial);
+    this.push({ kind: "audio", frame, tag: this.partialTag });
+    this.partial = null;
+    this.partialTag = null;
+  }
+
+  // New audio goes out at once rather than on the next tick: that tick would add up to tickMs of latency.
+  private kick(): void {
+    if (this.head >= this.queue.length) return;
+    this.pacer.wake(this);
+    this.pump(this.pacer.clock.now());
+  }
+}
+
+function sameTag(a: TTag, b: TTag): boolean {
+  return a.generation === b.generation && a.segment === b.segment;
+}

@@ -1,0 +1,256 @@
+import type { IncomingMessage } from "node:http";
+import { and, eq, sql } from "drizzle-orm";
+import twilio from "twilio";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { calls } from "@/db/schema";
+import { isWithinBusinessHours } from "@/lib/agents/assemble-instructions";
+import { countActiveCalls } from "@/lib/calls/count-active-calls";
+import { createCall } from "@/lib/calls/create-call";
+import { applyTwilioCallStatus, finalizeCall } from "@/lib/calls/finalize-call";
+import { resolveInboundRoute } from "@/lib/calls/resolve-inbound-call";
+import { takeCallerMessage } from "@/lib/calls/take-message";
+import type { TTwilioCredentialResolver } from "@/lib/twilio/credentials";
+import type { TLogger } from "@/voice-server/observability/log";
+import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
+import { connectStream, emptyResponse, sayAndHangUp, sayAndRecord } from "./twiml";
+
+// Twilio's HTTP webhooks. Each one checks X-Twilio-Signature (over our public URL, with the token of the
+// account named in the body) before it reads anything else.
+
+export type TWebhookResult = { status: number; body: string; contentType?: string };
+
+export type TWebhookContext = {
+  db: Db;
+  publicUrl: string;
+  wsPublicUrl: string;
+  credentials: TTwilioCredentialResolver;
+  metrics: TVoiceMetrics;
+  log: TLogger;
+  now: () => Date;
+  isDraining: () => boolean;
+};
+
+const MESSAGES = {
+  notInService: "Sorry, the number you have called is not in service. Goodbye.",
+  noAgent: "Sorry, no one is available to take your call right now. Please try again later. Goodbye.",
+  busy: "All our lines are busy right now. Please leave your name, your phone number and a short message after the tone, and we'll call you back.",
+  draining: "Sorry, we can't take your call right this moment. Please call back in a minute. Goodbye.",
+  voicemailThanks: "Thank you. Your message has been recorded. Goodbye.",
+  technical: "Sorry, we're having technical difficulties. Please call back in a few minutes. Goodbye.",
+};
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error("body too large");
+    chunks.push(chunk as Buffer);
+  }
+  const params: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(Buffer.concat(chunks).toString("utf8"))) params[key] = value;
+  return params;
+}
+
+const twiml = (body: string): TWebhookResult => ({ status: 200, body, contentType: "text/xml" });
+const forbidden = (): TWebhookResult => ({ status: 403, body: "Forbidden", contentType: "text/plain" });
+
+// The account's token for a signed request, or null when the signature is missing or wrong.
+export async function verifyTwilioSignature(
+  ctx: Pick<TWebhookContext, "credentials">,
+  input: { signature: string | undefined; url: string; params: Record<string, string>; accountSid: string | undefined },
+) {
+  if (!input.signature || !input.accountSid) return null;
+  const account = await ctx.credentials.resolve(input.accountSid);
+  if (!account) return null;
+  return twilio.validateRequest(account.authToken, input.signature, input.url, input.params) ? account : null;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function verified(ctx: TWebhookContext, req: IncomingMessage, params: Record<string, string>) {
+  return verifyTwilioSignature(ctx, {
+    signature: header(req, "x-twilio-signature"),
+    url: ctx.publicUrl + (req.url ?? "/"),
+    params,
+    accountSid: params.AccountSid,
+  });
+}
+
+const ZVoiceWebhook = z.object({
+  AccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/),
+  CallSid: z.string().regex(/^CA[0-9a-zA-Z]{32}$/),
+  From: z.string().max(64).default(""),
+  To: z.string().min(1).max(64),
+});
+
+// POST /twilio/voice - an incoming call: route it to the team's published agent, or explain why not.
+export async function handleVoiceWebhook(ctx: TWebhookContext, req: IncomingMessage): Promise<TWebhookResult> {
+  const params = await readForm(req);
+  const account = await verified(ctx, req, params);
+  if (!account) {
+    ctx.metrics.webhooks.inc({ route: "voice", result: "forbidden" });
+    return forbidden();
+  }
+  const parsed = ZVoiceWebhook.safeParse(params);
+  if (!parsed.success) {
+    ctx.metrics.webhooks.inc({ route: "voice", result: "bad_request" });
+    return twiml(sayAndHangUp(MESSAGES.notInService));
+  }
+  try {
+    return await routeCall(ctx, parsed.data);
+  } catch (error) {
+    // Whatever broke, the caller hears a sentence, not Twilio's "application error".
+    ctx.log.error("voice webhook failed", { error, callSid: parsed.data.CallSid });
+    ctx.metrics.errors.inc({ stage: "webhook", kind: "internal" });
+    return twiml(sayAndHangUp(MESSAGES.technical));
+  }
+}
+
+async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebhook>): Promise<TWebhookResult> {
+  const { AccountSid: accountSid, CallSid: callSid, From: from, To: to } = input;
+  if (ctx.isDraining()) {
+    ctx.metrics.webhooks.inc({ route: "voice", result: "draining" });
+    return twiml(sayAndHangUp(MESSAGES.draining));
+  }
+  const route = await resolveInboundRoute(ctx.db, { toE164: to, accountSid });
+  if (!route) {
+    ctx.metrics.webhooks.inc({ route: "voice", result: "unknown_number" });
+    return twiml(sayAndHangUp(MESSAGES.notInService));
+  }
+  const base = {
+    teamId: route.teamId,
+    agentId: route.agentId,
+    agentVersionId: route.agentVersionId,
+    phoneNumberId: route.phoneNumberId,
+    twilioCallSid: callSid,
+    direction: "inbound" as const,
+    fromNumber: from,
+    toNumber: to,
+  };
+  const now = ctx.now();
+  if (!route.snapshot || !route.agentVersionId) {
+    await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "no_published_agent", outcome: "failed" });
+    ctx.metrics.webhooks.inc({ route: "voice", result: "no_agent" });
+    return twiml(sayAndHangUp(MESSAGES.noAgent));
+  }
+  const hours = route.snapshot.config.businessHours;
+  let isAfterHours = false;
+  try {
+    isAfterHours = !isWithinBusinessHours(hours, now);
+  } catch (error) {
+    ctx.log.warn("business hours could not be evaluated; treating as open", { teamId: route.teamId, error });
+  }
+  if (isAfterHours && hours.afterHours === "hang_up") {
+    await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "after_hours" });
+    ctx.metrics.webhooks.inc({ route: "voice", result: "after_hours" });
+    return twiml(sayAndHangUp(`${hours.afterHoursMessage.trim()} Goodbye.`));
+  }
+
+  // Counting and inserting under a per-team lock, so two calls arriving together cannot both take the last line.
+  const admitted = await ctx.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${"calls:" + route.teamId}))`);
+    const [existing] = await tx
+      .select()
+      .from(calls)
+      .where(and(eq(calls.twilioCallSid, callSid), eq(calls.teamId, route.teamId)))
+      .limit(1);
+    if (existing) return { call: existing, isBusy: existing.endReason === "lines_busy" };
+    const active = await countActiveCalls(tx, route.teamId, now);
+    if (active >= route.concurrentCallLimit) {
+      const call = await createCall(tx, { ...base, status: "completed", endedAt: now, endReason: "lines_busy" });
+      return { call, isBusy: true };
+    }
+    return { call: await createCall(tx, { ...base, status: "ringing", startedAt: now }), isBusy: false };
+  });
+  if (admitted.isBusy) {
+    ctx.metrics.webhooks.inc({ route: "voice", result: "busy" });
+    const action = `${ctx.publicUrl}/twilio/recording-done?callId=${admitted.call.id}&teamId=${route.teamId}`;
+    return twiml(sayAndRecord(MESSAGES.busy, action));
+  }
+  ctx.metrics.webhooks.inc({ route: "voice", result: isAfterHours ? "after_hours_agent" : "connected" });
+  return twiml(
+    connectStream(`${ctx.wsPublicUrl}/twilio/media/${accountSid}`, {
+      callId: admitted.call.id,
+      teamId: route.teamId,
+      afterHours: isAfterHours ? "1" : "0",
+    }),
+  );
+}
+
+// POST /twilio/status - call status callbacks (the number's StatusCallback): final status and duration.
+export async function handleStatusWebhook(ctx: TWebhookContext, req: IncomingMessage): Promise<TWebhookResult> {
+  const params = await readForm(req);
+  const account = await verified(ctx, req, params);
+  if (!account) {
+    ctx.metrics.webhooks.inc({ route: "status", result: "forbidden" });
+    return forbidden();
+  }
+  const callSid = params.CallSid;
+  const callStatus = params.CallStatus;
+  if (!callSid || !callStatus) return { status: 400, body: "CallSid and CallStatus are required", contentType: "text/plain" };
+  const duration = params.CallDuration !== undefined ? Number(params.CallDuration) : undefined;
+  const isKnown = await applyTwilioCallStatus(ctx.db, {
+    accountSid: params.AccountSid,
+    callSid,
+    callStatus,
+    callDurationSec: duration !== undefined && Number.isFinite(duration) ? duration : undefined,
+    at: ctx.now(),
+  });
+  ctx.metrics.webhooks.inc({ route: "status", result: isKnown ? "applied" : "unknown_call" });
+  return { status: 204, body: "" };
+}
+
+// POST /twilio/recording-done - the voicemail left when every line was busy becomes a message for the team.
+export async function handleRecordingWebhook(ctx: TWebhookContext, req: IncomingMessage): Promise<TWebhookResult> {
+  const params = await readForm(req);
+  const account = await verified(ctx, req, params);
+  if (!account) {
+    ctx.metrics.webhooks.inc({ route: "recording", result: "forbidden" });
+    return forbidden();
+  }
+  const query = new URL(req.url ?? "/", "http://local").searchParams;
+  const callId = query.get("callId") ?? "";
+  const teamId = query.get("teamId") ?? "";
+  if (account.teamId && account.teamId !== teamId) return forbidden();
+  const [call] = /^[0-9a-f-]{36}$/i.test(callId) && /^[0-9a-f-]{36}$/i.test(teamId)
+    ? await ctx.db
+        .select()
+        .from(calls)
+        .where(and(eq(calls.id, callId), eq(calls.teamId, teamId), eq(calls.twilioCallSid, params.CallSid ?? "")))
+        .limit(1)
+    : [];
+  if (!call) {
+    ctx.metrics.webhooks.inc({ route: "recording", result: "unknown_call" });
+    return twiml(emptyResponse());
+  }
+  const durationSec = Number(params.RecordingDuration ?? 0);
+  const recordingUrl = params.RecordingUrl ?? "";
+  if (recordingUrl && durationSec > 0) {
+    await takeCallerMessage(ctx.db, {
+      teamId: call.teamId,
+      callId: call.id,
+      agentId: call.agentId,
+      callerName: "",
+      callbackNumber: call.fromNumber,
+      message: `Voicemail (${Math.round(durationSec)} s), left while all lines were busy: ${recordingUrl}`,
+    });
+  }
+  await finalizeCall(ctx.db, {
+    teamId: call.teamId,
+    callId: call.id,
+    status: "completed",
+    outcome: recordingUrl && durationSec > 0 ? "message_taken" : "abandoned",
+    endReason: "lines_busy",
+    endedAt: ctx.now(),
+    durationSec: durationSec,
+  });
+  ctx.metrics.webhooks.inc({ route: "recording", result: "stored" });
+  return twiml(sayAndHangUp(MESSAGES.voicemailThanks));
+}
