@@ -56,7 +56,7 @@ export const ZVoiceEnv = z
         message: "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together",
       });
     }
-    if (env.NODE_ENV === "production" && !env.TWILIO_ACCOUNT_SID) {
+    if (env.NODE_ENV === "production" && (!env.TWILIO_ACCOUNT_SID || env.TWILIO_ACCOUNT_SID === SANDBOX_ACCOUNT_SID)) {
       ctx.addIssue({
         code: "custom",
         path: ["TWILIO_ACCOUNT_SID"],
@@ -102,7 +102,7 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID ?? SANDBOX_ACCOUNT_SID,
       authToken: e.TWILIO_AUTH_TOKEN ?? SANDBOX_AUTH_TOKEN,
-      isSandbox: !e.TWILIO_ACCOUNT_SID,
+      isSandbox: !e.TWILIO_ACCOUNT_SID || e.TWILIO_ACCOUNT_SID === SANDBOX_ACCOUNT_SID,
       apiBaseUrl: e.TWILIO_API_BASE_URL,
     },
     deepgram: e.DEEPGRAM_API_KEY ? { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL } : undefined,

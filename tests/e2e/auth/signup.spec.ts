@@ -18,7 +18,7 @@ test("a business signs up and lands on its dashboard", async ({ page }) => {
   }
   // Honest empty state, no sample data.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Calls" }).click();
-  await expect(page.getByText("No calls have been recorded for this team yet.")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "No calls yet" })).toBeVisible();
 });
 
 test("signup validates input and refuses a taken email", async ({ page }) => {
