@@ -1,5 +1,6 @@
 import { closeDb, getDb } from "@/db/client";
 import { enqueueCallAnalysis, startAnalysisWorker } from "@/lib/analysis/queue";
+import { refreshCallRollup } from "@/lib/analytics/rollup";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
@@ -37,7 +38,11 @@ async function main(): Promise<void> {
   const analysis = await startAnalysisWorker({
     databaseUrl: env.databaseUrl,
     gemini: env.gemini ?? null,
-    onAnalyzed: (job) => void emitCallEvent(db, job.teamId, job.callId, "call.analyzed").catch((error: unknown) => log.warn("call.analyzed webhook failed", { error })),
+    onAnalyzed: async (job) => {
+      // Analysis may have changed outcome, sentiment or topic: bring the dashboard rollups in line first.
+      await refreshCallRollup(db, job.teamId, job.callId).catch((error: unknown) => log.warn("rollup refresh failed", { error, callId: job.callId }));
+      void emitCallEvent(db, job.teamId, job.callId, "call.analyzed").catch((error: unknown) => log.warn("call.analyzed webhook failed", { error }));
+    },
   });
   // Outbound webhooks need the key that decrypts their signing secrets.
   const webhooks = env.secretKey ? startWebhookWorker({ databaseUrl: env.databaseUrl, secretKey: env.secretKey }) : null;
@@ -52,6 +57,9 @@ async function main(): Promise<void> {
         log.warn("webhook emit failed", { error, event: event.type, callId: event.callId }),
       );
       if (event.type === "call.completed") {
+        await refreshCallRollup(db, event.teamId, event.callId).catch((error: unknown) =>
+          log.warn("rollup refresh failed", { error, callId: event.callId }),
+        );
         await enqueueCallAnalysis({ teamId: event.teamId, callId: event.callId }).catch((error: unknown) =>
           log.warn("analysis enqueue failed", { error, callId: event.callId }),
         );

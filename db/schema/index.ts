@@ -3,3 +3,4 @@ export * from "./teams";
 export * from "./agents";
 export * from "./telephony";
 export * from "./analysis";
+export * from "./analytics";

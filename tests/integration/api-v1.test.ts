@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { apiKeys, auditLogs, calls, callTurns, memberships, phoneNumbers } from "@/db/schema";
 import { createAgent } from "@/lib/agents/create-agent";
+import { rebuildRollups } from "@/lib/analytics/rollup";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys/api-keys";
 import { ZAgentDetailOut, ZCallDetailOut, ZCallOut } from "@/lib/api/endpoints";
 import { API_RATE_LIMIT } from "@/lib/auth/api-key";
@@ -78,6 +79,8 @@ async function seedTeam(label: string) {
     { teamId: team.id, callId: seeded[0]!.id, seq: 0, speaker: "agent", text: `Hello from ${label}`, startMs: 0, endMs: 1500 },
     { teamId: team.id, callId: seeded[0]!.id, seq: 1, speaker: "caller", text: "When are you open on Sunday?", startMs: 2000, endMs: 4000 },
   ]);
+  // The voice server refreshes the analytics rollups as calls end; seeded calls need the backfill.
+  await rebuildRollups(t.db, team.id);
   const { key, apiKey } = await createApiKey(t.db, team.id, { ...actor, userId: user.id }, { name: `${label} key` });
   return { user, team, agent, number: number!, calls: seeded, key, apiKey };
 }

@@ -1,0 +1,145 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT } from "@/db/schema";
+
+// Maintains the dashboard rollups (db/schema/analytics.ts). A refresh recomputes whole small buckets from `calls`
+// (the call's UTC hour for the stats, its UTC day for transfers and topics) instead of incrementing, so running it
+// twice, after a retry, or after re-analysis changed an outcome always lands on the same numbers.
+
+const bounds = sql.raw(`array[${LATENCY_BUCKET_BOUNDS_MS.join(",")}]`);
+const HIST_COLUMNS = (["p50", "p95"] as const).flatMap((p) =>
+  Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => `v2v_${p}_b${i}`),
+);
+
+function histogramSelects(): SQL {
+  return sql.join(
+    (["p50", "p95"] as const).flatMap((p) =>
+      Array.from(
+        { length: LATENCY_BUCKET_COUNT },
+        (_, i) => sql`count(*) filter (where width_bucket(c.${sql.raw(`voice_to_voice_${p}_ms`)}, ${bounds}) = ${sql.raw(String(i))})::int`,
+      ),
+    ),
+    sql`, `,
+  );
+}
+
+type TScope = { teamId?: string; from?: Date; to?: Date };
+
+function callFilter(scope: TScope): SQL {
+  const parts: SQL[] = [sql`c.is_test = false`];
+  if (scope.teamId) parts.push(sql`c.team_id = ${scope.teamId}`);
+  if (scope.from) parts.push(sql`c.started_at >= ${scope.from.toISOString()}::timestamptz`);
+  if (scope.to) parts.push(sql`c.started_at < ${scope.to.toISOString()}::timestamptz`);
+  return sql.join(parts, sql` and `);
+}
+
+function rollupFilter(column: "hour" | "day", scope: TScope): SQL {
+  const parts: SQL[] = [sql`true`];
+  if (scope.teamId) parts.push(sql`team_id = ${scope.teamId}`);
+  if (scope.from) parts.push(sql`${sql.identifier(column)} >= ${scope.from.toISOString()}::timestamptz`);
+  if (scope.to) parts.push(sql`${sql.identifier(column)} < ${scope.to.toISOString()}::timestamptz`);
+  return sql.join(parts, sql` and `);
+}
+
+const STAT_COLUMNS = sql.raw(
+  [
+    "calls, answered, completed, with_outcome, resolved, transferred, message_taken, abandoned, failed",
+    "handle_sec_sum, handle_count, sentiment_positive, sentiment_neutral, sentiment_negative, v2v_count",
+    ...HIST_COLUMNS,
+  ].join(", "),
+);
+
+function statSelects(): SQL {
+  return sql`count(*)::int,
+      count(*) filter (where c.answered_at is not null)::int,
+      count(*) filter (where c.status = 'completed')::int,
+      count(*) filter (where c.outcome is not null)::int,
+      count(*) filter (where c.outcome = 'resolved')::int,
+      count(*) filter (where c.outcome = 'transferred')::int,
+      count(*) filter (where c.outcome = 'message_taken')::int,
+      count(*) filter (where c.outcome = 'abandoned')::int,
+      count(*) filter (where c.outcome = 'failed')::int,
+      coalesce(sum(c.duration_sec), 0)::int,
+      count(c.duration_sec)::int,
+      count(*) filter (where c.sentiment = 'positive')::int,
+      count(*) filter (where c.sentiment = 'neutral')::int,
+      count(*) filter (where c.sentiment = 'negative')::int,
+      count(c.voice_to_voice_p50_ms)::int,
+      ${histogramSelects()}`;
+}
+
+async function recompute(tx: Pick<Db, "execute">, hours: TScope, days: TScope): Promise<void> {
+  await tx.execute(sql`delete from call_stats_hourly where ${rollupFilter("hour", hours)}`);
+  await tx.execute(sql`
+    insert into call_stats_hourly (team_id, hour, ${STAT_COLUMNS})
+    select c.team_id, date_trunc('hour', c.started_at, 'UTC'), ${statSelects()}
+    from calls c
+    where ${callFilter(hours)}
+    group by 1, 2`);
+  await tx.execute(sql`delete from call_stats_daily where ${rollupFilter("day", days)}`);
+  await tx.execute(sql`
+    insert into call_stats_daily (team_id, day, agent_id, phone_number_id, ${STAT_COLUMNS})
+    select c.team_id, date_trunc('day', c.started_at, 'UTC'), c.agent_id, c.phone_number_id, ${statSelects()}
+    from calls c
+    where ${callFilter(days)}
+    group by 1, 2, 3, 4`);
+  await tx.execute(sql`delete from call_transfers_daily where ${rollupFilter("day", days)}`);
+  await tx.execute(sql`
+    insert into call_transfers_daily (team_id, day, department, transfers)
+    select c.team_id, date_trunc('day', c.started_at, 'UTC'), coalesce(c.transferred_to, ''), count(*)::int
+    from calls c
+    where ${callFilter(days)} and c.outcome = 'transferred'
+    group by 1, 2, 3`);
+  await tx.execute(sql`delete from call_topics_daily where ${rollupFilter("day", days)}`);
+  await tx.execute(sql`
+    insert into call_topics_daily (team_id, day, topic_cluster_id, calls)
+    select c.team_id, date_trunc('day', c.started_at, 'UTC'), c.topic_cluster_id, count(*)::int
+    from calls c
+    where ${callFilter(days)} and c.topic_cluster_id is not null
+    group by 1, 2, 3`);
+}
+
+function utcHour(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 3600_000) * 3600_000);
+}
+
+function utcDay(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 86_400_000) * 86_400_000);
+}
+
+function rebuildLockKey(teamId: string | undefined): string {
+  return `rollup-rebuild:${teamId ?? "*"}`;
+}
+
+// Brings the rollups in line with one call's current row: the team's stats for its UTC hour and its UTC day.
+// Safe to call any number of times, concurrently, for any call, test calls included (they simply do not count).
+export async function refreshCallRollup(db: Db, teamId: string, callId: string): Promise<boolean> {
+  const [row] = await db.execute<{ started_ms: string }>(
+    sql`select (extract(epoch from started_at) * 1000)::bigint::text as started_ms from calls where id = ${callId} and team_id = ${teamId}`,
+  );
+  if (!row) return false;
+  const startedAt = new Date(Number(row.started_ms));
+  const hour = utcHour(startedAt);
+  const day = utcDay(startedAt);
+  await db.transaction(async (tx) => {
+    // Refreshes share the rebuild locks (a rebuild waits for them and they for it) and take one writer per team-day:
+    // two writers on the same bucket would otherwise both delete, then both insert.
+    await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtextextended(${rebuildLockKey(undefined)}, 0))`);
+    await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtextextended(${rebuildLockKey(teamId)}, 0))`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`rollup:${teamId}:${day.toISOString()}`}, 0))`);
+    await recompute(
+      tx,
+      { teamId, from: hour, to: new Date(hour.getTime() + 3600_000) },
+      { teamId, from: day, to: new Date(day.getTime() + 86_400_000) },
+    );
+  });
+  return true;
+}
+
+// Backfill: recomputes every bucket of one team, or of all teams.
+export async function rebuildRollups(db: Db, teamId?: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${rebuildLockKey(teamId)}, 0))`);
+    await recompute(tx, { teamId }, { teamId });
+  });
+}
