@@ -24,6 +24,7 @@ import {
   type TWebhookResult,
 } from "./twilio/webhooks";
 import { createVad, type TVad } from "./vad/vad";
+import { createWebCallGate, handleWebCallUpgrade, WEB_CALL_PATH, type TWebCallContext } from "./web/web-call";
 
 // The voice server: plain node:http for Twilio's webhooks, health and metrics, and a `ws` server (noServer)
 // for media streams, upgraded only after the stream's signature checks out.
@@ -191,12 +192,31 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
+  const webCallGate = createWebCallGate();
+  const webCallContext: TWebCallContext = {
+    db,
+    wss,
+    secretKey: env.secretKey,
+    metrics,
+    log,
+    now,
+    startSession(transport) {
+      const session = new CallSession(transport, services);
+      sessions.add(session);
+      session.onClosed(() => sessions.delete(session));
+    },
+  };
+
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const reject = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     socket.on("error", () => {});
     const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path === WEB_CALL_PATH) {
+      if (isDraining) return reject(503, "Service Unavailable");
+      return handleWebCallUpgrade(webCallContext, webCallGate, req, socket, head, reject);
+    }
     const match = MEDIA_PATH.exec(path);
     if (!match) return reject(404, "Not Found");
     if (isDraining) return reject(503, "Service Unavailable");

@@ -170,6 +170,7 @@ export class CallSession {
   private finalWaiters: { resolve: (text: string) => void; timer: NodeJS.Timeout }[] = [];
   private staleFinalizes = 0;
   private prestartFrames: { audio: TMulaw; timestampMs: number | null }[] = [];
+  private prestartTexts: string[] = [];
   private inboundFrames = 0;
   private callerSpeech: { startStreamMs: number; onsetAt: number; hasBargedIn: boolean } | null = null;
   private turnChain: Promise<void> = Promise.resolve();
@@ -284,6 +285,9 @@ export class CallSession {
       case "dtmf":
         this.onDtmf(event.digit);
         return;
+      case "caller-text":
+        this.submitCallerText(event.text);
+        return;
       case "stop":
         this.isStreamStopped = true;
         this.stopWaiter?.();
@@ -316,7 +320,8 @@ export class CallSession {
     const vadReady = this.services.createVad();
     vadReady.catch(() => {});
     const hasIds = UUID.test(start.callId) && UUID.test(start.teamId);
-    const loaded = hasIds ? await loadCallForStream(this.services.db, { callId: start.callId, teamId: start.teamId }) : null;
+    const loaded =
+      start.preloaded ?? (hasIds ? await loadCallForStream(this.services.db, { callId: start.callId, teamId: start.teamId }) : null);
     if (this.state !== "starting") return;
     // The stream must be for this call (CallSid) and come from the account that owns its number.
     const isMismatch =
@@ -366,9 +371,10 @@ export class CallSession {
       this.recorder.start();
     }
     this.maxDurationTimer = setTimeout(() => this.onMaxDuration(), config.maxCallDurationSec * 1000);
-    void this.openStt(this.services.providers.stt);
+    if (start.inputMode !== "text") void this.openStt(this.services.providers.stt);
     const early = this.prestartFrames.splice(0);
     for (const frame of early) this.onInboundAudio(frame.audio, frame.timestampMs);
+    for (const text of this.prestartTexts.splice(0)) this.submitCallerText(text);
   }
 
   // ---- Speech to text -----------------------------------------------------------------------------------
@@ -418,6 +424,7 @@ export class CallSession {
   private onSttEvent(event: TSttEvent, provider: TSttProvider): void {
     if (event.type === "interim") {
       this.lastInterim = event.text;
+      this.transport.sendInterim?.(event.text);
       return;
     }
     if (event.type === "final") {
@@ -602,6 +609,36 @@ export class CallSession {
       else if (!this.isAgentBusy()) this.armSilence();
       return;
     }
+    this.acceptCallerTurn(text, timing);
+  }
+
+  // A typed caller turn (the browser test call's "Type as caller"): a finished utterance, as if the STT engine had
+  // just returned it, bypassing VAD and STT. Latency is measured from the moment it arrived.
+  submitCallerText(text: string): void {
+    const cleaned = text.replace(/\s+/g, " ").trim().slice(0, 2_000);
+    if (!cleaned) return;
+    if (this.state === "starting" || this.state === "awaiting-start") {
+      if (this.prestartTexts.length < 10) this.prestartTexts.push(cleaned);
+      return;
+    }
+    if (this.state !== "live" || this.isEnding) return;
+    const now = this.clock.now();
+    const atMs = this.streamMs(now);
+    const timing: TTurnTiming = { speechStartStreamMs: atMs, speechEndStreamMs: atMs, speechEndAt: now, endpointedAt: now, sttFinalAt: now };
+    this.silencePrompts = 0;
+    this.disarmSilence();
+    // Typing over the agent cuts it off like speaking over it would.
+    if (this.isAgentBusy()) this.interrupt("caller");
+    this.turnChain = this.turnChain
+      .then(() => {
+        if (this.state === "live") this.acceptCallerTurn(cleaned, timing);
+      })
+      .catch((error: unknown) => {
+        this.log.error("caller turn failed", { error });
+      });
+  }
+
+  private acceptCallerTurn(text: string, timing: TTurnTiming): void {
     // Whatever the agent is saying now answers an older turn; what was heard of it goes before this turn.
     if (this.isAgentBusy() && !this.isEnding) this.interrupt("system");
     this.callerTurns++;
@@ -1254,6 +1291,21 @@ export class CallSession {
     if (!call || this.state === "closed") return;
     const row: TAppendTurnInput = { ...turn, teamId: call.teamId, callId: call.id, seq: ++this.turnSeq };
     this.writes.push(`turn ${row.seq}`, () => appendCallTurn(this.services.db, row));
+    this.transport.sendTurn?.({
+      seq: row.seq,
+      speaker: row.speaker,
+      text: row.text,
+      isInterrupted: row.isInterrupted ?? false,
+      startMs: row.startMs,
+      endMs: row.endMs,
+      latency: {
+        endpointingMs: row.endpointingMs ?? null,
+        sttFinalMs: row.sttFinalMs ?? null,
+        llmFirstTokenMs: row.llmFirstTokenMs ?? null,
+        ttsFirstByteMs: row.ttsFirstByteMs ?? null,
+        firstAudioMs: row.firstAudioMs ?? null,
+      },
+    });
   }
 
   private recordEvent(kind: TCallEventKind, name: string, data: Record<string, unknown>): void {
@@ -1263,6 +1315,7 @@ export class CallSession {
     this.writes.push(`event ${kind}`, () =>
       appendCallEvent(this.services.db, { teamId: call.teamId, callId: call.id, atMs, kind, name, data }),
     );
+    this.transport.sendCallEvent?.({ kind, name, atMs, data });
   }
 
   private recordError(stage: string, kind: string, error: unknown, data: Record<string, unknown> = {}): void {

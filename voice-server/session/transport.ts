@@ -1,3 +1,4 @@
+import type { TCallForStream } from "@/lib/calls/resolve-inbound-call";
 import type { TMulaw } from "@/voice-server/providers/types";
 
 // What a CallSession needs from the wire, with no Twilio specifics: Twilio Media Streams implement it in
@@ -12,13 +13,39 @@ export type TStreamStart = {
   streamSid: string | null;
   accountSid: string | null;
   parameters: Record<string, string>;
+  // The call and agent snapshot, when the transport already loaded them (the browser test call runs the draft,
+  // which has no version row to load it from).
+  preloaded?: TCallForStream;
+  // "text": the caller only types (submitCallerText), so no speech-to-text stream is opened.
+  inputMode?: "voice" | "text";
 };
+
+// A completed turn as it is recorded, for transports that show the conversation live (the browser test call).
+export type TTransportTurn = {
+  seq: number;
+  speaker: "caller" | "agent";
+  text: string;
+  isInterrupted: boolean;
+  startMs: number;
+  endMs: number;
+  latency: {
+    endpointingMs: number | null;
+    sttFinalMs: number | null;
+    llmFirstTokenMs: number | null;
+    ttsFirstByteMs: number | null;
+    firstAudioMs: number | null;
+  };
+};
+
+export type TTransportCallEvent = { kind: string; name: string; atMs: number; data: Record<string, unknown> };
 
 export type TTransportEvent =
   | { type: "start"; start: TStreamStart }
   | { type: "media"; audio: TMulaw; timestampMs: number | null }
   | { type: "mark"; name: string }
   | { type: "dtmf"; digit: string }
+  // A typed caller turn (browser test call), handled like a final transcript.
+  | { type: "caller-text"; text: string }
   // The far end hung up or stopped the stream.
   | { type: "stop" }
   // The wire broke the protocol; the transport closes itself after emitting this.
@@ -35,4 +62,9 @@ export type TCallTransport = {
   close(code?: number, reason?: string): void;
   onEvent(handler: (event: TTransportEvent) => void): void;
   readonly isOpen: boolean;
+  // Optional live view of the call record: every turn and event as the session records it.
+  sendTurn?(turn: TTransportTurn): void;
+  sendCallEvent?(event: TTransportCallEvent): void;
+  // What the STT engine hears so far in the caller's current turn.
+  sendInterim?(text: string): void;
 };

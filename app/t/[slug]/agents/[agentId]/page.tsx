@@ -9,6 +9,7 @@ import { InstructionsPreview } from "@/components/agents/instructions-preview";
 import { KnowledgePanel } from "@/components/agents/knowledge-panel";
 import { PublishBar } from "@/components/agents/publish-bar";
 import { SettingsForm } from "@/components/agents/settings-form";
+import { TestCallPanel } from "@/components/agents/test-call-panel";
 import { VersionsPanel } from "@/components/agents/versions-panel";
 import { Alert } from "@/components/ui/alert";
 import { Card, PageHeader } from "@/components/ui/card";
@@ -24,7 +25,7 @@ import { can } from "@/lib/auth/roles";
 
 export const metadata: Metadata = { title: "Agent" };
 
-const TABS = ["settings", "knowledge", "departments", "hours", "versions", "instructions"] as const;
+const TABS = ["settings", "knowledge", "departments", "hours", "test-call", "versions", "instructions"] as const;
 
 export default async function AgentPage({
   params,
@@ -165,6 +166,11 @@ export default async function AgentPage({
                 <BusinessHoursForm slug={team.slug} agentId={agent.id} canEdit={canEdit} initial={config.businessHours} timeZones={timeZoneOptions()} />
               </Card>
             ),
+          },
+          {
+            key: "test-call",
+            label: "Test call",
+            content: <TestCallPanel slug={team.slug} agentId={agent.id} canTest={canPreview} />,
           },
           {
             key: "versions",

@@ -1,0 +1,140 @@
+import { and, asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { calls, callTurns } from "@/db/schema";
+import { secretKeyFrom } from "@/lib/crypto/secret-box";
+import { signTestCallTicket, ticketKey } from "@/lib/test-calls/ticket";
+import { createTestDb } from "@/tests/helpers/db";
+import { seedAgent } from "./helpers/seed";
+import { offlineProviders, startTestVoiceServer, type TTestVoiceServer } from "./helpers/voice-server";
+
+const AUTH_SECRET = "web-call-test-secret-0123456789abcdef";
+const HOURS_ANSWER = "We are open Monday to Friday from nine in the morning until five in the afternoon.";
+
+let testDb: Awaited<ReturnType<typeof createTestDb>>;
+let voice: TTestVoiceServer;
+const key = ticketKey(secretKeyFrom({ authSecret: AUTH_SECRET }));
+
+beforeAll(async () => {
+  testDb = await createTestDb();
+  voice = await startTestVoiceServer({ db: testDb.db, dbUrl: testDb.url, providers: offlineProviders(), env: { AUTH_SECRET } });
+});
+
+afterAll(async () => {
+  await voice?.stop();
+  await testDb?.drop();
+});
+
+type TMessage = { type: string; [key: string]: unknown };
+
+// A browser as the test-call panel drives it: echoes every mark at once (as if played), keeps every message.
+class BrowserClient {
+  readonly messages: TMessage[] = [];
+  audioFrames = 0;
+  private constructor(readonly ws: WebSocket) {
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) {
+        this.audioFrames++;
+        return;
+      }
+      const message = JSON.parse(data.toString()) as TMessage;
+      this.messages.push(message);
+      if (message.type === "mark") ws.send(JSON.stringify({ type: "mark", name: message.name }));
+    });
+  }
+
+  static open(ticket: string): Promise<BrowserClient> {
+    const ws = new WebSocket(`${voice.serverUrl.replace("http", "ws")}/web/call?ticket=${encodeURIComponent(ticket)}`);
+    return new Promise((resolve, reject) => {
+      ws.once("open", () => resolve(new BrowserClient(ws)));
+      ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once("error", reject);
+    });
+  }
+
+  of(type: string): TMessage[] {
+    return this.messages.filter((m) => m.type === type);
+  }
+
+  async waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages.map((m) => m.type))}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+describe("browser test call over /web/call", () => {
+  it("refuses a missing, forged, expired or reused ticket with 403", async () => {
+    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
+    const claims = { teamId: agent.teamId, agentId: agent.agentId, userId: "user-1", mode: "text" as const };
+    const forged = signTestCallTicket(claims, ticketKey(secretKeyFrom({ authSecret: "another-secret-0123456789abcdefghij" }))).ticket;
+    const expired = signTestCallTicket(claims, key, Date.now() - 61_000).ticket;
+    await expect(BrowserClient.open("")).rejects.toThrow("HTTP 403");
+    await expect(BrowserClient.open("not.a-ticket")).rejects.toThrow("HTTP 403");
+    await expect(BrowserClient.open(forged)).rejects.toThrow("HTTP 403");
+    await expect(BrowserClient.open(expired)).rejects.toThrow("HTTP 403");
+
+    const { ticket } = signTestCallTicket(claims, key);
+    const first = await BrowserClient.open(ticket);
+    await expect(BrowserClient.open(ticket)).rejects.toThrow("HTTP 403");
+    first.ws.send(JSON.stringify({ type: "hangup" }));
+    await first.waitFor(() => first.of("ended").length > 0, "ended");
+  });
+
+  it("answers typed caller text from the draft's knowledge with audio and live transcript, recorded as a test call", async () => {
+    const agent = await seedAgent(testDb.db, {
+      accountSid: voice.accountSid,
+      config: { greeting: "Thanks for calling Acme Dental." },
+      knowledge: [{ title: "What are your opening hours?", content: HOURS_ANSWER }],
+    });
+    const { ticket } = signTestCallTicket({ teamId: agent.teamId, agentId: agent.agentId, userId: "user-1", mode: "text" }, key);
+    const client = await BrowserClient.open(ticket);
+    await client.waitFor(() => client.of("started").length === 1, "started");
+    const callId = client.of("started")[0]!.callId as string;
+
+    await client.waitFor(() => client.of("transcript").length >= 1, "the greeting transcript");
+    expect(client.of("transcript")[0]).toMatchObject({ speaker: "agent", text: "Thanks for calling Acme Dental.", isInterrupted: false });
+    const greetingFrames = client.audioFrames;
+    expect(greetingFrames).toBeGreaterThan(25);
+
+    client.ws.send(JSON.stringify({ type: "text", text: "What are your opening hours?" }));
+    await client.waitFor(() => client.of("transcript").length >= 3, "the answer transcript");
+    const [, asked, answer] = client.of("transcript");
+    expect(asked).toMatchObject({ speaker: "caller", text: "What are your opening hours?" });
+    expect(answer).toMatchObject({ speaker: "agent", isInterrupted: false });
+    expect(answer!.text).toContain(HOURS_ANSWER);
+    const latency = answer!.latency as Record<string, number | null>;
+    expect(latency.llmFirstTokenMs).not.toBeNull();
+    expect(latency.ttsFirstByteMs).toBeGreaterThanOrEqual(latency.llmFirstTokenMs!);
+    expect(latency.firstAudioMs).toBeGreaterThanOrEqual(latency.ttsFirstByteMs!);
+    expect(client.audioFrames).toBeGreaterThan(greetingFrames + 50);
+
+    client.ws.send(JSON.stringify({ type: "hangup" }));
+    await client.waitFor(() => client.of("ended").length === 1, "ended");
+    expect(client.of("ended")[0]).toMatchObject({ reason: "caller_hangup" });
+
+    let row: typeof calls.$inferSelect | undefined;
+    const deadline = Date.now() + 15_000;
+    while (!row?.outcome && Date.now() < deadline) {
+      [row] = await testDb.db.select().from(calls).where(and(eq(calls.id, callId), eq(calls.teamId, agent.teamId)));
+      if (!row?.outcome) await new Promise((r) => setTimeout(r, 50));
+    }
+    // The seeded draft differs from its published version (names), so the test belongs to no version.
+    expect(row).toMatchObject({
+      isTest: true,
+      direction: "web",
+      fromNumber: "browser",
+      agentId: agent.agentId,
+      agentVersionId: null,
+      status: "completed",
+      outcome: "resolved",
+      endReason: "caller_hangup",
+    });
+    const turns = await testDb.db.select().from(callTurns).where(eq(callTurns.callId, callId)).orderBy(asc(callTurns.seq));
+    expect(turns.map((t) => t.speaker)).toEqual(["agent", "caller", "agent"]);
+    expect(turns[2]?.text).toContain(HOURS_ANSWER);
+    expect(turns[2]?.knowledgeIds).toEqual(agent.knowledgeIds);
+  });
+});
