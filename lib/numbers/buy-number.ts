@@ -1,9 +1,10 @@
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { phoneNumbers, type PhoneNumber } from "@/db/schema";
-import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
+import type { PhoneNumber } from "@/db/schema";
+import type { TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
-import { countryOfE164, voiceWebhooks, type TNumbersConfig } from "./config";
+import { voiceWebhooks, type TNumbersConfig } from "./config";
+import { saveTwilioNumber } from "./save-number";
 import { findTeamAgent, notLiveNote, zOptionalAgentId, type TAssignableAgent } from "./team-agent";
 import { getTeamTwilio } from "./twilio-account";
 import { callTwilio, isTwilioNotFound } from "./twilio-errors";
@@ -42,33 +43,13 @@ export async function buyNumber(
 
   let number: PhoneNumber;
   try {
-    number = await db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(phoneNumbers)
-        .values({
-          teamId,
-          agentId: agent?.id ?? null,
-          e164: bought.phoneNumber,
-          twilioSid: bought.sid,
-          twilioAccountSid: bought.accountSid || twilio.accountSid,
-          friendlyName: bought.friendlyName ?? "",
-          country: countryOfE164(bought.phoneNumber),
-          source: "purchased",
-          status: "active",
-          isVoiceConfigured: true,
-        })
-        .returning();
-      if (!row) throw new Error("insert returned no row");
-      await recordAudit(tx, {
-        teamId,
-        actor,
-        action: "number.purchased",
-        targetType: "phone_number",
-        targetId: row.id,
-        targetLabel: row.e164,
-        metadata: { twilioSid: row.twilioSid, accountSid: row.twilioAccountSid, ...(agent ? { agent: agent.name } : {}) },
-      });
-      return row;
+    number = await saveTwilioNumber(db, {
+      teamId,
+      actor,
+      agent,
+      twilioNumber: bought,
+      fallbackAccountSid: twilio.accountSid,
+      source: "purchased",
     });
   } catch (error) {
     const isReleased = await twilio.client

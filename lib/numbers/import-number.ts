@@ -2,10 +2,11 @@ import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { phoneNumbers, type PhoneNumber } from "@/db/schema";
-import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
+import type { TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { isUniqueViolation } from "./buy-number";
-import { countryOfE164, voiceWebhooks, type TNumbersConfig } from "./config";
+import { voiceWebhooks, type TNumbersConfig } from "./config";
+import { saveTwilioNumber } from "./save-number";
 import { findTeamAgent, notLiveNote, zOptionalAgentId, type TAssignableAgent } from "./team-agent";
 import { peekTeamTwilio } from "./twilio-account";
 import { callTwilio } from "./twilio-errors";
@@ -85,33 +86,14 @@ export async function importNumber(
   await callTwilio("configure", () => twilio.client.incomingPhoneNumbers(existing.sid).update(voiceWebhooks(config)), { ...context, phoneNumber: existing.phoneNumber });
 
   try {
-    const number = await db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(phoneNumbers)
-        .values({
-          teamId,
-          agentId: agent?.id ?? null,
-          e164: existing.phoneNumber,
-          twilioSid: existing.sid,
-          twilioAccountSid: existing.accountSid || twilio.accountSid,
-          friendlyName: existing.friendlyName ?? "",
-          country: countryOfE164(existing.phoneNumber),
-          source: "imported",
-          status: "active",
-          isVoiceConfigured: true,
-        })
-        .returning();
-      if (!row) throw new Error("insert returned no row");
-      await recordAudit(tx, {
-        teamId,
-        actor,
-        action: "number.imported",
-        targetType: "phone_number",
-        targetId: row.id,
-        targetLabel: row.e164,
-        metadata: { twilioSid: row.twilioSid, accountSid: row.twilioAccountSid, previousVoiceUrl: previous.voiceUrl || null, ...(agent ? { agent: agent.name } : {}) },
-      });
-      return row;
+    const number = await saveTwilioNumber(db, {
+      teamId,
+      actor,
+      agent,
+      twilioNumber: existing,
+      fallbackAccountSid: twilio.accountSid,
+      source: "imported",
+      metadata: { previousVoiceUrl: previous.voiceUrl || null },
     });
     return {
       number,
