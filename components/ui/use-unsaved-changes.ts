@@ -1,7 +1,8 @@
 "use client";
 import { useEffect, useRef } from "react";
 
-// Warns before leaving the page while a form has edits that were not saved. A new action state (a save
+// Warns before leaving the page while a form has edits that were not saved: on reload or closing the tab
+// (beforeunload), and on in-app links, which navigate without unloading the page. A new action state (a save
 // attempt that returned) resets the dirty flag only when it succeeded.
 export function useUnsavedChangesWarning(state: { success?: string } | undefined) {
   const formRef = useRef<HTMLFormElement>(null);
@@ -13,11 +14,26 @@ export function useUnsavedChangesWarning(state: { success?: string } | undefined
     const warn = (event: BeforeUnloadEvent) => {
       if (isDirty.current) event.preventDefault();
     };
+    // Capture phase on the document runs before React's handlers, so a cancelled click never reaches <Link>.
+    const confirmLink = (event: MouseEvent) => {
+      if (!isDirty.current || event.defaultPrevented || event.button !== 0) return;
+      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      const link = (event.target as Element | null)?.closest?.("a[href]");
+      if (!(link instanceof HTMLAnchorElement) || link.target === "_blank" || link.hasAttribute("download")) return;
+      const to = new URL(link.href, window.location.href);
+      if (to.origin !== window.location.origin || (to.pathname === window.location.pathname && to.search === window.location.search)) return;
+      if (!window.confirm("You have unsaved changes. Leave this page and lose them?")) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    };
     form.addEventListener("input", markDirty);
     window.addEventListener("beforeunload", warn);
+    document.addEventListener("click", confirmLink, true);
     return () => {
       form.removeEventListener("input", markDirty);
       window.removeEventListener("beforeunload", warn);
+      document.removeEventListener("click", confirmLink, true);
     };
   }, []);
   useEffect(() => {

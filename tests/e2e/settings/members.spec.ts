@@ -83,3 +83,24 @@ test("an admin changes settings, which land in the audit log; the last owner can
   await page.getByTestId(`member-${owner.email}`).getByRole("button", { name: "Remove" }).click();
   await expect(formAlert(page)).toContainText("at least one owner");
 });
+
+test("leaving a form with unsaved edits through an in-app link asks first", async ({ page }) => {
+  const owner = await createTenant("unsaved");
+  await signInUi(page, owner.email);
+  await page.goto(`/t/${owner.team.slug}/settings`);
+  await page.getByLabel("Team name").fill("Edited but not saved");
+
+  let question = "";
+  page.once("dialog", (dialog) => {
+    question = dialog.message();
+    void dialog.dismiss();
+  });
+  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Members" }).click();
+  expect(question).toContain("unsaved changes");
+  await expect(page).toHaveURL(new RegExp(`/t/${owner.team.slug}/settings$`));
+  await expect(page.getByLabel("Team name")).toHaveValue("Edited but not saved");
+
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Members" }).click();
+  await expect(page).toHaveURL(new RegExp(`/t/${owner.team.slug}/settings/members$`));
+});
