@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseEnv, zUrl } from "@/lib/config/parse-env";
+import { refineTwilioPair, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 
 // The voice server's configuration. Nothing else under voice-server/ reads process.env.
@@ -13,33 +14,13 @@ const zMs = (fallback: number, max = 600_000) => z.coerce.number().int().min(0).
 
 export const ZVoiceEnv = z
   .object({
-    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    ...SHARED_ENV_FIELDS,
     VOICE_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
     VOICE_HOST: z.string().default("0.0.0.0"),
-    // The base URL Twilio reaches this server at; signatures are checked against it, not the Host header.
-    VOICE_PUBLIC_URL: zUrl.default("http://localhost:3001"),
     DATABASE_URL: zUrl,
-    TWILIO_ACCOUNT_SID: z
-      .string()
-      .regex(/^AC[0-9a-fA-F]{32}$/, "must look like AC followed by 32 hex characters")
-      .optional(),
-    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
-    TWILIO_API_BASE_URL: zUrl.optional(),
     DEEPGRAM_API_KEY: z.string().min(1).optional(),
     DEEPGRAM_BASE_URL: zUrl.optional(),
     DEEPGRAM_MODEL: z.string().default("nova-3"),
-    GEMINI_API_KEY: z.string().min(1).optional(),
-    GEMINI_BASE_URL: zUrl.optional(),
-    GEMINI_MODEL: z.string().default("gemini-2.5-flash"),
-    SMALLEST_API_KEY: z.string().min(1).optional(),
-    SMALLEST_BASE_URL: zUrl.optional(),
-    SMALLEST_MODEL: z.string().default("lightning_v3.1"),
-    AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
-    ENCRYPTION_KEY: z
-      .string()
-      .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64 encoded")
-      .optional(),
-    RECORDINGS_DIR: z.string().default(".data/recordings"),
     RECORDINGS_ENABLED: z.enum(["true", "false", "1", "0"]).default("true").transform((v) => v === "true" || v === "1"),
     SHUTDOWN_GRACE_MS: zMs(30_000, 3_600_000),
     STT_FINAL_TIMEOUT_MS: zMs(2_500),
@@ -49,13 +30,7 @@ export const ZVoiceEnv = z
     PACER_TICK_MS: z.coerce.number().int().min(1).max(20).default(10),
   })
   .superRefine((env, ctx) => {
-    if (!!env.TWILIO_ACCOUNT_SID !== !!env.TWILIO_AUTH_TOKEN) {
-      ctx.addIssue({
-        code: "custom",
-        path: [env.TWILIO_ACCOUNT_SID ? "TWILIO_AUTH_TOKEN" : "TWILIO_ACCOUNT_SID"],
-        message: "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together",
-      });
-    }
+    refineTwilioPair(env, ctx);
     if (env.NODE_ENV === "production" && (!env.TWILIO_ACCOUNT_SID || env.TWILIO_ACCOUNT_SID === SANDBOX_ACCOUNT_SID)) {
       ctx.addIssue({
         code: "custom",
