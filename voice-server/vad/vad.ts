@@ -105,6 +105,19 @@ export type TSpeechEvent =
 // A lone speech frame is never a word; this many in a row are needed to start or to keep speech going.
 const CONFIRM_FRAMES = 2;
 
+// The WebRTC VAD keeps saying "speech" for up to ~100 ms after the talker stops (its hangover), which would add
+// that much to every reply. A frame only counts as speech when it is also clearly louder than the line's noise
+// floor, so the end of speech is dated from the last frame with sound in it.
+// Mean square (int16) below which a frame is silence whatever the noise floor: RMS 60, about -55 dBFS.
+const MIN_SPEECH_POWER = 60 * 60;
+// Speech must be this many times the noise floor's mean square (6 dB above it).
+const NOISE_MARGIN = 4;
+// The floor follows quieter frames at once and louder non-speech frames slowly (about 10 s to adapt), except
+// over the first second of non-speech, when it learns the line quickly.
+const FLOOR_RISE = 0.002;
+const FLOOR_RISE_LEARNING = 0.1;
+const FLOOR_LEARNING_FRAMES = 50;
+
 export class SpeechDetector {
   private readonly minSpeechMs: number;
   private readonly endSilenceMs: number;
@@ -120,6 +133,9 @@ export class SpeechDetector {
   // Started speech.
   private speechStartMs = 0;
   private confirmedEndMs = 0;
+  // Mean square of the line's background noise, from frames the VAD called non-speech.
+  private noiseFloor = 0;
+  private noiseFrames = 0;
 
   constructor(
     private readonly vad: TVad | null,
@@ -141,7 +157,14 @@ export class SpeechDetector {
 
   push(frame: Uint8Array): TSpeechEvent | null {
     if (!this.vad) throw new Error("SpeechDetector was created without a VAD; use pushDecision()");
-    return this.pushDecision(this.vad.process(frame), (frame.length * 1000) / MULAW_SAMPLE_RATE);
+    const isVadSpeech = this.vad.process(frame);
+    const power = meanSquare(frame);
+    if (!isVadSpeech) {
+      const rise = this.noiseFrames++ < FLOOR_LEARNING_FRAMES ? FLOOR_RISE_LEARNING : FLOOR_RISE;
+      this.noiseFloor = power < this.noiseFloor ? power : this.noiseFloor + (power - this.noiseFloor) * rise;
+    }
+    const isSpeech = isVadSpeech && power >= MIN_SPEECH_POWER && power >= this.noiseFloor * NOISE_MARGIN;
+    return this.pushDecision(isSpeech, (frame.length * 1000) / MULAW_SAMPLE_RATE);
   }
 
   // For callers that already have the VAD decision (or tests): one frame of the given length.
@@ -189,4 +212,14 @@ export class SpeechDetector {
     this.run = 0;
     this.candidateStartMs = -1;
   }
+}
+
+function meanSquare(frame: Uint8Array): number {
+  const table = MULAW_DECODE_TABLE;
+  let sum = 0;
+  for (let i = 0; i < frame.length; i++) {
+    const v = table[frame[i]!]!;
+    sum += v * v;
+  }
+  return frame.length > 0 ? sum / frame.length : 0;
 }
