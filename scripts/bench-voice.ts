@@ -72,6 +72,8 @@ type TOptions = {
   isPinned: boolean;
   isPrioritized: boolean;
   profileServerDir: string | null;
+  serverNodeArgs: string[];
+  serverLogCopy: string | null;
 };
 
 function readOptions(): TOptions {
@@ -84,6 +86,8 @@ function readOptions(): TOptions {
       "no-pin": { type: "boolean" },
       "no-priority": { type: "boolean" },
       "profile-server": { type: "string" },
+      "server-node-args": { type: "string" },
+      "server-log": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -91,7 +95,9 @@ function readOptions(): TOptions {
     process.stdout.write(
       "Usage: npm run bench:voice -- [--latency-calls 20] [--latency-concurrency 2] [--steps 25,50,100,150,200,250,300] [--budget-s 480] [--no-pin] [--no-priority] [--profile-server DIR]\n" +
         "  --no-priority          do not raise the priority (nice -10) of the server, the simulator and Postgres\n" +
-        "  --profile-server DIR   write a V8 CPU profile of the voice server to DIR (open it in Chrome DevTools)\n",
+        "  --profile-server DIR   write a V8 CPU profile of the voice server to DIR (open it in Chrome DevTools)\n" +
+        '  --server-node-args="…" extra node flags for the voice server (e.g. --server-node-args="--trace-gc")\n' +
+        "  --server-log FILE      keep the voice server's log there\n",
     );
     process.exit(0);
   }
@@ -110,6 +116,8 @@ function readOptions(): TOptions {
     isPinned: !values["no-pin"],
     isPrioritized: !values["no-priority"],
     profileServerDir: values["profile-server"] ? path.resolve(values["profile-server"]) : null,
+    serverNodeArgs: (values["server-node-args"] ?? "").split(/\s+/).filter(Boolean),
+    serverLogCopy: values["server-log"] ? path.resolve(values["server-log"]) : null,
   };
 }
 
@@ -184,21 +192,26 @@ async function healthz(url: string): Promise<{ ok: boolean; activeCalls: number 
   }
 }
 
-// Sum of a Prometheus counter over all its label sets, from the server's /metrics.
-async function serverCounter(url: string, name: string): Promise<number | null> {
+// Prometheus metrics from the server's /metrics, each summed over its label sets, from one scrape (scraping
+// restarts the server's event-loop delay histogram).
+async function serverMetrics<TName extends string>(url: string, names: TName[]): Promise<Record<TName, number | null>> {
+  const values = Object.fromEntries(names.map((name) => [name, null])) as Record<TName, number | null>;
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
-    // A counter that never moved may not be listed at all.
-    let sum = 0;
-    for (const line of text.split("\n")) {
-      if (line.startsWith(name) && (line[name.length] === " " || line[name.length] === "{")) {
-        sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+    for (const name of names) {
+      // A counter that never moved may not be listed at all.
+      let sum = 0;
+      for (const line of text.split("\n")) {
+        if (line.startsWith(name) && (line[name.length] === " " || line[name.length] === "{")) {
+          sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+        }
       }
+      values[name] = sum;
     }
-    return sum;
   } catch {
-    return null;
+    // the server is gone; reported by the caller
   }
+  return values;
 }
 
 async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
@@ -310,6 +323,8 @@ type TStep = TFigures & {
   simulatorCpuPercent: number;
   // Late frames the server's own pacer noticed (voice_pacer_late_frames_total): lateness that started inside it.
   serverPacerLateFrames: number | null;
+  // Event-loop delay of the server process during the step (monitorEventLoopDelay, 10 ms resolution).
+  serverLoopLagMs: { p99: number | null; max: number | null };
   serverStages: TServerStages;
   peakActiveCalls: number;
   rssPeakMb: number;
@@ -322,6 +337,10 @@ type TStep = TFigures & {
   loadAddedOverheadP99Ms: number | null;
   isPassingLoadAdded: boolean;
 };
+
+function round1(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 10) / 10;
+}
 
 // ---- main --------------------------------------------------------------------------------------------------
 
@@ -400,7 +419,7 @@ async function main(): Promise<void> {
     const baseUrl = `http://127.0.0.1:${port}`;
     const logFd = fs.openSync(serverLog, "a");
     const profileArgs = options.profileServerDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileServerDir}`] : [];
-    const serverArgs = [...profileArgs, "--import", "tsx", "voice-server/main.ts"];
+    const serverArgs = [...profileArgs, ...options.serverNodeArgs, "--import", "tsx", "voice-server/main.ts"];
     child = spawn(canPin ? "taskset" : process.execPath, canPin ? ["-c", "1", process.execPath, ...serverArgs] : serverArgs, {
       cwd: ROOT,
       stdio: ["ignore", logFd, logFd],
@@ -524,7 +543,7 @@ async function main(): Promise<void> {
       const cpuBefore = cpuMs(serverPid);
       const selfCpuBefore = cpuMs(process.pid);
       const busyBefore = machineBusyMs();
-      const pacerLateBefore = await serverCounter(baseUrl, "voice_pacer_late_frames_total");
+      const pacerLateBefore = (await serverMetrics(baseUrl, ["voice_pacer_late_frames_total"])).voice_pacer_late_frames_total;
       const stepSince = new Date();
       let peakRssKb = 0;
       let peakActive = 0;
@@ -558,8 +577,10 @@ async function main(): Promise<void> {
       const cpuPercent = (serverCpu / durationMs) * 100;
       const selfCpu = cpuMs(process.pid) - selfCpuBefore;
       const otherCpuPercent = ((machineBusyMs() - busyBefore - serverCpu - selfCpu) / durationMs) * 100;
+      // The server's event-loop delay over the step (its histogram restarted at the scrape before the step).
+      const after = await serverMetrics(baseUrl, ["voice_event_loop_lag_p99_ms", "voice_event_loop_lag_max_ms", "voice_pacer_late_frames_total"]);
       await settle();
-      const pacerLateAfter = await serverCounter(baseUrl, "voice_pacer_late_frames_total");
+      const pacerLateAfter = after.voice_pacer_late_frames_total;
       const results = outcomes.filter((r): r is TSimCallResult => r !== null);
       const f = figures(results, outcomes.length - results.length, scheduler);
       const common: string[] = [];
@@ -583,6 +604,7 @@ async function main(): Promise<void> {
         otherCpuPercent: Math.max(0, Math.round(otherCpuPercent)),
         simulatorCpuPercent: Math.round((selfCpu / durationMs) * 100),
         serverPacerLateFrames: pacerLateBefore !== null && pacerLateAfter !== null ? pacerLateAfter - pacerLateBefore : null,
+        serverLoopLagMs: { p99: round1(after.voice_event_loop_lag_p99_ms), max: round1(after.voice_event_loop_lag_max_ms) },
         serverStages: await serverStages(pg.url, stepSince),
         durationS: Math.round(durationMs / 1000),
         isPassing: failReasons.length === 0,
@@ -594,7 +616,7 @@ async function main(): Promise<void> {
       say(
         `  overhead p99 ${f.overheadMs?.p99} ms, v2v p50 ${f.voiceToVoiceMs?.p50} ms, late frames ${f.lateFrames}, server CPU ${step.serverCpuPercent}%, ` +
           `RSS ${step.rssPeakMb} MB (${step.mbPerCall} MB/call), simulator tick lag p99 ${f.simulatorTickLagMs.p99} ms (CPU ${step.simulatorCpuPercent}%), other processes ${step.otherCpuPercent}% CPU, ` +
-          `server stages p95: STT ${step.serverStages.sttMs?.p95} LLM ${step.serverStages.llmMs?.p95} TTS ${step.serverStages.ttsMs?.p95}, server pacer late ${step.serverPacerLateFrames} -> ${step.isPassing ? "PASS" : `FAIL (${failReasons.join("; ")})`}`,
+          `server stages p95: STT ${step.serverStages.sttMs?.p95} LLM ${step.serverStages.llmMs?.p95} TTS ${step.serverStages.ttsMs?.p95}, server pacer late ${step.serverPacerLateFrames}, server event-loop lag p99/max ${step.serverLoopLagMs.p99}/${step.serverLoopLagMs.max} ms -> ${step.isPassing ? "PASS" : `FAIL (${failReasons.join("; ")})`}`,
       );
       // Ramp on through failing steps (the time budget bounds the run) unless the server is plainly overloaded.
       failuresInARow = step.isPassingLoadAdded ? 0 : failuresInARow + 1;
@@ -667,6 +689,7 @@ async function main(): Promise<void> {
     }
     for (const fake of fakes) await fake.close().catch(() => {});
     await pg?.stop().catch(() => {});
+    if (options.serverLogCopy) fs.copyFileSync(serverLog, options.serverLogCopy);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

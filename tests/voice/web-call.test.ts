@@ -34,7 +34,7 @@ class BrowserClient {
   private constructor(readonly ws: WebSocket) {
     ws.on("message", (data, isBinary) => {
       if (isBinary) {
-        this.audioFrames++;
+        this.audioFrames += (data as Buffer).length / 160;
         return;
       }
       const message = JSON.parse(data.toString()) as TMessage;

@@ -8,15 +8,26 @@ class FakeClock implements TClock {
   }
 }
 
-type TSent = { kind: "frame"; at: number; playAt: number; frame: Uint8Array; segment: number } | { kind: "mark"; at: number; name: string };
+// One entry per 20 ms frame; `message` numbers the sendAudio call that carried it.
+type TSent =
+  | { kind: "frame"; at: number; playAt: number; frame: Uint8Array; segment: number; message: number }
+  | { kind: "mark"; at: number; name: string };
 
-function setup(leadMs = 80) {
+function setup(leadMs = 80, batchMs = 20) {
   const clock = new FakeClock();
   const late: number[] = [];
-  const pacer = new FramePacer({ clock, tickMs: 10, leadMs, onLateFrame: (ms) => late.push(ms) });
+  const pacer = new FramePacer({ clock, tickMs: 10, leadMs, batchMs, onLateFrame: (ms) => late.push(ms) });
   const sent: TSent[] = [];
+  let messages = 0;
   const output = pacer.createOutput({
-    sendFrame: (frame, tag, playAt) => sent.push({ kind: "frame", at: clock.t, playAt, frame, segment: tag.segment }),
+    sendAudio: (audio, tag, playAt) => {
+      expect(audio.length % 160).toBe(0);
+      messages++;
+      for (let i = 0; i < audio.length / 160; i++) {
+        const frame = audio.subarray(i * 160, (i + 1) * 160);
+        sent.push({ kind: "frame", at: clock.t, playAt: playAt + i * 20, frame, segment: tag.segment, message: messages });
+      }
+    },
     sendMark: (name) => sent.push({ kind: "mark", at: clock.t, name }),
   });
   const advance = (ms: number, step = 10) => {
@@ -54,6 +65,27 @@ describe("FramePacer", () => {
     // The mark follows the last frame of its segment.
     expect(sent.at(-1)).toMatchObject({ kind: "mark", name: "g1s0" });
     expect(output.isIdle).toBe(true);
+  });
+
+  it("tops the lead up in batches, several frames to a message, and never lets the far end run dry", () => {
+    const { output, sent, advance, late } = setup(200, 60);
+    output.enqueueAudio(new Uint8Array(16000).fill(1), { generation: 1, segment: 0 }); // 2 s
+    output.endSegment("g1s0", { generation: 1, segment: 0 });
+    expect(frames(sent)).toHaveLength(11); // 0..200 ms at once, in one message
+    expect(new Set(frames(sent).map((f) => f.message)).size).toBe(1);
+    for (const step of [7, 13, 35, 3, 22, 9]) advance(300, step);
+    advance(400);
+    const all = frames(sent);
+    expect(all).toHaveLength(100);
+    all.forEach((f, i) => {
+      expect(f.playAt).toBe(1_000 + i * 20);
+      expect(f.playAt - f.at).toBeLessThanOrEqual(200);
+      // Never topped up later than the low-water mark (lead - batch) plus one tick.
+      if (i > 10) expect(f.playAt - f.at).toBeGreaterThanOrEqual(140 - 35);
+    });
+    const messages = new Set(all.map((f) => f.message)).size;
+    expect(messages).toBeLessThanOrEqual(100 / 3);
+    expect(late).toEqual([]);
   });
 
   it("joins small chunks into whole frames and pads the segment's tail with silence", () => {
@@ -100,7 +132,12 @@ describe("FramePacer", () => {
     const a = setup(80);
     const pacer = a.pacer;
     const sentB: number[] = [];
-    const b = pacer.createOutput({ sendFrame: (_f, _t, playAt) => sentB.push(playAt), sendMark: () => {} });
+    const b = pacer.createOutput({
+      sendAudio: (audio, _t, playAt) => {
+        for (let i = 0; i < audio.length / 160; i++) sentB.push(playAt + i * 20);
+      },
+      sendMark: () => {},
+    });
     a.output.enqueueAudio(new Uint8Array(1600), { generation: 1, segment: 0 });
     a.advance(50);
     b.enqueueAudio(new Uint8Array(1600), { generation: 1, segment: 0 });

@@ -1,11 +1,12 @@
 import { FRAME_BYTES, FRAME_MS, MULAW_SILENCE } from "@/voice-server/audio/mulaw";
 
 // Outbound audio pacing. One FramePacer per process drives every call's PacedOutput from a single timer, so the
-// cost per call is a queue and a few comparisons per tick, not a timer of its own. Each output sends its
-// 20 ms frames on a schedule computed from a monotonic clock (never from how late a tick fired), keeping at
-// most `leadMs` of audio queued at the far end: enough to ride over a slow tick, little enough that `clear`
-// drops almost nothing and a mark echo means "the caller heard this".
-
+// cost per call is a queue and a few comparisons per tick, not a timer of its own. Each output schedules its
+// 20 ms frames on a monotonic clock (never from how late a tick fired) and keeps between `leadMs - batchMs`
+// and `leadMs` of audio queued at the far end (Twilio buffers what it is sent; `clear` empties that buffer, so
+// the lead costs nothing on barge-in, and marks still say what the caller heard). The lead rides over a stalled
+// event loop; topping it up only once it has fallen by `batchMs` sends several frames per message, which at
+// hundreds of calls saves most of the per-message cost (JSON, base64, a syscall each).
 export type TClock = { now(): number };
 
 export const monotonicClock: TClock = { now: () => performance.now() };
@@ -15,8 +16,9 @@ type TTag = { generation: number; segment: number };
 type TItem = { kind: "audio"; frame: Uint8Array; tag: TTag } | { kind: "mark"; name: string; tag: TTag };
 
 export type TPacedSink = {
-  // `playAtMs` is when the frame starts playing at the far end, on the pacer's clock.
-  sendFrame(frame: Uint8Array, tag: TTag, playAtMs: number): void;
+  // Whole 20 ms frames of one segment, back to back. `playAtMs` is when the first starts playing at the far
+  // end, on the pacer's clock.
+  sendAudio(audio: Uint8Array, tag: TTag, playAtMs: number): void;
   sendMark(name: string, tag: TTag): void;
 };
 
@@ -24,6 +26,7 @@ export type TPacerOptions = {
   clock?: TClock;
   tickMs?: number;
   leadMs?: number;
+  batchMs?: number;
   onLateFrame?: (lateByMs: number) => void;
 };
 
@@ -31,6 +34,7 @@ export class FramePacer {
   readonly clock: TClock;
   readonly tickMs: number;
   readonly leadMs: number;
+  readonly batchMs: number;
   private readonly busy = new Set<PacedOutput>();
   private timer: NodeJS.Timeout | null = null;
   private readonly onLateFrame?: (lateByMs: number) => void;
@@ -38,7 +42,8 @@ export class FramePacer {
   constructor(options: TPacerOptions = {}) {
     this.clock = options.clock ?? monotonicClock;
     this.tickMs = options.tickMs ?? 10;
-    this.leadMs = options.leadMs ?? 80;
+    this.leadMs = options.leadMs ?? 200;
+    this.batchMs = Math.min(options.batchMs ?? 60, this.leadMs);
     this.onLateFrame = options.onLateFrame;
   }
 
@@ -174,20 +179,36 @@ export class PacedOutput {
       if (this.hadBacklog) this.pacer.reportLate(now - this.nextPlayAtMs);
       this.nextPlayAtMs = now;
     }
+    const canTopUp = this.nextPlayAtMs - now <= this.pacer.leadMs - this.pacer.batchMs;
     const horizon = now + this.pacer.leadMs;
+    let batch: Uint8Array[] = [];
+    let batchTag: TTag | null = null;
+    let batchPlayAtMs = 0;
+    const flush = () => {
+      if (batch.length === 0 || !batchTag) return;
+      this.sink.sendAudio(batch.length === 1 ? batch[0]! : concat(batch), batchTag, batchPlayAtMs);
+      batch = [];
+    };
     while (this.head < this.queue.length) {
       const item = this.queue[this.head] as TItem;
       if (item.kind === "mark") {
+        flush();
         this.head++;
         this.sink.sendMark(item.name, item.tag);
         continue;
       }
-      if (this.nextPlayAtMs > horizon) break;
+      if (!canTopUp || this.nextPlayAtMs > horizon) break;
+      if (batch.length > 0 && !sameTag(batchTag as TTag, item.tag)) flush();
+      if (batch.length === 0) {
+        batchTag = item.tag;
+        batchPlayAtMs = this.nextPlayAtMs;
+      }
+      batch.push(item.frame);
       this.head++;
       this.queuedFrames--;
-      this.sink.sendFrame(item.frame, item.tag, this.nextPlayAtMs);
       this.nextPlayAtMs += FRAME_MS;
     }
+    flush();
     this.hadBacklog = this.head < this.queue.length;
     if (!this.hadBacklog) {
       this.queue.length = 0;
@@ -218,6 +239,12 @@ export class PacedOutput {
     this.pacer.wake(this);
     this.pump(this.pacer.clock.now());
   }
+}
+
+function concat(frames: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(frames.length * FRAME_BYTES);
+  for (let i = 0; i < frames.length; i++) out.set(frames[i]!, i * FRAME_BYTES);
+  return out;
 }
 
 function sameTag(a: TTag, b: TTag): boolean {

@@ -55,7 +55,8 @@ export type TTransportEvent =
 
 export type TCallTransport = {
   readonly kind: "twilio" | "web";
-  sendAudio(frame: TMulaw): void;
+  // Whole 20 ms frames, one or several back to back.
+  sendAudio(audio: TMulaw): void;
   sendMark(name: string): void;
   // Drop all audio queued at the far end; pending marks come back as if played.
   clear(): void;

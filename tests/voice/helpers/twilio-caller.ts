@@ -198,6 +198,10 @@ export class TwilioCaller {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
+  // Media messages whose payload was not a whole number of 20 ms frames.
+  partialFrameMessages = 0;
+
+  // The agent's audio as 20 ms frames, in the order received.
   mediaFrames(): Extract<TWireEvent, { type: "media" }>[] {
     return this.events.filter((e): e is Extract<TWireEvent, { type: "media" }> => e.type === "media");
   }
@@ -237,7 +241,11 @@ export class TwilioCaller {
     if (message.streamSid !== this.streamSid) throw new Error(`server sent streamSid ${message.streamSid}`);
     if (message.event === "media" && message.media) {
       const bytes = new Uint8Array(Buffer.from(message.media.payload, "base64"));
-      this.events.push({ type: "media", at, bytes });
+      // The server may send several 20 ms frames per message; the phone thinks in frames.
+      if (bytes.length === 0 || bytes.length % 160 !== 0) this.partialFrameMessages++;
+      for (let offset = 0; offset < bytes.length; offset += 160) {
+        this.events.push({ type: "media", at, bytes: bytes.subarray(offset, offset + 160) });
+      }
       this.playQueue.push({ kind: "audio", bytes, offset: 0 });
     } else if (message.event === "mark" && message.mark) {
       this.events.push({ type: "mark", at, name: message.mark.name });

@@ -27,6 +27,9 @@ export type TDeepgramSttOptions = {
   // A second unexpected close within this window is fatal instead of another reconnect.
   reconnectWindowMs?: number;
   maxBufferedAudioMs?: number;
+  // Audio goes out in messages of this length: one WebSocket message per 20 ms frame would cost a syscall per
+  // frame per call. The tail is flushed before Finalize, so the turn's end is not delayed.
+  chunkMs?: number;
 };
 
 const MAX_KEYTERMS = 50;
@@ -46,6 +49,7 @@ export function createDeepgramStt(options: TDeepgramSttOptions): TSttProvider {
     reconnectTimeoutMs: options.reconnectTimeoutMs ?? 3000,
     reconnectWindowMs: options.reconnectWindowMs ?? 30_000,
     maxBufferedBytes: Math.round((options.maxBufferedAudioMs ?? 3000) * 8),
+    chunkBytes: Math.max(1, Math.round((options.chunkMs ?? 100) * 8)),
   };
   return {
     name: "deepgram",
@@ -70,6 +74,7 @@ type TConfig = {
   reconnectTimeoutMs: number;
   reconnectWindowMs: number;
   maxBufferedBytes: number;
+  chunkBytes: number;
 };
 
 export function listenUrl(
@@ -209,6 +214,8 @@ class DeepgramStream implements TSttStream {
   private lastDropAt = Number.NEGATIVE_INFINITY;
   private buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
+  private chunk: Uint8Array;
+  private chunkBytes = 0;
   private readonly keepAliveTimer: NodeJS.Timeout;
   private readonly onAbort = () => void this.close();
 
@@ -219,6 +226,7 @@ class DeepgramStream implements TSttStream {
     private readonly signal: AbortSignal,
   ) {
     this.ws = ws;
+    this.chunk = new Uint8Array(config.chunkBytes);
     this.attach(ws);
     this.keepAliveTimer = setInterval(() => this.keepAlive(), Math.min(1000, config.keepAliveIntervalMs));
     this.keepAliveTimer.unref();
@@ -227,12 +235,29 @@ class DeepgramStream implements TSttStream {
 
   push(audio: TMulaw): void {
     if (this.state === "closed" || audio.length === 0) return;
+    let offset = 0;
+    while (offset < audio.length) {
+      const n = Math.min(audio.length - offset, this.chunk.length - this.chunkBytes);
+      this.chunk.set(audio.subarray(offset, offset + n), this.chunkBytes);
+      this.chunkBytes += n;
+      offset += n;
+      if (this.chunkBytes === this.chunk.length) this.flushChunk();
+    }
+  }
+
+  // Sends the audio collected so far (the socket may still hold the array, so a fresh one takes its place).
+  private flushChunk(): void {
+    if (this.chunkBytes === 0) return;
+    const audio = this.chunk.subarray(0, this.chunkBytes);
+    this.chunk = new Uint8Array(this.config.chunkBytes);
+    this.chunkBytes = 0;
     const ws = this.ws;
     if (this.state === "open" && ws && ws.readyState === WebSocket.OPEN) {
       ws.send(audio);
       this.lastSentAt = Date.now();
       return;
     }
+    if (this.state === "closed") return;
     // While reconnecting keep the most recent audio so the caller's words are not lost.
     this.buffered.push(audio);
     this.bufferedBytes += audio.length;
@@ -245,6 +270,7 @@ class DeepgramStream implements TSttStream {
     if (this.state === "closed" || this.isAwaitingFinal) return;
     this.isAwaitingFinal = true;
     this.finalizeTimer = setTimeout(() => this.completeTurn(), this.config.finalizeTimeoutMs);
+    this.flushChunk();
     const ws = this.ws;
     if (this.state === "open" && ws && ws.readyState === WebSocket.OPEN) this.sendText(ws, { type: "Finalize" });
     else this.shouldSendFinalize = true;
@@ -252,6 +278,7 @@ class DeepgramStream implements TSttStream {
 
   async close(): Promise<void> {
     if (this.state === "closed") return;
+    this.flushChunk();
     this.shutdown();
     const ws = this.ws;
     this.ws = null;
