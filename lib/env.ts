@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseEnv, zBool, zUrl } from "./config/parse-env";
-import { refineTwilioPair, SHARED_ENV_FIELDS } from "./config/shared-env";
+import { refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "./config/shared-env";
 
 // The web app's configuration. Nothing else in app/, components/ or lib/ reads process.env.
 export const ZWebEnv = z
@@ -12,12 +12,14 @@ export const ZWebEnv = z
     APP_URL: zUrl.default("http://localhost:3000"),
     SMTP_URL: zUrl.optional(),
     SMTP_FROM: z.string().default("AI Call Agent <no-reply@localhost>"),
+    // Lets teams register webhook URLs on localhost and private networks. Off by default, development included.
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.AUTH_SECRET) {
       ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "is required in production" });
     }
     refineTwilioPair(env, ctx);
+    refineS3(env, ctx);
   });
 export type TWebEnv = z.infer<typeof ZWebEnv>;
 

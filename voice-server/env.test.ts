@@ -70,4 +70,52 @@ describe("loadVoiceEnv", () => {
     });
     expect(live.twilio.isSandbox).toBe(false);
   });
+
+  it("keeps recordings on local disk unless S3 is configured, and reads S3 settings when it is", () => {
+    expect(loadVoiceEnv(base).s3).toBeNull();
+    const env = loadVoiceEnv({
+      ...base,
+      S3_BUCKET: "call-recordings",
+      S3_ACCESS_KEY_ID: "AKIAEXAMPLE",
+      S3_SECRET_ACCESS_KEY: "secret",
+      S3_ENDPOINT: "http://127.0.0.1:9000/",
+      S3_FORCE_PATH_STYLE: "true",
+      S3_PREFIX: "prod",
+    });
+    expect(env.s3).toEqual({
+      bucket: "call-recordings",
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:9000",
+      accessKeyId: "AKIAEXAMPLE",
+      secretAccessKey: "secret",
+      forcePathStyle: true,
+      prefix: "prod/",
+    });
+    expect(env.recordingsDir).toBe(".data/recordings");
+    const aws = loadVoiceEnv({ ...base, S3_BUCKET: "b-1", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s", S3_REGION: "eu-central-1" });
+    expect(aws.s3).toMatchObject({ region: "eu-central-1", endpoint: undefined, forcePathStyle: false, prefix: "" });
+  });
+
+  it("refuses a half-configured S3 with a message naming what is missing", () => {
+    const message = (source: Record<string, string>) => {
+      try {
+        loadVoiceEnv({ ...base, ...source });
+      } catch (error) {
+        expect(error).toBeInstanceOf(EnvError);
+        return (error as Error).message;
+      }
+      throw new Error("expected the env to be refused");
+    };
+    const bucketOnly = message({ S3_BUCKET: "recordings" });
+    expect(bucketOnly).toContain("S3_ACCESS_KEY_ID: S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together");
+    expect(bucketOnly).toContain("S3_SECRET_ACCESS_KEY: S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together");
+    const keysOnly = message({ S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s" });
+    expect(keysOnly).toContain("S3_BUCKET: S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together");
+    expect(keysOnly).not.toContain("S3_ACCESS_KEY_ID:");
+    expect(message({ S3_ENDPOINT: "http://127.0.0.1:9000" })).toContain("S3_ENDPOINT: is set but S3_BUCKET is not");
+    const bad = message({ S3_BUCKET: "Bad_Bucket", S3_ACCESS_KEY_ID: "k", S3_SECRET_ACCESS_KEY: "s", S3_ENDPOINT: "ftp://x", S3_FORCE_PATH_STYLE: "yes" });
+    expect(bad).toContain("S3_BUCKET: must be a bucket name");
+    expect(bad).toContain("S3_ENDPOINT: must be an http(s) URL");
+    expect(bad).toContain("S3_FORCE_PATH_STYLE");
+  });
 });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { parseEnv, zUrl } from "@/lib/config/parse-env";
-import { refineTwilioPair, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
+import { refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
+import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
 
 // The voice server's configuration. Nothing else under voice-server/ reads process.env.
 
@@ -26,11 +27,13 @@ export const ZVoiceEnv = z
     STT_FINAL_TIMEOUT_MS: zMs(2_500),
     LLM_FIRST_TOKEN_TIMEOUT_MS: zMs(8_000),
     TTS_FIRST_BYTE_TIMEOUT_MS: zMs(4_000),
-    PACER_LEAD_MS: zMs(80, 1_000),
+    PACER_LEAD_MS: z.coerce.number().int().min(20).max(1_000).default(200),
+    PACER_BATCH_MS: z.coerce.number().int().min(20).max(1_000).default(60),
     PACER_TICK_MS: z.coerce.number().int().min(1).max(20).default(10),
   })
   .superRefine((env, ctx) => {
     refineTwilioPair(env, ctx);
+    refineS3(env, ctx);
     if (env.NODE_ENV === "production" && (!env.TWILIO_ACCOUNT_SID || env.TWILIO_ACCOUNT_SID === SANDBOX_ACCOUNT_SID)) {
       ctx.addIssue({
         code: "custom",
@@ -55,10 +58,13 @@ export type TVoiceEnv = {
   gemini?: { apiKey: string; baseUrl?: string; model: string };
   smallest?: { apiKey: string; baseUrl?: string; model: string };
   secretKey?: Buffer;
+  // The recordings directory; a spool for uploads when `s3` is set. null: recording is off.
   recordingsDir: string | null;
+  s3: TS3Config | null;
+  webhooksAllowPrivateUrls: boolean;
   shutdownGraceMs: number;
   timeouts: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
-  pacer: { leadMs: number; tickMs: number };
+  pacer: { leadMs: number; batchMs: number; tickMs: number };
 };
 
 // Pure: reads only `source`, so tests can build any configuration.
@@ -85,12 +91,14 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
     smallest: e.SMALLEST_API_KEY ? { apiKey: e.SMALLEST_API_KEY, baseUrl: e.SMALLEST_BASE_URL, model: e.SMALLEST_MODEL } : undefined,
     secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET }) : undefined,
     recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,
+    s3: s3ConfigFromEnv(e),
+    webhooksAllowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE_URLS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     timeouts: {
       sttFinalMs: e.STT_FINAL_TIMEOUT_MS,
       llmFirstTokenMs: e.LLM_FIRST_TOKEN_TIMEOUT_MS,
       ttsFirstByteMs: e.TTS_FIRST_BYTE_TIMEOUT_MS,
     },
-    pacer: { leadMs: e.PACER_LEAD_MS, tickMs: e.PACER_TICK_MS },
+    pacer: { leadMs: e.PACER_LEAD_MS, batchMs: e.PACER_BATCH_MS, tickMs: e.PACER_TICK_MS },
   };
 }

@@ -1,4 +1,6 @@
+import { inArray } from "drizzle-orm";
 import { closeDb, getDb } from "@/db/client";
+import { calls } from "@/db/schema";
 import { enqueueCallAnalysis, startAnalysisWorker } from "@/lib/analysis/queue";
 import { refreshCallRollup } from "@/lib/analytics/rollup";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
@@ -13,6 +15,9 @@ import { warmUpEspeak } from "./providers/tts/espeak";
 import { createVoiceServer } from "./server";
 
 // `npm run voice`: the voice server on its own.
+
+// Pending S3 uploads (recordings whose upload failed) are retried this often.
+const RECORDING_UPLOAD_RETRY_MS = 60_000;
 
 async function main(): Promise<void> {
   const log = createLogger({ service: "voice" });
@@ -45,26 +50,36 @@ async function main(): Promise<void> {
     },
   });
   // Outbound webhooks need the key that decrypts their signing secrets.
-  const webhooks = env.secretKey ? startWebhookWorker({ databaseUrl: env.databaseUrl, secretKey: env.secretKey }) : null;
+  const webhooks = env.secretKey ? startWebhookWorker({ databaseUrl: env.databaseUrl, secretKey: env.secretKey, allowPrivateAddresses: env.webhooksAllowPrivateUrls }) : null;
   if (!webhooks) log.warn("outbound webhooks disabled: set AUTH_SECRET or ENCRYPTION_KEY");
+  // Every call that ends, however it ended (session, voicemail webhook, crash recovery): webhook, rollup, analysis.
+  const onCallCompleted = async (call: { teamId: string; callId: string }) => {
+    await emitCallEvent(db, call.teamId, call.callId, "call.completed").catch((error: unknown) =>
+      log.warn("webhook emit failed", { error, event: "call.completed", callId: call.callId }),
+    );
+    await refreshCallRollup(db, call.teamId, call.callId).catch((error: unknown) =>
+      log.warn("rollup refresh failed", { error, callId: call.callId }),
+    );
+    await enqueueCallAnalysis({ teamId: call.teamId, callId: call.callId }).catch((error: unknown) =>
+      log.warn("analysis enqueue failed", { error, callId: call.callId }),
+    );
+  };
+  if (recovered.callIds.length > 0) {
+    const rows = await db.select({ teamId: calls.teamId, callId: calls.id }).from(calls).where(inArray(calls.id, recovered.callIds));
+    for (const row of rows) await onCallCompleted(row);
+  }
   const server = createVoiceServer({
     env,
     db,
     providers,
     log,
     onLifecycle: async (event) => {
+      if (event.type === "call.completed") return onCallCompleted(event);
       await emitCallEvent(db, event.teamId, event.callId, event.type).catch((error: unknown) =>
         log.warn("webhook emit failed", { error, event: event.type, callId: event.callId }),
       );
-      if (event.type === "call.completed") {
-        await refreshCallRollup(db, event.teamId, event.callId).catch((error: unknown) =>
-          log.warn("rollup refresh failed", { error, callId: event.callId }),
-        );
-        await enqueueCallAnalysis({ teamId: event.teamId, callId: event.callId }).catch((error: unknown) =>
-          log.warn("analysis enqueue failed", { error, callId: event.callId }),
-        );
-      }
     },
+    onCallFinalized: onCallCompleted,
   });
   const { port } = await server.listen();
   log.info("voice server listening", {
@@ -72,7 +87,10 @@ async function main(): Promise<void> {
     publicUrl: env.publicUrl,
     providers: providerNames(providers),
     twilio: env.twilio.isSandbox ? `sandbox (${env.twilio.accountSid})` : "live",
+    recordings: !env.recordingsDir ? "off" : env.s3 ? `s3 (${env.s3.bucket})` : "local",
   });
+  // Recordings a previous run could not upload go first, then every RECORDING_UPLOAD_RETRY_MS.
+  server.recordingUploads?.startSweeping(RECORDING_UPLOAD_RETRY_MS);
 
   let isStopping = false;
   const stop = (signal: string) => {

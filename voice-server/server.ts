@@ -5,6 +5,9 @@ import { sql } from "drizzle-orm";
 import twilio from "twilio";
 import { WebSocketServer } from "ws";
 import type { Db } from "@/db/client";
+import { createRecordingStores } from "@/lib/recordings/create-stores";
+import { saveCallRecording } from "@/lib/recordings/save-recording";
+import { createRecordingUploader, type TRecordingUploader } from "@/lib/recordings/upload-recordings";
 import { createTwilioClient, type TTwilioClient } from "@/lib/twilio/client";
 import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import type { TVoiceEnv } from "./env";
@@ -41,6 +44,7 @@ export type TVoiceServerOptions = {
   now?: () => Date;
   createVad?: () => Promise<TVad>;
   onLifecycle?: TSessionServices["onLifecycle"];
+  onCallFinalized?: TWebhookContext["onCallFinalized"];
 };
 
 export type TVoiceServer = {
@@ -49,6 +53,8 @@ export type TVoiceServer = {
   readonly activeCalls: number;
   readonly metrics: TVoiceMetrics;
   readonly credentials: TTwilioCredentialResolver;
+  // Moves finished recordings from the local spool to S3; null unless S3 is configured and recording is on.
+  readonly recordingUploads: TRecordingUploader | null;
   // Stops accepting, lets live calls finish for up to `graceMs`, then ends the rest and waits for their records.
   shutdown(graceMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -65,6 +71,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
   const pacer = new FramePacer({
     clock: options.clock,
     leadMs: env.pacer.leadMs,
+    batchMs: env.pacer.batchMs,
     tickMs: env.pacer.tickMs,
     onLateFrame: () => metrics.pacerLateFrames.inc(),
   });
@@ -87,6 +94,14 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
       clients.set(accountSid, client);
       return client;
     });
+
+  const recordingStores = createRecordingStores({ recordingsDir: env.recordingsDir, s3: env.recordingsDir ? env.s3 : null });
+  const recordingUploads =
+    recordingStores.local && recordingStores.s3
+      ? createRecordingUploader({ db, local: recordingStores.local, s3: recordingStores.s3, log })
+      : null;
+  // Voicemail audio is fetched from Twilio's REST API; the sandbox has one only when pointed at the local fake.
+  const twilioApiBaseUrl = env.twilio.apiBaseUrl ?? (env.twilio.isSandbox ? null : "https://api.twilio.com");
 
   const sessions = new Set<CallSession>();
   let isDraining = false;
@@ -120,6 +135,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     metrics,
     log,
     recordingsDir: env.recordingsDir,
+    uploadRecording: recordingUploads ? (call) => void recordingUploads.upload(call) : undefined,
     timeouts: env.timeouts,
     createVad: options.createVad ?? (() => createVad()),
     callControlFor,
@@ -136,6 +152,11 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     log,
     now,
     isDraining: () => isDraining,
+    voicemail:
+      env.recordingsDir && twilioApiBaseUrl
+        ? { apiBaseUrl: twilioApiBaseUrl, save: (input) => saveCallRecording(db, recordingStores, input) }
+        : undefined,
+    onCallFinalized: options.onCallFinalized,
   };
 
   const send = (res: ServerResponse, result: TWebhookResult) => {
@@ -275,6 +296,8 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     isClosed = true;
     isDraining = true;
     await Promise.all([...sessions].map((s) => s.shutdown("server_shutdown")));
+    // Uploads already started finish (or fail and stay local for the next start's sweep).
+    await recordingUploads?.stop();
     for (const client of wss.clients) client.terminate();
     wss.close();
     pacer.stop();
@@ -304,6 +327,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     },
     metrics,
     credentials,
+    recordingUploads,
     shutdown,
     close,
   };

@@ -13,7 +13,7 @@ import { SubmitButton } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { WEBHOOK_EVENT_HELP, WEBHOOK_EVENTS } from "@/lib/webhooks/events";
 
-export function CreateWebhookForm({ slug, allowsHttpLocalhost }: { slug: string; allowsHttpLocalhost: boolean }) {
+export function CreateWebhookForm({ slug, allowsPrivateUrls }: { slug: string; allowsPrivateUrls: boolean }) {
   const [state, action] = useActionState(createWebhookAction.bind(null, slug), undefined);
   const secret = typeof state?.data?.secret === "string" ? state.data.secret : undefined;
   const kept = state?.success ? undefined : state?.values;
@@ -29,7 +29,7 @@ export function CreateWebhookForm({ slug, allowsHttpLocalhost }: { slug: string;
         placeholder="https://example.com/webhooks/aica"
         defaultValue={kept?.url}
         error={state?.fieldErrors?.url}
-        hint={allowsHttpLocalhost ? "https:// required; http://localhost is allowed while developing." : "Must be https://."}
+        hint={allowsPrivateUrls ? "https:// on a public host; http:// to private addresses is allowed here (WEBHOOKS_ALLOW_PRIVATE_URLS)." : "Must be https:// on a public address."}
         required
       />
       <fieldset>

@@ -66,6 +66,8 @@ export const callStatus = pgEnum("call_status", [
 export const callOutcome = pgEnum("call_outcome", ["resolved", "transferred", "message_taken", "abandoned", "failed"]);
 export const sentiment = pgEnum("sentiment", ["positive", "neutral", "negative"]);
 export const analysisStatus = pgEnum("analysis_status", ["pending", "running", "done", "failed", "skipped"]);
+// Where calls.recording_path points: a path under RECORDINGS_DIR, or an object key in the S3 bucket.
+export const recordingStorage = pgEnum("recording_storage", ["local", "s3"]);
 
 export const calls = pgTable(
   "calls",
@@ -91,6 +93,7 @@ export const calls = pgTable(
     endedAt: timestamp("ended_at", { withTimezone: true }),
     durationSec: integer("duration_sec"),
     recordingPath: text("recording_path"),
+    recordingStorage: recordingStorage("recording_storage").notNull().default("local"),
     // Post-call analysis.
     analysisStatus: analysisStatus("analysis_status").notNull().default("pending"),
     summary: text("summary"),
@@ -125,6 +128,10 @@ export const calls = pgTable(
     index("calls_analysis_pending_idx")
       .on(t.endedAt)
       .where(sql`${t.analysisStatus} = 'pending' and ${t.endedAt} is not null`),
+    // With S3 configured, recordings still on local disk are uploads pending: the voice server's retry sweep.
+    index("calls_recording_local_idx")
+      .on(t.endedAt)
+      .where(sql`${t.recordingStorage} = 'local' and ${t.recordingPath} is not null`),
   ],
 );
 export type Call = typeof calls.$inferSelect;

@@ -15,6 +15,8 @@ export type TFinalizeCallInput = {
   durationSec: number;
   transferredTo?: string | null;
   recordingPath?: string | null;
+  // Which store recordingPath is a key in; local disk unless said otherwise.
+  recordingStorage?: "local" | "s3";
   voiceToVoiceP50Ms?: number | null;
   voiceToVoiceP95Ms?: number | null;
 };
@@ -33,6 +35,8 @@ export async function finalizeCall(db: Db, input: TFinalizeCallInput): Promise<v
       durationSec: sql`coalesce(${calls.durationSec}, ${Math.max(0, Math.round(input.durationSec))}::integer)`,
       transferredTo: sql`coalesce(${calls.transferredTo}, ${input.transferredTo ?? null})`,
       recordingPath: sql`coalesce(${calls.recordingPath}, ${input.recordingPath ?? null})`,
+      // Follows the path: only set where this write is the one that fills recording_path.
+      recordingStorage: sql`case when ${calls.recordingPath} is null and ${input.recordingPath ?? null}::text is not null then ${input.recordingStorage ?? "local"}::recording_storage else ${calls.recordingStorage} end`,
       voiceToVoiceP50Ms: sql`coalesce(${calls.voiceToVoiceP50Ms}, ${input.voiceToVoiceP50Ms ?? null}::integer)`,
       voiceToVoiceP95Ms: sql`coalesce(${calls.voiceToVoiceP95Ms}, ${input.voiceToVoiceP95Ms ?? null}::integer)`,
     })

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { zUrl } from "./parse-env";
+import { zBool, zUrl } from "./parse-env";
 
 // Variables both processes read (lib/env.ts, voice-server/env.ts), defined once so they validate alike.
 export const SHARED_ENV_FIELDS = {
@@ -24,8 +24,28 @@ export const SHARED_ENV_FIELDS = {
   SMALLEST_API_KEY: z.string().min(1).optional(),
   SMALLEST_BASE_URL: zUrl.optional(),
   SMALLEST_MODEL: z.string().default("lightning_v3.1"),
+  // Lets outbound webhooks register and deliver to private addresses (localhost, 10.x, ...): local development only.
+  WEBHOOKS_ALLOW_PRIVATE_URLS: zBool.default(false),
   // Where the voice server writes call recordings ({teamId}/{callId}.wav) and the web app streams them from.
   RECORDINGS_DIR: z.string().min(1).default(".data/recordings"),
+  // S3-compatible storage for recordings (AWS S3, MinIO, R2 ...). When set, RECORDINGS_DIR is only the voice
+  // server's spool: each recording is uploaded after its call and the local copy removed.
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens")
+    .optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  // Only for non-AWS services, e.g. http://127.0.0.1:9000 (MinIO) or https://<account>.r2.cloudflarestorage.com.
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  // MinIO and most self-hosted services need path-style URLs (endpoint/bucket/key).
+  S3_FORCE_PATH_STYLE: zBool.default(false),
+  S3_PREFIX: z
+    .string()
+    .regex(/^[^/].*$/, "must not start with /")
+    .max(512)
+    .optional(),
 };
 
 export function refineTwilioPair(
@@ -38,5 +58,25 @@ export function refineTwilioPair(
       path: [env.TWILIO_ACCOUNT_SID ? "TWILIO_AUTH_TOKEN" : "TWILIO_ACCOUNT_SID"],
       message: "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together",
     });
+  }
+}
+
+const S3_REQUIRED = ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const;
+
+// S3 is all or nothing: a bucket without keys (or keys without a bucket) would silently keep recordings on disk.
+export function refineS3(
+  env: { S3_BUCKET?: string; S3_ACCESS_KEY_ID?: string; S3_SECRET_ACCESS_KEY?: string; S3_ENDPOINT?: string; S3_PREFIX?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const missing = S3_REQUIRED.filter((name) => !env[name]);
+  if (missing.length > 0 && missing.length < S3_REQUIRED.length) {
+    for (const name of missing) {
+      ctx.addIssue({ code: "custom", path: [name], message: "S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together" });
+    }
+  }
+  if (missing.length === S3_REQUIRED.length) {
+    for (const name of ["S3_ENDPOINT", "S3_PREFIX"] as const) {
+      if (env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is set but S3_BUCKET is not (S3 storage stays off)" });
+    }
   }
 }

@@ -2,11 +2,14 @@ import { eq, sql } from "drizzle-orm";
 import { createDb, type Db } from "@/db/client";
 import { webhookDeliveries } from "@/db/schema";
 import { openSecret } from "@/lib/crypto/secret-box";
+import { BlockedDestinationError, guardedPost, RequestTimeoutError, type TResolveHost } from "@/lib/net/guarded-post";
 import { SIGNATURE_HEADER, signWebhook } from "./signature";
 
 // Sends due webhook deliveries. Several processes may run this at once: each claims a batch with
 // FOR UPDATE SKIP LOCKED and pushes the claimed rows' next attempt past a lease, so no delivery is sent twice
 // concurrently and a process that dies mid-send only delays its batch by the lease.
+// Deliveries go only to public addresses (lib/net/guarded-post.ts); one to a private address fails at once,
+// without retries, unless allowPrivateAddresses (WEBHOOKS_ALLOW_PRIVATE_URLS) is on.
 
 export const RETRY_DELAYS_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 6 * 3600_000];
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
@@ -26,12 +29,20 @@ type TClaimed = {
 
 export type TDeliveryRun = { attempted: number; succeeded: number; retrying: number; failed: number };
 
+export type TDeliveryNetwork = {
+  // WEBHOOKS_ALLOW_PRIVATE_URLS. Off (the default): refuse loopback, private, link-local (cloud metadata) ... addresses.
+  allowPrivateAddresses?: boolean;
+  // DNS, injectable for tests.
+  resolve?: TResolveHost;
+};
+
+type TAttempt = { isOk: boolean; isPermanent?: boolean; statusCode: number | null; error: string | null };
+
 export async function runDueDeliveries(
   db: Db,
-  options: { secretKey: Buffer; now?: Date; fetch?: typeof fetch; timeoutMs?: number; batchSize?: number },
+  options: { secretKey: Buffer; now?: Date; timeoutMs?: number; batchSize?: number } & TDeliveryNetwork,
 ): Promise<TDeliveryRun> {
   const now = options.now ?? new Date();
-  const doFetch = options.fetch ?? fetch;
   const claimed = await db.execute<TClaimed>(sql`
     with due as (
       select id from webhook_deliveries
@@ -50,9 +61,9 @@ export async function runDueDeliveries(
   await Promise.all(
     claimed.map(async (d) => {
       run.attempted++;
-      const result = d.is_active
-        ? await attempt(d, { secretKey: options.secretKey, now, fetch: doFetch, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS })
-        : { isOk: false, statusCode: null, error: "The endpoint is disabled." };
+      const result: TAttempt = d.is_active
+        ? await attempt(d, { ...options, now, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS })
+        : { isOk: false, isPermanent: true, statusCode: null, error: "The endpoint is disabled." };
       const attempts = d.attempts + 1;
       if (result.isOk) {
         run.succeeded++;
@@ -62,7 +73,7 @@ export async function runDueDeliveries(
           .where(eq(webhookDeliveries.id, d.id));
         return;
       }
-      const isFinal = attempts >= MAX_ATTEMPTS || !d.is_active;
+      const isFinal = attempts >= MAX_ATTEMPTS || !!result.isPermanent;
       if (isFinal) run.failed++;
       else run.retrying++;
       await db
@@ -80,10 +91,7 @@ export async function runDueDeliveries(
   return run;
 }
 
-async function attempt(
-  d: TClaimed,
-  o: { secretKey: Buffer; now: Date; fetch: typeof fetch; timeoutMs: number },
-): Promise<{ isOk: boolean; statusCode: number | null; error: string | null }> {
+async function attempt(d: TClaimed, o: { secretKey: Buffer; now: Date; timeoutMs: number } & TDeliveryNetwork): Promise<TAttempt> {
   const body = JSON.stringify(d.payload);
   let secret: string;
   try {
@@ -92,11 +100,11 @@ async function attempt(
     return { isOk: false, statusCode: null, error: "The signing secret could not be decrypted (was ENCRYPTION_KEY changed?)." };
   }
   try {
-    const response = await o.fetch(d.url, {
-      method: "POST",
+    const response = await guardedPost(d.url, {
       body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(o.timeoutMs),
+      timeoutMs: o.timeoutMs,
+      allowPrivateAddresses: o.allowPrivateAddresses,
+      resolve: o.resolve,
       headers: {
         "Content-Type": "application/json",
         "User-Agent": "AICA-Webhooks/1",
@@ -105,33 +113,33 @@ async function attempt(
         [SIGNATURE_HEADER]: signWebhook(secret, body, Math.floor(o.now.getTime() / 1000)),
       },
     });
-    const text = await response.text().catch(() => "");
     if (response.status >= 200 && response.status < 300) return { isOk: true, statusCode: response.status, error: null };
-    const snippet = text.trim().slice(0, 200);
+    if (response.status >= 300 && response.status < 400) {
+      return { isOk: false, statusCode: response.status, error: `HTTP ${response.status}: redirects are not followed${response.headers.location ? ` (to ${response.headers.location.slice(0, 200)})` : ""}` };
+    }
+    const snippet = response.text.trim().slice(0, 200);
     return { isOk: false, statusCode: response.status, error: `HTTP ${response.status}${snippet ? `: ${snippet}` : ""}` };
   } catch (error) {
-    const name = (error as { name?: string } | null)?.name;
-    const message =
-      name === "TimeoutError" || name === "AbortError"
-        ? `No response within ${Math.round(o.timeoutMs / 1000)} s`
-        : `Network error: ${describeCause(error)}`;
-    return { isOk: false, statusCode: null, error: message };
+    if (error instanceof BlockedDestinationError) return { isOk: false, isPermanent: true, statusCode: null, error: error.message };
+    if (error instanceof RequestTimeoutError) return { isOk: false, statusCode: null, error: error.message };
+    return { isOk: false, statusCode: null, error: `Network error: ${describeCause(error)}` };
   }
 }
 
 function describeCause(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } } | null;
+  return e?.code ?? e?.cause?.code ?? e?.cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
 // The delivery loop, for a long-running process (the voice server starts one). Runs batches back to back while
 // work is due, then sleeps intervalMs.
-export function startWebhookWorker(options: {
-  databaseUrl: string;
-  intervalMs?: number;
-  secretKey: Buffer; // lib/crypto/secret-box.ts secretKeyFrom(...)
-  fetch?: typeof fetch;
-}): { stop: () => Promise<void> } {
+export function startWebhookWorker(
+  options: {
+    databaseUrl: string;
+    intervalMs?: number;
+    secretKey: Buffer; // lib/crypto/secret-box.ts secretKeyFrom(...)
+  } & TDeliveryNetwork,
+): { stop: () => Promise<void> } {
   const { db, sql: client } = createDb(options.databaseUrl, { max: 2 });
   const secretKey = options.secretKey;
   const intervalMs = options.intervalMs ?? 5_000;
@@ -142,7 +150,7 @@ export function startWebhookWorker(options: {
   const tick = async () => {
     try {
       for (;;) {
-        const run = await runDueDeliveries(db, { secretKey, fetch: options.fetch });
+        const run = await runDueDeliveries(db, { secretKey, allowPrivateAddresses: options.allowPrivateAddresses, resolve: options.resolve });
         if (isStopped || run.attempted < DEFAULT_BATCH) break;
       }
     } catch (error) {

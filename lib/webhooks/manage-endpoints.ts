@@ -6,28 +6,45 @@ import { webhookDeliveries, webhookEndpoints } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { openSecret, sealSecret } from "@/lib/crypto/secret-box";
 import { AppError } from "@/lib/errors";
+import { isPrivateHost } from "@/lib/net/public-address";
 import { WEBHOOK_EVENTS } from "./events";
 
 const MAX_ENDPOINTS_PER_TEAM = 10;
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
-// https anywhere; plain http only to this machine, and only outside production (for trying webhooks locally).
-export function webhookUrlSchema(options: { allowHttpLocalhost: boolean }) {
+export const PRIVATE_URL_ERROR = "Webhook URLs must point to a public address";
+
+export type TWebhookUrlPolicy = {
+  // WEBHOOKS_ALLOW_PRIVATE_URLS: accept localhost, private and link-local hosts, and plain http:// to them, for
+  // trying webhooks against a receiver on this machine or network. Off by default in every environment.
+  allowPrivateAddresses: boolean;
+};
+
+// https to a public host. This is the cheap check, on the URL as typed (literal IPs, localhost, *.internal ...);
+// delivery resolves the name and checks every address again, since DNS can change after registration.
+export function webhookUrlSchema(policy: TWebhookUrlPolicy) {
   return z
     .string()
     .trim()
     .max(2000, "Use at most 2,000 characters")
     .pipe(z.url({ error: "Enter a full URL, like https://example.com/webhooks" }))
-    .refine((raw) => {
+    .superRefine((raw, ctx) => {
+      // zod still runs this after z.url() has reported a bad URL.
+      if (!URL.canParse(raw)) return;
       const url = new URL(raw);
-      if (url.protocol === "https:") return true;
-      return options.allowHttpLocalhost && url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname);
-    }, options.allowHttpLocalhost ? "Use an https:// URL (http:// is allowed for localhost only)" : "Use an https:// URL");
+      const fail = (message: string) => ctx.addIssue({ code: "custom", message });
+      if (url.protocol !== "https:" && url.protocol !== "http:") return fail("Use an https:// URL");
+      if (url.username || url.password) return fail("Remove the user name and password from the URL; verify deliveries with the signing secret instead");
+      const isPrivate = isPrivateHost(url.hostname);
+      if (isPrivate && !policy.allowPrivateAddresses) return fail(PRIVATE_URL_ERROR);
+      if (url.protocol === "http:" && !isPrivate) {
+        return fail(policy.allowPrivateAddresses ? "Use an https:// URL (http:// is allowed for private addresses only)" : "Use an https:// URL");
+      }
+    });
 }
 
-export function createWebhookSchema(options: { allowHttpLocalhost: boolean }) {
+export function createWebhookSchema(policy: TWebhookUrlPolicy) {
   return z.object({
-    url: webhookUrlSchema(options),
+    url: webhookUrlSchema(policy),
     events: z.array(z.enum(WEBHOOK_EVENTS)).min(1, "Pick at least one event"),
   });
 }

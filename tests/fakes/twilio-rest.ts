@@ -70,6 +70,18 @@ export type TFakeCall = {
   endTime: Date | null;
 };
 
+// A recording Twilio made (e.g. a <Record> voicemail); its media is served as `{RecordingUrl}.wav`.
+export type TFakeRecording = {
+  sid: string;
+  accountSid: string;
+  callSid: string | null;
+  audio: Buffer; // a WAV file
+  durationSec: number;
+  dateCreated: Date;
+  // What Twilio puts in RecordingUrl: the resource URL without an extension.
+  url: string;
+};
+
 export type TCallUpdate = { accountSid: string; callSid: string; params: Record<string, string>; at: number };
 
 export type TTwilioRequestLog = {
@@ -214,6 +226,7 @@ export class FakeTwilioRest extends EventEmitter<{
   readonly numbers = new Map<string, TIncomingNumber>();
   readonly calls = new Map<string, TFakeCall>();
   readonly callUpdates: TCallUpdate[] = [];
+  readonly recordings = new Map<string, TFakeRecording>();
   readonly requests: TTwilioRequestLog[] = [];
   // Errors returned instead of handling the next matching requests.
   readonly faults = new FaultQueue<TTwilioError, TTwilioRequestLog>();
@@ -284,6 +297,23 @@ export class FakeTwilioRest extends EventEmitter<{
     return created;
   }
 
+  // A finished recording on an account, as after a <Record>; pass `audio` as a whole WAV file.
+  addRecording(recording: { audio: Uint8Array; accountSid?: string; callSid?: string; durationSec?: number }): TFakeRecording {
+    const accountSid = recording.accountSid ?? this.mainAccount.sid;
+    const recordingSid = sid("RE");
+    const created: TFakeRecording = {
+      sid: recordingSid,
+      accountSid,
+      callSid: recording.callSid ?? null,
+      audio: Buffer.from(recording.audio),
+      durationSec: recording.durationSec ?? 0,
+      dateCreated: new Date(),
+      url: `https://api.twilio.com${API}/Accounts/${accountSid}/Recordings/${recordingSid}`,
+    };
+    this.recordings.set(recordingSid, created);
+    return created;
+  }
+
   setCallStatus(callSid: string, status: TCallStatus): void {
     const call = this.calls.get(callSid);
     if (!call) throw new Error(`no call ${callSid}`);
@@ -321,6 +351,10 @@ export class FakeTwilioRest extends EventEmitter<{
       const result = this.route(req, url, form, log);
       log.status = result.status;
       if (result.status === 204) return void res.writeHead(204).end();
+      if (result.media) {
+        res.writeHead(result.status, { "Content-Type": result.media.contentType, "Content-Length": result.media.bytes.length });
+        return void res.end(result.media.bytes);
+      }
       sendJson(res, result.status, result.body);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
@@ -335,7 +369,7 @@ export class FakeTwilioRest extends EventEmitter<{
     url: URL,
     form: Record<string, string | string[]>,
     log: TTwilioRequestLog,
-  ): { status: number; body?: unknown } {
+  ): { status: number; body?: unknown; media?: { contentType: string; bytes: Buffer } } {
     const method = req.method ?? "GET";
     const path = url.pathname;
     const auth = this.authenticate(req.headers.authorization);
@@ -345,6 +379,16 @@ export class FakeTwilioRest extends EventEmitter<{
     }
     const fault = this.faults.take(log);
     if (fault) throw new HttpError(fault);
+    // Recording media (`{RecordingUrl}.wav`): basic auth of the owning account or its parent.
+    const media = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Recordings\/(RE[0-9a-fA-F]{32})\.wav$/.exec(path);
+    if (media && method === "GET") {
+      const recording = this.recordings.get(media[2] ?? "");
+      const owner = this.accounts.get(media[1] ?? "");
+      if (!recording || recording.accountSid !== media[1] || !owner || !(owner.sid === auth.sid || owner.ownerAccountSid === auth.sid)) {
+        throw notFound(path);
+      }
+      return { status: 200, media: { contentType: "audio/x-wav", bytes: recording.audio } };
+    }
     if (!path.startsWith(`${API}/`) || !path.endsWith(".json")) throw notFound(path);
     const segments = path.slice(API.length + 1, -".json".length).split("/");
     const params = (name: string) => {

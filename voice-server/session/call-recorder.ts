@@ -1,5 +1,6 @@
 import { mkdir, open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
+import { recordingKey } from "@/lib/recordings/store";
 import { FRAME_BYTES, FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
 
 // Both sides of a call as a stereo 16-bit WAV (left: caller, right: agent), time-aligned in 20 ms slots on the
@@ -29,7 +30,8 @@ export class CallRecorder {
   constructor(readonly filePath: string) {}
 
   static pathFor(recordingsDir: string, teamId: string, callId: string): { absolute: string; relative: string } {
-    const relative = path.join(teamId, `${callId}.wav`);
+    // The key the local recording store knows it by (forward slashes on every platform).
+    const relative = recordingKey(teamId, callId);
     return { absolute: path.join(recordingsDir, relative), relative };
   }
 

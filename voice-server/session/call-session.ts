@@ -11,7 +11,7 @@ import { finalizeCall, type TCallOutcome } from "@/lib/calls/finalize-call";
 import { recordKnowledgeUsage } from "@/lib/calls/record-knowledge-usage";
 import { loadCallForStream } from "@/lib/calls/resolve-inbound-call";
 import { takeCallerMessage } from "@/lib/calls/take-message";
-import { FRAME_MS } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES, FRAME_MS } from "@/voice-server/audio/mulaw";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import type { TVoiceProviders } from "@/voice-server/providers/registry";
@@ -53,6 +53,8 @@ export type TSessionServices = {
   metrics: TVoiceMetrics;
   log: TLogger;
   recordingsDir: string | null;
+  // Told once the finalized row names the call's local recording (moves it to S3 when configured).
+  uploadRecording?: (call: { teamId: string; callId: string }) => void;
   timeouts: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
   createVad(): Promise<TVad>;
   callControlFor(start: TStreamStart): TCallControl | null;
@@ -224,7 +226,7 @@ export class CallSession {
       },
     });
     this.output = services.pacer.createOutput({
-      sendFrame: (frame, tag, playAtMs) => this.onFrameSent(frame, tag.generation, playAtMs),
+      sendAudio: (audio, tag, playAtMs) => this.onAudioSent(audio, tag.generation, playAtMs),
       sendMark: (name) => this.transport.sendMark(name),
     });
     transport.onEvent((event) => this.onTransportEvent(event));
@@ -803,12 +805,16 @@ export class CallSession {
     throw lastError ?? new Error("TTS failed");
   }
 
-  private onFrameSent(frame: Uint8Array, generationId: number, playAtMs: number): void {
+  private onAudioSent(audio: Uint8Array, generationId: number, playAtMs: number): void {
     const generation = this.current;
     if (!generation || generation.id !== generationId || generation.isInterrupted) return;
-    this.transport.sendAudio(frame);
+    this.transport.sendAudio(audio);
     const streamMs = this.streamMs(playAtMs);
-    this.recorder?.agent(frame, streamMs);
+    if (this.recorder) {
+      for (let offset = 0; offset < audio.length; offset += FRAME_BYTES) {
+        this.recorder.agent(audio.subarray(offset, offset + FRAME_BYTES), streamMs + (offset / FRAME_BYTES) * FRAME_MS);
+      }
+    }
     if (generation.firstFrameAt === null) {
       const now = this.clock.now();
       generation.firstFrameAt = now;
@@ -1402,6 +1408,10 @@ export class CallSession {
           voiceToVoiceP95Ms: percentile(sorted, 95),
         }),
       );
+      const uploadRecording = this.services.uploadRecording;
+      if (recordingPath && uploadRecording) {
+        this.writes.push("recording upload", async () => uploadRecording({ teamId: call.teamId, callId: call.id }));
+      }
       this.notifyLifecycle("call.completed", call.teamId, call.id);
       this.services.metrics.callsEnded.inc({ outcome, reason: endReason });
       this.log.info("call ended", { outcome, endReason, turns: this.turnSeq, isLlmFallback: this.isLlmFallback });

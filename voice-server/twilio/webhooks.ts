@@ -7,9 +7,12 @@ import { calls } from "@/db/schema";
 import { isWithinBusinessHours } from "@/lib/agents/assemble-instructions";
 import { countActiveCalls } from "@/lib/calls/count-active-calls";
 import { createCall } from "@/lib/calls/create-call";
+import { appendCallEvent } from "@/lib/calls/append-event";
 import { applyTwilioCallStatus, finalizeCall } from "@/lib/calls/finalize-call";
 import { resolveInboundRoute } from "@/lib/calls/resolve-inbound-call";
 import { takeCallerMessage } from "@/lib/calls/take-message";
+import type { TSavedRecording } from "@/lib/recordings/save-recording";
+import { downloadTwilioRecording } from "@/lib/recordings/twilio-recording";
 import type { TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
@@ -29,6 +32,14 @@ export type TWebhookContext = {
   log: TLogger;
   now: () => Date;
   isDraining: () => boolean;
+  // Voicemail audio is downloaded from Twilio and kept as the call's recording. Absent (recording off, or a
+  // sandbox with no REST API to fetch from): the message keeps Twilio's URL.
+  voicemail?: {
+    apiBaseUrl: string;
+    save(input: { teamId: string; callId: string; bytes: Uint8Array; atMs: number }): Promise<TSavedRecording>;
+  };
+  // Told after a webhook finalized a call (the voicemail): rollups, analysis, outbound webhooks.
+  onCallFinalized?: (call: { teamId: string; callId: string }) => Promise<void> | void;
 };
 
 const MESSAGES = {
@@ -230,27 +241,72 @@ export async function handleRecordingWebhook(ctx: TWebhookContext, req: Incoming
     ctx.metrics.webhooks.inc({ route: "recording", result: "unknown_call" });
     return twiml(emptyResponse());
   }
-  const durationSec = Number(params.RecordingDuration ?? 0);
+  const rawDuration = Number(params.RecordingDuration ?? 0);
+  const durationSec = Number.isFinite(rawDuration) ? Math.max(0, rawDuration) : 0;
   const recordingUrl = params.RecordingUrl ?? "";
-  if (recordingUrl && durationSec > 0) {
+  const hasMessage = !!recordingUrl && durationSec > 0;
+  const saved = hasMessage && !call.recordingPath ? await saveVoicemail(ctx, { accountSid: account.accountSid, authToken: account.authToken }, call, recordingUrl, durationSec) : null;
+  if (hasMessage) {
+    const seconds = Math.round(durationSec);
     await takeCallerMessage(ctx.db, {
       teamId: call.teamId,
       callId: call.id,
       agentId: call.agentId,
       callerName: "",
       callbackNumber: call.fromNumber,
-      message: `Voicemail (${Math.round(durationSec)} s), left while all lines were busy: ${recordingUrl}`,
+      message:
+        saved || call.recordingPath
+          ? `Voicemail (${seconds} s), left while all lines were busy. Play it on the call's page.`
+          : `Voicemail (${seconds} s), left while all lines were busy: ${recordingUrl}`,
     });
   }
   await finalizeCall(ctx.db, {
     teamId: call.teamId,
     callId: call.id,
     status: "completed",
-    outcome: recordingUrl && durationSec > 0 ? "message_taken" : "abandoned",
+    outcome: hasMessage ? "message_taken" : "abandoned",
     endReason: "lines_busy",
     endedAt: ctx.now(),
     durationSec: durationSec,
+    recordingPath: saved?.path ?? null,
+    recordingStorage: saved?.storage,
   });
   ctx.metrics.webhooks.inc({ route: "recording", result: "stored" });
+  if (ctx.onCallFinalized) {
+    const onCallFinalized = ctx.onCallFinalized;
+    void Promise.resolve()
+      .then(() => onCallFinalized({ teamId: call.teamId, callId: call.id }))
+      .catch((error: unknown) => ctx.log.warn("call finalized hook failed", { error, callId: call.id }));
+  }
   return twiml(sayAndHangUp(MESSAGES.voicemailThanks));
+}
+
+// The voicemail's audio into the recording store. A failure leaves the message with Twilio's URL and puts an
+// error on the call's timeline.
+async function saveVoicemail(
+  ctx: TWebhookContext,
+  account: { accountSid: string; authToken: string },
+  call: { id: string; teamId: string },
+  recordingUrl: string,
+  durationSec: number,
+): Promise<TSavedRecording | null> {
+  if (!ctx.voicemail) return null;
+  const atMs = Math.round(durationSec * 1000);
+  try {
+    const bytes = await downloadTwilioRecording({ recordingUrl, ...account, apiBaseUrl: ctx.voicemail.apiBaseUrl });
+    return await ctx.voicemail.save({ teamId: call.teamId, callId: call.id, bytes, atMs });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    ctx.log.warn("voicemail recording not saved; keeping Twilio's URL", { callId: call.id, error: message });
+    ctx.metrics.errors.inc({ stage: "recording", kind: "voicemail_failed" });
+    await appendCallEvent(ctx.db, {
+      teamId: call.teamId,
+      callId: call.id,
+      atMs,
+      kind: "error",
+      name: "voicemail_download_failed",
+      data: { stage: "recording", kind: "voicemail_failed", message: message.slice(0, 500) },
+    }).catch((eventError: unknown) => ctx.log.warn("could not record the voicemail error", { error: eventError }));
+    return null;
+  }
 }

@@ -155,7 +155,9 @@ export default function ApiDocsPage() {
         <p className="text-slate-600">
           Register URLs in <strong>Settings → Webhooks</strong>. Each event is POSTed as JSON:{" "}
           <code>{`{ "id", "type", "created_at", "team_id", "data" }`}</code>, with headers <code>X-AICA-Event</code>, <code>X-AICA-Delivery</code> (unique per
-          delivery; use <code>id</code> of the body to de-duplicate retries and resends) and <code>X-AICA-Signature</code>.
+          delivery; use <code>id</code> of the body to de-duplicate retries and resends) and <code>X-AICA-Signature</code>. URLs must be{" "}
+          <code>https://</code> on a public address: hosts that resolve to private, loopback or link-local addresses are refused, and redirects are not
+          followed.
         </p>
         <ul className="list-disc pl-6 text-sm text-slate-600">
           {WEBHOOK_EVENTS.map((e) => (

@@ -22,7 +22,7 @@ function secretKey(): Buffer {
 const ZWebhookForm = z
   .looseObject({ url: z.string().default("") })
   .transform((form) => ({ url: form.url, events: WEBHOOK_EVENTS.filter((e) => form[`event:${e}`] === "on") }))
-  .pipe(createWebhookSchema({ allowHttpLocalhost: env().NODE_ENV !== "production" }));
+  .pipe(createWebhookSchema({ allowPrivateAddresses: env().WEBHOOKS_ALLOW_PRIVATE_URLS }));
 
 const ZEndpointTarget = z.object({ endpointId: z.uuid() });
 

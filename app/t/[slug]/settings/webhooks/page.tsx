@@ -27,7 +27,7 @@ export default async function WebhooksPage({ params }: { params: Promise<{ slug:
           description="We POST a signed JSON event to your URL when calls start, end and are analyzed, and retry failures with backoff for about 9 hours."
           actions={<Link href="/docs/api#webhooks" className="text-sm font-medium text-brand-700 hover:underline">Verifying signatures</Link>}
         >
-          <CreateWebhookForm slug={team.slug} allowsHttpLocalhost={env().NODE_ENV !== "production"} />
+          <CreateWebhookForm slug={team.slug} allowsPrivateUrls={env().WEBHOOKS_ALLOW_PRIVATE_URLS} />
         </Card>
         <Card title={`Endpoints (${endpoints.length})`}>
           {endpoints.length === 0 ? (
