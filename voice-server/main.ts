@@ -1,9 +1,8 @@
-import { inArray } from "drizzle-orm";
 import { closeDb, getDb } from "@/db/client";
-import { calls } from "@/db/schema";
 import { enqueueCallAnalysis, startAnalysisWorker } from "@/lib/analysis/queue";
 import { refreshCallRollup } from "@/lib/analytics/rollup";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
+import { salvageRecordings } from "@/lib/recordings/salvage-recordings";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import { EnvError } from "@/lib/config/parse-env";
@@ -35,6 +34,11 @@ async function main(): Promise<void> {
   const db = getDb(env.databaseUrl);
   const recovered = await finalizeOpenCalls(db, { startedBefore: processStartedAt, endReason: "server_restart" });
   if (recovered.callIds.length > 0) log.warn("finalized calls left open by a previous run", { count: recovered.callIds.length });
+  // Their recordings were cut off mid-write: made playable before the rollups, analysis and upload sweep see them.
+  if (env.recordingsDir && recovered.calls.length > 0) {
+    const salvaged = await salvageRecordings(db, { recordingsDir: env.recordingsDir, calls: recovered.calls, log });
+    if (salvaged.recovered.length > 0) log.warn("recovered recordings of calls cut off by a restart", { count: salvaged.recovered.length });
+  }
 
   const providers = createProviders(env);
   // The offline TTS is the greeting voice when no cloud key is set and everyone's fallback otherwise.
@@ -64,10 +68,7 @@ async function main(): Promise<void> {
       log.warn("analysis enqueue failed", { error, callId: call.callId }),
     );
   };
-  if (recovered.callIds.length > 0) {
-    const rows = await db.select({ teamId: calls.teamId, callId: calls.id }).from(calls).where(inArray(calls.id, recovered.callIds));
-    for (const row of rows) await onCallCompleted(row);
-  }
+  for (const call of recovered.calls) await onCallCompleted(call);
   const server = createVoiceServer({
     env,
     db,

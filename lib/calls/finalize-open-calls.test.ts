@@ -48,8 +48,12 @@ describe("finalizeOpenCalls (crash recovery)", () => {
     const neverConnected = await openCall(startedAt, false);
     const current = await openCall(new Date(Date.now() + 60_000));
 
-    const { callIds } = await finalizeOpenCalls(t.db, { startedBefore: new Date() });
-    expect(new Set(callIds)).toEqual(new Set([talked.id, silent.id, messaged.id, neverConnected.id]));
+    const recovered = await finalizeOpenCalls(t.db, { startedBefore: new Date() });
+    expect(new Set(recovered.callIds)).toEqual(new Set([talked.id, silent.id, messaged.id, neverConnected.id]));
+    // With their team, for the follow-up work (recordings, rollups, analysis) that is always team-scoped.
+    expect(new Set(recovered.calls.map((c) => `${c.teamId}/${c.callId}`))).toEqual(
+      new Set([talked.id, silent.id, messaged.id, neverConnected.id].map((id) => `${teamId}/${id}`)),
+    );
 
     const rows = new Map((await t.db.select().from(calls)).map((c) => [c.id, c]));
     expect(rows.get(talked.id)).toMatchObject({ status: "completed", outcome: "failed", endReason: "server_restart", durationSec: 5 });
@@ -61,7 +65,7 @@ describe("finalizeOpenCalls (crash recovery)", () => {
     expect(rows.get(current.id)?.endedAt).toBeNull();
 
     // Running again finds nothing.
-    expect((await finalizeOpenCalls(t.db, { startedBefore: new Date() })).callIds).toEqual([]);
+    expect(await finalizeOpenCalls(t.db, { startedBefore: new Date() })).toEqual({ callIds: [], calls: [] });
   });
 
   it("counts turns and errors on the call as they land, once per turn even if a write is retried", async () => {

@@ -7,10 +7,10 @@ import type { Db } from "@/db/client";
 export async function finalizeOpenCalls(
   db: Db,
   options: { startedBefore: Date; endReason?: string; directions?: ("inbound" | "web")[] },
-): Promise<{ callIds: string[] }> {
+): Promise<{ callIds: string[]; calls: { teamId: string; callId: string }[] }> {
   const endReason = options.endReason ?? "server_restart";
   const directions = options.directions ?? ["inbound", "web"];
-  const rows = await db.execute<{ id: string }>(sql`
+  const rows = await db.execute<{ id: string; team_id: string }>(sql`
     with open_calls as (
       select c.id, c.team_id, c.started_at, c.answered_at, c.transferred_to,
         coalesce(c.answered_at, c.started_at) as base_at,
@@ -41,7 +41,8 @@ export async function finalizeOpenCalls(
       updated_at = now()
     from open_calls o
     where c.id = o.id
-    returning c.id
+    returning c.id, c.team_id
   `);
-  return { callIds: Array.from(rows as Iterable<{ id: string }>, (r) => r.id) };
+  const recovered = Array.from(rows as Iterable<{ id: string; team_id: string }>, (r) => ({ teamId: r.team_id, callId: r.id }));
+  return { callIds: recovered.map((c) => c.callId), calls: recovered };
 }

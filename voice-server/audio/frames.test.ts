@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FrameChunker, splitFrames, toFrames } from "./frames";
+import { AudioHistory, FrameChunker, splitFrames, toFrames } from "./frames";
 
 const ramp = (n: number) => Uint8Array.from({ length: n }, (_, i) => i % 251);
 
@@ -66,5 +66,28 @@ describe("FrameChunker", () => {
     expect(frames.map((f) => f.length)).toEqual([160, 160]);
     expect(frames[1]![44]).toBe(4);
     expect(frames[1]![45]).toBe(0xff);
+  });
+});
+
+describe("AudioHistory", () => {
+  const bytes = (from: number, n: number) => Uint8Array.from({ length: n }, (_, i) => (from + i) % 251);
+
+  it("returns the stream from a position, across the ring's wrap, and only what it still keeps", () => {
+    const history = new AudioHistory(1000);
+    for (let i = 0; i < 13; i++) history.push(bytes(i * 160, 160)); // 2080 bytes: wrapped twice
+    expect(history.position).toBe(2080);
+    expect([...history.since(1500)]).toEqual([...bytes(1500, 580)]);
+    // Older than the ring holds: the oldest 1000 bytes kept.
+    expect([...history.since(0)]).toEqual([...bytes(1080, 1000)]);
+    expect(history.since(2080)).toHaveLength(0);
+  });
+
+  it("takes chunks of any size, even larger than the ring", () => {
+    const history = new AudioHistory(300);
+    history.push(bytes(0, 70));
+    history.push(bytes(70, 1000));
+    expect(history.position).toBe(1070);
+    expect([...history.since(900)]).toEqual([...bytes(900, 170)]);
+    expect([...history.since(0)]).toEqual([...bytes(770, 300)]);
   });
 });

@@ -68,3 +68,41 @@ export async function* toFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerat
   const tail = chunker.flush();
   if (tail) yield tail;
 }
+
+// The most recent `capacity` bytes of a stream in one preallocated ring: a call keeps seconds of audio without an
+// object per frame for the garbage collector to carry. Positions count every byte ever pushed.
+export class AudioHistory {
+  private readonly ring: Uint8Array;
+  private written = 0;
+
+  constructor(capacity: number) {
+    this.ring = new Uint8Array(capacity);
+  }
+
+  get position(): number {
+    return this.written;
+  }
+
+  push(audio: Uint8Array): void {
+    const capacity = this.ring.length;
+    const bytes = audio.length > capacity ? audio.subarray(audio.length - capacity) : audio;
+    this.written += audio.length - bytes.length;
+    const at = this.written % capacity;
+    const first = Math.min(bytes.length, capacity - at);
+    this.ring.set(bytes.subarray(0, first), at);
+    if (first < bytes.length) this.ring.set(bytes.subarray(first), 0);
+    this.written += bytes.length;
+  }
+
+  // A copy of the stream from position `from` (or the oldest byte still kept) to now.
+  since(from: number): Uint8Array {
+    const capacity = this.ring.length;
+    const start = Math.max(0, from, this.written - capacity);
+    const out = new Uint8Array(Math.max(0, this.written - start));
+    const at = start % capacity;
+    const first = Math.min(out.length, capacity - at);
+    out.set(this.ring.subarray(at, at + first));
+    if (first < out.length) out.set(this.ring.subarray(0, out.length - first), first);
+    return out;
+  }
+}

@@ -66,4 +66,27 @@ describe("CallRecorder", () => {
     expect(slot(10, 1)).toBe(0);
     expect(slot(15, 1)).toBe(0);
   });
+
+  it("keeps a long gap in the stream as silence and late frames within the window in place", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rec-"));
+    dirs.push(dir);
+    const file = path.join(dir, "gap.wav");
+    const recorder = new CallRecorder(file);
+    recorder.start();
+    for (let i = 0; i < 10; i++) recorder.caller(frameOf(1000), i * 20);
+    // Nothing for 30 s (far more than the ring holds), then audio again, and one frame arriving 1 s late.
+    for (let i = 1510; i < 1600; i++) recorder.caller(frameOf(-1000), i * 20);
+    recorder.agent(frameOf(500), 1550 * 20);
+    recorder.caller(frameOf(1500), 1530 * 20);
+    await recorder.finish();
+    const { slots, slot } = readStereo(file);
+    expect(slots).toBe(1600);
+    expect(Math.abs(slot(5, 0)! - 1000)).toBeLessThan(40);
+    expect(slot(500, 0)).toBe(0);
+    expect(slot(1400, 0)).toBe(0);
+    expect(Math.abs(slot(1520, 0)! + 1000)).toBeLessThan(40);
+    expect(Math.abs(slot(1530, 0)! - 1500)).toBeLessThan(60);
+    expect(Math.abs(slot(1550, 1)! - 500)).toBeLessThan(30);
+    expect(slot(1551, 1)).toBe(0);
+  });
 });

@@ -1,25 +1,28 @@
 import { mkdir, open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { recordingKey } from "@/lib/recordings/store";
-import { FRAME_BYTES, FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
+import { CALL_WAV_CHANNELS, CALL_WAV_HEADER_BYTES, callWavHeader } from "@/lib/recordings/wav-header";
+import { FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
 
 // Both sides of a call as a stereo 16-bit WAV (left: caller, right: agent), time-aligned in 20 ms slots on the
-// stream's clock. Only a couple of seconds live in memory: older slots are written to disk as the call goes,
+// stream's clock. Only a few seconds live in memory, in one preallocated ring (no object per frame, so nothing
+// for the garbage collector to promote at hundreds of calls): older slots are written to disk as the call goes,
 // and the header sizes are patched at the end. Agent frames that were sent but then cleared by a barge-in are
 // erased, so the file holds what the caller actually heard.
 
-const CHANNELS = 2;
-const BYTES_PER_SAMPLE = 2;
-const HEADER_BYTES = 44;
+const CHANNELS = CALL_WAV_CHANNELS;
+const HEADER_BYTES = CALL_WAV_HEADER_BYTES;
+const SLOT_SAMPLES = (MULAW_SAMPLE_RATE * FRAME_MS) / 1000;
+const SLOT_VALUES = SLOT_SAMPLES * CHANNELS;
 // Slots kept in memory behind the newest one; late frames within this window still land in place.
 const WINDOW_SLOTS = 100;
-
-type TSlot = { caller?: Uint8Array; agent?: Uint8Array };
+const RING_SLOTS = 2 * WINDOW_SLOTS + 2;
 
 export class CallRecorder {
   private file: FileHandle | null = null;
   private opening: Promise<void> | null = null;
-  private readonly slots = new Map<number, TSlot>();
+  // Interleaved stereo PCM of slots nextSlotToWrite..newestSlot, slot i at (i % RING_SLOTS).
+  private readonly ring = new Int16Array(RING_SLOTS * SLOT_VALUES);
   private nextSlotToWrite = 0;
   private newestSlot = -1;
   private dataBytes = 0;
@@ -43,7 +46,7 @@ export class CallRecorder {
     this.opening ??= (async () => {
       await mkdir(path.dirname(this.filePath), { recursive: true });
       this.file = await open(this.filePath, "w");
-      await this.file.write(wavHeader(0), 0, HEADER_BYTES, 0);
+      await this.file.write(callWavHeader(0), 0, HEADER_BYTES, 0);
     })().catch((error: unknown) => {
       this.error = error;
     });
@@ -51,17 +54,19 @@ export class CallRecorder {
 
   // `atMs` is the frame's start on the stream clock.
   caller(frame: Uint8Array, atMs: number): void {
-    this.put("caller", frame, atMs);
+    this.put(0, frame, atMs);
   }
 
   agent(frame: Uint8Array, atMs: number): void {
-    this.put("agent", frame, atMs);
+    this.put(1, frame, atMs);
   }
 
   // The agent's audio from `atMs` on was cleared at the far end before it played.
   eraseAgentFrom(atMs: number): void {
-    const first = Math.max(this.nextSlotToWrite, Math.ceil(atMs / FRAME_MS));
-    for (const [index, slot] of this.slots) if (index >= first) slot.agent = undefined;
+    for (let index = Math.max(this.nextSlotToWrite, Math.ceil(atMs / FRAME_MS)); index <= this.newestSlot; index++) {
+      const base = (index % RING_SLOTS) * SLOT_VALUES + 1;
+      for (let i = 0; i < SLOT_VALUES; i += CHANNELS) this.ring[base + i] = 0;
+    }
   }
 
   // Writes what is left and fixes the header. Returns the byte size of the audio data.
@@ -73,7 +78,7 @@ export class CallRecorder {
     await this.writes;
     if (this.file) {
       try {
-        await this.file.write(wavHeader(this.dataBytes), 0, HEADER_BYTES, 0);
+        await this.file.write(callWavHeader(this.dataBytes), 0, HEADER_BYTES, 0);
       } catch (error) {
         this.error ??= error;
       }
@@ -84,38 +89,33 @@ export class CallRecorder {
     return this.dataBytes;
   }
 
-  private put(side: "caller" | "agent", frame: Uint8Array, atMs: number): void {
+  private put(channel: 0 | 1, frame: Uint8Array, atMs: number): void {
     if (this.isFinished || this.error) return;
     const index = Math.round(atMs / FRAME_MS);
     if (index < this.nextSlotToWrite || frame.length === 0) return;
-    let slot = this.slots.get(index);
-    if (!slot) {
-      slot = {};
-      this.slots.set(index, slot);
-    }
-    slot[side] = frame.length === FRAME_BYTES ? frame : frame.subarray(0, FRAME_BYTES);
     if (index > this.newestSlot) {
-      this.newestSlot = index;
+      // Keep the window in the ring: write out what falls behind it (a long gap is written as silence).
       if (index - this.nextSlotToWrite > 2 * WINDOW_SLOTS) this.flushUpTo(index - WINDOW_SLOTS);
+      this.newestSlot = index;
     }
+    const base = (index % RING_SLOTS) * SLOT_VALUES + channel;
+    const n = Math.min(frame.length, SLOT_SAMPLES);
+    const ring = this.ring;
+    const table = MULAW_DECODE_TABLE;
+    for (let i = 0; i < n; i++) ring[base + i * CHANNELS] = table[frame[i]!]!;
+    for (let i = n; i < SLOT_SAMPLES; i++) ring[base + i * CHANNELS] = 0;
   }
 
   private flushUpTo(endSlot: number): void {
     const count = endSlot - this.nextSlotToWrite;
     if (count <= 0) return;
-    const samplesPerSlot = (MULAW_SAMPLE_RATE * FRAME_MS) / 1000;
-    const pcm = new Int16Array(count * samplesPerSlot * CHANNELS);
-    for (let s = 0; s < count; s++) {
-      const index = this.nextSlotToWrite + s;
-      const slot = this.slots.get(index);
-      if (!slot) continue;
-      this.slots.delete(index);
-      const base = s * samplesPerSlot * CHANNELS;
-      const { caller, agent } = slot;
-      for (let i = 0; i < samplesPerSlot; i++) {
-        if (caller && i < caller.length) pcm[base + i * 2] = MULAW_DECODE_TABLE[caller[i] as number] as number;
-        if (agent && i < agent.length) pcm[base + i * 2 + 1] = MULAW_DECODE_TABLE[agent[i] as number] as number;
-      }
+    const pcm = new Int16Array(count * SLOT_VALUES);
+    // Slots still in the ring are copied out and cleared for reuse; any beyond it were never written (silence).
+    const inRing = Math.min(count, Math.max(0, this.newestSlot + 1 - this.nextSlotToWrite));
+    for (let s = 0; s < inRing; s++) {
+      const from = ((this.nextSlotToWrite + s) % RING_SLOTS) * SLOT_VALUES;
+      pcm.set(this.ring.subarray(from, from + SLOT_VALUES), s * SLOT_VALUES);
+      this.ring.fill(0, from, from + SLOT_VALUES);
     }
     this.nextSlotToWrite = endSlot;
     const bytes = new Uint8Array(pcm.buffer);
@@ -131,23 +131,4 @@ export class CallRecorder {
       }
     });
   }
-}
-
-function wavHeader(dataBytes: number): Uint8Array {
-  const header = Buffer.alloc(HEADER_BYTES);
-  const byteRate = MULAW_SAMPLE_RATE * CHANNELS * BYTES_PER_SAMPLE;
-  header.write("RIFF", 0, "ascii");
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write("WAVE", 8, "ascii");
-  header.write("fmt ", 12, "ascii");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(CHANNELS, 22);
-  header.writeUInt32LE(MULAW_SAMPLE_RATE, 24);
-  header.writeUInt32LE(byteRate, 28);
-  header.writeUInt16LE(CHANNELS * BYTES_PER_SAMPLE, 32);
-  header.writeUInt16LE(BYTES_PER_SAMPLE * 8, 34);
-  header.write("data", 36, "ascii");
-  header.writeUInt32LE(dataBytes, 40);
-  return header;
 }

@@ -11,6 +11,7 @@ import { finalizeCall, type TCallOutcome } from "@/lib/calls/finalize-call";
 import { recordKnowledgeUsage } from "@/lib/calls/record-knowledge-usage";
 import { loadCallForStream } from "@/lib/calls/resolve-inbound-call";
 import { takeCallerMessage } from "@/lib/calls/take-message";
+import { AudioHistory } from "@/voice-server/audio/frames";
 import { FRAME_BYTES, FRAME_MS } from "@/voice-server/audio/mulaw";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
@@ -165,8 +166,8 @@ export class CallSession {
   private isSttDead = false;
   private sttPending: TMulaw[] = [];
   // Ring buffer of the latest caller frames; slot i holds frame number i modulo its size.
-  private readonly sttReplay: (TMulaw | undefined)[] = new Array(STT_REPLAY_FRAMES);
-  private replayFromFrame = 0;
+  private readonly sttReplay = new AudioHistory(STT_REPLAY_FRAMES * FRAME_BYTES);
+  private replayFromPosition = 0;
   private sttFinals: string[] = [];
   private lastInterim = "";
   private finalWaiters: { resolve: (text: string) => void; timer: NodeJS.Timeout }[] = [];
@@ -481,21 +482,16 @@ export class CallSession {
     this.staleFinalizes = 0;
     this.sttFinals = [];
     this.lastInterim = "";
-    this.sttPending = isInTurn ? this.replayFrames(this.replayFromFrame) : [];
+    this.sttPending = isInTurn ? this.replayFrom(this.replayFromPosition) : [];
     const pendingFinalizes = this.finalWaiters.length;
     void this.openStt(offline).then(() => {
       for (let i = 0; i < pendingFinalizes; i++) this.stt?.finalize();
     });
   }
 
-  private replayFrames(fromFrame: number): TMulaw[] {
-    const frames: TMulaw[] = [];
-    const first = Math.max(fromFrame, this.inboundFrames - STT_REPLAY_FRAMES + 1, 1);
-    for (let i = first; i <= this.inboundFrames; i++) {
-      const frame = this.sttReplay[i % STT_REPLAY_FRAMES];
-      if (frame) frames.push(frame);
-    }
-    return frames;
+  private replayFrom(position: number): TMulaw[] {
+    const audio = this.sttReplay.since(position);
+    return audio.length > 0 ? [audio] : [];
   }
 
   private async sttFinal(): Promise<string> {
@@ -535,7 +531,7 @@ export class CallSession {
     const at = timestampMs ?? this.inboundFrames * FRAME_MS;
     this.inboundFrames++;
     this.recorder?.caller(audio, at);
-    this.sttReplay[this.inboundFrames % STT_REPLAY_FRAMES] = audio;
+    this.sttReplay.push(audio);
     if (this.stt) {
       try {
         this.stt.push(audio);
@@ -562,7 +558,9 @@ export class CallSession {
   private onSpeechStart(event: Extract<TSpeechEvent, { type: "speech-start" }>): void {
     const now = this.clock.now();
     this.callerSpeech = { startStreamMs: event.startMs, onsetAt: now - (event.atMs - event.startMs), hasBargedIn: false };
-    this.replayFromFrame = this.inboundFrames - Math.ceil((event.atMs - event.startMs) / FRAME_MS) - STT_PREROLL_FRAMES;
+    // From just before the speech began (the current frame is already in the history).
+    const framesBack = Math.ceil((event.atMs - event.startMs) / FRAME_MS) + STT_PREROLL_FRAMES + 1;
+    this.replayFromPosition = this.sttReplay.position - framesBack * FRAME_BYTES;
     this.silencePrompts = 0;
     this.disarmSilence();
   }

@@ -188,7 +188,7 @@ export class TwilioMediaStream implements TCallTransport {
     this.emit({
       type: "media",
       // A copy, not a view: small Buffers share 8 KiB pool slabs, and a retained view would pin the slab.
-      audio: new Uint8Array(audio),
+      audio, // a view into Buffer's pool: everything downstream copies what it keeps
       timestampMs: Number.isFinite(ts) ? ts : null,
     });
   }
