@@ -83,6 +83,11 @@ async function main(): Promise<void> {
     onCallFinalized: onCallCompleted,
   });
   const { port } = await server.listen();
+  const greetingsStartedAt = Date.now();
+  void server
+    .warmGreetings()
+    .then((agents) => log.info("greetings synthesized", { agents, ms: Date.now() - greetingsStartedAt }))
+    .catch((error: unknown) => log.warn("greeting warm-up failed", { error }));
   log.info("voice server listening", {
     port,
     publicUrl: env.publicUrl,

@@ -10,10 +10,13 @@ import { saveCallRecording } from "@/lib/recordings/save-recording";
 import { createRecordingUploader, type TRecordingUploader } from "@/lib/recordings/upload-recordings";
 import { createTwilioClient, type TTwilioClient } from "@/lib/twilio/client";
 import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "@/lib/twilio/credentials";
+import { isWithinBusinessHours } from "@/lib/agents/assemble-instructions";
+import { listRoutedAgentVersions } from "@/lib/calls/resolve-inbound-call";
 import type { TVoiceEnv } from "./env";
 import { createLogger, type TLogger } from "./observability/log";
 import { createVoiceMetrics, type TVoiceMetrics } from "./observability/metrics";
 import { providerNames, type TVoiceProviders } from "./providers/registry";
+import { warmOpening } from "./session/spoken-lines";
 import { AudioCache } from "./session/audio-cache";
 import { CallSession, type TCallControl, type TSessionServices } from "./session/call-session";
 import { FramePacer, type TClock } from "./session/pacer";
@@ -55,6 +58,8 @@ export type TVoiceServer = {
   readonly credentials: TTwilioCredentialResolver;
   // Moves finished recordings from the local spool to S3; null unless S3 is configured and recording is on.
   readonly recordingUploads: TRecordingUploader | null;
+  // Synthesizes the greetings of the published agents live numbers route to, so first calls start from memory.
+  warmGreetings(limit?: number): Promise<number>;
   // Stops accepting, lets live calls finish for up to `graceMs`, then ends the rest and waits for their records.
   shutdown(graceMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -157,6 +162,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
         ? { apiBaseUrl: twilioApiBaseUrl, save: (input) => saveCallRecording(db, recordingStores, input) }
         : undefined,
     onCallFinalized: options.onCallFinalized,
+    onCallAdmitted: (input) => void warmOpening(audioCache, providers.tts, input),
   };
 
   const send = (res: ServerResponse, result: TWebhookResult) => {
@@ -328,6 +334,24 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     metrics,
     credentials,
     recordingUploads,
+    async warmGreetings(limit = 200) {
+      const versions = await listRoutedAgentVersions(db, limit);
+      // A few at a time: a restart must not flood the TTS provider.
+      for (let i = 0; i < versions.length; i += 4) {
+        await Promise.all(
+          versions.slice(i, i + 4).map(({ agentVersionId, snapshot }) => {
+            let isAfterHours = false;
+            try {
+              isAfterHours = !isWithinBusinessHours(snapshot.config.businessHours, now());
+            } catch {
+              // unreadable hours: the call treats the agent as open too
+            }
+            return warmOpening(audioCache, providers.tts, { agentVersionId, snapshot, isAfterHours });
+          }),
+        );
+      }
+      return versions.length;
+    },
     shutdown,
     close,
   };

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { agents, agentVersions, calls, phoneNumbers, teams, type Call } from "@/db/schema";
 import { ZAgentSnapshot, type TAgentSnapshot } from "@/lib/agents/config";
@@ -64,4 +64,21 @@ export async function loadCallForStream(db: Db, input: { callId: string; teamId:
     .limit(1);
   if (!row) return null;
   return { call: row.call, snapshot: ZAgentSnapshot.parse(row.snapshot), phoneNumberAccountSid: row.phoneNumberAccountSid };
+}
+
+// The published agent versions live phone numbers route to (distinct), most recently published first: what the
+// voice server prepares greetings for at startup. Across all teams by design: the voice server serves them all.
+export async function listRoutedAgentVersions(db: Db, limit: number): Promise<{ agentVersionId: string; snapshot: TAgentSnapshot }[]> {
+  const rows = await db
+    .selectDistinct({ agentVersionId: agentVersions.id, snapshot: agentVersions.snapshot, createdAt: agentVersions.createdAt })
+    .from(phoneNumbers)
+    .innerJoin(agents, and(eq(agents.id, phoneNumbers.agentId), eq(agents.teamId, phoneNumbers.teamId), isNull(agents.archivedAt)))
+    .innerJoin(agentVersions, and(eq(agentVersions.id, agents.publishedVersionId), eq(agentVersions.teamId, phoneNumbers.teamId)))
+    .where(eq(phoneNumbers.status, "active"))
+    .orderBy(desc(agentVersions.createdAt))
+    .limit(limit);
+  return rows.flatMap((row) => {
+    const parsed = ZAgentSnapshot.safeParse(row.snapshot);
+    return parsed.success ? [{ agentVersionId: row.agentVersionId, snapshot: parsed.data }] : [];
+  });
 }

@@ -30,6 +30,7 @@ import { toolErrorResult, toolSpecsFor, validateToolCall } from "@/voice-server/
 import { SpeechDetector, type TSpeechEvent, type TVad } from "@/voice-server/vad/vad";
 import type { AudioCache } from "./audio-cache";
 import { CallRecorder } from "./call-recorder";
+import { LINES, lineCacheKey, linePieces, openingLine } from "./spoken-lines";
 import type { FramePacer, PacedOutput, TClock } from "./pacer";
 import { sttPhrasesFor } from "./stt-phrases";
 import { TextChunker } from "./text-chunker";
@@ -115,17 +116,6 @@ const STT_REPLAY_FRAMES = 500;
 const STT_PREROLL_FRAMES = 15;
 const TRANSFER_STOP_WAIT_MS = 5_000;
 
-const LINES = {
-  apology: "I'm sorry, I'm having some trouble on my end.",
-  stillThere: "Are you still there?",
-  silenceGoodbye: "It seems we got disconnected. Thank you for calling. Goodbye.",
-  maxDuration: "We've reached the time limit for this call. Thank you for calling. Goodbye.",
-  didNotCatch: "Sorry, I didn't catch that. Could you say it again?",
-  cannotHear: "I'm sorry, I'm having trouble hearing you right now. Please call back a little later. Goodbye.",
-  fatal: "I'm sorry, I'm having technical trouble. Please call back a little later. Goodbye.",
-  goodbye: "Thank you for calling. Goodbye.",
-  afterHoursOffer: "I can take a message so someone can call you back.",
-};
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -946,18 +936,12 @@ export class CallSession {
   // ---- What the agent says -------------------------------------------------------------------------------
 
   private cacheKey(text: string): string {
-    const call = this.call as Call;
-    const snapshot = this.snapshot as TAgentSnapshot;
-    return [call.agentVersionId ?? "-", this.services.providers.tts.name, snapshot.config.voice, snapshot.config.language, text].join("|");
+    const config = (this.snapshot as TAgentSnapshot).config;
+    return lineCacheKey({ agentVersionId: (this.call as Call).agentVersionId, tts: this.services.providers.tts.name, config, text });
   }
 
   private speakGreeting(): void {
-    const snapshot = this.snapshot as TAgentSnapshot;
-    const config = snapshot.config;
-    const opening = this.isAfterHours
-      ? `${config.businessHours.afterHoursMessage.trim()} ${config.businessHours.afterHours === "take_message" ? LINES.afterHoursOffer : ""}`
-      : config.greeting;
-    const text = [opening.trim(), config.disclosure.trim()].filter(Boolean).join(" ");
+    const text = openingLine((this.snapshot as TAgentSnapshot).config, this.isAfterHours);
     const generation = this.beginGeneration("greeting", null);
     this.speakLines(generation, text, true);
     generation.isProducing = false;
@@ -976,10 +960,7 @@ export class CallSession {
   private speakLines(generation: TGeneration, text: string, isCached: boolean): void {
     const message = { role: "agent" as const, text };
     generation.messages.push(message);
-    const chunker = new TextChunker();
-    for (const piece of [...chunker.push(text), ...chunker.flush()]) {
-      this.speak(generation, piece, message, isCached ? this.cacheKey(piece) : undefined);
-    }
+    for (const piece of linePieces(text)) this.speak(generation, piece, message, isCached ? this.cacheKey(piece) : undefined);
   }
 
   private async endWithLine(text: string, reason: string): Promise<void> {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { calls } from "@/db/schema";
 import { isWithinBusinessHours } from "@/lib/agents/assemble-instructions";
+import type { TAgentSnapshot } from "@/lib/agents/config";
 import { countActiveCalls } from "@/lib/calls/count-active-calls";
 import { createCall } from "@/lib/calls/create-call";
 import { appendCallEvent } from "@/lib/calls/append-event";
@@ -38,6 +39,8 @@ export type TWebhookContext = {
     apiBaseUrl: string;
     save(input: { teamId: string; callId: string; bytes: Uint8Array; atMs: number }): Promise<TSavedRecording>;
   };
+  // Told when a call is admitted to an agent: its greeting can be synthesized before Twilio opens the stream.
+  onCallAdmitted?: (input: { agentVersionId: string; snapshot: TAgentSnapshot; isAfterHours: boolean }) => void;
   // Told after a webhook finalized a call (the voicemail): rollups, analysis, outbound webhooks.
   onCallFinalized?: (call: { teamId: string; callId: string }) => Promise<void> | void;
 };
@@ -186,6 +189,7 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
     return twiml(sayAndRecord(MESSAGES.busy, action));
   }
   ctx.metrics.webhooks.inc({ route: "voice", result: isAfterHours ? "after_hours_agent" : "connected" });
+  ctx.onCallAdmitted?.({ agentVersionId: route.agentVersionId, snapshot: route.snapshot, isAfterHours });
   return twiml(
     connectStream(`${ctx.wsPublicUrl}/twilio/media/${accountSid}`, {
       callId: admitted.call.id,
