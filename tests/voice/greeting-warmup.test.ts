@@ -14,6 +14,7 @@ function slowTts(): TTtsProvider {
   const inner = createEspeakTts();
   return {
     name: "slow-tts",
+    voices: () => inner.voices(),
     async *synthesize(text, options) {
       synthesized.push({ text, at: performance.now() });
       await new Promise((resolve) => setTimeout(resolve, TTS_DELAY_MS));

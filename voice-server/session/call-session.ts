@@ -728,9 +728,11 @@ export class CallSession {
           () => used.provider === this.services.providers.tts.name,
         )
       : this.synthesize(segment.text, generation.abort.signal, used);
-    try {
-      for await (const chunk of audio) {
+    let hasAudio = false;
+    const play = async (chunks: AsyncIterable<TMulaw>) => {
+      for await (const chunk of chunks) {
         if (!this.isLive(generation)) return;
+        hasAudio = true;
         if (generation.ttsFirstByteAt === null) {
           generation.ttsFirstByteAt = this.clock.now();
           if (generation.kind === "reply") {
@@ -739,10 +741,21 @@ export class CallSession {
         }
         this.output.enqueueAudio(chunk, tag);
       }
+    };
+    try {
+      await play(audio);
     } catch (error) {
       if (!this.isLive(generation)) return;
-      // synthesize() already retried and fell back; the sentence is lost but the call goes on.
-      this.log.warn("sentence could not be synthesized", { error });
+      if (cacheKey && !hasAudio) {
+        // The shared synthesis failed before any audio (a greeting warm-up has no fallbacks): this call's own
+        // retries, falls back and records what failed.
+        await play(this.synthesize(segment.text, generation.abort.signal, used)).catch((retryError: unknown) => {
+          this.log.warn("sentence could not be synthesized", { error: retryError });
+        });
+      } else {
+        // synthesize() already retried and fell back; the sentence is lost but the call goes on.
+        this.log.warn("sentence could not be synthesized", { error });
+      }
     }
     if (!this.isLive(generation)) return;
     segment.state = "sent";

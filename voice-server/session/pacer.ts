@@ -13,7 +13,10 @@ export const monotonicClock: TClock = { now: () => performance.now() };
 
 type TTag = { generation: number; segment: number };
 
-type TItem = { kind: "audio"; frame: Uint8Array; tag: TTag } | { kind: "mark"; name: string; tag: TTag };
+// Audio items hold whole frames back to back, as many as one chunk of synthesized audio had (not an object per
+// frame: replies wait here for seconds, and hundreds of calls' worth of small objects would all reach the old
+// generation); `offset` is how much of it was sent.
+type TItem = { kind: "audio"; audio: Uint8Array; offset: number; tag: TTag } | { kind: "mark"; name: string; tag: TTag };
 
 export type TPacedSink = {
   // Whole 20 ms frames of one segment, back to back. `playAtMs` is when the first starts playing at the far
@@ -116,14 +119,14 @@ export class PacedOutput {
         this.partial = joined;
         return;
       }
-      this.push({ kind: "audio", frame: joined, tag });
+      this.pushAudio(joined, tag);
       this.partial = null;
     } else if (this.partial) {
       this.flushPartial();
     }
-    for (; offset + FRAME_BYTES <= audio.length; offset += FRAME_BYTES) {
-      this.push({ kind: "audio", frame: audio.slice(offset, offset + FRAME_BYTES), tag });
-    }
+    const whole = Math.floor((audio.length - offset) / FRAME_BYTES) * FRAME_BYTES;
+    if (whole > 0) this.pushAudio(audio.subarray(offset, offset + whole), tag);
+    offset += whole;
     if (offset < audio.length) {
       this.partial = audio.slice(offset);
       this.partialTag = tag;
@@ -135,7 +138,7 @@ export class PacedOutput {
   endSegment(markName: string, tag: TTag): void {
     if (this.isClosed) return;
     this.flushPartial();
-    this.push({ kind: "mark", name: markName, tag });
+    this.queue.push({ kind: "mark", name: markName, tag });
     this.kick();
   }
 
@@ -181,34 +184,22 @@ export class PacedOutput {
     }
     const canTopUp = this.nextPlayAtMs - now <= this.pacer.leadMs - this.pacer.batchMs;
     const horizon = now + this.pacer.leadMs;
-    let batch: Uint8Array[] = [];
-    let batchTag: TTag | null = null;
-    let batchPlayAtMs = 0;
-    const flush = () => {
-      if (batch.length === 0 || !batchTag) return;
-      this.sink.sendAudio(batch.length === 1 ? batch[0]! : concat(batch), batchTag, batchPlayAtMs);
-      batch = [];
-    };
     while (this.head < this.queue.length) {
       const item = this.queue[this.head] as TItem;
       if (item.kind === "mark") {
-        flush();
         this.head++;
         this.sink.sendMark(item.name, item.tag);
         continue;
       }
       if (!canTopUp || this.nextPlayAtMs > horizon) break;
-      if (batch.length > 0 && !sameTag(batchTag as TTag, item.tag)) flush();
-      if (batch.length === 0) {
-        batchTag = item.tag;
-        batchPlayAtMs = this.nextPlayAtMs;
-      }
-      batch.push(item.frame);
-      this.head++;
-      this.queuedFrames--;
-      this.nextPlayAtMs += FRAME_MS;
+      // Frames up to the horizon, from consecutive items of this segment: one message.
+      const frames = Math.floor((horizon - this.nextPlayAtMs) / FRAME_MS) + 1;
+      const audio = this.take(frames, item.tag);
+      const count = audio.length / FRAME_BYTES;
+      this.sink.sendAudio(audio, item.tag, this.nextPlayAtMs);
+      this.queuedFrames -= count;
+      this.nextPlayAtMs += count * FRAME_MS;
     }
-    flush();
     this.hadBacklog = this.head < this.queue.length;
     if (!this.hadBacklog) {
       this.queue.length = 0;
@@ -219,16 +210,47 @@ export class PacedOutput {
 
   private hadBacklog = false;
 
-  private push(item: TItem): void {
-    this.queue.push(item);
-    if (item.kind === "audio") this.queuedFrames++;
+  // Up to `frames` frames of `tag` from the head of the queue: a view when they sit in one item, else a copy.
+  private take(frames: number, tag: TTag): Uint8Array {
+    const first = this.queue[this.head] as Extract<TItem, { kind: "audio" }>;
+    const wanted = frames * FRAME_BYTES;
+    if (first.audio.length - first.offset >= wanted) {
+      const audio = first.audio.subarray(first.offset, first.offset + wanted);
+      first.offset += wanted;
+      if (first.offset === first.audio.length) this.head++;
+      return audio;
+    }
+    const parts: Uint8Array[] = [];
+    let bytes = 0;
+    while (bytes < wanted && this.head < this.queue.length) {
+      const item = this.queue[this.head] as TItem;
+      if (item.kind !== "audio" || !sameTag(item.tag, tag)) break;
+      const n = Math.min(wanted - bytes, item.audio.length - item.offset);
+      parts.push(item.audio.subarray(item.offset, item.offset + n));
+      item.offset += n;
+      bytes += n;
+      if (item.offset === item.audio.length) this.head++;
+    }
+    if (parts.length === 1) return parts[0]!;
+    const out = new Uint8Array(bytes);
+    let at = 0;
+    for (const part of parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+
+  private pushAudio(audio: Uint8Array, tag: TTag): void {
+    this.queue.push({ kind: "audio", audio, offset: 0, tag });
+    this.queuedFrames += audio.length / FRAME_BYTES;
   }
 
   private flushPartial(): void {
     if (!this.partial || !this.partialTag) return;
     const frame = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);
     frame.set(this.partial);
-    this.push({ kind: "audio", frame, tag: this.partialTag });
+    this.pushAudio(frame, this.partialTag);
     this.partial = null;
     this.partialTag = null;
   }
@@ -239,12 +261,6 @@ export class PacedOutput {
     this.pacer.wake(this);
     this.pump(this.pacer.clock.now());
   }
-}
-
-function concat(frames: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(frames.length * FRAME_BYTES);
-  for (let i = 0; i < frames.length; i++) out.set(frames[i]!, i * FRAME_BYTES);
-  return out;
 }
 
 function sameTag(a: TTag, b: TTag): boolean {
