@@ -19,6 +19,7 @@ import { FakeTwilioRest } from "@/tests/fakes/twilio-rest";
 import { CallerVoice } from "@/tests/sim/caller-audio";
 import { isCleanReply } from "@/tests/sim/report";
 import { seedSimAgent } from "@/tests/sim/seed";
+import { VOICE_SERVER_NODE_ARGS } from "@/voice-server/launch";
 import { distribution, type TDistribution } from "@/tests/sim/stats";
 import {
   SANDBOX_ACCOUNT_SID,
@@ -419,7 +420,7 @@ async function main(): Promise<void> {
     const baseUrl = `http://127.0.0.1:${port}`;
     const logFd = fs.openSync(serverLog, "a");
     const profileArgs = options.profileServerDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileServerDir}`] : [];
-    const serverArgs = [...profileArgs, ...options.serverNodeArgs, "--import", "tsx", "voice-server/main.ts"];
+    const serverArgs = [...profileArgs, ...options.serverNodeArgs, ...VOICE_SERVER_NODE_ARGS];
     child = spawn(canPin ? "taskset" : process.execPath, canPin ? ["-c", "1", process.execPath, ...serverArgs] : serverArgs, {
       cwd: ROOT,
       stdio: ["ignore", logFd, logFd],

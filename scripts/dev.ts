@@ -10,6 +10,7 @@ import { migrateDatabase } from "@/db/migrate";
 import { DEMO_LOGIN, seedDemo } from "@/lib/demo/seed-demo";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { startTwilioSandbox, type TTwilioSandbox } from "./twilio-sandbox";
+import { VOICE_SERVER_NODE_ARGS } from "@/voice-server/launch";
 
 const ROOT = process.cwd();
 const DATA_DIR = path.join(ROOT, ".data");
@@ -83,7 +84,7 @@ async function main() {
   const nextBin = path.join(ROOT, "node_modules", ".bin", "next");
   run("web", nextBin, isProd ? ["start", "-p", String(webPort)] : ["dev", "-p", String(webPort)]);
   if (fs.existsSync(path.join(ROOT, "voice-server", "main.ts"))) {
-    run("voice", path.join(ROOT, "node_modules", ".bin", "tsx"), ["voice-server/main.ts"]);
+    run("voice", process.execPath, VOICE_SERVER_NODE_ARGS);
   }
 
   console.log(`

@@ -8,6 +8,7 @@ import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { startTwilioSandbox } from "@/scripts/twilio-sandbox";
 import { E2E } from "./env";
+import { VOICE_SERVER_NODE_ARGS } from "@/voice-server/launch";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aica-e2e-"));
 fs.rmSync(E2E.recordingsDir, { recursive: true, force: true });
@@ -36,7 +37,7 @@ const children: ChildProcess[] = [
 ];
 if (fs.existsSync("voice-server/main.ts")) {
   // Not "production" for the voice server: it would insist on an https public URL, and this stack is local.
-  children.push(spawn(path.resolve("node_modules/.bin/tsx"), ["voice-server/main.ts"], { env: { ...env, NODE_ENV: "test" }, stdio: "inherit" }));
+  children.push(spawn(process.execPath, VOICE_SERVER_NODE_ARGS, { env: { ...env, NODE_ENV: "test" }, stdio: "inherit" }));
 }
 
 let isStopping = false;
