@@ -7,6 +7,7 @@ import {
   parseName,
   parseSpokenPhoneNumber,
   stem,
+  synonymsOf,
   toSpoken,
 } from "@/voice-server/providers/llm/offline";
 import type { TChatMessage, TLlmEvent, TToolCall } from "@/voice-server/providers/types";
@@ -233,6 +234,15 @@ describe("offline LLM: transfers", () => {
     expect(turn.toolCall?.args).toEqual({ department: "Front Desk" });
   });
 
+  it("understands asking for a person without saying speak or talk", async () => {
+    for (const ask of ["I need the owner please", "Can I get a real person?", "i'd like a manager", "Agent, please."]) {
+      const turn = await new Conversation(dental()).say(ask);
+      expect(turn.toolCall?.args, ask).toEqual({ department: "Front Desk" });
+    }
+    // Not every "I need" is a request for a person.
+    expect((await new Conversation(dental()).say("I need a cleaning")).toolCall).toBeUndefined();
+  });
+
   it("asks which department when the request is ambiguous, then transfers", async () => {
     const agent = dental({
       departments: [
@@ -415,6 +425,32 @@ describe("offline LLM: small talk and endings", () => {
     expect((await call.say("umm")).text).toBe("Sorry, I didn't catch that. Could you say it again?");
   });
 
+  it("says the last thing again when the caller asks, and keeps the open question open", async () => {
+    const call = new Conversation(dental());
+    const hours = await call.say("What are your hours?");
+    for (const ask of [
+      "Sorry, can you repeat that?",
+      "could you say that again please",
+      "What did you say?",
+      "pardon",
+    ]) {
+      expect((await call.say(ask)).text).toBe(hours.text);
+    }
+    // Still the "anything else?" question: "no" ends the call.
+    expect((await call.say("No thanks")).toolCall).toMatchObject({ name: "end_call" });
+
+    const message = new Conversation(dental());
+    const askName = await message.say("I'd like to leave a message");
+    expect((await message.say("sorry what was that")).text).toBe(askName.text);
+    expect((await message.say("My name is John Smith")).text).toMatch(/^Thanks, John\./);
+  });
+
+  it("repeats the greeting when nothing else was said yet", async () => {
+    expect((await new Conversation(dental()).say("Sorry?")).text).toBe(
+      "Thanks for calling Bright Smile Dental. How can I help?",
+    );
+  });
+
   it("says nothing more after end_call completes", async () => {
     const turn = await new Conversation(dental()).result({ id: "e", name: "end_call", args: {} }, { ok: true });
     expect(turn.text).toBe("");
@@ -464,6 +500,12 @@ describe("offline LLM: text helpers", () => {
     expect(stem("prices")).toBe(stem("pricing"));
     expect(stem("appointments")).toBe(stem("appointment"));
     expect(stem("located")).toBe(stem("location"));
+  });
+
+  it("lists the words it takes to mean the same, for the offline recogniser", () => {
+    expect(synonymsOf("located")).toEqual(expect.arrayContaining(["located", "address", "directions"]));
+    expect(synonymsOf("kids")).toEqual(expect.arrayContaining(["kids", "children"]));
+    expect(synonymsOf("whitening")).toEqual(["whitening"]);
   });
 
   it("parses spoken phone numbers", () => {

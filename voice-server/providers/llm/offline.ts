@@ -155,6 +155,21 @@ for (const [group, list] of Object.entries(SYNONYM_GROUPS)) {
   }
 }
 
+// The single words this engine treats as meaning the same as `word` (itself included), so the offline recogniser
+// can listen for "address" when the knowledge only says "located".
+export function synonymsOf(word: string): string[] {
+  const concept = CONCEPT_OF.get(stem(word.toLowerCase()));
+  if (!concept) return [word];
+  const list = SYNONYM_GROUPS[concept.slice(1)] ?? "";
+  return [
+    word,
+    ...list
+      .split(",")
+      .map((m) => m.trim())
+      .filter((m) => m !== word && !m.includes(" ")),
+  ];
+}
+
 type TWord = { stem: string; concept?: string };
 
 // Callers must not mutate the returned array: it is shared through the memo.
@@ -644,7 +659,8 @@ type TPending =
   | { kind: "which_department"; attempts: number }
   | { kind: "slot"; slot: TSlot; attempts: number };
 
-type TState = { pending: TPending; draft: TDraft | null; knownName?: string };
+// lastAgent: what the caller last heard, for "sorry, can you say that again?".
+type TState = { pending: TPending; draft: TDraft | null; knownName?: string; lastAgent?: string };
 
 type TReply = { say: string[]; tool?: { name: string; args: Record<string, unknown> }; knowledgeIds?: string[] };
 
@@ -672,11 +688,16 @@ const STRONG_HUMAN =
   /\b(representative|operator|receptionist|human|real person|live person|actual person|real human|somebody real|someone real)\b/;
 const TRANSFER_VERB =
   /\b(transfer|connect|put me through|patch me through|speak (to|with)|talk (to|with)|get me through)\b/;
+// "I need a manager", "can I get a real person", or just "Agent!": asking for someone without a verb like "speak".
+const HUMAN_REQUEST =
+  /\b(?:i (?:want|need|would like)|(?:can|could|may) i (?:get|have)|get me|give me)\s+(?:(?:a|an|the|your|some)\s+)?(?:(?:real|live|actual)\s+)?(?:person|human|human being|agent|manager|supervisor|owner|someone|somebody|anyone|anybody)\b|^(?:agent|manager|supervisor|person|human being)(?: please)?$/;
 const LEAVE_MESSAGE =
   /\b((leave|take|give|send|pass) (a |me |them |him |her )?(message|voicemail|note)|call me back|callback|call back|have (someone|somebody) call)\b/;
 const HISTORY =
   /\b(called (before|earlier|yesterday|last week|last time|previously)|my (last|previous|earlier) call|(spoke|talked) (to|with) (someone|you|somebody) (before|earlier|yesterday|last week)|following up|follow up on my)\b/;
 const HOURS_INTENT = /\b(hours?|open|opening|opens|close|closing|closes|closed|what time)\b/;
+const REPEAT =
+  /^(?:(?:sorry|i am sorry|pardon|excuse me|um|uh|oh|what)\s+)*(?:(?:(?:can|could|would|will) you|please)\s+)*(?:repeat(?: that| it| yourself| the last part| what you said)?|say (?:that|it) again|say again|come again|pardon(?: me)?|what did you (?:just )?say|what was that|i did not (?:quite )?(?:catch|hear|get|understand) (?:that|you|it|what you said)|what|sorry|huh)(?:\s+(?:again|please|sorry|one more time))*$/;
 const QUESTION_START =
   /^(?:(?:wait|sorry|actually|oh|um|uh|hold on|hang on|before that|quick question|also|and|but|so|ok|okay)\s+)*(what|when|where|how|why|do|does|did|are|is|can|could|will|would)\b/;
 const CANCEL_FLOW =
@@ -1073,6 +1094,8 @@ function onCaller(state: TState, ctx: TContext, raw: string, recentCaller: strin
   if (tokens.length === 0 || tokens.every((t) => FILLERS.has(t))) {
     return [state, { say: ["Sorry, I didn't catch that. Could you say it again?"] }];
   }
+  // Said again word for word, and nothing else changes: a question the agent asked is still open.
+  if (REPEAT.test(normalized)) return [state, { say: [state.lastAgent ?? ctx.snapshot.config.greeting] }];
   const pending = state.pending;
   if (pending.kind === "slot") return onSlotAnswer(state, ctx, pending, raw, normalized);
 
@@ -1080,7 +1103,10 @@ function onCaller(state: TState, ctx: TContext, raw: string, recentCaller: strin
   state = { ...state, knownName };
   const wantsMessage = LEAVE_MESSAGE.test(normalized) || /\bmessage\b/.test(normalized);
   const wantsTransfer =
-    STRONG_HUMAN.test(normalized) || TRANSFER_VERB.test(normalized) || /\b(transfer|put me through)\b/.test(normalized);
+    STRONG_HUMAN.test(normalized) ||
+    TRANSFER_VERB.test(normalized) ||
+    HUMAN_REQUEST.test(normalized) ||
+    /\b(transfer|put me through)\b/.test(normalized);
 
   switch (pending.kind) {
     case "offer_message":
@@ -1338,6 +1364,9 @@ export function offlineReply(request: TLlmRequest, now: Date = new Date()): TOff
       [state, reply] = onEvent(state, ctx, message.text, recentCaller);
     } else if (message.role === "tool-result") {
       [state, reply] = onToolResult(state, ctx, message);
+    } else if (message.role === "agent") {
+      if (message.text.trim()) state = { ...state, lastAgent: message.text.trim() };
+      reply = { say: [] };
     } else {
       reply = { say: [] };
     }

@@ -37,7 +37,43 @@ describe("grammar", () => {
     expect(grammar.startsWith("#JSGF V1.0;\ngrammar call;\npublic <utterance>")).toBe(true);
     expect(grammar).toContain("<known> = billing;");
     expect(grammar).toContain("<phrase> = billing | what are your opening hours [on [weekends]];");
-    expect(grammar).toMatch(/<target> = .*\| \/8\/ <known>;/);
+    expect(grammar).toMatch(/<target> = .*\| \/8\/ <known> \|/);
+  });
+
+  it("lets callers ask about the knowledge in their own words", async () => {
+    const dict = await loadDictionary(DICT);
+    const related = (word: string) => (word === "parking" ? ["parking", "garage", "car"] : [word]);
+    const grammar = buildGrammar(
+      [
+        "Is there parking?",
+        "Do you offer teeth whitening?",
+        "Can I speak to billing?",
+        "what are your hours",
+        "Billing",
+      ],
+      dict,
+      { related },
+    );
+    const rule = (name: string) => new RegExp(`^<${name}> = (.*);$`, "m").exec(grammar)?.[1]?.split(" | ");
+    // Topics of the questions, the agent's synonyms (short ones left out) and plain forms: "parking" -> "park".
+    expect(rule("topic")?.sort()).toEqual(["garage", "park", "parking", "teeth", "whiten", "whitening"]);
+    expect(rule("topicpair")).toEqual(["teeth whitening"]);
+    expect(grammar).toMatch(/^<body> = .*\/2\/ \[<lead>\] <ask> \[<tail>\]/m);
+    // Only name-like short phrases are transfer targets, not "what are your hours".
+    expect(rule("known")).toEqual(["billing"]);
+    expect(buildGrammar(["Billing"], dict)).not.toMatch(/<ask>|<topic>/);
+  });
+
+  it("takes phone numbers of seven or ten digits, and keeps fillers off answers", async () => {
+    const grammar = buildGrammar([], await loadDictionary(DICT));
+    const digits = "<digit> ".repeat(10).trim();
+    expect(grammar).toContain(`<phone> = [one] ${digits} | ${"<digit> ".repeat(7).trim()};`);
+    expect(grammar).toContain("public <utterance> = /100/ <body> | /2/ <phone>;");
+    // Requests and questions may be polite; a name, a number or a yes may not grow a "please".
+    expect(grammar).toMatch(/\/8\/ \[<hi>\] <human> \[<tail>\]/);
+    expect(grammar).toMatch(/\/8\/ \[<lead>\] <hours> \[<tail>\]/);
+    expect(grammar).toMatch(/\/4\/ <name>(;| \|)/);
+    expect(grammar).toMatch(/\/8\/ <yes> \|/);
   });
 
   it("omits empty phrase rules", async () => {

@@ -14,6 +14,7 @@ import {
   type TSttProvider,
   type TSttStream,
 } from "@/voice-server/providers/types";
+import { synonymsOf } from "@/voice-server/providers/llm/offline";
 import { buildGrammar, loadDictionary } from "./grammar";
 
 // Offline STT: CMU pocketsphinx run once per caller turn over a JSGF grammar built from the agent's phrases.
@@ -359,7 +360,7 @@ export function createPocketsphinxStt(options: TPocketsphinxSttOptions = {}): TS
       const dir = await mkdtemp(path.join(tmpdir(), "stt-pocketsphinx-"));
       const grammarPath = path.join(dir, "call.gram");
       try {
-        await writeFile(grammarPath, buildGrammar(phrases, dict));
+        await writeFile(grammarPath, buildGrammar(phrases, dict, { related: synonymsOf }));
       } catch (error) {
         await rm(dir, { recursive: true, force: true });
         throw error;
