@@ -89,6 +89,7 @@ function readOptions(): TOptions {
       "profile-server": { type: "string" },
       "server-node-args": { type: "string" },
       "server-log": { type: "string" },
+      "rewrite-md": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -98,7 +99,8 @@ function readOptions(): TOptions {
         "  --no-priority          do not raise the priority (nice -10) of the server, the simulator and Postgres\n" +
         "  --profile-server DIR   write a V8 CPU profile of the voice server to DIR (open it in Chrome DevTools)\n" +
         '  --server-node-args="…" extra node flags for the voice server (e.g. --server-node-args="--trace-gc")\n' +
-        "  --server-log FILE      keep the voice server's log there\n",
+        "  --server-log FILE      keep the voice server's log there\n" +
+        "  --rewrite-md           only rewrite bench/results/voice.md from voice.json (after a change to the report)\n",
     );
     process.exit(0);
   }
@@ -346,6 +348,11 @@ function round1(value: number | null): number | null {
 // ---- main --------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--rewrite-md")) {
+    const output = JSON.parse(fs.readFileSync(path.join(RESULTS_DIR, "voice.json"), "utf8")) as TOutput;
+    fs.writeFileSync(path.join(RESULTS_DIR, "voice.md"), markdown(output));
+    return;
+  }
   const options = readOptions();
   const startedAt = Date.now();
   const elapsedS = () => ((Date.now() - startedAt) / 1000).toFixed(0);
@@ -771,7 +778,10 @@ Everything is measured at the wire by the simulated Twilio (tests/sim/twilio-cal
 - voice-to-voice: last voiced caller frame sent -> first voiced agent frame received;
 - server overhead: ${o.setup.overheadFormula};
 - barge-in: first voiced frame of the interrupting line -> \`clear\` received;
-- pacing jitter: |gap between consecutive agent media messages - duration of the earlier one| within a stretch of audio;
+- pacing jitter: |gap between consecutive agent media messages - duration of the earlier one| within a stretch of audio.
+  The server keeps up to PACER_LEAD_MS (200) of audio queued at the far end and tops it up in batches of about
+  PACER_BATCH_MS (60), so a message often carries more audio than the gap to the next one: tens of ms here are by
+  design. What a caller would hear is a late frame;
 - late frame: the emulated playout buffer (drained at 8 bytes/ms) ran dry mid-sentence and audio arrived later.
 
 ${contamination(o)}## Targets
@@ -811,12 +821,12 @@ ${row("first audio (server's voice-to-voice)", o.serverStages.firstAudioMs)}
 
 Idle RSS after warm-up: ${o.setup.idleRssMb} MB. Memory per call = (peak RSS during the step - idle RSS) / calls.
 
-| concurrent calls | overhead p50 / p95 / p99 ms | load-added p99 ms | voice-to-voice p50 ms | barge-in p95 ms | late frames (server pacer's own count) | server CPU % | peak RSS MB | MB per call | server-seen STT / LLM / TTS p95 ms | simulator CPU %, tick lag p99 ms | other processes CPU % | result |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| concurrent calls | overhead p50 / p95 / p99 ms | load-added p99 ms | voice-to-voice p50 ms | barge-in p95 ms | late frames (server pacer's own count) | server CPU % | peak RSS MB | MB per call | server-seen STT / LLM / TTS p95 ms | server event-loop delay p99 / max ms | simulator CPU %, tick lag p99 ms | other processes CPU % | result |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${o.capacity.steps
   .map(
     (s) =>
-      `| ${s.concurrent} | ${d(s.overheadMs)} | ${s.loadAddedOverheadP99Ms ?? "n/a"} | ${s.voiceToVoiceMs?.p50 ?? "n/a"} | ${s.bargeInMs?.p95 ?? "n/a"} | ${s.lateFrames} (${s.serverPacerLateFrames ?? "?"}) | ${s.serverCpuPercent} | ${s.rssPeakMb} | ${s.mbPerCall} | ${s.serverStages.sttMs?.p95 ?? "?"} / ${s.serverStages.llmMs?.p95 ?? "?"} / ${s.serverStages.ttsMs?.p95 ?? "?"} | ${s.simulatorCpuPercent}, ${s.simulatorTickLagMs.p99} | ${s.otherCpuPercent} | ${s.isPassing ? "pass" : `fail: ${s.failReasons.join("; ")}`} |`,
+      `| ${s.concurrent} | ${d(s.overheadMs)} | ${s.loadAddedOverheadP99Ms ?? "n/a"} | ${s.voiceToVoiceMs?.p50 ?? "n/a"} | ${s.bargeInMs?.p95 ?? "n/a"} | ${s.lateFrames} (${s.serverPacerLateFrames ?? "?"}) | ${s.serverCpuPercent} | ${s.rssPeakMb} | ${s.mbPerCall} | ${s.serverStages.sttMs?.p95 ?? "?"} / ${s.serverStages.llmMs?.p95 ?? "?"} / ${s.serverStages.ttsMs?.p95 ?? "?"} | ${s.serverLoopLagMs?.p99 ?? "?"} / ${s.serverLoopLagMs?.max ?? "?"} | ${s.simulatorCpuPercent}, ${s.simulatorTickLagMs.p99} | ${s.otherCpuPercent} | ${s.isPassing ? "pass" : `fail: ${s.failReasons.join("; ")}`} |`,
   )
   .join("\n")}
 
@@ -824,6 +834,8 @@ Most concurrent calls with overhead p99 <= ${TARGETS.overheadP99Ms} ms and no la
 Most concurrent calls where load adds at most ${TARGETS.overheadP99Ms} ms to overhead p99 over its low-load p50 (${o.capacity.baselineOverheadMs} ms) and no
 late frame (how far the server scales, whatever its constant overhead): **${o.capacity.maxConcurrentCallsLoadAdded}**.
 A high simulator tick lag means the simulator (core 0) could not keep up, which inflates the figures of that step.
+"Server event-loop delay" is Node's monitorEventLoopDelay on a 10 ms timer, interval included: about 10 ms means the
+loop never waited; the max is the longest stall of the step (a GC pause, a burst of work).
 "Server-seen STT / LLM / TTS" are the fake providers' latencies as the server measured them (fixed at ${LATENCY.sttFinalMs} / ${LATENCY.llmFirstTokenMs} / ${LATENCY.ttsFirstByteMs}):
 when they grow, core 0 (simulator and fakes) was slow, not the server.
 "Other processes CPU" is what the rest of the machine used meanwhile (Postgres and anything unrelated): when it is high, the
