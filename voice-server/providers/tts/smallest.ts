@@ -1,8 +1,10 @@
+import http, { type IncomingMessage } from "node:http";
+import https from "node:https";
 import { ProviderError, type TMulaw, type TTtsOptions, type TTtsProvider, type TVoice } from "../types";
 
 // Smallest.AI Waves TTS through SSE (`POST /waves/v1/tts/live`, protocols.md §7.3). SSE rather than the WebSocket
 // because `output_format: "ulaw"` is part of the documented request schema there (the WS schema lacks it), so
-// audio arrives Twilio-ready, and because aborting a sentence on barge-in is just aborting a fetch. Accounts
+// audio arrives Twilio-ready, and because aborting a sentence on barge-in is just aborting the request. Accounts
 // allow one request in flight, so a 429 is expected when sentences overlap and is retried within a budget.
 
 export type TSmallestTtsOptions = {
@@ -161,10 +163,9 @@ async function* streamOnce(config: TConfig, body: string, signal: AbortSignal): 
       ? new ProviderError("tts", "timeout", `Smallest TTS ${what} timed out`, { cause: error })
       : new ProviderError("tts", "unavailable", `Smallest TTS ${what} failed`, { cause: error });
   try {
-    let response: Response;
+    let response: IncomingMessage;
     try {
-      response = await fetch(`${config.baseUrl}/waves/v1/tts/live`, {
-        method: "POST",
+      response = await postForStream(`${config.baseUrl}/waves/v1/tts/live`, {
         headers: {
           Authorization: `Bearer ${config.apiKey}`,
           "Content-Type": "application/json",
@@ -176,21 +177,24 @@ async function* streamOnce(config: TConfig, body: string, signal: AbortSignal): 
     } catch (error) {
       throw failure(error, "request");
     }
-    if (!response.ok) throw await httpError(response);
-    if (!response.body) throw new ProviderError("tts", "bad_response", "Smallest TTS returned no body");
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      const text = await readText(response).catch(() => "");
+      throw httpError(status, text, response.headers["retry-after"]);
+    }
+    response.setEncoding("utf8");
     const header = new WavHeaderStripper();
     let buffer = "";
+    const chunks = response[Symbol.asyncIterator]() as AsyncIterator<string>;
     for (;;) {
-      let read: ReadableStreamReadResult<Uint8Array>;
+      let read: IteratorResult<string>;
       try {
-        read = await reader.read();
+        read = await chunks.next();
       } catch (error) {
         throw failure(error, "stream");
       }
       if (read.done) break;
-      buffer += decoder.decode(read.value, { stream: true });
+      buffer += read.value;
       for (;;) {
         const end = eventEnd(buffer);
         if (!end) break;
@@ -245,8 +249,7 @@ function parseEvent(data: string): TSseEvent {
   return typed;
 }
 
-async function httpError(response: Response): Promise<ProviderError> {
-  const text = await response.text().catch(() => "");
+function httpError(status: number, text: string, retryAfterHeader: string | string[] | null | undefined): ProviderError {
   let message = text.slice(0, 300);
   try {
     const parsed = JSON.parse(text) as { message?: unknown; error?: unknown };
@@ -254,16 +257,51 @@ async function httpError(response: Response): Promise<ProviderError> {
   } catch {
     // not JSON; keep the raw text
   }
-  const status = response.status;
   const detail = `Smallest TTS HTTP ${status}${message ? `: ${message}` : ""}`;
   let error: ProviderError;
   if (status === 401 || status === 403) error = new ProviderError("tts", "auth", detail);
   else if (status === 429) error = new ProviderError("tts", "rate_limited", detail);
   else if (status >= 500) error = new ProviderError("tts", "unavailable", detail);
   else error = new ProviderError("tts", "bad_response", detail);
-  const retryAfter = Number(response.headers.get("retry-after"));
+  const retryAfter = Number(Array.isArray(retryAfterHeader) ? retryAfterHeader[0] : retryAfterHeader);
   if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs.set(error, retryAfter * 1000);
   return error;
+}
+
+// Sentences stream over node:http rather than fetch: a live call waits on every hop between the socket and the
+// first audio chunk, and fetch's web streams add several per chunk (bench:voice, hundreds of calls per process).
+const keepAlive = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+
+function postForStream(url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    if (init.signal.aborted) return reject(init.signal.reason);
+    const isHttps = url.startsWith("https:");
+    const request = (isHttps ? https : http).request(url, {
+      method: "POST",
+      headers: { ...init.headers, "Content-Length": String(Buffer.byteLength(init.body)) },
+      agent: isHttps ? keepAlive.https : keepAlive.http,
+    });
+    // Aborting destroys the request (and with it a body still streaming, whose reader then fails); without an
+    // error object, so nothing is left to surface as an unhandled 'error' once the caller has stopped listening.
+    const onAbort = () => {
+      request.destroy();
+      reject(init.signal.reason);
+    };
+    init.signal.addEventListener("abort", onAbort, { once: true });
+    request.on("close", () => init.signal.removeEventListener("abort", onAbort));
+    request.on("error", reject);
+    request.once("response", resolve);
+    request.end(init.body);
+  });
+}
+
+async function readText(response: IncomingMessage, maxBytes = 64 * 1024): Promise<string> {
+  let text = "";
+  response.setEncoding("utf8");
+  for await (const chunk of response as AsyncIterable<string>) {
+    if (text.length < maxBytes) text += chunk;
+  }
+  return text;
 }
 
 // The docs do not say whether `ulaw` comes bare or inside a WAV; a header would play as a click on the call.
@@ -310,7 +348,7 @@ async function listVoices(config: TConfig): Promise<TVoice[]> {
       cause: error,
     });
   }
-  if (!response.ok) throw await httpError(response);
+  if (!response.ok) throw httpError(response.status, await response.text().catch(() => ""), response.headers.get("retry-after"));
   const payload = (await response.json().catch(() => null)) as { voices?: unknown } | null;
   if (!payload || !Array.isArray(payload.voices)) {
     throw new ProviderError("tts", "bad_response", "Smallest voice list has no `voices` array");
