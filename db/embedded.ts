@@ -10,6 +10,11 @@ export type TEmbeddedDb = { url: string; adminUrl: string; port: number; stop: (
 const USER = "postgres";
 const PASSWORD = "postgres";
 
+// The connection string of an embedded Postgres started here (`npm run dev` uses port 54329 and database "app").
+export function embeddedDatabaseUrl(port: number, database = "app"): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -89,7 +94,7 @@ export async function startEmbeddedPostgres(options: {
     await admin.end({ timeout: 5 });
   }
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    url: embeddedDatabaseUrl(port, database),
     adminUrl,
     port,
     stop: () => pg.stop(),

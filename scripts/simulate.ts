@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { and, eq } from "drizzle-orm";
 import postgres from "postgres";
 import { createDb } from "@/db/client";
+import { embeddedDatabaseUrl } from "@/db/embedded";
 import { phoneNumbers } from "@/db/schema";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { resolveTwilioAccount } from "@/lib/twilio/credentials";
@@ -41,7 +42,8 @@ a script as the caller, then prints how the call ended, the transcript and the l
   --out DIR              save each call's audio: <call>-both.wav (caller left, agent right) and <call>-agent.wav
   --account-sid SID      Twilio account to sign as (default the local sandbox ${SANDBOX_ACCOUNT_SID})
   --auth-token TOKEN     its auth token (default the sandbox token)
-  --database-url URL     read the transcript from Postgres (default $DATABASE_URL)
+  --database-url URL     find the number's account and read the transcript there (default $DATABASE_URL, else
+                         the Postgres of \`npm run dev\` in .data/pg)
   --max-call-s S         hang up after this long (default 300)
   --json                 machine-readable output
   --verbose              print call progress
@@ -131,7 +133,7 @@ function readArgs(argv: string[]): TArgs {
     accountSid: values["account-sid"] ?? SANDBOX_ACCOUNT_SID,
     authToken: values["auth-token"] ?? SANDBOX_AUTH_TOKEN,
     isAccountGiven: values["account-sid"] !== undefined,
-    databaseUrl: values["database-url"] ?? process.env.DATABASE_URL,
+    databaseUrl: values["database-url"] ?? process.env.DATABASE_URL ?? devDatabaseUrl(),
     maxCallMs: (parseNumber("max-call-s", values["max-call-s"], 5, 4 * 3600) ?? 300) * 1000,
     isJson: values.json ?? false,
     isVerbose: values.verbose ?? false,
@@ -166,6 +168,13 @@ async function defaultNumber(sql: postgres.Sql, accountSid: string | null): Prom
 
 // Twilio signs a call's webhooks with the account that owns the number: in the sandbox, the team's subaccount
 // (created by the web app, token stored encrypted). Resolve it the way the voice server does.
+// `npm run dev` without DATABASE_URL keeps its Postgres in .data/pg: use it, so the simulator finds the number's
+// owning (sub)account and the transcript with no flags.
+function devDatabaseUrl(): string | undefined {
+  if (!fs.existsSync(path.join(process.cwd(), ".data", "pg"))) return undefined;
+  return embeddedDatabaseUrl(Number(process.env.EMBEDDED_PG_PORT ?? 54329));
+}
+
 async function accountForNumber(databaseUrl: string, e164: string): Promise<{ accountSid: string; authToken: string } | null> {
   const { db, sql } = createDb(databaseUrl, { max: 1 });
   try {

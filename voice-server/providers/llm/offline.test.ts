@@ -258,6 +258,20 @@ describe("offline LLM: transfers", () => {
     expect(answer.toolCall?.args).toEqual({ department: "Billing" });
   });
 
+  it("lets the caller hang up while it asks which department", async () => {
+    const agent = dental({
+      departments: [
+        { id: "sales", name: "Sales", phoneNumber: "+15550000003", whenToTransfer: "New customers wanting a quote" },
+        { id: "billing", name: "Billing", phoneNumber: "+15550000001", whenToTransfer: "Invoices and refunds" },
+      ],
+    });
+    const call = new Conversation(agent);
+    await call.say("Can you transfer me?");
+    const bye = await call.say("thank you goodbye");
+    expect(bye.toolCall?.name).toBe("end_call");
+    expect(bye.text).toMatch(/Goodbye/);
+  });
+
   it("answers from knowledge when a department merely shares a word with the question", async () => {
     const agent = dental({
       departments: [{ id: "p", name: "Parking", phoneNumber: "+15550000009", whenToTransfer: "Permits and towing" }],

@@ -1132,6 +1132,8 @@ function onCaller(state: TState, ctx: TContext, raw: string, recentCaller: strin
     case "which_department": {
       const department = departmentByName(ctx, normalized) ?? departmentByDescription(ctx, normalized);
       if (department) return transferTo(state, ctx, department);
+      // "Thanks, goodbye" is not a department: the caller is leaving.
+      if (GOODBYE.test(normalized)) return goodbye(state, ctx);
       if (isNegative(normalized) || wantsMessage) return startMessage(state, ctx, raw, "Okay.");
       if (pending.attempts === 0) return askWhichDepartment(state, ctx, 1);
       return offerMessage(state, ["Sorry, I couldn't tell which department you meant."]);
