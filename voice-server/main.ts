@@ -2,6 +2,7 @@ import { closeDb, getDb } from "@/db/client";
 import { enqueueCallAnalysis, startAnalysisWorker } from "@/lib/analysis/queue";
 import { refreshCallRollup } from "@/lib/analytics/rollup";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
+import { CALL_STALE_MS } from "@/lib/calls/heartbeat";
 import { salvageRecordings } from "@/lib/recordings/salvage-recordings";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
@@ -32,13 +33,23 @@ async function main(): Promise<void> {
   }
   const processStartedAt = new Date();
   const db = getDb(env.databaseUrl);
-  const recovered = await finalizeOpenCalls(db, { startedBefore: processStartedAt, endReason: "server_restart" });
-  if (recovered.callIds.length > 0) log.warn("finalized calls left open by a previous run", { count: recovered.callIds.length });
-  // Their recordings were cut off mid-write: made playable before the rollups, analysis and upload sweep see them.
-  if (env.recordingsDir && recovered.calls.length > 0) {
-    const salvaged = await salvageRecordings(db, { recordingsDir: env.recordingsDir, calls: recovered.calls, log });
-    if (salvaged.recovered.length > 0) log.warn("recovered recordings of calls cut off by a restart", { count: salvaged.recovered.length });
-  }
+  // Calls whose process died: at start, and then every half minute for other instances' calls. A call is stale
+  // once its heartbeat (refreshed by the process running it) is older than CALL_STALE_MS.
+  const recoverStaleCalls = async (startedBefore: Date) => {
+    const recovered = await finalizeOpenCalls(db, {
+      startedBefore,
+      staleBefore: new Date(Date.now() - CALL_STALE_MS),
+      endReason: "server_restart",
+    });
+    if (recovered.callIds.length > 0) log.warn("finalized calls whose voice server stopped", { count: recovered.callIds.length });
+    // Their recordings were cut off mid-write: made playable before the rollups, analysis and upload sweep see them.
+    if (env.recordingsDir && recovered.calls.length > 0) {
+      const salvaged = await salvageRecordings(db, { recordingsDir: env.recordingsDir, calls: recovered.calls, log });
+      if (salvaged.recovered.length > 0) log.warn("recovered recordings of calls cut off by a restart", { count: salvaged.recovered.length });
+    }
+    return recovered.calls;
+  };
+  const recovered = await recoverStaleCalls(processStartedAt);
 
   const providers = createProviders(env);
   // The offline TTS is the greeting voice when no cloud key is set and everyone's fallback otherwise.
@@ -68,7 +79,15 @@ async function main(): Promise<void> {
       log.warn("analysis enqueue failed", { error, callId: call.callId }),
     );
   };
-  for (const call of recovered.calls) await onCallCompleted(call);
+  for (const call of recovered) await onCallCompleted(call);
+  const recoveryTimer = setInterval(() => {
+    recoverStaleCalls(new Date())
+      .then(async (calls) => {
+        for (const call of calls) await onCallCompleted(call);
+      })
+      .catch((error: unknown) => log.warn("stale call recovery failed", { error }));
+  }, 30_000);
+  recoveryTimer.unref();
   const server = createVoiceServer({
     env,
     db,

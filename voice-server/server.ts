@@ -11,6 +11,7 @@ import { createRecordingUploader, type TRecordingUploader } from "@/lib/recordin
 import { createTwilioClient, type TTwilioClient } from "@/lib/twilio/client";
 import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import { isWithinBusinessHours } from "@/lib/agents/assemble-instructions";
+import { CALL_HEARTBEAT_MS, touchLiveCalls } from "@/lib/calls/heartbeat";
 import { listRoutedAgentVersions } from "@/lib/calls/resolve-inbound-call";
 import type { TVoiceEnv } from "./env";
 import { createLogger, type TLogger } from "./observability/log";
@@ -114,6 +115,12 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
   // Every late outbound frame starts as a stalled event loop; this shows how close the process runs to that.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
+  // Live calls tell the database this process still runs them, so other instances leave them alone.
+  const heartbeat = setInterval(() => {
+    const live = [...sessions].flatMap((s) => (s.callId && s.teamId && !s.isClosed ? [{ teamId: s.teamId, callId: s.callId }] : []));
+    touchLiveCalls(db, live).catch((error: unknown) => log.warn("call heartbeat failed", { error }));
+  }, CALL_HEARTBEAT_MS);
+  heartbeat.unref();
   const readLoopDelay = () => {
     metrics.eventLoopLagP99.set(loopDelay.percentile(99) / 1e6);
     metrics.eventLoopLagMax.set(loopDelay.max / 1e6);
@@ -302,6 +309,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     isClosed = true;
     isDraining = true;
     await Promise.all([...sessions].map((s) => s.shutdown("server_shutdown")));
+    clearInterval(heartbeat);
     // Uploads already started finish (or fail and stay local for the next start's sweep).
     await recordingUploads?.stop();
     for (const client of wss.clients) client.terminate();

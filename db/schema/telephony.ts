@@ -91,6 +91,9 @@ export const calls = pgTable(
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     answeredAt: timestamp("answered_at", { withTimezone: true }),
     endedAt: timestamp("ended_at", { withTimezone: true }),
+    // Refreshed every few seconds by the voice server process running the call: a call whose heartbeat stopped
+    // lost its process, whichever instance that was, and is finalized by any other.
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
     durationSec: integer("duration_sec"),
     recordingPath: text("recording_path"),
     recordingStorage: recordingStorage("recording_storage").notNull().default("local"),

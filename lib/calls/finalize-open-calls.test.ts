@@ -7,6 +7,7 @@ import { appendCallEvent } from "./append-event";
 import { appendCallTurn } from "./append-turn";
 import { createCall, markCallAnswered } from "./create-call";
 import { finalizeOpenCalls } from "./finalize-open-calls";
+import { CALL_STALE_MS, touchLiveCalls } from "./heartbeat";
 
 let t: Awaited<ReturnType<typeof createTestDb>>;
 let teamId: string;
@@ -76,5 +77,27 @@ describe("finalizeOpenCalls (crash recovery)", () => {
     await appendCallEvent(t.db, { teamId, callId: call.id, atMs: 1, kind: "error", name: "llm_timeout" });
     const [row] = await t.db.select().from(calls).where(eq(calls.id, call.id));
     expect(row).toMatchObject({ turnCount: 1, errorCount: 1 });
+  });
+
+  it("with several voice servers, leaves calls whose process still sends heartbeats", async () => {
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    const alive = await openCall(longAgo);
+    const dead = await openCall(longAgo);
+    const [other] = await t.db.insert(teams).values({ name: "O", slug: `o-${randomBytes(4).toString("hex")}` }).returning();
+    // The heartbeat is scoped by team: a call id paired with another team's id is not touched.
+    await touchLiveCalls(t.db, [{ teamId, callId: alive.id }, { teamId: other!.id, callId: dead.id }]);
+    const staleBefore = new Date(Date.now() - CALL_STALE_MS);
+
+    const recovered = await finalizeOpenCalls(t.db, { startedBefore: new Date(), staleBefore });
+    expect(recovered.callIds).toEqual([dead.id]);
+    const rows = new Map((await t.db.select().from(calls)).map((c) => [c.id, c]));
+    expect(rows.get(alive.id)?.endedAt).toBeNull();
+    expect(rows.get(alive.id)?.heartbeatAt).not.toBeNull();
+    expect(rows.get(dead.id)?.heartbeatAt).toBeNull();
+
+    // Once its process stops too, the next sweep closes it.
+    const later = new Date(Date.now() + CALL_STALE_MS + 1_000);
+    const next = await finalizeOpenCalls(t.db, { startedBefore: later, staleBefore: new Date(later.getTime() - CALL_STALE_MS) });
+    expect(next.callIds).toContain(alive.id);
   });
 });

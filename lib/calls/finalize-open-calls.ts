@@ -1,12 +1,13 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 
-// Crash recovery: a voice server that died mid-call left rows with no ended_at. On start it closes them with what
-// was captured: the end is the last turn or event heard of, the outcome follows from what the call got done.
-// Only calls started before `startedBefore` (this process's start) are touched.
+// Crash recovery: a voice server that died mid-call left rows with no ended_at. They are closed with what was
+// captured: the end is the last turn or event heard of, the outcome follows from what the call got done.
+// Only calls started before `startedBefore` are touched and, with `staleBefore`, only those whose process stopped
+// sending heartbeats before then (with several voice server instances, the others' live calls keep theirs fresh).
 export async function finalizeOpenCalls(
   db: Db,
-  options: { startedBefore: Date; endReason?: string; directions?: ("inbound" | "web")[] },
+  options: { startedBefore: Date; staleBefore?: Date; endReason?: string; directions?: ("inbound" | "web")[] },
 ): Promise<{ callIds: string[]; calls: { teamId: string; callId: string }[] }> {
   const endReason = options.endReason ?? "server_restart";
   const directions = options.directions ?? ["inbound", "web"];
@@ -23,6 +24,7 @@ export async function finalizeOpenCalls(
       from calls c
       where c.ended_at is null
         and c.started_at < ${options.startedBefore.toISOString()}::timestamptz
+        ${options.staleBefore ? sql`and coalesce(c.heartbeat_at, c.started_at) < ${options.staleBefore.toISOString()}::timestamptz` : sql``}
         and c.direction::text in (${sql.join(directions.map((d) => sql`${d}`), sql`, `)})
       for update of c skip locked
     )
