@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { closeDb, getDb } from "@/db/client";
 import { enqueueCallAnalysis, startAnalysisWorker } from "@/lib/analysis/queue";
 import { refreshCallRollup } from "@/lib/analytics/rollup";
@@ -33,6 +34,21 @@ async function main(): Promise<void> {
   }
   const processStartedAt = new Date();
   const db = getDb(env.databaseUrl);
+  try {
+    await db.execute(sql`select 1`);
+  } catch (error) {
+    const where = (() => {
+      try {
+        const url = new URL(env.databaseUrl);
+        return `${url.hostname}:${url.port || 5432}${url.pathname}`;
+      } catch {
+        return "DATABASE_URL";
+      }
+    })();
+    const reason = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+    process.stderr.write(`voice server: cannot reach the database at ${where} (${reason}). Check DATABASE_URL, or run \`npm run dev\`, which starts one.\n`);
+    process.exit(1);
+  }
   // Calls whose process died: at start, and then every half minute for other instances' calls. A call is stale
   // once its heartbeat (refreshed by the process running it) is older than CALL_STALE_MS.
   const recoverStaleCalls = async (startedBefore: Date) => {
