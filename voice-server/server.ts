@@ -10,7 +10,7 @@ import { saveCallRecording } from "@/lib/recordings/save-recording";
 import { createRecordingUploader, type TRecordingUploader } from "@/lib/recordings/upload-recordings";
 import { createTwilioClient, type TTwilioClient } from "@/lib/twilio/client";
 import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "@/lib/twilio/credentials";
-import { isWithinBusinessHours } from "@/lib/agents/assemble-instructions";
+import { isAfterHoursNow } from "@/lib/agents/assemble-instructions";
 import { CALL_HEARTBEAT_MS, touchLiveCalls } from "@/lib/calls/heartbeat";
 import { listRoutedAgentVersions } from "@/lib/calls/resolve-inbound-call";
 import type { TVoiceEnv } from "./env";
@@ -347,15 +347,13 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
       // A few at a time: a restart must not flood the TTS provider.
       for (let i = 0; i < versions.length; i += 4) {
         await Promise.all(
-          versions.slice(i, i + 4).map(({ agentVersionId, snapshot }) => {
-            let isAfterHours = false;
-            try {
-              isAfterHours = !isWithinBusinessHours(snapshot.config.businessHours, now());
-            } catch {
-              // unreadable hours: the call treats the agent as open too
-            }
-            return warmOpening(audioCache, providers.tts, { agentVersionId, snapshot, isAfterHours });
-          }),
+          versions.slice(i, i + 4).map(({ agentVersionId, snapshot }) =>
+            warmOpening(audioCache, providers.tts, {
+              agentVersionId,
+              snapshot,
+              isAfterHours: isAfterHoursNow(snapshot.config.businessHours, now()),
+            }),
+          ),
         );
       }
       return versions.length;

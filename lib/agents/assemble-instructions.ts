@@ -76,6 +76,17 @@ function toMinutes(hhmm: string): number {
 }
 
 // Windows are [open, close). close < open runs past midnight into the next day; open == close means all day.
+// For routing a live call: hours that cannot be evaluated (a time zone this runtime lacks) count as open, so a
+// caller is never turned away by a configuration problem; `onError` hears about it.
+export function isAfterHoursNow(hours: TBusinessHours, now: Date, onError?: (error: unknown) => void): boolean {
+  try {
+    return !isWithinBusinessHours(hours, now);
+  } catch (error) {
+    onError?.(error);
+    return false;
+  }
+}
+
 export function isWithinBusinessHours(hours: TBusinessHours, now: Date): boolean {
   if (!hours.isEnabled) return true;
   const { day, minute } = zonedDayAndMinute(hours.timeZone, now);

@@ -52,13 +52,13 @@ export class CallRecorder {
     });
   }
 
-  // `atMs` is the frame's start on the stream clock.
-  caller(frame: Uint8Array, atMs: number): void {
-    this.put(0, frame, atMs);
+  // Audio of one or more 20 ms frames back to back; `atMs` is the first frame's start on the stream clock.
+  caller(audio: Uint8Array, atMs: number): void {
+    for (let offset = 0; offset < audio.length; offset += SLOT_SAMPLES) this.put(0, audio, offset, atMs + (offset / SLOT_SAMPLES) * FRAME_MS);
   }
 
-  agent(frame: Uint8Array, atMs: number): void {
-    this.put(1, frame, atMs);
+  agent(audio: Uint8Array, atMs: number): void {
+    for (let offset = 0; offset < audio.length; offset += SLOT_SAMPLES) this.put(1, audio, offset, atMs + (offset / SLOT_SAMPLES) * FRAME_MS);
   }
 
   // The agent's audio from `atMs` on was cleared at the far end before it played.
@@ -89,20 +89,21 @@ export class CallRecorder {
     return this.dataBytes;
   }
 
-  private put(channel: 0 | 1, frame: Uint8Array, atMs: number): void {
+  // One slot's worth of `audio` from `offset` (less at its end).
+  private put(channel: 0 | 1, audio: Uint8Array, offset: number, atMs: number): void {
     if (this.isFinished || this.error) return;
     const index = Math.round(atMs / FRAME_MS);
-    if (index < this.nextSlotToWrite || frame.length === 0) return;
+    if (index < this.nextSlotToWrite || offset >= audio.length) return;
     if (index > this.newestSlot) {
       // Keep the window in the ring: write out what falls behind it (a long gap is written as silence).
       if (index - this.nextSlotToWrite > 2 * WINDOW_SLOTS) this.flushUpTo(index - WINDOW_SLOTS);
       this.newestSlot = index;
     }
     const base = (index % RING_SLOTS) * SLOT_VALUES + channel;
-    const n = Math.min(frame.length, SLOT_SAMPLES);
+    const n = Math.min(audio.length - offset, SLOT_SAMPLES);
     const ring = this.ring;
     const table = MULAW_DECODE_TABLE;
-    for (let i = 0; i < n; i++) ring[base + i * CHANNELS] = table[frame[i]!]!;
+    for (let i = 0; i < n; i++) ring[base + i * CHANNELS] = table[audio[offset + i]!]!;
     for (let i = n; i < SLOT_SAMPLES; i++) ring[base + i * CHANNELS] = 0;
   }
 

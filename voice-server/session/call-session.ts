@@ -811,11 +811,7 @@ export class CallSession {
     if (!generation || generation.id !== generationId || generation.isInterrupted) return;
     this.transport.sendAudio(audio);
     const streamMs = this.streamMs(playAtMs);
-    if (this.recorder) {
-      for (let offset = 0; offset < audio.length; offset += FRAME_BYTES) {
-        this.recorder.agent(audio.subarray(offset, offset + FRAME_BYTES), streamMs + (offset / FRAME_BYTES) * FRAME_MS);
-      }
-    }
+    this.recorder?.agent(audio, streamMs);
     if (generation.firstFrameAt === null) {
       const now = this.clock.now();
       generation.firstFrameAt = now;

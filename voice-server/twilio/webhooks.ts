@@ -4,7 +4,7 @@ import twilio from "twilio";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { calls } from "@/db/schema";
-import { isWithinBusinessHours } from "@/lib/agents/assemble-instructions";
+import { isAfterHoursNow } from "@/lib/agents/assemble-instructions";
 import type { TAgentSnapshot } from "@/lib/agents/config";
 import { countActiveCalls } from "@/lib/calls/count-active-calls";
 import { createCall } from "@/lib/calls/create-call";
@@ -155,12 +155,9 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
     return twiml(sayAndHangUp(MESSAGES.noAgent));
   }
   const hours = route.snapshot.config.businessHours;
-  let isAfterHours = false;
-  try {
-    isAfterHours = !isWithinBusinessHours(hours, now);
-  } catch (error) {
-    ctx.log.warn("business hours could not be evaluated; treating as open", { teamId: route.teamId, error });
-  }
+  const isAfterHours = isAfterHoursNow(hours, now, (error) =>
+    ctx.log.warn("business hours could not be evaluated; treating as open", { teamId: route.teamId, error }),
+  );
   if (isAfterHours && hours.afterHours === "hang_up") {
     await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "after_hours" });
     ctx.metrics.webhooks.inc({ route: "voice", result: "after_hours" });

@@ -37,6 +37,8 @@ export type TVadMode = 0 | 1 | 2 | 3;
 export type TVad = {
   // Is this mu-law frame (10, 20 or 30 ms at 8 kHz) speech?
   process(frame: Uint8Array): boolean;
+  // Mean square (int16) of the frame process() last saw: its loudness, from the same decoding pass.
+  readonly lastMeanSquare: number;
   reset(): void;
   close(): void;
 };
@@ -59,15 +61,25 @@ export async function createVad(options: { mode?: TVadMode } = {}): Promise<TVad
   const base = ptr >> 1;
   const table = MULAW_DECODE_TABLE;
   let isClosed = false;
+  let lastMeanSquare = 0;
 
   return {
+    get lastMeanSquare() {
+      return lastMeanSquare;
+    },
     process(frame) {
       if (isClosed) throw new Error("VAD used after close()");
       const n = frame.length;
       if (!VALID_FRAME_SAMPLES.has(n)) throw new RangeError(`VAD frame must be 80, 160 or 240 bytes, got ${n}`);
       // Read HEAP16 every time: the view is replaced if the WASM memory ever grows.
       const heap = m.HEAP16;
-      for (let i = 0; i < n; i++) heap[base + i] = table[frame[i]!]!;
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const v = table[frame[i]!]!;
+        heap[base + i] = v;
+        sum += v * v;
+      }
+      lastMeanSquare = sum / n;
       const result = m._fvad_process(handle, ptr, n);
       if (result < 0) throw new Error("fvad_process rejected the frame");
       return result === 1;
@@ -158,7 +170,7 @@ export class SpeechDetector {
   push(frame: Uint8Array): TSpeechEvent | null {
     if (!this.vad) throw new Error("SpeechDetector was created without a VAD; use pushDecision()");
     const isVadSpeech = this.vad.process(frame);
-    const power = meanSquare(frame);
+    const power = this.vad.lastMeanSquare;
     if (!isVadSpeech) {
       const rise = this.noiseFrames++ < FLOOR_LEARNING_FRAMES ? FLOOR_RISE_LEARNING : FLOOR_RISE;
       this.noiseFloor = power < this.noiseFloor ? power : this.noiseFloor + (power - this.noiseFloor) * rise;
@@ -212,14 +224,4 @@ export class SpeechDetector {
     this.run = 0;
     this.candidateStartMs = -1;
   }
-}
-
-function meanSquare(frame: Uint8Array): number {
-  const table = MULAW_DECODE_TABLE;
-  let sum = 0;
-  for (let i = 0; i < frame.length; i++) {
-    const v = table[frame[i]!]!;
-    sum += v * v;
-  }
-  return frame.length > 0 ? sum / frame.length : 0;
 }
