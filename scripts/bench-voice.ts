@@ -329,6 +329,9 @@ type TStep = TFigures & {
   // Event-loop delay of the server process during the step (monitorEventLoopDelay, 10 ms resolution).
   serverLoopLagMs: { p99: number | null; max: number | null };
   serverStages: TServerStages;
+  // The fake providers' own time to answer (request or Finalize in -> first byte out): the fixed latency plus the
+  // simulator process's lateness. Server-seen minus this is the server and the loopback, not the fakes.
+  fakeStages?: { sttMs: TDistribution | null; llmMs: TDistribution | null; ttsMs: TDistribution | null };
   peakActiveCalls: number;
   rssPeakMb: number;
   mbPerCall: number;
@@ -551,6 +554,7 @@ async function main(): Promise<void> {
       const cpuBefore = cpuMs(serverPid);
       const selfCpuBefore = cpuMs(process.pid);
       const busyBefore = machineBusyMs();
+      for (const fake of [deepgram, gemini, smallest]) fake.timings.take();
       const pacerLateBefore = (await serverMetrics(baseUrl, ["voice_pacer_late_frames_total"])).voice_pacer_late_frames_total;
       const stepSince = new Date();
       let peakRssKb = 0;
@@ -614,6 +618,11 @@ async function main(): Promise<void> {
         serverPacerLateFrames: pacerLateBefore !== null && pacerLateAfter !== null ? pacerLateAfter - pacerLateBefore : null,
         serverLoopLagMs: { p99: round1(after.voice_event_loop_lag_p99_ms), max: round1(after.voice_event_loop_lag_max_ms) },
         serverStages: await serverStages(pg.url, stepSince),
+        fakeStages: {
+          sttMs: distribution(deepgram.timings.take()),
+          llmMs: distribution(gemini.timings.take()),
+          ttsMs: distribution(smallest.timings.take()),
+        },
         durationS: Math.round(durationMs / 1000),
         isPassing: failReasons.length === 0,
         failReasons,
@@ -624,7 +633,8 @@ async function main(): Promise<void> {
       say(
         `  overhead p99 ${f.overheadMs?.p99} ms, v2v p50 ${f.voiceToVoiceMs?.p50} ms, late frames ${f.lateFrames}, server CPU ${step.serverCpuPercent}%, ` +
           `RSS ${step.rssPeakMb} MB (${step.mbPerCall} MB/call), simulator tick lag p99 ${f.simulatorTickLagMs.p99} ms (CPU ${step.simulatorCpuPercent}%), other processes ${step.otherCpuPercent}% CPU, ` +
-          `server stages p95: STT ${step.serverStages.sttMs?.p95} LLM ${step.serverStages.llmMs?.p95} TTS ${step.serverStages.ttsMs?.p95}, server pacer late ${step.serverPacerLateFrames}, server event-loop lag p99/max ${step.serverLoopLagMs.p99}/${step.serverLoopLagMs.max} ms -> ${step.isPassing ? "PASS" : `FAIL (${failReasons.join("; ")})`}`,
+          `server stages p95: STT ${step.serverStages.sttMs?.p95} LLM ${step.serverStages.llmMs?.p95} TTS ${step.serverStages.ttsMs?.p95} ` +
+          `(fakes' own p95: ${step.fakeStages?.sttMs?.p95} / ${step.fakeStages?.llmMs?.p95} / ${step.fakeStages?.ttsMs?.p95}), server pacer late ${step.serverPacerLateFrames}, server event-loop lag p99/max ${step.serverLoopLagMs.p99}/${step.serverLoopLagMs.max} ms -> ${step.isPassing ? "PASS" : `FAIL (${failReasons.join("; ")})`}`,
       );
       // Ramp on through failing steps (the time budget bounds the run) unless the server is plainly overloaded.
       failuresInARow = step.isPassingLoadAdded ? 0 : failuresInARow + 1;
@@ -821,12 +831,12 @@ ${row("first audio (server's voice-to-voice)", o.serverStages.firstAudioMs)}
 
 Idle RSS after warm-up: ${o.setup.idleRssMb} MB. Memory per call = (peak RSS during the step - idle RSS) / calls.
 
-| concurrent calls | overhead p50 / p95 / p99 ms | load-added p99 ms | voice-to-voice p50 ms | barge-in p95 ms | late frames (server pacer's own count) | server CPU % | peak RSS MB | MB per call | server-seen STT / LLM / TTS p95 ms | server event-loop delay p99 / max ms | simulator CPU %, tick lag p99 ms | other processes CPU % | result |
+| concurrent calls | overhead p50 / p95 / p99 ms | load-added p99 ms | voice-to-voice p50 ms | barge-in p95 ms | late frames (server pacer's own count) | server CPU % | peak RSS MB | MB per call | server-seen STT / LLM / TTS p95 ms (fakes' own) | server event-loop delay p99 / max ms | simulator CPU %, tick lag p99 ms | other processes CPU % | result |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${o.capacity.steps
   .map(
     (s) =>
-      `| ${s.concurrent} | ${d(s.overheadMs)} | ${s.loadAddedOverheadP99Ms ?? "n/a"} | ${s.voiceToVoiceMs?.p50 ?? "n/a"} | ${s.bargeInMs?.p95 ?? "n/a"} | ${s.lateFrames} (${s.serverPacerLateFrames ?? "?"}) | ${s.serverCpuPercent} | ${s.rssPeakMb} | ${s.mbPerCall} | ${s.serverStages.sttMs?.p95 ?? "?"} / ${s.serverStages.llmMs?.p95 ?? "?"} / ${s.serverStages.ttsMs?.p95 ?? "?"} | ${s.serverLoopLagMs?.p99 ?? "?"} / ${s.serverLoopLagMs?.max ?? "?"} | ${s.simulatorCpuPercent}, ${s.simulatorTickLagMs.p99} | ${s.otherCpuPercent} | ${s.isPassing ? "pass" : `fail: ${s.failReasons.join("; ")}`} |`,
+      `| ${s.concurrent} | ${d(s.overheadMs)} | ${s.loadAddedOverheadP99Ms ?? "n/a"} | ${s.voiceToVoiceMs?.p50 ?? "n/a"} | ${s.bargeInMs?.p95 ?? "n/a"} | ${s.lateFrames} (${s.serverPacerLateFrames ?? "?"}) | ${s.serverCpuPercent} | ${s.rssPeakMb} | ${s.mbPerCall} | ${s.serverStages.sttMs?.p95 ?? "?"} / ${s.serverStages.llmMs?.p95 ?? "?"} / ${s.serverStages.ttsMs?.p95 ?? "?"}${s.fakeStages ? ` (${s.fakeStages.sttMs?.p95 ?? "?"} / ${s.fakeStages.llmMs?.p95 ?? "?"} / ${s.fakeStages.ttsMs?.p95 ?? "?"})` : ""} | ${s.serverLoopLagMs?.p99 ?? "?"} / ${s.serverLoopLagMs?.max ?? "?"} | ${s.simulatorCpuPercent}, ${s.simulatorTickLagMs.p99} | ${s.otherCpuPercent} | ${s.isPassing ? "pass" : `fail: ${s.failReasons.join("; ")}`} |`,
   )
   .join("\n")}
 
@@ -836,8 +846,9 @@ late frame (how far the server scales, whatever its constant overhead): **${o.ca
 A high simulator tick lag means the simulator (core 0) could not keep up, which inflates the figures of that step.
 "Server event-loop delay" is Node's monitorEventLoopDelay on a 10 ms timer, interval included: about 10 ms means the
 loop never waited; the max is the longest stall of the step (a GC pause, a burst of work).
-"Server-seen STT / LLM / TTS" are the fake providers' latencies as the server measured them (fixed at ${LATENCY.sttFinalMs} / ${LATENCY.llmFirstTokenMs} / ${LATENCY.ttsFirstByteMs}):
-when they grow, core 0 (simulator and fakes) was slow, not the server.
+"Server-seen STT / LLM / TTS" are the fake providers' latencies as the server measured them (fixed at ${LATENCY.sttFinalMs} / ${LATENCY.llmFirstTokenMs} / ${LATENCY.ttsFirstByteMs});
+in brackets, what the fakes themselves took from request in to first byte out. The fakes' own figure growing means core 0
+(simulator and fakes) was late; the gap between the two is the server and the loopback.
 "Other processes CPU" is what the rest of the machine used meanwhile (Postgres and anything unrelated): when it is high, the
 server competed for its core and the step's figures are pessimistic.
 `;

@@ -253,17 +253,26 @@ function assembleKnowledge(items: TKnowledgeItem[], budget: number): TKnowledgeB
 
 // ---- Assembly -------------------------------------------------------------------------------------------
 
+// Built once per zone: a live call assembles its instructions on every turn, and building a formatter costs
+// about a millisecond.
+const nowFormatters = new Map<string, Intl.DateTimeFormat>();
+
 function formatLocalNow(tz: string, now: Date): string {
-  return new Intl.DateTimeFormat("en-US", {
-    timeZone: tz,
-    weekday: "long",
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-    hour: "numeric",
-    minute: "2-digit",
-    hour12: true,
-  }).format(now);
+  let fmt = nowFormatters.get(tz);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz,
+      weekday: "long",
+      year: "numeric",
+      month: "long",
+      day: "numeric",
+      hour: "numeric",
+      minute: "2-digit",
+      hour12: true,
+    });
+    if (nowFormatters.size < 1000) nowFormatters.set(tz, fmt);
+  }
+  return fmt.format(now);
 }
 
 export type TInstructionContext = { now: Date; callerNumber?: string; isAfterHours?: boolean };

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import { FaultQueue, listenLocal, mulawRms, sleep } from "./faults";
+import { FaultQueue, ResponseTimings, listenLocal, mulawRms, sleep } from "./faults";
 
 // Fake Deepgram live transcription (`wss://api.deepgram.com/v1/listen`), speaking the wire protocol of
 // protocols.md §8. It cannot recognise words, so it detects speech by energy in the mu-law audio and answers
@@ -77,6 +77,8 @@ export class FakeDeepgram {
   closeAfterMessages: TCloseFault | null = null;
 
   readonly connections: TDeepgramConnectionLog[] = [];
+  // Finalize received -> its final result sent, per Finalize (see ResponseTimings).
+  readonly timings = new ResponseTimings();
   readonly handshakes: TDeepgramHandshakeLog[] = [];
 
   private script: TDeepgramScript = [];
@@ -346,7 +348,7 @@ class Connection {
         this.idleTimer.refresh();
         break;
       case "Finalize":
-        this.finalize(true);
+        this.finalize(true, this.fake.timings.start());
         break;
       case "CloseStream":
         this.closeStream();
@@ -441,17 +443,17 @@ class Connection {
     );
   }
 
-  private deliverTurnText(flags: { isSpeechFinal: boolean; isFromFinalize: boolean }): void {
+  private deliverTurnText(flags: { isSpeechFinal: boolean; isFromFinalize: boolean }, onSent?: () => void): void {
     const turn = this.turn;
     const text = turn && !turn.isDelivered ? turn.text : "";
     if (turn) turn.isDelivered = true;
     const startMs = turn ? turn.startMs : this.segmentStartMs;
     const endMs = Math.max(startMs, this.isInSpeech ? this.audioMs : this.lastVoiceMs);
-    this.sendLater(this.results(text, startMs, endMs, { isFinal: true, ...flags }));
+    this.sendLater(this.results(text, startMs, endMs, { isFinal: true, ...flags }), onSent);
   }
 
-  private finalize(isFromFinalize: boolean): void {
-    this.deliverTurnText({ isSpeechFinal: false, isFromFinalize });
+  private finalize(isFromFinalize: boolean, onSent?: () => void): void {
+    this.deliverTurnText({ isSpeechFinal: false, isFromFinalize }, onSent);
     this.isInSpeech = false;
     this.voicedRunMs = 0;
     this.isUtteranceEndPending = false;
@@ -504,8 +506,11 @@ class Connection {
   }
 
   // Results after Finalize or end of speech arrive `finalLatencyMs` later, never out of order.
-  private sendLater(message: Record<string, unknown>): void {
-    this.afterDeliveries(() => this.send(message), this.fake.finalLatencyMs);
+  private sendLater(message: Record<string, unknown>, onSent?: () => void): void {
+    this.afterDeliveries(() => {
+      this.send(message);
+      onSent?.();
+    }, this.fake.finalLatencyMs);
   }
 
   private afterDeliveries(action: () => void, latencyMs = 0): void {

@@ -58,6 +58,30 @@ export function writeFlushed(res: ServerResponse, text: string, signal: AbortSig
 }
 
 // Faults that fire for the next N matching requests, then disappear. `times: Infinity` models an outage.
+// What a fake itself took to answer, from the request (or the Finalize message) reaching its handler to the first
+// response byte handed to the socket: the configured latency plus this process's own lateness. A benchmark
+// subtracts it from what the client measured to tell a slow client from a slow fake.
+export class ResponseTimings {
+  private readonly values: number[] = [];
+
+  constructor(private readonly max = 100_000) {}
+
+  start(): () => void {
+    const at = performance.now();
+    let isDone = false;
+    return () => {
+      if (isDone) return;
+      isDone = true;
+      if (this.values.length < this.max) this.values.push(Math.round((performance.now() - at) * 10) / 10);
+    };
+  }
+
+  // Everything recorded since the last call.
+  take(): number[] {
+    return this.values.splice(0);
+  }
+}
+
 export class FaultQueue<TFault, TContext = unknown> {
   private entries: { fault: TFault; remaining: number; match?: (context: TContext) => boolean }[] = [];
 

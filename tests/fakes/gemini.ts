@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import { FaultQueue, listenLocal, sleep, writeFlushed } from "./faults";
+import { FaultQueue, ResponseTimings, listenLocal, sleep, writeFlushed } from "./faults";
 
 // Fake Gemini API (generativelanguage.googleapis.com) for `@google/genai` 2.x and the legacy SDK
 // (protocols.md §6.2): `POST /{v1beta|v1}/models/{model}:streamGenerateContent?alt=sse` and `:generateContent`.
@@ -132,6 +132,8 @@ export class FakeGemini {
   shouldRequireAlternation: boolean;
 
   readonly requests: TGeminiRequestLog[] = [];
+  // Request received -> first response chunk written, per request (see ResponseTimings).
+  readonly timings = new ResponseTimings();
   readonly faults = new FaultQueue<TGeminiFault, TGeminiRequestLog>();
   private readonly signatures = new Map<string, Set<string>>();
   private readonly stops = new Set<AbortController>();
@@ -179,6 +181,7 @@ export class FakeGemini {
       return sendJson(res, 404, googleError(404, `Method not found: ${req.method} ${url.pathname}`));
     }
     const [, apiVersion = "", model = "", method = ""] = route;
+    const answered = this.timings.start();
     const log: TGeminiRequestLog = {
       method: method as TGeminiRequestLog["method"],
       apiVersion,
@@ -244,6 +247,7 @@ export class FakeGemini {
       if (log.method === "generateContent") {
         if (fault?.kind === "disconnect" || fault?.kind === "error-chunk") return void res.destroy();
         const parts = script.events.flat();
+        answered();
         return sendJson(
           res,
           200,
@@ -270,7 +274,9 @@ export class FakeGemini {
         const chunk = responseChunk(parts, model, responseId, promptTokens, outputTokens, script, isLast);
         const text = isSse ? `data: ${JSON.stringify(chunk)}\r\n\r\n` : `${i > 0 ? "," : ""}${JSON.stringify(chunk)}`;
         // Wait until it is on the wire, so an injected disconnect never swallows chunks already "sent".
-        await writeFlushed(res, text, stop.signal);
+        const written = writeFlushed(res, text, stop.signal);
+        answered();
+        await written;
         log.chunksSent += 1;
       }
       res.end(isSse ? undefined : "]");

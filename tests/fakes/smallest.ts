@@ -8,7 +8,7 @@ import {
 } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { FaultQueue, listenLocal, mulawToLinear, sleep, speechLikeMulaw, writeFlushed } from "./faults";
+import { FaultQueue, ResponseTimings, listenLocal, mulawToLinear, sleep, speechLikeMulaw, writeFlushed } from "./faults";
 
 // Fake Smallest.AI Waves TTS (protocols.md §7): `POST /waves/v1/tts` (sync), `POST /waves/v1/tts/live` (SSE),
 // the same path as a WebSocket, and `GET /waves/v1/{model}/get_voices`. Audio is deterministic speech-like
@@ -87,6 +87,10 @@ export class FakeSmallest {
   wsCloseAfterComplete: boolean;
 
   readonly requests: TSmallestRequestLog[] = [];
+  // TCP connections accepted: a client that keeps its connections alive opens one for sentences in sequence.
+  connectionCount = 0;
+  // Request received -> first audio chunk written, per streamed request (see ResponseTimings).
+  readonly timings = new ResponseTimings();
   readonly faults = new FaultQueue<TSmallestFault, TSmallestRequestLog>();
   private inFlight = 0;
   private peak = 0;
@@ -114,6 +118,7 @@ export class FakeSmallest {
     const server = createServer();
     const listening = await listenLocal(server);
     const fake = new FakeSmallest(`http://127.0.0.1:${listening.port}`, listening.close, options);
+    server.on("connection", () => fake.connectionCount++);
     // No one knows the port before start() returns, so nothing can arrive before this handler.
     server.on("request", (req, res) => {
       fake.handleHttp(req, res).catch(() => {
@@ -170,6 +175,7 @@ export class FakeSmallest {
     if (!transport) return sendJson(res, 404, { error: "NotFound", message: `No route for ${url.pathname}` });
     if (req.method !== "POST") return sendJson(res, 405, { error: "MethodNotAllowed", message: "Use POST" });
 
+    const answered = this.timings.start();
     const raw = await readBody(req);
     let body: Record<string, unknown> = {};
     const log: TSmallestRequestLog = {
@@ -248,7 +254,9 @@ export class FakeSmallest {
         }
         const audioB64 = Buffer.from(chunk).toString("base64");
         const event = `event: audio\ndata: ${JSON.stringify({ audio: audioB64, done: false, status: "206" })}\n\n`;
-        await writeFlushed(res, event, stop.signal);
+        const written = writeFlushed(res, event, stop.signal);
+        answered();
+        await written;
         log.chunksSent += 1;
         log.audioBytes += chunk.length;
         await sleep(this.chunkIntervalMs, stop.signal);

@@ -60,6 +60,16 @@ describe("createSmallestTts", () => {
     });
   });
 
+  it("keeps one connection alive for the sentences of a call", async () => {
+    const provider = tts();
+    for (const text of ["One moment please.", "Let me check that.", "Here it is."]) {
+      const chunks = await collect(provider.synthesize(text, { voice: "default", language: "en-US", signal: signal() }));
+      expect(concat(chunks).equals(Buffer.from(fake.audioFor(text)))).toBe(true);
+    }
+    expect(fake.requests.map((r) => r.isComplete)).toEqual([true, true, true]);
+    expect(fake.connectionCount).toBe(1);
+  });
+
   it("passes the agent's voice and leaves out languages the API does not take", async () => {
     await collect(tts().synthesize("Hej.", { voice: "olivia", language: "da-DK", signal: signal() }));
     expect(fake.requests[0]?.body.voice_id).toBe("olivia");
