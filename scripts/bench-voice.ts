@@ -2,7 +2,8 @@
 // A benchmark, not a test: it prints a table and writes bench/results/voice.{json,md}. See `--help`.
 //
 // Layout on a 2-core machine: the voice server runs alone in a child process pinned to core 1; this process
-// (simulated callers, fake Deepgram/Gemini/Smallest/Twilio REST) and Postgres are pinned to core 0.
+// (simulated callers, fake Twilio REST), the fake Deepgram/Gemini/Smallest (a child process of their own, see
+// bench-voice-fakes.ts) and Postgres are pinned to core 0.
 // Everything listens on 127.0.0.1 only.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -12,14 +13,12 @@ import { parseArgs } from "node:util";
 import { createDb } from "@/db/client";
 import { freePort, startEmbeddedPostgres, type TEmbeddedDb } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
-import { FakeDeepgram } from "@/tests/fakes/deepgram";
-import { FakeGemini, type TGeminiRequestInfo } from "@/tests/fakes/gemini";
-import { FakeSmallest } from "@/tests/fakes/smallest";
 import { FakeTwilioRest } from "@/tests/fakes/twilio-rest";
 import { CallerVoice } from "@/tests/sim/caller-audio";
 import { isCleanReply } from "@/tests/sim/report";
 import { seedSimAgent } from "@/tests/sim/seed";
 import { VOICE_SERVER_NODE_ARGS } from "@/voice-server/launch";
+import { LATENCY, LINES, spawnBenchFakes } from "./bench-voice-fakes";
 import { distribution, type TDistribution } from "@/tests/sim/stats";
 import {
   SANDBOX_ACCOUNT_SID,
@@ -33,7 +32,6 @@ import {
 const ROOT = process.cwd();
 const RESULTS_DIR = path.join(ROOT, "bench", "results");
 
-const LATENCY = { sttFinalMs: 150, llmFirstTokenMs: 350, ttsFirstByteMs: 100 } as const;
 const ENDPOINTING_SILENCE_MS = 300;
 const INTERRUPTION_MIN_SPEECH_MS = 200;
 const PROVIDER_MS = LATENCY.sttFinalMs + LATENCY.llmFirstTokenMs + LATENCY.ttsFirstByteMs;
@@ -41,14 +39,6 @@ const TARGETS = { overheadP99Ms: 20, bargeInP95Ms: 250, callsPerCore: 200, mbPer
 const E164 = "+15550009999";
 const PRIORITY = -10;
 
-// The caller's lines; the fake STT hands the server the same text for each turn.
-const LINES = ["What are your opening hours?", "I would like to book an appointment.", "Sorry, never mind."];
-// The fake LLM answers the n-th caller turn of a call with REPLIES[n]; the second is long so it can be interrupted.
-const REPLIES = [
-  "We are open nine to five on weekdays.",
-  "Sure. We have openings on Tuesday morning and Thursday afternoon. Which one suits you?",
-  "No problem. Anything else?",
-];
 const GREETING = "Thanks for calling. How can I help?";
 
 const SCRIPT: TSimScript = {
@@ -322,15 +312,15 @@ type TStep = TFigures & {
   // CPU used by processes other than the simulator and the server (Postgres, anything else on the machine), in
   // % of one core: a high figure means the step competed for CPU and its latencies are pessimistic.
   otherCpuPercent: number;
-  // This process (simulated callers and fake providers), in % of its core: near 100 means core 0 was the limit.
+  // Simulated callers and fake providers (this process and the fakes' one), in % of one core: near 100 means core 0 was the limit.
   simulatorCpuPercent: number;
   // Late frames the server's own pacer noticed (voice_pacer_late_frames_total): lateness that started inside it.
   serverPacerLateFrames: number | null;
   // Event-loop delay of the server process during the step (monitorEventLoopDelay, 10 ms resolution).
   serverLoopLagMs: { p99: number | null; max: number | null };
   serverStages: TServerStages;
-  // The fake providers' own time to answer (request or Finalize in -> first byte out): the fixed latency plus the
-  // simulator process's lateness. Server-seen minus this is the server and the loopback, not the fakes.
+  // The fake providers' own time to answer (request or Finalize in -> first byte out): the fixed latency plus their
+  // process's lateness. Server-seen minus this is the server and the loopback, not the fakes.
   fakeStages?: { sttMs: TDistribution | null; llmMs: TDistribution | null; ttsMs: TDistribution | null };
   peakActiveCalls: number;
   rssPeakMb: number;
@@ -374,7 +364,7 @@ async function main(): Promise<void> {
   }
   const canPin = options.isPinned && os.cpus().length >= 2 && hasTaskset();
   if (canPin && !pinSelf(0)) throw new Error("taskset could not pin the benchmark to core 0");
-  say(canPin ? "pinned: simulator, fakes and Postgres on core 0; voice server on core 1" : "not pinned (no taskset, one core, or --no-pin)");
+  say(canPin ? "pinned: simulator, fake providers and Postgres on core 0; voice server on core 1" : "not pinned (no taskset, one core, or --no-pin)");
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-voice-"));
   fs.chmodSync(tmp, 0o755);
@@ -410,21 +400,14 @@ async function main(): Promise<void> {
     await sql.end({ timeout: 5 });
     say(`Postgres ready on 127.0.0.1:${pg.port}; agent seeded on ${E164}`);
 
-    const deepgram = await FakeDeepgram.start({
-      finalLatencyMs: LATENCY.sttFinalMs,
-      transcripts: ({ turnIndex }) => LINES[turnIndex % LINES.length],
-    });
-    const userTurns = (request: TGeminiRequestInfo) =>
-      (request.body.contents ?? []).filter((c) => c.role === "user" && (c.parts ?? []).some((p) => typeof p.text === "string")).length;
-    const gemini = await FakeGemini.start({
-      firstTokenLatencyMs: LATENCY.llmFirstTokenMs,
-      respond: (request) => REPLIES[Math.min(REPLIES.length, Math.max(1, userTurns(request))) - 1]!,
-    });
-    const smallest = await FakeSmallest.start({ firstByteLatencyMs: LATENCY.ttsFirstByteMs });
+    const providerFakes = await spawnBenchFakes();
+    fakes.push(providerFakes);
+    if (isPrioritized) renice(providerFakes.pid, PRIORITY);
+    const { deepgram, gemini, smallest } = providerFakes;
     const twilioRest = await FakeTwilioRest.start({ accountSid: SANDBOX_ACCOUNT_SID, authToken: SANDBOX_AUTH_TOKEN });
     // Every simulated call listens for its own REST redirects.
     twilioRest.setMaxListeners(0);
-    fakes.push(deepgram, gemini, smallest, twilioRest);
+    fakes.push(twilioRest);
 
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
@@ -510,7 +493,8 @@ async function main(): Promise<void> {
     scheduler.resetTickLag();
     const latencySince = new Date();
     const latencyBusyBefore = machineBusyMs();
-    const latencyOwnBefore = cpuMs(serverPid) + cpuMs(process.pid);
+    const simulatorCpuMs = () => cpuMs(process.pid) + cpuMs(providerFakes.pid);
+    const latencyOwnBefore = cpuMs(serverPid) + simulatorCpuMs();
     const latencyResults: TSimCallResult[] = [];
     let latencyFailed = 0;
     let next = 0;
@@ -531,7 +515,7 @@ async function main(): Promise<void> {
     const latencyMs = Date.now() - latencySince.getTime();
     const latencyOtherCpuPercent = Math.max(
       0,
-      Math.round(((machineBusyMs() - latencyBusyBefore - (cpuMs(serverPid) + cpuMs(process.pid) - latencyOwnBefore)) / latencyMs) * 100),
+      Math.round(((machineBusyMs() - latencyBusyBefore - (cpuMs(serverPid) + simulatorCpuMs() - latencyOwnBefore)) / latencyMs) * 100),
     );
     say(
       `  voice-to-voice p50 ${latency.voiceToVoiceMs?.p50} / p95 ${latency.voiceToVoiceMs?.p95} / p99 ${latency.voiceToVoiceMs?.p99} ms; ` +
@@ -552,9 +536,9 @@ async function main(): Promise<void> {
       scheduler.resetTickLag();
       const stepStartedAt = Date.now();
       const cpuBefore = cpuMs(serverPid);
-      const selfCpuBefore = cpuMs(process.pid);
+      const selfCpuBefore = simulatorCpuMs();
       const busyBefore = machineBusyMs();
-      for (const fake of [deepgram, gemini, smallest]) fake.timings.take();
+      await providerFakes.takeTimings();
       const pacerLateBefore = (await serverMetrics(baseUrl, ["voice_pacer_late_frames_total"])).voice_pacer_late_frames_total;
       const stepSince = new Date();
       let peakRssKb = 0;
@@ -587,7 +571,7 @@ async function main(): Promise<void> {
       const durationMs = Date.now() - stepStartedAt;
       const serverCpu = cpuMs(serverPid) - cpuBefore;
       const cpuPercent = (serverCpu / durationMs) * 100;
-      const selfCpu = cpuMs(process.pid) - selfCpuBefore;
+      const selfCpu = simulatorCpuMs() - selfCpuBefore;
       const otherCpuPercent = ((machineBusyMs() - busyBefore - serverCpu - selfCpu) / durationMs) * 100;
       // The server's event-loop delay over the step (its histogram restarted at the scrape before the step).
       const after = await serverMetrics(baseUrl, ["voice_event_loop_lag_p99_ms", "voice_event_loop_lag_max_ms", "voice_pacer_late_frames_total"]);
@@ -618,11 +602,11 @@ async function main(): Promise<void> {
         serverPacerLateFrames: pacerLateBefore !== null && pacerLateAfter !== null ? pacerLateAfter - pacerLateBefore : null,
         serverLoopLagMs: { p99: round1(after.voice_event_loop_lag_p99_ms), max: round1(after.voice_event_loop_lag_max_ms) },
         serverStages: await serverStages(pg.url, stepSince),
-        fakeStages: {
-          sttMs: distribution(deepgram.timings.take()),
-          llmMs: distribution(gemini.timings.take()),
-          ttsMs: distribution(smallest.timings.take()),
-        },
+        fakeStages: await providerFakes.takeTimings().then((t) => ({
+          sttMs: distribution(t.sttMs),
+          llmMs: distribution(t.llmMs),
+          ttsMs: distribution(t.ttsMs),
+        })),
         durationS: Math.round(durationMs / 1000),
         isPassing: failReasons.length === 0,
         failReasons,
@@ -778,7 +762,7 @@ function markdown(o: TOutput): string {
 \`npm run bench:voice\` - ${m.date}, commit ${String(m.commit ?? "?")}
 
 Machine: ${m.cpuModel}, ${m.cores} cores, ${String(m.memoryGb)} GB, Node ${m.node}, ${String(m.os)}; load average at start ${JSON.stringify(m.loadAverageAtStart)}.
-${m.priority !== 0 ? `Benchmark processes (server, simulator, Postgres) at nice ${m.priority}, so unrelated work on the machine disturbs them less. ` : ""}${m.isPinned ? "Voice server pinned to core 1 (`taskset -c 1`); simulated callers, fake providers and Postgres on core 0." : "Not pinned (no taskset or fewer than 2 cores): figures include the simulator's own load."}
+${m.priority !== 0 ? `Benchmark processes (server, simulator, fake providers, Postgres) at nice ${m.priority}, so unrelated work on the machine disturbs them less. ` : ""}${m.isPinned ? "Voice server pinned to core 1 (`taskset -c 1`); simulated callers, fake providers (a process of their own) and Postgres on core 0." : "Not pinned (no taskset or fewer than 2 cores): figures include the simulator's own load."}
 
 Fake providers with fixed latencies: STT final ${LATENCY.sttFinalMs} ms after Finalize, LLM first token ${LATENCY.llmFirstTokenMs} ms,
 TTS first byte ${LATENCY.ttsFirstByteMs} ms. Agent endpointing silence ${ENDPOINTING_SILENCE_MS} ms, minimum interrupting speech ${INTERRUPTION_MIN_SPEECH_MS} ms.

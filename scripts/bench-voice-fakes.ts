@@ -1,0 +1,130 @@
+// The fake Deepgram, Gemini and Smallest of `npm run bench:voice`, in a process of their own.
+//
+// They stand in for services that run on other machines. Sharing an event loop with hundreds of simulated
+// callers made them answer late whenever the simulator was busy (their own p99 was 15-40 ms over the configured
+// latency at 200 calls), and that lateness was counted as the voice server's overhead. Here they only compete with
+// the simulator for the core, and the kernel wakes an idle process promptly.
+//
+// Run by the benchmark (spawnBenchFakes); talks to it over the IPC channel.
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { FakeDeepgram } from "@/tests/fakes/deepgram";
+import { FakeGemini, type TGeminiRequestInfo } from "@/tests/fakes/gemini";
+import { FakeSmallest } from "@/tests/fakes/smallest";
+
+export const LATENCY = { sttFinalMs: 150, llmFirstTokenMs: 350, ttsFirstByteMs: 100 } as const;
+// The caller's lines; the fake STT hands the server the same text for each turn.
+export const LINES = ["What are your opening hours?", "I would like to book an appointment.", "Sorry, never mind."];
+// The fake LLM answers the n-th caller turn of a call with REPLIES[n]; the second is long so it can be interrupted.
+export const REPLIES = [
+  "We are open nine to five on weekdays.",
+  "Sure. We have openings on Tuesday morning and Thursday afternoon. Which one suits you?",
+  "No problem. Anything else?",
+];
+
+type TEndpoint = { url: string; apiKey: string };
+export type TFakeTimings = { sttMs: number[]; llmMs: number[]; ttsMs: number[] };
+type TFromFakes = { type: "ready"; deepgram: TEndpoint; gemini: TEndpoint; smallest: TEndpoint } | ({ type: "timings" } & TFakeTimings);
+type TToFakes = { type: "take-timings" } | { type: "close" };
+
+export type TBenchFakes = {
+  deepgram: TEndpoint;
+  gemini: TEndpoint;
+  smallest: TEndpoint;
+  pid: number;
+  // What each fake took to answer since the last call (see ResponseTimings).
+  takeTimings(): Promise<TFakeTimings>;
+  close(): Promise<void>;
+};
+
+export async function spawnBenchFakes(): Promise<TBenchFakes> {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+    cwd: process.cwd(),
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", BENCH_VOICE_FAKES: "1" },
+  });
+  const next = <T extends TFromFakes["type"]>(type: T) =>
+    new Promise<Extract<TFromFakes, { type: T }>>((resolve, reject) => {
+      const onMessage = (message: TFromFakes) => {
+        if (message.type !== type) return;
+        cleanup();
+        resolve(message as Extract<TFromFakes, { type: T }>);
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        cleanup();
+        reject(new Error(`the fake providers' process exited with ${code ?? signal}`));
+      };
+      const cleanup = () => {
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+      };
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+    });
+  const send = (message: TToFakes) => child.send(message);
+  const ready = await next("ready");
+  return {
+    deepgram: ready.deepgram,
+    gemini: ready.gemini,
+    smallest: ready.smallest,
+    pid: child.pid!,
+    async takeTimings() {
+      const reply = next("timings");
+      send({ type: "take-timings" });
+      const { sttMs, llmMs, ttsMs } = await reply;
+      return { sttMs, llmMs, ttsMs };
+    },
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      send({ type: "close" });
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function runFakes(): Promise<void> {
+  const deepgram = await FakeDeepgram.start({
+    finalLatencyMs: LATENCY.sttFinalMs,
+    transcripts: ({ turnIndex }) => LINES[turnIndex % LINES.length],
+  });
+  const userTurns = (request: TGeminiRequestInfo) =>
+    (request.body.contents ?? []).filter((c) => c.role === "user" && (c.parts ?? []).some((p) => typeof p.text === "string")).length;
+  const gemini = await FakeGemini.start({
+    firstTokenLatencyMs: LATENCY.llmFirstTokenMs,
+    respond: (request) => REPLIES[Math.min(REPLIES.length, Math.max(1, userTurns(request))) - 1]!,
+  });
+  const smallest = await FakeSmallest.start({ firstByteLatencyMs: LATENCY.ttsFirstByteMs });
+  // The bench never reads them; unbounded logs would only grow this process's heap.
+  const forget = () => {
+    deepgram.connections.splice(0);
+    gemini.requests.splice(0);
+    smallest.requests.splice(0);
+  };
+  const send = (message: TFromFakes) => process.send?.(message);
+  process.on("message", (message: TToFakes) => {
+    if (message.type === "take-timings") {
+      forget();
+      send({ type: "timings", sttMs: deepgram.timings.take(), llmMs: gemini.timings.take(), ttsMs: smallest.timings.take() });
+    } else if (message.type === "close") {
+      void Promise.all([deepgram.close(), gemini.close(), smallest.close()]).finally(() => process.exit(0));
+    }
+  });
+  // The benchmark went away without closing us.
+  process.on("disconnect", () => process.exit(0));
+  send({
+    type: "ready",
+    deepgram: { url: deepgram.url, apiKey: deepgram.apiKey },
+    gemini: { url: gemini.url, apiKey: gemini.apiKey },
+    smallest: { url: smallest.url, apiKey: smallest.apiKey },
+  });
+}
+
+if (process.env.BENCH_VOICE_FAKES === "1") {
+  runFakes().catch((error: unknown) => {
+    process.stderr.write(`fake providers failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}
