@@ -2,6 +2,7 @@ import { GoogleGenAI, Type, type Schema } from "@google/genai";
 import { z } from "zod";
 import { decideOutcome } from "./local-analyzer";
 import { KEPT_OUTCOMES, type TAnalysisInput, type TAnalysisResult } from "./types";
+import { nodeHttpFetch } from "@/lib/net/node-http-fetch";
 
 export type TGeminiAnalysisConfig = { apiKey: string; baseUrl?: string; model?: string; timeoutMs?: number; attempts?: number };
 
@@ -74,7 +75,10 @@ function buildPrompt(input: TAnalysisInput): string {
 // One analysis through Gemini. A reply that is not valid JSON of the expected shape is asked for again, up to
 // `attempts` times; then AnalysisError, which the queue retries later with backoff.
 export async function analyzeWithGemini(input: TAnalysisInput, config: TGeminiAnalysisConfig): Promise<TAnalysisResult> {
-  const ai = new GoogleGenAI({ apiKey: config.apiKey, ...(config.baseUrl ? { httpOptions: { baseUrl: config.baseUrl } } : {}) });
+  const ai = new GoogleGenAI({
+    apiKey: config.apiKey,
+    httpOptions: { fetch: nodeHttpFetch, ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}) },
+  });
   const model = config.model ?? "gemini-2.5-flash";
   const attempts = config.attempts ?? 3;
   const prompt = buildPrompt(input);
