@@ -95,6 +95,7 @@ async function* stream(ai: GoogleGenAI, config: TConfig, request: TLlmRequest): 
       }, ms);
     };
     let hasOutput = false;
+    let isComplete = false;
     let iterator: AsyncIterator<unknown> | undefined;
     try {
       arm("first-token", config.firstTokenTimeoutMs);
@@ -157,6 +158,8 @@ async function* stream(ai: GoogleGenAI, config: TConfig, request: TLlmRequest): 
         throw error;
       }
       if (signal.aborted) throw abortError();
+      // The response has been read to its end: nothing left to abort.
+      isComplete = true;
       yield { type: "done", inputTokens: usage?.promptTokenCount, outputTokens: usage?.candidatesTokenCount };
       return;
     } catch (error) {
@@ -170,8 +173,11 @@ async function* stream(ai: GoogleGenAI, config: TConfig, request: TLlmRequest): 
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
-      controller.abort();
-      iterator?.return?.().catch(() => {});
+      // Only a request cut short needs aborting (each abort builds a DOMException with a stack, per reply).
+      if (!isComplete) {
+        controller.abort();
+        iterator?.return?.().catch(() => {});
+      }
     }
   }
 }

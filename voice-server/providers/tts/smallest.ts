@@ -147,6 +147,7 @@ async function* streamOnce(config: TConfig, body: string, signal: AbortSignal): 
   const onAbort = () => controller.abort();
   signal.addEventListener("abort", onAbort, { once: true });
   let isTimedOut = false;
+  let isComplete = false;
   let timer = setTimeout(() => {
     isTimedOut = true;
     controller.abort();
@@ -212,6 +213,7 @@ async function* streamOnce(config: TConfig, body: string, signal: AbortSignal): 
           // keep-alive pool instead of being torn down: a new TCP connection per sentence costs tens of ms
           // under load.
           await drain(chunks, () => waitNoLongerThan(DRAIN_TIMEOUT_MS));
+          isComplete = true;
           return;
         }
       }
@@ -220,9 +222,9 @@ async function* streamOnce(config: TConfig, body: string, signal: AbortSignal): 
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
-    // Frees the account's single concurrency slot when the caller stops listening early (barge-in). After a
-    // complete response this is a no-op: the socket is already back in the pool.
-    controller.abort();
+    // Frees the account's single concurrency slot when the caller stops listening early (barge-in). A complete
+    // response has nothing left to abort (and each abort builds a DOMException with a stack, per sentence).
+    if (!isComplete) controller.abort();
   }
 }
 
