@@ -83,8 +83,8 @@ describe("createDeepgramStt", () => {
     expect(query?.get("vad_events")).toBe("true");
     expect(query?.getAll("keyterm")).toEqual(["billing", "opening hours"]);
     expect(connection?.audioBytes).toBe(1700 * 8);
-    // 20 ms frames go out in 100 ms messages, and the tail before Finalize is not held back.
-    expect(connection?.audioFrames).toBe(17);
+    // 20 ms frames go out in 200 ms messages (8 of 1700 ms), and the 100 ms tail before Finalize is not held back.
+    expect(connection?.audioFrames).toBe(9);
     expect(connection?.controls).toEqual([{ type: "Finalize" }]);
     expect(connection?.invalidTextFrames).toEqual([]);
   });
