@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { closeDb, getDb } from "@/db/client";
 import { enqueueCallAnalysis, startAnalysisWorker } from "@/lib/analysis/queue";
-import { refreshCallRollup } from "@/lib/analytics/rollup";
+import { markCallRollupDirty, startRollupFlusher } from "@/lib/analytics/rollup";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
 import { CALL_STALE_MS } from "@/lib/calls/heartbeat";
 import { salvageRecordings } from "@/lib/recordings/salvage-recordings";
@@ -70,13 +70,16 @@ async function main(): Promise<void> {
   const providers = createProviders(env);
   // The offline TTS is the greeting voice when no cloud key is set and everyone's fallback otherwise.
   await warmUpEspeak().catch((error: unknown) => log.warn("espeak warm-up failed", { error }));
+  // Dashboard rollups: calls that end or are analyzed mark their hour; this recomputes the marked buckets in
+  // batches (a burst of calls ending costs one recompute per team-day, not one per call).
+  const rollups = startRollupFlusher(db, { onError: (error) => log.warn("rollup flush failed", { error }) });
   // Post-call analysis runs in this process on a durable pg-boss queue; it also sweeps ended calls still pending.
   const analysis = await startAnalysisWorker({
     databaseUrl: env.databaseUrl,
     gemini: env.gemini ?? null,
     onAnalyzed: async (job) => {
-      // Analysis may have changed outcome, sentiment or topic: bring the dashboard rollups in line first.
-      await refreshCallRollup(db, job.teamId, job.callId).catch((error: unknown) => log.warn("rollup refresh failed", { error, callId: job.callId }));
+      // Analysis may have changed outcome, sentiment or topic: the dashboard rollups follow within a flush.
+      await markCallRollupDirty(db, job.teamId, job.callId).catch((error: unknown) => log.warn("rollup mark failed", { error, callId: job.callId }));
       void emitCallEvent(db, job.teamId, job.callId, "call.analyzed").catch((error: unknown) => log.warn("call.analyzed webhook failed", { error }));
     },
   });
@@ -88,8 +91,8 @@ async function main(): Promise<void> {
     await emitCallEvent(db, call.teamId, call.callId, "call.completed").catch((error: unknown) =>
       log.warn("webhook emit failed", { error, event: "call.completed", callId: call.callId }),
     );
-    await refreshCallRollup(db, call.teamId, call.callId).catch((error: unknown) =>
-      log.warn("rollup refresh failed", { error, callId: call.callId }),
+    await markCallRollupDirty(db, call.teamId, call.callId).catch((error: unknown) =>
+      log.warn("rollup mark failed", { error, callId: call.callId }),
     );
     await enqueueCallAnalysis({ teamId: call.teamId, callId: call.callId }).catch((error: unknown) =>
       log.warn("analysis enqueue failed", { error, callId: call.callId }),
@@ -144,6 +147,7 @@ async function main(): Promise<void> {
     server
       .shutdown(env.shutdownGraceMs)
       .then(() => Promise.all([analysis.stop(), webhooks?.stop()]))
+      .then(() => rollups.stop())
       .then(() => closeDb())
       .then(() => process.exit(0))
       .catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { teams } from "./teams";
 
 // Dashboard rollups, kept current by lib/analytics/rollup.ts as calls finish and are (re)analyzed. Every bucket is
@@ -118,3 +118,19 @@ export const callTopicsDaily = pgTable(
   (t) => [index("call_topics_daily_team_day_idx").on(t.teamId, t.day)],
 );
 export type CallTopicsDaily = typeof callTopicsDaily.$inferSelect;
+
+// Hours whose rollups are behind `calls`: marked as calls end or are analyzed, recomputed in batches by the rollup
+// flusher (lib/analytics/rollup.ts). `version` grows with every mark, so a flush that started before a newer mark
+// leaves the row for the next one.
+export const callRollupsDirty = pgTable(
+  "call_rollups_dirty",
+  {
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    hour: timestamp("hour", { withTimezone: true }).notNull(),
+    version: integer("version").notNull().default(1),
+    markedAt: timestamp("marked_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.hour] })],
+);

@@ -1,11 +1,11 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, gte, lt, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calls, LATENCY_BUCKET_BOUNDS_MS, phoneNumbers, topicClusters, type NewCall } from "@/db/schema";
+import { callRollupsDirty, calls, LATENCY_BUCKET_BOUNDS_MS, phoneNumbers, topicClusters, type NewCall } from "@/db/schema";
 import { createAgent } from "@/lib/agents/create-agent";
 import { signUp } from "@/lib/teams/sign-up";
 import { createTestDb } from "@/tests/helpers/db";
 import { analyticsTotals, busiestAgents, busiestNumbers, dailySeries, hourOfWeek, percentileFromHistogram, topTopicsFromRollup, transfersByDepartment } from "./queries";
-import { rebuildRollups, refreshCallRollup } from "./rollup";
+import { flushDirtyRollups, markCallRollupDirty, rebuildRollups, refreshCallRollup, startRollupFlusher } from "./rollup";
 
 const t = await createTestDb();
 afterAll(() => t.drop());
@@ -202,6 +202,85 @@ describe("rollups", () => {
     await Promise.all(b.inserted.map((c) => refreshCallRollup(t.db, b.team.id, c.id)));
     expect(await dailySeries(t.db, b.team.id, RANGE)).toEqual(rebuilt);
     expect(await analyticsTotals(t.db, b.team.id, hourRange)).toEqual(rebuiltHours);
+  });
+});
+
+describe("dirty buckets and the flusher", () => {
+  const clearRollups = async (teamId: string) => {
+    for (const table of ["call_stats_hourly", "call_stats_daily", "call_transfers_daily", "call_topics_daily"]) {
+      await t.db.execute(`delete from ${table} where team_id = '${teamId}'`);
+    }
+  };
+
+  it("marks from every call of a team, flushed, land on the same numbers as a rebuild; test calls and foreign teams mark nothing", async () => {
+    await rebuildRollups(t.db, b.team.id);
+    const rebuilt = { daily: await dailySeries(t.db, b.team.id, RANGE), heatmap: await hourOfWeek(t.db, b.team.id, RANGE), transfers: await transfersByDepartment(t.db, b.team.id, RANGE) };
+    await clearRollups(b.team.id);
+    const marked = await Promise.all(b.inserted.map((c) => markCallRollupDirty(t.db, b.team.id, c.id)));
+    expect(marked.filter(Boolean).length).toBe(b.inserted.filter((c) => !c.isTest).length);
+    expect(await markCallRollupDirty(t.db, a.team.id, b.real[0]!.id)).toBe(false);
+    const hours = new Set(b.inserted.filter((c) => !c.isTest).map((c) => Math.floor(c.startedAt.getTime() / 3600_000)));
+    expect(await t.db.$count(callRollupsDirty, eq(callRollupsDirty.teamId, b.team.id))).toBe(hours.size);
+    // Still stale: the dashboard reads only the rollups.
+    expect((await analyticsTotals(t.db, b.team.id, RANGE)).calls).toBe(0);
+
+    expect(await flushDirtyRollups(t.db, { limit: 40 })).toBe(40);
+    expect(await flushDirtyRollups(t.db)).toBe(hours.size - 40);
+    expect(await t.db.$count(callRollupsDirty)).toBe(0);
+    expect(await dailySeries(t.db, b.team.id, RANGE)).toEqual(rebuilt.daily);
+    expect(await hourOfWeek(t.db, b.team.id, RANGE)).toEqual(rebuilt.heatmap);
+    expect(await transfersByDepartment(t.db, b.team.id, RANGE)).toEqual(rebuilt.transfers);
+    expect(await flushDirtyRollups(t.db)).toBe(0);
+  });
+
+  it("a call changed and marked while its bucket is being flushed is never lost", async () => {
+    await rebuildRollups(t.db, a.team.id);
+    // Resolved now (an earlier test turned one of the seeded ones into a transfer).
+    const [target] = await t.db
+      .select()
+      .from(calls)
+      .where(and(eq(calls.teamId, a.team.id), eq(calls.outcome, "resolved"), eq(calls.isTest, false), gte(calls.startedAt, RANGE.from), lt(calls.startedAt, RANGE.to)))
+      .limit(1);
+    const before = await analyticsTotals(t.db, a.team.id, RANGE);
+    await markCallRollupDirty(t.db, a.team.id, target!.id);
+    // The flush has read the mark and recomputed the bucket (without what follows), and waits to delete its row;
+    // meanwhile the call turns into a transfer and is marked again.
+    let flushing: Promise<number> | null = null;
+    await t.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from call_rollups_dirty where team_id = ${a.team.id} for update`);
+      flushing = flushDirtyRollups(t.db);
+      await expect.poll(async () => (await t.db.execute(sql`select 1 from pg_locks where not granted`)).length, { timeout: 5_000 }).toBeGreaterThan(0);
+      await tx.update(calls).set({ outcome: "transferred", transferredTo: "Race" }).where(and(eq(calls.id, target!.id), eq(calls.teamId, a.team.id)));
+      expect(await markCallRollupDirty(tx, a.team.id, target!.id)).toBe(true);
+    });
+    expect(await flushing).toBe(1);
+    // Recomputed before the change committed: stale, and still marked.
+    expect((await analyticsTotals(t.db, a.team.id, RANGE)).resolved).toBe(before.resolved);
+    expect(await t.db.$count(callRollupsDirty)).toBe(1);
+    expect(await flushDirtyRollups(t.db)).toBe(1);
+    expect(await t.db.$count(callRollupsDirty)).toBe(0);
+    const after = await analyticsTotals(t.db, a.team.id, RANGE);
+    expect(after.resolved).toBe(before.resolved - 1);
+    expect(after.transferred).toBe(before.transferred + 1);
+  });
+
+  it("the flusher brings marked buckets up to date on its own, and flushes the rest when stopped", async () => {
+    await rebuildRollups(t.db, b.team.id);
+    const target = b.real.find((c) => c.outcome === "resolved")!;
+    const before = await analyticsTotals(t.db, b.team.id, RANGE);
+    const errors: unknown[] = [];
+    const flusher = startRollupFlusher(t.db, { intervalMs: 50, onError: (e) => errors.push(e) });
+    await t.db.update(calls).set({ outcome: "failed" }).where(and(eq(calls.id, target.id), eq(calls.teamId, b.team.id)));
+    await markCallRollupDirty(t.db, b.team.id, target.id);
+    await expect.poll(async () => (await analyticsTotals(t.db, b.team.id, RANGE)).failed, { timeout: 5_000 }).toBe(before.failed + 1);
+
+    const next = b.real.find((c) => c.outcome === "resolved" && c.id !== target.id)!;
+    await t.db.update(calls).set({ outcome: "failed" }).where(and(eq(calls.id, next.id), eq(calls.teamId, b.team.id)));
+    await markCallRollupDirty(t.db, b.team.id, next.id);
+    await flusher.stop();
+    expect((await analyticsTotals(t.db, b.team.id, RANGE)).failed).toBe(before.failed + 2);
+    expect(await t.db.$count(callRollupsDirty)).toBe(0);
+    expect(errors).toEqual([]);
   });
 });
 

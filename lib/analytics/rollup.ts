@@ -113,27 +113,129 @@ function rebuildLockKey(teamId: string | undefined): string {
 
 // Brings the rollups in line with one call's current row: the team's stats for its UTC hour and its UTC day.
 // Safe to call any number of times, concurrently, for any call, test calls included (they simply do not count).
+// Scans the team's calls of that day: live calls mark their hour instead (markCallRollupDirty) and the flusher
+// recomputes each dirty bucket once per batch.
 export async function refreshCallRollup(db: Db, teamId: string, callId: string): Promise<boolean> {
   const [row] = await db.execute<{ started_ms: string }>(
     sql`select (extract(epoch from started_at) * 1000)::bigint::text as started_ms from calls where id = ${callId} and team_id = ${teamId}`,
   );
   if (!row) return false;
-  const startedAt = new Date(Number(row.started_ms));
-  const hour = utcHour(startedAt);
-  const day = utcDay(startedAt);
+  const hour = utcHour(new Date(Number(row.started_ms)));
+  await refreshBuckets(db, teamId, { from: hour, to: new Date(hour.getTime() + 3600_000) });
+  return true;
+}
+
+// Recomputes the team's hours in [from, to) (one UTC day at most) and that day. `inTransaction` runs after the
+// recompute, in its transaction.
+async function refreshBuckets(
+  db: Db,
+  teamId: string,
+  hours: { from: Date; to: Date },
+  inTransaction?: (tx: Pick<Db, "execute">) => Promise<void>,
+): Promise<void> {
+  const day = utcDay(hours.from);
   await db.transaction(async (tx) => {
     // Refreshes share the rebuild locks (a rebuild waits for them and they for it) and take one writer per team-day:
     // two writers on the same bucket would otherwise both delete, then both insert.
     await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtextextended(${rebuildLockKey(undefined)}, 0))`);
     await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtextextended(${rebuildLockKey(teamId)}, 0))`);
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`rollup:${teamId}:${day.toISOString()}`}, 0))`);
-    await recompute(
-      tx,
-      { teamId, from: hour, to: new Date(hour.getTime() + 3600_000) },
-      { teamId, from: day, to: new Date(day.getTime() + 86_400_000) },
-    );
+    await recompute(tx, { teamId, ...hours }, { teamId, from: day, to: new Date(day.getTime() + 86_400_000) });
+    await inTransaction?.(tx);
   });
-  return true;
+}
+
+// Marks the UTC hour of one call as behind: one upsert, cheap enough for every call that ends or is analyzed.
+// Returns false when the team has no such call, or it is a test call (they never count).
+export async function markCallRollupDirty(db: Pick<Db, "execute">, teamId: string, callId: string): Promise<boolean> {
+  const rows = await db.execute(sql`
+    insert into call_rollups_dirty (team_id, hour)
+    select team_id, date_trunc('hour', started_at, 'UTC') from calls where id = ${callId} and team_id = ${teamId} and is_test = false
+    on conflict (team_id, hour) do update set version = call_rollups_dirty.version + 1, marked_at = now()
+    returning 1`);
+  return rows.length > 0;
+}
+
+// Recomputes up to `limit` dirty hours, oldest mark first: one transaction per team-day, however many calls
+// marked it. A mark made while its bucket was being recomputed bumped the version, so its row stays for the next
+// flush. Returns how many hours were brought up to date.
+export async function flushDirtyRollups(db: Db, options: { limit?: number } = {}): Promise<number> {
+  const rows = await db.execute<{ team_id: string; hour_ms: string; version: number }>(sql`
+    select team_id, (extract(epoch from hour) * 1000)::bigint::text as hour_ms, version
+    from call_rollups_dirty order by marked_at limit ${options.limit ?? 500}`);
+  const groups = new Map<string, { teamId: string; hours: number[]; versions: number[] }>();
+  for (const row of rows) {
+    const hourMs = Number(row.hour_ms);
+    const key = `${row.team_id}:${utcDay(new Date(hourMs)).getTime()}`;
+    const group = groups.get(key) ?? { teamId: row.team_id, hours: [], versions: [] };
+    group.hours.push(hourMs);
+    group.versions.push(row.version);
+    groups.set(key, group);
+  }
+  let flushed = 0;
+  for (const { teamId, hours, versions } of groups.values()) {
+    const from = new Date(Math.min(...hours));
+    const to = new Date(Math.max(...hours) + 3600_000);
+    const stamps = hours.map((ms) => new Date(ms).toISOString());
+    await refreshBuckets(db, teamId, { from, to }, async (tx) => {
+      await tx.execute(sql`
+        delete from call_rollups_dirty d
+        using unnest(${`{${stamps.join(",")}}`}::timestamptz[], ${`{${versions.join(",")}}`}::int[]) as v(hour, version)
+        where d.team_id = ${teamId} and d.hour = v.hour and d.version = v.version`);
+    });
+    flushed += hours.length;
+  }
+  return flushed;
+}
+
+export type TRollupFlusher = {
+  // Flushes now (after any flush in progress); resolves with the hours brought up to date.
+  flush(): Promise<number>;
+  // Stops the timer after one last flush.
+  stop(): Promise<void>;
+};
+
+// Flushes dirty rollups every `intervalMs`, so a burst of calls ending costs one recompute per team-day and
+// interval instead of one per call. Several processes may run one: the team-day lock serializes them.
+export function startRollupFlusher(
+  db: Db,
+  options: { intervalMs?: number; onError?: (error: unknown) => void } = {},
+): TRollupFlusher {
+  const intervalMs = options.intervalMs ?? 2_000;
+  let running: Promise<number> = Promise.resolve(0);
+  let timer: NodeJS.Timeout | null = null;
+  let isStopped = false;
+  const flush = () => {
+    // After the flush in progress, whether or not it failed.
+    running = running.catch(() => 0).then(async () => {
+      let total = 0;
+      for (;;) {
+        const flushed = await flushDirtyRollups(db, { limit: 500 });
+        total += flushed;
+        if (flushed < 500) return total;
+      }
+    });
+    return running;
+  };
+  const schedule = () => {
+    timer = setTimeout(() => {
+      flush()
+        .catch((error: unknown) => options.onError?.(error))
+        .finally(() => {
+          if (!isStopped) schedule();
+        });
+    }, intervalMs);
+    timer.unref();
+  };
+  schedule();
+  return {
+    flush,
+    stop: async () => {
+      isStopped = true;
+      if (timer) clearTimeout(timer);
+      await flush().catch((error: unknown) => options.onError?.(error));
+    },
+  };
 }
 
 // Backfill: recomputes every bucket of one team, or of all teams.
