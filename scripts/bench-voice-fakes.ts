@@ -13,6 +13,8 @@ import { FakeGemini, type TGeminiRequestInfo } from "@/tests/fakes/gemini";
 import { FakeSmallest } from "@/tests/fakes/smallest";
 
 export const LATENCY = { sttFinalMs: 150, llmFirstTokenMs: 350, ttsFirstByteMs: 100 } as const;
+// V8 flags of the benchmark's own processes (simulator and fakes), which share core 0.
+export const BENCH_HARNESS_NODE_ARGS = ["--single-threaded-gc", "--max-semi-space-size=16"];
 // The caller's lines; the fake STT hands the server the same text for each turn.
 export const LINES = ["What are your opening hours?", "I would like to book an appointment.", "Sorry, never mind."];
 // The fake LLM answers the n-th caller turn of a call with REPLIES[n]; the second is long so it can be interrupted.
@@ -38,7 +40,9 @@ export type TBenchFakes = {
 };
 
 export async function spawnBenchFakes(): Promise<TBenchFakes> {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+  // Like the simulator (npm run bench:voice) and the server: no GC helper threads fighting the main thread for the
+  // one core, and fewer scavenges.
+  const child: ChildProcess = spawn(process.execPath, [...BENCH_HARNESS_NODE_ARGS, "--import", "tsx", fileURLToPath(import.meta.url)], {
     cwd: process.cwd(),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", BENCH_VOICE_FAKES: "1" },

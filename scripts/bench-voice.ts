@@ -307,6 +307,34 @@ async function serverStages(databaseUrl: string, since: Date): Promise<TServerSt
   }
 }
 
+// Matches each clean answer at the wire with the server's row for it (same call, nearest start) and returns
+// wire voice-to-voice minus the server's.
+async function wireMinusServer(databaseUrl: string, results: TSimCallResult[]): Promise<TDistribution | null> {
+  const callIds = results.flatMap((r) => (r.callId ? [r.callId] : []));
+  if (callIds.length === 0) return null;
+  const { sql } = createDb(databaseUrl, { max: 1 });
+  try {
+    const rows = await sql<{ call_id: string; start_ms: number; first_audio_ms: number }[]>`
+      select call_id, start_ms, first_audio_ms from call_turns
+       where speaker = 'agent' and first_audio_ms is not null and call_id = any(${`{${callIds.join(",")}}`}::uuid[])`;
+    const byCall = new Map<string, (typeof rows)[number][]>();
+    for (const row of rows) byCall.set(row.call_id, [...(byCall.get(row.call_id) ?? []), row]);
+    const gaps: number[] = [];
+    for (const result of results) {
+      const turns = byCall.get(result.callId ?? "") ?? [];
+      for (const answer of result.turns.filter(isCleanReply)) {
+        const at = answer.agentReplyAtMs;
+        if (at === null || turns.length === 0) continue;
+        const nearest = turns.reduce((a, b) => (Math.abs(b.start_ms - at) < Math.abs(a.start_ms - at) ? b : a));
+        gaps.push(Math.round((answer.voiceToVoiceMs! - nearest.first_audio_ms) * 10) / 10);
+      }
+    }
+    return distribution(gaps);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
 type TStep = TFigures & {
   concurrent: number;
   // CPU used by processes other than the simulator and the server (Postgres, anything else on the machine), in
@@ -319,6 +347,10 @@ type TStep = TFigures & {
   // Event-loop delay of the server process during the step (monitorEventLoopDelay, 10 ms resolution).
   serverLoopLagMs: { p99: number | null; max: number | null };
   serverStages: TServerStages;
+  // Per answer, voice-to-voice at the wire minus the server's own voice-to-voice (call_turns.first_audio_ms): what
+  // the server's clock cannot see. It dates the end of speech from the stream's timestamps, so this is caller
+  // frames waiting to be read (in the simulator, the kernel or the server's event loop) and agent audio on its way back.
+  wireMinusServerMs: TDistribution | null;
   // The fake providers' own time to answer (request or Finalize in -> first byte out): the fixed latency plus their
   // process's lateness. Server-seen minus this is the server and the loopback, not the fakes.
   fakeStages?: { sttMs: TDistribution | null; llmMs: TDistribution | null; ttsMs: TDistribution | null };
@@ -603,6 +635,7 @@ async function main(): Promise<void> {
         serverPacerLateFrames: pacerLateBefore !== null && pacerLateAfter !== null ? pacerLateAfter - pacerLateBefore : null,
         serverLoopLagMs: { p99: round1(after.voice_event_loop_lag_p99_ms), max: round1(after.voice_event_loop_lag_max_ms) },
         serverStages: await serverStages(pg.url, stepSince),
+        wireMinusServerMs: await wireMinusServer(pg.url, results),
         fakeStages: await providerFakes.takeTimings().then((t) => ({
           sttMs: distribution(t.sttMs),
           llmMs: distribution(t.llmMs),
@@ -816,12 +849,12 @@ ${row("first audio (server's voice-to-voice)", o.serverStages.firstAudioMs)}
 
 Idle RSS after warm-up: ${o.setup.idleRssMb} MB. Memory per call = (peak RSS during the step - idle RSS) / calls.
 
-| concurrent calls | overhead p50 / p95 / p99 ms | load-added p99 ms | voice-to-voice p50 ms | barge-in p95 ms | late frames (server pacer's own count) | server CPU % | peak RSS MB | MB per call | server-seen STT / LLM / TTS p95 ms (fakes' own) | server event-loop delay p99 / max ms | simulator CPU %, tick lag p99 ms | other processes CPU % | result |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| concurrent calls | overhead p50 / p95 / p99 ms | load-added p99 ms | voice-to-voice p50 ms | barge-in p95 ms | late frames (server pacer's own count) | server CPU % | peak RSS MB | MB per call | server-seen STT / LLM / TTS p95 ms (fakes' own) | server's own voice-to-voice p50 / p99 ms | wire minus server p50 / p99 ms | server event-loop delay p99 / max ms | simulator CPU %, tick lag p99 ms | other processes CPU % | result |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${o.capacity.steps
   .map(
     (s) =>
-      `| ${s.concurrent} | ${d(s.overheadMs)} | ${s.loadAddedOverheadP99Ms ?? "n/a"} | ${s.voiceToVoiceMs?.p50 ?? "n/a"} | ${s.bargeInMs?.p95 ?? "n/a"} | ${s.lateFrames} (${s.serverPacerLateFrames ?? "?"}) | ${s.serverCpuPercent} | ${s.rssPeakMb} | ${s.mbPerCall} | ${s.serverStages.sttMs?.p95 ?? "?"} / ${s.serverStages.llmMs?.p95 ?? "?"} / ${s.serverStages.ttsMs?.p95 ?? "?"}${s.fakeStages ? ` (${s.fakeStages.sttMs?.p95 ?? "?"} / ${s.fakeStages.llmMs?.p95 ?? "?"} / ${s.fakeStages.ttsMs?.p95 ?? "?"})` : ""} | ${s.serverLoopLagMs?.p99 ?? "?"} / ${s.serverLoopLagMs?.max ?? "?"} | ${s.simulatorCpuPercent}, ${s.simulatorTickLagMs.p99} | ${s.otherCpuPercent} | ${s.isPassing ? "pass" : `fail: ${s.failReasons.join("; ")}`} |`,
+      `| ${s.concurrent} | ${d(s.overheadMs)} | ${s.loadAddedOverheadP99Ms ?? "n/a"} | ${s.voiceToVoiceMs?.p50 ?? "n/a"} | ${s.bargeInMs?.p95 ?? "n/a"} | ${s.lateFrames} (${s.serverPacerLateFrames ?? "?"}) | ${s.serverCpuPercent} | ${s.rssPeakMb} | ${s.mbPerCall} | ${s.serverStages.sttMs?.p95 ?? "?"} / ${s.serverStages.llmMs?.p95 ?? "?"} / ${s.serverStages.ttsMs?.p95 ?? "?"}${s.fakeStages ? ` (${s.fakeStages.sttMs?.p95 ?? "?"} / ${s.fakeStages.llmMs?.p95 ?? "?"} / ${s.fakeStages.ttsMs?.p95 ?? "?"})` : ""} | ${s.serverStages.firstAudioMs?.p50 ?? "?"} / ${s.serverStages.firstAudioMs?.p99 ?? "?"} | ${s.wireMinusServerMs?.p50 ?? "?"} / ${s.wireMinusServerMs?.p99 ?? "?"} | ${s.serverLoopLagMs?.p99 ?? "?"} / ${s.serverLoopLagMs?.max ?? "?"} | ${s.simulatorCpuPercent}, ${s.simulatorTickLagMs.p99} | ${s.otherCpuPercent} | ${s.isPassing ? "pass" : `fail: ${s.failReasons.join("; ")}`} |`,
   )
   .join("\n")}
 
@@ -834,6 +867,10 @@ loop never waited; the max is the longest stall of the step (a GC pause, a burst
 "Server-seen STT / LLM / TTS" are the fake providers' latencies as the server measured them (fixed at ${LATENCY.sttFinalMs} / ${LATENCY.llmFirstTokenMs} / ${LATENCY.ttsFirstByteMs});
 in brackets, what the fakes themselves took from request in to first byte out. The fakes' own figure growing means core 0
 (simulator and fakes) was late; the gap between the two is the server and the loopback.
+"Server's own voice-to-voice" is first_audio_ms of the same answers: the end of speech dated by the stream's timestamps
+to the first frame written. "Wire minus server" is, per answer, the simulator's voice-to-voice minus the server's: time the
+server's clock cannot see, i.e. caller frames waiting to be read (simulator, kernel, the server's event loop) and agent
+audio on its way back. Answers that go bad together within a fraction of a second point at a stall of the machine or core 0.
 "Other processes CPU" is what the rest of the machine used meanwhile (Postgres and anything unrelated): when it is high, the
 server competed for its core and the step's figures are pessimistic.
 `;
