@@ -95,6 +95,7 @@ export class FakeSmallest {
   private inFlight = 0;
   private peak = 0;
   private readonly stops = new Set<AbortController>();
+  private readonly recentAudio = new Map<string, Uint8Array>();
   private readonly sockets = new Set<WebSocket>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
 
@@ -151,8 +152,18 @@ export class FakeSmallest {
     return Math.ceil(Math.max(this.minAudioMs, this.msPerChar * text.length) / 20) * 20;
   }
 
+  // Synthesizing the waveform costs milliseconds of this process's event loop per sentence; hundreds of calls
+  // ask for the same few sentences (bench:voice), so recent ones are kept. Callers must not modify the result.
   audioFor(text: string): Uint8Array {
-    return speechLikeMulaw(this.audioMsFor(text), text);
+    let audio = this.recentAudio.get(text);
+    if (audio) {
+      this.recentAudio.delete(text);
+    } else {
+      audio = speechLikeMulaw(this.audioMsFor(text), text);
+      if (this.recentAudio.size >= RECENT_AUDIO_ENTRIES) this.recentAudio.delete(this.recentAudio.keys().next().value!);
+    }
+    this.recentAudio.set(text, audio);
+    return audio;
   }
 
   async close(): Promise<void> {
@@ -429,6 +440,8 @@ function validate(body: Record<string, unknown>): string | null {
   }
   return null;
 }
+
+const RECENT_AUDIO_ENTRIES = 64;
 
 function encode(mulaw: Uint8Array, format: string): Uint8Array {
   if (format !== "pcm") return mulaw;
