@@ -24,6 +24,17 @@ export const REPLIES = [
   "No problem. Anything else?",
 ];
 
+// What the fake Gemini returns for a finished bench call's analysis.
+const ANALYSIS = {
+  summary: "The caller asked for the opening hours and started to book an appointment.",
+  sentiment: "neutral",
+  sentimentScore: 0,
+  topic: "Opening hours",
+  outcome: "resolved",
+  turnSentiments: [],
+  capturedFields: [],
+};
+
 type TEndpoint = { url: string; apiKey: string };
 export type TFakeTimings = { sttMs: number[]; llmMs: number[]; ttsMs: number[] };
 type TFromFakes = { type: "ready"; deepgram: TEndpoint; gemini: TEndpoint; smallest: TEndpoint } | ({ type: "timings" } & TFakeTimings);
@@ -98,7 +109,9 @@ async function runFakes(): Promise<void> {
     (request.body.contents ?? []).filter((c) => c.role === "user" && (c.parts ?? []).some((p) => typeof p.text === "string")).length;
   const gemini = await FakeGemini.start({
     firstTokenLatencyMs: LATENCY.llmFirstTokenMs,
-    respond: (request) => REPLIES[Math.min(REPLIES.length, Math.max(1, userTurns(request))) - 1]!,
+    // Live turns stream; the post-call analysis asks `:generateContent` for JSON in its response schema, and gets
+    // it (a text reply there fails the analysis, and its retries would load the server through later steps).
+    respond: (request) => (request.method === "generateContent" ? { json: ANALYSIS } : REPLIES[Math.min(REPLIES.length, Math.max(1, userTurns(request))) - 1]!),
   });
   const smallest = await FakeSmallest.start({ firstByteLatencyMs: LATENCY.ttsFirstByteMs });
   // The bench never reads them; unbounded logs would only grow this process's heap.

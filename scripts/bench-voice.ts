@@ -335,6 +335,18 @@ async function wireMinusServer(databaseUrl: string, results: TSimCallResult[]): 
   }
 }
 
+// The voice server analyzes every ended call (pg-boss queue, Gemini) while later steps run: that work is part of its
+// load. Counted at the end, so a run where analyses failed and were retried (extra load) shows it.
+async function analysisStatuses(databaseUrl: string): Promise<Record<string, number>> {
+  const { sql } = createDb(databaseUrl, { max: 1 });
+  try {
+    const rows = await sql<{ status: string; n: number }[]>`select analysis_status as status, count(*)::int as n from calls group by 1`;
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
 type TStep = TFigures & {
   concurrent: number;
   // CPU used by processes other than the simulator and the server (Postgres, anything else on the machine), in
@@ -704,6 +716,7 @@ async function main(): Promise<void> {
       latency,
       serverStages: stages,
       capacity: { maxConcurrentCalls: capacity, maxConcurrentCallsLoadAdded: capacityLoadAdded, baselineOverheadMs, steps },
+      postCallAnalysisAtEnd: await analysisStatuses(pg.url),
       targets,
       durationS: Math.round((Date.now() - startedAt) / 1000),
     };
@@ -736,6 +749,7 @@ type TOutput = {
   latency: TFigures;
   serverStages: TServerStages;
   capacity: { maxConcurrentCalls: number; maxConcurrentCallsLoadAdded: number; baselineOverheadMs: number; steps: TStep[] };
+  postCallAnalysisAtEnd: Record<string, number>;
   targets: Record<string, { target: string; value: number | null; isMet: boolean; note?: string }>;
   durationS: number;
 };
@@ -846,6 +860,9 @@ ${row("TTS first byte -> first frame sent", o.serverStages.firstFrameMs)}
 ${row("first audio (server's voice-to-voice)", o.serverStages.firstAudioMs)}
 
 ## Capacity (one voice server process on one core)
+
+The voice server also analyzes every call once it has ended, so each step carries the analyses of the step before.
+Analyses by status at the end of the run: ${Object.entries(o.postCallAnalysisAtEnd).map(([status, n]) => `${status} ${n}`).join(", ") || "none"}.
 
 Idle RSS after warm-up: ${o.setup.idleRssMb} MB. Memory per call = (peak RSS during the step - idle RSS) / calls.
 

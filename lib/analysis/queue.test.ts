@@ -89,4 +89,15 @@ describe("analysis queue", () => {
     expect(done.topic).toBe("Opening hours");
     await boss.stop({ graceful: false, timeout: 2000 });
   });
+
+  it("a worker drains a backlog job after job, without waiting a polling interval between them", async () => {
+    // Only this test's worker may take the jobs.
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+    const backlog = await Promise.all(["Do you deliver?", "What are your opening hours?", "Can I speak to sales?", "Is there parking?"].map((text) => finishedCall(text)));
+    for (const call of backlog) await enqueueCallAnalysis({ teamId, callId: call.id }, { databaseUrl: t.url });
+    // One poll per minute: any job done after the first one was fetched without waiting for a poll.
+    const worker = await startAnalysisWorker({ databaseUrl: t.url, pollingIntervalSeconds: 60, concurrency: 1, sweepIntervalMs: 0 });
+    workers.push(worker);
+    for (const call of backlog) await waitForStatus(call.id, "done", 15_000);
+  });
 });
