@@ -21,6 +21,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 // connections or hung requests.
 export async function listenLocal(server: Server, port = 0): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
+  // Cloud APIs keep an idle keep-alive connection open for a minute or more; Node's server default of 5 s would
+  // make clients reconnect after every pause, which the real services do not.
+  server.keepAliveTimeout = 65_000;
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));

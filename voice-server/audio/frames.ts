@@ -70,13 +70,22 @@ export async function* toFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerat
 }
 
 // The most recent `capacity` bytes of a stream in one preallocated ring: a call keeps seconds of audio without an
-// object per frame for the garbage collector to carry. Positions count every byte ever pushed.
+// object per frame for the garbage collector to carry. Positions count every byte ever pushed. The ring can come
+// from a pool and go back to it with release(), after which the history is empty and ignores pushes.
 export class AudioHistory {
-  private readonly ring: Uint8Array;
+  private ring: Uint8Array;
   private written = 0;
 
-  constructor(capacity: number) {
-    this.ring = new Uint8Array(capacity);
+  constructor(capacityOrRing: number | Uint8Array) {
+    this.ring = typeof capacityOrRing === "number" ? new Uint8Array(capacityOrRing) : capacityOrRing;
+  }
+
+  // Hands the ring back (e.g. to its pool); the history keeps nothing from then on.
+  release(): Uint8Array {
+    const ring = this.ring;
+    this.ring = new Uint8Array(0);
+    this.written = 0;
+    return ring;
   }
 
   get position(): number {
@@ -85,6 +94,7 @@ export class AudioHistory {
 
   push(audio: Uint8Array): void {
     const capacity = this.ring.length;
+    if (capacity === 0) return;
     const bytes = audio.length > capacity ? audio.subarray(audio.length - capacity) : audio;
     this.written += audio.length - bytes.length;
     const at = this.written % capacity;
@@ -97,6 +107,7 @@ export class AudioHistory {
   // A copy of the stream from position `from` (or the oldest byte still kept) to now.
   since(from: number): Uint8Array {
     const capacity = this.ring.length;
+    if (capacity === 0) return new Uint8Array(0);
     const start = Math.max(0, from, this.written - capacity);
     const out = new Uint8Array(Math.max(0, this.written - start));
     const at = start % capacity;

@@ -3,6 +3,7 @@ import { mkdir, open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { recordingKey } from "@/lib/recordings/store";
 import { CALL_WAV_CHANNELS, CALL_WAV_HEADER_BYTES, callWavHeader } from "@/lib/recordings/wav-header";
+import { ArrayPool } from "@/voice-server/audio/array-pool";
 import { FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
 
 // Both sides of a call as a stereo 16-bit WAV (left: caller, right: agent), time-aligned in 20 ms slots on the
@@ -18,12 +19,14 @@ const SLOT_VALUES = SLOT_SAMPLES * CHANNELS;
 // Slots kept in memory behind the newest one; late frames within this window still land in place.
 const WINDOW_SLOTS = 100;
 const RING_SLOTS = 2 * WINDOW_SLOTS + 2;
+// 129 KB each, for the life of a call: reused across calls (see ArrayPool).
+export const RECORDER_RINGS = new ArrayPool(RING_SLOTS * SLOT_VALUES, (length) => new Int16Array(length));
 
 export class CallRecorder {
   private file: FileHandle | null = null;
   private opening: Promise<void> | null = null;
   // Interleaved stereo PCM of slots nextSlotToWrite..newestSlot, slot i at (i % RING_SLOTS).
-  private readonly ring = new Int16Array(RING_SLOTS * SLOT_VALUES);
+  private ring = RECORDER_RINGS.take();
   private nextSlotToWrite = 0;
   private newestSlot = -1;
   private dataBytes = 0;
@@ -75,6 +78,9 @@ export class CallRecorder {
     if (this.isFinished) return this.dataBytes;
     this.isFinished = true;
     this.flushUpTo(this.newestSlot + 1);
+    // Everything is copied out; nothing reads the ring once finished.
+    RECORDER_RINGS.give(this.ring);
+    this.ring = new Int16Array(0);
     await this.opening;
     await this.writes;
     if (this.file) {

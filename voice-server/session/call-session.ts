@@ -11,6 +11,7 @@ import { finalizeCall, type TCallOutcome } from "@/lib/calls/finalize-call";
 import { recordKnowledgeUsage } from "@/lib/calls/record-knowledge-usage";
 import { loadCallForStream } from "@/lib/calls/resolve-inbound-call";
 import { takeCallerMessage } from "@/lib/calls/take-message";
+import { ArrayPool } from "@/voice-server/audio/array-pool";
 import { AudioHistory } from "@/voice-server/audio/frames";
 import { FRAME_BYTES, FRAME_MS } from "@/voice-server/audio/mulaw";
 import type { TLogger } from "@/voice-server/observability/log";
@@ -113,6 +114,8 @@ const DTMF_GATHER_MS = 600;
 const PRESTART_FRAME_LIMIT = 100;
 // Caller audio kept for a replacement STT engine: up to 10 s, from just before the current turn's speech.
 const STT_REPLAY_FRAMES = 500;
+// 80 KB each, for the life of a call: reused across calls (see ArrayPool).
+const STT_REPLAY_RINGS = new ArrayPool<Uint8Array>(STT_REPLAY_FRAMES * FRAME_BYTES, (length) => new Uint8Array(length));
 const STT_PREROLL_FRAMES = 15;
 const TRANSFER_STOP_WAIT_MS = 5_000;
 
@@ -156,7 +159,7 @@ export class CallSession {
   private isSttDead = false;
   private sttPending: TMulaw[] = [];
   // Ring buffer of the latest caller frames; slot i holds frame number i modulo its size.
-  private readonly sttReplay = new AudioHistory(STT_REPLAY_FRAMES * FRAME_BYTES);
+  private readonly sttReplay = new AudioHistory(STT_REPLAY_RINGS.take());
   private replayFromPosition = 0;
   private sttFinals: string[] = [];
   private lastInterim = "";
@@ -1365,6 +1368,7 @@ export class CallSession {
     this.sttAbort.abort();
     await Promise.race([stt?.close().catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);
     this.vad?.close();
+    STT_REPLAY_RINGS.give(this.sttReplay.release());
     const call = this.call;
     if (call && wasLive) {
       let recordingPath: string | null = null;

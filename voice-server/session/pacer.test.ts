@@ -24,7 +24,8 @@ function setup(leadMs = 80, batchMs = 20) {
       expect(audio.length % 160).toBe(0);
       messages++;
       for (let i = 0; i < audio.length / 160; i++) {
-        const frame = audio.subarray(i * 160, (i + 1) * 160);
+        // A copy, as the real sinks make: the pacer reuses the memory once the call returns.
+        const frame = audio.slice(i * 160, (i + 1) * 160);
         sent.push({ kind: "frame", at: clock.t, playAt: playAt + i * 20, frame, segment: tag.segment, message: messages });
       }
     },
@@ -146,5 +147,33 @@ describe("FramePacer", () => {
     expect(sentB).toHaveLength(10);
     expect(sentB[0]).toBe(1_050);
     expect(pacer.activeOutputs).toBe(0);
+  });
+
+  it("two outputs sharing the pacer's blocks each send exactly the audio they were given, and the blocks are reused", () => {
+    const a = setup(80);
+    const pacer = a.pacer;
+    const bytesB: number[] = [];
+    const b = pacer.createOutput({
+      sendAudio: (audio) => bytesB.push(...audio),
+      sendMark: () => {},
+    });
+    // 5 s each (more than one block), in chunks of odd sizes, with a pattern that tells every byte apart.
+    const pattern = (seed: number, length: number) => Uint8Array.from({ length }, (_, i) => (seed * 7 + i * 13) % 251);
+    const audioA = pattern(1, 40_000);
+    const audioB = pattern(2, 40_000);
+    for (let at = 0; at < 40_000; at += 1_000) {
+      a.output.enqueueAudio(audioA.subarray(at, at + 1_000), { generation: 1, segment: 0 });
+      b.enqueueAudio(audioB.subarray(at, at + 1_000), { generation: 1, segment: 0 });
+    }
+    a.advance(6_000);
+    expect(Buffer.concat(frames(a.sent).map((f) => f.frame)).equals(Buffer.from(audioA))).toBe(true);
+    expect(Buffer.from(bytesB).equals(Buffer.from(audioB))).toBe(true);
+    // Both drained: every block is back in the pool, and the next reply takes from it instead of allocating.
+    const idle = pacer.blocks.idle;
+    expect(idle).toBeGreaterThanOrEqual(4);
+    a.output.enqueueAudio(audioA.subarray(0, 3_200), { generation: 2, segment: 0 });
+    expect(pacer.blocks.idle).toBe(idle - 1);
+    a.output.clear();
+    expect(pacer.blocks.idle).toBe(idle);
   });
 });

@@ -1,3 +1,4 @@
+import { ArrayPool } from "@/voice-server/audio/array-pool";
 import { FRAME_BYTES, FRAME_MS, MULAW_SILENCE } from "@/voice-server/audio/mulaw";
 
 // Outbound audio pacing. One FramePacer per process drives every call's PacedOutput from a single timer, so the
@@ -15,12 +16,16 @@ type TTag = { generation: number; segment: number };
 
 // Audio items hold whole frames back to back, as many as one chunk of synthesized audio had (not an object per
 // frame: replies wait here for seconds, and hundreds of calls' worth of small objects would all reach the old
-// generation); `offset` is how much of it was sent.
+// generation); `offset` is how much of it was sent. Their bytes are copies in blocks the pacer reuses: the chunks
+// they come from are views into Buffer's shared 8 KB slabs, and a reply waiting here for seconds kept its slabs
+// alive into the old generation, megabytes of ArrayBuffers per second at hundreds of calls (see ArrayPool).
+const BLOCK_BYTES = 100 * FRAME_BYTES;
+
 type TItem = { kind: "audio"; audio: Uint8Array; offset: number; tag: TTag } | { kind: "mark"; name: string; tag: TTag };
 
 export type TPacedSink = {
   // Whole 20 ms frames of one segment, back to back. `playAtMs` is when the first starts playing at the far
-  // end, on the pacer's clock.
+  // end, on the pacer's clock. `audio` is only valid during the call (the pacer reuses its memory): copy what you keep.
   sendAudio(audio: Uint8Array, tag: TTag, playAtMs: number): void;
   sendMark(name: string, tag: TTag): void;
 };
@@ -39,6 +44,8 @@ export class FramePacer {
   readonly leadMs: number;
   readonly batchMs: number;
   private readonly busy = new Set<PacedOutput>();
+  /** @internal */
+  readonly blocks = new ArrayPool<Uint8Array>(BLOCK_BYTES, (length) => new Uint8Array(length));
   private timer: NodeJS.Timeout | null = null;
   private readonly onLateFrame?: (lateByMs: number) => void;
 
@@ -93,6 +100,9 @@ export class FramePacer {
 export class PacedOutput {
   private readonly queue: TItem[] = [];
   private head = 0;
+  // Blocks holding the queued audio, oldest first; the last one is filled from `blockUsed` on.
+  private readonly blocks: Uint8Array[] = [];
+  private blockUsed = BLOCK_BYTES;
   // Play time of the next frame; behind `now` means the far end has run dry.
   private nextPlayAtMs = 0;
   private partial: Uint8Array | null = null;
@@ -147,6 +157,7 @@ export class PacedOutput {
     const dropped = this.queuedFrames;
     this.queue.length = 0;
     this.head = 0;
+    this.releaseBlocks(this.blocks.length);
     this.queuedFrames = 0;
     this.partial = null;
     this.partialTag = null;
@@ -206,6 +217,7 @@ export class PacedOutput {
       this.head = 0;
       this.pacer.sleep(this);
     }
+    this.releaseSentBlocks();
   }
 
   private hadBacklog = false;
@@ -241,9 +253,40 @@ export class PacedOutput {
     return out;
   }
 
+  // Copies `audio` (whole frames) into the blocks: one item per block it lands in.
   private pushAudio(audio: Uint8Array, tag: TTag): void {
-    this.queue.push({ kind: "audio", audio, offset: 0, tag });
     this.queuedFrames += audio.length / FRAME_BYTES;
+    for (let offset = 0; offset < audio.length; ) {
+      if (this.blockUsed === BLOCK_BYTES) {
+        this.blocks.push(this.pacer.blocks.take());
+        this.blockUsed = 0;
+      }
+      const block = this.blocks[this.blocks.length - 1]!;
+      const n = Math.min(audio.length - offset, BLOCK_BYTES - this.blockUsed);
+      block.set(audio.subarray(offset, offset + n), this.blockUsed);
+      this.queue.push({ kind: "audio", audio: block.subarray(this.blockUsed, this.blockUsed + n), offset: 0, tag });
+      this.blockUsed += n;
+      offset += n;
+    }
+  }
+
+  // Blocks before the one the next unsent item is in go back to the pool (all of them once nothing is queued). Items
+  // fill blocks in queue order, so everything in those blocks has been sent; the sink copied it before returning.
+  private releaseSentBlocks(): void {
+    let keep = 0;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const item = this.queue[i]!;
+      if (item.kind !== "audio") continue;
+      keep = this.blocks.findIndex((block) => block.buffer === item.audio.buffer);
+      break;
+    }
+    if (this.head >= this.queue.length) keep = this.blocks.length;
+    if (keep > 0) this.releaseBlocks(keep);
+  }
+
+  private releaseBlocks(count: number): void {
+    for (const block of this.blocks.splice(0, count)) this.pacer.blocks.give(block);
+    if (this.blocks.length === 0) this.blockUsed = BLOCK_BYTES;
   }
 
   private flushPartial(): void {

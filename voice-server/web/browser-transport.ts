@@ -63,7 +63,8 @@ export class BrowserTransport implements TCallTransport {
 
   sendAudio(frame: Uint8Array): void {
     if (!this.canSend()) return;
-    this.ws.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), { binary: true });
+    // A copy: the frame is a view into the pacer's reused blocks, and the socket may hold it until it drains.
+    this.ws.send(Buffer.from(frame), { binary: true });
   }
 
   sendMark(name: string): void {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeDeepgram } from "@/tests/fakes/deepgram";
 import { mulawSilence, speechLikeMulaw } from "@/tests/fakes/faults";
@@ -62,6 +63,17 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000) {
 }
 
 describe("createDeepgramStt", () => {
+  it("Deepgram receives exactly the caller's audio, byte for byte, though one buffer is refilled for every message", async () => {
+    const stream = await open();
+    // 3 s of 20 ms frames (15 messages) where every frame differs from the one before.
+    const audio = Uint8Array.from({ length: 3000 * 8 }, (_, i) => (i * 31 + Math.floor(i / 160) * 7) % 256);
+    pushAudio(stream, audio);
+    await stream.close();
+    const metadata = fake.connections[0]?.sent.find((m) => m.type === "Metadata");
+    expect(fake.connections[0]?.audioBytes).toBe(audio.length);
+    expect(metadata?.sha256).toBe(createHash("sha256").update(audio).digest("hex"));
+  });
+
   it("streams caller audio and returns the transcript of the turn on finalize", async () => {
     fake.transcripts = ["I'd like to book a table for four."];
     const stream = await open();

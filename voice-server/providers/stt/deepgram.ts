@@ -247,21 +247,23 @@ class DeepgramStream implements TSttStream {
     }
   }
 
-  // Sends the audio collected so far (the socket may still hold the array, so a fresh one takes its place).
+  // Sends the audio collected so far and starts filling the same array again.
   private flushChunk(): void {
     if (this.chunkBytes === 0) return;
     const audio = this.chunk.subarray(0, this.chunkBytes);
-    this.chunk = new Uint8Array(this.config.chunkBytes);
     this.chunkBytes = 0;
     const ws = this.ws;
     if (this.state === "open" && ws && ws.readyState === WebSocket.OPEN) {
+      // A client frame is masked into a new buffer before send() returns (no compression here), so the chunk is
+      // free to fill again: one buffer per connection rather than a new one every chunk, which at hundreds of calls
+      // was megabytes a second of short-lived ArrayBuffers (V8 starts full collections on that).
       ws.send(audio);
       this.lastSentAt = Date.now();
       return;
     }
     if (this.state === "closed") return;
     // While reconnecting keep the most recent audio so the caller's words are not lost.
-    this.buffered.push(audio);
+    this.buffered.push(audio.slice());
     this.bufferedBytes += audio.length;
     while (this.bufferedBytes > this.config.maxBufferedBytes && this.buffered.length > 1) {
       this.bufferedBytes -= this.buffered.shift()?.length ?? 0;
