@@ -81,6 +81,9 @@ export type TAnalysisWorkerOptions = {
   pollingIntervalSeconds?: number;
   // After a call's analysis is written (e.g. to send call.analyzed webhooks).
   onAnalyzed?: (job: TCallAnalysisJob, result: Extract<TAnalyzeCallResult, { status: "done" }>) => void | Promise<void>;
+  // Whether the process is free for post-call work (the voice server: no live calls). When it is not, each worker
+  // takes one job per polling interval.
+  isIdle?: () => boolean;
   // How often to queue ended calls still waiting for analysis (also done once at start); 0 turns the sweep off.
   sweepIntervalMs?: number;
 };
@@ -93,11 +96,11 @@ export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Prom
   const workerIds: string[] = [];
   const handle = (slot: number) => async ([job]: PgBoss.Job<unknown>[]) => {
     if (!job) return;
-    // pg-boss waits a whole polling interval after every fetch, even one that found work: one job per interval and
-    // worker, far below the rate calls end at. A worker that found a job fetches the next one as soon as it is done;
-    // only an empty queue is polled.
+    // pg-boss waits a whole polling interval after every fetch, even one that found work. While the process has
+    // nothing more urgent, a worker that found a job fetches the next as soon as it is done (a backlog drains at
+    // once; only an empty queue is polled). Otherwise it keeps the interval: post-call work yields to live calls.
     const workerId = workerIds[slot];
-    if (workerId) boss.notifyWorker(workerId);
+    if (workerId && (options.isIdle?.() ?? true)) boss.notifyWorker(workerId);
     const parsed = ZJob.safeParse(job.data);
     // A malformed job can never succeed; retrying it would only delay the queue.
     if (!parsed.success) return { skipped: "malformed job" };
