@@ -187,8 +187,9 @@ export class TwilioMediaStream implements TCallTransport {
     const ts = typeof media.timestamp === "string" || typeof media.timestamp === "number" ? Number(media.timestamp) : NaN;
     this.emit({
       type: "media",
-      // A copy, not a view: small Buffers share 8 KiB pool slabs, and a retained view would pin the slab.
-      audio, // a view into Buffer's pool: everything downstream copies what it keeps
+      // A view into one of Buffer's shared 8 KiB slabs: everything downstream copies what it keeps, so no frame
+      // holds a slab alive.
+      audio,
       timestampMs: Number.isFinite(ts) ? ts : null,
     });
   }
