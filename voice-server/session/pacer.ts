@@ -273,15 +273,14 @@ export class PacedOutput {
   // Blocks before the one the next unsent item is in go back to the pool (all of them once nothing is queued). Items
   // fill blocks in queue order, so everything in those blocks has been sent; the sink copied it before returning.
   private releaseSentBlocks(): void {
-    let keep = 0;
+    let sentBlocks = this.head >= this.queue.length ? this.blocks.length : 0;
     for (let i = this.head; i < this.queue.length; i++) {
       const item = this.queue[i]!;
       if (item.kind !== "audio") continue;
-      keep = this.blocks.findIndex((block) => block.buffer === item.audio.buffer);
+      sentBlocks = this.blocks.findIndex((block) => block.buffer === item.audio.buffer);
       break;
     }
-    if (this.head >= this.queue.length) keep = this.blocks.length;
-    if (keep > 0) this.releaseBlocks(keep);
+    if (sentBlocks > 0) this.releaseBlocks(sentBlocks);
   }
 
   private releaseBlocks(count: number): void {
