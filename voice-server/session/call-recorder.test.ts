@@ -30,6 +30,31 @@ function readStereo(file: string) {
 }
 
 describe("CallRecorder", () => {
+  it("a call recorded after another (reusing its memory) holds none of the earlier call's audio", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rec-"));
+    dirs.push(dir);
+    // The first call ends with both sides talking in the slots still in memory...
+    const first = new CallRecorder(CallRecorder.pathFor(dir, "team", "first").absolute);
+    first.start();
+    for (let i = 0; i < 150; i++) {
+      first.caller(frameOf(3000), i * 20);
+      first.agent(frameOf(-3000), i * 20);
+    }
+    await first.finish();
+    // ... the next one is silent on the agent's side and speaks once on the caller's.
+    const { absolute } = CallRecorder.pathFor(dir, "team", "second");
+    const second = new CallRecorder(absolute);
+    second.start();
+    second.caller(frameOf(500), 100 * 20);
+    second.agent(new Uint8Array(0), 0);
+    await second.finish();
+    const { slots, slot } = readStereo(absolute);
+    expect(slots).toBe(101);
+    for (let i = 0; i < 100; i++) expect([slot(i, 0), slot(i, 1)]).toEqual([0, 0]);
+    expect(Math.abs(slot(100, 0)! - 500)).toBeLessThan(40);
+    expect(slot(100, 1)).toBe(0);
+  });
+
   it("writes both sides time-aligned into a stereo WAV, streaming to disk as the call goes", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "rec-"));
     dirs.push(dir);

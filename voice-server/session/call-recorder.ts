@@ -20,7 +20,7 @@ const SLOT_VALUES = SLOT_SAMPLES * CHANNELS;
 const WINDOW_SLOTS = 100;
 const RING_SLOTS = 2 * WINDOW_SLOTS + 2;
 // 129 KB each, for the life of a call: reused across calls (see ArrayPool).
-export const RECORDER_RINGS = new ArrayPool(RING_SLOTS * SLOT_VALUES, (length) => new Int16Array(length));
+const RECORDER_RINGS = new ArrayPool(RING_SLOTS * SLOT_VALUES, (length) => new Int16Array(length));
 
 export class CallRecorder {
   private file: FileHandle | null = null;
