@@ -318,7 +318,11 @@ async function wireMinusServer(databaseUrl: string, results: TSimCallResult[]): 
       select call_id, start_ms, first_audio_ms from call_turns
        where speaker = 'agent' and first_audio_ms is not null and call_id = any(${`{${callIds.join(",")}}`}::uuid[])`;
     const byCall = new Map<string, (typeof rows)[number][]>();
-    for (const row of rows) byCall.set(row.call_id, [...(byCall.get(row.call_id) ?? []), row]);
+    for (const row of rows) {
+      const turns = byCall.get(row.call_id);
+      if (turns) turns.push(row);
+      else byCall.set(row.call_id, [row]);
+    }
     const gaps: number[] = [];
     for (const result of results) {
       const turns = byCall.get(result.callId ?? "") ?? [];

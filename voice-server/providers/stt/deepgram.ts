@@ -216,7 +216,7 @@ class DeepgramStream implements TSttStream {
   private lastDropAt = Number.NEGATIVE_INFINITY;
   private buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
-  private chunk: Uint8Array;
+  private readonly chunk: Uint8Array;
   private chunkBytes = 0;
   private readonly keepAliveTimer: NodeJS.Timeout;
   private readonly onAbort = () => void this.close();
