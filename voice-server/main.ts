@@ -74,9 +74,13 @@ async function main(): Promise<void> {
   // batches (a burst of calls ending costs one recompute per team-day, not one per call).
   const rollups = startRollupFlusher(db, { onError: (error) => log.warn("rollup flush failed", { error }) });
   // Post-call analysis runs in this process on a durable pg-boss queue; it also sweeps ended calls still pending.
+  // It yields to live calls: with any call up, each worker takes one job per polling interval (four workers: two
+  // analyses a second, what 200 calls of 100 s on average leave behind), and a backlog drains at once when idle.
+  let liveCalls = () => 0;
   const analysis = await startAnalysisWorker({
     databaseUrl: env.databaseUrl,
     gemini: env.gemini ?? null,
+    isIdle: () => liveCalls() === 0,
     onAnalyzed: async (job) => {
       // Analysis may have changed outcome, sentiment or topic: the dashboard rollups follow within a flush.
       await markCallRollupDirty(db, job.teamId, job.callId).catch((error: unknown) => log.warn("rollup mark failed", { error, callId: job.callId }));
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
     },
     onCallFinalized: onCallCompleted,
   });
+  liveCalls = () => server.activeCalls;
   const { port } = await server.listen();
   const greetingsStartedAt = Date.now();
   void server

@@ -76,11 +76,14 @@ export async function closeAnalysisQueue(): Promise<void> {
 export type TAnalysisWorkerOptions = {
   databaseUrl: string;
   gemini?: TGeminiAnalysisConfig | null;
-  // How many jobs this process analyzes at once.
+  // How many jobs this process analyzes at once (each mostly waits on the LLM).
   concurrency?: number;
   pollingIntervalSeconds?: number;
   // After a call's analysis is written (e.g. to send call.analyzed webhooks).
   onAnalyzed?: (job: TCallAnalysisJob, result: Extract<TAnalyzeCallResult, { status: "done" }>) => void | Promise<void>;
+  // Whether the process is free for post-call work (the voice server: no live calls). When it is not, each worker
+  // takes one job per polling interval.
+  isIdle?: () => boolean;
   // How often to queue ended calls still waiting for analysis (also done once at start); 0 turns the sweep off.
   sweepIntervalMs?: number;
 };
@@ -90,8 +93,14 @@ export type TAnalysisWorker = { stop: () => Promise<void> };
 export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Promise<TAnalysisWorker> {
   const { db, sql: connection } = createDb(options.databaseUrl, { max: 3 });
   const boss = await startBoss(options.databaseUrl, { isWorker: true });
-  const handle = async ([job]: PgBoss.Job<unknown>[]) => {
+  const workerIds: string[] = [];
+  const handle = (slot: number) => async ([job]: PgBoss.Job<unknown>[]) => {
     if (!job) return;
+    // pg-boss waits a whole polling interval after every fetch, even one that found work. While the process has
+    // nothing more urgent, a worker that found a job fetches the next as soon as it is done (a backlog drains at
+    // once; only an empty queue is polled). Otherwise it keeps the interval: post-call work yields to live calls.
+    const workerId = workerIds[slot];
+    if (workerId && (options.isIdle?.() ?? true)) boss.notifyWorker(workerId);
     const parsed = ZJob.safeParse(job.data);
     // A malformed job can never succeed; retrying it would only delay the queue.
     if (!parsed.success) return { skipped: "malformed job" };
@@ -100,8 +109,8 @@ export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Prom
     return { status: outcome.status };
   };
   const workOptions = { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 };
-  for (let i = 0; i < Math.max(1, options.concurrency ?? 2); i++) {
-    await boss.work(CALL_ANALYSIS_QUEUE, workOptions, handle);
+  for (let i = 0; i < Math.max(1, options.concurrency ?? 4); i++) {
+    workerIds.push(await boss.work(CALL_ANALYSIS_QUEUE, workOptions, handle(i)));
   }
   defaultDatabaseUrl = options.databaseUrl;
   let stopping: Promise<void> | null = null;
