@@ -55,6 +55,18 @@ const SCRIPT: TSimScript = {
   ],
 };
 
+// One question and its answer in SCRIPT (caller's line, voice-to-voice, the agent's reply, the quiet after it).
+// Conversations start at a phase spread over this much, so answers come at the rate N calls in steady
+// conversation produce (about N / 5 s here) rather than in one wave after another.
+const TURN_CYCLE_MS = 8000;
+
+function withHolds(script: TSimScript, holdMs: number, tailMs: number): TSimScript {
+  const steps = [...script.steps];
+  if (tailMs > 0) steps.splice(steps.length - 1, 0, { pauseMs: tailMs });
+  if (holdMs > 0) steps.unshift({ pauseMs: holdMs });
+  return { ...script, steps };
+}
+
 type TOptions = {
   latencyCalls: number;
   latencyConcurrency: number;
@@ -85,7 +97,7 @@ function readOptions(): TOptions {
   });
   if (values.help) {
     process.stdout.write(
-      "Usage: npm run bench:voice -- [--latency-calls 20] [--latency-concurrency 2] [--steps 25,50,100,150,200,250,300] [--budget-s 480] [--no-pin] [--no-priority] [--profile-server DIR]\n" +
+      "Usage: npm run bench:voice -- [--latency-calls 20] [--latency-concurrency 2] [--steps 50,100,150,200,250,300,400] [--budget-s 720] [--no-pin] [--no-priority] [--profile-server DIR]\n" +
         "  --no-priority          do not raise the priority (nice -10) of the server, the simulator and Postgres\n" +
         "  --profile-server DIR   write a V8 CPU profile of the voice server to DIR (open it in Chrome DevTools)\n" +
         '  --server-node-args="…" extra node flags for the voice server (e.g. --server-node-args="--trace-gc")\n' +
@@ -100,12 +112,12 @@ function readOptions(): TOptions {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer (got "${value}")`);
     return n;
   };
-  const steps = (values.steps ?? "25,50,100,150,200,250,300").split(",").map((s) => int("steps", s.trim(), 0));
+  const steps = (values.steps ?? "50,100,150,200,250,300,400").split(",").map((s) => int("steps", s.trim(), 0));
   return {
     latencyCalls: int("latency-calls", values["latency-calls"], 20),
     latencyConcurrency: int("latency-concurrency", values["latency-concurrency"], 2),
     steps,
-    budgetMs: int("budget-s", values["budget-s"], 480) * 1000,
+    budgetMs: int("budget-s", values["budget-s"], 720) * 1000,
     isPinned: !values["no-pin"],
     isPrioritized: !values["no-priority"],
     profileServerDir: values["profile-server"] ? path.resolve(values["profile-server"]) : null,
@@ -502,7 +514,8 @@ async function main(): Promise<void> {
     const voice = new CallerVoice();
     for (const line of LINES) await voice.say(line);
     let callNo = 0;
-    const oneCall = async (holdMs = 0): Promise<TSimCallResult | null> => {
+    // `holdMs`: silence before the script; `tailMs`: silence after its last answer, before hanging up.
+    const oneCall = async (holdMs = 0, tailMs = 0): Promise<TSimCallResult | null> => {
       const n = ++callNo;
       try {
         return await runSimulatedCall({
@@ -511,7 +524,7 @@ async function main(): Promise<void> {
           authToken: SANDBOX_AUTH_TOKEN,
           from: `+1555020${String(n % 10_000).padStart(4, "0")}`,
           to: E164,
-          script: holdMs > 0 ? { ...SCRIPT, steps: [{ pauseMs: holdMs }, ...SCRIPT.steps] } : SCRIPT,
+          script: withHolds(SCRIPT, holdMs, tailMs),
           label: `bench-${n}`,
           scheduler,
           voice,
@@ -549,7 +562,7 @@ async function main(): Promise<void> {
     let next = 0;
     await Promise.all(
       Array.from({ length: options.latencyConcurrency }, async () => {
-        // Half the time budget at most, so a misbehaving server cannot push the run past ten minutes.
+        // Half the time budget at most, so a misbehaving server leaves time for the capacity steps.
         while (next < options.latencyCalls && Date.now() - startedAt < options.budgetMs / 2) {
           next++;
           const result = await oneCall();
@@ -576,7 +589,7 @@ async function main(): Promise<void> {
     const steps: TStep[] = [];
     let failuresInARow = 0;
     for (const concurrent of options.steps) {
-      const estimatedMs = 30_000 + concurrent * 30;
+      const estimatedMs = 40_000 + concurrent * 30;
       if (Date.now() - startedAt + estimatedMs > options.budgetMs) {
         say(`phase 2: skipping ${concurrent} calls and above (time budget)`);
         break;
@@ -604,15 +617,17 @@ async function main(): Promise<void> {
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
       })();
-      // Calls connect over a few seconds (setting up hundreds at once is a different test), then each holds
-      // silently until all are up, so every measured turn happens with all N calls live; turns start up to 3 s
-      // apart so they do not all land on the same tick.
+      // Calls connect over a few seconds (setting up hundreds at once is a different test) and hold silently until
+      // all are up. Each then starts its conversation at a random phase of one turn cycle, as calls in steady
+      // conversation are, and holds again after its last answer until the latest one is done, so every measured
+      // turn happens with all N calls live.
       const spreadMs = Math.min(8000, concurrent * 25);
       const outcomes = await Promise.all(
         Array.from({ length: concurrent }, async (_, i) => {
           const startAtMs = (i * spreadMs) / concurrent;
           await new Promise((resolve) => setTimeout(resolve, startAtMs));
-          return oneCall(Math.round(spreadMs - startAtMs + 500 + Math.random() * 3000));
+          const phaseMs = Math.random() * TURN_CYCLE_MS;
+          return oneCall(Math.round(spreadMs - startAtMs + 500 + phaseMs), Math.round(TURN_CYCLE_MS - phaseMs));
         }),
       );
       isSampling = false;
@@ -714,6 +729,7 @@ async function main(): Promise<void> {
         interruptionMinSpeechMs: INTERRUPTION_MIN_SPEECH_MS,
         overheadFormula: `voice-to-voice - ${PROVIDER_MS} (STT ${LATENCY.sttFinalMs} + LLM ${LATENCY.llmFirstTokenMs} + TTS ${LATENCY.ttsFirstByteMs}) - ${ENDPOINTING_SILENCE_MS} (endpointing)`,
         script: SCRIPT.steps,
+        turnCycleMs: TURN_CYCLE_MS,
         latencyPhase: { calls: options.latencyCalls, concurrency: options.latencyConcurrency, otherCpuPercent: latencyOtherCpuPercent },
         idleRssMb: Math.round((idleRssKb / 1024) * 10) / 10,
       },
@@ -749,7 +765,7 @@ async function main(): Promise<void> {
 
 type TOutput = {
   machine: Record<string, unknown> & { cpuModel: string; cores: number; node: string; date: string; isPinned: boolean; priority: number };
-  setup: { idleRssMb: number; overheadFormula: string; latencyPhase: { calls: number; concurrency: number; otherCpuPercent: number } };
+  setup: { idleRssMb: number; overheadFormula: string; turnCycleMs: number; latencyPhase: { calls: number; concurrency: number; otherCpuPercent: number } };
   latency: TFigures;
   serverStages: TServerStages;
   capacity: { maxConcurrentCalls: number; maxConcurrentCallsLoadAdded: number; baselineOverheadMs: number; steps: TStep[] };
@@ -819,6 +835,9 @@ ${m.priority !== 0 ? `Benchmark processes (server, simulator, fake providers, Po
 Fake providers with fixed latencies: STT final ${LATENCY.sttFinalMs} ms after Finalize, LLM first token ${LATENCY.llmFirstTokenMs} ms,
 TTS first byte ${LATENCY.ttsFirstByteMs} ms. Agent endpointing silence ${ENDPOINTING_SILENCE_MS} ms, minimum interrupting speech ${INTERRUPTION_MIN_SPEECH_MS} ms.
 Each call: greeting, question, answer, second question, the caller cuts into the long answer 800 ms after it starts, answer, hang-up.
+In the capacity steps the calls connect over up to 8 s and hold silently until all N are up; each then starts talking at a random
+point of one ${o.setup.turnCycleMs / 1000} s turn cycle and holds again after its last answer, so answers come at the rate N calls in steady
+conversation produce (not all calls' questions in the same few seconds) and every measured answer has all N calls live.
 Everything is measured at the wire by the simulated Twilio (tests/sim/twilio-caller.ts):
 
 - voice-to-voice: last voiced caller frame sent -> first voiced agent frame received;
