@@ -42,8 +42,11 @@ async function main() {
   await closeDb();
 
   const webPort = Number(process.env.PORT ?? 3000);
+  // Both processes must agree on it (the web app hands it to browser test calls, Twilio posts to it).
+  const voicePublicUrl = process.env.VOICE_PUBLIC_URL ?? `http://localhost:${process.env.VOICE_PORT ?? 3001}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    VOICE_PUBLIC_URL: voicePublicUrl,
     DATABASE_URL: databaseUrl,
     AUTH_SECRET: process.env.AUTH_SECRET ?? persistentSecret("auth-secret"),
     AUTH_TRUST_HOST: process.env.AUTH_TRUST_HOST ?? "true",
@@ -57,7 +60,7 @@ async function main() {
     twilioSandbox = await startTwilioSandbox({
       databaseUrl,
       secretKey: secretKeyFrom({ encryptionKey: process.env.ENCRYPTION_KEY, authSecret: env.AUTH_SECRET }),
-      voicePublicUrl: process.env.VOICE_PUBLIC_URL ?? "http://localhost:3001",
+      voicePublicUrl,
     });
     Object.assign(env, twilioSandbox.env);
     console.log(`▸ Twilio sandbox (simulated numbers) on ${twilioSandbox.fake.url}`);

@@ -30,7 +30,7 @@ const HELP = `Usage: npm run simulate -- [options]
 Calls the voice server the way Twilio does (signed webhook, Media Streams, marks, status callback) and speaks
 a script as the caller, then prints how the call ended, the transcript and the latency measured at the wire.
 
-  --url URL              voice server base URL (default http://localhost:3001)
+  --url URL              voice server base URL (default http://localhost:$VOICE_PORT, else :3001)
   --public-url URL       the server's VOICE_PUBLIC_URL, which signatures are computed over (default: --url)
   --to E164              number called (default: the first active number in the database)
   --from E164            caller number (default +1555010xxxx, one per call)
@@ -114,7 +114,7 @@ function readArgs(argv: string[]): TArgs {
     if (value !== undefined && !e164.test(value)) throw new UsageError(`--${name} must be an E.164 number like +15550001111 (got "${value}")`);
   }
   if (values.dtmf !== undefined && !/^[0-9*#A-Da-d]+$/.test(values.dtmf)) throw new UsageError("--dtmf takes digits 0-9, *, #, A-D");
-  const url = values.url ?? "http://localhost:3001";
+  const url = values.url ?? `http://localhost:${process.env.VOICE_PORT ?? 3001}`;
   for (const [name, value] of [["url", url], ["public-url", values["public-url"]]] as const) {
     if (value !== undefined && !/^https?:\/\/[^/]+/.test(value)) throw new UsageError(`--${name} must be an http(s) URL (got "${value}")`);
   }

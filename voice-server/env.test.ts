@@ -17,6 +17,12 @@ describe("loadVoiceEnv", () => {
     expect(env.recordingsDir).toBe(".data/recordings");
   });
 
+  it("without VOICE_PUBLIC_URL, points Twilio and test calls at this server's own port", () => {
+    const env = loadVoiceEnv({ ...base, VOICE_PORT: "3101" });
+    expect(env.publicUrl).toBe("http://localhost:3101");
+    expect(env.wsPublicUrl).toBe("ws://localhost:3101");
+  });
+
   it("derives the wss:// URL from an https public URL and picks up provider keys", () => {
     const env = loadVoiceEnv({
       ...base,

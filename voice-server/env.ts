@@ -70,7 +70,8 @@ export type TVoiceEnv = {
 // Pure: reads only `source`, so tests can build any configuration.
 export function loadVoiceEnv(source: Record<string, string | undefined>): TVoiceEnv {
   const e = parseEnv(ZVoiceEnv, source);
-  const publicUrl = e.VOICE_PUBLIC_URL.replace(/\/+$/, "");
+  // Unset: this server on this machine, whatever its port.
+  const publicUrl = (source.VOICE_PUBLIC_URL ? e.VOICE_PUBLIC_URL : `http://localhost:${e.VOICE_PORT}`).replace(/\/+$/, "");
   const wsPublicUrl = publicUrl.replace(/^http(s?):\/\//, "ws$1://");
   const hasSecret = !!(e.ENCRYPTION_KEY || e.AUTH_SECRET);
   return {
