@@ -7,7 +7,7 @@ import { FakeGemini } from "@/tests/fakes/gemini";
 import { createTestDb } from "@/tests/helpers/db";
 import { analyzeCall } from "./analyze-call";
 import { extractCaptureFields } from "./capture-fields";
-import { analyzeLocally, callSentiment } from "./local-analyzer";
+import { analyzeLocally, callSentiment, localTopic } from "./local-analyzer";
 import { assignTopicCluster } from "./topic-clusters";
 import { topTopics } from "./top-topics";
 
@@ -230,6 +230,47 @@ describe("analyzeCall", () => {
       analyzeCall(t.db, { teamId, callId: broken.id }, { gemini: { apiKey: gemini.apiKey, baseUrl: gemini.url, attempts: 2 } }),
     ).rejects.toThrow(/no valid analysis after 2 attempts/);
     expect((await reload(broken.id)).call).toMatchObject({ analysisStatus: "failed", summary: null });
+  });
+});
+
+describe("local outcome", () => {
+  const input = (turns: [speaker: "agent" | "caller", text: string][]) => ({
+    turns: turns.map(([speaker, text], i) => ({ seq: i + 1, speaker, text, isInterrupted: false })),
+    outcome: "resolved" as const,
+    endReason: "caller_hangup",
+    transferredTo: null,
+    hasMessage: false,
+    captureFields: [],
+    knowledgeTitles: [],
+    toolNames: [],
+  });
+
+  it("a caller who hangs up on the agent's offer did not get what they called for", () => {
+    const offer = input([
+      ["agent", "Thanks for calling. How can I help?"],
+      ["caller", "can i talk to a person"],
+      ["agent", "We're closed right now, so I can't put you through to anyone. I can take a message and have someone call you back. Would you like that?"],
+    ]);
+    expect(analyzeLocally(offer).outcome).toBe("abandoned");
+  });
+
+  it("hanging up after an answer and the agent's wrap-up question is resolved", () => {
+    const answered = input([
+      ["agent", "Thanks for calling. How can I help?"],
+      ["caller", "what are your opening hours"],
+      ["agent", "We're open Monday to Friday, nine to five. Is there anything else I can help you with?"],
+    ]);
+    expect(analyzeLocally(answered).outcome).toBe("resolved");
+  });
+});
+
+describe("local topics", () => {
+  it("names what the caller asked for, not the words they used", () => {
+    expect(localTopic(["can i talk to a person"], [])).toBe("Asked for a person");
+    expect(localTopic(["i want to speak to a human please"], [])).toBe("Asked for a person");
+    expect(localTopic(["hi", "can you take a message for doctor lee"], [])).toBe("Message or callback");
+    expect(localTopic(["what are your opening hours"], [])).toBe("Opening hours");
+    expect(localTopic(["do you validate parking tickets"], ["Do you validate parking tickets?"])).toBe("Location and directions");
   });
 });
 

@@ -1,6 +1,6 @@
 import { GoogleGenAI, Type, type Schema } from "@google/genai";
 import { z } from "zod";
-import { decideOutcome } from "./local-analyzer";
+import { structuralOutcome } from "./local-analyzer";
 import { KEPT_OUTCOMES, type TAnalysisInput, type TAnalysisResult } from "./types";
 import { nodeHttpFetch } from "@/lib/net/node-http-fetch";
 
@@ -123,7 +123,7 @@ function toResult(input: TAnalysisInput, parsed: z.infer<typeof ZGeminiAnalysis>
     if (allowedKeys.has(key) && value.trim() !== "" && !(key in capturedFields)) capturedFields[key] = value.trim().slice(0, 500);
   }
   const recorded = input.outcome && KEPT_OUTCOMES.includes(input.outcome) ? input.outcome : null;
-  const structural = decideOutcome({ ...input, outcome: null });
+  const structural = structuralOutcome(input);
   return {
     summary: parsed.summary,
     sentiment: parsed.sentiment,
@@ -131,7 +131,7 @@ function toResult(input: TAnalysisInput, parsed: z.infer<typeof ZGeminiAnalysis>
     turnSentiments: parsed.turnSentiments.filter((t) => callerSeqs.has(t.seq)),
     topic: parsed.topic || null,
     // What the phone system knows for certain wins over the model's reading.
-    outcome: recorded ?? (structural === "resolved" ? parsed.outcome : structural),
+    outcome: recorded ?? structural ?? parsed.outcome,
     capturedFields,
   };
 }

@@ -85,6 +85,8 @@ const CATEGORIES: { topic: string; keywords: string[] }[] = [
   { topic: "Location and directions", keywords: ["address", "located", "location", "directions", "parking", "where are you"] },
   { topic: "Technical support", keywords: ["not working", "broken", "error", "crash", "crashes", "login", "log in", "password", "reset", "outage", "bug"] },
   { topic: "Complaint", keywords: ["complaint", "complain", "manager", "unacceptable", "terrible service"] },
+  { topic: "Asked for a person", keywords: ["person", "human", "representative", "operator", "receptionist", "transfer", "talk to someone", "speak to someone", "talk to somebody", "speak to somebody"] },
+  { topic: "Message or callback", keywords: ["leave a message", "take a message", "call me back", "call back", "callback", "voicemail"] },
 ];
 
 function countHits(text: string, keyword: string): number {
@@ -122,10 +124,11 @@ export function localTopic(callerTexts: string[], knowledgeTitles: string[]): st
   return keywords.length > 0 ? `About ${keywords.join(" ")}` : null;
 }
 
+const WRAP_UP = /\b(anything else|something else|any other questions?|else (i|we) can (help|do))\b/i;
 const CLOSING = /\b(thanks|thank you|bye|goodbye|that's all|that is all|perfect|great|got it|that helps|sorted)\b/i;
 
-export function decideOutcome(input: TAnalysisInput): TOutcome {
-  if (input.outcome && KEPT_OUTCOMES.includes(input.outcome)) return input.outcome;
+// What the call's facts settle: a transfer, a message, a caller who never spoke or never heard an answer.
+export function structuralOutcome(input: TAnalysisInput): TOutcome | null {
   if (input.transferredTo) return "transferred";
   if (input.hasMessage) return "message_taken";
   const callerTurns = input.turns.filter((t) => t.speaker === "caller" && t.text.trim() !== "");
@@ -134,6 +137,18 @@ export function decideOutcome(input: TAnalysisInput): TOutcome {
   const last = input.turns.at(-1);
   // The caller said something and hung up before hearing an answer, without a word of thanks.
   if (last?.speaker === "caller" && input.endReason === "caller_hangup" && !CLOSING.test(last.text)) return "abandoned";
+  return null;
+}
+
+function decideOutcome(input: TAnalysisInput): TOutcome {
+  if (input.outcome && KEPT_OUTCOMES.includes(input.outcome)) return input.outcome;
+  const structural = structuralOutcome(input);
+  if (structural) return structural;
+  // Without a model to read the call: the agent had just asked something (an offer to take a message, a
+  // question back) and the caller hung up on it, so what they called for was left open. "Anything else?"
+  // after an answer is not such a question.
+  const last = input.turns.at(-1);
+  if (last?.speaker === "agent" && input.endReason === "caller_hangup" && /\?\s*$/.test(last.text) && !WRAP_UP.test(last.text)) return "abandoned";
   return "resolved";
 }
 

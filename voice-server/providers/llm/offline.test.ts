@@ -303,7 +303,16 @@ describe("offline LLM: transfers", () => {
   it("does not transfer while the business is closed", async () => {
     const turn = await new Conversation(dental(), { now: CLOSED_NOW }).say("put me through to billing");
     expect(turn.toolCall).toBeUndefined();
-    expect(turn.text).toContain("We're closed right now.");
+    expect(turn.text).toContain("We're closed right now, so I can't put you through to anyone.");
+    expect(turn.text).toContain("I can take a message");
+  });
+
+  it("does not repeat the after-hours message the call opened with when asked for a person", async () => {
+    const snapshot = dental();
+    snapshot.config.businessHours.afterHoursMessage = "Thanks for calling Bright Smile Dental. Our office is closed right now.";
+    const turn = await new Conversation(snapshot, { now: CLOSED_NOW }).say("can i talk to a person");
+    expect(turn.toolCall).toBeUndefined();
+    expect(turn.text).not.toContain("Thanks for calling");
     expect(turn.text).toContain("I can take a message");
   });
 

@@ -841,12 +841,11 @@ function transferTo(state: TState, ctx: TContext, department: TDepartment, lead?
   ];
 }
 
+// Not the after-hours message again: a call answered while closed opened with it.
 function closedNoTransfer(state: TState, ctx: TContext): [TState, TReply] {
-  const hours = ctx.snapshot.config.businessHours;
-  const closedLine = hours.afterHoursMessage.trim() || "We're closed right now.";
-  if (hours.afterHours === "take_message")
-    return offerMessage(state, [closedLine, "So I can't put you through to anyone."]);
-  return anythingElse(state, [closedLine, "Please call back during our business hours."]);
+  if (ctx.snapshot.config.businessHours.afterHours === "take_message")
+    return offerMessage(state, ["We're closed right now, so I can't put you through to anyone."]);
+  return anythingElse(state, ["We're closed right now, so I can't put you through to anyone. Please call back during our business hours."]);
 }
 
 function handleTransferRequest(state: TState, ctx: TContext, normalized: string, recent: string): [TState, TReply] {
