@@ -6,10 +6,7 @@ import { expect, test } from "@playwright/test";
 import { createTenant, signInUi } from "../helpers";
 
 // Chromium's fake microphone plays a WAV of a caller asking the question (eSpeak, 16 kHz with faint noise, as
-// phone-like speech the offline recognizer handles), once, after 8 s of silence and followed by silence. The
-// file starts playing when the microphone opens, but the panel sends audio only once the call is live, so the
-// question comes once the call has started and the greeting played, as a real caller's would (with 3 s it
-// could overlap a slow start or the greeting).
+// phone-like speech the offline recognizer handles), after 3 s of silence and followed by silence, once.
 function callerWav(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "aica-mic-"));
   const raw = path.join(dir, "raw.wav");
@@ -17,7 +14,7 @@ function callerWav(): string {
   const noise = path.join(dir, "noise.wav");
   const out = path.join(dir, "caller.wav");
   execFileSync("espeak-ng", ["-w", raw, "Is there parking?"]);
-  execFileSync("sox", [raw, "-r", "16000", "-b", "16", "-c", "1", padded, "pad", "8", "20"]);
+  execFileSync("sox", [raw, "-r", "16000", "-b", "16", "-c", "1", padded, "pad", "3", "20"]);
   const seconds = execFileSync("soxi", ["-D", padded]).toString().trim();
   execFileSync("sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", noise, "synth", seconds, "whitenoise", "vol", "0.002"]);
   execFileSync("sox", ["-m", padded, noise, out]);

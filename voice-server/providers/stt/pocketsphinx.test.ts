@@ -1,12 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ZAgentSnapshot } from "@/lib/agents/config";
+import { findTemplate } from "@/lib/agents/templates";
 import { splitFrames } from "@/voice-server/audio/frames";
 import { MULAW_SILENCE } from "@/voice-server/audio/mulaw";
 import { createEspeakTts } from "@/voice-server/providers/tts/espeak";
 import type { TSttEvent, TSttOptions, TSttProvider, TSttStream } from "@/voice-server/providers/types";
-import { createPocketsphinxStt, parseHypotheses, prepareForRecognizer } from "./pocketsphinx";
+import { sttPhrasesFor } from "@/voice-server/session/stt-phrases";
+import { createPocketsphinxStt, parseHypotheses, prepareForRecognizer, trimToSpeech } from "./pocketsphinx";
 
 const tts = createEspeakTts();
 const stt = createPocketsphinxStt();
@@ -156,6 +159,30 @@ describe("offline pocketsphinx STT", () => {
     await stream.close();
   });
 
+  it("hears a short question the same however long the silence before it in the turn", async () => {
+    // A browser test call's first turn as the server recorded it (Chromium's fake microphone, eSpeak with faint
+    // noise): 2.9 s of the greeting's silence, then "Is there parking?". Decoded with all of that silence it
+    // came out as "it's mary martin", with 0.4 s of it right.
+    const turn = readFileSync(path.join(process.cwd(), "tests/fixtures/stt/is-there-parking-after-greeting.ulaw"));
+    const content = findTemplate("receptionist")!.build({ teamName: "Harbor Vet Clinic", timeZone: "America/New_York" });
+    const snapshot = ZAgentSnapshot.parse({
+      agentName: "Front desk",
+      teamName: "Harbor Vet Clinic",
+      config: content.config,
+      knowledge: content.knowledge.map((k, i) => ({ id: `k${i}`, ...k })),
+      departments: content.departments.map((d, i) => ({ id: `d${i}`, ...d })),
+    });
+    const heard: string[] = [];
+    for (const leadMs of [2900, 2000, 1000, 400]) {
+      const stream = await open(stt, { phrases: sttPhrasesFor(snapshot) });
+      stream.push(new Uint8Array(turn.subarray((2900 - leadMs) * 8)));
+      stream.finalize();
+      const event = await nextEvent(stream);
+      heard.push(event.type === "final" ? event.text : event.type);
+    }
+    expect(heard).toEqual(Array(4).fill("is there parking"));
+  });
+
   it("says which packages to install when pocketsphinx is missing", async () => {
     const missing = createPocketsphinxStt({ binary: "pocketsphinx_batch_not_installed" });
     await expect(
@@ -179,6 +206,16 @@ describe("recogniser input", () => {
     expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(164);
     expect(prepareForRecognizer(silence, 1)).toEqual(a);
     expect(prepareForRecognizer(silence, 2)).not.toEqual(a);
+  });
+
+  it("keeps only the voiced stretch of a turn, with 300 ms of what surrounds it", () => {
+    const turn = new Uint8Array(8000 * 3).fill(MULAW_SILENCE);
+    turn.fill(0x10, 16000, 16800); // 100 ms of loud audio 2 s in
+    const voiced = trimToSpeech(turn);
+    expect(voiced.length).toBe(800 + 2 * 2400);
+    expect(voiced.byteOffset).toBe(16000 - 2400);
+    const silence = new Uint8Array(8000).fill(MULAW_SILENCE);
+    expect(trimToSpeech(silence)).toBe(silence);
   });
 
   it("joins hypotheses and strips alternate-pronunciation marks", () => {

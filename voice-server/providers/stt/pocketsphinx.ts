@@ -63,6 +63,39 @@ export function prepareForRecognizer(mulaw: Uint8Array, seed: number): Int16Arra
   return out;
 }
 
+// A turn's audio runs from the end of the last turn (or the start of the call) to the endpoint: for the first
+// turn that is the whole greeting in silence. The batch decoder normalises over everything it is given, and
+// how much silence came before a short utterance changed what it heard (one recording of "is there parking"
+// came out as "it's mary martin" with 0.7 to 9 s before it and right with 0.4 s). So only the voiced stretch is
+// decoded, with the same margin of line noise around it whatever the turn held.
+const TRIM_MARGIN_MS = 300;
+const TRIM_FRAME = 160; // 20 ms at 8 kHz
+
+export function trimToSpeech(mulaw: Uint8Array): Uint8Array {
+  const frames = Math.floor(mulaw.length / TRIM_FRAME);
+  if (frames < 3) return mulaw;
+  const pcm = decodeMulaw(mulaw);
+  const energy = new Float64Array(frames);
+  for (let f = 0; f < frames; f++) {
+    let sum = 0;
+    for (let i = f * TRIM_FRAME; i < (f + 1) * TRIM_FRAME; i++) sum += pcm[i]! * pcm[i]!;
+    energy[f] = Math.sqrt(sum / TRIM_FRAME);
+  }
+  // Voiced: well above the turn's own noise floor (its quietest tenth) and above what a quiet line carries.
+  const floor = [...energy].sort((x, y) => x - y)[Math.floor(frames / 10)]!;
+  const threshold = Math.max(floor * 8, 100);
+  let first = -1;
+  let last = -1;
+  for (let f = 0; f < frames; f++) {
+    if (energy[f]! < threshold) continue;
+    if (first < 0) first = f;
+    last = f;
+  }
+  if (first < 0) return mulaw;
+  const margin = (TRIM_MARGIN_MS * MULAW_SAMPLE_RATE) / 1000;
+  return mulaw.subarray(Math.max(0, first * TRIM_FRAME - margin), Math.min(mulaw.length, (last + 1) * TRIM_FRAME + margin));
+}
+
 // Batch output is one line per utterance: "words words (uttid score)".
 export function parseHypotheses(stdout: string): string {
   return stdout
@@ -286,7 +319,7 @@ class PocketsphinxStream implements TSttStream {
     // A file, not /dev/stdout: that cannot be opened when stdout is the socket Node's spawn() gives it.
     const hypPath = path.join(config.dir, `${id}.hyp`);
     const logPath = path.join(config.dir, `${id}.log`);
-    await writeFile(wavPath, encodeWavPcm16(prepareForRecognizer(turn, seed), RECOGNIZER_RATE));
+    await writeFile(wavPath, encodeWavPcm16(prepareForRecognizer(trimToSpeech(turn), seed), RECOGNIZER_RATE));
     await writeFile(ctlPath, `${id}\n`);
     const release = await config.slots.acquire(this.closing.signal);
     try {
