@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { closeDb, getDb } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
+import { localVoiceUrl } from "@/lib/config/shared-env";
 import { migrateDatabase } from "@/db/migrate";
 import { DEMO_LOGIN, seedDemo } from "@/lib/demo/seed-demo";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
@@ -43,7 +44,7 @@ async function main() {
 
   const webPort = Number(process.env.PORT ?? 3000);
   // Both processes must agree on it (the web app hands it to browser test calls, Twilio posts to it).
-  const voicePublicUrl = process.env.VOICE_PUBLIC_URL ?? `http://localhost:${process.env.VOICE_PORT ?? 3001}`;
+  const voicePublicUrl = process.env.VOICE_PUBLIC_URL ?? localVoiceUrl(process.env.VOICE_PORT);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     VOICE_PUBLIC_URL: voicePublicUrl,

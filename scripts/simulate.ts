@@ -7,6 +7,7 @@ import postgres from "postgres";
 import { createDb } from "@/db/client";
 import { embeddedDatabaseUrl } from "@/db/embedded";
 import { phoneNumbers } from "@/db/schema";
+import { localVoiceUrl } from "@/lib/config/shared-env";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { resolveTwilioAccount } from "@/lib/twilio/credentials";
 import { mulawToWav } from "@/voice-server/audio/wav";
@@ -114,7 +115,7 @@ function readArgs(argv: string[]): TArgs {
     if (value !== undefined && !e164.test(value)) throw new UsageError(`--${name} must be an E.164 number like +15550001111 (got "${value}")`);
   }
   if (values.dtmf !== undefined && !/^[0-9*#A-Da-d]+$/.test(values.dtmf)) throw new UsageError("--dtmf takes digits 0-9, *, #, A-D");
-  const url = values.url ?? `http://localhost:${process.env.VOICE_PORT ?? 3001}`;
+  const url = values.url ?? localVoiceUrl(process.env.VOICE_PORT);
   for (const [name, value] of [["url", url], ["public-url", values["public-url"]]] as const) {
     if (value !== undefined && !/^https?:\/\/[^/]+/.test(value)) throw new UsageError(`--${name} must be an http(s) URL (got "${value}")`);
   }

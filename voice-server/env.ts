@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseEnv, zUrl } from "@/lib/config/parse-env";
-import { refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
+import { localVoiceUrl, refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
 
@@ -71,7 +71,7 @@ export type TVoiceEnv = {
 export function loadVoiceEnv(source: Record<string, string | undefined>): TVoiceEnv {
   const e = parseEnv(ZVoiceEnv, source);
   // Unset: this server on this machine, whatever its port.
-  const publicUrl = (source.VOICE_PUBLIC_URL ? e.VOICE_PUBLIC_URL : `http://localhost:${e.VOICE_PORT}`).replace(/\/+$/, "");
+  const publicUrl = (source.VOICE_PUBLIC_URL ? e.VOICE_PUBLIC_URL : localVoiceUrl(e.VOICE_PORT)).replace(/\/+$/, "");
   const wsPublicUrl = publicUrl.replace(/^http(s?):\/\//, "ws$1://");
   const hasSecret = !!(e.ENCRYPTION_KEY || e.AUTH_SECRET);
   return {

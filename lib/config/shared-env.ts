@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { zBool, zUrl } from "./parse-env";
 
+// Where a voice server on this machine is reached when VOICE_PUBLIC_URL is unset: its own VOICE_PORT, else 3001.
+// npm run dev, npm run voice and npm run simulate must agree on it.
+export function localVoiceUrl(port: string | number | undefined): string {
+  return `http://localhost:${port ?? 3001}`;
+}
+
 // Variables both processes read (lib/env.ts, voice-server/env.ts), defined once so they validate alike.
 export const SHARED_ENV_FIELDS = {
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -11,7 +17,7 @@ export const SHARED_ENV_FIELDS = {
     .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64 encoded")
     .optional(),
   // The base URL Twilio reaches the voice server at.
-  VOICE_PUBLIC_URL: zUrl.default("http://localhost:3001"),
+  VOICE_PUBLIC_URL: zUrl.default(localVoiceUrl(undefined)),
   TWILIO_ACCOUNT_SID: z
     .string()
     .regex(/^AC[0-9a-fA-F]{32}$/, "must look like AC followed by 32 hex characters")
