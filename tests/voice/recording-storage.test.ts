@@ -128,7 +128,8 @@ describe("call recordings with S3 storage", () => {
     expect(object?.body.toString("ascii", 0, 4)).toBe("RIFF");
     expect(object?.body.readUInt16LE(22)).toBe(2); // both sides
     expect(object!.body.length).toBeGreaterThan(44 + 8000 * 2 * 2); // over a second of stereo audio
-    expect(existsSync(path.join(recordingsDir, agent.teamId, `${call.id}.wav`))).toBe(false);
+    // The row switches to S3 first (so the web app never points at a deleted file), then the spool file goes.
+    await vi.waitFor(() => expect(existsSync(path.join(recordingsDir, agent.teamId, `${call.id}.wav`))).toBe(false), 5_000);
   });
 
   it("keeps the recording on disk when S3 is down, notes the error on the call, and the retry sweep uploads it", async () => {
