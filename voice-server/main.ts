@@ -9,7 +9,7 @@ import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import { EnvError } from "@/lib/config/parse-env";
 import { loadVoiceEnv } from "./env";
-import { createLogger } from "./observability/log";
+import { configureLogging, createLogger } from "./observability/log";
 import { createProviders } from "./providers/create-providers";
 import { providerNames } from "./providers/registry";
 import { warmUpEspeak } from "./providers/tts/espeak";
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  configureLogging({ level: env.observability.logLevel, base: { service: "voice" } });
   const processStartedAt = new Date();
   const db = getDb(env.databaseUrl);
   try {
