@@ -77,8 +77,10 @@ describe("structured logs", () => {
     try {
       child.info("below the level");
       child.warn("kept", { from: CALLER });
-      expect(lines).toHaveLength(1);
+      createLogger({ service: "web" }).error("once");
+      expect(lines).toHaveLength(2);
       expect(JSON.parse(lines[0] as string)).toMatchObject({ level: "warn", service: "web", module: "early", from: "[redacted]" });
+      expect(lines[1]?.match(/"service"/g)).toHaveLength(1);
     } finally {
       configureLogging({ level: "info", base: {}, destination: undefined });
     }

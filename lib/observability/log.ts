@@ -47,10 +47,11 @@ export function configureLogging(config: { level?: TLogLevel; base?: TLogFields;
   processVersion += 1;
 }
 
-type TRoot = { logger(): PinoLogger; version(): number };
+type TRoot = { logger(): PinoLogger; version(): number; base(): TLogFields };
 const processRootSource: TRoot = {
   logger: () => (processRoot ??= createPino(processConfig)),
   version: () => processVersion,
+  base: () => processConfig.base,
 };
 
 class Logger implements TLogger {
@@ -65,8 +66,11 @@ class Logger implements TLogger {
   private target(): PinoLogger {
     const version = this.root.version();
     if (!this.pinoLogger || this.builtFor !== version) {
-      // Bindings appear on every line, info included, so they are always redacted.
-      this.pinoLogger = this.root.logger().child(prepareFields(this.bindings, false));
+      // Bindings appear on every line, info included, so they are always redacted. One the root already
+      // carries (createLogger({ service: "voice" }) in the voice process) is not written twice.
+      const base = this.root.base();
+      const own = Object.fromEntries(Object.entries(this.bindings).filter(([k, v]) => base[k] !== v));
+      this.pinoLogger = this.root.logger().child(prepareFields(own, false));
       this.builtFor = version;
     }
     return this.pinoLogger;
@@ -110,6 +114,7 @@ export function createLogger(
   const root: TRoot = {
     logger: () => (own ??= createPino({ level: options.isSilent ? "silent" : (options.level ?? "info"), base: {}, destination: options.destination })),
     version: () => 0,
+    base: () => ({}),
   };
   return new Logger(root, base);
 }
