@@ -38,6 +38,18 @@ describe("structured logs", () => {
     expect(lines.join("\n")).toContain('"callId":"c1"');
   });
 
+  it("drops the parameters a failed database query quotes (a turn's text) from the message and the stack", async () => {
+    const { DrizzleQueryError } = await import("drizzle-orm/errors");
+    const { logger, lines } = capture();
+    const error = new DrizzleQueryError('insert into "call_turns" ("text", "team_id") values ($1, $2)', [TRANSCRIPT, "t1"], new Error("connection ended"));
+    logger.warn("call record write failed", { write: "turn", error });
+    expect(lines[0]).not.toContain("4111");
+    const logged = JSON.parse(lines[0] as string).error as { message: string; stack: string; cause: { message: string } };
+    expect(logged.message).toBe('Failed query: insert into "call_turns" ("text", "team_id") values ($1, $2)\nparams: [redacted]');
+    expect(logged.stack).toMatch(/params: \[redacted\]\n\s+at /);
+    expect(logged.cause.message).toBe("connection ended");
+  });
+
   it("shows the sensitive fields at debug, for a developer's own machine", () => {
     const { logger, records } = capture("debug");
     logger.debug("turn", { sensitive: { said: TRANSCRIPT }, from: CALLER });

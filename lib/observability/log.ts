@@ -15,7 +15,6 @@ export type TLogger = {
   warn(message: string, fields?: TLogFields): void;
   error(message: string, fields?: TLogFields): void;
   child(fields: TLogFields): TLogger;
-  isLevelEnabled(level: Exclude<TLogLevel, "silent">): boolean;
 };
 
 type TLogConfig = { level: TLogLevel; base: TLogFields; destination?: DestinationStream };
@@ -97,9 +96,6 @@ class Logger implements TLogger {
   }
   child(fields: TLogFields): TLogger {
     return new Logger(this.root, { ...this.bindings, ...fields });
-  }
-  isLevelEnabled(level: Exclude<TLogLevel, "silent">): boolean {
-    return this.target().isLevelEnabled(level);
   }
 }
 

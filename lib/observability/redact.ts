@@ -2,7 +2,8 @@
 // pipelines copy far and keep long, so they are kept out by three independent rules:
 //   1. a field named like personal data or a secret (any depth) is replaced by "[redacted]";
 //   2. any string that looks like a phone number (E.164, as Twilio sends them) is masked wherever it appears,
-//      error messages and stacks included, so a new field name cannot leak one;
+//      error messages and stacks included, so a new field name cannot leak one; so are the parameters that
+//      database errors quote;
 //   3. `sensitive: {...}` is the place for text a developer may need while debugging: emitted at debug only.
 // At debug and trace nothing is removed: those levels are for a developer's own machine.
 
@@ -44,10 +45,17 @@ export function maskPhones(value: string): string {
   return value.replace(PHONE, PHONE_MASK);
 }
 
+// Drizzle's query errors end their message with the query's parameters ("Failed query: ...\nparams: a,b"), which
+// for a turn write are the transcript itself. The parameters go, in the message and in the stack that repeats it.
+const QUERY_PARAMS = /\nparams: [\s\S]*?(?=\n\s+at |$)/;
+function maskErrorText(value: string): string {
+  return maskPhones(value.replace(QUERY_PARAMS, `\nparams: ${REDACTED}`));
+}
+
 type TSerializedError = { type: string; message: string; stack?: string; code?: unknown; cause?: unknown; errors?: unknown[] };
 
 export function serializeError(error: Error, isDebug: boolean, depth = 0): TSerializedError {
-  const mask = (s: string | undefined) => (s === undefined || isDebug ? s : maskPhones(s));
+  const mask = (s: string | undefined) => (s === undefined || isDebug ? s : maskErrorText(s));
   const out: TSerializedError = { type: error.name, message: mask(error.message) ?? "" };
   if (error.stack) out.stack = mask(error.stack);
   const code = (error as { code?: unknown }).code;
