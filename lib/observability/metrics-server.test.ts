@@ -82,3 +82,24 @@ describe("canReadMetrics", () => {
     expect(canReadMetrics(access, { authorization: `bearer ${TOKEN}`, remoteAddress: "10.1.1.1" })).toBe(true);
   });
 });
+
+describe("worker metrics", () => {
+  it("counts and times jobs and reads the analysis backlog at scrape time", async () => {
+    const { createWorkerMetrics, timeJob } = await import("./worker-metrics");
+    const metrics = createWorkerMetrics();
+    let pending = 7;
+    metrics.analysesPending.collect(async () => pending);
+    expect(await timeJob(metrics, "analysis", async () => 42)).toBe(42);
+    await expect(timeJob(metrics, "analysis", async () => Promise.reject(new Error("gemini down")))).rejects.toThrow("gemini down");
+    server = await startMetricsServer({ port: 0, host: "127.0.0.1", token: TOKEN, registry: metrics.registry.registry });
+    const scrape = async () =>
+      (await fetch(`http://127.0.0.1:${server!.port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    const text = await scrape();
+    expect(text).toContain('worker_jobs_total{job="analysis",result="ok"} 1');
+    expect(text).toContain('worker_jobs_total{job="analysis",result="failed"} 1');
+    expect(text).toContain('worker_job_duration_ms_count{job="analysis"} 2');
+    expect(text).toContain("worker_analyses_pending 7");
+    pending = 0;
+    expect(await scrape()).toContain("worker_analyses_pending 0");
+  });
+});

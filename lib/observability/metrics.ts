@@ -39,7 +39,7 @@ export class Counter {
 }
 
 export class Gauge {
-  private collector: (() => number) | null = null;
+  private collector: (() => number | Promise<number>) | null = null;
   readonly metric: PromGauge<string>;
   constructor(config: { name: string; help: string; labelNames: string[]; registers: Registry[] }) {
     const read = () => this.collector?.();
@@ -48,6 +48,7 @@ export class Gauge {
       // The value is read when scraped (e.g. the number of live sessions), so it can never drift.
       collect() {
         const value = read();
+        if (value instanceof Promise) return value.then((v) => this.set(v));
         if (value !== undefined) this.set(value);
       },
     });
@@ -64,7 +65,8 @@ export class Gauge {
     if (labels) this.metric.dec(labels, by);
     else this.metric.dec(by);
   }
-  collect(fn: () => number): void {
+  // `fn` may be async (a database count): the scrape waits for it.
+  collect(fn: () => number | Promise<number>): void {
     this.collector = fn;
   }
 }
