@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { parseEnv, zBool, zUrl } from "./config/parse-env";
+import { OBSERVABILITY_ENV_FIELDS, refineObservability } from "./config/observability-env";
 import { refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "./config/shared-env";
 
 // The web app's configuration. Nothing else in app/, components/ or lib/ reads process.env.
 export const ZWebEnv = z
   .object({
     ...SHARED_ENV_FIELDS,
+    ...OBSERVABILITY_ENV_FIELDS,
     // Unset in development: `npm run dev` starts embedded Postgres and passes its URL to the processes it starts.
     DATABASE_URL: zUrl.optional(),
     AUTH_TRUST_HOST: zBool.default(true),
@@ -20,6 +22,7 @@ export const ZWebEnv = z
     }
     refineTwilioPair(env, ctx);
     refineS3(env, ctx);
+    refineObservability(env, ctx);
   });
 export type TWebEnv = z.infer<typeof ZWebEnv>;
 

@@ -73,8 +73,45 @@ describe("loadVoiceEnv", () => {
       TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`,
       TWILIO_AUTH_TOKEN: "t",
       VOICE_PUBLIC_URL: "https://v.example.com",
+      METRICS_TOKEN: "m".repeat(24),
     });
     expect(live.twilio.isSandbox).toBe(false);
+  });
+
+  it("reads the observability settings and requires a metrics token in production", () => {
+    const dev = loadVoiceEnv(base);
+    expect(dev.observability).toEqual({
+      logLevel: "info",
+      metrics: { token: null, port: null, host: "0.0.0.0", isProduction: false },
+      tracing: null,
+    });
+    const traced = loadVoiceEnv({
+      ...base,
+      LOG_LEVEL: "debug",
+      METRICS_PORT: "9464",
+      METRICS_HOST: "10.0.0.5",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=abc,tenant=ops",
+    });
+    expect(traced.observability.logLevel).toBe("debug");
+    expect(traced.observability.metrics).toMatchObject({ port: 9464, host: "10.0.0.5" });
+    expect(traced.observability.tracing).toEqual({
+      endpoint: "http://collector:4318",
+      headers: { "x-api-key": "abc", tenant: "ops" },
+      serviceName: "voice",
+    });
+    expect(() => loadVoiceEnv({ ...base, LOG_LEVEL: "loud", METRICS_TOKEN: "short", OTEL_EXPORTER_OTLP_ENDPOINT: "grpc://x" })).toThrow(
+      /LOG_LEVEL[\s\S]*METRICS_TOKEN: must be at least 16[\s\S]*OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
+    expect(() =>
+      loadVoiceEnv({
+        ...base,
+        NODE_ENV: "production",
+        TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`,
+        TWILIO_AUTH_TOKEN: "t",
+        VOICE_PUBLIC_URL: "https://v.example.com",
+      }),
+    ).toThrow(/METRICS_TOKEN: is required in production/);
   });
 
   it("keeps recordings on local disk unless S3 is configured, and reads S3 settings when it is", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { observabilityConfigFromEnv, OBSERVABILITY_ENV_FIELDS, refineObservability, type TObservabilityConfig } from "@/lib/config/observability-env";
 import { parseEnv, zUrl } from "@/lib/config/parse-env";
 import { localVoiceUrl, refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
@@ -16,6 +17,7 @@ const zMs = (fallback: number, max = 600_000) => z.coerce.number().int().min(0).
 export const ZVoiceEnv = z
   .object({
     ...SHARED_ENV_FIELDS,
+    ...OBSERVABILITY_ENV_FIELDS,
     VOICE_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
     VOICE_HOST: z.string().default("0.0.0.0"),
     DATABASE_URL: zUrl,
@@ -34,6 +36,7 @@ export const ZVoiceEnv = z
   .superRefine((env, ctx) => {
     refineTwilioPair(env, ctx);
     refineS3(env, ctx);
+    refineObservability(env, ctx);
     if (env.NODE_ENV === "production" && (!env.TWILIO_ACCOUNT_SID || env.TWILIO_ACCOUNT_SID === SANDBOX_ACCOUNT_SID)) {
       ctx.addIssue({
         code: "custom",
@@ -65,6 +68,7 @@ export type TVoiceEnv = {
   shutdownGraceMs: number;
   timeouts: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
   pacer: { leadMs: number; batchMs: number; tickMs: number };
+  observability: TObservabilityConfig;
 };
 
 // Pure: reads only `source`, so tests can build any configuration.
@@ -101,5 +105,6 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
       ttsFirstByteMs: e.TTS_FIRST_BYTE_TIMEOUT_MS,
     },
     pacer: { leadMs: e.PACER_LEAD_MS, batchMs: e.PACER_BATCH_MS, tickMs: e.PACER_TICK_MS },
+    observability: observabilityConfigFromEnv(e, "voice"),
   };
 }

@@ -9,6 +9,7 @@ import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import { EnvError } from "@/lib/config/parse-env";
 import { loadVoiceEnv } from "./env";
+import { startObservability } from "@/lib/observability/start";
 import { createLogger } from "./observability/log";
 import { createProviders } from "./providers/create-providers";
 import { providerNames } from "./providers/registry";
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const { tracing } = startObservability("voice", env.observability);
   const processStartedAt = new Date();
   const db = getDb(env.databaseUrl);
   try {
@@ -153,6 +155,7 @@ async function main(): Promise<void> {
       .shutdown(env.shutdownGraceMs)
       .then(() => Promise.all([analysis.stop(), webhooks?.stop()]))
       .then(() => rollups.stop())
+      .then(() => tracing.shutdown())
       .then(() => closeDb())
       .then(() => process.exit(0))
       .catch((error: unknown) => {

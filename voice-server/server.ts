@@ -13,6 +13,9 @@ import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "
 import { isAfterHoursNow } from "@/lib/agents/assemble-instructions";
 import { CALL_HEARTBEAT_MS, touchLiveCalls } from "@/lib/calls/heartbeat";
 import { listRoutedAgentVersions } from "@/lib/calls/resolve-inbound-call";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "@/lib/observability/metrics";
+import { canReadMetrics } from "@/lib/observability/metrics-access";
+import { startMetricsServer, type TMetricsServer } from "@/lib/observability/metrics-server";
 import type { TVoiceEnv } from "./env";
 import { createLogger, type TLogger } from "./observability/log";
 import { createVoiceMetrics, type TVoiceMetrics } from "./observability/metrics";
@@ -182,11 +185,19 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     "POST /twilio/status": (req) => handleStatusWebhook(webhookContext, req),
     "POST /twilio/recording-done": (req) => handleRecordingWebhook(webhookContext, req),
     "GET /healthz": () => health(),
-    "GET /metrics": async () => {
-      readLoopDelay();
-      return { status: 200, body: metrics.registry.render(), contentType: "text/plain; version=0.0.4" };
-    },
   };
+  // With METRICS_PORT, /metrics lives on its own listener (started in listen()) and not on the public voice port.
+  const metricsAccess = { token: env.observability.metrics.token, isProduction: env.observability.metrics.isProduction };
+  if (!env.observability.metrics.port) {
+    routes["GET /metrics"] = async (req) => {
+      if (!canReadMetrics(metricsAccess, { authorization: req.headers.authorization, remoteAddress: req.socket.remoteAddress ?? "" })) {
+        return { status: 401, body: "Unauthorized", contentType: "text/plain" };
+      }
+      readLoopDelay();
+      return { status: 200, body: await renderMetrics([metrics.registry.registry]), contentType: METRICS_CONTENT_TYPE };
+    };
+  }
+  let metricsServer: TMetricsServer | null = null;
 
   async function health(): Promise<TWebhookResult> {
     let isDbOk = false;
@@ -316,6 +327,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     wss.close();
     pacer.stop();
     loopDelay.disable();
+    await metricsServer?.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -331,6 +343,15 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
       });
       const address = server.address();
       port = typeof address === "object" && address ? address.port : env.port;
+      const metricsConfig = env.observability.metrics;
+      if (metricsConfig.port) {
+        metricsServer = await startMetricsServer({
+          ...metricsConfig,
+          port: metricsConfig.port,
+          registry: metrics.registry.registry,
+          beforeScrape: readLoopDelay,
+        });
+      }
       return { port };
     },
     get port() {

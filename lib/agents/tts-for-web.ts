@@ -5,6 +5,7 @@ import { createEspeakTts } from "@/voice-server/providers/tts/espeak";
 import { createSmallestTts } from "@/voice-server/providers/tts/smallest";
 import { ProviderError, type TTtsProvider, type TVoice } from "@/voice-server/providers/types";
 import { DEFAULT_VOICE } from "./options";
+import { log } from "@/lib/observability/log";
 
 // The same TTS the voice server speaks with (Smallest.AI when a key is configured, offline eSpeak otherwise),
 // so the voice picker lists real voices and the preview sounds like a call.
@@ -72,7 +73,7 @@ function asAppError(error: unknown, what: string): AppError {
       unavailable: "the voice provider is unavailable",
       bad_response: "the voice provider sent something unexpected",
     }[error.kind];
-    console.error(what, error);
+    log.error(what, { error });
     return new AppError("upstream", `${what}: ${why}. Try again in a moment.`);
   }
   if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { createDb } from "@/db/client";
 import { analyzeCall, type TAnalyzeCallResult } from "./analyze-call";
 import type { TGeminiAnalysisConfig } from "./gemini-analyzer";
+import { log } from "@/lib/observability/log";
 
 // Post-call analysis as a durable pg-boss job in the same Postgres (schema `pgboss`): a job sent before a crash or a
 // deploy is still there when a worker starts again. One queued job per call at a time (stately policy, keyed by
@@ -33,7 +34,7 @@ async function startBoss(databaseUrl: string, options: { isWorker: boolean }): P
     supervise: options.isWorker,
     schedule: false,
   });
-  boss.on("error", (error) => console.error("[analysis-queue]", error));
+  boss.on("error", (error) => log.error("analysis queue error", { error }));
   await boss.start();
   await boss.createQueue(CALL_ANALYSIS_QUEUE, QUEUE_OPTIONS);
   return boss;
@@ -134,7 +135,7 @@ export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Prom
       sweepTimer = setTimeout(() => {
         // A call that ended moments ago is normally queued by whoever finalized it.
         sweep(30_000)
-          .catch((error: unknown) => console.error("[analysis-queue] sweep failed", error))
+          .catch((error: unknown) => log.error("analysis queue sweep failed", { error }))
           .finally(() => {
             if (!stopping) loop();
           });

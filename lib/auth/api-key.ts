@@ -7,6 +7,7 @@ import type { TAuditActor } from "@/lib/audit/record-audit";
 import { AppError, isAppError } from "@/lib/errors";
 import { hitRateLimit } from "./rate-limit";
 import { can } from "./roles";
+import { log } from "@/lib/observability/log";
 
 // The entry point of every /api/v1 route: resolves `Authorization: Bearer <key>` to the key's team, applies the
 // per-key rate limit, checks the endpoint's permission, validates params, query and body with the endpoint's
@@ -74,7 +75,7 @@ export function apiErrorResponse(error: unknown, headers = new Headers()): Respo
   if (isAppError(error)) {
     return Response.json({ error: { code: error.code, message: error.message, ...error.details } }, { status: error.status, headers });
   }
-  console.error("api route failed", error);
+  log.error("api route failed", { error });
   return Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500, headers });
 }
 

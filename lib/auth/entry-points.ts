@@ -11,6 +11,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { auth, clientIp } from "./auth";
 import { can, type TPermission } from "./roles";
 import { requireTeamAccess, resolveTeamAccess } from "./team-access";
+import { log } from "@/lib/observability/log";
 
 // The only places that read the session. Pages, server actions and route handlers go through these and receive
 // { user, team, role }; they never call auth() or read cookies themselves.
@@ -87,7 +88,7 @@ export function teamAction<S extends z.ZodType>(
     } catch (error) {
       if (isAppError(error)) return { error: error.message, values };
       if (isNextControlFlow(error)) throw error;
-      console.error("server action failed", error);
+      log.error("server action failed", { error });
       return { error: "Something went wrong on our side. Please try again.", values };
     }
   };
@@ -116,7 +117,7 @@ export function errorResponse(error: unknown): Response {
   if (isAppError(error)) {
     return Response.json({ error: { code: error.code, message: error.message, ...error.details } }, { status: error.status });
   }
-  console.error("route failed", error);
+  log.error("route failed", { error });
   return Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
 }
 

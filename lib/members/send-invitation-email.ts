@@ -1,5 +1,6 @@
 import nodemailer from "nodemailer";
 import { env } from "@/lib/env";
+import { log } from "@/lib/observability/log";
 
 // Sends the invitation when SMTP is configured. Without a mail server the UI shows the link to copy instead,
 // so a failed or absent mail never blocks inviting.
@@ -15,7 +16,7 @@ export async function sendInvitationEmail(input: { to: string; teamName: string;
     });
     return { isSent: true };
   } catch (error) {
-    console.error("invitation email failed", error);
+    log.error("invitation email failed", { error });
     return { isSent: false };
   }
 }

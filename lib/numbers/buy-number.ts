@@ -8,6 +8,7 @@ import { saveTwilioNumber } from "./save-number";
 import { findTeamAgent, notLiveNote, zOptionalAgentId, type TAssignableAgent } from "./team-agent";
 import { getTeamTwilio } from "./twilio-account";
 import { callTwilio, isTwilioNotFound } from "./twilio-errors";
+import { log } from "@/lib/observability/log";
 
 export const zE164 = z
   .string()
@@ -60,7 +61,7 @@ export async function buyNumber(
         (releaseError: unknown) => isTwilioNotFound(releaseError),
       );
     if (!isReleased) {
-      console.error("number bought but neither saved nor released", { teamId, sid: bought.sid, e164: bought.phoneNumber, error });
+      log.error("number bought but neither saved nor released", { teamId, sid: bought.sid, e164: bought.phoneNumber, error });
       throw new AppError(
         "conflict",
         `${bought.phoneNumber} was bought in Twilio but could not be saved, and releasing it failed too. Release it in the Twilio console (${bought.sid}) or import it here.`,
@@ -69,7 +70,7 @@ export async function buyNumber(
     if (isUniqueViolation(error)) {
       throw new AppError("conflict", `${bought.phoneNumber} is already in use here, so the purchase was undone in Twilio. Pick another number.`);
     }
-    console.error("saving a bought number failed; released it in Twilio", { teamId, sid: bought.sid, error });
+    log.error("saving a bought number failed; released it in Twilio", { teamId, sid: bought.sid, error });
     throw new AppError("conflict", `${bought.phoneNumber} could not be saved, so the purchase was undone in Twilio. Please try again.`);
   }
   return {

@@ -10,6 +10,7 @@ import { saveTwilioNumber } from "./save-number";
 import { findTeamAgent, notLiveNote, zOptionalAgentId, type TAssignableAgent } from "./team-agent";
 import { peekTeamTwilio } from "./twilio-account";
 import { callTwilio } from "./twilio-errors";
+import { log } from "@/lib/observability/log";
 
 export const IMPORT_LIST_LIMIT = 500;
 
@@ -104,7 +105,7 @@ export async function importNumber(
     await twilio.client
       .incomingPhoneNumbers(existing.sid)
       .update(previous)
-      .catch((restoreError: unknown) => console.error("could not restore an imported number's webhooks", { sid: existing.sid, restoreError }));
+      .catch((restoreError: unknown) => log.error("could not restore an imported number's webhooks", { sid: existing.sid, error: restoreError }));
     if (isUniqueViolation(error)) throw new AppError("conflict", `${existing.phoneNumber} is already in use here.`);
     throw error;
   }

@@ -4,6 +4,7 @@ import { webhookDeliveries } from "@/db/schema";
 import { openSecret } from "@/lib/crypto/secret-box";
 import { BlockedDestinationError, guardedPost, RequestTimeoutError, type TResolveHost } from "@/lib/net/guarded-post";
 import { SIGNATURE_HEADER, signWebhook } from "./signature";
+import { log } from "@/lib/observability/log";
 
 // Sends due webhook deliveries. Several processes may run this at once: each claims a batch with
 // FOR UPDATE SKIP LOCKED and pushes the claimed rows' next attempt past a lease, so no delivery is sent twice
@@ -154,7 +155,7 @@ export function startWebhookWorker(
         if (isStopped || run.attempted < DEFAULT_BATCH) break;
       }
     } catch (error) {
-      console.error("webhook worker: run failed", error);
+      log.error("webhook worker: run failed", { error });
     }
     if (!isStopped) timer = setTimeout(() => (running = tick()), intervalMs);
   };

@@ -24,6 +24,8 @@ const env: NodeJS.ProcessEnv = {
   NODE_ENV: "production",
   DATABASE_URL: pg.url,
   AUTH_SECRET: E2E.authSecret,
+  // Required in production: /metrics is never public.
+  METRICS_TOKEN: "e2e-metrics-token-e2e-metrics",
   AUTH_TRUST_HOST: "true",
   APP_URL: E2E.baseUrl,
   VOICE_PORT: String(E2E.voicePort),

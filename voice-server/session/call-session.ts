@@ -16,6 +16,7 @@ import { AudioHistory } from "@/voice-server/audio/frames";
 import { FRAME_BYTES, FRAME_MS } from "@/voice-server/audio/mulaw";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
+import { startCallTrace, type TCallTrace } from "@/voice-server/observability/turn-trace";
 import type { TVoiceProviders } from "@/voice-server/providers/registry";
 import {
   ProviderError,
@@ -146,6 +147,7 @@ export class CallSession {
   private readonly clock: TClock;
   private readonly output: PacedOutput;
   private log: TLogger;
+  private trace: TCallTrace | null = null;
   private streamStartAt = 0;
   private startedAtDate = new Date();
 
@@ -349,6 +351,8 @@ export class CallSession {
     });
     this.state = "live";
     this.services.metrics.callsStarted.inc();
+    const { id: callId, teamId, agentVersionId } = loaded.call;
+    this.trace = startCallTrace({ callId, teamId, agentVersionId, transport: this.transport.kind, clockStart: this.streamStartAt, startedAt: this.startedAtDate, clock: this.clock });
 
     this.speakGreeting();
     this.writes.push("call answered", () =>
@@ -900,6 +904,7 @@ export class CallSession {
 
   // Adds what the caller heard of `generation` to the conversation and the call record.
   private commitGeneration(generation: TGeneration, isInterrupted: boolean): void {
+    this.trace?.turn(generation, isInterrupted);
     const heardBy = new Map<object, string[]>();
     for (const segment of generation.segments) {
       if (segment.state !== "played") continue;
@@ -1407,6 +1412,7 @@ export class CallSession {
       this.notifyLifecycle("call.completed", call.teamId, call.id);
       this.services.metrics.callsEnded.inc({ outcome, reason: endReason });
       this.log.info("call ended", { outcome, endReason, turns: this.turnSeq, isLlmFallback: this.isLlmFallback });
+      this.trace?.end({ outcome, endReason, turns: this.turnSeq });
     }
     await this.writes.flush();
     this.state = "closed";
