@@ -10,7 +10,8 @@ export const ZWebEnv = z
     DATABASE_URL: zUrl.optional(),
     AUTH_TRUST_HOST: zBool.default(true),
     APP_URL: zUrl.default("http://localhost:3000"),
-    SMTP_URL: zUrl.optional(),
+    // nodemailer's URL form, e.g. smtps://user:pass@smtp.example.com:465 (zUrl would refuse the smtp schemes).
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
     SMTP_FROM: z.string().default("AI Call Agent <no-reply@localhost>"),
     // Lets teams register webhook URLs on localhost and private networks. Off by default, development included.
   })
