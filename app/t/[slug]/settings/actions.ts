@@ -3,6 +3,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { teamAction } from "@/lib/auth/entry-points";
 import { env } from "@/lib/env";
+import { isAppError } from "@/lib/errors";
 import { createInvitation, revokeInvitation, ZInvite } from "@/lib/members/invitations";
 import { changeMemberRole, removeMember } from "@/lib/members/members";
 import { sendInvitationEmail } from "@/lib/members/send-invitation-email";
@@ -10,7 +11,14 @@ import { updateTeamSettings, ZTeamSettings } from "@/lib/teams/update-team-setti
 import { updateTransferCountries, ZTransferCountries } from "@/lib/telephony/transfer-policy";
 
 export const updateTeamSettingsAction = teamAction("team.update_settings", ZTeamSettings, async (ctx, input) => {
-  await updateTeamSettings(ctx.db, ctx.team, ctx.actor, input);
+  try {
+    await updateTeamSettings(ctx.db, ctx.team, ctx.actor, input, env().PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM);
+  } catch (error) {
+    if (isAppError(error) && error.details?.field === "concurrentCallLimit") {
+      return { error: error.message, fieldErrors: { concurrentCallLimit: error.message }, values: { ...input, concurrentCallLimit: String(input.concurrentCallLimit), dataRetentionDays: String(input.dataRetentionDays) } };
+    }
+    throw error;
+  }
   revalidatePath(`/t/${ctx.team.slug}`, "layout");
   return { success: "Settings saved." };
 });

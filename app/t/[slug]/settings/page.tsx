@@ -5,6 +5,7 @@ import { TransferCountriesForm } from "@/components/settings/transfer-countries-
 import { Card, PageHeader } from "@/components/ui/card";
 import { getTeamPage } from "@/lib/auth/entry-points";
 import { can } from "@/lib/auth/roles";
+import { env } from "@/lib/env";
 import { loadTransferPolicy } from "@/lib/telephony/transfer-policy";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -22,6 +23,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ slug:
           slug={team.slug}
           canEdit={can(role, "team.update_settings")}
           initial={{ name: team.name, concurrentCallLimit: team.concurrentCallLimit, dataRetentionDays: team.dataRetentionDays }}
+          maxConcurrentCalls={env().PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM}
         />
       </Card>
       <Card className="mt-6" title="Transfers" description="Where agents may send callers. Each transfer is an outbound call billed to the platform.">
