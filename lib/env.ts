@@ -12,8 +12,13 @@ export const ZWebEnv = z
     DATABASE_URL: zUrl.optional(),
     AUTH_TRUST_HOST: zBool.default(true),
     APP_URL: zUrl.default("http://localhost:3000"),
-    SMTP_URL: zUrl.optional(),
+    // nodemailer's URL form, e.g. smtps://user:pass@smtp.example.com:465 (zUrl would refuse the smtp schemes).
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
     SMTP_FROM: z.string().default("AI Call Agent <no-reply@localhost>"),
+    // Platform caps per team (lib/teams/platform-limits.ts): how many numbers a team may hold, and the highest
+    // concurrent-call limit its owners and admins may set.
+    PLATFORM_MAX_NUMBERS_PER_TEAM: z.coerce.number().int().min(1).max(100_000).default(25),
+    PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM: z.coerce.number().int().min(1).max(1000).default(50),
     // Lets teams register webhook URLs on localhost and private networks. Off by default, development included.
   })
   .superRefine((env, ctx) => {

@@ -39,6 +39,9 @@ export function SignInForm({ next }: { next?: string }) {
       {next && <input type="hidden" name="next" value={next} />}
       <Field label="Email" name="email" type="email" autoComplete="email" defaultValue={v.email} error={e.email} required />
       <Field label="Password" name="password" type="password" autoComplete="current-password" error={e.password} required />
+      <p className="-mt-2 text-right text-sm">
+        <Link className="font-medium text-brand-600 hover:underline" href="/forgot-password">Forgot password?</Link>
+      </p>
       <SubmitButton className="w-full" pendingText="Signing in…">Sign in</SubmitButton>
       <p className="text-center text-sm text-slate-500">
         New here?{" "}

@@ -10,10 +10,13 @@ export function TeamSettingsForm({
   slug,
   initial,
   canEdit,
+  maxConcurrentCalls,
 }: {
   slug: string;
   initial: { name: string; concurrentCallLimit: number; dataRetentionDays: number };
   canEdit: boolean;
+  // The platform's cap (PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM).
+  maxConcurrentCalls: number;
 }) {
   const [state, action] = useActionState(updateTeamSettingsAction.bind(null, slug), undefined);
   const formRef = useUnsavedChangesWarning(state);
@@ -31,10 +34,10 @@ export function TeamSettingsForm({
           name="concurrentCallLimit"
           type="number"
           min={1}
-          max={1000}
+          max={Math.max(maxConcurrentCalls, initial.concurrentCallLimit)}
           defaultValue={v?.concurrentCallLimit ?? initial.concurrentCallLimit}
           error={e.concurrentCallLimit}
-          hint="Callers beyond this many simultaneous calls hear a busy message and can leave a message."
+          hint={`Callers beyond this many simultaneous calls hear a busy message and can leave a message. At most ${maxConcurrentCalls} on this platform.`}
         />
         <Field
           label="Data retention (days)"

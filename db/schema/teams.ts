@@ -25,6 +25,9 @@ export const teams = pgTable("teams", {
   slug: text("slug").notNull().unique(),
   concurrentCallLimit: integer("concurrent_call_limit").notNull().default(5),
   dataRetentionDays: integer("data_retention_days").notNull().default(365),
+  // ISO 3166 alpha-2 codes agents may transfer calls to. Null: the countries of the team's numbers, else US and CA
+  // (lib/telephony/transfer-policy.ts).
+  transferCountries: text("transfer_countries").array(),
   // Twilio: a subaccount of the platform's account (created on first use) or the team's own account.
   twilioMode: twilioMode("twilio_mode").notNull().default("platform_subaccount"),
   twilioAccountSid: text("twilio_account_sid"),

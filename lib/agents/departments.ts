@@ -4,6 +4,7 @@ import type { Db, DbOrTx } from "@/db/client";
 import { departments, type Department } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { checkTransferDestination, loadTransferPolicy } from "@/lib/telephony/transfer-policy";
 import { getAgent, isUuid, touchDraft } from "./get-agent";
 
 export const E164_HINT = "Use international format with country code, e.g. +14155550123";
@@ -33,6 +34,13 @@ export type TDepartmentInput = z.infer<typeof ZDepartmentInput>;
 
 type TScope = { teamId: string; agentId: string };
 
+// The number must be one the team may transfer to (a real, ordinary number in an allowed country).
+async function allowedDestination(db: DbOrTx, teamId: string, input: TDepartmentInput): Promise<TDepartmentInput> {
+  const check = checkTransferDestination(input.phoneNumber, (await loadTransferPolicy(db, teamId)).countries);
+  if (!check.ok) throw new AppError("bad_request", `Phone number: ${check.message}`, { field: "phoneNumber", reason: check.reason });
+  return { ...input, phoneNumber: check.e164 };
+}
+
 export async function listDepartments(db: DbOrTx, scope: TScope): Promise<Department[]> {
   return db
     .select()
@@ -50,8 +58,9 @@ function duplicateName(name: string): AppError {
   return new AppError("conflict", `This agent already has a department named "${name}".`);
 }
 
-export async function addDepartment(db: Db, scope: TScope, actor: TAuditActor, input: TDepartmentInput): Promise<Department> {
+export async function addDepartment(db: Db, scope: TScope, actor: TAuditActor, raw: TDepartmentInput): Promise<Department> {
   const agent = await getAgent(db, scope.teamId, scope.agentId);
+  const input = await allowedDestination(db, scope.teamId, raw);
   try {
     return await db.transaction(async (tx) => {
       const [row] = await tx.insert(departments).values({ ...scope, ...input }).returning();
@@ -78,10 +87,11 @@ export async function updateDepartment(
   db: Db,
   scope: TScope & { departmentId: string },
   actor: TAuditActor,
-  input: TDepartmentInput,
+  raw: TDepartmentInput,
 ): Promise<Department> {
   const agent = await getAgent(db, scope.teamId, scope.agentId);
   const existing = await findDepartment(db, scope);
+  const input = await allowedDestination(db, scope.teamId, raw);
   try {
     return await db.transaction(async (tx) => {
       const [row] = await tx

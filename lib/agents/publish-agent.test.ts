@@ -98,7 +98,7 @@ describe("draft, publish and rollback", async () => {
     await deleteKnowledge(t.db, { ...scope, entryId: firstEntry!.id }, actor);
     const added = await addKnowledge(t.db, scope, actor, { kind: "qa", title: "Is there wifi?", content: "Yes, ask at the desk." });
     const [sales] = (await buildDraftSnapshot(t.db, team, await getAgent(t.db, team.id, agent.id))).departments;
-    await updateDepartment(t.db, { ...scope, departmentId: sales!.id }, actor, { name: "Sales", phoneNumber: "+442079460958", whenToTransfer: "Quotes" });
+    await updateDepartment(t.db, { ...scope, departmentId: sales!.id }, actor, { name: "Sales", phoneNumber: "+13125550188", whenToTransfer: "Quotes" });
     await addDepartment(t.db, scope, actor, { name: "Careers", phoneNumber: "+14155550100", whenToTransfer: "" });
     const v2 = (await publishAgent(t.db, team, actor, { agentId: agent.id })).version;
 

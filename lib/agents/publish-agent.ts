@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { agents, agentVersions, type AgentVersion } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { checkTransferDestination, loadTransferPolicy } from "@/lib/telephony/transfer-policy";
 import { isValidTimeZone } from "./assemble-instructions";
 import { ZAgentConfig, type TAgentSnapshot } from "./config";
 import { normalizeE164 } from "./departments";
@@ -15,7 +16,8 @@ export const ZPublishInput = z.object({
 });
 
 // What would make a published version misbehave on a live call. Empty when the draft can go live.
-export function validateForPublish(snapshot: TAgentSnapshot): string[] {
+// transferCountries: the team's allow-list; without it only the number's format is checked.
+export function validateForPublish(snapshot: TAgentSnapshot, transferCountries?: readonly string[]): string[] {
   const problems: string[] = [];
   const parsed = ZAgentConfig.safeParse(snapshot.config);
   if (!parsed.success) {
@@ -34,6 +36,9 @@ export function validateForPublish(snapshot: TAgentSnapshot): string[] {
     if (!d.name.trim()) problems.push("A department has no name.");
     if (normalizeE164(d.phoneNumber) !== d.phoneNumber) {
       problems.push(`Department "${d.name}": ${d.phoneNumber || "(empty)"} is not a phone number in international format.`);
+    } else if (transferCountries) {
+      const check = checkTransferDestination(d.phoneNumber, transferCountries);
+      if (!check.ok) problems.push(`Department "${d.name}": ${check.message}`);
     }
   }
   return problems;
@@ -52,7 +57,7 @@ export async function publishAgent(
   return db.transaction(async (tx) => {
     const agent = await lockAgent(tx, team.id, input.agentId);
     const snapshot = await buildDraftSnapshot(tx, team, agent);
-    const problems = validateForPublish(snapshot);
+    const problems = validateForPublish(snapshot, (await loadTransferPolicy(tx, team.id)).countries);
     if (problems.length > 0) {
       throw new AppError("bad_request", `Fix these before publishing: ${problems.join(" ")}`, { problems });
     }

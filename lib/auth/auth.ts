@@ -8,11 +8,16 @@ import { accounts, sessions, users, verificationTokens } from "@/db/schema";
 import { env } from "@/lib/env";
 import { burnPasswordCheck, verifyPassword } from "./password";
 import { hitRateLimit, resetRateLimit } from "./rate-limit";
+import { currentSessionGeneration, generationOf } from "./sessions";
 
 declare module "next-auth" {
   // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- module augmentation needs an interface
   interface Session {
-    user: { id: string; email: string; name?: string | null };
+    user: { id: string; email: string; name?: string | null; sessionGeneration: number };
+  }
+  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- module augmentation needs an interface
+  interface User {
+    sessionGeneration?: number;
   }
 }
 
@@ -67,17 +72,26 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
           }
           if (!(await verifyPassword(user.passwordHash, password))) return null;
           await resetRateLimit(db, `signin:email:${email}`);
-          return { id: user.id, email: user.email, name: user.name };
+          return { id: user.id, email: user.email, name: user.name, sessionGeneration: user.sessionGeneration };
         },
       }),
     ],
     callbacks: {
-      jwt({ token, user }) {
-        if (user?.id) token.sub = user.id;
-        return token;
+      // Runs on sign-in (with user) and on every read of the session. Returning null ends the session and clears
+      // its cookie: the user is gone, or their sessions were revoked after this one was issued.
+      async jwt({ token, user }) {
+        if (user?.id) {
+          token.sub = user.id;
+          token.gen = user.sessionGeneration ?? 0;
+          return token;
+        }
+        if (!token.sub) return null;
+        const current = await currentSessionGeneration(db, token.sub);
+        return current !== null && current === generationOf(token) ? token : null;
       },
       session({ session, token }) {
         if (token.sub) session.user.id = token.sub;
+        session.user.sessionGeneration = generationOf(token);
         return session;
       },
     },

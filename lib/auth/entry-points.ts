@@ -10,6 +10,7 @@ import type { TAuditActor } from "@/lib/audit/record-audit";
 import { AppError, isAppError } from "@/lib/errors";
 import { auth, clientIp } from "./auth";
 import { can, type TPermission } from "./roles";
+import { generationOf } from "./sessions";
 import { requireTeamAccess, resolveTeamAccess } from "./team-access";
 import { log } from "@/lib/observability/log";
 
@@ -18,11 +19,14 @@ import { log } from "@/lib/observability/log";
 
 export type TTeamContext = { db: Db; user: User; team: Team; role: TeamRole; actor: TAuditActor };
 
+// A session issued before the user's sessions were last revoked (sign out everywhere, password change or reset)
+// is no session: the generation it carries must still be the user's.
 export const getSessionUser = cache(async (): Promise<User | null> => {
   const session = await auth();
   if (!session?.user?.id) return null;
   const [user] = await getDb().select().from(users).where(eq(users.id, session.user.id)).limit(1);
-  return user ?? null;
+  if (!user || user.sessionGeneration !== generationOf({ gen: session.user.sessionGeneration })) return null;
+  return user;
 });
 
 export async function requireUser(): Promise<User> {

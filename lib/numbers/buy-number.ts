@@ -2,7 +2,8 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import type { PhoneNumber } from "@/db/schema";
 import type { TAuditActor } from "@/lib/audit/record-audit";
-import { AppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
+import { assertRoomForNumber, PLATFORM_LIMIT_DEFAULTS } from "@/lib/teams/platform-limits";
 import { voiceWebhooks, type TNumbersConfig } from "./config";
 import { saveTwilioNumber } from "./save-number";
 import { findTeamAgent, notLiveNote, zOptionalAgentId, type TAssignableAgent } from "./team-agent";
@@ -34,6 +35,8 @@ export async function buyNumber(
   input: TBuyNumber,
 ): Promise<{ number: PhoneNumber; agent: TAssignableAgent | null; message: string }> {
   const agent = input.agentId ? await findTeamAgent(db, teamId, input.agentId) : null;
+  const maxNumbersPerTeam = config.maxNumbersPerTeam ?? PLATFORM_LIMIT_DEFAULTS.maxNumbersPerTeam;
+  await assertRoomForNumber(db, teamId, maxNumbersPerTeam);
   const twilio = await getTeamTwilio(db, teamId, config, actor);
   const hooks = voiceWebhooks(config);
   const bought = await callTwilio(
@@ -51,6 +54,7 @@ export async function buyNumber(
       twilioNumber: bought,
       fallbackAccountSid: twilio.accountSid,
       source: "purchased",
+      maxNumbersPerTeam,
     });
   } catch (error) {
     const isReleased = await twilio.client
@@ -70,6 +74,8 @@ export async function buyNumber(
     if (isUniqueViolation(error)) {
       throw new AppError("conflict", `${bought.phoneNumber} is already in use here, so the purchase was undone in Twilio. Pick another number.`);
     }
+    // Another purchase took the team's last slot meanwhile: say so (the purchase was undone).
+    if (isAppError(error)) throw error;
     log.error("saving a bought number failed; released it in Twilio", { teamId, sid: bought.sid, error });
     throw new AppError("conflict", `${bought.phoneNumber} could not be saved, so the purchase was undone in Twilio. Please try again.`);
   }

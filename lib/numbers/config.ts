@@ -19,6 +19,8 @@ export type TNumbersConfig = {
   secretKey: Buffer | null;
   // Where Twilio sends calls to a team's numbers.
   voicePublicUrl: string;
+  // PLATFORM_MAX_NUMBERS_PER_TEAM; absent: the default.
+  maxNumbersPerTeam?: number;
 };
 
 export function numbersConfigFromEnv(): TNumbersConfig {
@@ -35,6 +37,7 @@ export function numbersConfigFromEnv(): TNumbersConfig {
     apiBaseUrl: e.TWILIO_API_BASE_URL,
     secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET }) : null,
     voicePublicUrl: e.VOICE_PUBLIC_URL,
+    maxNumbersPerTeam: e.PLATFORM_MAX_NUMBERS_PER_TEAM,
   };
 }
 

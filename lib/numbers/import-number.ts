@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { phoneNumbers, type PhoneNumber } from "@/db/schema";
 import type { TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { assertRoomForNumber, PLATFORM_LIMIT_DEFAULTS } from "@/lib/teams/platform-limits";
 import { isUniqueViolation } from "./buy-number";
 import { voiceWebhooks, type TNumbersConfig } from "./config";
 import { saveTwilioNumber } from "./save-number";
@@ -66,6 +67,8 @@ export async function importNumber(
   input: TImportNumber,
 ): Promise<{ number: PhoneNumber; agent: TAssignableAgent | null; message: string }> {
   const agent = input.agentId ? await findTeamAgent(db, teamId, input.agentId) : null;
+  const maxNumbersPerTeam = config.maxNumbersPerTeam ?? PLATFORM_LIMIT_DEFAULTS.maxNumbersPerTeam;
+  await assertRoomForNumber(db, teamId, maxNumbersPerTeam);
   const twilio = await peekTeamTwilio(db, teamId, config);
   if (!twilio) throw new AppError("bad_request", "This team has no Twilio account yet, so there is nothing to import.");
   const context = { isOwnAccount: twilio.isOwnAccount };
@@ -95,6 +98,7 @@ export async function importNumber(
       fallbackAccountSid: twilio.accountSid,
       source: "imported",
       metadata: { previousVoiceUrl: previous.voiceUrl || null },
+      maxNumbersPerTeam,
     });
     return {
       number,

@@ -1,6 +1,7 @@
 import type { DbOrTx } from "@/db/client";
 import { phoneNumbers, type PhoneNumber } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
+import { assertRoomForNumber } from "@/lib/teams/platform-limits";
 import { countryOfE164 } from "./config";
 import type { TAssignableAgent } from "./team-agent";
 
@@ -16,10 +17,12 @@ export async function saveTwilioNumber(
     fallbackAccountSid: string;
     source: "purchased" | "imported";
     metadata?: Record<string, unknown>;
+    maxNumbersPerTeam: number;
   },
 ): Promise<PhoneNumber> {
   const { teamId, agent, twilioNumber } = input;
   return db.transaction(async (tx) => {
+    await assertRoomForNumber(tx, teamId, input.maxNumbersPerTeam, { lock: true });
     const [row] = await tx
       .insert(phoneNumbers)
       .values({

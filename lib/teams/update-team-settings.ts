@@ -3,6 +3,8 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { teams, type Team } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
+import { AppError } from "@/lib/errors";
+import { PLATFORM_LIMIT_DEFAULTS } from "./platform-limits";
 
 export const ZTeamSettings = z.object({
   name: z.string().trim().min(1, "Enter a team name").max(100),
@@ -19,7 +21,22 @@ export const ZTeamSettings = z.object({
 });
 export type TTeamSettings = z.infer<typeof ZTeamSettings>;
 
-export async function updateTeamSettings(db: Db, team: Team, actor: TAuditActor, input: TTeamSettings) {
+// maxConcurrentCallsPerTeam: PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM. A limit already above it (set before the cap
+// was lowered) is kept when other settings are saved, so saving the name does not fail, but it cannot be raised.
+export async function updateTeamSettings(
+  db: Db,
+  team: Team,
+  actor: TAuditActor,
+  input: TTeamSettings,
+  maxConcurrentCallsPerTeam: number = PLATFORM_LIMIT_DEFAULTS.maxConcurrentCallsPerTeam,
+) {
+  if (input.concurrentCallLimit > maxConcurrentCallsPerTeam && input.concurrentCallLimit !== team.concurrentCallLimit) {
+    throw new AppError(
+      "bad_request",
+      `The concurrent call limit can be at most ${maxConcurrentCallsPerTeam} on this platform. Ask the platform operator if you need more.`,
+      { field: "concurrentCallLimit", limit: maxConcurrentCallsPerTeam },
+    );
+  }
   const changes = Object.fromEntries(
     (Object.keys(input) as (keyof TTeamSettings)[])
       .filter((key) => team[key] !== input[key])

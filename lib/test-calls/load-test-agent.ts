@@ -1,9 +1,10 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { teams } from "@/db/schema";
+import { memberships, teams } from "@/db/schema";
 import { ZAgentSnapshot, type TAgentSnapshot } from "@/lib/agents/config";
 import { buildDraftSnapshot, isSameSnapshot } from "@/lib/agents/draft-snapshot";
 import { findAgent, getLiveVersion } from "@/lib/agents/get-agent";
+import { can } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
 
 export type TTestAgent = {
@@ -15,8 +16,16 @@ export type TTestAgent = {
 };
 
 // What a browser test call runs: the agent's draft, so changes can be tried before they are published.
-export async function loadTestAgent(db: DbOrTx, input: { teamId: string; agentId: string }): Promise<TTestAgent> {
-  const [team] = await db.select({ id: teams.id, name: teams.name }).from(teams).where(eq(teams.id, input.teamId)).limit(1);
+// userId: the member the call is for, checked again when the ticket is used, so someone removed (or demoted) after
+// the ticket was minted cannot open the call with it.
+export async function loadTestAgent(db: DbOrTx, input: { teamId: string; agentId: string; userId: string }): Promise<TTestAgent> {
+  const [team] = await db
+    .select({ id: teams.id, name: teams.name, role: memberships.role })
+    .from(teams)
+    .innerJoin(memberships, and(eq(memberships.teamId, teams.id), eq(memberships.userId, input.userId)))
+    .where(eq(teams.id, input.teamId))
+    .limit(1);
+  if (team && !can(team.role, "test_calls.start")) throw new AppError("forbidden", "Your role does not allow test calls.");
   const agent = team ? await findAgent(db, team.id, input.agentId) : null;
   if (!team || !agent || agent.archivedAt) throw new AppError("not_found", "That agent does not exist.");
   const draft = await buildDraftSnapshot(db, team, agent);

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callerMessages } from "@/db/schema";
+import { callerMessages, calls } from "@/db/schema";
 import { FakeGemini } from "@/tests/fakes/gemini";
 import { FakeTwilioRest } from "@/tests/fakes/twilio-rest";
 import { createTestDb } from "@/tests/helpers/db";
@@ -67,7 +67,7 @@ describe("tools", () => {
   it("transfers: speaks the handoff line, then redirects the live call to <Dial> the department", async () => {
     const agent = await seedAgent(testDb.db, {
       accountSid: voice.accountSid,
-      departments: [{ name: "Billing", phoneNumber: "+15550001111", whenToTransfer: "questions about bills" }],
+      departments: [{ name: "Billing", phoneNumber: "+14155550111", whenToTransfer: "questions about bills" }],
     });
     gemini.respond = (request) =>
       /billing/i.test(request.lastUserText ?? "")
@@ -82,7 +82,7 @@ describe("tools", () => {
     const updates = twilioRest.callUpdates.filter((u) => u.callSid === caller.callSid);
     expect(updates).toHaveLength(1);
     expect(updates[0]!.accountSid).toBe(voice.accountSid);
-    expect(updates[0]!.params.Twiml).toMatch(/<Dial [^>]*callerId="\+1415\d{7}"[^>]*><Number>\+15550001111<\/Number><\/Dial>/);
+    expect(updates[0]!.params.Twiml).toMatch(/<Dial [^>]*callerId="\+1415\d{7}"[^>]*><Number>\+14155550111<\/Number><\/Dial>/);
     // The handoff line was played (its mark came back) before the redirect.
     expect(caller.mediaFrames().length).toBeGreaterThan(handoffStart + 25);
     const lastEcho = caller.echoes().at(-1)!;
@@ -90,12 +90,51 @@ describe("tools", () => {
     expect(lastEcho.at).toBeLessThan(updates[0]!.at + 1);
 
     const call = await waitForEndedCall(testDb.db, caller.callSid);
-    expect(call).toMatchObject({ outcome: "transferred", endReason: "transferred", transferredTo: "+15550001111" });
+    expect(call).toMatchObject({ outcome: "transferred", endReason: "transferred", transferredTo: "+14155550111" });
     const turns = await turnsOf(testDb.db, call.id);
     expect(turns.at(-1)).toMatchObject({ speaker: "agent", text: "Let me transfer you to Billing.", isInterrupted: false });
     const events = await eventsOf(testDb.db, call.id);
-    expect(events.find((e) => e.kind === "transfer")).toMatchObject({ name: "Billing", data: { to: "+15550001111" }, teamId: agent.teamId });
+    expect(events.find((e) => e.kind === "transfer")).toMatchObject({ name: "Billing", data: { to: "+14155550111" }, teamId: agent.teamId });
     expect(events.find((e) => e.kind === "tool_call")).toMatchObject({ name: "transfer_call", data: { ok: true } });
+  });
+
+  it("re-checks the destination before dialing: a stored premium-rate or disallowed-country number is never dialed", async () => {
+    // Stored before the rules existed (seedAgent writes the published snapshot directly, as an old version would be).
+    const agent = await seedAgent(testDb.db, {
+      accountSid: voice.accountSid,
+      departments: [
+        { name: "Hotline", phoneNumber: "+19005551234", whenToTransfer: "premium" },
+        { name: "Paris", phoneNumber: "+33612345678", whenToTransfer: "French callers" },
+      ],
+    });
+    for (const department of ["Hotline", "Paris"]) {
+      gemini.respond = (request) =>
+        request.functionResponses.some((r) => r.name === "transfer_call")
+          ? "I'm sorry, I can't transfer you right now. Can I take a message?"
+          : ["One moment.", { functionCall: { name: "transfer_call", args: { department } } }];
+      script.push(`Put me through to ${department}`);
+      const caller = await startCall(agent.e164);
+      await caller.say(await speech("Put me through please"));
+      // Until the agent has spoken its answer to the refused transfer (the apology is its last turn).
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const [row] = await testDb.db.select({ id: calls.id }).from(calls).where(eq(calls.twilioCallSid, caller.callSid));
+        const turns = row ? await turnsOf(testDb.db, row.id) : [];
+        if (turns.some((turn) => turn.text.includes("I'm sorry, I can't transfer you"))) break;
+        if (Date.now() > deadline) throw new Error(`no apology; turns: ${JSON.stringify(turns.map((turn) => turn.text))}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await caller.hangUp();
+      const call = await waitForEndedCall(testDb.db, caller.callSid);
+      expect(twilioRest.callUpdates.filter((u) => u.callSid === caller.callSid)).toEqual([]);
+      expect(call.transferredTo).toBeNull();
+      const events = await eventsOf(testDb.db, call.id);
+      const refused = events.find((e) => e.kind === "error" && e.name === "transfer_refused");
+      expect(refused?.data).toMatchObject({ department, reason: department === "Hotline" ? "costly" : "country" });
+      expect(events.find((e) => e.kind === "tool_call")).toMatchObject({ name: "transfer_call", data: { ok: false } });
+      const turns = await turnsOf(testDb.db, call.id);
+      expect(turns.at(-1)).toMatchObject({ speaker: "agent", text: "One moment. I'm sorry, I can't transfer you right now. Can I take a message?" });
+    }
   });
 
   it("takes a message for the team and speaks the model's confirmation", async () => {
@@ -211,7 +250,7 @@ describe("LLM outage", () => {
   it("apologizes and transfers to the first department when the agent has one", async () => {
     const agent = await seedAgent(testDb.db, {
       accountSid: voice.accountSid,
-      departments: [{ name: "Front desk", phoneNumber: "+15550002222", whenToTransfer: "anything" }],
+      departments: [{ name: "Front desk", phoneNumber: "+14155550122", whenToTransfer: "anything" }],
     });
     gemini.faults.push({ kind: "status", status: 503 }, Infinity);
     try {
@@ -220,9 +259,9 @@ describe("LLM outage", () => {
       await caller.say(await speech("Do you take walk ins"));
       await caller.waitClosed(20_000);
       const update = twilioRest.callUpdates.find((u) => u.callSid === caller.callSid);
-      expect(update?.params.Twiml).toContain("<Number>+15550002222</Number>");
+      expect(update?.params.Twiml).toContain("<Number>+14155550122</Number>");
       const call = await waitForEndedCall(testDb.db, caller.callSid);
-      expect(call).toMatchObject({ outcome: "transferred", transferredTo: "+15550002222" });
+      expect(call).toMatchObject({ outcome: "transferred", transferredTo: "+14155550122" });
       expect(call.errorCount).toBeGreaterThanOrEqual(1);
       const reply = (await turnsOf(testDb.db, call.id)).at(-1)!;
       expect(reply.text).toBe("I'm sorry, I'm having some trouble on my end. Let me transfer you to Front desk.");

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { calls, callTurns } from "@/db/schema";
+import { calls, callTurns, memberships, users } from "@/db/schema";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { signTestCallTicket, ticketKey } from "@/lib/test-calls/ticket";
 import { createTestDb } from "@/tests/helpers/db";
@@ -65,10 +66,30 @@ class BrowserClient {
   }
 }
 
+// Tickets are minted for a member, and the voice server checks the membership again when the ticket is used.
+async function memberOf(teamId: string, role: "owner" | "member" | "viewer" = "member"): Promise<string> {
+  const [user] = await testDb.db.insert(users).values({ email: `${randomUUID()}@example.test` }).returning({ id: users.id });
+  await testDb.db.insert(memberships).values({ teamId, userId: user!.id, role });
+  return user!.id;
+}
+
 describe("browser test call over /web/call", () => {
+  it("refuses a valid ticket whose member was removed (or is a viewer) by the time it is used", async () => {
+    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
+    const userId = await memberOf(agent.teamId);
+    const { ticket } = signTestCallTicket({ teamId: agent.teamId, agentId: agent.agentId, userId, mode: "text" }, key);
+    await testDb.db.delete(memberships).where(and(eq(memberships.teamId, agent.teamId), eq(memberships.userId, userId)));
+    await expect(BrowserClient.open(ticket)).rejects.toThrow("HTTP 404");
+    const viewer = await memberOf(agent.teamId, "viewer");
+    const viewerTicket = signTestCallTicket({ teamId: agent.teamId, agentId: agent.agentId, userId: viewer, mode: "text" }, key).ticket;
+    await expect(BrowserClient.open(viewerTicket)).rejects.toThrow("HTTP 403");
+    const rows = await testDb.db.select().from(calls).where(eq(calls.teamId, agent.teamId));
+    expect(rows).toEqual([]);
+  });
+
   it("refuses a missing, forged, expired or reused ticket with 403", async () => {
     const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
-    const claims = { teamId: agent.teamId, agentId: agent.agentId, userId: "user-1", mode: "text" as const };
+    const claims = { teamId: agent.teamId, agentId: agent.agentId, userId: await memberOf(agent.teamId), mode: "text" as const };
     const forged = signTestCallTicket(claims, ticketKey(secretKeyFrom({ authSecret: "another-secret-0123456789abcdefghij" }))).ticket;
     const expired = signTestCallTicket(claims, key, Date.now() - 61_000).ticket;
     await expect(BrowserClient.open("")).rejects.toThrow("HTTP 403");
@@ -89,7 +110,7 @@ describe("browser test call over /web/call", () => {
       config: { greeting: "Thanks for calling Acme Dental." },
       knowledge: [{ title: "What are your opening hours?", content: HOURS_ANSWER }],
     });
-    const { ticket } = signTestCallTicket({ teamId: agent.teamId, agentId: agent.agentId, userId: "user-1", mode: "text" }, key);
+    const { ticket } = signTestCallTicket({ teamId: agent.teamId, agentId: agent.agentId, userId: await memberOf(agent.teamId), mode: "text" }, key);
     const client = await BrowserClient.open(ticket);
     await client.waitFor(() => client.of("started").length === 1, "started");
     const callId = client.of("started")[0]!.callId as string;

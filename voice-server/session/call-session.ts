@@ -11,6 +11,7 @@ import { finalizeCall, type TCallOutcome } from "@/lib/calls/finalize-call";
 import { recordKnowledgeUsage } from "@/lib/calls/record-knowledge-usage";
 import { loadCallForStream } from "@/lib/calls/resolve-inbound-call";
 import { takeCallerMessage } from "@/lib/calls/take-message";
+import { checkTransferDestination, loadTransferPolicy } from "@/lib/telephony/transfer-policy";
 import { ArrayPool } from "@/voice-server/audio/array-pool";
 import { AudioHistory } from "@/voice-server/audio/frames";
 import { FRAME_BYTES, FRAME_MS } from "@/voice-server/audio/mulaw";
@@ -1203,6 +1204,14 @@ export class CallSession {
             reply(toolErrorResult("Transfers are not available on this line. Offer to take a message instead."));
             return "continue";
           }
+          // Checked again here, not only when the department was saved: the number may predate the rules, or the
+          // team's allowed countries may have changed since the version was published.
+          const destination = checkTransferDestination(department.phoneNumber, (await loadTransferPolicy(this.services.db, callRow.teamId)).countries);
+          if (!destination.ok) {
+            this.recordError("transfer", "refused", new Error(destination.message), { department: department.name, reason: destination.reason });
+            reply(toolErrorResult(`Calls cannot be transferred to ${department.name.trim()} right now. Apologize and offer to take a message instead.`));
+            return "continue";
+          }
           if (!spokenText) this.speakLines(generation, `Let me transfer you to ${department.name.trim()}.`, true);
           const played = await this.untilPlayed(generation);
           if (!played) {
@@ -1212,7 +1221,7 @@ export class CallSession {
           const response = new twilio.twiml.VoiceResponse();
           response
             .dial({ callerId: callRow.toNumber || undefined, answerOnBridge: true, timeout: 30 })
-            .number(department.phoneNumber.trim());
+            .number(destination.e164);
           // Twilio may stop the stream before the REST call even returns; close() waits for this to settle so
           // the call is recorded as transferred, not as a hang-up.
           const redirecting = this.callControl.redirect(response.toString()).then(
@@ -1229,7 +1238,7 @@ export class CallSession {
             reply(toolErrorResult(`The transfer to ${department.name.trim()} failed. Apologize and offer to take a message.`));
             return "continue";
           }
-          this.transferredTo = department.phoneNumber.trim();
+          this.transferredTo = destination.e164;
           this.endReason ??= "transferred";
           reply({ ok: true });
           this.recordEvent("transfer", department.name.trim(), { to: this.transferredTo });

@@ -61,7 +61,7 @@ export function handleWebCallUpgrade(
   const { payload } = check;
   gate.usedNonces.set(payload.nonce, payload.exp);
 
-  loadTestAgent(ctx.db, { teamId: payload.teamId, agentId: payload.agentId })
+  loadTestAgent(ctx.db, { teamId: payload.teamId, agentId: payload.agentId, userId: payload.userId })
     .then((agent) => {
       ctx.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         count("connected");
@@ -73,7 +73,7 @@ export function handleWebCallUpgrade(
     .catch((error: unknown) => {
       if (isAppError(error)) {
         count(error.code);
-        return reject(error.status, error.code === "not_found" ? "Not Found" : "Bad Request");
+        return reject(error.status, error.code === "not_found" ? "Not Found" : error.code === "forbidden" ? "Forbidden" : "Bad Request");
       }
       ctx.log.error("web call upgrade failed", { error });
       reject(500, "Internal Server Error");

@@ -21,7 +21,7 @@ export default async function TeamLayout({ children, params }: { children: React
         </div>
         <TeamNav slug={team.slug} />
         <div className="mt-6 border-t border-slate-100 pt-4 text-xs text-slate-500 md:absolute md:inset-x-4 md:bottom-4">
-          <p className="truncate" title={user.email}>{user.email}</p>
+          <Link href="/account" className="block truncate hover:text-slate-900 hover:underline" title="Your account: password and sessions">{user.email}</Link>
           <p className="mb-2 capitalize">{role}</p>
           <form action={signOutAction}>
             <button type="submit" className="font-medium text-slate-700 hover:text-slate-900">Sign out</button>

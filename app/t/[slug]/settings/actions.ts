@@ -3,16 +3,35 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { teamAction } from "@/lib/auth/entry-points";
 import { env } from "@/lib/env";
+import { isAppError } from "@/lib/errors";
 import { createInvitation, revokeInvitation, ZInvite } from "@/lib/members/invitations";
 import { changeMemberRole, removeMember } from "@/lib/members/members";
 import { sendInvitationEmail } from "@/lib/members/send-invitation-email";
 import { updateTeamSettings, ZTeamSettings } from "@/lib/teams/update-team-settings";
+import { updateTransferCountries, ZTransferCountries } from "@/lib/telephony/transfer-policy";
 
 export const updateTeamSettingsAction = teamAction("team.update_settings", ZTeamSettings, async (ctx, input) => {
-  await updateTeamSettings(ctx.db, ctx.team, ctx.actor, input);
+  try {
+    await updateTeamSettings(ctx.db, ctx.team, ctx.actor, input, env().PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM);
+  } catch (error) {
+    if (isAppError(error) && error.details?.field === "concurrentCallLimit") {
+      return { error: error.message, fieldErrors: { concurrentCallLimit: error.message }, values: { ...input, concurrentCallLimit: String(input.concurrentCallLimit), dataRetentionDays: String(input.dataRetentionDays) } };
+    }
+    throw error;
+  }
   revalidatePath(`/t/${ctx.team.slug}`, "layout");
   return { success: "Settings saved." };
 });
+
+export const updateTransferCountriesAction = teamAction(
+  "team.update_settings",
+  z.object({ transferCountries: ZTransferCountries }),
+  async (ctx, input) => {
+    await updateTransferCountries(ctx.db, ctx.team, ctx.actor, input.transferCountries);
+    revalidatePath(`/t/${ctx.team.slug}/settings`);
+    return { success: input.transferCountries ? "Transfer countries saved." : "Transfer countries reset to the default." };
+  },
+);
 
 export const inviteMemberAction = teamAction("members.invite", ZInvite, async (ctx, input) => {
   const { token } = await createInvitation(ctx.db, ctx.team, { ...ctx.actor, userId: ctx.user.id, role: ctx.role }, input);

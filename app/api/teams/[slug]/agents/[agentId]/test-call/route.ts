@@ -14,7 +14,7 @@ export const POST = teamRoute<{ slug: string; agentId: string }>("test_calls.sta
   const parsed = ZStart.safeParse(await request.json().catch(() => ({})));
   if (!parsed.success) throw new AppError("bad_request", 'Send { mode: "voice" | "text" }.');
   // Checks the agent belongs to this team and that its draft can run a call, so the browser gets a clear message.
-  const agent = await loadTestAgent(db, { teamId: team.id, agentId: params.agentId });
+  const agent = await loadTestAgent(db, { teamId: team.id, agentId: params.agentId, userId: user.id });
   const limit = await hitRateLimit(db, `test-call:${team.id}`, { limit: 30, windowMs: 60_000 });
   if (!limit.isAllowed) {
     throw new AppError("rate_limited", `Too many test calls. Try again in ${Math.ceil(limit.retryAfterMs / 1000)} seconds.`);
