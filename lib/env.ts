@@ -12,6 +12,9 @@ export const ZWebEnv = z
     APP_URL: zUrl.default("http://localhost:3000"),
     SMTP_URL: zUrl.optional(),
     SMTP_FROM: z.string().default("AI Call Agent <no-reply@localhost>"),
+    // How many reverse proxies in front of the web app append to X-Forwarded-For (lib/auth/client-ip.ts). 0: no
+    // forwarded header is believed and client IPs are unknown.
+    TRUSTED_PROXY_COUNT: z.coerce.number().int("must be a whole number").min(0).max(10).default(0),
     // Lets teams register webhook URLs on localhost and private networks. Off by default, development included.
   })
   .superRefine((env, ctx) => {

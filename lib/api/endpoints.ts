@@ -308,7 +308,7 @@ export const listMembersEndpoint = defineEndpoint({
 export const ZInviteBody = z
   .object({
     email: z.email().trim().toLowerCase(),
-    role: z.enum(["admin", "member", "viewer"]).describe("API keys act as admins, so they cannot invite owners."),
+    role: z.enum(["admin", "member", "viewer"]).describe("API keys act at most as admins, so they cannot invite owners."),
   })
   .strict()
   .meta({ id: "InviteRequest" });
@@ -333,9 +333,10 @@ export const removeMemberEndpoint = defineEndpoint({
   path: "/members/{user_id}",
   operationId: "removeMember",
   summary: "Remove a member",
-  description: "Owners can only be removed by an owner in the web app.",
+  description:
+    "Needs the same permission as in the web app, where only owners may remove members. API keys act with their creator's role capped at admin, so a key always gets 403 here: remove members in the web app.",
   tag: "Members",
-  permission: "members.invite",
+  permission: "members.remove",
   params: z.object({ user_id: z.string().min(1).max(200) }),
   status: 204,
   response: z.null(),

@@ -8,7 +8,8 @@ import { getDb, type Db } from "@/db/client";
 import { users, type Team, type TeamRole, type User } from "@/db/schema";
 import type { TAuditActor } from "@/lib/audit/record-audit";
 import { AppError, isAppError } from "@/lib/errors";
-import { auth, clientIp } from "./auth";
+import { auth } from "./auth";
+import { clientIp } from "./client-ip";
 import { can, type TPermission } from "./roles";
 import { requireTeamAccess, resolveTeamAccess } from "./team-access";
 
