@@ -13,6 +13,7 @@ import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "
 import { isAfterHoursNow } from "@/lib/agents/assemble-instructions";
 import { CALL_HEARTBEAT_MS, touchLiveCalls } from "@/lib/calls/heartbeat";
 import { listRoutedAgentVersions } from "@/lib/calls/resolve-inbound-call";
+import { isAppError } from "@/lib/errors";
 import type { TVoiceEnv } from "./env";
 import { createLogger, type TLogger } from "./observability/log";
 import { createVoiceMetrics, type TVoiceMetrics } from "./observability/metrics";
@@ -217,6 +218,13 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     handler(req)
       .then((result) => send(res, result))
       .catch((error: unknown) => {
+        if (isAppError(error) && error.code === "payload_too_large") {
+          // The rest of the body is not read: close the connection rather than drain it.
+          log.warn("request refused", { path, reason: error.message });
+          if (!res.headersSent) res.writeHead(413, { "content-type": "text/plain", connection: "close" });
+          res.end("Payload too large");
+          return;
+        }
         log.error("request failed", { path, error });
         metrics.errors.inc({ stage: "http", kind: "internal" });
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });

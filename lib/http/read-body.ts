@@ -41,3 +41,10 @@ export async function readJsonBody(request: Request, empty: unknown = {}, maxByt
 function formatBytes(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
+
+// For handlers that answer a body that is not JSON with their own message: keeps a 413, turns anything else into
+// `fallback` for the handler's schema to reject.
+export function rethrowTooLarge<T>(error: unknown, fallback: T): T {
+  if (error instanceof AppError && error.code === "payload_too_large") throw error;
+  return fallback;
+}
