@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ZBusinessHours, ZCaptureField } from "@/lib/agents/config";
 import { CALL_OUTCOMES, CALL_SENTIMENTS as SENTIMENTS } from "@/lib/calls/list-calls";
+import { zFreeText } from "@/lib/validation/free-text";
 import { defineEndpoint } from "./openapi";
 
 // Every /api/v1 endpoint with the schemas that validate it. Route handlers import their endpoint from here;
@@ -92,9 +93,9 @@ export const ZCallsQuery = z.object({
   phone_number_id: ZId.optional(),
   outcome: z.enum(CALL_OUTCOMES).optional(),
   sentiment: z.enum(SENTIMENTS).optional(),
-  topic: z.string().trim().min(1).max(200).optional().describe("Calls whose topic contains this text."),
+  topic: zFreeText().trim().min(1).max(200).optional().describe("Calls whose topic contains this text."),
   topic_cluster_id: ZId.optional(),
-  q: z.string().trim().min(1).max(200).optional().describe('Full-text search in transcripts: words, "quoted phrases", -excluded.'),
+  q: zFreeText().trim().min(1).max(200).optional().describe('Full-text search in transcripts: words, "quoted phrases", -excluded.'),
   test_calls: z.enum(["exclude", "include", "only"]).default("exclude").describe("Test calls from the agent builder."),
   cursor: ZCursor,
   limit: ZLimit,

@@ -6,6 +6,7 @@ import type { TEndpoint } from "@/lib/api/openapi";
 import type { TAuditActor } from "@/lib/audit/record-audit";
 import { AppError, isAppError } from "@/lib/errors";
 import { readJsonBody } from "@/lib/http/read-body";
+import { findNul, NUL_MESSAGE } from "@/lib/validation/free-text";
 import { clientIp } from "./client-ip";
 import { hitRateLimit } from "./rate-limit";
 import { apiKeyRole, can } from "./roles";
@@ -66,7 +67,7 @@ export function apiRoute<E extends TEndpoint>(endpoint: E, handler: (ctx: TApiCo
       const input = {
         params: parse(endpoint.params, await context.params, "path parameter"),
         query: parse(endpoint.query, queryObject(new URL(request.url)), "query parameter"),
-        body: endpoint.body ? parse(endpoint.body, await readJsonBody(request), "body") : undefined,
+        body: endpoint.body ? parse(endpoint.body, withoutNul(await readJsonBody(request)), "body") : undefined,
       } as TInput<E>;
       const actor: TAuditActor = {
         apiKeyId: apiKey.id,
@@ -106,6 +107,15 @@ function queryObject(url: URL): Record<string, string | string[]> {
     out[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
   return out;
+}
+
+function withoutNul(body: unknown): unknown {
+  const at = findNul(body);
+  if (!at) return body;
+  const path = at.join(".");
+  throw new AppError("bad_request", `Invalid body${path ? ` ${path}` : ""}: ${NUL_MESSAGE}`, {
+    issues: [{ path: at, message: NUL_MESSAGE, code: "invalid_format" }],
+  });
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
