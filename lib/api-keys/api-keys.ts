@@ -47,9 +47,12 @@ export async function listApiKeys(db: DbOrTx, teamId: string) {
       createdAt: apiKeys.createdAt,
       lastUsedAt: apiKeys.lastUsedAt,
       revokedAt: apiKeys.revokedAt,
+      // The creator's role in this team today; a key works only while apiKeyRole() allows it.
+      creatorRole: memberships.role,
     })
     .from(apiKeys)
     .leftJoin(users, eq(users.id, apiKeys.createdById))
+    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.createdById)))
     .where(eq(apiKeys.teamId, teamId))
     .orderBy(desc(apiKeys.createdAt));
 }

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { apiKeys, memberships } from "@/db/schema";
-import { createApiKey } from "@/lib/api-keys/api-keys";
+import { createApiKey, listApiKeys } from "@/lib/api-keys/api-keys";
+import { apiKeyRole } from "@/lib/auth/roles";
 import { changeMemberRole, removeMember } from "@/lib/members/members";
 import { signUp } from "@/lib/teams/sign-up";
 import { createTestDb } from "@/tests/helpers/db";
@@ -77,9 +78,13 @@ describe("API key roles", () => {
 
   it("stops working the moment its creator is demoted below admin", async () => {
     const admin = await person("admin", alpha.team.id);
-    const key = await keyOf(admin.user, alpha.team.id);
+    const key = await keyOf(admin.user, alpha.team.id, "demoted creator's key");
     expect((await call(routes.agents.GET, key, "/agents")).status).toBe(200);
     await changeMemberRole(t.db, alpha.team.id, admin.user.id, "member", ownerActor);
+    // The settings page lists it as disabled.
+    const listed = (await listApiKeys(t.db, alpha.team.id)).find((k) => k.name === "demoted creator's key");
+    expect(listed?.creatorRole).toBe("member");
+    expect(apiKeyRole(listed?.creatorRole)).toBeNull();
     const res = await call(routes.agents.GET, key, "/agents");
     expect(res.status).toBe(401);
     expect(res.json?.error?.message).toMatch(/no longer an admin of this team/);
