@@ -35,7 +35,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
       }),
     ],
     callbacks: {
-      // callbackUrl and redirectTo: only this site (the default callback lets "//host" style values through as paths).
+      // callbackUrl and redirectTo go through the same rule as `next` (lib/auth/safe-next.ts): this origin only.
       redirect: ({ url, baseUrl }) => safeRedirectUrl(url, baseUrl),
       jwt({ token, user }) {
         if (user?.id) token.sub = user.id;
