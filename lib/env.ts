@@ -19,6 +19,9 @@ export const ZWebEnv = z
     // concurrent-call limit its owners and admins may set.
     PLATFORM_MAX_NUMBERS_PER_TEAM: z.coerce.number().int().min(1).max(100_000).default(25),
     PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM: z.coerce.number().int().min(1).max(1000).default(50),
+    // How many reverse proxies in front of the web app append to X-Forwarded-For (lib/auth/client-ip.ts). 0: no
+    // forwarded header is believed and client IPs are unknown.
+    TRUSTED_PROXY_COUNT: z.coerce.number().int("must be a whole number").min(0).max(10).default(0),
     // Lets teams register webhook URLs on localhost and private networks. Off by default, development included.
   })
   .superRefine((env, ctx) => {

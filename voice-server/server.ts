@@ -16,6 +16,7 @@ import { listRoutedAgentVersions } from "@/lib/calls/resolve-inbound-call";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "@/lib/observability/metrics";
 import { canReadMetrics } from "@/lib/observability/metrics-access";
 import { startMetricsServer, type TMetricsServer } from "@/lib/observability/metrics-server";
+import { isAppError } from "@/lib/errors";
 import type { TVoiceEnv } from "./env";
 import { createLogger, type TLogger } from "./observability/log";
 import { createVoiceMetrics, type TVoiceMetrics } from "./observability/metrics";
@@ -228,6 +229,13 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     handler(req)
       .then((result) => send(res, result))
       .catch((error: unknown) => {
+        if (isAppError(error) && error.code === "payload_too_large") {
+          // The rest of the body is not read: close the connection rather than drain it.
+          log.warn("request refused", { path, reason: error.message });
+          if (!res.headersSent) res.writeHead(413, { "content-type": "text/plain", connection: "close" });
+          res.end("Payload too large");
+          return;
+        }
         log.error("request failed", { path, error });
         metrics.errors.inc({ stage: "http", kind: "internal" });
         if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });

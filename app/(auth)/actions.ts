@@ -4,9 +4,11 @@ import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { getDb } from "@/db/client";
-import { clientIp, signIn, signOut } from "@/lib/auth/auth";
+import { signIn, signOut } from "@/lib/auth/auth";
+import { clientIp, rateLimitIpKey } from "@/lib/auth/client-ip";
 import { fieldErrorsOf, getSessionUser, type TActionState } from "@/lib/auth/entry-points";
 import { hitRateLimit } from "@/lib/auth/rate-limit";
+import { safeNextPath } from "@/lib/auth/safe-next";
 import { isAppError } from "@/lib/errors";
 import { acceptInvitation } from "@/lib/members/invitations";
 import { createTeam, signUp, ZSignUp } from "@/lib/teams/sign-up";
@@ -17,18 +19,13 @@ function formValues(formData: FormData, omit: string[] = []) {
   ) as Record<string, string>;
 }
 
-// Only same-site paths, so a crafted ?next= cannot send people elsewhere.
-function safeNext(raw: unknown, fallback: string): string {
-  return typeof raw === "string" && /^\/(?!\/)[\w\-/.?=&%]*$/.test(raw) ? raw : fallback;
-}
-
 export async function signUpAction(_prev: TActionState | undefined, formData: FormData): Promise<TActionState> {
   const values = formValues(formData, ["password"]);
   const parsed = ZSignUp.safeParse(formValues(formData));
   if (!parsed.success) return { error: "Please fix the highlighted fields.", fieldErrors: fieldErrorsOf(parsed.error), values };
   const db = getDb();
   const ip = clientIp(await headers());
-  const limit = await hitRateLimit(db, `signup:ip:${ip}`, { limit: 20, windowMs: 3600_000 });
+  const limit = await hitRateLimit(db, `signup:ip:${rateLimitIpKey(ip)}`, { limit: 20, windowMs: 3600_000 });
   if (!limit.isAllowed) return { error: "Too many sign-ups from your network. Try again in an hour.", values };
   let teamSlug: string;
   try {
@@ -38,7 +35,7 @@ export async function signUpAction(_prev: TActionState | undefined, formData: Fo
     if (isAppError(error)) return { error: error.message, fieldErrors: { email: error.message }, values };
     throw error;
   }
-  const next = safeNext(formData.get("next"), `/t/${teamSlug}`);
+  const next = safeNextPath(formData.get("next"), `/t/${teamSlug}`);
   await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirectTo: next });
   return {};
 }
@@ -50,7 +47,7 @@ export async function signInAction(_prev: TActionState | undefined, formData: Fo
   const parsed = ZSignIn.safeParse(formValues(formData));
   if (!parsed.success) return { error: "Please fix the highlighted fields.", fieldErrors: fieldErrorsOf(parsed.error), values };
   try {
-    await signIn("credentials", { ...parsed.data, redirectTo: safeNext(formData.get("next"), "/dashboard") });
+    await signIn("credentials", { ...parsed.data, redirectTo: safeNextPath(formData.get("next"), "/dashboard") });
   } catch (error) {
     if (error instanceof AuthError) {
       const code = (error as AuthError & { code?: string }).code;

@@ -2,7 +2,7 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getDb } from "@/db/client";
-import { clientIp } from "@/lib/auth/auth";
+import { clientIp, rateLimitIpKey } from "@/lib/auth/client-ip";
 import { fieldErrorsOf, type TActionState } from "@/lib/auth/entry-points";
 import { requestPasswordReset, resetPassword, ZRequestReset, ZResetPassword } from "@/lib/auth/password-reset";
 import { sendPasswordResetEmail } from "@/lib/auth/send-password-reset-email";
@@ -19,7 +19,7 @@ export async function requestPasswordResetAction(_prev: TActionState | undefined
   const config = env();
   const result = await requestPasswordReset(getDb(), {
     email: parsed.data.email,
-    ip: clientIp(await headers()),
+    ip: rateLimitIpKey(clientIp(await headers())),
     appUrl: config.APP_URL,
     isProduction: config.NODE_ENV === "production",
     isSmtpConfigured: !!config.SMTP_URL,

@@ -220,6 +220,24 @@ export function TestCallPanel({ slug, agentId, canTest }: { slug: string; agentI
 
   useEffect(() => () => teardown(), []);
 
+  // The microphone is allowed only on the agent pages' documents (Permissions-Policy, lib/http/security-headers.ts),
+  // and an in-app navigation keeps the policy of the page the document was loaded from. Arriving here that way,
+  // reload once so the test call gets a document that may use the microphone. Only Chromium can tell.
+  useEffect(() => {
+    if (!canTest) return;
+    const policy = (document as Document & { featurePolicy?: { allowsFeature(feature: string): boolean } }).featurePolicy;
+    if (!policy) return;
+    // The flag only guards against a reload loop should a reloaded page still be refused the microphone.
+    const key = `mic-reload:${location.pathname}`;
+    if (policy.allowsFeature("microphone")) {
+      sessionStorage.removeItem(key);
+      return;
+    }
+    if (sessionStorage.getItem(key)) return;
+    sessionStorage.setItem(key, "1");
+    location.reload();
+  }, [canTest]);
+
   function teardown() {
     const current = live.current;
     live.current = null;

@@ -4,6 +4,7 @@ import type { Db, DbOrTx } from "@/db/client";
 import { knowledgeEntries, type KnowledgeEntry } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { hasNul } from "@/lib/validation/free-text";
 import { getAgent, isUuid, touchDraft } from "./get-agent";
 import { MAX_DOCUMENT_BYTES } from "./options";
 
@@ -47,6 +48,8 @@ function escapeLike(term: string): string {
 // Every word of the search must appear in the question/name or the text, case-insensitively.
 export async function listKnowledge(db: DbOrTx, scope: TScope, options: { search?: string } = {}): Promise<KnowledgeEntry[]> {
   const words = (options.search ?? "").trim().split(/\s+/).filter(Boolean).slice(0, 8);
+  // Stored text never contains NUL (Postgres refuses it), so such a word matches nothing; sending it would fail the query.
+  if (words.some(hasNul)) return [];
   const conditions: SQL[] = [eq(knowledgeEntries.teamId, scope.teamId), eq(knowledgeEntries.agentId, scope.agentId)];
   for (const word of words) {
     const pattern = `%${escapeLike(word)}%`;

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db, DbOrTx } from "@/db/client";
-import { apiKeys, teams, users, type ApiKey, type Team } from "@/db/schema";
+import { apiKeys, memberships, teams, users, type ApiKey, type Team, type TeamRole } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 
@@ -47,9 +47,12 @@ export async function listApiKeys(db: DbOrTx, teamId: string) {
       createdAt: apiKeys.createdAt,
       lastUsedAt: apiKeys.lastUsedAt,
       revokedAt: apiKeys.revokedAt,
+      // The creator's role in this team today; a key works only while apiKeyRole() allows it.
+      creatorRole: memberships.role,
     })
     .from(apiKeys)
     .leftJoin(users, eq(users.id, apiKeys.createdById))
+    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.createdById)))
     .where(eq(apiKeys.teamId, teamId))
     .orderBy(desc(apiKeys.createdAt));
 }
@@ -66,13 +69,19 @@ export async function revokeApiKey(db: Db, teamId: string, apiKeyId: string, act
   });
 }
 
-// The key's row and team, or null for an unknown or revoked key.
-export async function findActiveApiKey(db: DbOrTx, key: string): Promise<{ apiKey: ApiKey; team: Team } | null> {
+// The key's row, its team and the current role of the member who created it in that team (null when the creator
+// is unknown, deleted or no longer a member), or null for an unknown or revoked key. The membership is joined on
+// the key's own team, so a creator's role elsewhere never counts.
+export async function findActiveApiKey(
+  db: DbOrTx,
+  key: string,
+): Promise<{ apiKey: ApiKey; team: Team; creatorRole: TeamRole | null } | null> {
   if (!key.startsWith(API_KEY_PREFIX)) return null;
   const [row] = await db
-    .select({ apiKey: apiKeys, team: teams })
+    .select({ apiKey: apiKeys, team: teams, creatorRole: memberships.role })
     .from(apiKeys)
     .innerJoin(teams, eq(teams.id, apiKeys.teamId))
+    .leftJoin(memberships, and(eq(memberships.teamId, apiKeys.teamId), eq(memberships.userId, apiKeys.createdById)))
     .where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)))
     .limit(1);
   return row ?? null;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ZBusinessHours, ZCaptureField } from "@/lib/agents/config";
 import { CALL_OUTCOMES, CALL_SENTIMENTS as SENTIMENTS } from "@/lib/calls/list-calls";
+import { zFreeText } from "@/lib/validation/free-text";
 import { defineEndpoint } from "./openapi";
 
 // Every /api/v1 endpoint with the schemas that validate it. Route handlers import their endpoint from here;
@@ -92,9 +93,9 @@ export const ZCallsQuery = z.object({
   phone_number_id: ZId.optional(),
   outcome: z.enum(CALL_OUTCOMES).optional(),
   sentiment: z.enum(SENTIMENTS).optional(),
-  topic: z.string().trim().min(1).max(200).optional().describe("Calls whose topic contains this text."),
+  topic: zFreeText().trim().min(1).max(200).optional().describe("Calls whose topic contains this text."),
   topic_cluster_id: ZId.optional(),
-  q: z.string().trim().min(1).max(200).optional().describe('Full-text search in transcripts: words, "quoted phrases", -excluded.'),
+  q: zFreeText().trim().min(1).max(200).optional().describe('Full-text search in transcripts: words, "quoted phrases", -excluded.'),
   test_calls: z.enum(["exclude", "include", "only"]).default("exclude").describe("Test calls from the agent builder."),
   cursor: ZCursor,
   limit: ZLimit,
@@ -308,7 +309,7 @@ export const listMembersEndpoint = defineEndpoint({
 export const ZInviteBody = z
   .object({
     email: z.email().trim().toLowerCase(),
-    role: z.enum(["admin", "member", "viewer"]).describe("API keys act as admins, so they cannot invite owners."),
+    role: z.enum(["admin", "member", "viewer"]).describe("API keys act at most as admins, so they cannot invite owners."),
   })
   .strict()
   .meta({ id: "InviteRequest" });
@@ -333,9 +334,10 @@ export const removeMemberEndpoint = defineEndpoint({
   path: "/members/{user_id}",
   operationId: "removeMember",
   summary: "Remove a member",
-  description: "Owners can only be removed by an owner in the web app.",
+  description:
+    "Needs the same permission as in the web app, where only owners may remove members. API keys act with their creator's role capped at admin, so a key always gets 403 here: remove members in the web app.",
   tag: "Members",
-  permission: "members.invite",
+  permission: "members.remove",
   params: z.object({ user_id: z.string().min(1).max(200) }),
   status: 204,
   response: z.null(),

@@ -35,7 +35,7 @@ export function registeredEndpoints(): readonly TEndpoint[] {
 export const ZErrorResponse = z
   .object({
     error: z.object({
-      code: z.enum(["bad_request", "unauthenticated", "forbidden", "not_found", "conflict", "rate_limited", "internal"]),
+      code: z.enum(["bad_request", "unauthenticated", "forbidden", "not_found", "conflict", "payload_too_large", "rate_limited", "internal"]),
       message: z.string(),
       issues: z
         .array(z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string(), code: z.string() }))
@@ -72,9 +72,10 @@ function parametersOf(schema: z.ZodObject | undefined, where: "path" | "query", 
 
 const ERROR_RESPONSES = {
   "400": "The request is invalid; `error.issues` lists each problem.",
-  "401": "The API key is missing, unknown or revoked.",
-  "403": "API keys cannot do this.",
+  "401": "The API key is missing, unknown or revoked, or the member who created it is no longer an admin of the team.",
+  "403": "The key's role (its creator's, at most admin) does not allow this.",
   "404": "No such resource in the key's team.",
+  "413": "The request body is larger than 1 MB.",
   "429": "Rate limit exceeded; retry after the number of seconds in `Retry-After`.",
 } as const;
 

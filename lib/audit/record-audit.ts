@@ -1,5 +1,6 @@
 import type { DbOrTx } from "@/db/client";
 import { auditLogs } from "@/db/schema";
+import { parseIpAddress } from "@/lib/net/ip-address";
 
 export type TAuditActor = { userId?: string; apiKeyId?: string; label: string; ip?: string | null };
 
@@ -25,15 +26,7 @@ export async function recordAudit(
     targetId: entry.targetId ?? null,
     targetLabel: entry.targetLabel ?? null,
     metadata: entry.metadata ?? {},
-    ip: normaliseIp(entry.actor.ip),
+    // Validated again here: whatever a caller passes, a malformed address is stored as null, never a failed write.
+    ip: parseIpAddress(entry.actor.ip),
   });
-}
-
-// Keeps the inet column valid: the first address of X-Forwarded-For, without an IPv4 port.
-export function normaliseIp(raw: string | null | undefined): string | null {
-  const first = raw?.split(",")[0]?.trim();
-  if (!first) return null;
-  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(first);
-  const candidate = v4WithPort?.[1] ?? first.replace(/^\[|\]$/g, "");
-  return /^[0-9a-fA-F:.]+$/.test(candidate) ? candidate : null;
 }

@@ -5,18 +5,23 @@ import { findActiveApiKey, touchApiKey } from "@/lib/api-keys/api-keys";
 import type { TEndpoint } from "@/lib/api/openapi";
 import type { TAuditActor } from "@/lib/audit/record-audit";
 import { AppError, isAppError } from "@/lib/errors";
+import { readJsonBody } from "@/lib/http/read-body";
+import { findNul, NUL_MESSAGE } from "@/lib/validation/free-text";
+import { clientIp } from "./client-ip";
 import { hitRateLimit } from "./rate-limit";
-import { can } from "./roles";
+import { apiKeyRole, can } from "./roles";
 import { log } from "@/lib/observability/log";
 
 // The entry point of every /api/v1 route: resolves `Authorization: Bearer <key>` to the key's team, applies the
 // per-key rate limit, checks the endpoint's permission, validates params, query and body with the endpoint's
 // own schemas, and turns every failure into { error: { code, message } }.
 //
-// Scope model: a key belongs to exactly one team and acts as an admin of it (it can do what an admin can do in the
-// UI, never what needs an owner). Ids of another team's rows answer 404, like unknown ids.
+// Scope model: a key belongs to exactly one team and acts with the current role of the member who created it there,
+// capped at admin (roles.ts apiKeyRole): the same permission checks as that member's actions in the UI, never what
+// needs an owner. It stops working once that member is removed or demoted below admin, and keys whose creator is
+// unknown (created before keys recorded it, or the account was deleted) are refused: nobody vouches for them.
+// Ids of another team's rows answer 404, like unknown ids.
 
-export const API_KEY_ROLE: TeamRole = "admin";
 export const API_RATE_LIMIT = { limit: 120, windowMs: 60_000 };
 
 export type TApiContext = { db: Db; team: Team; apiKey: ApiKey; role: TeamRole; actor: TAuditActor; request: Request };
@@ -39,6 +44,15 @@ export function apiRoute<E extends TEndpoint>(endpoint: E, handler: (ctx: TApiCo
       const found = await findActiveApiKey(db, key);
       if (!found) throw new AppError("unauthenticated", "This API key is unknown or has been revoked.");
       const { apiKey, team } = found;
+      const role = apiKeyRole(found.creatorRole);
+      if (!role) {
+        throw new AppError(
+          "unauthenticated",
+          apiKey.createdById
+            ? "This API key no longer works: the member who created it is no longer an admin of this team. Create a new key."
+            : "This API key no longer works: it has no known creator. Create a new key.",
+        );
+      }
 
       const limit = await hitRateLimit(db, `api-key:${apiKey.id}`, API_RATE_LIMIT);
       if (!limit.isAllowed) {
@@ -47,20 +61,22 @@ export function apiRoute<E extends TEndpoint>(endpoint: E, handler: (ctx: TApiCo
         throw new AppError("rate_limited", `Rate limit of ${API_RATE_LIMIT.limit} requests per minute exceeded. Retry in ${retryAfterSec} s.`);
       }
       await touchApiKey(db, apiKey);
-      if (!can(API_KEY_ROLE, endpoint.permission)) throw new AppError("forbidden", "API keys cannot do this; use the web app.");
+      if (!can(role, endpoint.permission)) {
+        throw new AppError("forbidden", `This API key acts as ${role} (its creator's role, at most admin) and cannot do this.`);
+      }
 
       const input = {
         params: parse(endpoint.params, await context.params, "path parameter"),
         query: parse(endpoint.query, queryObject(new URL(request.url)), "query parameter"),
-        body: endpoint.body ? parse(endpoint.body, await jsonBody(request), "body") : undefined,
+        body: endpoint.body ? parse(endpoint.body, withoutNul(await readJsonBody(request)), "body") : undefined,
       } as TInput<E>;
       const actor: TAuditActor = {
         apiKeyId: apiKey.id,
         userId: apiKey.createdById ?? undefined,
         label: `API key ${apiKey.name} (${apiKey.prefix}…)`,
-        ip: request.headers.get("x-forwarded-for") ?? request.headers.get("x-real-ip"),
+        ip: clientIp(request.headers),
       };
-      const result = await handler({ db, team, apiKey, role: API_KEY_ROLE, actor, request }, input);
+      const result = await handler({ db, team, apiKey, role, actor, request }, input);
       if (endpoint.status === 204) return new Response(null, { status: 204, headers });
       return Response.json(result, { status: endpoint.status ?? 200, headers });
     } catch (error) {
@@ -94,14 +110,13 @@ function queryObject(url: URL): Record<string, string | string[]> {
   return out;
 }
 
-async function jsonBody(request: Request): Promise<unknown> {
-  const text = await request.text();
-  if (!text.trim()) return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new AppError("bad_request", "The request body is not valid JSON.");
-  }
+function withoutNul(body: unknown): unknown {
+  const at = findNul(body);
+  if (!at) return body;
+  const path = at.join(".");
+  throw new AppError("bad_request", `Invalid body${path ? ` ${path}` : ""}: ${NUL_MESSAGE}`, {
+    issues: [{ path: at, message: NUL_MESSAGE, code: "invalid_format" }],
+  });
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string): unknown {

@@ -1,13 +1,11 @@
 import { DrizzleAdapter } from "@auth/drizzle-adapter";
-import { sql } from "drizzle-orm";
-import NextAuth, { CredentialsSignin } from "next-auth";
+import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
-import { z } from "zod";
 import { getDb } from "@/db/client";
 import { accounts, sessions, users, verificationTokens } from "@/db/schema";
 import { env } from "@/lib/env";
-import { burnPasswordCheck, verifyPassword } from "./password";
-import { hitRateLimit, resetRateLimit } from "./rate-limit";
+import { authorizeCredentials } from "./credentials";
+import { safeRedirectUrl } from "./safe-next";
 import { currentSessionGeneration, generationOf } from "./sessions";
 
 declare module "next-auth" {
@@ -19,19 +17,6 @@ declare module "next-auth" {
   interface User {
     sessionGeneration?: number;
   }
-}
-
-class RateLimitedSignin extends CredentialsSignin {
-  code = "rate_limited";
-}
-
-const ZCredentials = z.object({ email: z.string().trim().toLowerCase().min(1).max(254), password: z.string().min(1).max(200) });
-
-// Per email and per IP: a slow brute force on one account, and a spray across many, are both capped.
-export const SIGN_IN_LIMITS = { perEmail: 10, perIp: 50, windowMs: 15 * 60 * 1000 } as const;
-
-export function clientIp(headers: Headers): string {
-  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip") || "local";
 }
 
 export const { handlers, auth, signIn, signOut } = NextAuth(() => {
@@ -51,32 +36,12 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
     providers: [
       Credentials({
         credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" } },
-        authorize: async (raw, request) => {
-          const parsed = ZCredentials.safeParse(raw);
-          if (!parsed.success) return null;
-          const { email, password } = parsed.data;
-          const ip = clientIp(request.headers);
-          const [byEmail, byIp] = await Promise.all([
-            hitRateLimit(db, `signin:email:${email}`, { limit: SIGN_IN_LIMITS.perEmail, windowMs: SIGN_IN_LIMITS.windowMs }),
-            hitRateLimit(db, `signin:ip:${ip}`, { limit: SIGN_IN_LIMITS.perIp, windowMs: SIGN_IN_LIMITS.windowMs }),
-          ]);
-          if (!byEmail.isAllowed || !byIp.isAllowed) throw new RateLimitedSignin();
-          const [user] = await db
-            .select()
-            .from(users)
-            .where(sql`lower(${users.email}) = ${email}`)
-            .limit(1);
-          if (!user?.passwordHash) {
-            await burnPasswordCheck(password);
-            return null;
-          }
-          if (!(await verifyPassword(user.passwordHash, password))) return null;
-          await resetRateLimit(db, `signin:email:${email}`);
-          return { id: user.id, email: user.email, name: user.name, sessionGeneration: user.sessionGeneration };
-        },
+        authorize: (raw, request) => authorizeCredentials(db, raw, request.headers),
       }),
     ],
     callbacks: {
+      // callbackUrl and redirectTo go through the same rule as `next` (lib/auth/safe-next.ts): this origin only.
+      redirect: ({ url, baseUrl }) => safeRedirectUrl(url, baseUrl),
       // Runs on sign-in (with user) and on every read of the session. Returning null ends the session and clears
       // its cookie: the user is gone, or their sessions were revoked after this one was issued.
       async jwt({ token, user }) {

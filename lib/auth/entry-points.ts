@@ -8,7 +8,9 @@ import { getDb, type Db } from "@/db/client";
 import { users, type Team, type TeamRole, type User } from "@/db/schema";
 import type { TAuditActor } from "@/lib/audit/record-audit";
 import { AppError, isAppError } from "@/lib/errors";
-import { auth, clientIp } from "./auth";
+import { findNul, NUL_MESSAGE } from "@/lib/validation/free-text";
+import { auth } from "./auth";
+import { clientIp } from "./client-ip";
 import { can, type TPermission } from "./roles";
 import { generationOf } from "./sessions";
 import { requireTeamAccess, resolveTeamAccess } from "./team-access";
@@ -85,6 +87,8 @@ export function teamAction<S extends z.ZodType>(
     // What the form shows again after an error: never passwords, tokens or secrets.
     const values = Object.fromEntries(Object.entries(input).filter(([k]) => !/password|token|secret/i.test(k)));
     if (!can(access.role, permission)) return { error: "Your role does not allow this action.", values };
+    const nulField = findNul(input)?.[0];
+    if (nulField !== undefined) return { error: "Please fix the highlighted fields.", fieldErrors: { [String(nulField)]: NUL_MESSAGE }, values };
     const parsed = schema.safeParse(input);
     if (!parsed.success) return { error: "Please fix the highlighted fields.", fieldErrors: fieldErrorsOf(parsed.error), values };
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { can, canGrantRole, hasRole, PERMISSIONS } from "./roles";
+import { apiKeyRole, can, canGrantRole, hasRole, PERMISSIONS } from "./roles";
 
 describe("roles", () => {
   it("orders owner > admin > member > viewer", () => {
@@ -28,5 +28,15 @@ describe("roles", () => {
     expect(canGrantRole("admin", "admin")).toBe(true);
     expect(canGrantRole("owner", "owner")).toBe(true);
     expect(canGrantRole("member", "viewer")).toBe(false);
+  });
+});
+
+describe("apiKeyRole", () => {
+  it("is the creator's role capped at admin, and nothing below admin or without a creator", () => {
+    expect(apiKeyRole("owner")).toBe("admin");
+    expect(apiKeyRole("admin")).toBe("admin");
+    expect(apiKeyRole("member")).toBeNull();
+    expect(apiKeyRole("viewer")).toBeNull();
+    expect(apiKeyRole(null)).toBeNull();
   });
 });

@@ -35,3 +35,13 @@ export function can(role: TeamRole, permission: TPermission): boolean {
 export function canGrantRole(actor: TeamRole, granted: TeamRole): boolean {
   return actor === "owner" || (actor === "admin" && RANK[granted] <= RANK.admin);
 }
+
+// API keys act with the role of the member who created them, capped at admin: owner-only actions (removing members,
+// changing roles) stay in the web app. A key only works while its creator could still create it, so removing or
+// demoting that member below admin disables their keys at once. Null: the key must be refused.
+export const API_KEY_MAX_ROLE = "admin" satisfies TeamRole;
+
+export function apiKeyRole(creatorRole: TeamRole | null | undefined): TeamRole | null {
+  if (!creatorRole || !can(creatorRole, "api_keys.manage")) return null;
+  return hasRole(creatorRole, API_KEY_MAX_ROLE) ? API_KEY_MAX_ROLE : creatorRole;
+}

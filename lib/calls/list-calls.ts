@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { agents, calls, phoneNumbers, type Call } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { zFreeText } from "@/lib/validation/free-text";
 
 export const CALL_OUTCOMES = ["resolved", "transferred", "message_taken", "abandoned", "failed"] as const;
 export const CALL_SENTIMENTS = ["positive", "neutral", "negative"] as const;
@@ -19,10 +20,10 @@ export const ZCallFilters = z.object({
   phoneNumberId: optional(z.uuid("Must be a phone number id")),
   outcome: optional(z.enum(CALL_OUTCOMES)),
   sentiment: optional(z.enum(CALL_SENTIMENTS)),
-  topic: optional(z.string().trim().max(200)),
+  topic: optional(zFreeText().trim().max(200)),
   topicClusterId: optional(z.uuid("Must be a topic cluster id")),
   // Full-text search in transcripts, web-search syntax: words, "quoted phrases", -excluded.
-  q: optional(z.string().trim().max(200)),
+  q: optional(zFreeText().trim().max(200)),
   testCalls: z.preprocess(emptyToUndefined, z.enum(["exclude", "include", "only"]).default("exclude")),
 });
 export type TCallFilters = z.infer<typeof ZCallFilters>;

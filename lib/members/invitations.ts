@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "@/db/client";
+import type { Db, DbOrTx } from "@/db/client";
 import { invitations, memberships, teams, users, type TeamRole } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
-import { canGrantRole } from "@/lib/auth/roles";
+import { can, canGrantRole } from "@/lib/auth/roles";
 import { AppError } from "@/lib/errors";
 
 const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -76,37 +76,59 @@ export async function createInvitation(
   });
 }
 
-export async function findInvitation(db: Db, token: string) {
-  const rows = await db
-    .select({ invitation: invitations, teamName: teams.name, teamSlug: teams.slug })
-    .from(invitations)
-    .innerJoin(teams, eq(teams.id, invitations.teamId))
-    .where(
-      and(
-        eq(invitations.tokenHash, hashInviteToken(token)),
-        isNull(invitations.acceptedAt),
-        isNull(invitations.revokedAt),
-        gt(invitations.expiresAt, new Date()),
-      ),
-    )
-    .limit(1);
-  return rows[0] ?? null;
+// An invitation is only as good as its inviter's right to give it: it dies when the inviter is removed from the team
+// (and is not revived by rejoining: the membership must predate the invitation) or no longer has a role that may
+// invite someone with the invitation's role. Checked whenever an invitation is shown, listed or accepted, so
+// removing or demoting a member needs no extra step to kill their links.
+function inviterStillAllows(row: { invitationRole: TeamRole; invitationCreatedAt: Date; inviterRole: TeamRole | null; inviterJoinedAt: Date | null }) {
+  if (!row.inviterRole || !row.inviterJoinedAt || row.inviterJoinedAt > row.invitationCreatedAt) return false;
+  return can(row.inviterRole, "members.invite") && canGrantRole(row.inviterRole, row.invitationRole);
 }
 
-// Any signed-in user holding the link may accept; the invitation is single-use.
+const inviterJoin = and(eq(memberships.teamId, invitations.teamId), eq(memberships.userId, invitations.invitedById));
+
+async function findLiveInvitations(db: DbOrTx, where: SQL | undefined, lock = false) {
+  const query = db
+    .select({
+      invitation: invitations,
+      teamName: teams.name,
+      teamSlug: teams.slug,
+      inviterRole: memberships.role,
+      inviterJoinedAt: memberships.createdAt,
+    })
+    .from(invitations)
+    .innerJoin(teams, eq(teams.id, invitations.teamId))
+    .leftJoin(memberships, inviterJoin)
+    .where(and(where, isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, new Date())))
+    .orderBy(desc(invitations.createdAt));
+  const rows = lock ? await query.for("update", { of: invitations }) : await query;
+  return rows.filter((r) =>
+    inviterStillAllows({ invitationRole: r.invitation.role, invitationCreatedAt: r.invitation.createdAt, inviterRole: r.inviterRole, inviterJoinedAt: r.inviterJoinedAt }),
+  );
+}
+
+export async function findInvitation(db: Db, token: string) {
+  const [row] = await findLiveInvitations(db, eq(invitations.tokenHash, hashInviteToken(token)));
+  return row ? { invitation: row.invitation, teamName: row.teamName, teamSlug: row.teamSlug } : null;
+}
+
+// The invitation is for the address it was sent to: only a signed-in user with that email may accept it. It is
+// single-use, and its inviter must still be allowed to give it (inviterStillAllows).
 export async function acceptInvitation(db: Db, token: string, user: { id: string; email: string }, ip?: string | null) {
   return db.transaction(async (tx) => {
+    const [found] = await findLiveInvitations(tx, eq(invitations.tokenHash, hashInviteToken(token)), true);
+    if (!found) throw new AppError("not_found", "This invitation is invalid, expired or already used.");
+    const { invitation } = found;
+    if (user.email.trim().toLowerCase() !== invitation.email.toLowerCase()) {
+      throw new AppError(
+        "forbidden",
+        `This invitation is for ${invitation.email}, but you are signed in as ${user.email}. Sign out, then sign in or create an account with ${invitation.email}.`,
+      );
+    }
     const [row] = await tx
       .update(invitations)
       .set({ acceptedAt: new Date(), acceptedById: user.id })
-      .where(
-        and(
-          eq(invitations.tokenHash, hashInviteToken(token)),
-          isNull(invitations.acceptedAt),
-          isNull(invitations.revokedAt),
-          gt(invitations.expiresAt, new Date()),
-        ),
-      )
+      .where(and(eq(invitations.id, invitation.id), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)))
       .returning();
     if (!row) throw new AppError("not_found", "This invitation is invalid, expired or already used.");
     await tx
@@ -122,8 +144,7 @@ export async function acceptInvitation(db: Db, token: string, user: { id: string
       targetLabel: user.email,
       metadata: { role: row.role, invitationId: row.id },
     });
-    const [team] = await tx.select({ slug: teams.slug }).from(teams).where(eq(teams.id, row.teamId));
-    return { teamSlug: team?.slug ?? "" };
+    return { teamSlug: found.teamSlug };
   });
 }
 
@@ -144,23 +165,8 @@ export async function revokeInvitation(db: Db, teamId: string, invitationId: str
   });
 }
 
+// Invitations that can still be accepted (so not those whose inviter lost the right to invite).
 export async function listPendingInvitations(db: Db, teamId: string) {
-  return db
-    .select({
-      id: invitations.id,
-      email: invitations.email,
-      role: invitations.role,
-      expiresAt: invitations.expiresAt,
-      createdAt: invitations.createdAt,
-    })
-    .from(invitations)
-    .where(
-      and(
-        eq(invitations.teamId, teamId),
-        isNull(invitations.acceptedAt),
-        isNull(invitations.revokedAt),
-        gt(invitations.expiresAt, new Date()),
-      ),
-    )
-    .orderBy(desc(invitations.createdAt));
+  const rows = await findLiveInvitations(db, eq(invitations.teamId, teamId));
+  return rows.map(({ invitation: i }) => ({ id: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt, createdAt: i.createdAt }));
 }

@@ -19,7 +19,6 @@ vi.mock("@/lib/auth/auth", () => ({
   auth: async () => session.current,
   signIn: async () => {},
   signOut: async () => {},
-  clientIp: () => "local",
 }));
 
 const t = await createTestDb();

@@ -17,7 +17,6 @@ vi.mock("@/lib/auth/auth", () => ({
   auth: async () => session.current,
   signIn: async () => {},
   signOut: async () => {},
-  clientIp: (h: Headers) => h.get("x-forwarded-for") ?? "local",
 }));
 
 function findActionModules(dir: string, out: string[] = []): string[] {

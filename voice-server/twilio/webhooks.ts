@@ -13,6 +13,7 @@ import { applyTwilioCallStatus, finalizeCall } from "@/lib/calls/finalize-call";
 import { resolveInboundRoute } from "@/lib/calls/resolve-inbound-call";
 import { takeCallerMessage } from "@/lib/calls/take-message";
 import type { TSavedRecording } from "@/lib/recordings/save-recording";
+import { AppError } from "@/lib/errors";
 import { downloadTwilioRecording } from "@/lib/recordings/twilio-recording";
 import type { TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import type { TLogger } from "@/voice-server/observability/log";
@@ -56,12 +57,16 @@ const MESSAGES = {
 
 const MAX_BODY_BYTES = 64 * 1024;
 
+// Twilio's forms are a few KB. A bigger body is refused with 413 (server.ts maps the AppError) as soon as the
+// declared or streamed size passes the limit, before its signature is checked.
 export async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
+  const tooLarge = () => new AppError("payload_too_large", `Request body over ${MAX_BODY_BYTES / 1024} KB`);
+  if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error("body too large");
+    if (size > MAX_BODY_BYTES) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   const params: Record<string, string> = {};

@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/auth/auth-forms";
 import { Alert } from "@/components/ui/alert";
 import { getSessionUser } from "@/lib/auth/entry-points";
+import { safeNextPath } from "@/lib/auth/safe-next";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -13,7 +14,9 @@ const NOTICES: Record<string, string> = {
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string; notice?: string }> }) {
-  const { next, notice } = await searchParams;
+  const { next: raw, notice } = await searchParams;
+  // Anything but a path of this site is dropped here, so the form never carries it either.
+  const next = safeNextPath(raw, "") || undefined;
   if (await getSessionUser()) redirect(next ?? "/dashboard");
   return (
     <>

@@ -2,11 +2,14 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignUpForm } from "@/components/auth/auth-forms";
 import { getSessionUser } from "@/lib/auth/entry-points";
+import { safeNextPath } from "@/lib/auth/safe-next";
 
 export const metadata: Metadata = { title: "Create your account" };
 
 export default async function SignUpPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
-  const { next } = await searchParams;
+  const raw = (await searchParams).next;
+  // Anything but a path of this site is dropped here, so the form never carries it either.
+  const next = safeNextPath(raw, "") || undefined;
   if (await getSessionUser()) redirect(next ?? "/dashboard");
   return (
     <>

@@ -28,7 +28,13 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
               You were invited as <strong>{found.invitation.role}</strong> ({found.invitation.email}).
             </p>
             <div className="mt-6">
-              {user ? (
+              {user && user.email.toLowerCase() !== found.invitation.email.toLowerCase() ? (
+                // Only the invited address may accept (lib/members/invitations.ts checks it again on accept).
+                <p className="text-sm text-red-700" role="alert">
+                  This invitation is for {found.invitation.email}, but you are signed in as {user.email}. Sign out, then
+                  sign in or create an account with {found.invitation.email}.
+                </p>
+              ) : user ? (
                 <AcceptInvitation token={token} email={user.email} />
               ) : (
                 <div className="flex gap-3">

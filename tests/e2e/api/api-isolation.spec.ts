@@ -4,11 +4,15 @@ import { expect, test } from "@playwright/test";
 import { calls, memberships } from "@/db/schema";
 import { createAgent } from "@/lib/agents/create-agent";
 import { createApiKey } from "@/lib/api-keys/api-keys";
+import "@/lib/api/endpoints";
+import { registeredEndpoints } from "@/lib/api/openapi";
+import { API_KEY_MAX_ROLE, can } from "@/lib/auth/roles";
 import { signUp } from "@/lib/teams/sign-up";
 import { createTenant, e2eDb, PASSWORD, uniqueEmail } from "../helpers";
 
 // Every /api/v1 route file, found on disk: without a key it answers 401; with team B's key and team A's ids it
-// answers 404 (or B's own data for lists) and never shows A's data.
+// answers 404 (or B's own data for lists) and never shows A's data. Endpoints no key may use (they need more than
+// admin, e.g. removing members) answer 403 for every id alike.
 const V1 = path.join(process.cwd(), "app", "api", "v1");
 function discover(dir: string, out: { pattern: string; methods: string[] }[] = []) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -51,7 +55,11 @@ test("API keys only reach their own team", async ({ request }) => {
 
       const withB = await request.fetch(url, { method, data, headers: { Authorization: `Bearer ${keyB}` }, failOnStatusCode: false });
       const body = await withB.text();
-      if (/\[/.test(route.pattern)) expect(withB.status(), `${method} ${url} with team B's key`).toBe(404);
+      const apiPath = route.pattern.replace(/^\/api\/v1/, "").replace(/\[([^\]]+)\]/g, "{$1}");
+      const endpoint = registeredEndpoints().find((e) => e.method === method && e.path === apiPath);
+      expect(endpoint, `${method} ${apiPath} is a documented endpoint`).toBeDefined();
+      if (endpoint && !can(API_KEY_MAX_ROLE, endpoint.permission)) expect(withB.status(), `${method} ${url} with team B's key`).toBe(403);
+      else if (/\[/.test(route.pattern)) expect(withB.status(), `${method} ${url} with team B's key`).toBe(404);
       else expect(withB.status(), `${method} ${url} with team B's key`).toBeLessThan(300);
       for (const secret of [a.team.name, a.email, agentA.id, callA!.id, "Alpha secret summary", memberA.user.email]) {
         expect(body, `${method} ${url} leaks team A`).not.toContain(secret);

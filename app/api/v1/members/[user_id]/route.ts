@@ -1,4 +1,4 @@
-// DELETE /api/v1/members/{user_id} - remove a member who is not an owner
+// DELETE /api/v1/members/{user_id} - remove a member; needs members.remove (owners), which no API key has today
 import { removeMemberEndpoint } from "@/lib/api/endpoints";
 import { apiRoute } from "@/lib/auth/api-key";
 import { AppError } from "@/lib/errors";
@@ -7,8 +7,6 @@ import { listMembers, removeMember } from "@/lib/members/members";
 export const DELETE = apiRoute(removeMemberEndpoint, async ({ db, team, actor }, { params }) => {
   const member = (await listMembers(db, team.id)).find((m) => m.userId === params.user_id);
   if (!member) throw new AppError("not_found", "Member not found.");
-  // Keys act as admins, and only owners may remove owners.
-  if (member.role === "owner") throw new AppError("forbidden", "Owners can only be removed by an owner, in the web app.");
   await removeMember(db, team.id, member.userId, actor);
   return null;
 });

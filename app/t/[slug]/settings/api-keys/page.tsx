@@ -5,7 +5,7 @@ import { SettingsNav } from "@/components/settings/settings-nav";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { listApiKeys } from "@/lib/api-keys/api-keys";
 import { getTeamPage } from "@/lib/auth/entry-points";
-import { can } from "@/lib/auth/roles";
+import { apiKeyRole, can } from "@/lib/auth/roles";
 
 export const metadata: Metadata = { title: "API keys" };
 
@@ -22,12 +22,12 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ slug: 
       <div className="space-y-6">
         <Card
           title="Create an API key"
-          description="Keys give programs admin access to this team's data through the REST API. The key is shown once; we only keep a hash."
+          description="Keys let programs use this team's data through the REST API, with your role in the team (at most admin). A key stops working if its creator leaves the team or is no longer an admin. The key is shown once; we only keep a hash."
           actions={<Link href="/docs/api" className="text-sm font-medium text-brand-700 hover:underline">API documentation</Link>}
         >
           <CreateApiKeyForm slug={team.slug} />
         </Card>
-        <Card title={`API keys (${keys.filter((k) => !k.revokedAt).length} active)`}>
+        <Card title={`API keys (${keys.filter((k) => !k.revokedAt && apiKeyRole(k.creatorRole)).length} active)`}>
           {keys.length === 0 ? (
             <EmptyState title="No API keys yet">Create a key to call the API from your own systems.</EmptyState>
           ) : (
@@ -52,7 +52,14 @@ export default async function ApiKeysPage({ params }: { params: Promise<{ slug: 
                       <td className="py-2 pr-4 text-slate-600">{when(k.createdAt)}</td>
                       <td className="py-2 pr-4 text-slate-600">{when(k.lastUsedAt)}</td>
                       <td className="py-2 text-right">
-                        {k.revokedAt ? <Badge tone="red">Revoked {when(k.revokedAt)}</Badge> : <RevokeApiKeyButton slug={team.slug} apiKeyId={k.id} name={k.name} />}
+                        {k.revokedAt ? (
+                          <Badge tone="red">Revoked {when(k.revokedAt)}</Badge>
+                        ) : (
+                          <span className="inline-flex items-center gap-2">
+                            {!apiKeyRole(k.creatorRole) && <Badge tone="amber">Disabled: its creator is no longer an admin</Badge>}
+                            <RevokeApiKeyButton slug={team.slug} apiKeyId={k.id} name={k.name} />
+                          </span>
+                        )}
                       </td>
                     </tr>
                   ))}

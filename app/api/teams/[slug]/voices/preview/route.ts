@@ -4,6 +4,7 @@ import { teamRoute } from "@/lib/auth/entry-points";
 import { hitRateLimit } from "@/lib/auth/rate-limit";
 import { PREVIEW_MAX_CHARS, previewVoice } from "@/lib/agents/tts-for-web";
 import { AppError } from "@/lib/errors";
+import { readJsonBody, rethrowTooLarge } from "@/lib/http/read-body";
 
 const ZPreview = z.object({
   voice: z.string().trim().min(1, "Pick a voice").max(80),
@@ -13,7 +14,7 @@ const ZPreview = z.object({
 
 // Samples cost TTS time (and money with a cloud provider), so they are for members who may place test calls.
 export const POST = teamRoute("test_calls.start", async ({ db, team }, request) => {
-  const parsed = ZPreview.safeParse(await request.json().catch(() => null));
+  const parsed = ZPreview.safeParse(await readJsonBody(request, null).catch((e: unknown) => rethrowTooLarge(e, null)));
   if (!parsed.success) throw new AppError("bad_request", parsed.error.issues[0]?.message ?? "Send { voice, language, text }.");
   const limit = await hitRateLimit(db, `voice-preview:${team.id}`, { limit: 30, windowMs: 60_000 });
   if (!limit.isAllowed) {

@@ -5,13 +5,14 @@ import { hitRateLimit } from "@/lib/auth/rate-limit";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { readJsonBody, rethrowTooLarge } from "@/lib/http/read-body";
 import { loadTestAgent } from "@/lib/test-calls/load-test-agent";
 import { signTestCallTicket, ticketKey } from "@/lib/test-calls/ticket";
 
 const ZStart = z.object({ mode: z.enum(["voice", "text"]).default("voice") });
 
 export const POST = teamRoute<{ slug: string; agentId: string }>("test_calls.start", async ({ db, team, user }, request, params) => {
-  const parsed = ZStart.safeParse(await request.json().catch(() => ({})));
+  const parsed = ZStart.safeParse(await readJsonBody(request).catch((e: unknown) => rethrowTooLarge(e, {})));
   if (!parsed.success) throw new AppError("bad_request", 'Send { mode: "voice" | "text" }.');
   // Checks the agent belongs to this team and that its draft can run a call, so the browser gets a clear message.
   const agent = await loadTestAgent(db, { teamId: team.id, agentId: params.agentId, userId: user.id });
