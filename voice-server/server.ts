@@ -31,7 +31,7 @@ import {
   type TWebhookResult,
 } from "./twilio/webhooks";
 import { createVad, type TVad } from "./vad/vad";
-import { createWebCallGate, handleWebCallUpgrade, WEB_CALL_PATH, type TWebCallContext } from "./web/web-call";
+import { handleWebCallUpgrade, WEB_CALL_PATH, type TWebCallContext } from "./web/web-call";
 
 // The voice server: plain node:http for Twilio's webhooks, health and metrics, and a `ws` server (noServer)
 // for media streams, upgraded only after the stream's signature checks out.
@@ -116,9 +116,18 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   // Live calls tell the database this process still runs them, so other instances leave them alone.
+  // One statement for all of them, and never two at once: a slow database gets no pile of heartbeats.
+  let isBeating = false;
   const heartbeat = setInterval(() => {
+    if (isBeating) return;
     const live = [...sessions].flatMap((s) => (s.callId && s.teamId && !s.isClosed ? [{ teamId: s.teamId, callId: s.callId }] : []));
-    touchLiveCalls(db, live).catch((error: unknown) => log.warn("call heartbeat failed", { error }));
+    if (live.length === 0) return;
+    isBeating = true;
+    touchLiveCalls(db, live)
+      .catch((error: unknown) => log.warn("call heartbeat failed", { error }))
+      .finally(() => {
+        isBeating = false;
+      });
   }, CALL_HEARTBEAT_MS);
   heartbeat.unref();
   const readLoopDelay = () => {
@@ -226,7 +235,6 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
-  const webCallGate = createWebCallGate();
   const webCallContext: TWebCallContext = {
     db,
     wss,
@@ -249,7 +257,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === WEB_CALL_PATH) {
       if (isDraining) return reject(503, "Service Unavailable");
-      return handleWebCallUpgrade(webCallContext, webCallGate, req, socket, head, reject);
+      return handleWebCallUpgrade(webCallContext, req, socket, head, reject);
     }
     const match = MEDIA_PATH.exec(path);
     if (!match) return reject(404, "Not Found");
