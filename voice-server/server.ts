@@ -11,6 +11,7 @@ import { createRecordingUploader, type TRecordingUploader } from "@/lib/recordin
 import { createTwilioClient, type TTwilioClient } from "@/lib/twilio/client";
 import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import { isAfterHoursNow } from "@/lib/agents/assemble-instructions";
+import { failUnstartedCall } from "@/lib/calls/fail-unstarted-call";
 import { CALL_HEARTBEAT_MS, touchLiveCalls } from "@/lib/calls/heartbeat";
 import { listRoutedAgentVersions } from "@/lib/calls/resolve-inbound-call";
 import type { TVoiceEnv } from "./env";
@@ -66,7 +67,8 @@ export type TVoiceServer = {
   close(): Promise<void>;
 };
 
-const MEDIA_PATH = /^\/twilio\/media\/(AC[0-9a-fA-F]{32})$/;
+// /twilio/media/{AccountSid}/{teamId}/{callId}; the ids-less form is what calls answered before an upgrade use.
+const MEDIA_PATH = /^\/twilio\/media\/(AC[0-9a-fA-F]{32})(?:\/([0-9a-f-]{36})\/([0-9a-f-]{36}))?$/i;
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
@@ -263,6 +265,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     if (!match) return reject(404, "Not Found");
     if (isDraining) return reject(503, "Service Unavailable");
     const accountSid = match[1] as string;
+    const expectedCall = match[2] && match[3] ? { teamId: match[2].toLowerCase(), callId: match[3].toLowerCase() } : null;
     const signatureHeader = req.headers["x-twilio-signature"];
     const signature = Array.isArray(signatureHeader) ? signatureHeader[0] : signatureHeader;
     if (!signature) {
@@ -280,10 +283,14 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
           metrics.webhooks.inc({ route: "media", result: "connected" });
-          const transport = new TwilioMediaStream(ws, { accountSid });
+          const transport = new TwilioMediaStream(ws, { accountSid, call: expectedCall });
           const session = new CallSession(transport, services);
           sessions.add(session);
-          session.onClosed(() => sessions.delete(session));
+          session.onClosed(() => {
+            sessions.delete(session);
+            // Broken before its start: the call the URL names is failed now, not left ringing.
+            if (expectedCall && !transport.isStarted) failUnstarted(accountSid, expectedCall, transport.failureReason ?? "stream closed before start");
+          });
         });
       })
       .catch((error: unknown) => {
@@ -291,6 +298,17 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
         reject(500, "Internal Server Error");
       });
   });
+
+  const failUnstarted = (accountSid: string, call: { teamId: string; callId: string }, reason: string) => {
+    failUnstartedCall(db, { ...call, accountSid, reason, at: now() })
+      .then((isFailed) => {
+        if (!isFailed) return;
+        log.warn("media stream failed before start; call finalized", { callId: call.callId, reason });
+        metrics.errors.inc({ stage: "transport", kind: "unstarted" });
+        return options.onCallFinalized?.(call);
+      })
+      .catch((error: unknown) => log.warn("could not finalize a call whose stream failed before start", { error, callId: call.callId }));
+  };
 
   let port = 0;
   let isClosed = false;
