@@ -90,16 +90,23 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     apiBaseUrl: env.twilio.apiBaseUrl,
   });
   const hasRestApi = !env.twilio.isSandbox || !!env.twilio.apiBaseUrl || !!options.twilioClientFor;
-  const clients = new Map<string, TTwilioClient>();
+  // One REST client per account, rebuilt when the account's token changes: the credentials come through the
+  // resolver's short-lived cache every time, so a rotated token (or a removed account) takes effect here within
+  // its TTL, as it does for signature checks, rather than living on in this process until a restart.
+  const clients = new Map<string, { authToken: string; client: TTwilioClient }>();
   const twilioClientFor =
     options.twilioClientFor ??
     (async (accountSid: string) => {
-      const cached = clients.get(accountSid);
-      if (cached) return cached;
       const account = await credentials.resolve(accountSid);
-      if (!account) return null;
+      if (!account) {
+        clients.delete(accountSid);
+        return null;
+      }
+      const cached = clients.get(accountSid);
+      if (cached?.authToken === account.authToken) return cached.client;
       const client = createTwilioClient(account, { baseUrl: env.twilio.apiBaseUrl });
-      clients.set(accountSid, client);
+      clients.set(accountSid, { authToken: account.authToken, client });
+      if (clients.size > 10_000) clients.delete(clients.keys().next().value as string);
       return client;
     });
 
