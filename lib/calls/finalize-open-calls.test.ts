@@ -65,13 +65,15 @@ describe("finalizeOpenCalls (crash recovery)", () => {
     expect(rows.get(messaged.id)).toMatchObject({ outcome: "message_taken" });
     expect(rows.get(neverConnected.id)).toMatchObject({ status: "failed", outcome: "abandoned", endReason: "stream_not_connected" });
     // Each says why, dated at its end.
-    const recoveryEvents = await t.db.select().from(callEvents).where(and(eq(callEvents.teamId, teamId), eq(callEvents.name, "call_recovered")));
+    const recoveryEvents = await t.db.select().from(callEvents).where(and(eq(callEvents.teamId, teamId), eq(callEvents.kind, "error")));
     expect(recoveryEvents.find((e) => e.callId === talked.id)).toMatchObject({
-      kind: "status",
+      name: "voice_server_lost",
       atMs: 5000,
-      data: { reason: "voice_server_lost", endedBy: "last_sign_of_life", message: expect.stringMatching(/voice server .* stopped/) },
+      data: { stage: "recovery", kind: "voice_server_lost", endedBy: "last_sign_of_life", message: expect.stringMatching(/voice server .* stopped/) },
     });
+    expect(recoveryEvents.find((e) => e.callId === neverConnected.id)).toMatchObject({ name: "stream_not_connected" });
     expect(recoveryEvents).toHaveLength(4);
+    expect(rows.get(talked.id)).toMatchObject({ errorCount: 1 });
     // A call that started after this server did belongs to a live process: untouched.
     expect(rows.get(current.id)?.endedAt).toBeNull();
 
@@ -121,7 +123,7 @@ describe("finalizeOpenCalls (crash recovery)", () => {
     const [row] = await t.db.select().from(calls).where(eq(calls.id, call.id));
     expect(row).toMatchObject({ status: "completed", endReason: "voice_server_lost", durationSec: 20 });
     expect(row!.endedAt!.getTime()).toBe(answeredAt.getTime() + 20_000);
-    const [event] = await t.db.select().from(callEvents).where(and(eq(callEvents.callId, call.id), eq(callEvents.name, "call_recovered")));
+    const [event] = await t.db.select().from(callEvents).where(and(eq(callEvents.callId, call.id), eq(callEvents.name, "voice_server_lost")));
     expect(event).toMatchObject({ atMs: 20_000, data: expect.objectContaining({ lastHeartbeatAt: expect.any(String) }) });
   });
 
@@ -158,8 +160,8 @@ describe("finalizeOpenCalls (crash recovery)", () => {
     const [row] = await t.db.select().from(calls).where(eq(calls.id, call.id));
     expect(row).toMatchObject({ status: "completed", durationSec: 11, outcome: "failed", endReason: "voice_server_lost" });
     expect(row!.endedAt!.getTime()).toBe(twilioEnd.getTime());
-    const events = await t.db.select().from(callEvents).where(and(eq(callEvents.callId, call.id), eq(callEvents.name, "call_recovered")));
-    expect(events).toEqual([expect.objectContaining({ atMs: 10_000, data: expect.objectContaining({ endedBy: "twilio_status_callback" }) })]);
+    const events = await t.db.select().from(callEvents).where(and(eq(callEvents.callId, call.id), eq(callEvents.kind, "error")));
+    expect(events).toEqual([expect.objectContaining({ name: "voice_server_lost", atMs: 10_000, data: expect.objectContaining({ endedBy: "twilio_status_callback" }) })]);
     // A second sweep and a repeated callback change nothing.
     expect((await finalizeOpenCalls(t.db, { startedBefore: new Date(), staleBefore })).callIds).not.toContain(call.id);
     await applyTwilioCallStatus(t.db, { callSid: before!.twilioCallSid!, callStatus: "completed", callDurationSec: 11, at: new Date() });

@@ -8,7 +8,8 @@ import type { Db } from "@/db/client";
 // Each is closed with what was captured. The end is the call's last sign of life: its last heartbeat or the end
 // of the last turn or event recorded, whichever is later (the heartbeat interval bounds the error); a time and
 // duration Twilio already gave are kept. The outcome follows from what the call got done, end_reason says the
-// voice server was lost, and a status event dated at the end explains it.
+// voice server was lost, and an error event dated at the end explains it (the call page lists it under Errors,
+// and error_count flags the call in lists).
 // Only calls started before `startedBefore` are touched and, with `staleBefore`, only those whose process stopped
 // sending heartbeats before then (with several voice server instances, the others' live calls keep theirs fresh).
 export async function finalizeOpenCalls(
@@ -52,6 +53,7 @@ export async function finalizeOpenCalls(
           else 'failed' end::call_outcome),
         -- A call still ringing never got a media stream: nothing was lost mid-call.
         end_reason = coalesce(c.end_reason, case when o.old_status = 'ringing' then 'stream_not_connected' else ${endReason} end),
+        error_count = c.error_count + 1,
         updated_at = now()
       from open_calls o
       where c.id = o.id
@@ -59,9 +61,10 @@ export async function finalizeOpenCalls(
     ),
     explained as (
       insert into call_events (team_id, call_id, at_ms, kind, name, data)
-      select team_id, id, greatest(0, round(extract(epoch from (ended_at - base_at)) * 1000))::integer, 'status', 'call_recovered',
+      select team_id, id, greatest(0, round(extract(epoch from (ended_at - base_at)) * 1000))::integer, 'error', end_reason,
         jsonb_build_object(
-          'reason', end_reason,
+          'stage', 'recovery',
+          'kind', end_reason,
           'message', case when old_status = 'ringing'
             then 'Twilio never opened the media stream for this call.'
             else 'The voice server running this call stopped (crash or kill); the call was closed from its last sign of life by another process.' end,

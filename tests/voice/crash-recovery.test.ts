@@ -169,8 +169,9 @@ describe("a voice server killed mid-call", () => {
       expect(Math.abs(askingDone.endedAt!.getTime() - killedAt)).toBeLessThanOrEqual(2_000);
       const talked = (killedAt - askingDone.answeredAt!.getTime()) / 1000;
       expect(Math.abs(askingDone.durationSec! - talked)).toBeLessThanOrEqual(2);
-      const recovery = (await eventsOf(testDb.db, askingDone.id)).find((e) => e.name === "call_recovered");
-      expect(recovery).toMatchObject({ teamId: hours.teamId, data: expect.objectContaining({ reason: "voice_server_lost" }) });
+      const recovery = (await eventsOf(testDb.db, askingDone.id)).find((e) => e.kind === "error");
+      expect(recovery).toMatchObject({ teamId: hours.teamId, name: "voice_server_lost", data: expect.objectContaining({ stage: "recovery" }) });
+      expect(askingDone.errorCount).toBe(1);
       expect(Math.abs(recovery!.atMs - talked * 1000)).toBeLessThanOrEqual(2_000);
       // Twilio's word kept for the other.
       expect(quietDone).toMatchObject({ status: "completed", endReason: "voice_server_lost", durationSec: twilioDuration });
