@@ -8,4 +8,4 @@ CREATE TABLE "test_call_ticket_uses" (
 ALTER TABLE "test_call_ticket_uses" ADD CONSTRAINT "test_call_ticket_uses_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "test_call_ticket_uses_team_idx" ON "test_call_ticket_uses" USING btree ("team_id","used_at");--> statement-breakpoint
 CREATE INDEX "test_call_ticket_uses_expires_idx" ON "test_call_ticket_uses" USING btree ("expires_at");--> statement-breakpoint
-CREATE INDEX "calls_unfinalized_idx" ON "calls" USING btree ("heartbeat_at") WHERE "calls"."outcome" is null and "calls"."answered_at" is not null;
+CREATE INDEX "calls_unfinalized_idx" ON "calls" USING btree ("team_id","started_at") WHERE "calls"."outcome" is null and "calls"."answered_at" is not null;

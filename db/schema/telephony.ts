@@ -127,9 +127,11 @@ export const calls = pgTable(
     // Calls in progress (live view) and the voice server's crash recovery.
     index("calls_open_idx").on(t.teamId, t.startedAt).where(sql`${t.endedAt} is null`),
     // Answered calls whose session has not written an outcome yet: live ones, and those Twilio's status callback
-    // ended after their voice server died. The crash-recovery sweep looks for stale ones every few seconds.
+    // ended after their voice server died. The crash-recovery sweep looks for stale ones every few seconds. Not
+    // keyed on heartbeat_at: the heartbeat rewrites it every few seconds for every live call, and an indexed
+    // column would turn those cheap in-page (HOT) updates into new entries in every index of the table.
     index("calls_unfinalized_idx")
-      .on(t.heartbeatAt)
+      .on(t.teamId, t.startedAt)
       .where(sql`${t.outcome} is null and ${t.answeredAt} is not null`),
     uniqueIndex("calls_twilio_call_sid_uq").on(t.twilioCallSid),
     // Ended calls still waiting for post-call analysis: the analysis worker's safety-net sweep.
