@@ -8,7 +8,8 @@ import type { Db } from "@/db/client";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
 import { saveCallRecording } from "@/lib/recordings/save-recording";
 import { createRecordingUploader, type TRecordingUploader } from "@/lib/recordings/upload-recordings";
-import { createTwilioClient, type TTwilioClient } from "@/lib/twilio/client";
+import type { TTwilioClient } from "@/lib/twilio/client";
+import { createTwilioClientCache } from "@/lib/twilio/client-cache";
 import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import { isAfterHoursNow } from "@/lib/agents/assemble-instructions";
 import { failUnstartedCall } from "@/lib/calls/fail-unstarted-call";
@@ -90,25 +91,8 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     apiBaseUrl: env.twilio.apiBaseUrl,
   });
   const hasRestApi = !env.twilio.isSandbox || !!env.twilio.apiBaseUrl || !!options.twilioClientFor;
-  // One REST client per account, rebuilt when the account's token changes: the credentials come through the
-  // resolver's short-lived cache every time, so a rotated token (or a removed account) takes effect here within
-  // its TTL, as it does for signature checks, rather than living on in this process until a restart.
-  const clients = new Map<string, { authToken: string; client: TTwilioClient }>();
   const twilioClientFor =
-    options.twilioClientFor ??
-    (async (accountSid: string) => {
-      const account = await credentials.resolve(accountSid);
-      if (!account) {
-        clients.delete(accountSid);
-        return null;
-      }
-      const cached = clients.get(accountSid);
-      if (cached?.authToken === account.authToken) return cached.client;
-      const client = createTwilioClient(account, { baseUrl: env.twilio.apiBaseUrl });
-      clients.set(accountSid, { authToken: account.authToken, client });
-      if (clients.size > 10_000) clients.delete(clients.keys().next().value as string);
-      return client;
-    });
+    options.twilioClientFor ?? createTwilioClientCache((accountSid) => credentials.resolve(accountSid), { baseUrl: env.twilio.apiBaseUrl });
 
   const recordingStores = createRecordingStores({ recordingsDir: env.recordingsDir, s3: env.recordingsDir ? env.s3 : null });
   const recordingUploads =
