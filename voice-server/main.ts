@@ -2,9 +2,8 @@ import { sql } from "drizzle-orm";
 import { closeDb, getDb } from "@/db/client";
 import { enqueueCallAnalysis, startAnalysisWorker } from "@/lib/analysis/queue";
 import { markCallRollupDirty, startRollupFlusher } from "@/lib/analytics/rollup";
-import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
-import { CALL_STALE_MS } from "@/lib/calls/heartbeat";
-import { salvageRecordings } from "@/lib/recordings/salvage-recordings";
+import { CALL_RECOVERY_SWEEP_MS } from "@/lib/calls/heartbeat";
+import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import { EnvError } from "@/lib/config/parse-env";
@@ -51,23 +50,11 @@ async function main(): Promise<void> {
     process.stderr.write(`voice server: cannot reach the database at ${where} (${reason}). Check DATABASE_URL, or run \`npm run dev\`, which starts one.\n`);
     process.exit(1);
   }
-  // Calls whose process died: at start, and then every half minute for other instances' calls. A call is stale
-  // once its heartbeat (refreshed by the process running it) is older than CALL_STALE_MS.
-  const recoverStaleCalls = async (startedBefore: Date) => {
-    const recovered = await finalizeOpenCalls(db, {
-      startedBefore,
-      staleBefore: new Date(Date.now() - CALL_STALE_MS),
-      endReason: "server_restart",
-    });
-    if (recovered.callIds.length > 0) log.warn("finalized calls whose voice server stopped", { count: recovered.callIds.length });
-    // Their recordings were cut off mid-write: made playable before the rollups, analysis and upload sweep see them.
-    if (env.recordingsDir && recovered.calls.length > 0) {
-      const salvaged = await salvageRecordings(db, { recordingsDir: env.recordingsDir, calls: recovered.calls, log });
-      if (salvaged.recovered.length > 0) log.warn("recovered recordings of calls cut off by a restart", { count: salvaged.recovered.length });
-    }
-    return recovered.calls;
-  };
-  const recovered = await recoverStaleCalls(processStartedAt);
+  // Calls whose process died: at start, and then every CALL_RECOVERY_SWEEP_MS for other instances' calls. A call
+  // is stale once its heartbeat (refreshed by the process running it) is older than CALL_STALE_MS.
+  const recoverStale = (startedBefore: Date) =>
+    recoverStaleCalls(db, { recordingsDir: env.recordingsDir, log, startedBefore });
+  const recovered = await recoverStale(processStartedAt);
 
   const providers = createProviders(env);
   // The offline TTS is the greeting voice when no cloud key is set and everyone's fallback otherwise.
@@ -105,13 +92,20 @@ async function main(): Promise<void> {
     );
   };
   for (const call of recovered) await onCallCompleted(call);
+  let isSweeping = false;
   const recoveryTimer = setInterval(() => {
-    recoverStaleCalls(new Date())
+    // One sweep at a time: a slow database must not pile them up.
+    if (isSweeping) return;
+    isSweeping = true;
+    recoverStale(new Date())
       .then(async (calls) => {
         for (const call of calls) await onCallCompleted(call);
       })
-      .catch((error: unknown) => log.warn("stale call recovery failed", { error }));
-  }, 30_000);
+      .catch((error: unknown) => log.warn("stale call recovery failed", { error }))
+      .finally(() => {
+        isSweeping = false;
+      });
+  }, CALL_RECOVERY_SWEEP_MS);
   recoveryTimer.unref();
   const server = createVoiceServer({
     env,

@@ -8,9 +8,11 @@ import type { Db } from "@/db/client";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
 import { saveCallRecording } from "@/lib/recordings/save-recording";
 import { createRecordingUploader, type TRecordingUploader } from "@/lib/recordings/upload-recordings";
-import { createTwilioClient, type TTwilioClient } from "@/lib/twilio/client";
+import type { TTwilioClient } from "@/lib/twilio/client";
+import { createTwilioClientCache } from "@/lib/twilio/client-cache";
 import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import { isAfterHoursNow } from "@/lib/agents/assemble-instructions";
+import { failUnstartedCall } from "@/lib/calls/fail-unstarted-call";
 import { CALL_HEARTBEAT_MS, touchLiveCalls } from "@/lib/calls/heartbeat";
 import { listRoutedAgentVersions } from "@/lib/calls/resolve-inbound-call";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "@/lib/observability/metrics";
@@ -35,7 +37,7 @@ import {
   type TWebhookResult,
 } from "./twilio/webhooks";
 import { createVad, type TVad } from "./vad/vad";
-import { createWebCallGate, handleWebCallUpgrade, WEB_CALL_PATH, type TWebCallContext } from "./web/web-call";
+import { handleWebCallUpgrade, WEB_CALL_PATH, type TWebCallContext } from "./web/web-call";
 
 // The voice server: plain node:http for Twilio's webhooks, health and metrics, and a `ws` server (noServer)
 // for media streams, upgraded only after the stream's signature checks out.
@@ -70,7 +72,8 @@ export type TVoiceServer = {
   close(): Promise<void>;
 };
 
-const MEDIA_PATH = /^\/twilio\/media\/(AC[0-9a-fA-F]{32})$/;
+// /twilio/media/{AccountSid}/{teamId}/{callId}; the ids-less form is what calls answered before an upgrade use.
+const MEDIA_PATH = /^\/twilio\/media\/(AC[0-9a-fA-F]{32})(?:\/([0-9a-f-]{36})\/([0-9a-f-]{36}))?$/i;
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
@@ -92,18 +95,8 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     apiBaseUrl: env.twilio.apiBaseUrl,
   });
   const hasRestApi = !env.twilio.isSandbox || !!env.twilio.apiBaseUrl || !!options.twilioClientFor;
-  const clients = new Map<string, TTwilioClient>();
   const twilioClientFor =
-    options.twilioClientFor ??
-    (async (accountSid: string) => {
-      const cached = clients.get(accountSid);
-      if (cached) return cached;
-      const account = await credentials.resolve(accountSid);
-      if (!account) return null;
-      const client = createTwilioClient(account, { baseUrl: env.twilio.apiBaseUrl });
-      clients.set(accountSid, client);
-      return client;
-    });
+    options.twilioClientFor ?? createTwilioClientCache((accountSid) => credentials.resolve(accountSid), { baseUrl: env.twilio.apiBaseUrl });
 
   const recordingStores = createRecordingStores({ recordingsDir: env.recordingsDir, s3: env.recordingsDir ? env.s3 : null });
   const recordingUploads =
@@ -120,9 +113,18 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   // Live calls tell the database this process still runs them, so other instances leave them alone.
+  // One statement for all of them, and never two at once: a slow database gets no pile of heartbeats.
+  let isBeating = false;
   const heartbeat = setInterval(() => {
+    if (isBeating) return;
     const live = [...sessions].flatMap((s) => (s.callId && s.teamId && !s.isClosed ? [{ teamId: s.teamId, callId: s.callId }] : []));
-    touchLiveCalls(db, live).catch((error: unknown) => log.warn("call heartbeat failed", { error }));
+    if (live.length === 0) return;
+    isBeating = true;
+    touchLiveCalls(db, live)
+      .catch((error: unknown) => log.warn("call heartbeat failed", { error }))
+      .finally(() => {
+        isBeating = false;
+      });
   }, CALL_HEARTBEAT_MS);
   heartbeat.unref();
   const readLoopDelay = () => {
@@ -245,7 +247,6 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
-  const webCallGate = createWebCallGate();
   const webCallContext: TWebCallContext = {
     db,
     wss,
@@ -268,12 +269,13 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === WEB_CALL_PATH) {
       if (isDraining) return reject(503, "Service Unavailable");
-      return handleWebCallUpgrade(webCallContext, webCallGate, req, socket, head, reject);
+      return handleWebCallUpgrade(webCallContext, req, socket, head, reject);
     }
     const match = MEDIA_PATH.exec(path);
     if (!match) return reject(404, "Not Found");
     if (isDraining) return reject(503, "Service Unavailable");
     const accountSid = match[1] as string;
+    const expectedCall = match[2] && match[3] ? { teamId: match[2].toLowerCase(), callId: match[3].toLowerCase() } : null;
     const signatureHeader = req.headers["x-twilio-signature"];
     const signature = Array.isArray(signatureHeader) ? signatureHeader[0] : signatureHeader;
     if (!signature) {
@@ -291,10 +293,14 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
           metrics.webhooks.inc({ route: "media", result: "connected" });
-          const transport = new TwilioMediaStream(ws, { accountSid });
+          const transport = new TwilioMediaStream(ws, { accountSid, call: expectedCall });
           const session = new CallSession(transport, services);
           sessions.add(session);
-          session.onClosed(() => sessions.delete(session));
+          session.onClosed(() => {
+            sessions.delete(session);
+            // Broken before its start: the call the URL names is failed now, not left ringing.
+            if (expectedCall && !transport.isStarted) failUnstarted(accountSid, expectedCall, transport.failureReason ?? "stream closed before start");
+          });
         });
       })
       .catch((error: unknown) => {
@@ -302,6 +308,17 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
         reject(500, "Internal Server Error");
       });
   });
+
+  const failUnstarted = (accountSid: string, call: { teamId: string; callId: string }, reason: string) => {
+    failUnstartedCall(db, { ...call, accountSid, reason, at: now() })
+      .then((isFailed) => {
+        if (!isFailed) return;
+        log.warn("media stream failed before start; call finalized", { callId: call.callId, reason });
+        metrics.errors.inc({ stage: "transport", kind: "unstarted" });
+        return options.onCallFinalized?.(call);
+      })
+      .catch((error: unknown) => log.warn("could not finalize a call whose stream failed before start", { error, callId: call.callId }));
+  };
 
   let port = 0;
   let isClosed = false;

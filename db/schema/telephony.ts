@@ -126,6 +126,13 @@ export const calls = pgTable(
     index("calls_team_from_started_idx").on(t.teamId, t.fromNumber, desc(t.startedAt)),
     // Calls in progress (live view) and the voice server's crash recovery.
     index("calls_open_idx").on(t.teamId, t.startedAt).where(sql`${t.endedAt} is null`),
+    // Answered calls whose session has not written an outcome yet: live ones, and those Twilio's status callback
+    // ended after their voice server died. The crash-recovery sweep looks for stale ones every few seconds. Not
+    // keyed on heartbeat_at: the heartbeat rewrites it every few seconds for every live call, and an indexed
+    // column would turn those cheap in-page (HOT) updates into new entries in every index of the table.
+    index("calls_unfinalized_idx")
+      .on(t.teamId, t.startedAt)
+      .where(sql`${t.outcome} is null and ${t.answeredAt} is not null`),
     uniqueIndex("calls_twilio_call_sid_uq").on(t.twilioCallSid),
     // Ended calls still waiting for post-call analysis: the analysis worker's safety-net sweep.
     index("calls_analysis_pending_idx")
@@ -274,4 +281,19 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_team_created_idx").on(t.teamId, desc(t.createdAt)),
     index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
   ],
+);
+
+// Nonces of browser test-call tickets already used (lib/test-calls/ticket.ts): a ticket opens one call, whichever
+// voice server instance it reaches. Rows are useless once the ticket expires and are purged as new ones land.
+export const testCallTicketUses = pgTable(
+  "test_call_ticket_uses",
+  {
+    nonce: text("nonce").primaryKey(),
+    teamId: uuid("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("test_call_ticket_uses_team_idx").on(t.teamId, t.usedAt), index("test_call_ticket_uses_expires_idx").on(t.expiresAt)],
 );

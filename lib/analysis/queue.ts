@@ -36,7 +36,18 @@ async function startBoss(databaseUrl: string, options: { isWorker: boolean }): P
   });
   boss.on("error", (error) => log.error("analysis queue error", { error }));
   await boss.start();
-  await boss.createQueue(CALL_ANALYSIS_QUEUE, QUEUE_OPTIONS);
+  // Several processes starting together on one database (two voice replicas, a worker) each create the queue:
+  // pg-boss's DDL for it can deadlock against another's, or find it created meanwhile. Either is retried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await boss.createQueue(CALL_ANALYSIS_QUEUE, QUEUE_OPTIONS);
+      break;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= 5 || (code !== "40P01" && code !== "23505" && code !== "42P07")) throw error;
+      await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 200));
+    }
+  }
   return boss;
 }
 

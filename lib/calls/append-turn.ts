@@ -26,3 +26,26 @@ export async function appendCallTurn(db: Db, turn: TAppendTurnInput): Promise<vo
 function textArrayLiteral(values: string[]): string {
   return `{${values.map((v) => `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
 }
+
+// An agent turn as it is heard: written when its first clause has played, rewritten as each later clause plays
+// and once more when the turn ends (complete, or cut by a barge-in or a hang-up), always under the same seq. A
+// process that dies mid-reply so leaves what the caller heard, marked interrupted, instead of nothing. The call's
+// turn count moves only on the first write (xmax = 0 is a fresh insert); a caller turn is never overwritten.
+export async function saveAgentTurn(db: Db, turn: TAppendTurnInput): Promise<void> {
+  await db.execute(sql`with saved as (
+      insert into call_turns (team_id, call_id, seq, speaker, text, start_ms, end_ms, is_interrupted, endpointing_ms,
+                              stt_final_ms, llm_first_token_ms, tts_first_byte_ms, first_audio_ms, knowledge_ids)
+      values (${turn.teamId}, ${turn.callId}, ${turn.seq}, 'agent', ${turn.text}, ${turn.startMs}, ${turn.endMs},
+              ${turn.isInterrupted ?? false}, ${turn.endpointingMs ?? null}, ${turn.sttFinalMs ?? null},
+              ${turn.llmFirstTokenMs ?? null}, ${turn.ttsFirstByteMs ?? null}, ${turn.firstAudioMs ?? null},
+              ${turn.knowledgeIds ? textArrayLiteral(turn.knowledgeIds) : null}::text[])
+      on conflict (team_id, call_id, seq) do update set
+        text = excluded.text, start_ms = excluded.start_ms, end_ms = excluded.end_ms, is_interrupted = excluded.is_interrupted,
+        endpointing_ms = excluded.endpointing_ms, stt_final_ms = excluded.stt_final_ms,
+        llm_first_token_ms = excluded.llm_first_token_ms, tts_first_byte_ms = excluded.tts_first_byte_ms,
+        first_audio_ms = excluded.first_audio_ms, knowledge_ids = excluded.knowledge_ids
+      where call_turns.speaker = 'agent'
+      returning (xmax = 0) as is_new)
+    update calls set turn_count = turn_count + 1
+     where id = ${turn.callId} and team_id = ${turn.teamId} and exists (select 1 from saved where is_new)`);
+}

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { agents, calls, callTurns, phoneNumbers } from "@/db/schema";
-import { RINGING_HOLDS_LINE_MS } from "./count-active-calls";
+import { isHoldingLine } from "./count-active-calls";
 
 export type TLiveTurn = { seq: number; speaker: "caller" | "agent"; text: string; startMs: number; isInterrupted: boolean };
 export type TLiveCall = {
@@ -39,11 +39,8 @@ export async function listLiveCalls(db: Db, teamId: string, afterSeq: Record<str
     .where(
       and(
         eq(calls.teamId, teamId),
-        isNull(calls.endedAt),
-        or(
-          eq(calls.status, "in_progress"),
-          and(eq(calls.status, "ringing"), gt(calls.startedAt, new Date(now.getTime() - RINGING_HOLDS_LINE_MS))),
-        ),
+        // The calls holding a line: a crashed voice server's calls leave the live view once their heartbeat is stale.
+        isHoldingLine(now),
       ),
     )
     .orderBy(desc(calls.startedAt))

@@ -116,7 +116,7 @@ describe("salvaging recordings of calls cut off by a crash", () => {
       teamId: teamA,
       kind: "status",
       atMs: 2500,
-      data: { reason: "server_restart", durationMs: 2500 },
+      data: { reason: "voice_server_lost", durationMs: 2500 },
     });
     // The web app's store plays it.
     const read = await createLocalRecordingStore(dir).read(row.recordingPath!);

@@ -107,7 +107,7 @@ export async function salvageRecording(
       atMs: durationMs,
       kind: "status",
       name: "recording_recovered",
-      data: { reason: "server_restart", durationMs, bytes: CALL_WAV_HEADER_BYTES + dataBytes },
+      data: { reason: "voice_server_lost", durationMs, bytes: CALL_WAV_HEADER_BYTES + dataBytes },
     });
     return true;
   });

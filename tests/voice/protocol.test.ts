@@ -214,13 +214,52 @@ describe("a stream that breaks the protocol", () => {
     expect(fine).toMatchObject({ errorCount: 0, endReason: "caller_hangup" });
   });
 
-  it("closes a stream that sends media before start", async () => {
+  it("closes a stream that sends media before start, and fails its call at once with an error event", async () => {
     const caller = new TwilioCaller(voice.callerOptions(agent.e164));
     await caller.dial();
     await caller.connect({ skipStart: true });
     caller.sendJson({ event: "media", streamSid: caller.streamSid, media: { payload: Buffer.alloc(160, 0xff).toString("base64") } });
     await caller.waitClosed();
     expect(caller.closeCode).toBe(1008);
-    expect(voice.server.activeCalls).toBeGreaterThanOrEqual(0);
+    // Well before any recovery sweep or line-hold timeout could have closed it.
+    const call = await waitForEndedCall(testDb.db, caller.callSid, 3_000);
+    expect(call).toMatchObject({ status: "failed", outcome: "failed", endReason: "stream_failed", errorCount: 1, durationSec: 0 });
+    const errors = (await eventsOf(testDb.db, call.id)).filter((e) => e.kind === "error");
+    expect(errors).toEqual([
+      expect.objectContaining({ name: "stream_failed", teamId: agent.teamId, data: expect.objectContaining({ message: "media before start" }) }),
+    ]);
+  });
+
+  it.each([
+    ["malformed JSON first", (c: TwilioCaller) => c.sendRaw("{not json")],
+    ["the socket closed", (c: TwilioCaller) => c.closeSocket()],
+  ])("fails the call of a stream broken before its start by %s", async (_what, breakIt) => {
+    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    await caller.dial();
+    expect(caller.twiml).toMatch(/\/twilio\/media\/AC[0-9a-f]{32}\/[0-9a-f-]{36}\/[0-9a-f-]{36}"/);
+    await caller.connect({ skipStart: true });
+    breakIt(caller);
+    await caller.waitClosed();
+    const call = await waitForEndedCall(testDb.db, caller.callSid, 3_000);
+    expect(call).toMatchObject({ status: "failed", outcome: "failed", endReason: "stream_failed" });
+    // The team's line is free again.
+    expect(call.endedAt).not.toBeNull();
+  });
+
+  it("refuses a start for another call than the one its signed URL names, and fails the named one", async () => {
+    const other = new TwilioCaller(voice.callerOptions(agent.e164, "+15550009999"));
+    await other.dial();
+    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    await caller.dial();
+    await caller.connect({ skipStart: true });
+    const otherStream = /<Parameter name="callId" value="([^"]+)"\/>/.exec(other.twiml)?.[1];
+    caller.sendStart({ callId: otherStream!, teamId: agent.teamId });
+    await caller.waitClosed();
+    expect(caller.closeCode).toBe(1008);
+    const call = await waitForEndedCall(testDb.db, caller.callSid, 3_000);
+    expect(call.endReason).toBe("stream_failed");
+    // The other call was not touched by it.
+    const [untouched] = await testDb.db.select().from(calls).where(eq(calls.twilioCallSid, other.callSid));
+    expect(untouched).toMatchObject({ status: "ringing", endedAt: null });
   });
 });

@@ -44,8 +44,8 @@ class BrowserClient {
     });
   }
 
-  static open(ticket: string): Promise<BrowserClient> {
-    const ws = new WebSocket(`${voice.serverUrl.replace("http", "ws")}/web/call?ticket=${encodeURIComponent(ticket)}`);
+  static open(ticket: string, serverUrl = voice.serverUrl): Promise<BrowserClient> {
+    const ws = new WebSocket(`${serverUrl.replace("http", "ws")}/web/call?ticket=${encodeURIComponent(ticket)}`);
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(new BrowserClient(ws)));
       ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
@@ -102,6 +102,21 @@ describe("browser test call over /web/call", () => {
     await expect(BrowserClient.open(ticket)).rejects.toThrow("HTTP 403");
     first.ws.send(JSON.stringify({ type: "hangup" }));
     await first.waitFor(() => first.of("ended").length > 0, "ended");
+  });
+
+  it("refuses a ticket already used on another voice server instance", async () => {
+    const other = await startTestVoiceServer({ db: testDb.db, dbUrl: testDb.url, providers: offlineProviders(), env: { AUTH_SECRET } });
+    try {
+      const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
+      const { ticket } = signTestCallTicket({ teamId: agent.teamId, agentId: agent.agentId, userId: await memberOf(agent.teamId), mode: "text" }, key);
+      const first = await BrowserClient.open(ticket, other.serverUrl);
+      await expect(BrowserClient.open(ticket)).rejects.toThrow("HTTP 403");
+      await expect(BrowserClient.open(ticket, other.serverUrl)).rejects.toThrow("HTTP 403");
+      first.ws.send(JSON.stringify({ type: "hangup" }));
+      await first.waitFor(() => first.of("ended").length > 0, "ended");
+    } finally {
+      await other.stop();
+    }
   });
 
   it("answers typed caller text from the draft's knowledge with audio and live transcript, recorded as a test call", async () => {

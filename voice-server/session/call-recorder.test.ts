@@ -114,4 +114,53 @@ describe("CallRecorder", () => {
     expect(Math.abs(slot(1550, 1)! - 500)).toBeLessThan(30);
     expect(slot(1551, 1)).toBe(0);
   });
+
+  it("has all but the last second of the call in the file while it runs (what a SIGKILL would leave)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rec-"));
+    dirs.push(dir);
+    const file = path.join(dir, "live.wav");
+    const recorder = new CallRecorder(file);
+    recorder.start();
+    await new Promise((r) => setTimeout(r, 50)); // the file is open
+    // 10 s of call: caller throughout, the agent's frames 200 ms ahead of play.
+    for (let i = 0; i < 500; i++) {
+      recorder.caller(frameOf(1000), i * 20);
+      if (i >= 100 && i < 300) recorder.agent(frameOf(-2000), (i + 10) * 20);
+    }
+    // Not finished: the process could die now. What is in the file (the page cache) is what survives it.
+    const raw = readFileSync(file);
+    const slotsOnDisk = (raw.length - 44) / (160 * 4);
+    expect(slotsOnDisk).toBeGreaterThanOrEqual(500 - 50);
+    const samples = new Int16Array(raw.buffer.slice(raw.byteOffset + 44, raw.byteOffset + raw.length));
+    const at = (index: number, channel: 0 | 1) => samples[(index * 160 + 80) * 2 + channel]!;
+    expect(Math.abs(at(5, 0) - 1000)).toBeLessThan(40);
+    expect(Math.abs(at(440, 0) - 1000)).toBeLessThan(40);
+    expect(Math.abs(at(200, 1) + 2000)).toBeLessThan(80);
+    expect(at(400, 1)).toBe(0);
+    await recorder.finish();
+    expect(readStereo(file).slots).toBe(500);
+  });
+
+  it("rewrites slots already written when a late frame or a clear changes them", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rec-"));
+    dirs.push(dir);
+    const file = path.join(dir, "late.wav");
+    const recorder = new CallRecorder(file);
+    recorder.start();
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 120; i++) {
+      recorder.caller(frameOf(0), i * 20);
+      recorder.agent(frameOf(3000), i * 20);
+    }
+    // Slots up to about 100 are on disk by now; a caller frame for slot 10 arrives late, and the agent's audio
+    // from slot 90 on turns out to have been cleared before it played.
+    recorder.caller(frameOf(1500), 10 * 20);
+    recorder.eraseAgentFrom(90 * 20);
+    await recorder.finish();
+    const { slots, slot } = readStereo(file);
+    expect(slots).toBe(120);
+    expect(Math.abs(slot(10, 0)! - 1500)).toBeLessThan(60);
+    expect(slot(50, 1)).not.toBe(0);
+    expect(slot(95, 1)).toBe(0);
+  });
 });

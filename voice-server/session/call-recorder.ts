@@ -8,9 +8,12 @@ import { FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/voice-server/
 
 // Both sides of a call as a stereo 16-bit WAV (left: caller, right: agent), time-aligned in 20 ms slots on the
 // stream's clock. Only a few seconds live in memory, in one preallocated ring (no object per frame, so nothing
-// for the garbage collector to promote at hundreds of calls): older slots are written to disk as the call goes,
-// and the header sizes are patched at the end. Agent frames that were sent but then cleared by a barge-in are
-// erased, so the file holds what the caller actually heard.
+// for the garbage collector to promote at hundreds of calls), and the header sizes are patched at the end. Agent
+// frames that were sent but then cleared by a barge-in are erased, so the file holds what the caller heard.
+// Slots stay in the ring for a while so late frames still land in place, but the file does not wait for them:
+// every second of stream time, the slots changed since the last write go to the page cache in one positional
+// write straight from the ring (a slot changed again later is written again). A process killed mid-call so
+// loses at most the last second of audio; crash recovery repairs the header (lib/recordings/salvage-recordings).
 
 const CHANNELS = CALL_WAV_CHANNELS;
 const HEADER_BYTES = CALL_WAV_HEADER_BYTES;
@@ -19,6 +22,9 @@ const SLOT_VALUES = SLOT_SAMPLES * CHANNELS;
 // Slots kept in memory behind the newest one; late frames within this window still land in place.
 const WINDOW_SLOTS = 100;
 const RING_SLOTS = 2 * WINDOW_SLOTS + 2;
+// How far the stream moves on between two writes of what changed: 1 s.
+const SYNC_SLOTS = 1000 / FRAME_MS;
+const SLOT_BYTES = SLOT_VALUES * 2;
 // 129 KB each, for the life of a call: reused across calls (see ArrayPool).
 const RECORDER_RINGS = new ArrayPool(RING_SLOTS * SLOT_VALUES, (length) => new Int16Array(length));
 
@@ -27,8 +33,12 @@ export class CallRecorder {
   private opening: Promise<void> | null = null;
   // Interleaved stereo PCM of slots nextSlotToWrite..newestSlot, slot i at (i % RING_SLOTS).
   private ring = RECORDER_RINGS.take();
+  // Per ring position: 1 when the slot there changed since it was last written to the file.
+  private readonly dirty = new Uint8Array(RING_SLOTS);
+  // Slots before this one have left the ring: in the file, or never heard (a hole, which reads as silence).
   private nextSlotToWrite = 0;
   private newestSlot = -1;
+  private syncedAtSlot = 0;
   private dataBytes = 0;
   private writes: Promise<void> = Promise.resolve();
   private error: unknown = null;
@@ -70,6 +80,7 @@ export class CallRecorder {
     for (let index = Math.max(this.nextSlotToWrite, Math.ceil(atMs / FRAME_MS)); index <= this.newestSlot; index++) {
       const base = (index % RING_SLOTS) * SLOT_VALUES + 1;
       for (let i = 0; i < SLOT_VALUES; i += CHANNELS) this.ring[base + i] = 0;
+      this.dirty[index % RING_SLOTS] = 1;
     }
   }
 
@@ -78,6 +89,7 @@ export class CallRecorder {
     if (this.isFinished) return this.dataBytes;
     this.isFinished = true;
     this.flushUpTo(this.newestSlot + 1);
+    this.dataBytes = Math.max(0, this.newestSlot + 1) * SLOT_BYTES;
     // Everything is copied out; nothing reads the ring once finished.
     RECORDER_RINGS.give(this.ring);
     this.ring = new Int16Array(0);
@@ -85,6 +97,8 @@ export class CallRecorder {
     await this.writes;
     if (this.file) {
       try {
+        // Silence at the very end was never written (a hole): the file still gets its full length.
+        await this.file.truncate(HEADER_BYTES + this.dataBytes);
         await this.file.write(callWavHeader(this.dataBytes), 0, HEADER_BYTES, 0);
       } catch (error) {
         this.error ??= error;
@@ -102,8 +116,10 @@ export class CallRecorder {
     const index = Math.round(atMs / FRAME_MS);
     if (index < this.nextSlotToWrite || offset >= audio.length) return;
     if (index > this.newestSlot) {
-      // Keep the window in the ring: write out what falls behind it (a long gap is written as silence).
+      // Keep the window in the ring: write out what falls behind it (a long gap is left as silence).
       if (index - this.nextSlotToWrite > 2 * WINDOW_SLOTS) this.flushUpTo(index - WINDOW_SLOTS);
+      // A second of stream time since the last write: what changed goes to the file now.
+      if (index - this.syncedAtSlot >= SYNC_SLOTS) this.sync();
       this.newestSlot = index;
     }
     const base = (index % RING_SLOTS) * SLOT_VALUES + channel;
@@ -112,35 +128,49 @@ export class CallRecorder {
     const table = MULAW_DECODE_TABLE;
     for (let i = 0; i < n; i++) ring[base + i * CHANNELS] = table[audio[offset + i]!]!;
     for (let i = n; i < SLOT_SAMPLES; i++) ring[base + i * CHANNELS] = 0;
+    this.dirty[index % RING_SLOTS] = 1;
   }
 
-  private flushUpTo(endSlot: number): void {
-    const count = endSlot - this.nextSlotToWrite;
-    if (count <= 0) return;
-    const pcm = new Int16Array(count * SLOT_VALUES);
-    // Slots still in the ring are copied out and cleared for reuse; any beyond it were never written (silence).
-    const inRing = Math.min(count, Math.max(0, this.newestSlot + 1 - this.nextSlotToWrite));
-    for (let s = 0; s < inRing; s++) {
-      const from = ((this.nextSlotToWrite + s) % RING_SLOTS) * SLOT_VALUES;
-      pcm.set(this.ring.subarray(from, from + SLOT_VALUES), s * SLOT_VALUES);
-      this.ring.fill(0, from, from + SLOT_VALUES);
+  // Writes every changed slot still in the ring, in runs of adjacent ones (usually one run: the last second).
+  private sync(): void {
+    this.syncedAtSlot = Math.max(this.newestSlot, 0);
+    if (!this.file || this.error) return;
+    this.writeChanged(this.nextSlotToWrite, this.newestSlot + 1);
+  }
+
+  private writeChanged(fromSlot: number, endSlot: number): void {
+    let runStart = -1;
+    for (let index = fromSlot; index <= endSlot; index++) {
+      const position = index % RING_SLOTS;
+      // A run ends at a clean slot, at the end, and where the ring wraps (its slots are contiguous up to there).
+      const isDirty = index < endSlot && this.dirty[position] === 1;
+      if (runStart >= 0 && (!isDirty || position === 0)) {
+        this.writeSlots(runStart, index);
+        runStart = -1;
+      }
+      if (isDirty && runStart < 0) runStart = index;
+      if (isDirty) this.dirty[position] = 0;
     }
-    this.nextSlotToWrite = endSlot;
-    const bytes = new Uint8Array(pcm.buffer);
-    const offset = HEADER_BYTES + this.dataBytes;
-    this.dataBytes += bytes.length;
+  }
+
+  // Slots fromSlot..endSlot-1, contiguous in the ring, straight from it to their place in the file.
+  private writeSlots(fromSlot: number, endSlot: number): void {
+    const from = (fromSlot % RING_SLOTS) * SLOT_VALUES;
+    const values = (endSlot - fromSlot) * SLOT_VALUES;
+    const offset = HEADER_BYTES + fromSlot * SLOT_BYTES;
     if (this.file) {
-      // Once the file is open, slots go to the page cache right here: a 64 KiB write takes tens of microseconds,
-      // while handing it to libuv's thread pool costs a thread switch on the core this process shares with its
-      // pool, and showed up as several per cent of the event loop's time at 200 calls (bench:voice). Every write
-      // names its offset, so these and any still queued from before the file opened land in place in any order.
+      // Written right here, into the page cache: a 64 KiB write takes tens of microseconds, while handing it to
+      // libuv's thread pool costs a thread switch on the core this process shares with its pool, and showed up as
+      // several per cent of the event loop's time at 200 calls (bench:voice).
       try {
-        writeSync(this.file.fd, bytes, 0, bytes.length, offset);
+        writeSync(this.file.fd, this.ring, from * 2, values * 2, offset);
       } catch (error) {
         this.error = error;
       }
       return;
     }
+    // The file is still opening: a copy waits for it (every write names its offset, so order does not matter).
+    const bytes = new Uint8Array(this.ring.slice(from, from + values).buffer);
     this.writes = this.writes.then(async () => {
       await this.opening;
       if (!this.file || this.error) return;
@@ -150,5 +180,19 @@ export class CallRecorder {
         this.error = error;
       }
     });
+  }
+
+  // Slots before endSlot leave the ring: what changed since its last write is written, and their places are
+  // cleared for reuse. Slots beyond the ring (a long gap) were never heard and stay a hole in the file.
+  private flushUpTo(endSlot: number): void {
+    if (endSlot <= this.nextSlotToWrite) return;
+    const inRingEnd = Math.min(endSlot, this.newestSlot + 1);
+    if (!this.error) this.writeChanged(this.nextSlotToWrite, inRingEnd);
+    for (let index = this.nextSlotToWrite; index < inRingEnd; index++) {
+      const from = (index % RING_SLOTS) * SLOT_VALUES;
+      this.ring.fill(0, from, from + SLOT_VALUES);
+      this.dirty[index % RING_SLOTS] = 0;
+    }
+    this.nextSlotToWrite = endSlot;
   }
 }

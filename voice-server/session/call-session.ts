@@ -4,7 +4,7 @@ import type { Call } from "@/db/schema";
 import { assembleInstructions } from "@/lib/agents/assemble-instructions";
 import type { TAgentSnapshot } from "@/lib/agents/config";
 import { appendCallEvent, type TCallEventKind } from "@/lib/calls/append-event";
-import { appendCallTurn, type TAppendTurnInput } from "@/lib/calls/append-turn";
+import { appendCallTurn, saveAgentTurn, type TAppendTurnInput } from "@/lib/calls/append-turn";
 import { lookupCallerHistory } from "@/lib/calls/caller-history";
 import { markCallAnswered } from "@/lib/calls/create-call";
 import { finalizeCall, type TCallOutcome } from "@/lib/calls/finalize-call";
@@ -108,6 +108,8 @@ type TGeneration = {
   lastPlayedStreamMs: number | null;
   knowledgeIds: Set<string>;
   playoutWaiters: (() => void)[];
+  // The seq of this generation's agent turn, once its first clause was heard and the turn written.
+  turnSeq: number | null;
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -700,6 +702,7 @@ export class CallSession {
       lastPlayedStreamMs: null,
       knowledgeIds: new Set(),
       playoutWaiters: [],
+      turnSeq: null,
     };
     this.current = generation;
     this.clearSent = false;
@@ -844,6 +847,8 @@ export class CallSession {
     segment.state = "played";
     generation.lastPlayedStreamMs = this.streamMs();
     this.checkPlayout(generation);
+    // More to say: what was heard so far goes to the record now, so a crash mid-reply keeps it.
+    if (!generation.isDone) this.saveHeardSoFar(generation);
   }
 
   private allPlayed(generation: TGeneration): boolean {
@@ -903,9 +908,8 @@ export class CallSession {
     this.commitGeneration(generation, true);
   }
 
-  // Adds what the caller heard of `generation` to the conversation and the call record.
-  private commitGeneration(generation: TGeneration, isInterrupted: boolean): void {
-    this.trace?.turn(generation, isInterrupted);
+  // What the caller heard of `generation`, message by message (agent text only; tool calls and results are null).
+  private heardOf(generation: TGeneration): { message: TChatMessage; heard: string | null }[] {
     const heardBy = new Map<object, string[]>();
     for (const segment of generation.segments) {
       if (segment.state !== "played") continue;
@@ -913,25 +917,18 @@ export class CallSession {
       parts.push(segment.text);
       heardBy.set(segment.message, parts);
     }
-    const texts: string[] = [];
-    for (const message of generation.messages) {
-      if (message.role === "agent") {
-        const heard = (heardBy.get(message) ?? []).join(" ").trim();
-        if (!heard) continue;
-        this.conversation.push({ role: "agent", text: heard });
-        texts.push(heard);
-      } else {
-        this.conversation.push(message);
-      }
-    }
-    generation.messages = [];
-    const text = texts.join(" ").trim();
-    if (!text) return;
+    return generation.messages.map((message) => ({
+      message,
+      heard: message.role === "agent" ? (heardBy.get(message) ?? []).join(" ").trim() : null,
+    }));
+  }
+
+  private agentTurnRow(generation: TGeneration, text: string, isInterrupted: boolean): Omit<TAppendTurnInput, "teamId" | "callId" | "seq"> {
     const timing = generation.timing;
     const since = (at: number | null) => (timing && at !== null ? Math.max(0, Math.round(at - timing.speechEndAt)) : null);
     const knowledgeIds = [...generation.knowledgeIds];
     const startMs = generation.firstFrameStreamMs ?? this.streamMs();
-    this.appendTurn({
+    return {
       speaker: "agent",
       text,
       startMs,
@@ -943,7 +940,38 @@ export class CallSession {
       ttsFirstByteMs: since(generation.ttsFirstByteAt),
       firstAudioMs: since(generation.firstFrameAt),
       knowledgeIds: knowledgeIds.length > 0 ? knowledgeIds : null,
-    });
+    };
+  }
+
+  // The turn so far, marked interrupted until it completes: what a crash now would leave.
+  private saveHeardSoFar(generation: TGeneration): void {
+    const text = this.heardOf(generation)
+      .flatMap((m) => (m.heard ? [m.heard] : []))
+      .join(" ")
+      .trim();
+    if (!text) return;
+    this.writeAgentTurn(generation, this.agentTurnRow(generation, text, true), false);
+  }
+
+  // Adds what the caller heard of `generation` to the conversation and the call record.
+  private commitGeneration(generation: TGeneration, isInterrupted: boolean): void {
+    this.trace?.turn(generation, isInterrupted);
+    const texts: string[] = [];
+    for (const { message, heard } of this.heardOf(generation)) {
+      if (message.role === "agent") {
+        if (!heard) continue;
+        this.conversation.push({ role: "agent", text: heard });
+        texts.push(heard);
+      } else {
+        this.conversation.push(message);
+      }
+    }
+    generation.messages = [];
+    const text = texts.join(" ").trim();
+    if (!text) return;
+    const row = this.agentTurnRow(generation, text, isInterrupted);
+    this.writeAgentTurn(generation, row, true);
+    const knowledgeIds = row.knowledgeIds ?? [];
     if (knowledgeIds.length > 0 && this.call) {
       const teamId = this.call.teamId;
       const at = this.wallNow();
@@ -1302,6 +1330,20 @@ export class CallSession {
     if (!call || this.state === "closed") return;
     const row: TAppendTurnInput = { ...turn, teamId: call.teamId, callId: call.id, seq: ++this.turnSeq };
     this.writes.push(`turn ${row.seq}`, () => appendCallTurn(this.services.db, row));
+    this.showTurn(row);
+  }
+
+  // An agent turn, under the seq its generation took on its first write; shown live only once it is final.
+  private writeAgentTurn(generation: TGeneration, turn: Omit<TAppendTurnInput, "teamId" | "callId" | "seq">, isFinal: boolean): void {
+    const call = this.call;
+    if (!call || this.state === "closed") return;
+    generation.turnSeq ??= ++this.turnSeq;
+    const row: TAppendTurnInput = { ...turn, teamId: call.teamId, callId: call.id, seq: generation.turnSeq };
+    this.writes.push(`turn ${row.seq}`, () => saveAgentTurn(this.services.db, row));
+    if (isFinal) this.showTurn(row);
+  }
+
+  private showTurn(row: TAppendTurnInput): void {
     this.transport.sendTurn?.({
       seq: row.seq,
       speaker: row.speaker,

@@ -18,6 +18,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export type TTwilioMediaStreamOptions = {
   // The account the upgrade was signed for; `start` must name the same one.
   accountSid: string;
+  // The call the signed stream URL names, if it names one; `start` must be for the same call.
+  call?: { teamId: string; callId: string } | null;
 };
 
 export class TwilioMediaStream implements TCallTransport {
@@ -27,6 +29,7 @@ export class TwilioMediaStream implements TCallTransport {
   private handler: (event: TTransportEvent) => void = () => {};
   private readonly backlog: TTransportEvent[] = [];
   private hasHandler = false;
+  private failure: string | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -41,6 +44,15 @@ export class TwilioMediaStream implements TCallTransport {
       this.state = "closed";
       this.emit({ type: "closed", code, reason: reason.toString("utf8") });
     });
+  }
+
+  // Why the stream was closed as broken, if it was.
+  get failureReason(): string | null {
+    return this.failure;
+  }
+
+  get isStarted(): boolean {
+    return this.streamSid !== null;
   }
 
   get isOpen(): boolean {
@@ -86,6 +98,7 @@ export class TwilioMediaStream implements TCallTransport {
   private fail(reason: string): void {
     if (this.state === "closed" || this.state === "stopped") return;
     this.state = "stopped";
+    this.failure = reason;
     // Close before telling the session, so the far end sees 1008 (policy) rather than the session's normal close.
     this.close(1008, reason);
     this.emit({ type: "protocol-error", reason });
@@ -170,6 +183,8 @@ export class TwilioMediaStream implements TCallTransport {
     }
     const { callId, teamId } = parameters;
     if (!callId || !teamId) return this.fail("start without callId/teamId parameters");
+    const expected = this.options.call;
+    if (expected && (expected.callId !== callId || expected.teamId !== teamId)) return this.fail("start for a different call");
     this.state = "started";
     this.streamSid = streamSid;
     const info: TStreamStart = { callId, teamId, callSid, streamSid, accountSid, parameters };

@@ -193,7 +193,9 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
   ctx.metrics.webhooks.inc({ route: "voice", result: isAfterHours ? "after_hours_agent" : "connected" });
   ctx.onCallAdmitted?.({ agentVersionId: route.agentVersionId, snapshot: route.snapshot, isAfterHours });
   return twiml(
-    connectStream(`${ctx.wsPublicUrl}/twilio/media/${accountSid}`, {
+    // The call's ids are in the stream's path too (Twilio signs it): a stream that breaks before its `start`
+    // still names the call to fail.
+    connectStream(`${ctx.wsPublicUrl}/twilio/media/${accountSid}/${route.teamId}/${admitted.call.id}`, {
       callId: admitted.call.id,
       teamId: route.teamId,
       afterHours: isAfterHours ? "1" : "0",

@@ -6,6 +6,7 @@ import { createCall } from "@/lib/calls/create-call";
 import { finalizeCall } from "@/lib/calls/finalize-call";
 import { isAppError } from "@/lib/errors";
 import { loadTestAgent } from "@/lib/test-calls/load-test-agent";
+import { claimTestCallTicket } from "@/lib/test-calls/claim-ticket";
 import { ticketKey, verifyTestCallTicket } from "@/lib/test-calls/ticket";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
@@ -27,18 +28,8 @@ export type TWebCallContext = {
   startSession(transport: BrowserTransport): void;
 };
 
-export type TWebCallGate = {
-  // Nonces of tickets already used, until they expire: a ticket opens one call.
-  usedNonces: Map<string, number>;
-};
-
-export function createWebCallGate(): TWebCallGate {
-  return { usedNonces: new Map() };
-}
-
 export function handleWebCallUpgrade(
   ctx: TWebCallContext,
-  gate: TWebCallGate,
   req: IncomingMessage,
   socket: Socket,
   head: Buffer,
@@ -53,16 +44,20 @@ export function handleWebCallUpgrade(
   const ticket = new URL(req.url ?? "/", "http://voice.local").searchParams.get("ticket") ?? "";
   const nowMs = ctx.now().getTime();
   const check = verifyTestCallTicket(ticket, ticketKey(ctx.secretKey), nowMs);
-  for (const [nonce, exp] of gate.usedNonces) if (exp <= nowMs) gate.usedNonces.delete(nonce);
-  if (!check.ok || gate.usedNonces.has(check.payload.nonce)) {
+  if (!check.ok) {
     count("forbidden");
     return reject(403, "Forbidden");
   }
   const { payload } = check;
-  gate.usedNonces.set(payload.nonce, payload.exp);
 
-  loadTestAgent(ctx.db, { teamId: payload.teamId, agentId: payload.agentId, userId: payload.userId })
-    .then((agent) => {
+  // A ticket opens one call: its nonce is spent in the database, so a second use is refused by every instance.
+  claimTestCallTicket(ctx.db, payload)
+    .then(async (isFirstUse) => {
+      if (!isFirstUse) {
+        count("forbidden");
+        return reject(403, "Forbidden");
+      }
+      const agent = await loadTestAgent(ctx.db, { teamId: payload.teamId, agentId: payload.agentId, userId: payload.userId });
       ctx.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         count("connected");
         const transport = new BrowserTransport(ws);

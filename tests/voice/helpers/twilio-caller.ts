@@ -170,6 +170,12 @@ export class TwilioCaller {
     return new Promise((resolve) => this.speechDone.push(resolve));
   }
 
+  // The socket drops with no stop (a network failure, or Twilio's side dying).
+  closeSocket(): void {
+    this.stopTimers();
+    this.ws?.terminate();
+  }
+
   pressDigit(digit: string): void {
     this.sendJson({ event: "dtmf", streamSid: this.streamSid, sequenceNumber: String(++this.sequence), dtmf: { track: "inbound_track", digit } });
   }

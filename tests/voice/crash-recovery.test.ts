@@ -1,0 +1,222 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { calls, callTurns, type Call } from "@/db/schema";
+import { countActiveCalls } from "@/lib/calls/count-active-calls";
+import { CALL_RECOVERY_SWEEP_MS } from "@/lib/calls/heartbeat";
+import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
+import { createTestDb } from "@/tests/helpers/db";
+import { SANDBOX_ACCOUNT_SID } from "@/voice-server/env";
+import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
+import { seedAgent } from "./helpers/seed";
+import { speech } from "./helpers/speech";
+import { postTwilioForm, TwilioCaller } from "./helpers/twilio-caller";
+import { startVoiceProcess, type TVoiceProcess } from "./helpers/voice-process";
+
+// Several voice servers on one database, one of them killed with SIGKILL mid-call. Real processes (started as
+// `npm run voice` starts them), the real wire protocol, offline speech on both sides. The recovery sweep the
+// worker runs is run here by the test, on the same schedule.
+
+const HOURS_SENTENCES = [
+  "We are open Monday to Friday from nine in the morning until five in the afternoon.",
+  "On Saturdays we open at ten and close at two.",
+  "We are closed on Sundays and public holidays.",
+];
+
+let testDb: Awaited<ReturnType<typeof createTestDb>>;
+let recordingsDir: string;
+let voiceA: TVoiceProcess | null = null;
+let voiceB: TVoiceProcess | null = null;
+
+beforeAll(async () => {
+  testDb = await createTestDb();
+  // One recordings volume shared by every instance and the recovery sweep, as in the compose stack.
+  recordingsDir = mkdtempSync(path.join(tmpdir(), "aica-crash-rec-"));
+  [voiceA, voiceB] = await Promise.all([
+    startVoiceProcess("voice-a", { databaseUrl: testDb.url, recordingsDir }),
+    startVoiceProcess("voice-b", { databaseUrl: testDb.url, recordingsDir }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  for (const proc of [voiceA, voiceB]) {
+    if (!proc) continue;
+    proc.kill("SIGTERM");
+    await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 10_000))]);
+    proc.kill("SIGKILL");
+  }
+  rmSync(recordingsDir, { recursive: true, force: true });
+  await testDb?.drop();
+}, 60_000);
+
+const generationOf = (mark: string) => Number(/^g(\d+)s\d+$/.exec(mark)?.[1] ?? NaN);
+
+async function callRow(callSid: string): Promise<Call> {
+  const [row] = await testDb.db.select().from(calls).where(eq(calls.twilioCallSid, callSid));
+  if (!row) throw new Error(`no call ${callSid}`);
+  return row;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// The WAV as the call page would play it: a valid header whose sizes match the file; its length in seconds.
+function wavSeconds(file: string): number {
+  const wav = readFileSync(file);
+  expect(wav.toString("ascii", 0, 4)).toBe("RIFF");
+  expect(wav.readUInt32LE(4)).toBe(wav.length - 8);
+  expect(wav.readUInt16LE(22)).toBe(2);
+  expect(wav.readUInt32LE(40)).toBe(wav.length - 44);
+  return (wav.length - 44) / (8000 * 2 * 2);
+}
+
+describe("a voice server killed mid-call", () => {
+  it("leaves every call it held finalized by the others, with every turn heard and its recording, and new calls answered", async () => {
+    const a = voiceA!;
+    const b = voiceB!;
+    const hours = await seedAgent(testDb.db, {
+      accountSid: SANDBOX_ACCOUNT_SID,
+      concurrentCallLimit: 1,
+      config: { endpointingSilenceMs: 500 },
+      knowledge: [{ title: "What are your opening hours?", content: HOURS_SENTENCES.join(" ") }],
+    });
+    const smiles = await seedAgent(testDb.db, {
+      accountSid: SANDBOX_ACCOUNT_SID,
+      concurrentCallLimit: 2,
+      config: { greeting: "Thanks for calling Bright Smiles." },
+    });
+
+    // The webhook and the stream of a call can reach different instances: this one is answered by B, streams to A.
+    const asking = new TwilioCaller(b.callerOptions(hours.e164));
+    expect((await asking.dial()).body).toContain("<Connect>");
+    asking.options.serverUrl = a.serverUrl;
+    const quiet = new TwilioCaller(a.callerOptions(smiles.e164, "+15550002222"));
+    expect((await quiet.dial()).body).toContain("<Connect>");
+    const survivor = new TwilioCaller(b.callerOptions(smiles.e164, "+15550003333"));
+    expect((await survivor.dial()).body).toContain("<Connect>");
+    for (const caller of [asking, quiet, survivor]) await caller.connect();
+    for (const caller of [asking, quiet, survivor]) await caller.waitForAgentToFinish(700, 30_000);
+
+    // The caller on A asks; A is killed while the answer plays, once its first sentence has been heard.
+    const greetingGeneration = generationOf(asking.echoes()[0]!.name);
+    await asking.say(await speech("What are your opening hours?"));
+    await asking.waitFor(
+      () => asking.echoes().some((e) => generationOf(e.name) > greetingGeneration && !e.wasCleared),
+      60_000,
+      "the first sentence of the answer to play",
+    );
+    const askingCall = await callRow(asking.callSid);
+    await until("the heard part of the answer on record", 5_000, async () => {
+      const [turn] = await testDb.db.select().from(callTurns).where(and(eq(callTurns.callId, askingCall.id), eq(callTurns.seq, 3)));
+      return turn;
+    });
+    // Still mid-answer (its last sentence is not heard yet, checked on the record below).
+    expect(asking.isAgentAudible).toBe(true);
+    const killedAt = Date.now();
+    a.kill("SIGKILL");
+    expect((await a.exited).signal).toBe("SIGKILL");
+    await Promise.all([asking.waitClosed(), quiet.waitClosed()]);
+
+    // Twilio's status callback for one of them lands on the survivor: signed like any webhook, applied at once.
+    const quietCall = await callRow(quiet.callSid);
+    const twilioDuration = Math.round((killedAt - quietCall.startedAt.getTime()) / 1000);
+    const callback = { AccountSid: SANDBOX_ACCOUNT_SID, CallSid: quiet.callSid, CallStatus: "completed", CallDuration: String(twilioDuration) };
+    expect((await postTwilioForm({ ...b.callerOptions(smiles.e164), signature: "forged" }, "/twilio/status", callback)).status).toBe(403);
+    expect((await callRow(quiet.callSid)).endedAt).toBeNull();
+    expect((await postTwilioForm(b.callerOptions(smiles.e164), "/twilio/status", callback)).status).toBe(204);
+    const ended = await callRow(quiet.callSid);
+    expect(ended).toMatchObject({ status: "completed", durationSec: twilioDuration });
+    expect(ended.endedAt).not.toBeNull();
+    // Its line is free: only the survivor's call holds one of the team's two.
+    expect(await countActiveCalls(testDb.db, smiles.teamId)).toBe(1);
+
+    // The sweep, as the worker runs it.
+    let isSweeping = false;
+    const sweep = setInterval(() => {
+      if (isSweeping) return;
+      isSweeping = true;
+      void recoverStaleCalls(testDb.db, { recordingsDir })
+        .catch(() => {})
+        .finally(() => {
+          isSweeping = false;
+        });
+    }, CALL_RECOVERY_SWEEP_MS);
+    try {
+      // The line the dead call held frees once its heartbeat is stale, and the next caller is answered.
+      await until("the dead call's line to free", 30_000, async () => (await countActiveCalls(testDb.db, hours.teamId)) === 0);
+      const next = new TwilioCaller(b.callerOptions(hours.e164, "+15550004444"));
+      expect((await next.dial()).body).toContain("<Connect>");
+
+      const finalized = await until("both calls finalized with their recordings", 30_000, async () => {
+        const rows = await Promise.all([callRow(asking.callSid), callRow(quiet.callSid)]);
+        return rows.every((r) => r.outcome && r.endedAt && r.recordingPath) ? rows : null;
+      });
+      expect(Date.now() - killedAt).toBeLessThan(30_000);
+      const [askingDone, quietDone] = finalized as [Call, Call];
+      const measured: Record<string, number> = { finalizedAfterKillMs: Date.now() - killedAt };
+
+      // Ended at the kill (within 2 s), with a reason and an event that say what happened.
+      expect(askingDone).toMatchObject({ status: "completed", endReason: "voice_server_lost", outcome: "failed" });
+      expect(Math.abs(askingDone.endedAt!.getTime() - killedAt)).toBeLessThanOrEqual(2_000);
+      const talked = (killedAt - askingDone.answeredAt!.getTime()) / 1000;
+      expect(Math.abs(askingDone.durationSec! - talked)).toBeLessThanOrEqual(2);
+      const recovery = (await eventsOf(testDb.db, askingDone.id)).find((e) => e.kind === "error");
+      expect(recovery).toMatchObject({ teamId: hours.teamId, name: "voice_server_lost", data: expect.objectContaining({ stage: "recovery" }) });
+      expect(askingDone.errorCount).toBe(1);
+      expect(Math.abs(recovery!.atMs - talked * 1000)).toBeLessThanOrEqual(2_000);
+      // Twilio's word kept for the other.
+      expect(quietDone).toMatchObject({ status: "completed", endReason: "voice_server_lost", durationSec: twilioDuration });
+      expect(quietDone.endedAt!.getTime()).toBe(ended.endedAt!.getTime());
+
+      // Every turn heard, the cut answer with what was heard of it, marked interrupted; each in its own team.
+      const turns = await turnsOf(testDb.db, askingDone.id);
+      expect(turns.map((t) => [t.speaker, t.isInterrupted])).toEqual([
+        ["agent", false],
+        ["caller", false],
+        ["agent", true],
+      ]);
+      expect(turns[1]!.text.toLowerCase()).toContain("hours");
+      expect(turns[2]!.text).toContain(HOURS_SENTENCES[0]);
+      expect(turns[2]!.text).not.toContain(HOURS_SENTENCES[2]);
+      expect(turns.every((t) => t.teamId === hours.teamId)).toBe(true);
+      const quietTurns = await turnsOf(testDb.db, quietDone.id);
+      expect(quietTurns.map((t) => [t.speaker, t.text, t.teamId])).toEqual([["agent", "Thanks for calling Bright Smiles.", smiles.teamId]]);
+
+      // The recordings, repaired into valid WAVs, hold the call up to at most a second before the kill.
+      for (const row of [askingDone, quietDone]) {
+        const seconds = wavSeconds(path.join(recordingsDir, row.recordingPath!));
+        const expected = (killedAt - row.answeredAt!.getTime()) / 1000;
+        measured[`recordingLostS_${row === askingDone ? "asking" : "quiet"}`] = Number((expected - seconds).toFixed(2));
+        expect(seconds).toBeGreaterThanOrEqual(expected - 1.25);
+        expect(seconds).toBeLessThanOrEqual(expected + 0.5);
+      }
+
+      measured.endedAtErrorMs = askingDone.endedAt!.getTime() - killedAt;
+      console.log("crash recovery measured", measured);
+
+      // The call on the survivor went on throughout, and ends as usual.
+      expect(survivor.isOpen).toBe(true);
+      const before = survivor.mediaFrames().length;
+      survivor.pressDigit("5");
+      await survivor.waitFor(() => survivor.mediaFrames().length > before + 25, 30_000, "a reply on the surviving instance");
+      await survivor.hangUp();
+      expect(await waitForEndedCall(testDb.db, survivor.callSid, 15_000)).toMatchObject({ endReason: "caller_hangup", status: "completed" });
+      // And the new caller on the dead call's line is answered by the survivor.
+      await next.connect();
+      await next.waitFor(() => next.mediaFrames().length > 0, 30_000, "the next caller's greeting");
+      await next.hangUp();
+      expect(await waitForEndedCall(testDb.db, next.callSid, 15_000)).toMatchObject({ endReason: "caller_hangup" });
+    } finally {
+      clearInterval(sweep);
+    }
+  }, 240_000);
+});
