@@ -1,41 +1,52 @@
-import PgBoss from "pg-boss";
+import { PgBoss, type Job, type Queue } from "pg-boss";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { createDb } from "@/db/client";
 import { analyzeCall, type TAnalyzeCallResult } from "./analyze-call";
 import type { TGeminiAnalysisConfig } from "./gemini-analyzer";
 
-// Post-call analysis as a durable pg-boss job in the same Postgres (schema `pgboss`): a job sent before a crash or a
-// deploy is still there when a worker starts again. One queued job per call at a time (stately policy, keyed by
+// Post-call analysis as a durable pg-boss job in the same Postgres (schema PGBOSS_SCHEMA): a job sent before a crash
+// or a deploy is still there when a worker starts again. One queued job per call at a time (stately policy, keyed by
 // call id); a failure is retried with exponential backoff, then left failed with the call's analysis_status failed.
 
 export const CALL_ANALYSIS_QUEUE = "call-analysis";
 
-const QUEUE_OPTIONS: PgBoss.Queue = {
-  name: CALL_ANALYSIS_QUEUE,
+// pg-boss 12 cannot migrate the `pgboss` schema that pg-boss 10 created (its migrations start at schema version 25,
+// pg-boss 11's), so it lives in a schema of its own. Nothing is lost on a database that still has the old one: the
+// worker's sweep queues every ended call whose analysis is still pending. The old schema can then be dropped.
+export const PGBOSS_SCHEMA = "pgboss_v12";
+
+const QUEUE_OPTIONS: Omit<Queue, "name"> = {
   policy: "stately",
   retryLimit: 5,
   retryDelay: 15,
   retryBackoff: true,
   expireInSeconds: 10 * 60,
-  retentionMinutes: 7 * 24 * 60,
+  // Waiting jobs are kept a week; the sweep re-queues anything older that is still pending.
+  retentionSeconds: 7 * 24 * 60 * 60,
 };
 
 const ZJob = z.object({ teamId: z.uuid(), callId: z.uuid() });
 export type TCallAnalysisJob = z.infer<typeof ZJob>;
 
-async function startBoss(databaseUrl: string, options: { isWorker: boolean }): Promise<PgBoss> {
+async function startBoss(databaseUrl: string, options: { isWorker: boolean; poolMax?: number }): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: databaseUrl,
-    max: 2,
+    schema: PGBOSS_SCHEMA,
+    max: options.poolMax ?? 2,
     application_name: options.isWorker ? "analysis-worker" : "analysis-sender",
     // Maintenance (expiry, archiving) runs in the worker process only; a sender just inserts jobs.
     supervise: options.isWorker,
     schedule: false,
+    registerInstance: options.isWorker,
+    instanceName: options.isWorker ? "analysis-worker" : undefined,
   });
   boss.on("error", (error) => console.error("[analysis-queue]", error));
   await boss.start();
-  await boss.createQueue(CALL_ANALYSIS_QUEUE, QUEUE_OPTIONS);
+  // createQueue is idempotent, but two processes starting at once can both try to insert the queue row.
+  await boss.createQueue(CALL_ANALYSIS_QUEUE, QUEUE_OPTIONS).catch(async (error: unknown) => {
+    if (!(await boss.getQueue(CALL_ANALYSIS_QUEUE))) throw error;
+  });
   return boss;
 }
 
@@ -70,7 +81,7 @@ export async function closeAnalysisQueue(): Promise<void> {
   if (!senders) return;
   const all = [...senders.values()];
   senders.clear();
-  await Promise.all(all.map(async (b) => (await b.catch(() => null))?.stop({ graceful: false, wait: true, timeout: 2000 })));
+  await Promise.all(all.map(async (b) => (await b.catch(() => null))?.stop({ graceful: false, timeout: 2000 })));
 }
 
 export type TAnalysisWorkerOptions = {
@@ -94,7 +105,7 @@ export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Prom
   const { db, sql: connection } = createDb(options.databaseUrl, { max: 3 });
   const boss = await startBoss(options.databaseUrl, { isWorker: true });
   const workerIds: string[] = [];
-  const handle = (slot: number) => async ([job]: PgBoss.Job<unknown>[]) => {
+  const handle = (slot: number) => async ([job]: Job<unknown>[]) => {
     if (!job) return;
     // pg-boss waits a whole polling interval after every fetch, even one that found work. While the process has
     // nothing more urgent, a worker that found a job fetches the next as soon as it is done (a backlog drains at
@@ -147,7 +158,7 @@ export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Prom
     stop: () =>
       (stopping ??= (async () => {
         clearTimeout(sweepTimer);
-        await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
+        await boss.stop({ graceful: true, timeout: 15_000 });
         await connection.end({ timeout: 5 });
       })()),
   };
