@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { parseEnv, zBool, zUrl } from "./config/parse-env";
+import { zBool, zUrl } from "./config/parse-env";
+import { parseProcessEnv } from "./config/production-env";
 import { refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "./config/shared-env";
 
 // The web app's configuration. Nothing else in app/, components/ or lib/ reads process.env.
@@ -8,6 +9,8 @@ export const ZWebEnv = z
     ...SHARED_ENV_FIELDS,
     // Unset in development: `npm run dev` starts embedded Postgres and passes its URL to the processes it starts.
     DATABASE_URL: zUrl.optional(),
+    // Connections the web process may hold (db/client.ts reads it with DATABASE_URL; validated here).
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     AUTH_TRUST_HOST: zBool.default(true),
     APP_URL: zUrl.default("http://localhost:3000"),
     SMTP_URL: zUrl.optional(),
@@ -15,9 +18,7 @@ export const ZWebEnv = z
     // Lets teams register webhook URLs on localhost and private networks. Off by default, development included.
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === "production" && !env.AUTH_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "is required in production" });
-    }
+    // Production requirements (secrets, https URLs, a real Twilio account): lib/config/production-env.ts.
     refineTwilioPair(env, ctx);
     refineS3(env, ctx);
   });
@@ -25,6 +26,6 @@ export type TWebEnv = z.infer<typeof ZWebEnv>;
 
 let cached: TWebEnv | undefined;
 export function env(): TWebEnv {
-  cached ??= parseEnv(ZWebEnv, process.env);
+  cached ??= parseProcessEnv(ZWebEnv, process.env, "web app");
   return cached;
 }

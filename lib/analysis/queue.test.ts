@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { calls, callTurns, teams } from "@/db/schema";
@@ -116,27 +116,5 @@ describe("analysis queue", () => {
     const worker = await startAnalysisWorker({ databaseUrl: t.url, pollingIntervalSeconds: 60, concurrency: 1, sweepIntervalMs: 0 });
     workers.push(worker);
     for (const call of backlog) await waitForStatus(call.id, "done", 15_000);
-  });
-
-  it("while the process is busy (live calls), a worker keeps to one job per polling interval", async () => {
-    await Promise.all(workers.splice(0).map((w) => w.stop()));
-    const [first, second] = await Promise.all(["Do you open on Sundays?", "Can I leave a message?"].map((text) => finishedCall(text)));
-    for (const call of [first!, second!]) await enqueueCallAnalysis({ teamId, callId: call.id }, { databaseUrl: t.url });
-    const worker = await startAnalysisWorker({ databaseUrl: t.url, pollingIntervalSeconds: 60, concurrency: 1, sweepIntervalMs: 0, isIdle: () => false });
-    workers.push(worker);
-    // One of the two is analyzed on the first fetch...
-    const deadline = Date.now() + 15_000;
-    let analyzed: string[] = [];
-    while (analyzed.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      const rows = await t.db.select().from(calls).where(inArray(calls.id, [first!.id, second!.id]));
-      analyzed = rows.filter((r) => r.analysisStatus === "done").map((r) => r.id);
-    }
-    expect(analyzed).toHaveLength(1);
-    // ... and the other waits for the next poll, a minute away, rather than following at once.
-    await new Promise((r) => setTimeout(r, 3_000));
-    const other = analyzed[0] === first!.id ? second! : first!;
-    const [waiting] = await t.db.select().from(calls).where(eq(calls.id, other.id));
-    expect(waiting?.analysisStatus).toBe("pending");
   });
 });

@@ -64,16 +64,16 @@ function sender(databaseUrl: string): Promise<PgBoss> {
   return boss;
 }
 
-let defaultDatabaseUrl: string | null = null;
-
 // Queues analysis of a finished call. Returns the job id, or null when a job for this call is already waiting.
-// Without a databaseUrl it uses the database of the worker this process started (the voice server's case).
-export async function enqueueCallAnalysis(job: TCallAnalysisJob, options: { databaseUrl?: string } = {}): Promise<string | null> {
+export async function enqueueCallAnalysis(job: TCallAnalysisJob, options: { databaseUrl: string }): Promise<string | null> {
   const data = ZJob.parse(job);
-  const databaseUrl = options.databaseUrl ?? defaultDatabaseUrl;
-  if (!databaseUrl) throw new Error("enqueueCallAnalysis needs a databaseUrl (or a worker started in this process)");
-  const boss = await sender(databaseUrl);
+  const boss = await sender(options.databaseUrl);
   return boss.send(CALL_ANALYSIS_QUEUE, data, { singletonKey: data.callId });
+}
+
+// Starts this process's sender ahead of the first call's end (pg-boss checks its schema on start).
+export async function warmAnalysisQueue(databaseUrl: string): Promise<void> {
+  await sender(databaseUrl);
 }
 
 export async function closeAnalysisQueue(): Promise<void> {
@@ -87,14 +87,12 @@ export async function closeAnalysisQueue(): Promise<void> {
 export type TAnalysisWorkerOptions = {
   databaseUrl: string;
   gemini?: TGeminiAnalysisConfig | null;
-  // How many jobs this process analyzes at once (each mostly waits on the LLM).
+  // How many jobs this process analyzes at once (each mostly waits on the LLM). Each takes the next job as soon
+  // as it is done, so a backlog drains at full speed; only an empty queue is polled.
   concurrency?: number;
   pollingIntervalSeconds?: number;
   // After a call's analysis is written (e.g. to send call.analyzed webhooks).
   onAnalyzed?: (job: TCallAnalysisJob, result: Extract<TAnalyzeCallResult, { status: "done" }>) => void | Promise<void>;
-  // Whether the process is free for post-call work (the voice server: no live calls). When it is not, each worker
-  // takes one job per polling interval.
-  isIdle?: () => boolean;
   // How often to queue ended calls still waiting for analysis (also done once at start); 0 turns the sweep off.
   sweepIntervalMs?: number;
 };
@@ -102,16 +100,17 @@ export type TAnalysisWorkerOptions = {
 export type TAnalysisWorker = { stop: () => Promise<void> };
 
 export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Promise<TAnalysisWorker> {
-  const { db, sql: connection } = createDb(options.databaseUrl, { max: 3 });
-  const boss = await startBoss(options.databaseUrl, { isWorker: true });
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  // The analyses' own reads and writes, and pg-boss's fetches and completions: both scale with the concurrency.
+  const { db, sql: connection } = createDb(options.databaseUrl, { max: Math.min(concurrency, 10) + 1 });
+  const boss = await startBoss(options.databaseUrl, { isWorker: true, poolMax: Math.min(concurrency, 8) + 2 });
   const workerIds: string[] = [];
   const handle = (slot: number) => async ([job]: Job<unknown>[]) => {
     if (!job) return;
-    // pg-boss waits a whole polling interval after every fetch, even one that found work. While the process has
-    // nothing more urgent, a worker that found a job fetches the next as soon as it is done (a backlog drains at
-    // once; only an empty queue is polled). Otherwise it keeps the interval: post-call work yields to live calls.
+    // pg-boss waits a whole polling interval after every fetch, even one that found work: a worker that found a
+    // job fetches the next as soon as it is done instead (a backlog drains at once; only an empty queue is polled).
     const workerId = workerIds[slot];
-    if (workerId && (options.isIdle?.() ?? true)) boss.notifyWorker(workerId);
+    if (workerId) boss.notifyWorker(workerId);
     const parsed = ZJob.safeParse(job.data);
     // A malformed job can never succeed; retrying it would only delay the queue.
     if (!parsed.success) return { skipped: "malformed job" };
@@ -120,10 +119,9 @@ export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Prom
     return { status: outcome.status };
   };
   const workOptions = { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 };
-  for (let i = 0; i < Math.max(1, options.concurrency ?? 4); i++) {
+  for (let i = 0; i < concurrency; i++) {
     workerIds.push(await boss.work(CALL_ANALYSIS_QUEUE, workOptions, handle(i)));
   }
-  defaultDatabaseUrl = options.databaseUrl;
   let stopping: Promise<void> | null = null;
   // Safety net for calls whose enqueue never happened (finalized while no worker ran, crash recovery, a call that
   // ended at the webhook): ended calls still pending are queued, on start and then every sweep interval.
