@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     environment: "node",
     include: ["{lib,db,voice-server,worker,scripts}/**/*.test.ts", "tests/{integration,fakes,voice,sim}/**/*.test.ts"],
+    // tests/prod needs the build: npm run test:prod (vitest.prod.config.ts).
     globalSetup: ["./tests/setup/global-db.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

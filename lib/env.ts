@@ -12,6 +12,8 @@ export const ZWebEnv = z
     // Connections the web process may hold (db/client.ts reads it with DATABASE_URL; validated here).
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     AUTH_TRUST_HOST: zBool.default(true),
+    // Interface the production web server (npm run start:web) listens on; PORT is its port.
+    WEB_HOST: z.string().min(1).default("0.0.0.0"),
     APP_URL: zUrl.default("http://localhost:3000"),
     SMTP_URL: zUrl.optional(),
     SMTP_FROM: z.string().default("AI Call Agent <no-reply@localhost>"),
