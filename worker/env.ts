@@ -13,9 +13,9 @@ export const ZWorkerEnv = z
   .object({
     ...SHARED_ENV_FIELDS,
     DATABASE_URL: zUrl,
-    // Connections for the worker's own queries (rollups, deliveries, recovery, uploads). The analysis queue has
-    // its pool on top, sized from WORKER_ANALYSIS_CONCURRENCY (see worker/main.ts).
-    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
+    // Connections for the worker's queries (analyses, rollups, deliveries, recovery, uploads); pg-boss holds 4 more.
+    // Analyses hold a connection only for their reads and writes, not while the LLM thinks.
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     // Analyses run at once by this process; each mostly waits on the LLM. Add workers for more.
     WORKER_ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
     // How often calls whose voice server stopped (no heartbeat) are looked for.

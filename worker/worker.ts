@@ -44,6 +44,7 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
   const rollups = startRollupFlusher(db, { onError: (error) => log.warn("rollup flush failed", { error }) });
   const analysis = await startAnalysisWorker({
     databaseUrl: env.databaseUrl,
+    db,
     gemini: env.gemini,
     concurrency: env.analysisConcurrency,
     pollingIntervalSeconds: options.pollingIntervalSeconds,
@@ -55,7 +56,7 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
   });
   // Outbound webhooks need the key that decrypts their signing secrets.
   const webhooks = env.secretKey
-    ? startWebhookWorker({ databaseUrl: env.databaseUrl, secretKey: env.secretKey, allowPrivateAddresses: env.webhooksAllowPrivateUrls })
+    ? startWebhookWorker({ databaseUrl: env.databaseUrl, db, secretKey: env.secretKey, allowPrivateAddresses: env.webhooksAllowPrivateUrls })
     : null;
   if (!webhooks) log.warn("outbound webhooks disabled: set ENCRYPTION_KEY (or AUTH_SECRET in development)");
   // Recordings whose upload after the call failed (S3 down, a voice server that stopped first) are moved from the

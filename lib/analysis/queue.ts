@@ -1,7 +1,7 @@
 import { PgBoss, type Job, type Queue } from "pg-boss";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { createDb } from "@/db/client";
+import { createDb, type Db } from "@/db/client";
 import { analyzeCall, type TAnalyzeCallResult } from "./analyze-call";
 import type { TGeminiAnalysisConfig } from "./gemini-analyzer";
 
@@ -86,6 +86,8 @@ export async function closeAnalysisQueue(): Promise<void> {
 
 export type TAnalysisWorkerOptions = {
   databaseUrl: string;
+  // The process's pool for the analyses' reads and writes; without it the worker opens one of its own.
+  db?: Db;
   gemini?: TGeminiAnalysisConfig | null;
   // How many jobs this process analyzes at once (each mostly waits on the LLM). Each takes the next job as soon
   // as it is done, so a backlog drains at full speed; only an empty queue is polled.
@@ -101,9 +103,12 @@ export type TAnalysisWorker = { stop: () => Promise<void> };
 
 export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Promise<TAnalysisWorker> {
   const concurrency = Math.max(1, options.concurrency ?? 4);
-  // The analyses' own reads and writes, and pg-boss's fetches and completions: both scale with the concurrency.
-  const { db, sql: connection } = createDb(options.databaseUrl, { max: Math.min(concurrency, 10) + 1 });
-  const boss = await startBoss(options.databaseUrl, { isWorker: true, poolMax: Math.min(concurrency, 8) + 2 });
+  const own = options.db ? null : createDb(options.databaseUrl, { max: Math.min(concurrency, 10) + 1 });
+  const db = options.db ?? own!.db;
+  // pg-boss's own pool: a fetch and a completion per job, each a few milliseconds, plus its maintenance.
+  const boss = await startBoss(options.databaseUrl, { isWorker: true, poolMax: 4 });
+  // This process's enqueues (crash recovery's calls) go through the worker's instance rather than a second pool.
+  (globalForQueue.__aiCallAgentAnalysisSenders ??= new Map()).set(options.databaseUrl, Promise.resolve(boss));
   const workerIds: string[] = [];
   const handle = (slot: number) => async ([job]: Job<unknown>[]) => {
     if (!job) return;
@@ -157,7 +162,8 @@ export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Prom
       (stopping ??= (async () => {
         clearTimeout(sweepTimer);
         await boss.stop({ graceful: true, timeout: 15_000 });
-        await connection.end({ timeout: 5 });
+        globalForQueue.__aiCallAgentAnalysisSenders?.delete(options.databaseUrl);
+        await own?.sql.end({ timeout: 5 });
       })()),
   };
 }
