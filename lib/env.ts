@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { parseEnv, zBool, zUrl } from "./config/parse-env";
+import { zBool, zUrl } from "./config/parse-env";
+import { parseProcessEnv } from "./config/production-env";
 import { OBSERVABILITY_ENV_FIELDS, refineObservability } from "./config/observability-env";
 import { refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "./config/shared-env";
 
@@ -10,7 +11,11 @@ export const ZWebEnv = z
     ...OBSERVABILITY_ENV_FIELDS,
     // Unset in development: `npm run dev` starts embedded Postgres and passes its URL to the processes it starts.
     DATABASE_URL: zUrl.optional(),
+    // Connections the web process may hold (db/client.ts reads it with DATABASE_URL; validated here).
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     AUTH_TRUST_HOST: zBool.default(true),
+    // Interface the production web server (npm run start:web) listens on; PORT is its port.
+    WEB_HOST: z.string().min(1).default("0.0.0.0"),
     APP_URL: zUrl.default("http://localhost:3000"),
     // nodemailer's URL form, e.g. smtps://user:pass@smtp.example.com:465 (zUrl would refuse the smtp schemes).
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
@@ -25,9 +30,7 @@ export const ZWebEnv = z
     // Lets teams register webhook URLs on localhost and private networks. Off by default, development included.
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === "production" && !env.AUTH_SECRET) {
-      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "is required in production" });
-    }
+    // Production requirements (secrets, https URLs, a real Twilio account): lib/config/production-env.ts.
     refineTwilioPair(env, ctx);
     refineS3(env, ctx);
     refineObservability(env, ctx);
@@ -36,6 +39,6 @@ export type TWebEnv = z.infer<typeof ZWebEnv>;
 
 let cached: TWebEnv | undefined;
 export function env(): TWebEnv {
-  cached ??= parseEnv(ZWebEnv, process.env);
+  cached ??= parseProcessEnv(ZWebEnv, process.env, "web app");
   return cached;
 }

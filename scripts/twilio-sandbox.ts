@@ -24,23 +24,36 @@ export async function startTwilioSandbox(options: {
   voicePublicUrl: string;
   port?: number;
   inventory?: TAvailableNumber[];
+  // The platform account the fake serves: the sandbox one by default. The e2e stack, which runs the production
+  // build (where the sandbox account is refused), gives it an account of its own.
+  account?: { accountSid: string; authToken: string };
 }): Promise<TTwilioSandbox> {
+  const account = options.account ?? { accountSid: SANDBOX_ACCOUNT_SID, authToken: SANDBOX_AUTH_TOKEN };
   const fake = await FakeTwilioRest.start({
-    accountSid: SANDBOX_ACCOUNT_SID,
-    authToken: SANDBOX_AUTH_TOKEN,
+    accountSid: account.accountSid,
+    authToken: account.authToken,
     port: options.port,
     inventory: options.inventory ?? sandboxInventory(),
   });
-  const restored = options.databaseUrl && options.secretKey ? await restoreFromDatabase(fake, options.databaseUrl, options.secretKey, options.voicePublicUrl) : { accounts: 0, numbers: 0 };
+  const restored =
+    options.databaseUrl && options.secretKey
+      ? await restoreFromDatabase(fake, options.databaseUrl, options.secretKey, options.voicePublicUrl, account.accountSid)
+      : { accounts: 0, numbers: 0 };
   return {
     fake,
-    env: { TWILIO_API_BASE_URL: fake.url, TWILIO_ACCOUNT_SID: SANDBOX_ACCOUNT_SID, TWILIO_AUTH_TOKEN: SANDBOX_AUTH_TOKEN },
+    env: { TWILIO_API_BASE_URL: fake.url, TWILIO_ACCOUNT_SID: account.accountSid, TWILIO_AUTH_TOKEN: account.authToken },
     restored,
     close: () => fake.close(),
   };
 }
 
-export async function restoreFromDatabase(fake: FakeTwilioRest, databaseUrl: string, secretKey: Buffer, voicePublicUrl: string) {
+export async function restoreFromDatabase(
+  fake: FakeTwilioRest,
+  databaseUrl: string,
+  secretKey: Buffer,
+  voicePublicUrl: string,
+  platformAccountSid: string = SANDBOX_ACCOUNT_SID,
+) {
   const { db, sql } = createDb(databaseUrl, { max: 1 });
   try {
     const accounts = await db
@@ -61,7 +74,7 @@ export async function restoreFromDatabase(fake: FakeTwilioRest, databaseUrl: str
         sid: account.sid,
         authToken,
         friendlyName: account.name,
-        ownerAccountSid: account.mode === "platform_subaccount" ? SANDBOX_ACCOUNT_SID : account.sid,
+        ownerAccountSid: account.mode === "platform_subaccount" ? platformAccountSid : account.sid,
         status: "active",
         type: "Full",
         dateCreated: account.createdAt,

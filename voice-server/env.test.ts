@@ -57,10 +57,12 @@ describe("loadVoiceEnv", () => {
   });
 
   it("refuses the sandbox account and plain http in production", () => {
-    expect(() => loadVoiceEnv({ ...base, NODE_ENV: "production", VOICE_PUBLIC_URL: "https://v.example.com" })).toThrow(/TWILIO_ACCOUNT_SID/);
+    const secrets = { AUTH_SECRET: "x".repeat(32), ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"), APP_URL: "https://app.example.com" };
+    expect(() => loadVoiceEnv({ ...base, ...secrets, NODE_ENV: "production", VOICE_PUBLIC_URL: "https://v.example.com" })).toThrow(/TWILIO_ACCOUNT_SID/);
     expect(() =>
       loadVoiceEnv({
         ...base,
+        ...secrets,
         NODE_ENV: "production",
         TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`,
         TWILIO_AUTH_TOKEN: "t",
@@ -69,6 +71,7 @@ describe("loadVoiceEnv", () => {
     ).toThrow(/VOICE_PUBLIC_URL/);
     const live = loadVoiceEnv({
       ...base,
+      ...secrets,
       NODE_ENV: "production",
       TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`,
       TWILIO_AUTH_TOKEN: "t",

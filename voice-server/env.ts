@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { observabilityConfigFromEnv, OBSERVABILITY_ENV_FIELDS, refineObservability, type TObservabilityConfig } from "@/lib/config/observability-env";
-import { parseEnv, zUrl } from "@/lib/config/parse-env";
+import { zUrl } from "@/lib/config/parse-env";
+import { parseProcessEnv } from "@/lib/config/production-env";
 import { localVoiceUrl, refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
@@ -21,6 +22,8 @@ export const ZVoiceEnv = z
     VOICE_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
     VOICE_HOST: z.string().default("0.0.0.0"),
     DATABASE_URL: zUrl,
+    // Connections this process may hold (its own queries; the pg-boss sender that queues analyses holds 1 more).
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     DEEPGRAM_API_KEY: z.string().min(1).optional(),
     DEEPGRAM_BASE_URL: zUrl.optional(),
     DEEPGRAM_MODEL: z.string().default("nova-3"),
@@ -37,16 +40,8 @@ export const ZVoiceEnv = z
     refineTwilioPair(env, ctx);
     refineS3(env, ctx);
     refineObservability(env, ctx);
-    if (env.NODE_ENV === "production" && (!env.TWILIO_ACCOUNT_SID || env.TWILIO_ACCOUNT_SID === SANDBOX_ACCOUNT_SID)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["TWILIO_ACCOUNT_SID"],
-        message: "is required in production (the local sandbox account is for development only)",
-      });
-    }
-    if (env.NODE_ENV === "production" && !/^https:/.test(env.VOICE_PUBLIC_URL)) {
-      ctx.addIssue({ code: "custom", path: ["VOICE_PUBLIC_URL"], message: "must be https in production" });
-    }
+    // Production requirements (no sandbox account, https URLs, the secrets) are checked for every process by
+    // lib/config/production-env.ts.
   });
 
 export type TVoiceEnv = {
@@ -56,6 +51,7 @@ export type TVoiceEnv = {
   publicUrl: string; // no trailing slash
   wsPublicUrl: string; // ws(s):// form of publicUrl
   databaseUrl: string;
+  databasePoolMax: number;
   twilio: { accountSid: string; authToken: string; isSandbox: boolean; apiBaseUrl?: string };
   deepgram?: { apiKey: string; baseUrl?: string; model: string };
   gemini?: { apiKey: string; baseUrl?: string; model: string };
@@ -73,7 +69,7 @@ export type TVoiceEnv = {
 
 // Pure: reads only `source`, so tests can build any configuration.
 export function loadVoiceEnv(source: Record<string, string | undefined>): TVoiceEnv {
-  const e = parseEnv(ZVoiceEnv, source);
+  const e = parseProcessEnv(ZVoiceEnv, source, "voice server");
   // Unset: this server on this machine, whatever its port.
   const publicUrl = (source.VOICE_PUBLIC_URL ? e.VOICE_PUBLIC_URL : localVoiceUrl(e.VOICE_PORT)).replace(/\/+$/, "");
   const wsPublicUrl = publicUrl.replace(/^http(s?):\/\//, "ws$1://");
@@ -85,6 +81,7 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
     publicUrl,
     wsPublicUrl,
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     twilio: {
       accountSid: e.TWILIO_ACCOUNT_SID ?? SANDBOX_ACCOUNT_SID,
       authToken: e.TWILIO_AUTH_TOKEN ?? SANDBOX_AUTH_TOKEN,
@@ -94,7 +91,7 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
     deepgram: e.DEEPGRAM_API_KEY ? { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL } : undefined,
     gemini: e.GEMINI_API_KEY ? { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL } : undefined,
     smallest: e.SMALLEST_API_KEY ? { apiKey: e.SMALLEST_API_KEY, baseUrl: e.SMALLEST_BASE_URL, model: e.SMALLEST_MODEL } : undefined,
-    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET }) : undefined,
+    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV }) : undefined,
     recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,
     s3: s3ConfigFromEnv(e),
     webhooksAllowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE_URLS,

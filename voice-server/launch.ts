@@ -8,11 +8,10 @@
 // that much memory per process, not per call. --no-memory-reducer: no extra shrinking collections when calls
 // go quiet, which the floor would make pointless anyway.
 export const VOICE_SERVER_HEAP_FLOOR_MB = 192;
-export const VOICE_SERVER_NODE_ARGS = [
-  "--single-threaded-gc",
-  `--initial-old-space-size=${VOICE_SERVER_HEAP_FLOOR_MB}`,
-  "--no-memory-reducer",
-  "--import",
-  "tsx",
-  "voice-server/main.ts",
-];
+export const VOICE_SERVER_V8_FLAGS = ["--single-threaded-gc", `--initial-old-space-size=${VOICE_SERVER_HEAP_FLOOR_MB}`, "--no-memory-reducer"];
+// Development (npm run voice, npm run dev, the benchmark): TypeScript through tsx.
+export const VOICE_SERVER_NODE_ARGS = [...VOICE_SERVER_V8_FLAGS, "--import", "tsx", "voice-server/main.ts"];
+// Production (npm run start:voice, npm start, the image): the bundle from npm run build:server, no loader. Without
+// --enable-source-maps: it makes every Error.stack read map its frames, and barge-in aborts make errors on the hot
+// path. dist/voice.mjs.map is there for reading a stack trace by hand.
+export const VOICE_SERVER_PROD_ARGS = [...VOICE_SERVER_V8_FLAGS, "dist/voice.mjs"];

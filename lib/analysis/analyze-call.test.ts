@@ -199,6 +199,7 @@ describe("analyzeCall", () => {
     const outcome = await analyzeCall(t.db, { teamId, callId: call.id }, { gemini: { apiKey: gemini.apiKey, baseUrl: gemini.url } });
     expect(outcome).toMatchObject({ status: "done", analyzer: "gemini" });
     const request = gemini.requests[0]!;
+    expect(request.apiVersion).toBe("v1beta");
     expect(request.method).toBe("generateContent");
     expect(request.body.generationConfig).toMatchObject({ responseMimeType: "application/json" });
     expect(JSON.stringify(request.body.generationConfig?.responseSchema)).toContain("capturedFields");

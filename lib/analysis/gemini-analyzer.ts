@@ -2,7 +2,7 @@ import { GoogleGenAI, Type, type Schema } from "@google/genai";
 import { z } from "zod";
 import { structuralOutcome } from "./local-analyzer";
 import { KEPT_OUTCOMES, type TAnalysisInput, type TAnalysisResult } from "./types";
-import { nodeHttpFetch } from "@/lib/net/node-http-fetch";
+import { geminiHttpOptions } from "@/lib/net/gemini-http-options";
 
 export type TGeminiAnalysisConfig = { apiKey: string; baseUrl?: string; model?: string; timeoutMs?: number; attempts?: number };
 
@@ -77,7 +77,7 @@ function buildPrompt(input: TAnalysisInput): string {
 export async function analyzeWithGemini(input: TAnalysisInput, config: TGeminiAnalysisConfig): Promise<TAnalysisResult> {
   const ai = new GoogleGenAI({
     apiKey: config.apiKey,
-    httpOptions: { fetch: nodeHttpFetch, ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}) },
+    httpOptions: geminiHttpOptions(config.baseUrl),
   });
   const model = config.model ?? "gemini-2.5-flash";
   const attempts = config.attempts ?? 3;

@@ -1,38 +1,46 @@
-import PgBoss from "pg-boss";
+import { PgBoss, type Job, type Queue } from "pg-boss";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { createDb } from "@/db/client";
+import { createDb, type Db } from "@/db/client";
 import { analyzeCall, type TAnalyzeCallResult } from "./analyze-call";
 import type { TGeminiAnalysisConfig } from "./gemini-analyzer";
 import { log } from "@/lib/observability/log";
 
-// Post-call analysis as a durable pg-boss job in the same Postgres (schema `pgboss`): a job sent before a crash or a
-// deploy is still there when a worker starts again. One queued job per call at a time (stately policy, keyed by
+// Post-call analysis as a durable pg-boss job in the same Postgres (schema PGBOSS_SCHEMA): a job sent before a crash
+// or a deploy is still there when a worker starts again. One queued job per call at a time (stately policy, keyed by
 // call id); a failure is retried with exponential backoff, then left failed with the call's analysis_status failed.
 
 export const CALL_ANALYSIS_QUEUE = "call-analysis";
 
-const QUEUE_OPTIONS: PgBoss.Queue = {
-  name: CALL_ANALYSIS_QUEUE,
+// pg-boss 12 cannot migrate the `pgboss` schema that pg-boss 10 created (its migrations start at schema version 25,
+// pg-boss 11's), so it lives in a schema of its own. Nothing is lost on a database that still has the old one: the
+// worker's sweep queues every ended call whose analysis is still pending. The old schema can then be dropped.
+export const PGBOSS_SCHEMA = "pgboss_v12";
+
+const QUEUE_OPTIONS: Omit<Queue, "name"> = {
   policy: "stately",
   retryLimit: 5,
   retryDelay: 15,
   retryBackoff: true,
   expireInSeconds: 10 * 60,
-  retentionMinutes: 7 * 24 * 60,
+  // Waiting jobs are kept a week; the sweep re-queues anything older that is still pending.
+  retentionSeconds: 7 * 24 * 60 * 60,
 };
 
 const ZJob = z.object({ teamId: z.uuid(), callId: z.uuid() });
 export type TCallAnalysisJob = z.infer<typeof ZJob>;
 
-async function startBoss(databaseUrl: string, options: { isWorker: boolean }): Promise<PgBoss> {
+async function startBoss(databaseUrl: string, options: { isWorker: boolean; poolMax?: number }): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: databaseUrl,
-    max: 2,
+    schema: PGBOSS_SCHEMA,
+    max: options.poolMax ?? 2,
     application_name: options.isWorker ? "analysis-worker" : "analysis-sender",
     // Maintenance (expiry, archiving) runs in the worker process only; a sender just inserts jobs.
     supervise: options.isWorker,
     schedule: false,
+    registerInstance: options.isWorker,
+    instanceName: options.isWorker ? "analysis-worker" : undefined,
   });
   boss.on("error", (error) => log.error("analysis queue error", { error }));
   await boss.start();
@@ -43,6 +51,7 @@ async function startBoss(databaseUrl: string, options: { isWorker: boolean }): P
       await boss.createQueue(CALL_ANALYSIS_QUEUE, QUEUE_OPTIONS);
       break;
     } catch (error) {
+      if (await boss.getQueue(CALL_ANALYSIS_QUEUE).catch(() => null)) break;
       const code = (error as { code?: unknown }).code;
       if (attempt >= 5 || (code !== "40P01" && code !== "23505" && code !== "42P07")) throw error;
       await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 200));
@@ -65,16 +74,16 @@ function sender(databaseUrl: string): Promise<PgBoss> {
   return boss;
 }
 
-let defaultDatabaseUrl: string | null = null;
-
 // Queues analysis of a finished call. Returns the job id, or null when a job for this call is already waiting.
-// Without a databaseUrl it uses the database of the worker this process started (the voice server's case).
-export async function enqueueCallAnalysis(job: TCallAnalysisJob, options: { databaseUrl?: string } = {}): Promise<string | null> {
+export async function enqueueCallAnalysis(job: TCallAnalysisJob, options: { databaseUrl: string }): Promise<string | null> {
   const data = ZJob.parse(job);
-  const databaseUrl = options.databaseUrl ?? defaultDatabaseUrl;
-  if (!databaseUrl) throw new Error("enqueueCallAnalysis needs a databaseUrl (or a worker started in this process)");
-  const boss = await sender(databaseUrl);
+  const boss = await sender(options.databaseUrl);
   return boss.send(CALL_ANALYSIS_QUEUE, data, { singletonKey: data.callId });
+}
+
+// Starts this process's sender ahead of the first call's end (pg-boss checks its schema on start).
+export async function warmAnalysisQueue(databaseUrl: string): Promise<void> {
+  await sender(databaseUrl);
 }
 
 export async function closeAnalysisQueue(): Promise<void> {
@@ -82,20 +91,20 @@ export async function closeAnalysisQueue(): Promise<void> {
   if (!senders) return;
   const all = [...senders.values()];
   senders.clear();
-  await Promise.all(all.map(async (b) => (await b.catch(() => null))?.stop({ graceful: false, wait: true, timeout: 2000 })));
+  await Promise.all(all.map(async (b) => (await b.catch(() => null))?.stop({ graceful: false, timeout: 2000 })));
 }
 
 export type TAnalysisWorkerOptions = {
   databaseUrl: string;
+  // The process's pool for the analyses' reads and writes; without it the worker opens one of its own.
+  db?: Db;
   gemini?: TGeminiAnalysisConfig | null;
-  // How many jobs this process analyzes at once (each mostly waits on the LLM).
+  // How many jobs this process analyzes at once (each mostly waits on the LLM). Each takes the next job as soon
+  // as it is done, so a backlog drains at full speed; only an empty queue is polled.
   concurrency?: number;
   pollingIntervalSeconds?: number;
   // After a call's analysis is written (e.g. to send call.analyzed webhooks).
   onAnalyzed?: (job: TCallAnalysisJob, result: Extract<TAnalyzeCallResult, { status: "done" }>) => void | Promise<void>;
-  // Whether the process is free for post-call work (the voice server: no live calls). When it is not, each worker
-  // takes one job per polling interval.
-  isIdle?: () => boolean;
   // How often to queue ended calls still waiting for analysis (also done once at start); 0 turns the sweep off.
   sweepIntervalMs?: number;
 };
@@ -103,16 +112,20 @@ export type TAnalysisWorkerOptions = {
 export type TAnalysisWorker = { stop: () => Promise<void> };
 
 export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Promise<TAnalysisWorker> {
-  const { db, sql: connection } = createDb(options.databaseUrl, { max: 3 });
-  const boss = await startBoss(options.databaseUrl, { isWorker: true });
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const own = options.db ? null : createDb(options.databaseUrl, { max: Math.min(concurrency, 10) + 1 });
+  const db = options.db ?? own!.db;
+  // pg-boss's own pool: a fetch and a completion per job, each a few milliseconds, plus its maintenance.
+  const boss = await startBoss(options.databaseUrl, { isWorker: true, poolMax: 4 });
+  // This process's enqueues (crash recovery's calls) go through the worker's instance rather than a second pool.
+  (globalForQueue.__aiCallAgentAnalysisSenders ??= new Map()).set(options.databaseUrl, Promise.resolve(boss));
   const workerIds: string[] = [];
-  const handle = (slot: number) => async ([job]: PgBoss.Job<unknown>[]) => {
+  const handle = (slot: number) => async ([job]: Job<unknown>[]) => {
     if (!job) return;
-    // pg-boss waits a whole polling interval after every fetch, even one that found work. While the process has
-    // nothing more urgent, a worker that found a job fetches the next as soon as it is done (a backlog drains at
-    // once; only an empty queue is polled). Otherwise it keeps the interval: post-call work yields to live calls.
+    // pg-boss waits a whole polling interval after every fetch, even one that found work: a worker that found a
+    // job fetches the next as soon as it is done instead (a backlog drains at once; only an empty queue is polled).
     const workerId = workerIds[slot];
-    if (workerId && (options.isIdle?.() ?? true)) boss.notifyWorker(workerId);
+    if (workerId) boss.notifyWorker(workerId);
     const parsed = ZJob.safeParse(job.data);
     // A malformed job can never succeed; retrying it would only delay the queue.
     if (!parsed.success) return { skipped: "malformed job" };
@@ -121,10 +134,9 @@ export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Prom
     return { status: outcome.status };
   };
   const workOptions = { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 };
-  for (let i = 0; i < Math.max(1, options.concurrency ?? 4); i++) {
+  for (let i = 0; i < concurrency; i++) {
     workerIds.push(await boss.work(CALL_ANALYSIS_QUEUE, workOptions, handle(i)));
   }
-  defaultDatabaseUrl = options.databaseUrl;
   let stopping: Promise<void> | null = null;
   // Safety net for calls whose enqueue never happened (finalized while no worker ran, crash recovery, a call that
   // ended at the webhook): ended calls still pending are queued, on start and then every sweep interval.
@@ -159,8 +171,9 @@ export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Prom
     stop: () =>
       (stopping ??= (async () => {
         clearTimeout(sweepTimer);
-        await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
-        await connection.end({ timeout: 5 });
+        await boss.stop({ graceful: true, timeout: 15_000 });
+        globalForQueue.__aiCallAgentAnalysisSenders?.delete(options.databaseUrl);
+        await own?.sql.end({ timeout: 5 });
       })()),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ZWebEnv } from "@/lib/env";
 import { EnvError, parseEnv } from "./parse-env";
+import { parseProcessEnv } from "./production-env";
 
 describe("web env validation", () => {
   it("applies defaults with nothing set (embedded defaults)", () => {
@@ -13,12 +14,12 @@ describe("web env validation", () => {
   it("names every bad or missing variable at once", () => {
     let error: unknown;
     try {
-      parseEnv(ZWebEnv, {
+      parseProcessEnv(ZWebEnv, {
         NODE_ENV: "production",
         DATABASE_URL: "not a url",
         TWILIO_ACCOUNT_SID: "AC123",
         ENCRYPTION_KEY: "c2hvcnQ=",
-      });
+      }, "web app");
     } catch (e) {
       error = e;
     }
@@ -26,9 +27,11 @@ describe("web env validation", () => {
     const message = (error as EnvError).message;
     expect(message).toMatch(/DATABASE_URL: /);
     expect(message).toMatch(/TWILIO_ACCOUNT_SID: must look like AC/);
-    expect(message).toMatch(/TWILIO_AUTH_TOKEN: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together/);
-    expect(message).toMatch(/ENCRYPTION_KEY: must be 32 bytes/);
-    expect(message).toMatch(/AUTH_SECRET: is required in production/);
+    expect(message).toMatch(/TWILIO_AUTH_TOKEN is required but not set/);
+    expect(message).toMatch(/APP_URL is required but not set/);
+    expect(message).toMatch(/VOICE_PUBLIC_URL is required but not set/);
+    expect(message).toMatch(/ENCRYPTION_KEY: must be 32 random bytes/);
+    expect(message).toMatch(/AUTH_SECRET is required but not set \(required by the web app in production\)/);
     expect(message).toMatch(/\.env\.example/);
   });
 

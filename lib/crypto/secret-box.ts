@@ -1,10 +1,14 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 
 // AES-256-GCM for secrets the product must read back (a team's own Twilio auth token, webhook signing secrets).
-// Format: v1.<iv>.<tag>.<ciphertext>, base64url parts. The key is ENCRYPTION_KEY, or derived from AUTH_SECRET.
+// Format: v1.<iv>.<tag>.<ciphertext>, base64url parts. The key is ENCRYPTION_KEY, or (development only)
+// derived from AUTH_SECRET.
 
-export function secretKeyFrom(options: { encryptionKey?: string; authSecret?: string }): Buffer {
+export function secretKeyFrom(options: { encryptionKey?: string; authSecret?: string; nodeEnv?: string }): Buffer {
   if (options.encryptionKey) return Buffer.from(options.encryptionKey, "base64");
+  // A key derived from AUTH_SECRET would change with it (rotating the session secret would lose every stored
+  // secret): development convenience only.
+  if (options.nodeEnv === "production") throw new Error("ENCRYPTION_KEY is required in production (32 random bytes, base64).");
   if (options.authSecret) return createHash("sha256").update(`aica-secret-box:${options.authSecret}`).digest();
   throw new Error("Set ENCRYPTION_KEY or AUTH_SECRET to store encrypted secrets.");
 }

@@ -132,16 +132,19 @@ function describeCause(error: unknown): string {
   return e?.code ?? e?.cause?.code ?? e?.cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
-// The delivery loop, for a long-running process (the voice server starts one). Runs batches back to back while
+// The delivery loop, for a long-running process (the worker starts one). Runs batches back to back while
 // work is due, then sleeps intervalMs.
 export function startWebhookWorker(
   options: {
     databaseUrl: string;
+    // The process's pool; without it the loop opens one of its own (2 connections).
+    db?: Db;
     intervalMs?: number;
     secretKey: Buffer; // lib/crypto/secret-box.ts secretKeyFrom(...)
   } & TDeliveryNetwork,
 ): { stop: () => Promise<void> } {
-  const { db, sql: client } = createDb(options.databaseUrl, { max: 2 });
+  const own = options.db ? null : createDb(options.databaseUrl, { max: 2 });
+  const db = options.db ?? own!.db;
   const secretKey = options.secretKey;
   const intervalMs = options.intervalMs ?? 5_000;
   let timer: NodeJS.Timeout | undefined;
@@ -166,7 +169,7 @@ export function startWebhookWorker(
       isStopped = true;
       clearTimeout(timer);
       await running;
-      await client.end({ timeout: 5 });
+      await own?.sql.end({ timeout: 5 });
     },
   };
 }

@@ -1,23 +1,31 @@
-// The stack Playwright tests run against: throwaway embedded Postgres, migrations, the built web app
-// (`next start`, so `npm run build` must have run) and the voice server.
-import { spawn, type ChildProcess } from "node:child_process";
+// The stack Playwright tests run against: throwaway embedded Postgres, migrations, and the production build of all
+// three processes (`npm run build` must have run): the standalone web app, the compiled voice server and the
+// compiled worker, all with NODE_ENV=production, as `npm start` runs them.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
+import { runProcesses } from "@/scripts/process-runner";
 import { startTwilioSandbox } from "@/scripts/twilio-sandbox";
 import { E2E } from "./env";
-import { VOICE_SERVER_NODE_ARGS } from "@/voice-server/launch";
+import { VOICE_SERVER_PROD_ARGS } from "@/voice-server/launch";
 
+for (const file of ["dist/web.mjs", "dist/voice.mjs", "dist/worker.mjs", ".next/standalone/server.js"]) {
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` before the e2e tests.`);
+}
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aica-e2e-"));
 fs.rmSync(E2E.recordingsDir, { recursive: true, force: true });
 fs.mkdirSync(E2E.recordingsDir, { recursive: true, mode: 0o755 });
 fs.chmodSync(dir, 0o755);
 const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "pg"), port: E2E.pgPort, persistent: false, fastUnsafe: true });
 await migrateDatabase(pg.url);
-// Numbers are bought from the fake Twilio REST API; tests inspect it at E2E.twilioUrl with the sandbox account.
-const twilio = await startTwilioSandbox({ port: E2E.twilioPort, voicePublicUrl: `http://localhost:${E2E.voicePort}` });
+// Numbers are bought from the fake Twilio REST API; tests inspect it at E2E.twilioUrl with the stack's account.
+const twilio = await startTwilioSandbox({
+  port: E2E.twilioPort,
+  voicePublicUrl: `http://localhost:${E2E.voicePort}`,
+  account: { accountSid: E2E.twilioAccountSid, authToken: E2E.twilioAuthToken },
+});
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -26,33 +34,31 @@ const env: NodeJS.ProcessEnv = {
   AUTH_SECRET: E2E.authSecret,
   // Required in production: /metrics is never public.
   METRICS_TOKEN: "e2e-metrics-token-e2e-metrics",
+  ENCRYPTION_KEY: E2E.encryptionKey,
   AUTH_TRUST_HOST: "true",
   APP_URL: E2E.baseUrl,
+  PORT: String(E2E.webPort),
   VOICE_PORT: String(E2E.voicePort),
+  // http is accepted in production for loopback hosts only: this stack is local.
   VOICE_PUBLIC_URL: `http://localhost:${E2E.voicePort}`,
   RECORDINGS_DIR: E2E.recordingsDir,
   NEXT_TELEMETRY_DISABLED: "1",
+  // A quick worker for specs that wait on analyses.
+  WORKER_ANALYSIS_CONCURRENCY: "4",
   ...twilio.env,
 };
-const children: ChildProcess[] = [
-  spawn(path.resolve("node_modules/.bin/next"), ["start", "-p", String(E2E.webPort)], { env, stdio: "inherit" }),
-];
-if (fs.existsSync("voice-server/main.ts")) {
-  // Not "production" for the voice server: it would insist on an https public URL, and this stack is local.
-  children.push(spawn(process.execPath, VOICE_SERVER_NODE_ARGS, { env: { ...env, NODE_ENV: "test" }, stdio: "inherit" }));
-}
-
-let isStopping = false;
-async function stop() {
-  if (isStopping) return;
-  isStopping = true;
-  for (const c of children) c.kill("SIGTERM");
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
-  await twilio.close().catch(() => {});
-  await pg.stop().catch(() => {});
-  fs.rmSync(dir, { recursive: true, force: true });
-  process.exit(0);
-}
-for (const c of children) c.on("exit", (code) => !isStopping && (console.error(`e2e child exited with ${code}`), void stop()));
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
+runProcesses(
+  [
+    { name: "web", command: process.execPath, args: ["--enable-source-maps", "dist/web.mjs"], env },
+    { name: "voice", command: process.execPath, args: VOICE_SERVER_PROD_ARGS, env },
+    { name: "worker", command: process.execPath, args: ["--enable-source-maps", "dist/worker.mjs"], env },
+  ],
+  {
+    killAfterMs: 10_000,
+    cleanup: async () => {
+      await twilio.close().catch(() => {});
+      await pg.stop().catch(() => {});
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  },
+);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { FaultQueue, ResponseTimings, listenLocal, sleep, writeFlushed } from "./faults";
 
-// Fake Gemini API (generativelanguage.googleapis.com) for `@google/genai` 2.x and the legacy SDK
+// Fake Gemini API (generativelanguage.googleapis.com) for `@google/genai` (3.x, pinned to `v1beta` by lib/net/gemini-http-options.ts) and the legacy SDK
 // (protocols.md §6.2): `POST /{v1beta|v1}/models/{model}:streamGenerateContent?alt=sse` and `:generateContent`.
 // SSE events are exactly `data: {json}\r\n\r\n`. Replies are scripted per request, and the request is checked
 // the way the real API checks it (turn alternation, function call/response pairing, thought signatures,

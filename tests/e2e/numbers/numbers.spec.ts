@@ -7,7 +7,7 @@ import { createTwilioHttpClient } from "@/tests/fakes/twilio-rest";
 import { E2E } from "../env";
 import { createTenant, e2eDb, formAlert, signInUi } from "../helpers";
 
-// The stack's fake Twilio REST API, seen through the real SDK with the sandbox account (which also reaches
+// The stack's fake Twilio REST API, seen through the real SDK with the stack's platform account (which also reaches
 // every team's subaccount, as a parent account does on Twilio).
 function fakeTwilio() {
   return twilio(E2E.twilioAccountSid, E2E.twilioAuthToken, { httpClient: createTwilioHttpClient(E2E.twilioUrl) });
@@ -48,7 +48,9 @@ test("search and buy a number: it rings the voice server, takes an agent, and ca
   const agent = await addAgent(owner.team, "Front desk", true);
   await signInUi(page, owner.email);
   await page.goto(`/t/${owner.team.slug}/numbers`);
-  await expect(page.getByText("Sandbox.")).toBeVisible();
+  // The production build with a platform account of its own: no sandbox notice.
+  await expect(page.getByRole("heading", { name: "Phone numbers" })).toBeVisible();
+  await expect(page.getByText("Sandbox.")).toHaveCount(0);
   await expect(page.getByRole("heading", { name: "No numbers yet" })).toBeVisible();
 
   // Inline validation before anything reaches Twilio.

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { GoogleGenAI, type Content, type GenerateContentConfig, type Part } from "@google/genai";
 import { ProviderError, type TChatMessage, type TLlmEvent, type TLlmProvider, type TLlmRequest } from "../types";
-import { nodeHttpFetch } from "@/lib/net/node-http-fetch";
+import { geminiHttpOptions } from "@/lib/net/gemini-http-options";
 
 // Gemini through `@google/genai` 2.x streaming (protocols.md §6). The SDK does not retry unless asked, so the
 // retry budget lives here: failures before the first token are retried with backoff inside a short budget;
@@ -41,7 +41,7 @@ export function createGeminiLlm(options: TGeminiLlmOptions): TLlmProvider {
   const model = options.model ?? "gemini-2.5-flash";
   const ai = new GoogleGenAI({
     apiKey: options.apiKey,
-    httpOptions: { fetch: nodeHttpFetch, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) },
+    httpOptions: geminiHttpOptions(options.baseUrl),
   });
   const config: TConfig = {
     model,

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from "node:child_process";
+
+// Runs the product's processes side by side (npm run dev, npm start): prefixes their output, and when any of them
+// stops, however it stopped (an exit code, a crash, SIGKILL), stops the others and then the shared services
+// (embedded Postgres, the Twilio sandbox), and exits. Nothing is left running and the runner never hangs.
+
+export type TChildSpec = { name: string; command: string; args: string[]; env: NodeJS.ProcessEnv };
+
+export type TRunner = {
+  readonly children: { name: string; pid: number | undefined }[];
+  // Stops everything and exits the process with `code`.
+  stop(code: number): Promise<never>;
+};
+
+export type TRunnerOptions = {
+  // After every child is gone: stop what they shared. Errors are logged, never block the exit.
+  cleanup?: () => Promise<void>;
+  // How long children get after SIGTERM before SIGKILL (the voice server lets live calls finish first).
+  killAfterMs?: number;
+  print?: (line: string) => void;
+  exit?: (code: number) => never;
+};
+
+type TRunning = { spec: TChildSpec; child: ChildProcess; exited: Promise<void>; isExited: boolean };
+
+export function runProcesses(specs: TChildSpec[], options: TRunnerOptions = {}): TRunner {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const width = Math.max(5, ...specs.map((s) => s.name.length));
+  const running: TRunning[] = [];
+  let stopping: Promise<never> | null = null;
+
+  const stop = (code: number): Promise<never> =>
+    (stopping ??= (async () => {
+      for (const r of running) if (!r.isExited) r.child.kill("SIGTERM");
+      const killTimer = setTimeout(() => {
+        for (const r of running) if (!r.isExited) r.child.kill("SIGKILL");
+      }, options.killAfterMs ?? 40_000);
+      // Each child's exit promise was made when it was spawned, so one that already exited resolves at once.
+      await Promise.all(running.map((r) => r.exited));
+      clearTimeout(killTimer);
+      await options.cleanup?.().catch((error: unknown) => print(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`));
+      return exit(code);
+    })());
+
+  for (const spec of specs) {
+    const prefix = (line: string) => `${spec.name.padEnd(width)} │ ${line}`;
+    const child = spawn(spec.command, spec.args, { env: spec.env, stdio: ["ignore", "pipe", "pipe"] });
+    const entry: TRunning = { spec, child, isExited: false, exited: Promise.resolve() };
+    entry.exited = new Promise<void>((resolve) => {
+      const done = (description: string) => {
+        if (entry.isExited) return;
+        entry.isExited = true;
+        print(prefix(description));
+        resolve();
+        // One process gone means the product is broken: stop the rest. A clean exit of its own still counts.
+        void stop(stopping ? 0 : 1);
+      };
+      child.once("exit", (code, signal) => done(`exited (${signal ?? code})`));
+      child.once("error", (error) => done(`failed to start: ${error.message}`));
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffered = "";
+      stream?.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split("\n");
+        buffered = lines.pop() ?? "";
+        for (const line of lines) print(prefix(line));
+      });
+    }
+    print(prefix(`started (pid ${child.pid ?? "?"})`));
+    running.push(entry);
+  }
+
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  return {
+    children: running.map((r) => ({ name: r.spec.name, pid: r.child.pid })),
+    stop,
+  };
+}

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { zBool, zUrl } from "@/lib/config/parse-env";
+import { parseProcessEnv } from "@/lib/config/production-env";
+import { observabilityConfigFromEnv, OBSERVABILITY_ENV_FIELDS, refineObservability, type TObservabilityConfig } from "@/lib/config/observability-env";
+import { refineS3, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
+import { CALL_RECOVERY_SWEEP_MS } from "@/lib/calls/heartbeat";
+import { secretKeyFrom } from "@/lib/crypto/secret-box";
+import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
+
+// The worker's configuration. Nothing else under worker/ reads process.env.
+
+const zMs = (fallback: number, min = 1_000, max = 3_600_000) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const ZWorkerEnv = z
+  .object({
+    ...SHARED_ENV_FIELDS,
+    ...OBSERVABILITY_ENV_FIELDS,
+    DATABASE_URL: zUrl,
+    // Connections for the worker's queries (analyses, rollups, deliveries, recovery, uploads); pg-boss holds 4 more.
+    // Analyses hold a connection only for their reads and writes, not while the LLM thinks.
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    // Analyses run at once by this process; each mostly waits on the LLM. Add workers for more.
+    WORKER_ANALYSIS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+    // How often calls whose voice server stopped (no heartbeat) are looked for.
+    WORKER_STALE_CALL_SWEEP_MS: zMs(CALL_RECOVERY_SWEEP_MS),
+    // How often recordings whose upload to S3 failed are tried again.
+    WORKER_UPLOAD_RETRY_MS: zMs(60_000),
+    // The voice servers' recordings spool: the worker repairs crashed calls' files and uploads them from it, so
+    // on several hosts it must be the same volume.
+    RECORDINGS_ENABLED: zBool.default(true),
+  })
+  .superRefine((env, ctx) => {
+    refineS3(env, ctx);
+    refineObservability(env, ctx);
+  });
+
+export type TWorkerEnv = {
+  nodeEnv: "development" | "test" | "production";
+  databaseUrl: string;
+  databasePoolMax: number;
+  analysisConcurrency: number;
+  staleCallSweepMs: number;
+  uploadRetryMs: number;
+  gemini: { apiKey: string; baseUrl?: string; model: string } | null;
+  // Decrypts webhook signing secrets; null (development without secrets): outbound webhooks are off.
+  secretKey: Buffer | null;
+  webhooksAllowPrivateUrls: boolean;
+  recordingsDir: string | null;
+  s3: TS3Config | null;
+  observability: TObservabilityConfig;
+};
+
+// Pure: reads only `source`, so tests can build any configuration.
+export function loadWorkerEnv(source: Record<string, string | undefined>): TWorkerEnv {
+  const e = parseProcessEnv(ZWorkerEnv, source, "worker");
+  const hasSecret = !!(e.ENCRYPTION_KEY || e.AUTH_SECRET);
+  return {
+    nodeEnv: e.NODE_ENV,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    analysisConcurrency: e.WORKER_ANALYSIS_CONCURRENCY,
+    staleCallSweepMs: e.WORKER_STALE_CALL_SWEEP_MS,
+    uploadRetryMs: e.WORKER_UPLOAD_RETRY_MS,
+    gemini: e.GEMINI_API_KEY ? { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL } : null,
+    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV }) : null,
+    webhooksAllowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE_URLS,
+    recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,
+    s3: s3ConfigFromEnv(e),
+    observability: observabilityConfigFromEnv(e, "worker"),
+  };
+}

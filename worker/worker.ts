@@ -1,0 +1,87 @@
+import { createDb } from "@/db/client";
+import { closeAnalysisQueue, startAnalysisWorker } from "@/lib/analysis/queue";
+import { markCallRollupDirty, startRollupFlusher } from "@/lib/analytics/rollup";
+import { onCallCompleted } from "@/lib/calls/call-completed";
+import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
+import { createRecordingStores } from "@/lib/recordings/create-stores";
+import { createRecordingUploader } from "@/lib/recordings/upload-recordings";
+import { startWebhookWorker } from "@/lib/webhooks/deliver";
+import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
+import type { TWorkerEnv } from "./env";
+
+// Everything that is not a live call: post-call analysis, dashboard rollups, outbound webhook deliveries,
+// recording upload retries and crash recovery. Any number of workers may run on one database: pg-boss hands each
+// job to one of them, the rollup flush locks per team-day, deliveries and recovery claim rows with SKIP LOCKED.
+
+type TLog = {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+};
+
+export type TWorker = { stop(): Promise<void> };
+
+export async function startWorker(env: TWorkerEnv, options: { log: TLog; pollingIntervalSeconds?: number }): Promise<TWorker> {
+  const { log } = options;
+  const { db, sql: connection } = createDb(env.databaseUrl, { max: env.databasePoolMax });
+  const completed = (call: { teamId: string; callId: string }) => onCallCompleted(db, call, { databaseUrl: env.databaseUrl, log });
+
+  // Crash recovery first, so the calls it closes are analyzed, rolled up and announced like any other.
+  const recover = async () => {
+    for (const call of await recoverStaleCalls(db, { recordingsDir: env.recordingsDir, log })) await completed(call);
+  };
+  await recover().catch((error: unknown) => log.warn("stale call recovery failed", { error }));
+  let recovering: Promise<void> | null = null;
+  const recoveryTimer = setInterval(() => {
+    recovering ??= recover()
+      .catch((error: unknown) => log.warn("stale call recovery failed", { error }))
+      .finally(() => {
+        recovering = null;
+      });
+  }, env.staleCallSweepMs);
+  recoveryTimer.unref();
+
+  // Dashboard rollups: calls that end or are analyzed mark their hour; this recomputes the marked buckets.
+  const rollups = startRollupFlusher(db, { onError: (error) => log.warn("rollup flush failed", { error }) });
+  const analysis = await startAnalysisWorker({
+    databaseUrl: env.databaseUrl,
+    db,
+    gemini: env.gemini,
+    concurrency: env.analysisConcurrency,
+    pollingIntervalSeconds: options.pollingIntervalSeconds,
+    onAnalyzed: async (job) => {
+      // Analysis may have changed outcome, sentiment or topic: the dashboard rollups follow within a flush.
+      await markCallRollupDirty(db, job.teamId, job.callId).catch((error: unknown) => log.warn("rollup mark failed", { error, callId: job.callId }));
+      await emitCallEvent(db, job.teamId, job.callId, "call.analyzed").catch((error: unknown) => log.warn("call.analyzed webhook failed", { error }));
+    },
+  });
+  // Outbound webhooks need the key that decrypts their signing secrets.
+  const webhooks = env.secretKey
+    ? startWebhookWorker({ databaseUrl: env.databaseUrl, db, secretKey: env.secretKey, allowPrivateAddresses: env.webhooksAllowPrivateUrls })
+    : null;
+  if (!webhooks) log.warn("outbound webhooks disabled: set ENCRYPTION_KEY (or AUTH_SECRET in development)");
+  // Recordings whose upload after the call failed (S3 down, a voice server that stopped first) are moved from the
+  // shared spool to the bucket here.
+  const stores = createRecordingStores({ recordingsDir: env.recordingsDir, s3: env.recordingsDir ? env.s3 : null });
+  const uploads = stores.local && stores.s3 ? createRecordingUploader({ db, local: stores.local, s3: stores.s3, log }) : null;
+  uploads?.startSweeping(env.uploadRetryMs);
+
+  log.info("worker started", {
+    analysisConcurrency: env.analysisConcurrency,
+    analyzer: env.gemini ? "gemini" : "local",
+    webhooks: !!webhooks,
+    recordings: !env.recordingsDir ? "off" : env.s3 ? `s3 (${env.s3.bucket})` : "local",
+  });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(recoveryTimer);
+        await recovering;
+        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop()]);
+        await rollups.stop();
+        await closeAnalysisQueue();
+        await connection.end({ timeout: 5 });
+      })()),
+  };
+}
