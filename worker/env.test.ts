@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EnvError } from "@/lib/config/parse-env";
+import { CALL_RECOVERY_SWEEP_MS } from "@/lib/calls/heartbeat";
 import { loadWorkerEnv } from "./env";
 
 const base = { DATABASE_URL: "postgres://u:p@127.0.0.1:5432/app" };
@@ -12,12 +13,13 @@ const production = {
   VOICE_PUBLIC_URL: "https://voice.example.com",
   TWILIO_ACCOUNT_SID: `AC${"f".repeat(32)}`,
   TWILIO_AUTH_TOKEN: "token",
+  METRICS_TOKEN: "m".repeat(24),
 };
 
 describe("loadWorkerEnv", () => {
   it("runs on development defaults with only a database", () => {
     const env = loadWorkerEnv(base);
-    expect(env).toMatchObject({ databasePoolMax: 10, analysisConcurrency: 8, staleCallSweepMs: 30_000, recordingsDir: ".data/recordings", gemini: null, secretKey: null, s3: null });
+    expect(env).toMatchObject({ databasePoolMax: 10, analysisConcurrency: 8, staleCallSweepMs: CALL_RECOVERY_SWEEP_MS, recordingsDir: ".data/recordings", gemini: null, secretKey: null, s3: null });
   });
 
   it("reads its own knobs and refuses nonsense", () => {

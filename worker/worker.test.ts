@@ -105,7 +105,7 @@ describe("worker", () => {
 
     // The dead server's call was closed as a crash, from what it captured.
     const [recovered] = await t.db.select().from(calls).where(eq(calls.id, dead!.id));
-    expect(recovered).toMatchObject({ endReason: "server_restart", status: "completed" });
+    expect(recovered).toMatchObject({ endReason: "voice_server_lost", status: "completed" });
     expect(recovered?.endedAt).not.toBeNull();
 
     // The live calls were left alone: still up on the voice server, still open in the database.

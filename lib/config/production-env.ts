@@ -31,6 +31,8 @@ export const ZProductionEnv = z.object({
     .regex(/^AC[0-9a-fA-F]{32}$/, "must look like AC followed by 32 hex characters")
     .refine((sid) => sid !== SANDBOX_ACCOUNT_SID, "is the local sandbox account, for development only"),
   TWILIO_AUTH_TOKEN: z.string().min(1),
+  // /metrics is never public (lib/observability/metrics-access.ts).
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -hex 24)"),
 });
 
 // Throws an EnvError naming every missing or bad production variable; does nothing outside production.

@@ -19,7 +19,7 @@ import { postTwilioForm, TwilioCaller } from "@/tests/voice/helpers/twilio-calle
 // Postgres (the test instance). Twilio is a made-up account: only its signatures matter here.
 
 const pkg = JSON.parse(fs.readFileSync("package.json", "utf8")) as { scripts: Record<string, string> };
-const REQUIRED = ["DATABASE_URL", "AUTH_SECRET", "ENCRYPTION_KEY", "APP_URL", "VOICE_PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"];
+const REQUIRED = ["DATABASE_URL", "AUTH_SECRET", "ENCRYPTION_KEY", "APP_URL", "VOICE_PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "METRICS_TOKEN"];
 const ACCOUNT_SID = `AC${"ab12".repeat(8)}`;
 const AUTH_TOKEN = "prod-test-auth-token";
 
@@ -102,6 +102,7 @@ beforeAll(async () => {
     VOICE_PUBLIC_URL: `http://127.0.0.1:${voicePort}`,
     TWILIO_ACCOUNT_SID: ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    METRICS_TOKEN: randomBytes(24).toString("hex"),
     PORT: String(webPort),
     VOICE_PORT: String(voicePort),
     RECORDINGS_DIR: recordingsDir,
