@@ -212,7 +212,7 @@ describe("production start", () => {
       const caller = new TwilioCaller(callerOptions);
       const answer = await caller.dial();
       expect(answer.status).toBe(200);
-      expect(answer.body).toContain(`<Stream url="ws://127.0.0.1:${voicePort}/twilio/media/${ACCOUNT_SID}"`);
+      expect(answer.body).toContain(`<Stream url="ws://127.0.0.1:${voicePort}/twilio/media/${ACCOUNT_SID}/`);
       await caller.connect();
       await caller.waitForAgentToFinish();
       expect(caller.mediaFrames().length).toBeGreaterThan(25);
