@@ -3,6 +3,7 @@ import { parseEnv, zUrl } from "@/lib/config/parse-env";
 import { localVoiceUrl, refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
+import type { TAdmissionLimits } from "./admission/headroom-policy";
 
 // The voice server's configuration. Nothing else under voice-server/ reads process.env.
 
@@ -30,6 +31,12 @@ export const ZVoiceEnv = z
     PACER_LEAD_MS: z.coerce.number().int().min(20).max(1_000).default(200),
     PACER_BATCH_MS: z.coerce.number().int().min(20).max(1_000).default(60),
     PACER_TICK_MS: z.coerce.number().int().min(1).max(20).default(10),
+    // Admission control (voice-server/admission): 0 turns a limit off.
+    VOICE_ADMISSION_MAX_LOOP_DELAY_MS: z.coerce.number().min(0).max(10_000).default(25),
+    VOICE_ADMISSION_MAX_CPU: z.coerce.number().min(0).max(64).default(0.75),
+    VOICE_MAX_CALLS: z.coerce.number().int().min(0).max(100_000).default(0),
+    VOICE_ADMISSION_WINDOW_MS: z.coerce.number().int().min(500).max(60_000).default(5_000),
+    VOICE_ADMISSION_REFUSE_WITH: z.enum(["busy", "unavailable"]).default("busy"),
   })
   .superRefine((env, ctx) => {
     refineTwilioPair(env, ctx);
@@ -65,6 +72,9 @@ export type TVoiceEnv = {
   shutdownGraceMs: number;
   timeouts: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
   pacer: { leadMs: number; batchMs: number; tickMs: number };
+  // "busy": a refused call hears "all lines busy" and may leave a voicemail; "unavailable": the webhook answers
+  // 503, so Twilio goes to the number's fallback URL (another instance behind the load balancer).
+  admission: { limits: TAdmissionLimits; refuseWith: "busy" | "unavailable" };
 };
 
 // Pure: reads only `source`, so tests can build any configuration.
@@ -101,5 +111,14 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
       ttsFirstByteMs: e.TTS_FIRST_BYTE_TIMEOUT_MS,
     },
     pacer: { leadMs: e.PACER_LEAD_MS, batchMs: e.PACER_BATCH_MS, tickMs: e.PACER_TICK_MS },
+    admission: {
+      limits: {
+        maxLoopDelayMs: e.VOICE_ADMISSION_MAX_LOOP_DELAY_MS || null,
+        maxCpu: e.VOICE_ADMISSION_MAX_CPU || null,
+        maxCalls: e.VOICE_MAX_CALLS || null,
+        windowMs: e.VOICE_ADMISSION_WINDOW_MS,
+      },
+      refuseWith: e.VOICE_ADMISSION_REFUSE_WITH,
+    },
   };
 }
