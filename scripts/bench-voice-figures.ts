@@ -170,6 +170,8 @@ export type TStep = TFigures & {
   offered: number;
   admitted: number;
   refused: { busy: number; unavailable: number };
+  // The server's own count of refusals in the step, by reason (voice_admission_refused_total; absent on a server without admission control).
+  refusedByReason?: Record<string, number>;
   durationS: number;
   isPassing: boolean;
   failReasons: string[];

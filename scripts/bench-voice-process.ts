@@ -94,6 +94,22 @@ export async function serverMetrics<TName extends string>(url: string, names: TN
   return values;
 }
 
+// One counter of the server's /metrics by the value of one label, e.g. refusals by reason.
+export async function serverCounterByLabel(url: string, name: string, label: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+    const pattern = new RegExp(`^${name}\\{[^}]*${label}="([^"]*)"[^}]*\\} (\\S+)$`);
+    for (const line of text.split("\n")) {
+      const match = pattern.exec(line);
+      if (match) counts[match[1]!] = (counts[match[1]!] ?? 0) + Number(match[2]);
+    }
+  } catch {
+    // the server is gone; reported by the caller
+  }
+  return counts;
+}
+
 export async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -75,7 +75,7 @@ export function table(o: TOutput): string {
 function overloadLines(s: TStep | null): string[] {
   if (!s) return [];
   return [
-    `Beyond capacity, admission control on: ${s.offered} calls offered, ${s.admitted} admitted, ${s.refused.busy} refused as busy, ${s.refused.unavailable} refused with 503, ${s.failedCalls} failed`,
+    `Beyond capacity, admission control on: ${s.offered} calls offered, ${s.admitted} admitted, ${s.refused.busy} refused as busy, ${s.refused.unavailable} refused with 503 (server's reasons: ${JSON.stringify(s.refusedByReason ?? {})}), ${s.failedCalls} failed`,
     `  admitted calls: overhead p50/p95/p99 ${d(s.overheadMs)} ms, late frames ${s.lateFrames}, server CPU ${s.serverCpuPercent}%, event-loop delay p99/max ${s.serverLoopLagMs.p99}/${s.serverLoopLagMs.max} ms -> ${overloadVerdict(s)}`,
     "",
   ];
@@ -206,21 +206,21 @@ audio on its way back. Answers that go bad together within a fraction of a secon
 server competed for its core and the step's figures are pessimistic.
 "Server CPU s per call-minute" is the server's CPU time during the step over the minutes of call time in it (each call's
 webhook to hang-up): what a call costs the server, comparable across steps of different lengths.${o.latency.cpuSecondsPerCallMinute != null ? ` At low load: ${o.latency.cpuSecondsPerCallMinute} s.` : ""}
-${overloadMarkdown(o.overload ?? null)}${drainMarkdown(o.drain ?? null)}`;
+${overloadMarkdown(o.overload ?? null, o.setup.admissionEnv ?? {})}${drainMarkdown(o.drain ?? null)}`;
 }
 
-function overloadMarkdown(s: TStep | null): string {
+function overloadMarkdown(s: TStep | null, admissionEnv: Record<string, string>): string {
   if (!s) return "";
   return `
 ## Beyond capacity, with admission control on
 
 The server restarted with its admission control on (it is off for the capacity steps, which measure what the server can
-carry), then ${s.offered} calls were offered the same way as in a capacity step. Admission control answers a new call as
+carry; settings: ${Object.entries(admissionEnv).map(([k, v]) => `${k}=${v}`).join(" ")}), then ${s.offered} calls were offered the same way as in a capacity step. Admission control answers a new call as
 "all lines busy" (voicemail) or 503 when the server's headroom is gone; calls it admitted are never touched.
 
-| offered | admitted | refused busy | refused 503 | failed | admitted: overhead p50 / p95 / p99 ms | late frames | server CPU % | event-loop delay p99 / max ms | result |
-|---|---|---|---|---|---|---|---|---|---|
-| ${s.offered} | ${s.admitted} | ${s.refused.busy} | ${s.refused.unavailable} | ${s.failedCalls} | ${d(s.overheadMs)} | ${s.lateFrames} | ${s.serverCpuPercent} | ${s.serverLoopLagMs.p99 ?? "?"} / ${s.serverLoopLagMs.max ?? "?"} | ${overloadVerdict(s)} |
+| offered | admitted | refused busy | refused 503 | server's reasons | failed | admitted: overhead p50 / p95 / p99 ms | late frames | server CPU % | event-loop delay p99 / max ms | result |
+|---|---|---|---|---|---|---|---|---|---|---|
+| ${s.offered} | ${s.admitted} | ${s.refused.busy} | ${s.refused.unavailable} | ${Object.entries(s.refusedByReason ?? {}).map(([reason, n]) => `${reason} ${n}`).join(", ") || "none"} | ${s.failedCalls} | ${d(s.overheadMs)} | ${s.lateFrames} | ${s.serverCpuPercent} | ${s.serverLoopLagMs.p99 ?? "?"} / ${s.serverLoopLagMs.max ?? "?"} | ${overloadVerdict(s)} |
 `;
 }
 
@@ -239,7 +239,7 @@ Calls ended with their analysis pending after the last step: ${drain.pendingAtSt
 
 export type TCompareOutput = {
   machine: TMachine;
-  setup: { turnCycleMs: number; latencyPhase: TLatencyPhase; steps: number[]; overloadCalls: number; admissionEnv: Record<string, string> };
+  setup: { isQuick: boolean; turnCycleMs: number; latencyPhase: TLatencyPhase; steps: number[]; overloadCalls: number; admissionEnv: Record<string, string> };
   current: TRun;
   previous: TRun;
   durationS: number;
@@ -343,7 +343,7 @@ export function compareMarkdown(o: TCompareOutput): string {
   const m = o.machine;
   return `# Voice server benchmark: ${o.current.commit} against ${o.previous.commit}
 
-\`npm run bench:voice -- --compare ${o.previous.ref}\` - ${m.date}
+\`npm run bench:voice -- --compare ${o.previous.ref}${o.setup.isQuick ? " --quick" : ""}\` - ${m.date}${o.setup.isQuick ? " (a quick run: few calls, small steps)" : ""}
 
 Machine: ${m.cpuModel}, ${m.cores} cores, ${String(m.memoryGb)} GB, Node ${m.node} (both servers), ${String(m.os)}; load average at start ${JSON.stringify(m.loadAverageAtStart)}.
 ${m.isPinned ? "Both voice servers pinned to core 1, simulator, fake providers and Postgres on core 0" : "Not pinned"}${m.priority !== 0 ? `, at nice ${m.priority}` : ""}.

@@ -47,7 +47,8 @@ import {
   wireMinusServer,
   type TStep,
 } from "./bench-voice-figures";
-import { cpuMs, hasTaskset, healthz, machineBusyMs, pinSelf, renice, rssKb, serverMetrics, tail, waitUntil } from "./bench-voice-process";
+import { ADMISSION_DEFAULTS } from "@/voice-server/env";
+import { cpuMs, hasTaskset, healthz, machineBusyMs, pinSelf, renice, rssKb, serverCounterByLabel, serverMetrics, tail, waitUntil } from "./bench-voice-process";
 import { compareMarkdown, compareTable, markdown, table, type TCompareOutput, type TOutput, type TRun } from "./bench-voice-report";
 import { currentTree, prepareTree, type TServerTree } from "./bench-voice-tree";
 
@@ -79,8 +80,10 @@ const SCRIPT: TSimScript = {
 const TURN_CYCLE_MS = 8000;
 
 // The capacity steps measure what the server can carry, so its admission control is off for them; the overload
-// step restarts the server with its admission control as configured by default (or by --admission-env).
+// step restarts the server with its production defaults (the bench runs it with NODE_ENV=development, where they
+// are off), adjusted by --admission-env.
 const ADMISSION_OFF = { VOICE_ADMISSION_MAX_LOOP_DELAY_MS: "0", VOICE_ADMISSION_MAX_CPU: "0" };
+const ADMISSION_ON = Object.fromEntries(Object.entries(ADMISSION_DEFAULTS).map(([name, value]) => [name, String(value)]));
 
 function withHolds(script: TSimScript, holdMs: number, tailMs: number): TSimScript {
   const steps = [...script.steps];
@@ -104,6 +107,7 @@ type TOptions = {
   overload: number | null;
   admissionEnv: Record<string, string>;
   drainTimeoutMs: number;
+  isQuick: boolean;
 };
 
 const HELP = `Usage: npm run bench:voice -- [options]
@@ -112,13 +116,15 @@ const HELP = `Usage: npm run bench:voice -- [options]
   --steps A,B,...          concurrent calls of the capacity steps (50,100,150,200,250,300,400; --quick: 20,50)
   --overload N             concurrent calls of the step beyond capacity, run with admission control on
                            (default: twice the measured capacity; 0: skip it)
-  --admission-env "K=V …"  the server's admission settings for the overload step (default: its own defaults),
-                           e.g. --admission-env "VOICE_MAX_CALLS=120"
+  --admission-env "K=V …"  admission settings for the overload step over the production defaults
+                           (VOICE_ADMISSION_MAX_LOOP_DELAY_MS=25 VOICE_ADMISSION_MAX_CPU=0.75), e.g.
+                           --admission-env "VOICE_MAX_CALLS=120" or "VOICE_ADMISSION_REFUSE_WITH=unavailable"
   --drain-timeout-s N      after the last step, wait this long for pending analyses to reach 0 (120; --quick: 30)
   --budget-s N             time budget of the whole run (720; --quick: 300)
   --compare REF            also run the voice server of git REF (e.g. HEAD~1, main, 8f2e576), interleaved with
                            this one on the same steps; writes bench/results/voice-compare.{json,md}
-  --quick                  a short run for developers: the smaller defaults above
+  --quick                  a short run for developers: the smaller defaults above; it does not overwrite
+                           bench/results/voice.{json,md} (a --compare run still writes voice-compare.*)
   --no-pin                 do not pin the server to core 1 and the rest to core 0
   --no-priority            do not raise the priority (nice -10) of the server, the simulator and Postgres
   --profile-server DIR     write a V8 CPU profile of the voice server to DIR (open it in Chrome DevTools)
@@ -180,6 +186,7 @@ function readOptions(): TOptions {
     overload: values.overload === undefined ? null : int("overload", values.overload, 0, 0),
     admissionEnv,
     drainTimeoutMs: int("drain-timeout-s", values["drain-timeout-s"], isQuick ? 30 : 120, 0) * 1000,
+    isQuick,
   };
 }
 
@@ -455,6 +462,7 @@ async function main(): Promise<void> {
       const busyBefore = machineBusyMs();
       await providerFakes.takeTimings();
       const pacerLateBefore = (await serverMetrics(target.baseUrl, ["voice_pacer_late_frames_total"])).voice_pacer_late_frames_total;
+      const refusedBefore = await serverCounterByLabel(target.baseUrl, "voice_admission_refused_total", "reason");
       const stepSince = new Date();
       let peakRssKb = 0;
       let peakActive = 0;
@@ -492,6 +500,7 @@ async function main(): Promise<void> {
       const otherCpuPercent = ((machineBusyMs() - busyBefore - serverCpu - selfCpu) / durationMs) * 100;
       // The server's event-loop delay over the step (its histogram restarted at the scrape before the step).
       const after = await serverMetrics(target.baseUrl, ["voice_event_loop_lag_p99_ms", "voice_event_loop_lag_max_ms", "voice_pacer_late_frames_total"]);
+      const refusedAfter = await serverCounterByLabel(target.baseUrl, "voice_admission_refused_total", "reason");
       await settle(target);
       const pacerLateAfter = after.voice_pacer_late_frames_total;
       const answered = outcomes.flatMap((o) => (o.result ? [o.result] : []));
@@ -517,6 +526,7 @@ async function main(): Promise<void> {
         offered: concurrent,
         admitted: results.length,
         refused: { busy: refusedBusy, unavailable: refusedUnavailable },
+        refusedByReason: Object.fromEntries(Object.entries(refusedAfter).map(([reason, n]) => [reason, n - (refusedBefore[reason] ?? 0)])),
         peakActiveCalls: peakActive,
         rssPeakMb: Math.round((peakRssKb / 1024) * 10) / 10,
         mbPerCall: Math.round(((peakRssKb - target.idleRssKb) / 1024 / Math.max(1, results.length)) * 100) / 100,
@@ -540,7 +550,7 @@ async function main(): Promise<void> {
         isPassingLoadAdded: addedFailReasons.length === 0,
       };
       say(
-        `  ${target.tree.label}: ${refusedBusy + refusedUnavailable > 0 ? `admitted ${results.length}, refused ${refusedBusy} busy + ${refusedUnavailable} 503; ` : ""}` +
+        `  ${target.tree.label}: ${refusedBusy + refusedUnavailable > 0 ? `admitted ${results.length}, refused ${refusedBusy} busy + ${refusedUnavailable} 503 (${JSON.stringify(step.refusedByReason)}); ` : ""}` +
           `overhead p99 ${f.overheadMs?.p99} ms, v2v p50 ${f.voiceToVoiceMs?.p50} ms, late frames ${f.lateFrames}, server CPU ${step.serverCpuPercent}% ` +
           `(${step.cpuSecondsPerCallMinute} s per call-minute), RSS ${step.rssPeakMb} MB (${step.mbPerCall} MB/call), simulator tick lag p99 ${f.simulatorTickLagMs.p99} ms ` +
           `(CPU ${step.simulatorCpuPercent}%), other processes ${step.otherCpuPercent}% CPU, server stages p95: STT ${step.serverStages.sttMs?.p95} ` +
@@ -593,12 +603,12 @@ async function main(): Promise<void> {
     if (overloadCalls > 0 && Date.now() - startedAt + (40_000 + overloadCalls * 30) * targets.length <= options.budgetMs) {
       say(
         `phase 3: ${overloadCalls} concurrent calls (${options.overload === null ? `twice the measured capacity of ${measured || "none; twice the largest step"}` : "--overload"}), ` +
-          `admission control on${Object.keys(options.admissionEnv).length ? ` (${Object.entries(options.admissionEnv).map(([k, v]) => `${k}=${v}`).join(" ")})` : " (server defaults)"}`,
+          `admission control on (${Object.entries({ ...ADMISSION_ON, ...options.admissionEnv }).map(([k, v]) => `${k}=${v}`).join(" ")})`,
       );
       for (const target of inTurn(options.steps.length)) {
         await focus(target);
         await stopServer(target);
-        await startServer(target, options.admissionEnv);
+        await startServer(target, { ...ADMISSION_ON, ...options.admissionEnv });
         await warmUp(target);
         overloadOf.set(target, await runStep(target, overloadCalls, latencyOf.get(target)!.overheadMs?.p50 ?? 0));
       }
@@ -654,7 +664,7 @@ async function main(): Promise<void> {
     if (targets.length > 1) {
       const output: TCompareOutput = {
         machine,
-        setup: { turnCycleMs: TURN_CYCLE_MS, latencyPhase, steps: options.steps, overloadCalls, admissionEnv: options.admissionEnv },
+        setup: { isQuick: options.isQuick, turnCycleMs: TURN_CYCLE_MS, latencyPhase, steps: options.steps, overloadCalls, admissionEnv: { ...ADMISSION_ON, ...options.admissionEnv } },
         current: await runOf(current),
         previous: await runOf(targets[1]!),
         durationS: durationS(),
@@ -684,7 +694,7 @@ async function main(): Promise<void> {
           turnCycleMs: TURN_CYCLE_MS,
           latencyPhase,
           idleRssMb: run.idleRssMb,
-          admissionEnv: options.admissionEnv,
+          admissionEnv: { ...ADMISSION_ON, ...options.admissionEnv },
         },
         latency: run.latency,
         serverStages: run.serverStages,
@@ -695,9 +705,14 @@ async function main(): Promise<void> {
         targets: targetsMet,
         durationS: durationS(),
       };
-      fs.writeFileSync(path.join(RESULTS_DIR, "voice.json"), `${JSON.stringify(output, null, 2)}\n`);
-      fs.writeFileSync(path.join(RESULTS_DIR, "voice.md"), markdown(output));
-      process.stdout.write(`\n${table(output)}\n\nWrote bench/results/voice.json and bench/results/voice.md (${output.durationS} s)\n`);
+      // A quick run is for a developer's eyes; the committed figures come from full runs.
+      if (!options.isQuick) {
+        fs.writeFileSync(path.join(RESULTS_DIR, "voice.json"), `${JSON.stringify(output, null, 2)}\n`);
+        fs.writeFileSync(path.join(RESULTS_DIR, "voice.md"), markdown(output));
+      }
+      process.stdout.write(
+        `\n${table(output)}\n\n${options.isQuick ? "--quick: bench/results/voice.{json,md} left as they were" : "Wrote bench/results/voice.json and bench/results/voice.md"} (${output.durationS} s)\n`,
+      );
     }
   } catch (error) {
     process.stderr.write(`\nbench:voice failed: ${(error as Error).message}\n`);

@@ -43,11 +43,20 @@ describe("loadVoiceEnv", () => {
     expect(env.secretKey).toHaveLength(32);
   });
 
-  it("turns admission control on by default, each limit off with 0, and refuses nonsense", () => {
-    expect(loadVoiceEnv(base).admission).toEqual({
+  it("turns admission control on by default in production only, each limit off with 0, and refuses nonsense", () => {
+    const production = {
+      ...base,
+      NODE_ENV: "production",
+      VOICE_PUBLIC_URL: "https://v.example.com",
+      TWILIO_ACCOUNT_SID: `AC${"1".repeat(32)}`,
+      TWILIO_AUTH_TOKEN: "t",
+    };
+    expect(loadVoiceEnv(production).admission).toEqual({
       limits: { maxLoopDelayMs: 25, maxCpu: 0.75, maxCalls: null, windowMs: 5_000 },
       refuseWith: "busy",
     });
+    expect(loadVoiceEnv(base).admission.limits).toEqual({ maxLoopDelayMs: null, maxCpu: null, maxCalls: null, windowMs: 5_000 });
+    expect(loadVoiceEnv({ ...base, VOICE_ADMISSION_MAX_LOOP_DELAY_MS: "30" }).admission.limits.maxLoopDelayMs).toBe(30);
     const tuned = loadVoiceEnv({
       ...base,
       VOICE_ADMISSION_MAX_LOOP_DELAY_MS: "0",
