@@ -34,8 +34,11 @@ export function voiceNodeArgs(root: string): string[] {
   return script.trim().split(/\s+/).slice(1);
 }
 
+// This checkout as it is, uncommitted changes included (marked "+changes").
 export function currentTree(root: string): TServerTree {
-  return { label: "current", root, commit: git(root, ["rev-parse", "--short", "HEAD"]), ref: "HEAD", nodeArgs: voiceNodeArgs(root) };
+  const isDirty = git(root, ["status", "--porcelain", "--untracked-files=no"]) !== "";
+  const commit = git(root, ["rev-parse", "--short", "HEAD"]) + (isDirty ? "+changes" : "");
+  return { label: "current", root, commit, ref: "HEAD", nodeArgs: voiceNodeArgs(root) };
 }
 
 const sameFile = (a: string, b: string) => fs.existsSync(a) && fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b));

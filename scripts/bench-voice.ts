@@ -120,9 +120,11 @@ const HELP = `Usage: npm run bench:voice -- [options]
                            (VOICE_ADMISSION_MAX_LOOP_DELAY_MS=25 VOICE_ADMISSION_MAX_CPU=0.75), e.g.
                            --admission-env "VOICE_MAX_CALLS=120" or "VOICE_ADMISSION_REFUSE_WITH=unavailable"
   --drain-timeout-s N      after the last step, wait this long for pending analyses to reach 0 (120; --quick: 30)
-  --budget-s N             time budget of the whole run (720; --quick: 300)
+  --budget-s N             time budget of the whole run (720; --quick: 300; twice that with --compare)
   --compare REF            also run the voice server of git REF (e.g. HEAD~1, main, 8f2e576), interleaved with
-                           this one on the same steps; writes bench/results/voice-compare.{json,md}
+                           this one on the same steps; writes bench/results/voice-compare.{json,md}. The
+                           checkout stays in $TMPDIR/aica-bench-<commit> for the next run (a detached git
+                           worktree: \`git worktree remove --force <dir>\` deletes it)
   --quick                  a short run for developers: the smaller defaults above; it does not overwrite
                            bench/results/voice.{json,md} (a --compare run still writes voice-compare.*)
   --no-pin                 do not pin the server to core 1 and the rest to core 0
@@ -176,7 +178,8 @@ function readOptions(): TOptions {
     latencyCalls: int("latency-calls", values["latency-calls"], isQuick ? 6 : 20),
     latencyConcurrency: int("latency-concurrency", values["latency-concurrency"], 2),
     steps,
-    budgetMs: int("budget-s", values["budget-s"], isQuick ? 300 : 720) * 1000,
+    // Two servers take twice as long.
+    budgetMs: int("budget-s", values["budget-s"], (isQuick ? 300 : 720) * (values.compare ? 2 : 1)) * 1000,
     isPinned: !values["no-pin"],
     isPrioritized: !values["no-priority"],
     profileServerDir: values["profile-server"] ? path.resolve(values["profile-server"]) : null,
