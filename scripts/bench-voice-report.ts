@@ -214,8 +214,8 @@ function overloadMarkdown(s: TStep | null, admissionEnv: Record<string, string>)
   return `
 ## Beyond capacity, with admission control on
 
-The server restarted with its admission control on (it is off for the capacity steps, which measure what the server can
-carry; settings: ${Object.entries(admissionEnv).map(([k, v]) => `${k}=${v}`).join(" ")}), then ${s.offered} calls were offered the same way as in a capacity step. Admission control answers a new call as
+The server restarted with its admission control on (in the capacity steps, which measure what the server can carry, it
+samples its headroom but has limits it cannot reach; here: ${Object.entries(admissionEnv).map(([k, v]) => `${k}=${v}`).join(" ")}), then ${s.offered} calls were offered the same way as in a capacity step. Admission control answers a new call as
 "all lines busy" (voicemail) or 503 when the server's headroom is gone; calls it admitted are never touched.
 
 | offered | admitted | refused busy | refused 503 | server's reasons | failed | admitted: overhead p50 / p95 / p99 ms | late frames | server CPU % | event-loop delay p99 / max ms | result |

@@ -79,10 +79,11 @@ const SCRIPT: TSimScript = {
 // conversation produce (about N / 5 s here) rather than in one wave after another.
 const TURN_CYCLE_MS = 8000;
 
-// The capacity steps measure what the server can carry, so its admission control is off for them; the overload
-// step restarts the server with its production defaults (the bench runs it with NODE_ENV=development, where they
-// are off), adjusted by --admission-env.
-const ADMISSION_OFF = { VOICE_ADMISSION_MAX_LOOP_DELAY_MS: "0", VOICE_ADMISSION_MAX_CPU: "0" };
+// The capacity steps measure what the server can carry, so its admission control must not refuse there: limits it
+// cannot reach keep its sampling running (its cost is part of the figures, as in production) without effect. The
+// overload step restarts the server with its production defaults (the bench runs it with NODE_ENV=development,
+// where they are off), adjusted by --admission-env.
+const ADMISSION_OBSERVE = { VOICE_ADMISSION_MAX_LOOP_DELAY_MS: "10000", VOICE_ADMISSION_MAX_CPU: "64" };
 const ADMISSION_ON = Object.fromEntries(Object.entries(ADMISSION_DEFAULTS).map(([name, value]) => [name, String(value)]));
 
 function withHolds(script: TSimScript, holdMs: number, tailMs: number): TSimScript {
@@ -244,9 +245,15 @@ async function main(): Promise<void> {
   let pg: TEmbeddedDb | null = null;
   const targets: TTarget[] = [];
   const fakes: { close(): Promise<void> }[] = [];
+  // Ctrl-C: the servers go at once (a stopped one too), Postgres is stopped so it does not outlive the run.
   const sigint = () => {
     for (const t of targets) t.child?.kill("SIGKILL");
-    process.exit(130);
+    void (pg?.stop() ?? Promise.resolve())
+      .catch(() => {})
+      .finally(() => {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        process.exit(130);
+      });
   };
   process.once("SIGINT", sigint);
   try {
@@ -401,7 +408,7 @@ async function main(): Promise<void> {
 
     for (const target of targets) {
       await focus(target);
-      await startServer(target, ADMISSION_OFF);
+      await startServer(target, ADMISSION_OBSERVE);
       await warmUp(target);
     }
 
