@@ -117,9 +117,10 @@ const HELP = `Usage: npm run bench:voice -- [options]
   --steps A,B,...          concurrent calls of the capacity steps (50,100,150,200,250,300,400; --quick: 20,50)
   --overload N             concurrent calls of the step beyond capacity, run with admission control on
                            (default: twice the measured capacity; 0: skip it)
-  --admission-env "K=V …"  admission settings for the overload step over the production defaults
-                           (VOICE_ADMISSION_MAX_LOOP_DELAY_MS=25 VOICE_ADMISSION_MAX_CPU=0.75), e.g.
-                           --admission-env "VOICE_MAX_CALLS=120" or "VOICE_ADMISSION_REFUSE_WITH=unavailable"
+  --admission-env "K=V …"  admission settings for the overload step over its defaults (the production ones,
+                           VOICE_ADMISSION_MAX_LOOP_DELAY_MS=25 VOICE_ADMISSION_MAX_CPU=0.75, and VOICE_MAX_CALLS
+                           at the measured capacity), e.g. "VOICE_MAX_CALLS=0" (dynamic limits only) or
+                           "VOICE_ADMISSION_REFUSE_WITH=unavailable"
   --drain-timeout-s N      after the last step, wait this long for pending analyses to reach 0 (120; --quick: 30)
   --budget-s N             time budget of the whole run (720; --quick: 300; twice that with --compare)
   --compare REF            also run the voice server of git REF (e.g. HEAD~1, main, 8f2e576), interleaved with
@@ -539,7 +540,7 @@ async function main(): Promise<void> {
         refusedByReason: Object.fromEntries(Object.entries(refusedAfter).map(([reason, n]) => [reason, n - (refusedBefore[reason] ?? 0)])),
         peakActiveCalls: peakActive,
         rssPeakMb: Math.round((peakRssKb / 1024) * 10) / 10,
-        mbPerCall: Math.round(((peakRssKb - target.idleRssKb) / 1024 / Math.max(1, results.length)) * 100) / 100,
+        mbPerCall: results.length > 0 ? Math.round(((peakRssKb - target.idleRssKb) / 1024 / results.length) * 100) / 100 : 0,
         serverCpuPercent: Math.round(cpuPercent),
         cpuSecondsPerCallMinute: cpuPerCallMinute(serverCpu, results),
         otherCpuPercent: Math.max(0, Math.round(otherCpuPercent)),
@@ -561,7 +562,7 @@ async function main(): Promise<void> {
       };
       say(
         `  ${target.tree.label}: ${refusedBusy + refusedUnavailable > 0 ? `admitted ${results.length}, refused ${refusedBusy} busy + ${refusedUnavailable} 503 (${JSON.stringify(step.refusedByReason)}); ` : ""}` +
-          `overhead p99 ${f.overheadMs?.p99} ms, v2v p50 ${f.voiceToVoiceMs?.p50} ms, late frames ${f.lateFrames}, server CPU ${step.serverCpuPercent}% ` +
+          `overhead p99 ${f.overheadMs?.p99 ?? "n/a"} ms, v2v p50 ${f.voiceToVoiceMs?.p50 ?? "n/a"} ms, late frames ${f.lateFrames}, server CPU ${step.serverCpuPercent}% ` +
           `(${step.cpuSecondsPerCallMinute} s per call-minute), RSS ${step.rssPeakMb} MB (${step.mbPerCall} MB/call), simulator tick lag p99 ${f.simulatorTickLagMs.p99} ms ` +
           `(CPU ${step.simulatorCpuPercent}%), other processes ${step.otherCpuPercent}% CPU, server stages p95: STT ${step.serverStages.sttMs?.p95} ` +
           `LLM ${step.serverStages.llmMs?.p95} TTS ${step.serverStages.ttsMs?.p95} (fakes' own p95: ${step.fakeStages?.sttMs?.p95} / ${step.fakeStages?.llmMs?.p95} / ` +
@@ -609,16 +610,19 @@ async function main(): Promise<void> {
     const current = targets[0]!;
     const measured = capacityOf(current).maxConcurrentCalls;
     const overloadCalls = options.overload ?? 2 * (measured || Math.max(...options.steps));
+    // What the README recommends for production: the default limits, plus a hard cap at the calls per core this
+    // machine measured (none when no step passed).
+    const overloadEnv = { ...ADMISSION_ON, ...(measured > 0 ? { VOICE_MAX_CALLS: String(measured) } : {}), ...options.admissionEnv };
     const overloadOf = new Map<TTarget, TStep>();
     if (overloadCalls > 0 && Date.now() - startedAt + (40_000 + overloadCalls * 30) * targets.length <= options.budgetMs) {
       say(
         `phase 3: ${overloadCalls} concurrent calls (${options.overload === null ? `twice the measured capacity of ${measured || "none; twice the largest step"}` : "--overload"}), ` +
-          `admission control on (${Object.entries({ ...ADMISSION_ON, ...options.admissionEnv }).map(([k, v]) => `${k}=${v}`).join(" ")})`,
+          `admission control on (${Object.entries(overloadEnv).map(([k, v]) => `${k}=${v}`).join(" ")})`,
       );
       for (const target of inTurn(options.steps.length)) {
         await focus(target);
         await stopServer(target);
-        await startServer(target, { ...ADMISSION_ON, ...options.admissionEnv });
+        await startServer(target, overloadEnv);
         await warmUp(target);
         overloadOf.set(target, await runStep(target, overloadCalls, latencyOf.get(target)!.overheadMs?.p50 ?? 0));
       }
@@ -674,7 +678,7 @@ async function main(): Promise<void> {
     if (targets.length > 1) {
       const output: TCompareOutput = {
         machine,
-        setup: { isQuick: options.isQuick, turnCycleMs: TURN_CYCLE_MS, latencyPhase, steps: options.steps, overloadCalls, admissionEnv: { ...ADMISSION_ON, ...options.admissionEnv } },
+        setup: { isQuick: options.isQuick, turnCycleMs: TURN_CYCLE_MS, latencyPhase, steps: options.steps, overloadCalls, admissionEnv: overloadEnv },
         current: await runOf(current),
         previous: await runOf(targets[1]!),
         durationS: durationS(),
@@ -704,7 +708,7 @@ async function main(): Promise<void> {
           turnCycleMs: TURN_CYCLE_MS,
           latencyPhase,
           idleRssMb: run.idleRssMb,
-          admissionEnv: { ...ADMISSION_ON, ...options.admissionEnv },
+          admissionEnv: overloadEnv,
         },
         latency: run.latency,
         serverStages: run.serverStages,
