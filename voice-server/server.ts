@@ -251,6 +251,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     log,
     now,
     startSession(transport) {
+      admission?.streamOpened();
       const session = new CallSession(transport, services);
       sessions.add(session);
       session.onClosed(() => sessions.delete(session));

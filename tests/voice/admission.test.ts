@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { calls } from "@/db/schema";
 import { createTestDb } from "@/tests/helpers/db";
+import { PENDING_ADMISSION_MS } from "@/voice-server/admission/headroom-policy";
 import { waitForEndedCall } from "./helpers/records";
 import { createScriptedStt } from "./helpers/scripted-stt";
 import { seedAgent } from "./helpers/seed";
@@ -136,9 +137,16 @@ describe("admission control", () => {
     expect(await metric(voice, 'voice_admission_refused_total{reason="max_calls"}')).toBe(2);
     expect(await metric(voice, "voice_admission_headroom_ratio")).toBe(0);
 
+    // Webhooks arriving together cannot all take the last place: each takes it at the check, not after the database.
     await first.hangUp();
     await waitForEndedCall(testDb.db, first.callSid);
     await first.waitFor(() => voice.server.activeCalls === 0, 5_000, "the session to close");
+    const burst = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => new TwilioCaller(voice.callerOptions(agent.e164, `+1555000800${i}`)).dial()),
+    );
+    expect(burst.map((r) => r.status).sort()).toEqual([200, 503, 503, 503, 503]);
+    // The one admitted never opens its stream (its caller hung up): its place is free again after PENDING_ADMISSION_MS.
+    await new Promise((resolve) => setTimeout(resolve, PENDING_ADMISSION_MS + 200));
     const third = new TwilioCaller(voice.callerOptions(agent.e164, "+15550007777"));
     const taken = await third.dial();
     expect(taken.status).toBe(200);

@@ -11,11 +11,11 @@ const LOG_EVERY_MS = 10_000;
 
 export type TAdmissionGate = {
   refuseWith: "busy" | "unavailable";
-  // null: admit; otherwise why not.
+  // null: admitted, and the call holds a place until its stream opens (streamOpened) or release() says it will
+  // not come; otherwise why not. Taking the place at once keeps concurrent webhooks from all passing the same check.
   check(): TRefusalReason | null;
-  // A call was sent to its media stream / the stream opened (calls still connecting count against the limits).
-  admitted(): void;
   streamOpened(): void;
+  release(): void;
 };
 
 export function createAdmissionGate(
@@ -36,6 +36,7 @@ export function createAdmissionGate(
           refusedInSpell = 0;
           lastReason = null;
         }
+        monitor.admitted();
         return null;
       }
       options.metrics.admissionRefused.inc({ reason: decision.reason });
@@ -54,7 +55,7 @@ export function createAdmissionGate(
       }
       return decision.reason;
     },
-    admitted: () => monitor.admitted(),
     streamOpened: () => monitor.streamOpened(),
+    release: () => monitor.released(),
   };
 }

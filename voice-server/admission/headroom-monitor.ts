@@ -13,6 +13,7 @@ export type THeadroomMonitor = {
   headroom(): ReturnType<HeadroomPolicy["headroom"]>;
   admitted(): void;
   streamOpened(): void;
+  released(): void;
   stop(): void;
 };
 
@@ -38,6 +39,7 @@ export function startHeadroomMonitor(limits: TAdmissionLimits, liveCalls: () => 
     headroom: () => policy.headroom(performance.now(), liveCalls()),
     admitted: () => policy.admitted(performance.now()),
     streamOpened: () => policy.streamOpened(),
+    released: () => policy.released(),
     stop() {
       clearInterval(loopTimer);
       clearInterval(cpuTimer);

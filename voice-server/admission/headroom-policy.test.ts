@@ -92,6 +92,14 @@ describe("HeadroomPolicy", () => {
     expect(policy.decide(20 + PENDING_ADMISSION_MS + 1, 2).isAdmitted).toBe(true);
   });
 
+  it("gives the place back when an admitted call does not go on to a stream", () => {
+    const policy = new HeadroomPolicy({ ...LIMITS, maxCalls: 1 });
+    policy.admitted(0);
+    expect(policy.decide(1, 0).isAdmitted).toBe(false);
+    policy.released();
+    expect(policy.decide(2, 0).isAdmitted).toBe(true);
+  });
+
   it("never refuses with every limit off, however loaded", () => {
     const policy = new HeadroomPolicy({ maxLoopDelayMs: null, maxCpu: null, maxCalls: null, windowMs: 5_000 });
     expect(policy.isEnabled).toBe(false);

@@ -135,6 +135,11 @@ export class HeadroomPolicy {
     this.pendingAdmissions.shift();
   }
 
+  // An admission that will not lead to a stream after all (the team's lines were busy, the number unknown...).
+  released(): void {
+    this.pendingAdmissions.pop();
+  }
+
   headroom(atMs: number, liveCalls: number): THeadroom {
     while (this.pendingAdmissions.length > 0 && this.pendingAdmissions[0]! < atMs - PENDING_ADMISSION_MS) this.pendingAdmissions.shift();
     const calls = liveCalls + this.pendingAdmissions.length;

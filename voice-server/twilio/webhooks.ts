@@ -120,17 +120,21 @@ export async function handleVoiceWebhook(ctx: TWebhookContext, req: IncomingMess
     ctx.metrics.webhooks.inc({ route: "voice", result: "bad_request" });
     return twiml(sayAndHangUp(MESSAGES.notInService));
   }
+  const outcome = { isReserved: false, isConnected: false };
   try {
-    return await routeCall(ctx, parsed.data);
+    return await routeCall(ctx, parsed.data, outcome);
   } catch (error) {
     // Whatever broke, the caller hears a sentence, not Twilio's "application error".
     ctx.log.error("voice webhook failed", { error, callSid: parsed.data.CallSid });
     ctx.metrics.errors.inc({ stage: "webhook", kind: "internal" });
     return twiml(sayAndHangUp(MESSAGES.technical));
+  } finally {
+    // The place admission control kept for this call, unless the call is on its way to a stream.
+    if (outcome.isReserved && !outcome.isConnected) ctx.admission?.release();
   }
 }
 
-async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebhook>): Promise<TWebhookResult> {
+async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebhook>, outcome: { isReserved: boolean; isConnected: boolean }): Promise<TWebhookResult> {
   const { AccountSid: accountSid, CallSid: callSid, From: from, To: to } = input;
   if (ctx.isDraining()) {
     ctx.metrics.webhooks.inc({ route: "voice", result: "draining" });
@@ -138,6 +142,7 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
   }
   // Asked before anything else costs this process work. Calls it holds are not affected either way.
   const refusal = ctx.admission?.check() ?? null;
+  outcome.isReserved = !!ctx.admission && !refusal;
   if (refusal && ctx.admission?.refuseWith === "unavailable") {
     // For Twilio to try the number's fallback URL (another instance); see the README on admission control.
     ctx.metrics.webhooks.inc({ route: "voice", result: "at_capacity_503" });
@@ -197,7 +202,7 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
     return twiml(sayAndRecord(MESSAGES.busy, action));
   }
   ctx.metrics.webhooks.inc({ route: "voice", result: isAfterHours ? "after_hours_agent" : "connected" });
-  ctx.admission?.admitted();
+  outcome.isConnected = true;
   ctx.onCallAdmitted?.({ agentVersionId: route.agentVersionId, snapshot: route.snapshot, isAfterHours });
   return twiml(
     connectStream(`${ctx.wsPublicUrl}/twilio/media/${accountSid}`, {
