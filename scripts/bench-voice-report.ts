@@ -304,7 +304,9 @@ export function compareRows(o: TCompareOutput): { section: string; rows: TRow[] 
   const b = o.previous.overload;
   if (a || b) {
     sections.push({
-      section: `Beyond capacity: ${o.setup.overloadCalls} calls offered, admission control on where the server has it`,
+      section: `Beyond capacity: ${o.setup.overloadCalls} calls offered, admission control on where the server has it (${Object.entries(o.setup.admissionEnv)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")})`,
       rows: [
         { name: "admitted", current: a?.admitted, previous: b?.admitted, unit: "" },
         { name: "refused (busy or 503)", current: a ? a.refused.busy + a.refused.unavailable : null, previous: b ? b.refused.busy + b.refused.unavailable : null, unit: "" },

@@ -134,7 +134,8 @@ const HELP = `Usage: npm run bench:voice -- [options]
   --profile-server DIR     write a V8 CPU profile of the voice server to DIR (open it in Chrome DevTools)
   --server-node-args="…"   extra node flags for the voice server (e.g. --server-node-args="--trace-gc")
   --server-log FILE        keep the (current) voice server's log there
-  --rewrite-md             only rewrite bench/results/voice.md from voice.json (after a change to the report)
+  --rewrite-md             only rewrite bench/results/voice.md (and voice-compare.md) from the JSON files
+                           (after a change to the report)
 `;
 
 function readOptions(): TOptions {
@@ -216,6 +217,10 @@ async function main(): Promise<void> {
   if (process.argv.includes("--rewrite-md")) {
     const output = JSON.parse(fs.readFileSync(path.join(RESULTS_DIR, "voice.json"), "utf8")) as TOutput;
     fs.writeFileSync(path.join(RESULTS_DIR, "voice.md"), markdown(output));
+    const compared = path.join(RESULTS_DIR, "voice-compare.json");
+    if (fs.existsSync(compared)) {
+      fs.writeFileSync(path.join(RESULTS_DIR, "voice-compare.md"), compareMarkdown(JSON.parse(fs.readFileSync(compared, "utf8")) as TCompareOutput));
+    }
     return;
   }
   const options = readOptions();
