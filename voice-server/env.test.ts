@@ -43,6 +43,34 @@ describe("loadVoiceEnv", () => {
     expect(env.secretKey).toHaveLength(32);
   });
 
+  it("turns admission control on by default in production only, each limit off with 0, and refuses nonsense", () => {
+    const production = {
+      ...base,
+      NODE_ENV: "production",
+      VOICE_PUBLIC_URL: "https://v.example.com",
+      TWILIO_ACCOUNT_SID: `AC${"1".repeat(32)}`,
+      TWILIO_AUTH_TOKEN: "t",
+    };
+    expect(loadVoiceEnv(production).admission).toEqual({
+      limits: { maxLoopDelayMs: 25, maxCpu: 0.75, maxCalls: null, windowMs: 5_000 },
+      refuseWith: "busy",
+    });
+    expect(loadVoiceEnv(base).admission.limits).toEqual({ maxLoopDelayMs: null, maxCpu: null, maxCalls: null, windowMs: 5_000 });
+    expect(loadVoiceEnv({ ...base, VOICE_ADMISSION_MAX_LOOP_DELAY_MS: "30" }).admission.limits.maxLoopDelayMs).toBe(30);
+    const tuned = loadVoiceEnv({
+      ...base,
+      VOICE_ADMISSION_MAX_LOOP_DELAY_MS: "0",
+      VOICE_ADMISSION_MAX_CPU: "0.6",
+      VOICE_MAX_CALLS: "180",
+      VOICE_ADMISSION_WINDOW_MS: "3000",
+      VOICE_ADMISSION_REFUSE_WITH: "unavailable",
+    });
+    expect(tuned.admission).toEqual({ limits: { maxLoopDelayMs: null, maxCpu: 0.6, maxCalls: 180, windowMs: 3_000 }, refuseWith: "unavailable" });
+    expect(() => loadVoiceEnv({ ...base, VOICE_ADMISSION_REFUSE_WITH: "hangup", VOICE_MAX_CALLS: "-1" })).toThrow(
+      /VOICE_ADMISSION_REFUSE_WITH[\s\S]*VOICE_MAX_CALLS|VOICE_MAX_CALLS[\s\S]*VOICE_ADMISSION_REFUSE_WITH/,
+    );
+  });
+
   it("names every bad variable at once", () => {
     try {
       loadVoiceEnv({ VOICE_PORT: "abc", TWILIO_ACCOUNT_SID: "AC123" });

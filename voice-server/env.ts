@@ -5,6 +5,7 @@ import { parseProcessEnv } from "@/lib/config/production-env";
 import { localVoiceUrl, refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
+import type { TAdmissionLimits } from "./admission/headroom-policy";
 
 // The voice server's configuration. Nothing else under voice-server/ reads process.env.
 
@@ -12,6 +13,11 @@ import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
 // with this fixed account. Never in production.
 export const SANDBOX_ACCOUNT_SID = "AC00000000000000000000000000000000";
 export const SANDBOX_AUTH_TOKEN = "local-dev-auth-token";
+
+// Admission limits in production unless set. Development and tests run speech in-process (espeak, pocketsphinx)
+// and test code on the server's event loop, which would trip them for reasons no caller would notice; there they are
+// off unless set. The bench (npm run bench:voice) passes these to the server for its step beyond capacity.
+export const ADMISSION_DEFAULTS = { VOICE_ADMISSION_MAX_LOOP_DELAY_MS: 25, VOICE_ADMISSION_MAX_CPU: 0.75 } as const;
 
 const zMs = (fallback: number, max = 600_000) => z.coerce.number().int().min(0).max(max).default(fallback);
 
@@ -35,6 +41,12 @@ export const ZVoiceEnv = z
     PACER_LEAD_MS: z.coerce.number().int().min(20).max(1_000).default(200),
     PACER_BATCH_MS: z.coerce.number().int().min(20).max(1_000).default(60),
     PACER_TICK_MS: z.coerce.number().int().min(1).max(20).default(10),
+    // Admission control (voice-server/admission): 0 turns a limit off; unset, ADMISSION_DEFAULTS in production.
+    VOICE_ADMISSION_MAX_LOOP_DELAY_MS: z.coerce.number().min(0).max(10_000).optional(),
+    VOICE_ADMISSION_MAX_CPU: z.coerce.number().min(0).max(64).optional(),
+    VOICE_MAX_CALLS: z.coerce.number().int().min(0).max(100_000).default(0),
+    VOICE_ADMISSION_WINDOW_MS: z.coerce.number().int().min(500).max(60_000).default(5_000),
+    VOICE_ADMISSION_REFUSE_WITH: z.enum(["busy", "unavailable"]).default("busy"),
   })
   .superRefine((env, ctx) => {
     refineTwilioPair(env, ctx);
@@ -65,6 +77,9 @@ export type TVoiceEnv = {
   timeouts: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
   pacer: { leadMs: number; batchMs: number; tickMs: number };
   observability: TObservabilityConfig;
+  // "busy": a refused call hears "all lines busy" and may leave a voicemail; "unavailable": the webhook answers
+  // 503, so Twilio goes to the number's fallback URL (another instance behind the load balancer).
+  admission: { limits: TAdmissionLimits; refuseWith: "busy" | "unavailable" };
 };
 
 // Pure: reads only `source`, so tests can build any configuration.
@@ -74,6 +89,7 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
   const publicUrl = (source.VOICE_PUBLIC_URL ? e.VOICE_PUBLIC_URL : localVoiceUrl(e.VOICE_PORT)).replace(/\/+$/, "");
   const wsPublicUrl = publicUrl.replace(/^http(s?):\/\//, "ws$1://");
   const hasSecret = !!(e.ENCRYPTION_KEY || e.AUTH_SECRET);
+  const isProduction = e.NODE_ENV === "production";
   return {
     nodeEnv: e.NODE_ENV,
     port: e.VOICE_PORT,
@@ -103,5 +119,14 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
     },
     pacer: { leadMs: e.PACER_LEAD_MS, batchMs: e.PACER_BATCH_MS, tickMs: e.PACER_TICK_MS },
     observability: observabilityConfigFromEnv(e, "voice"),
+    admission: {
+      limits: {
+        maxLoopDelayMs: (e.VOICE_ADMISSION_MAX_LOOP_DELAY_MS ?? (isProduction ? ADMISSION_DEFAULTS.VOICE_ADMISSION_MAX_LOOP_DELAY_MS : 0)) || null,
+        maxCpu: (e.VOICE_ADMISSION_MAX_CPU ?? (isProduction ? ADMISSION_DEFAULTS.VOICE_ADMISSION_MAX_CPU : 0)) || null,
+        maxCalls: e.VOICE_MAX_CALLS || null,
+        windowMs: e.VOICE_ADMISSION_WINDOW_MS,
+      },
+      refuseWith: e.VOICE_ADMISSION_REFUSE_WITH,
+    },
   };
 }

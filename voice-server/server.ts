@@ -19,6 +19,8 @@ import { METRICS_CONTENT_TYPE, renderMetrics } from "@/lib/observability/metrics
 import { canReadMetrics } from "@/lib/observability/metrics-access";
 import { startMetricsServer, type TMetricsServer } from "@/lib/observability/metrics-server";
 import { isAppError } from "@/lib/errors";
+import { createAdmissionGate, type TAdmissionGate } from "./admission/admission-gate";
+import { startHeadroomMonitor } from "./admission/headroom-monitor";
 import type { TVoiceEnv } from "./env";
 import { createLogger, type TLogger } from "./observability/log";
 import { createVoiceMetrics, type TVoiceMetrics } from "./observability/metrics";
@@ -127,6 +129,19 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
       });
   }, CALL_HEARTBEAT_MS);
   heartbeat.unref();
+  // Admission control: new calls are turned away when this process has no headroom left (never the calls it holds).
+  const headroom =
+    env.admission.limits.maxLoopDelayMs !== null || env.admission.limits.maxCpu !== null || env.admission.limits.maxCalls !== null
+      ? startHeadroomMonitor(env.admission.limits, () => sessions.size)
+      : null;
+  const admission: TAdmissionGate | null = headroom
+    ? createAdmissionGate(headroom, { refuseWith: env.admission.refuseWith, metrics, log })
+    : null;
+  if (headroom) {
+    metrics.admissionHeadroom.collect(() => headroom.headroom().ratio ?? 1);
+    metrics.admissionLoopDelayP99.collect(() => headroom.headroom().loopDelayP99Ms ?? 0);
+    metrics.admissionCpu.collect(() => headroom.headroom().cpu ?? 0);
+  }
   const readLoopDelay = () => {
     metrics.eventLoopLagP99.set(loopDelay.percentile(99) / 1e6);
     metrics.eventLoopLagMax.set(loopDelay.max / 1e6);
@@ -170,6 +185,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     log,
     now,
     isDraining: () => isDraining,
+    admission: admission ?? undefined,
     voicemail:
       env.recordingsDir && twilioApiBaseUrl
         ? { apiBaseUrl: twilioApiBaseUrl, save: (input) => saveCallRecording(db, recordingStores, input) }
@@ -255,6 +271,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     log,
     now,
     startSession(transport) {
+      admission?.streamOpened();
       const session = new CallSession(transport, services);
       sessions.add(session);
       session.onClosed(() => sessions.delete(session));
@@ -269,6 +286,8 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === WEB_CALL_PATH) {
       if (isDraining) return reject(503, "Service Unavailable");
+      // A browser test call is a call like any other for this process's headroom.
+      if (admission?.check()) return reject(503, "Service Unavailable");
       return handleWebCallUpgrade(webCallContext, req, socket, head, reject);
     }
     const match = MEDIA_PATH.exec(path);
@@ -293,6 +312,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
           metrics.webhooks.inc({ route: "media", result: "connected" });
+          admission?.streamOpened();
           const transport = new TwilioMediaStream(ws, { accountSid, call: expectedCall });
           const session = new CallSession(transport, services);
           sessions.add(session);
@@ -346,6 +366,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     isDraining = true;
     await Promise.all([...sessions].map((s) => s.shutdown("server_shutdown")));
     clearInterval(heartbeat);
+    headroom?.stop();
     // Uploads already started finish (or fail and stay local for the next start's sweep).
     await recordingUploads?.stop();
     for (const client of wss.clients) client.terminate();

@@ -43,6 +43,11 @@ const env: NodeJS.ProcessEnv = {
   VOICE_PUBLIC_URL: `http://localhost:${E2E.voicePort}`,
   RECORDINGS_DIR: E2E.recordingsDir,
   NEXT_TELEMETRY_DISABLED: "1",
+  // Admission control's dynamic limits are on in production; here the browser, the fakes and offline speech share
+  // two small cores with the voice server, so its loop delay says nothing about its callers (tests/voice/admission.test.ts
+  // covers the limits).
+  VOICE_ADMISSION_MAX_LOOP_DELAY_MS: "0",
+  VOICE_ADMISSION_MAX_CPU: "0",
   // A quick worker for specs that wait on analyses.
   WORKER_ANALYSIS_CONCURRENCY: "4",
   ...twilio.env,

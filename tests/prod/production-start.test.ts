@@ -107,6 +107,11 @@ beforeAll(async () => {
     VOICE_PORT: String(voicePort),
     RECORDINGS_DIR: recordingsDir,
     NEXT_TELEMETRY_DISABLED: "1",
+    // Admission control's dynamic limits are on in production; here the browser, the fakes and offline speech share
+    // two small cores with the voice server, so its loop delay says nothing about its callers (tests/voice/admission.test.ts
+    // covers the limits).
+    VOICE_ADMISSION_MAX_LOOP_DELAY_MS: "0",
+    VOICE_ADMISSION_MAX_CPU: "0",
     WORKER_ANALYSIS_CONCURRENCY: "2",
   };
 });

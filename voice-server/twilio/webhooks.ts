@@ -18,6 +18,7 @@ import { downloadTwilioRecording } from "@/lib/recordings/twilio-recording";
 import type { TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
+import type { TAdmissionGate } from "@/voice-server/admission/admission-gate";
 import { connectStream, emptyResponse, sayAndHangUp, sayAndRecord } from "./twiml";
 
 // Twilio's HTTP webhooks. Each one checks X-Twilio-Signature (over our public URL, with the token of the
@@ -34,6 +35,8 @@ export type TWebhookContext = {
   log: TLogger;
   now: () => Date;
   isDraining: () => boolean;
+  // Admission control: absent when every limit is off.
+  admission?: TAdmissionGate;
   // Voicemail audio is downloaded from Twilio and kept as the call's recording. Absent (recording off, or a
   // sandbox with no REST API to fetch from): the message keeps Twilio's URL.
   voicemail?: {
@@ -122,21 +125,33 @@ export async function handleVoiceWebhook(ctx: TWebhookContext, req: IncomingMess
     ctx.metrics.webhooks.inc({ route: "voice", result: "bad_request" });
     return twiml(sayAndHangUp(MESSAGES.notInService));
   }
+  const outcome = { isReserved: false, isConnected: false };
   try {
-    return await routeCall(ctx, parsed.data);
+    return await routeCall(ctx, parsed.data, outcome);
   } catch (error) {
     // Whatever broke, the caller hears a sentence, not Twilio's "application error".
     ctx.log.error("voice webhook failed", { error, callSid: parsed.data.CallSid });
     ctx.metrics.errors.inc({ stage: "webhook", kind: "internal" });
     return twiml(sayAndHangUp(MESSAGES.technical));
+  } finally {
+    // The place admission control kept for this call, unless the call is on its way to a stream.
+    if (outcome.isReserved && !outcome.isConnected) ctx.admission?.release();
   }
 }
 
-async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebhook>): Promise<TWebhookResult> {
+async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebhook>, outcome: { isReserved: boolean; isConnected: boolean }): Promise<TWebhookResult> {
   const { AccountSid: accountSid, CallSid: callSid, From: from, To: to } = input;
   if (ctx.isDraining()) {
     ctx.metrics.webhooks.inc({ route: "voice", result: "draining" });
     return twiml(sayAndHangUp(MESSAGES.draining));
+  }
+  // Asked before anything else costs this process work. Calls it holds are not affected either way.
+  const refusal = ctx.admission?.check() ?? null;
+  outcome.isReserved = !!ctx.admission && !refusal;
+  if (refusal && ctx.admission?.refuseWith === "unavailable") {
+    // For Twilio to try the number's fallback URL (another instance); see the README on admission control.
+    ctx.metrics.webhooks.inc({ route: "voice", result: "at_capacity_503" });
+    return { status: 503, body: "At capacity", contentType: "text/plain" };
   }
   const route = await resolveInboundRoute(ctx.db, { toE164: to, accountSid });
   if (!route) {
@@ -178,19 +193,21 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
       .where(and(eq(calls.twilioCallSid, callSid), eq(calls.teamId, route.teamId)))
       .limit(1);
     if (existing) return { call: existing, isBusy: existing.endReason === "lines_busy" };
-    const active = await countActiveCalls(tx, route.teamId, now);
-    if (active >= route.concurrentCallLimit) {
+    // This server has no headroom: to the caller, the same as the team's lines all being busy.
+    const active = refusal ? 0 : await countActiveCalls(tx, route.teamId, now);
+    if (refusal || active >= route.concurrentCallLimit) {
       const call = await createCall(tx, { ...base, status: "completed", endedAt: now, endReason: "lines_busy" });
       return { call, isBusy: true };
     }
     return { call: await createCall(tx, { ...base, status: "ringing", startedAt: now }), isBusy: false };
   });
   if (admitted.isBusy) {
-    ctx.metrics.webhooks.inc({ route: "voice", result: "busy" });
+    ctx.metrics.webhooks.inc({ route: "voice", result: refusal ? "at_capacity_busy" : "busy" });
     const action = `${ctx.publicUrl}/twilio/recording-done?callId=${admitted.call.id}&teamId=${route.teamId}`;
     return twiml(sayAndRecord(MESSAGES.busy, action));
   }
   ctx.metrics.webhooks.inc({ route: "voice", result: isAfterHours ? "after_hours_agent" : "connected" });
+  outcome.isConnected = true;
   ctx.onCallAdmitted?.({ agentVersionId: route.agentVersionId, snapshot: route.snapshot, isAfterHours });
   return twiml(
     // The call's ids are in the stream's path too (Twilio signs it): a stream that breaks before its `start`
