@@ -5,6 +5,7 @@
 //   worker: it serves no HTTP, so a round trip to its database: Docker already restarts a worker that exits, and
 //           one that cannot reach Postgres can do none of its jobs.
 //   migrate (or no role recorded): healthy; it is a one-shot.
+/* global fetch, AbortSignal */
 import { readFileSync } from "node:fs";
 
 const TIMEOUT_MS = 4_000;

@@ -53,7 +53,12 @@ function tables(markdown: string): TTable[] {
       continue;
     }
     if (lines.length >= 2) {
-      const [header, , ...rows] = lines.map((l) => l.replace(/^\||\|$/g, "").split("|").map((c) => c.trim()));
+      const [header, , ...rows] = lines.map((l) =>
+        l
+          .replace(/^\||\|$/g, "")
+          .split("|")
+          .map((c) => c.trim()),
+      );
       out.push({ header: header ?? [], rows });
     }
     lines = [];
@@ -128,7 +133,10 @@ const roleServices = Object.entries(compose.services).flatMap(([name, service]) 
 // What an operator writes into .env: only the variables compose refuses to start without, with valid values.
 // Compose does not interpolate comments.
 const composeWithoutComments = composeText.replace(/^\s*#.*$/gm, "");
-const interpolations = [...composeWithoutComments.matchAll(INTERPOLATION)].map((m) => ({ name: m[1] as string, op: m[2] }));
+const interpolations = [...composeWithoutComments.matchAll(INTERPOLATION)].map((m) => ({
+  name: m[1] as string,
+  op: m[2],
+}));
 const requiredDotenvNames = [...new Set(interpolations.filter((i) => i.op?.includes("?")).map((i) => i.name))];
 const SAMPLE_VALUES: Record<string, string> = {
   AUTH_SECRET: "x".repeat(44),
@@ -137,7 +145,9 @@ const SAMPLE_VALUES: Record<string, string> = {
   VOICE_PUBLIC_URL: "https://calls.example.com",
   TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`,
 };
-const minimalDotenv = Object.fromEntries(requiredDotenvNames.map((name) => [name, SAMPLE_VALUES[name] ?? `${name.toLowerCase()}-value`]));
+const minimalDotenv = Object.fromEntries(
+  requiredDotenvNames.map((name) => [name, SAMPLE_VALUES[name] ?? `${name.toLowerCase()}-value`]),
+);
 
 describe("README Deployment section and compose.yaml", () => {
   it("describe the same services", () => {
@@ -157,14 +167,20 @@ describe("README Deployment section and compose.yaml", () => {
     for (const role of APP_ROLES) {
       const column = table.header.indexOf(role);
       expect(column, `the per-role table has a "${role}" column`).toBeGreaterThan(0);
-      documented.set(role, new Set(table.rows.filter((row) => row[column] === "✓").flatMap((row) => backticked(row[0] ?? ""))));
+      documented.set(
+        role,
+        new Set(table.rows.filter((row) => row[column] === "✓").flatMap((row) => backticked(row[0] ?? ""))),
+      );
     }
     for (const row of table.rows) {
-      for (const name of backticked(row[0] ?? "")) expect(name, "a variable name in the per-role table").toMatch(ENV_NAME);
+      for (const name of backticked(row[0] ?? ""))
+        expect(name, "a variable name in the per-role table").toMatch(ENV_NAME);
     }
     for (const { name, role, service } of roleServices) {
       const set = Object.keys(service.environment ?? {}).sort();
-      expect(set, `variables compose sets for ${name} vs README's ${role} column`).toEqual([...(documented.get(role) ?? [])].sort());
+      expect(set, `variables compose sets for ${name} vs README's ${role} column`).toEqual(
+        [...(documented.get(role) ?? [])].sort(),
+      );
     }
   });
 
@@ -173,7 +189,9 @@ describe("README Deployment section and compose.yaml", () => {
     const requiredColumn = table.header.indexOf("Required");
     expect(requiredColumn).toBeGreaterThan(0);
     const documented = table.rows.flatMap((row) => backticked(row[0] ?? ""));
-    const documentedRequired = table.rows.filter((row) => row[requiredColumn] === "yes").flatMap((row) => backticked(row[0] ?? ""));
+    const documentedRequired = table.rows
+      .filter((row) => row[requiredColumn] === "yes")
+      .flatMap((row) => backticked(row[0] ?? ""));
     expect(documented.sort()).toEqual([...new Set(interpolations.map((i) => i.name))].sort());
     expect(documentedRequired.sort()).toEqual([...requiredDotenvNames].sort());
   });
@@ -196,13 +214,21 @@ describe("README Deployment section and compose.yaml", () => {
       }
       const module = (await import(pathToFileURL(path.join(ROOT, file)).href)) as Record<string, unknown>;
       const schemas = Object.values(module).filter(
-        (v): v is { safeParse: (input: unknown) => { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } } =>
-          typeof (v as { safeParse?: unknown } | null)?.safeParse === "function",
+        (
+          v,
+        ): v is {
+          safeParse: (input: unknown) => {
+            success: boolean;
+            error?: { issues: { path: PropertyKey[]; message: string }[] };
+          };
+        } => typeof (v as { safeParse?: unknown } | null)?.safeParse === "function",
       );
       expect(schemas.length, `${file} exports its zod schema`).toBeGreaterThan(0);
       for (const schema of schemas) {
         // The schema must enforce something in production, or passing it would prove nothing.
-        expect(schema.safeParse({ NODE_ENV: "production" }).success, `${file} refuses an empty production env`).toBe(false);
+        expect(schema.safeParse({ NODE_ENV: "production" }).success, `${file} refuses an empty production env`).toBe(
+          false,
+        );
         const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
         const result = schema.safeParse(cleaned);
         const problems = (result.error?.issues ?? []).map((i) => `${i.path.join(".")}: ${i.message}`);
@@ -219,7 +245,9 @@ describe("README Deployment section and compose.yaml", () => {
         expect(service.restart, "migrate is a one-shot").toBe("no");
         continue;
       }
-      expect(service.depends_on?.migrate?.condition, `${name} waits for migrate`).toBe("service_completed_successfully");
+      expect(service.depends_on?.migrate?.condition, `${name} waits for migrate`).toBe(
+        "service_completed_successfully",
+      );
     }
     for (const [name, service] of Object.entries(compose.services)) {
       if (service.restart === "no") continue;
@@ -246,12 +274,18 @@ describe("README Deployment section and compose.yaml", () => {
 });
 
 describe("Dockerfile and entry point", () => {
-  const npmRuns = (text: string) => [...text.matchAll(/npm run (?:--?[a-z-]+ )*([a-z][\w:-]*)/g)].map((m) => m[1] as string);
+  const npmRuns = (text: string) =>
+    [...text.matchAll(/npm run (?:--?[a-z-]+ )*([a-z][\w:-]*)/g)].map((m) => m[1] as string);
 
   it("build and start through npm scripts that exist in package.json", () => {
     const used = [...npmRuns(dockerfile), ...npmRuns(entrypoint)];
-    expect(used).toEqual(expect.arrayContaining(["build", "build:server", "start:web", "start:voice", "start:worker", "db:migrate"]));
-    expect(used.filter((script) => !(script in packageScripts)), "npm scripts missing from package.json").toEqual([]);
+    expect(used).toEqual(
+      expect.arrayContaining(["build", "build:server", "start:web", "start:voice", "start:worker", "db:migrate"]),
+    );
+    expect(
+      used.filter((script) => !(script in packageScripts)),
+      "npm scripts missing from package.json",
+    ).toEqual([]);
   });
 
   it("map each role compose runs to its npm script, as README's image table says", () => {
@@ -280,7 +314,12 @@ describe("Dockerfile and entry point", () => {
 describe("the proxy (deploy/nginx.conf)", () => {
   const nginx = read("deploy/nginx.conf");
   const proxy = compose.services.proxy;
-  const upstreams = Object.fromEntries([...nginx.matchAll(/set \$(\w+) http:\/\/([\w-]+):(\d+);/g)].map((m) => [m[1], { host: m[2], port: m[3] }]));
+  const upstreams: Record<string, { host: string; port: string }> = Object.fromEntries(
+    [...nginx.matchAll(/set \$(\w+) http:\/\/([\w-]+):(\d+);/g)].map((m) => [
+      m[1],
+      { host: m[2] as string, port: m[3] as string },
+    ]),
+  );
   const location = (match: string) => {
     const start = nginx.indexOf(`location ${match} {`);
     if (start < 0) return null;
