@@ -24,7 +24,11 @@ RUN npm ci
 # from source, so these are what the three non-web roles import at run time.
 FROM base AS prod-deps
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+# Next's SWC compilers (about 470 MB, for every platform the lockfile lists) only serve `next build`; the standalone
+# server carries its own traced dependencies.
+RUN npm ci --omit=dev \
+ && rm -rf node_modules/@next/swc-* \
+ && npm cache clean --force
 
 FROM deps AS build
 COPY . .
