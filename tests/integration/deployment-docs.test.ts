@@ -213,17 +213,21 @@ describe("README Deployment section and compose.yaml", () => {
         continue;
       }
       const module = (await import(pathToFileURL(path.join(ROOT, file)).href)) as Record<string, unknown>;
-      const schemas = Object.values(module).filter(
-        (
-          v,
-        ): v is {
-          safeParse: (input: unknown) => {
-            success: boolean;
-            error?: { issues: { path: PropertyKey[]; message: string }[] };
-          };
-        } => typeof (v as { safeParse?: unknown } | null)?.safeParse === "function",
-      );
-      expect(schemas.length, `${file} exports its zod schema`).toBeGreaterThan(0);
+      // The process's schema by the house naming (ZWebEnv, ZVoiceEnv, ZWorkerEnv), not every zod export.
+      const schemas = Object.entries(module)
+        .filter(([exportName]) => /^Z\w*Env$/.test(exportName))
+        .map(([, v]) => v)
+        .filter(
+          (
+            v,
+          ): v is {
+            safeParse: (input: unknown) => {
+              success: boolean;
+              error?: { issues: { path: PropertyKey[]; message: string }[] };
+            };
+          } => typeof (v as { safeParse?: unknown } | null)?.safeParse === "function",
+        );
+      expect(schemas.length, `${file} exports its zod schema as Z...Env`).toBeGreaterThan(0);
       for (const schema of schemas) {
         // The schema must enforce something in production, or passing it would prove nothing.
         expect(schema.safeParse({ NODE_ENV: "production" }).success, `${file} refuses an empty production env`).toBe(
