@@ -32,9 +32,9 @@ RUN npm ci --omit=dev \
 
 FROM deps AS build
 COPY . .
-# next build (output: standalone) and esbuild of the voice server and the worker into dist/.
+# next build (output: standalone), then build:server: esbuild of the voice server, the worker and the web launcher
+# into dist/.
 RUN npm run build
-RUN npm run build:server
 
 FROM base AS runtime-base
 ENV NODE_ENV=production \
@@ -47,7 +47,8 @@ ENV NODE_ENV=production \
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
 COPY --from=build /app/.next/standalone ./.next/standalone
-# The standalone server serves static assets and public/ only from inside its own folder.
+# The standalone server serves static assets and public/ only from inside its own folder (build:server copies
+# them there too; copied again so the image does not depend on it).
 COPY --from=build /app/.next/static ./.next/standalone/.next/static
 COPY --from=build /app/public ./.next/standalone/public
 COPY --from=build /app/dist ./dist
