@@ -283,11 +283,12 @@ describe("README Deployment section and compose.yaml", () => {
 });
 
 describe("Dockerfile and entry point", () => {
-  const npmRuns = (text: string) =>
-    [...text.matchAll(/npm run (?:--?[a-z-]+ )*([a-z][\w:-]*)/g)].map((m) => m[1] as string);
+  // `npm run x` in the Dockerfile; `run_script x` in the entry point (which runs x's command line itself).
+  const scriptsRun = (text: string) =>
+    [...text.matchAll(/(?:npm run (?:--?[a-z-]+ )*|run_script )([a-z][\w:-]*)/g)].map((m) => m[1] as string);
 
   it("build and start through npm scripts that exist in package.json", () => {
-    const used = [...npmRuns(dockerfile), ...npmRuns(entrypoint)];
+    const used = [...scriptsRun(dockerfile), ...scriptsRun(entrypoint)];
     expect(used).toEqual(expect.arrayContaining(["build", "start:web", "start:voice", "start:worker", "db:migrate"]));
     expect(
       used.filter((script) => !(script in packageScripts)),
@@ -300,9 +301,17 @@ describe("Dockerfile and entry point", () => {
     for (const role of APP_ROLES) {
       const branch = new RegExp(`^\\s*${role}\\)\\n([\\s\\S]*?);;`, "m").exec(entrypoint);
       expect(branch, `the entry point handles ${role}`).not.toBeNull();
-      const script = npmRuns(branch?.[1] ?? "")[0];
+      const script = scriptsRun(branch?.[1] ?? "")[0];
+      expect(script, `the entry point runs an npm script for ${role}`).toBeTruthy();
       const row = imageTable.rows.find((r) => backticked(r[0] ?? "")[0] === role);
       expect(row?.[1], `README's image table for ${role}`).toContain(`npm run ${script}`);
+    }
+  });
+
+  it("start scripts the entry point can run without a shell (so SIGTERM reaches node)", () => {
+    for (const script of scriptsRun(entrypoint)) {
+      // The entry point refuses anything a shell would interpret; a script like that would stop every container.
+      expect(packageScripts[script], `package.json script ${script}`).toMatch(/^[^;&|<>`$()"'\\]+$/);
     }
   });
 
