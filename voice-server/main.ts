@@ -4,6 +4,7 @@ import { closeAnalysisQueue, warmAnalysisQueue } from "@/lib/analysis/queue";
 import { onCallCompleted } from "@/lib/calls/call-completed";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import { EnvError } from "@/lib/config/parse-env";
+import { onShutdownSignals } from "@/lib/process/shutdown-signals";
 import { loadVoiceEnv } from "./env";
 import { startObservability } from "@/lib/observability/start";
 import { createLogger } from "./observability/log";
@@ -79,27 +80,13 @@ async function main(): Promise<void> {
     recordings: !env.recordingsDir ? "off" : env.s3 ? `s3 (${env.s3.bucket})` : "local",
   });
 
-  let isStopping = false;
-  const stop = (signal: string) => {
-    if (isStopping) {
-      log.warn("second signal: exiting now", { signal });
-      process.exit(1);
-    }
-    isStopping = true;
+  onShutdownSignals(log, async (signal) => {
     log.info("shutting down", { signal, activeCalls: server.activeCalls, graceMs: env.shutdownGraceMs });
-    server
-      .shutdown(env.shutdownGraceMs)
-      .then(() => closeAnalysisQueue())
-      .then(() => tracing.shutdown())
-      .then(() => closeDb())
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        log.error("shutdown failed", { error });
-        process.exit(1);
-      });
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+    await server.shutdown(env.shutdownGraceMs);
+    await closeAnalysisQueue();
+    await tracing.shutdown();
+    await closeDb();
+  });
 }
 
 main().catch((error: unknown) => {

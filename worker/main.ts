@@ -2,6 +2,7 @@ import { and, count, eq, isNotNull, sql } from "drizzle-orm";
 import { createDb } from "@/db/client";
 import { calls } from "@/db/schema";
 import { EnvError } from "@/lib/config/parse-env";
+import { onShutdownSignals } from "@/lib/process/shutdown-signals";
 import { createLogger } from "@/lib/observability/log";
 import { startMetricsServer } from "@/lib/observability/metrics-server";
 import { startObservability } from "@/lib/observability/start";
@@ -58,27 +59,13 @@ async function main(): Promise<void> {
       })
     : null;
 
-  let isStopping = false;
-  const stop = (signal: string) => {
-    if (isStopping) {
-      log.warn("second signal: exiting now", { signal });
-      process.exit(1);
-    }
-    isStopping = true;
+  onShutdownSignals(log, async (signal) => {
     log.info("shutting down", { signal });
-    worker
-      .stop()
-      .then(() => metricsServer?.close())
-      .then(() => probeDb.sql.end({ timeout: 1 }))
-      .then(() => tracing.shutdown())
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        log.warn("shutdown failed", { error });
-        process.exit(1);
-      });
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+    await worker.stop();
+    await metricsServer?.close();
+    await probeDb.sql.end({ timeout: 1 });
+    await tracing.shutdown();
+  });
 }
 
 main().catch((error: unknown) => {
