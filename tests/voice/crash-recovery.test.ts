@@ -5,19 +5,18 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { calls, callTurns, type Call } from "@/db/schema";
 import { countActiveCalls } from "@/lib/calls/count-active-calls";
-import { CALL_RECOVERY_SWEEP_MS } from "@/lib/calls/heartbeat";
-import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
 import { createTestDb } from "@/tests/helpers/db";
 import { SANDBOX_ACCOUNT_SID } from "@/voice-server/env";
 import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
 import { seedAgent } from "./helpers/seed";
 import { speech } from "./helpers/speech";
 import { postTwilioForm, TwilioCaller } from "./helpers/twilio-caller";
-import { startVoiceProcess, type TVoiceProcess } from "./helpers/voice-process";
+import { startVoiceProcess, startWorkerProcess, type TProcess, type TVoiceProcess } from "./helpers/voice-process";
 
-// Several voice servers on one database, one of them killed with SIGKILL mid-call. Real processes (started as
-// `npm run voice` starts them), the real wire protocol, offline speech on both sides. The recovery sweep the
-// worker runs is run here by the test, on the same schedule.
+// Several voice servers and a worker on one database, one voice server killed with SIGKILL mid-call. Real processes
+// (started as `npm run voice` and `npm run worker` start them), the real wire protocol, offline speech on both
+// sides. Nothing in the test recovers anything: the worker's own sweep (every 5 s, its default) finalizes the dead
+// server's calls, repairs their recordings from the shared volume and analyzes them.
 
 const HOURS_SENTENCES = [
   "We are open Monday to Friday from nine in the morning until five in the afternoon.",
@@ -29,24 +28,28 @@ let testDb: Awaited<ReturnType<typeof createTestDb>>;
 let recordingsDir: string;
 let voiceA: TVoiceProcess | null = null;
 let voiceB: TVoiceProcess | null = null;
+let worker: TProcess | null = null;
 
 beforeAll(async () => {
   testDb = await createTestDb();
-  // One recordings volume shared by every instance and the recovery sweep, as in the compose stack.
+  // One recordings volume shared by every voice server and the worker, as in the compose stack.
   recordingsDir = mkdtempSync(path.join(tmpdir(), "aica-crash-rec-"));
-  [voiceA, voiceB] = await Promise.all([
+  [voiceA, voiceB, worker] = await Promise.all([
     startVoiceProcess("voice-a", { databaseUrl: testDb.url, recordingsDir }),
     startVoiceProcess("voice-b", { databaseUrl: testDb.url, recordingsDir }),
+    startWorkerProcess("worker", { databaseUrl: testDb.url, recordingsDir }),
   ]);
 }, 120_000);
 
 afterAll(async () => {
-  for (const proc of [voiceA, voiceB]) {
-    if (!proc) continue;
-    proc.kill("SIGTERM");
-    await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 10_000))]);
-    proc.kill("SIGKILL");
-  }
+  await Promise.all(
+    [voiceA, voiceB, worker].map(async (proc) => {
+      if (!proc) return;
+      proc.kill("SIGTERM");
+      await Promise.race([proc.exited, new Promise((r) => setTimeout(r, 10_000))]);
+      proc.kill("SIGKILL");
+    }),
+  );
   rmSync(recordingsDir, { recursive: true, force: true });
   await testDb?.drop();
 }, 60_000);
@@ -139,84 +142,85 @@ describe("a voice server killed mid-call", () => {
     // Its line is free: only the survivor's call holds one of the team's two.
     expect(await countActiveCalls(testDb.db, smiles.teamId)).toBe(1);
 
-    // The sweep, as the worker runs it.
-    let isSweeping = false;
-    const sweep = setInterval(() => {
-      if (isSweeping) return;
-      isSweeping = true;
-      void recoverStaleCalls(testDb.db, { recordingsDir })
-        .catch(() => {})
-        .finally(() => {
-          isSweeping = false;
-        });
-    }, CALL_RECOVERY_SWEEP_MS);
-    try {
-      // The line the dead call held frees once its heartbeat is stale, and the next caller is answered.
-      await until("the dead call's line to free", 30_000, async () => (await countActiveCalls(testDb.db, hours.teamId)) === 0);
-      const next = new TwilioCaller(b.callerOptions(hours.e164, "+15550004444"));
-      expect((await next.dial()).body).toContain("<Connect>");
+    // The line the dead call held frees once its heartbeat is stale, and the next caller is answered.
+    await until("the dead call's line to free", 30_000, async () => (await countActiveCalls(testDb.db, hours.teamId)) === 0);
+    const lineFreedAfterKillMs = Date.now() - killedAt;
+    const next = new TwilioCaller(b.callerOptions(hours.e164, "+15550004444"));
+    expect((await next.dial()).body).toContain("<Connect>");
 
-      const finalized = await until("both calls finalized with their recordings", 30_000, async () => {
-        const rows = await Promise.all([callRow(asking.callSid), callRow(quiet.callSid)]);
-        return rows.every((r) => r.outcome && r.endedAt && r.recordingPath) ? rows : null;
-      });
-      expect(Date.now() - killedAt).toBeLessThan(30_000);
-      const [askingDone, quietDone] = finalized as [Call, Call];
-      const measured: Record<string, number> = { finalizedAfterKillMs: Date.now() - killedAt };
+    const finalized = await until("both calls finalized with their recordings", 30_000, async () => {
+      const rows = await Promise.all([callRow(asking.callSid), callRow(quiet.callSid)]);
+      return rows.every((r) => r.outcome && r.endedAt && r.recordingPath) ? rows : null;
+    });
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    const [askingDone, quietDone] = finalized as [Call, Call];
+    const measured: Record<string, number> = { lineFreedAfterKillMs, finalizedAfterKillMs: Date.now() - killedAt };
+    // By the worker: nothing else here sweeps.
+    expect(worker!.output()).toContain("finalized calls whose voice server stopped");
 
-      // Ended at the kill (within 2 s), with a reason and an event that say what happened.
-      expect(askingDone).toMatchObject({ status: "completed", endReason: "voice_server_lost", outcome: "failed" });
-      expect(Math.abs(askingDone.endedAt!.getTime() - killedAt)).toBeLessThanOrEqual(2_000);
-      const talked = (killedAt - askingDone.answeredAt!.getTime()) / 1000;
-      expect(Math.abs(askingDone.durationSec! - talked)).toBeLessThanOrEqual(2);
-      const recovery = (await eventsOf(testDb.db, askingDone.id)).find((e) => e.kind === "error");
-      expect(recovery).toMatchObject({ teamId: hours.teamId, name: "voice_server_lost", data: expect.objectContaining({ stage: "recovery" }) });
-      expect(askingDone.errorCount).toBe(1);
-      expect(Math.abs(recovery!.atMs - talked * 1000)).toBeLessThanOrEqual(2_000);
-      // Twilio's word kept for the other.
-      expect(quietDone).toMatchObject({ status: "completed", endReason: "voice_server_lost", durationSec: twilioDuration });
-      expect(quietDone.endedAt!.getTime()).toBe(ended.endedAt!.getTime());
+    // Ended at the kill (within 2 s), with a reason and an event that say what happened.
+    expect(askingDone).toMatchObject({ status: "completed", endReason: "voice_server_lost", outcome: "failed" });
+    expect(Math.abs(askingDone.endedAt!.getTime() - killedAt)).toBeLessThanOrEqual(2_000);
+    const talked = (killedAt - askingDone.answeredAt!.getTime()) / 1000;
+    expect(Math.abs(askingDone.durationSec! - talked)).toBeLessThanOrEqual(2);
+    const recovery = (await eventsOf(testDb.db, askingDone.id)).find((e) => e.kind === "error");
+    expect(recovery).toMatchObject({ teamId: hours.teamId, name: "voice_server_lost", data: expect.objectContaining({ stage: "recovery" }) });
+    expect(askingDone.errorCount).toBe(1);
+    expect(Math.abs(recovery!.atMs - talked * 1000)).toBeLessThanOrEqual(2_000);
+    // Twilio's word kept for the other.
+    expect(quietDone).toMatchObject({ status: "completed", endReason: "voice_server_lost", durationSec: twilioDuration });
+    expect(quietDone.endedAt!.getTime()).toBe(ended.endedAt!.getTime());
 
-      // Every turn heard, the cut answer with what was heard of it, marked interrupted; each in its own team.
-      const turns = await turnsOf(testDb.db, askingDone.id);
-      expect(turns.map((t) => [t.speaker, t.isInterrupted])).toEqual([
-        ["agent", false],
-        ["caller", false],
-        ["agent", true],
-      ]);
-      expect(turns[1]!.text.toLowerCase()).toContain("hours");
-      expect(turns[2]!.text).toContain(HOURS_SENTENCES[0]);
-      expect(turns[2]!.text).not.toContain(HOURS_SENTENCES[2]);
-      expect(turns.every((t) => t.teamId === hours.teamId)).toBe(true);
-      const quietTurns = await turnsOf(testDb.db, quietDone.id);
-      expect(quietTurns.map((t) => [t.speaker, t.text, t.teamId])).toEqual([["agent", "Thanks for calling Bright Smiles.", smiles.teamId]]);
+    // Every turn heard, the cut answer with what was heard of it, marked interrupted; each in its own team.
+    const turns = await turnsOf(testDb.db, askingDone.id);
+    expect(turns.map((t) => [t.speaker, t.isInterrupted])).toEqual([
+      ["agent", false],
+      ["caller", false],
+      ["agent", true],
+    ]);
+    expect(turns[1]!.text.toLowerCase()).toContain("hours");
+    expect(turns[2]!.text).toContain(HOURS_SENTENCES[0]);
+    expect(turns[2]!.text).not.toContain(HOURS_SENTENCES[2]);
+    expect(turns.every((t) => t.teamId === hours.teamId)).toBe(true);
+    const quietTurns = await turnsOf(testDb.db, quietDone.id);
+    expect(quietTurns.map((t) => [t.speaker, t.text, t.teamId])).toEqual([["agent", "Thanks for calling Bright Smiles.", smiles.teamId]]);
 
-      // The recordings, repaired into valid WAVs, hold the call up to at most a second before the kill.
-      for (const row of [askingDone, quietDone]) {
-        const seconds = wavSeconds(path.join(recordingsDir, row.recordingPath!));
-        const expected = (killedAt - row.answeredAt!.getTime()) / 1000;
-        measured[`recordingLostS_${row === askingDone ? "asking" : "quiet"}`] = Number((expected - seconds).toFixed(2));
-        expect(seconds).toBeGreaterThanOrEqual(expected - 1.25);
-        expect(seconds).toBeLessThanOrEqual(expected + 0.5);
-      }
-
-      measured.endedAtErrorMs = askingDone.endedAt!.getTime() - killedAt;
-      console.log("crash recovery measured", measured);
-
-      // The call on the survivor went on throughout, and ends as usual.
-      expect(survivor.isOpen).toBe(true);
-      const before = survivor.mediaFrames().length;
-      survivor.pressDigit("5");
-      await survivor.waitFor(() => survivor.mediaFrames().length > before + 25, 30_000, "a reply on the surviving instance");
-      await survivor.hangUp();
-      expect(await waitForEndedCall(testDb.db, survivor.callSid, 15_000)).toMatchObject({ endReason: "caller_hangup", status: "completed" });
-      // And the new caller on the dead call's line is answered by the survivor.
-      await next.connect();
-      await next.waitFor(() => next.mediaFrames().length > 0, 30_000, "the next caller's greeting");
-      await next.hangUp();
-      expect(await waitForEndedCall(testDb.db, next.callSid, 15_000)).toMatchObject({ endReason: "caller_hangup" });
-    } finally {
-      clearInterval(sweep);
+    // The recordings, repaired into valid WAVs, hold the call up to at most a second before the kill.
+    for (const row of [askingDone, quietDone]) {
+      const seconds = wavSeconds(path.join(recordingsDir, row.recordingPath!));
+      const expected = (killedAt - row.answeredAt!.getTime()) / 1000;
+      measured[`recordingLostS_${row === askingDone ? "asking" : "quiet"}`] = Number((expected - seconds).toFixed(2));
+      expect(seconds).toBeGreaterThanOrEqual(expected - 1.25);
+      expect(seconds).toBeLessThanOrEqual(expected + 0.5);
     }
+
+    measured.endedAtErrorMs = askingDone.endedAt!.getTime() - killedAt;
+
+    // Then the worker analyzes them like any call that ended (the offline analyzer here), keeping what recovery
+    // found: the cut call failed with the reason, the quiet one abandoned (its caller never spoke).
+    const [askingAnalyzed, quietAnalyzed] = (await until("both calls analyzed by the worker", 30_000, async () => {
+      const rows = await Promise.all([callRow(asking.callSid), callRow(quiet.callSid)]);
+      return rows.every((r) => r.analysisStatus === "done") ? rows : null;
+    })) as [Call, Call];
+    measured.analyzedAfterKillMs = Date.now() - killedAt;
+    expect(askingAnalyzed).toMatchObject({ outcome: "failed", endReason: "voice_server_lost", recordingPath: askingDone.recordingPath });
+    expect(askingAnalyzed.summary).toContain("The call failed (voice server lost).");
+    expect(askingAnalyzed.summary?.toLowerCase()).toContain("hours");
+    expect(quietAnalyzed).toMatchObject({ outcome: "abandoned", endReason: "voice_server_lost", recordingPath: quietDone.recordingPath });
+    expect(quietAnalyzed.analyzedAt).not.toBeNull();
+    console.log("crash recovery measured", measured);
+
+    // The call on the survivor went on throughout, and ends as usual.
+    expect(survivor.isOpen).toBe(true);
+    const before = survivor.mediaFrames().length;
+    survivor.pressDigit("5");
+    await survivor.waitFor(() => survivor.mediaFrames().length > before + 25, 30_000, "a reply on the surviving instance");
+    await survivor.hangUp();
+    expect(await waitForEndedCall(testDb.db, survivor.callSid, 15_000)).toMatchObject({ endReason: "caller_hangup", status: "completed" });
+    // And the new caller on the dead call's line is answered by the survivor.
+    await next.connect();
+    await next.waitFor(() => next.mediaFrames().length > 0, 30_000, "the next caller's greeting");
+    await next.hangUp();
+    expect(await waitForEndedCall(testDb.db, next.callSid, 15_000)).toMatchObject({ endReason: "caller_hangup" });
   }, 240_000);
 });

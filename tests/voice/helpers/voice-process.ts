@@ -102,3 +102,32 @@ export async function startVoiceProcess(
     }),
   };
 }
+
+// The worker as a real process, from source as `npm run worker` and `npm run dev` start it, with the offline
+// analyzer (no Gemini key). Its only listener is the metrics one (METRICS_PORT, loopback here), whose /healthz
+// answers once the worker has started: its first recovery sweep done and its analysis queue consuming.
+export async function startWorkerProcess(
+  name: string,
+  options: { databaseUrl: string; recordingsDir: string; env?: Record<string, string> },
+): Promise<TProcess> {
+  const port = await freePort();
+  const proc = startProcess(name, ["--import", "tsx", "worker/main.ts"], {
+    NODE_ENV: "test",
+    DATABASE_URL: options.databaseUrl,
+    RECORDINGS_DIR: options.recordingsDir,
+    METRICS_PORT: String(port),
+    METRICS_HOST: "127.0.0.1",
+    ...options.env,
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const exited = await Promise.race([proc.exited, new Promise<null>((r) => setTimeout(() => r(null), 200))]);
+    if (exited) throw new Error(`${name} exited (${exited.signal ?? exited.code}) before it started:\n${proc.output()}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return proc;
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`${name} did not become healthy:\n${proc.output()}`);
+    }
+  }
+}
