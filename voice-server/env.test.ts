@@ -50,6 +50,10 @@ describe("loadVoiceEnv", () => {
       VOICE_PUBLIC_URL: "https://v.example.com",
       TWILIO_ACCOUNT_SID: `AC${"1".repeat(32)}`,
       TWILIO_AUTH_TOKEN: "t",
+      AUTH_SECRET: "x".repeat(32),
+      ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+      APP_URL: "https://app.example.com",
+      METRICS_TOKEN: "m".repeat(24),
     };
     expect(loadVoiceEnv(production).admission).toEqual({
       limits: { maxLoopDelayMs: 25, maxCpu: 0.75, maxCalls: null, windowMs: 5_000 },
