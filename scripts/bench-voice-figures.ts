@@ -10,7 +10,8 @@ export const ENDPOINTING_SILENCE_MS = 300;
 export const INTERRUPTION_MIN_SPEECH_MS = 200;
 export const PROVIDER_MS = LATENCY.sttFinalMs + LATENCY.llmFirstTokenMs + LATENCY.ttsFirstByteMs;
 export const OVERHEAD_FORMULA = `voice-to-voice - ${PROVIDER_MS} (STT ${LATENCY.sttFinalMs} + LLM ${LATENCY.llmFirstTokenMs} + TTS ${LATENCY.ttsFirstByteMs}) - ${ENDPOINTING_SILENCE_MS} (endpointing)`;
-export const TARGETS = { overheadP99Ms: 20, bargeInP95Ms: 250, callsPerCore: 200, mbPerCall: 2 } as const;
+// drainS: the post-call analysis backlog the last step leaves is gone within this (issue 12).
+export const TARGETS = { overheadP99Ms: 20, bargeInP95Ms: 250, callsPerCore: 200, mbPerCall: 2, drainS: 120 } as const;
 
 // ---- figures -----------------------------------------------------------------------------------------------
 
@@ -144,6 +145,8 @@ export type TStep = TFigures & {
   // CPU used by processes other than the simulator and the server (Postgres, anything else on the machine), in
   // % of one core: a high figure means the step competed for CPU and its latencies are pessimistic.
   otherCpuPercent: number;
+  // The worker's CPU over the step, % of one core (part of otherCpuPercent); null: no worker (the server analyzes).
+  workerCpuPercent?: number | null;
   // Simulated callers and fake providers (this process and the fakes' one), in % of one core: near 100 means core 0 was the limit.
   simulatorCpuPercent: number;
   // Late frames the server's own pacer noticed (voice_pacer_late_frames_total): lateness that started inside it.
@@ -191,7 +194,18 @@ export function isRefusedBusy(result: TSimCallResult): boolean {
   return result.end.by === "twiml" && !result.twiml.stream && result.twiml.verbs.some((v) => v.verb === "Record");
 }
 
-export type TDrain = { pendingAtStart: number; pendingAtEnd: number; drainedInS: number | null; timeoutS: number };
+// `worker`: the CPU of the worker process (the one that analyzes calls since the voice server stopped doing it);
+// null when the voice server analyzes calls itself (an older commit under --compare). Absent in older results.
+export type TDrain = {
+  pendingAtStart: number;
+  pendingAtEnd: number;
+  drainedInS: number | null;
+  timeoutS: number;
+  worker?: TWorkerCpu | null;
+};
+// `drainCpuPercent`: of one core, over the drain; `runCpuS`: over the whole run; `cpuMsPerAnalysis`: the run's CPU
+// over the analyses it finished.
+export type TWorkerCpu = { drainCpuS: number; drainCpuPercent: number; runCpuS: number; analyzed: number; cpuMsPerAnalysis: number | null };
 
 // The post-call analysis backlog after the last step: polls the calls that ended with analysis pending (or
 // running) until none is left or `timeoutMs` passes, while whatever process analyzes calls works on them.
@@ -216,6 +230,21 @@ export async function measureDrain(databaseUrl: string, timeoutMs: number): Prom
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+// One line: the backlog, how long it took to clear, and the worker's CPU meanwhile.
+export function drainSummary(drain: TDrain): string {
+  const outcome =
+    drain.drainedInS !== null ? `0 after ${drain.drainedInS} s` : `${drain.pendingAtEnd} still pending after ${drain.timeoutS} s`;
+  const target = drain.drainedInS !== null && drain.drainedInS <= TARGETS.drainS ? "pass" : `FAIL (target: 0 within ${TARGETS.drainS} s)`;
+  const w = drain.worker;
+  const analyzer =
+    w === undefined
+      ? ""
+      : w === null
+        ? "; analyzed by the voice server itself (no worker)"
+        : `; worker CPU ${w.drainCpuS} s (${w.drainCpuPercent}% of a core) during the drain, ${w.runCpuS} s over the run for ${w.analyzed} analyses (${w.cpuMsPerAnalysis ?? "n/a"} ms each)`;
+  return `${drain.pendingAtStart} analyses pending after the last step; ${outcome} -> ${target}${analyzer}`;
 }
 
 export function round1(value: number | null): number | null {

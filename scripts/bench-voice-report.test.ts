@@ -5,9 +5,9 @@ import { describe, expect, it } from "vitest";
 import { sayAndRecord, connectStream } from "@/voice-server/twilio/twiml";
 import { parseTwiml } from "@/tests/sim/twiml";
 import type { TSimCallResult } from "@/tests/sim/twilio-caller";
-import { cpuPerCallMinute, isRefusedBusy, type TStep } from "./bench-voice-figures";
+import { cpuPerCallMinute, drainSummary, isRefusedBusy, type TStep } from "./bench-voice-figures";
 import { compareRows, compareTable, overloadVerdict, type TCompareOutput, type TRun } from "./bench-voice-report";
-import { voiceNodeArgs } from "./bench-voice-tree";
+import { voiceNodeArgs, workerNodeArgs } from "./bench-voice-tree";
 
 const dist = (p50: number, p95: number, p99: number) => ({ count: 10, min: p50, p50, p95, p99, max: p99, mean: p50 });
 
@@ -108,7 +108,44 @@ describe("bench:voice --compare report", () => {
   });
 });
 
+describe("bench:voice drain report", () => {
+  const worker = { drainCpuS: 0.5, drainCpuPercent: 17, runCpuS: 3.1, analyzed: 139, cpuMsPerAnalysis: 22 };
+
+  it("passes within 2 minutes, says who analyzed, and fails a backlog left or cleared too late", () => {
+    expect(drainSummary({ pendingAtStart: 53, pendingAtEnd: 0, drainedInS: 3, timeoutS: 120, worker })).toBe(
+      "53 analyses pending after the last step; 0 after 3 s -> pass; worker CPU 0.5 s (17% of a core) during the drain, 3.1 s over the run for 139 analyses (22 ms each)",
+    );
+    expect(drainSummary({ pendingAtStart: 9, pendingAtEnd: 4, drainedInS: null, timeoutS: 30, worker: null })).toBe(
+      "9 analyses pending after the last step; 4 still pending after 30 s -> FAIL (target: 0 within 120 s); analyzed by the voice server itself (no worker)",
+    );
+    expect(drainSummary({ pendingAtStart: 9, pendingAtEnd: 0, drainedInS: 150, timeoutS: 300 })).toMatch(/0 after 150 s -> FAIL/);
+  });
+
+  it("compares the worker's CPU with n/a for a commit that has no worker", () => {
+    const output: TCompareOutput = {
+      machine: { cpuModel: "x", cores: 2, node: "v24", date: "d", isPinned: true, priority: -10 },
+      setup: { isQuick: true, turnCycleMs: 8000, latencyPhase: { calls: 4, concurrency: 2, otherCpuPercent: 1 }, steps: [100], overloadCalls: 0, admissionEnv: {} },
+      current: run("aaaa", { drain: { pendingAtStart: 53, pendingAtEnd: 0, drainedInS: 3, timeoutS: 120, worker } }),
+      previous: run("bbbb", { drain: { pendingAtStart: 40, pendingAtEnd: 0, drainedInS: 6, timeoutS: 120, worker: null } }),
+      durationS: 1,
+    };
+    const table = compareTable(output);
+    expect(table).toMatch(/seconds to drain .*\s+3\s+6\s+0\.50/);
+    expect(table).toMatch(/worker CPU per analysis \(ms\)\s+22\s+n\/a\s+n\/a/);
+  });
+});
+
 describe("bench:voice --compare tree", () => {
+  it("starts a worker only for a tree that has worker/main.ts", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-tree-"));
+    try {
+      expect(workerNodeArgs(dir)).toBeNull();
+      expect(workerNodeArgs(process.cwd())).toEqual(["--import", "tsx", "worker/main.ts"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("starts a commit's server the way its npm run voice does, and refuses a script it cannot run as one process", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-tree-"));
     try {

@@ -1,7 +1,7 @@
 // The printed table and bench/results/voice.md of `npm run bench:voice`, and the side-by-side report of --compare.
 import type { TDistribution } from "@/tests/sim/stats";
 import { LATENCY } from "./bench-voice-fakes";
-import { ENDPOINTING_SILENCE_MS, INTERRUPTION_MIN_SPEECH_MS, TARGETS, type TDrain, type TFigures, type TServerStages, type TStep } from "./bench-voice-figures";
+import { ENDPOINTING_SILENCE_MS, INTERRUPTION_MIN_SPEECH_MS, TARGETS, drainSummary, type TDrain, type TFigures, type TServerStages, type TStep } from "./bench-voice-figures";
 
 type TMachine = Record<string, unknown> & { cpuModel: string; cores: number; node: string; date: string; isPinned: boolean; priority: number };
 type TLatencyPhase = { calls: number; concurrency: number; otherCpuPercent: number };
@@ -93,10 +93,7 @@ export function overloadVerdict(s: TStep): string {
 
 function drainLines(drain: TDrain | null): string[] {
   if (!drain) return [];
-  return [
-    `Post-call analyses pending after the last step: ${drain.pendingAtStart}; ${drain.drainedInS !== null ? `0 after ${drain.drainedInS} s` : `${drain.pendingAtEnd} still pending after ${drain.timeoutS} s`}`,
-    "",
-  ];
+  return [`Post-call analysis backlog: ${drainSummary(drain)}`, ""];
 }
 
 export function contamination(o: TOutput): string {
@@ -180,12 +177,12 @@ Analyses by status at the end of the run: ${Object.entries(o.postCallAnalysisAtE
 
 Idle RSS after warm-up: ${o.setup.idleRssMb} MB. Memory per call = (peak RSS during the step - idle RSS) / calls.
 
-| concurrent calls | overhead p50 / p95 / p99 ms | load-added p99 ms | voice-to-voice p50 ms | barge-in p95 ms | late frames (server pacer's own count) | server CPU % | server CPU s per call-minute | peak RSS MB | MB per call | server-seen STT / LLM / TTS p95 ms (fakes' own) | server's own voice-to-voice p50 / p99 ms | wire minus server p50 / p99 ms | server event-loop delay p99 / max ms | simulator CPU %, tick lag p99 ms | other processes CPU % | result |
+| concurrent calls | overhead p50 / p95 / p99 ms | load-added p99 ms | voice-to-voice p50 ms | barge-in p95 ms | late frames (server pacer's own count) | server CPU % | server CPU s per call-minute | peak RSS MB | MB per call | server-seen STT / LLM / TTS p95 ms (fakes' own) | server's own voice-to-voice p50 / p99 ms | wire minus server p50 / p99 ms | server event-loop delay p99 / max ms | simulator CPU %, tick lag p99 ms | other processes CPU % (of which the worker) | result |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${o.capacity.steps
   .map(
     (s) =>
-      `| ${s.concurrent} | ${d(s.overheadMs)} | ${s.loadAddedOverheadP99Ms ?? "n/a"} | ${s.voiceToVoiceMs?.p50 ?? "n/a"} | ${s.bargeInMs?.p95 ?? "n/a"} | ${s.lateFrames} (${s.serverPacerLateFrames ?? "?"}) | ${s.serverCpuPercent} | ${s.cpuSecondsPerCallMinute ?? "n/a"} | ${s.rssPeakMb} | ${s.mbPerCall} | ${s.serverStages.sttMs?.p95 ?? "?"} / ${s.serverStages.llmMs?.p95 ?? "?"} / ${s.serverStages.ttsMs?.p95 ?? "?"}${s.fakeStages ? ` (${s.fakeStages.sttMs?.p95 ?? "?"} / ${s.fakeStages.llmMs?.p95 ?? "?"} / ${s.fakeStages.ttsMs?.p95 ?? "?"})` : ""} | ${s.serverStages.firstAudioMs?.p50 ?? "?"} / ${s.serverStages.firstAudioMs?.p99 ?? "?"} | ${s.wireMinusServerMs?.p50 ?? "?"} / ${s.wireMinusServerMs?.p99 ?? "?"} | ${s.serverLoopLagMs?.p99 ?? "?"} / ${s.serverLoopLagMs?.max ?? "?"} | ${s.simulatorCpuPercent}, ${s.simulatorTickLagMs.p99} | ${s.otherCpuPercent} | ${s.isPassing ? "pass" : `fail: ${s.failReasons.join("; ")}`} |`,
+      `| ${s.concurrent} | ${d(s.overheadMs)} | ${s.loadAddedOverheadP99Ms ?? "n/a"} | ${s.voiceToVoiceMs?.p50 ?? "n/a"} | ${s.bargeInMs?.p95 ?? "n/a"} | ${s.lateFrames} (${s.serverPacerLateFrames ?? "?"}) | ${s.serverCpuPercent} | ${s.cpuSecondsPerCallMinute ?? "n/a"} | ${s.rssPeakMb} | ${s.mbPerCall} | ${s.serverStages.sttMs?.p95 ?? "?"} / ${s.serverStages.llmMs?.p95 ?? "?"} / ${s.serverStages.ttsMs?.p95 ?? "?"}${s.fakeStages ? ` (${s.fakeStages.sttMs?.p95 ?? "?"} / ${s.fakeStages.llmMs?.p95 ?? "?"} / ${s.fakeStages.ttsMs?.p95 ?? "?"})` : ""} | ${s.serverStages.firstAudioMs?.p50 ?? "?"} / ${s.serverStages.firstAudioMs?.p99 ?? "?"} | ${s.wireMinusServerMs?.p50 ?? "?"} / ${s.wireMinusServerMs?.p99 ?? "?"} | ${s.serverLoopLagMs?.p99 ?? "?"} / ${s.serverLoopLagMs?.max ?? "?"} | ${s.simulatorCpuPercent}, ${s.simulatorTickLagMs.p99} | ${s.otherCpuPercent}${s.workerCpuPercent != null ? ` (${s.workerCpuPercent})` : ""} | ${s.isPassing ? "pass" : `fail: ${s.failReasons.join("; ")}`} |`,
   )
   .join("\n")}
 
@@ -229,8 +226,20 @@ function drainMarkdown(drain: TDrain | null): string {
   return `
 ## Post-call analysis backlog
 
+${
+    drain.worker === null
+      ? "This commit's voice server analyzes calls itself, in its own process."
+      : `The worker process (worker/main.ts, its own process on core 0 at the server's priority, on the same database, its Gemini the
+fake one, which answers analyses with valid JSON) analyzes calls after they end, from the first call of the run on; the
+voice server keeps only live calls. Its CPU during the capacity steps is in "other processes CPU" above, in parentheses.`
+  }
+
 Calls ended with their analysis pending after the last step: ${drain.pendingAtStart}. ${
-    drain.drainedInS !== null ? `None left after ${drain.drainedInS} s.` : `${drain.pendingAtEnd} still pending after ${drain.timeoutS} s.`
+    drain.drainedInS !== null ? `None left after ${drain.drainedInS} s` : `${drain.pendingAtEnd} still pending after ${drain.timeoutS} s`
+  } (target: 0 within ${TARGETS.drainS} s: ${drain.drainedInS !== null && drain.drainedInS <= TARGETS.drainS ? "met" : "not met"}).${
+    drain.worker
+      ? ` The worker used ${drain.worker.drainCpuS} s of CPU during the drain (${drain.worker.drainCpuPercent}% of a core) and ${drain.worker.runCpuS} s over the whole run, for ${drain.worker.analyzed} analyses (${drain.worker.cpuMsPerAnalysis ?? "n/a"} ms each).`
+      : ""
   }
 `;
 }
@@ -322,6 +331,10 @@ export function compareRows(o: TCompareOutput): { section: string; rows: TRow[] 
       rows: [
         { name: "pending after the last step", current: o.current.drain?.pendingAtStart, previous: o.previous.drain?.pendingAtStart, unit: "" },
         { name: "seconds to drain (n/a: not within the timeout)", current: o.current.drain?.drainedInS, previous: o.previous.drain?.drainedInS, unit: "s" },
+        // n/a for a commit without a worker: its voice server analyzes calls in its own process (in its CPU figures).
+        { name: "worker CPU during the drain", current: o.current.drain?.worker?.drainCpuPercent, previous: o.previous.drain?.worker?.drainCpuPercent, unit: "%" },
+        { name: "worker CPU over the run", current: o.current.drain?.worker?.runCpuS, previous: o.previous.drain?.worker?.runCpuS, unit: "s" },
+        { name: "worker CPU per analysis", current: o.current.drain?.worker?.cpuMsPerAnalysis, previous: o.previous.drain?.worker?.cpuMsPerAnalysis, unit: "ms" },
       ],
     });
   }

@@ -13,6 +13,9 @@ export type TServerTree = {
   ref: string;
   // Node arguments that start its voice server (its `npm run voice`, with `node` left out).
   nodeArgs: string[];
+  // Node arguments that start its worker, the process that analyzes calls after they end; null for a commit from
+  // before the worker (no worker/main.ts), whose voice server analyzes calls itself.
+  workerNodeArgs: string[] | null;
 };
 
 function git(root: string, args: string[]): string {
@@ -34,11 +37,17 @@ export function voiceNodeArgs(root: string): string[] {
   return script.trim().split(/\s+/).slice(1);
 }
 
+// `npm run worker` runs worker/main.ts through tsx; as one node process (pinned, reniced and measured like the
+// server) that is `node --import tsx worker/main.ts`, the way `npm run voice` runs the voice server.
+export function workerNodeArgs(root: string): string[] | null {
+  return fs.existsSync(path.join(root, "worker", "main.ts")) ? ["--import", "tsx", "worker/main.ts"] : null;
+}
+
 // This checkout as it is, uncommitted changes included (marked "+changes").
 export function currentTree(root: string): TServerTree {
   const isDirty = git(root, ["status", "--porcelain", "--untracked-files=no"]) !== "";
   const commit = git(root, ["rev-parse", "--short", "HEAD"]) + (isDirty ? "+changes" : "");
-  return { label: "current", root, commit, ref: "HEAD", nodeArgs: voiceNodeArgs(root) };
+  return { label: "current", root, commit, ref: "HEAD", nodeArgs: voiceNodeArgs(root), workerNodeArgs: workerNodeArgs(root) };
 }
 
 const sameFile = (a: string, b: string) => fs.existsSync(a) && fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b));
@@ -78,5 +87,5 @@ export function prepareTree(root: string, ref: string, say: (line: string) => vo
     const build = spawnSync("npm", ["run", "build:voice"], { cwd: dir, stdio: "inherit" });
     if (build.status !== 0) throw new Error(`npm run build:voice failed in ${dir}`);
   }
-  return { label: "previous", root: dir, commit, ref, nodeArgs: voiceNodeArgs(dir) };
+  return { label: "previous", root: dir, commit, ref, nodeArgs: voiceNodeArgs(dir), workerNodeArgs: workerNodeArgs(dir) };
 }

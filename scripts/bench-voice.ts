@@ -3,7 +3,8 @@
 //
 // Layout on a 2-core machine: the voice server runs alone in a child process pinned to core 1; this process
 // (simulated callers, fake Twilio REST), the fake Deepgram/Gemini/Smallest (a child process of their own, see
-// bench-voice-fakes.ts) and Postgres are pinned to core 0.
+// bench-voice-fakes.ts), Postgres and the worker (worker/main.ts, which analyzes calls after they end, as in
+// production: the voice server keeps only live calls) are pinned to core 0.
 // Everything listens on 127.0.0.1 only.
 //
 // `--compare <git-ref>` runs that commit's voice server beside this one (bench-voice-tree.ts), each on its own
@@ -41,10 +42,12 @@ import {
   cpuPerCallMinute,
   figures,
   isRefusedBusy,
+  drainSummary,
   measureDrain,
   round1,
   serverStages,
   wireMinusServer,
+  type TDrain,
   type TStep,
 } from "./bench-voice-figures";
 import { ADMISSION_DEFAULTS } from "@/voice-server/env";
@@ -207,6 +210,10 @@ type TTarget = {
   exited: string | null;
   isPaused: boolean;
   idleRssKb: number;
+  // The tree's worker process, started with the server and left running through the run (server restarts
+  // included), as in production; none for a commit whose voice server analyzes calls itself.
+  // `readyCpuMs`: its CPU once started (loading its code), left out of its figures.
+  worker: { child: ChildProcess; pid: number; log: string; exited: string | null; readyCpuMs: number } | null;
 };
 
 type TCallOutcome = { result: TSimCallResult | null; isUnavailable: boolean };
@@ -253,7 +260,10 @@ async function main(): Promise<void> {
   const fakes: { close(): Promise<void> }[] = [];
   // Ctrl-C: the servers go at once (a stopped one too), Postgres is stopped so it does not outlive the run.
   const sigint = () => {
-    for (const t of targets) t.child?.kill("SIGKILL");
+    for (const t of targets) {
+      t.child?.kill("SIGKILL");
+      t.worker?.child.kill("SIGKILL");
+    }
     void (pg?.stop() ?? Promise.resolve())
       .catch(() => {})
       .finally(() => {
@@ -299,6 +309,7 @@ async function main(): Promise<void> {
         exited: null,
         isPaused: false,
         idleRssKb: 0,
+        worker: null,
       });
     }
     await admin.sql.end({ timeout: 5 });
@@ -351,6 +362,34 @@ async function main(): Promise<void> {
       clearTimeout(timer);
     };
 
+    // The worker of a tree that has one, on the same database, Gemini (the fake: analyses go through the LLM path
+    // as in production, and it answers them with valid JSON) and recordings spool as its voice server.
+    const startWorkerOf = async (target: TTarget) => {
+      const nodeArgs = target.tree.workerNodeArgs;
+      if (!nodeArgs) return;
+      const log = path.join(tmp, `worker-${target.tree.label}.log`);
+      const logFd = fs.openSync(log, "a");
+      const child = spawn(canPin ? "taskset" : process.execPath, canPin ? ["-c", "0", process.execPath, ...nodeArgs] : nodeArgs, {
+        cwd: target.tree.root,
+        stdio: ["ignore", logFd, logFd],
+        env: workerEnv(target, providerFakes, path.join(tmp, `recordings-${target.tree.label}`)),
+      });
+      fs.closeSync(logFd);
+      const worker = { child, pid: child.pid!, log, exited: null as string | null, readyCpuMs: 0 };
+      target.worker = worker;
+      child.once("exit", (code, signal) => (worker.exited = `exited with ${code ?? signal}`));
+      if (isPrioritized) renice(worker.pid, PRIORITY);
+      // It has no listener of its own (no METRICS_PORT here): its log says when it took its first jobs.
+      await waitUntil(`the ${target.tree.label} worker to start`, 60_000, async () => {
+        if (worker.exited) throw new Error(`${target.tree.label} worker ${worker.exited}:\n${tail(log)}`);
+        return fs.readFileSync(log, "utf8").includes("worker started");
+      });
+      if (isPrioritized) renice(worker.pid, PRIORITY);
+      worker.readyCpuMs = cpuMs(worker.pid);
+      say(`${target.tree.label} worker (${target.tree.commit}) up (pid ${worker.pid}), analyzing calls through the fake Gemini`);
+    };
+    const workerCpuMs = (target: TTarget) => (target.worker && !target.worker.exited ? cpuMs(target.worker.pid) : 0);
+
     const scheduler = new SimScheduler();
     const voice = new CallerVoice();
     for (const line of LINES) await voice.say(line);
@@ -400,10 +439,13 @@ async function main(): Promise<void> {
         if (other === target || other.isPaused || !other.child) continue;
         await settle(other);
         other.child.kill("SIGSTOP");
+        // Its worker too: an older server analyzes calls in its own process, which is stopped with it.
+        other.worker?.child.kill("SIGSTOP");
         other.isPaused = true;
       }
       if (target.isPaused && target.child) {
         target.child.kill("SIGCONT");
+        target.worker?.child.kill("SIGCONT");
         target.isPaused = false;
         // Its timers fire late once, all together; let that pass before measuring.
         await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -415,6 +457,7 @@ async function main(): Promise<void> {
     for (const target of targets) {
       await focus(target);
       await startServer(target, ADMISSION_OBSERVE);
+      await startWorkerOf(target);
       await warmUp(target);
     }
 
@@ -474,6 +517,7 @@ async function main(): Promise<void> {
       scheduler.resetTickLag();
       const stepStartedAt = Date.now();
       const cpuBefore = cpuMs(target.pid);
+      const workerCpuBefore = workerCpuMs(target);
       const selfCpuBefore = simulatorCpuMs();
       const busyBefore = machineBusyMs();
       await providerFakes.takeTimings();
@@ -514,6 +558,7 @@ async function main(): Promise<void> {
       const cpuPercent = (serverCpu / durationMs) * 100;
       const selfCpu = simulatorCpuMs() - selfCpuBefore;
       const otherCpuPercent = ((machineBusyMs() - busyBefore - serverCpu - selfCpu) / durationMs) * 100;
+      const workerCpuPercent = target.worker ? Math.round(((workerCpuMs(target) - workerCpuBefore) / durationMs) * 100) : null;
       // The server's event-loop delay over the step (its histogram restarted at the scrape before the step).
       const after = await serverMetrics(target.baseUrl, ["voice_event_loop_lag_p99_ms", "voice_event_loop_lag_max_ms", "voice_pacer_late_frames_total"]);
       const refusedAfter = await serverCounterByLabel(target.baseUrl, "voice_admission_refused_total", "reason");
@@ -549,6 +594,7 @@ async function main(): Promise<void> {
         serverCpuPercent: Math.round(cpuPercent),
         cpuSecondsPerCallMinute: cpuPerCallMinute(serverCpu, results),
         otherCpuPercent: Math.max(0, Math.round(otherCpuPercent)),
+        workerCpuPercent,
         simulatorCpuPercent: Math.round((selfCpu / durationMs) * 100),
         serverPacerLateFrames: pacerLateBefore !== null && pacerLateAfter !== null ? pacerLateAfter - pacerLateBefore : null,
         serverLoopLagMs: { p99: round1(after.voice_event_loop_lag_p99_ms), max: round1(after.voice_event_loop_lag_max_ms) },
@@ -569,7 +615,7 @@ async function main(): Promise<void> {
         `  ${target.tree.label}: ${refusedBusy + refusedUnavailable > 0 ? `admitted ${results.length}, refused ${refusedBusy} busy + ${refusedUnavailable} 503 (${JSON.stringify(step.refusedByReason)}); ` : ""}` +
           `overhead p99 ${f.overheadMs?.p99 ?? "n/a"} ms, v2v p50 ${f.voiceToVoiceMs?.p50 ?? "n/a"} ms, late frames ${f.lateFrames}, server CPU ${step.serverCpuPercent}% ` +
           `(${step.cpuSecondsPerCallMinute} s per call-minute), RSS ${step.rssPeakMb} MB (${step.mbPerCall} MB/call), simulator tick lag p99 ${f.simulatorTickLagMs.p99} ms ` +
-          `(CPU ${step.simulatorCpuPercent}%), other processes ${step.otherCpuPercent}% CPU, server stages p95: STT ${step.serverStages.sttMs?.p95} ` +
+          `(CPU ${step.simulatorCpuPercent}%), other processes ${step.otherCpuPercent}% CPU${step.workerCpuPercent != null ? ` (worker ${step.workerCpuPercent}%)` : ""}, server stages p95: STT ${step.serverStages.sttMs?.p95} ` +
           `LLM ${step.serverStages.llmMs?.p95} TTS ${step.serverStages.ttsMs?.p95} (fakes' own p95: ${step.fakeStages?.sttMs?.p95} / ${step.fakeStages?.llmMs?.p95} / ` +
           `${step.fakeStages?.ttsMs?.p95}), server pacer late ${step.serverPacerLateFrames}, server event-loop lag p99/max ${step.serverLoopLagMs.p99}/${step.serverLoopLagMs.max} ms ` +
           `-> ${step.isPassing ? "PASS" : `FAIL (${failReasons.join("; ")})`}`,
@@ -636,15 +682,33 @@ async function main(): Promise<void> {
     }
 
     // ---- post-call analysis backlog ----
-    // Whatever analyzes calls today (the voice server's own analysis worker) works through what the steps left.
-    const drainOf = new Map<TTarget, Awaited<ReturnType<typeof measureDrain>>>();
+    // The worker (or, for an older commit, the voice server's own analysis) works through what the steps left.
+    const drainOf = new Map<TTarget, TDrain>();
     if (options.drainTimeoutMs > 0) {
       for (const target of targets) {
         await focus(target);
-        say(`${target.tree.label}: waiting up to ${options.drainTimeoutMs / 1000} s for pending analyses to reach 0`);
-        const drain = await measureDrain(target.databaseUrl, options.drainTimeoutMs);
+        const analyzer = target.worker ? "the worker" : "the voice server (no worker in that commit)";
+        say(`${target.tree.label}: waiting up to ${options.drainTimeoutMs / 1000} s for pending analyses to reach 0 (analyzed by ${analyzer})`);
+        if (target.worker?.exited) throw new Error(`${target.tree.label} worker ${target.worker.exited}:\n${tail(target.worker.log)}`);
+        const drainStartedAt = Date.now();
+        const workerCpuBefore = workerCpuMs(target);
+        const drain: TDrain = await measureDrain(target.databaseUrl, options.drainTimeoutMs);
+        if (target.worker) {
+          const drainCpuMs = workerCpuMs(target) - workerCpuBefore;
+          const runCpuMs = workerCpuMs(target) - target.worker.readyCpuMs;
+          const analyzed = (await analysisStatuses(target.databaseUrl)).done ?? 0;
+          drain.worker = {
+            drainCpuS: round1(drainCpuMs / 1000)!,
+            drainCpuPercent: Math.round((drainCpuMs / Math.max(1, Date.now() - drainStartedAt)) * 100),
+            runCpuS: round1(runCpuMs / 1000)!,
+            analyzed,
+            cpuMsPerAnalysis: analyzed > 0 ? Math.round(runCpuMs / analyzed) : null,
+          };
+        } else {
+          drain.worker = null;
+        }
         drainOf.set(target, drain);
-        say(`  ${drain.pendingAtStart} pending after the last step; ${drain.drainedInS !== null ? `0 after ${drain.drainedInS} s` : `${drain.pendingAtEnd} still pending after ${drain.timeoutS} s`}`);
+        say(`  ${drainSummary(drain)}`);
       }
     }
 
@@ -704,6 +768,16 @@ async function main(): Promise<void> {
           isMet: capacityStep !== null && capacityStep.mbPerCall <= TARGETS.mbPerCall,
           note: capacityStep ? `at ${capacityStep.concurrent} calls` : undefined,
         },
+        ...(run.drain
+          ? {
+              drainS: {
+                target: `<= ${TARGETS.drainS} s`,
+                value: run.drain.drainedInS,
+                isMet: run.drain.drainedInS !== null && run.drain.drainedInS <= TARGETS.drainS,
+                note: `${run.drain.pendingAtStart} analyses pending after the last step`,
+              },
+            }
+          : {}),
       };
       const output: TOutput = {
         machine,
@@ -735,19 +809,23 @@ async function main(): Promise<void> {
     }
   } catch (error) {
     process.stderr.write(`\nbench:voice failed: ${(error as Error).message}\n`);
-    for (const target of targets) process.stderr.write(`--- ${target.tree.label} voice server log (tail) ---\n${tail(target.log)}\n`);
+    for (const target of targets) {
+      process.stderr.write(`--- ${target.tree.label} voice server log (tail) ---\n${tail(target.log)}\n`);
+      if (target.worker) process.stderr.write(`--- ${target.tree.label} worker log (tail) ---\n${tail(target.worker.log)}\n`);
+    }
     process.exitCode = 1;
   } finally {
     process.off("SIGINT", sigint);
     for (const target of targets) {
-      const child = target.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) continue;
-      const gone = new Promise((resolve) => child.once("exit", resolve));
-      if (target.isPaused) child.kill("SIGCONT");
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await gone;
-      clearTimeout(timer);
+      for (const child of [target.child, target.worker?.child]) {
+        if (!child || child.exitCode !== null || child.signalCode !== null) continue;
+        const gone = new Promise((resolve) => child.once("exit", resolve));
+        if (target.isPaused) child.kill("SIGCONT");
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await gone;
+        clearTimeout(timer);
+      }
     }
     for (const fake of fakes) await fake.close().catch(() => {});
     await pg?.stop().catch(() => {});
@@ -777,6 +855,20 @@ function serverEnv(target: TTarget, port: number, fakes: TBenchFakes, twilioRest
     SHUTDOWN_GRACE_MS: "2000",
     // A server that does not know a variable (an older commit) ignores it.
     ...extra,
+  };
+}
+
+// The worker's environment: what production gives it (worker/env.ts), pointed at the bench's database and fakes.
+// Outbound webhooks stay off (no ENCRYPTION_KEY/AUTH_SECRET; the bench agent has none) and recordings stay local.
+function workerEnv(target: TTarget, fakes: TBenchFakes, recordingsDir: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: "development",
+    DATABASE_URL: target.databaseUrl,
+    GEMINI_API_KEY: fakes.gemini.apiKey,
+    GEMINI_BASE_URL: fakes.gemini.url,
+    RECORDINGS_DIR: recordingsDir,
   };
 }
 
