@@ -117,8 +117,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // A test that failed midway leaves the stack up: SIGTERM lets the runner stop its three children (SIGKILL alone
+  // would orphan them), SIGKILL only if it has not exited in 15 s.
   if (stack && stack.exitCode === null && stack.signalCode === null) {
-    stack.kill("SIGKILL");
+    const running = stack;
+    const exited = new Promise((resolve) => running.once("exit", resolve));
+    running.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    if (running.exitCode === null && running.signalCode === null) running.kill("SIGKILL");
   }
   const admin = postgres(inject("pgAdminUrl"), { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists ${databaseName} with (force)`);
