@@ -220,6 +220,17 @@ type TCallOutcome = { result: TSimCallResult | null; isUnavailable: boolean };
 
 // ---- main --------------------------------------------------------------------------------------------------
 
+// SIGTERM (after SIGCONT if it was paused), SIGKILL after 5 s; resolves once the process is gone.
+async function stopChild(child: ChildProcess | null | undefined, isPaused: boolean): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((resolve) => child.once("exit", resolve));
+  if (isPaused) child.kill("SIGCONT");
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await gone;
+  clearTimeout(timer);
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--rewrite-md")) {
     const output = JSON.parse(fs.readFileSync(path.join(RESULTS_DIR, "voice.json"), "utf8")) as TOutput;
@@ -351,16 +362,7 @@ async function main(): Promise<void> {
       if (isPrioritized) renice(target.pid, PRIORITY);
       say(`${target.tree.label} voice server (${target.tree.commit}) up on ${target.baseUrl} (pid ${target.pid})`);
     };
-    const stopServer = async (target: TTarget) => {
-      const child = target.child;
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const gone = new Promise((resolve) => child.once("exit", resolve));
-      if (target.isPaused) child.kill("SIGCONT");
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await gone;
-      clearTimeout(timer);
-    };
+    const stopServer = (target: TTarget) => stopChild(target.child, target.isPaused);
 
     // The worker of a tree that has one, on the same database, Gemini (the fake: analyses go through the LLM path
     // as in production, and it answers them with valid JSON) and recordings spool as its voice server.
@@ -817,15 +819,7 @@ async function main(): Promise<void> {
   } finally {
     process.off("SIGINT", sigint);
     for (const target of targets) {
-      for (const child of [target.child, target.worker?.child]) {
-        if (!child || child.exitCode !== null || child.signalCode !== null) continue;
-        const gone = new Promise((resolve) => child.once("exit", resolve));
-        if (target.isPaused) child.kill("SIGCONT");
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-        await gone;
-        clearTimeout(timer);
-      }
+      for (const child of [target.child, target.worker?.child]) await stopChild(child, target.isPaused);
     }
     for (const fake of fakes) await fake.close().catch(() => {});
     await pg?.stop().catch(() => {});
