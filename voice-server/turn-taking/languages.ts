@@ -38,7 +38,8 @@ export type TTurnLanguage = {
   dataRequests: readonly { kind: TDataKind; pattern: RegExp }[];
   // Acknowledgements that do not claim the floor. Multi-word entries are matched as phrases.
   backchannels: readonly string[];
-  // Words that always claim the floor when said over the agent, even alone.
+  // Words that claim the floor when said over the agent, even alone; an agent's own backchannel list can
+  // take one out. Hesitations are not here: a lone "um" over the agent is resumed.
   interrupters: readonly string[];
   // Contractions expanded before comparing two transcripts.
   expansions: Readonly<Record<string, string>>;
@@ -117,7 +118,7 @@ const EN: TTurnLanguage = {
   ],
   interrupters: [
     "wait", "stop", "hold", "hang", "sorry", "actually", "no", "nope", "excuse", "pardon", "what", "hello", "but",
-    "however", "listen", "hey", "um", "uh",
+    "however", "listen", "hey",
   ],
   expansions: {
     "what's": "what is", "whats": "what is", "where's": "where is", "when's": "when is", "who's": "who is",
@@ -198,7 +199,7 @@ const FR: TTurnLanguage = {
     { kind: "number", pattern: /\b(numéro de|numero de|référence|reference|combien)\b/ },
   ],
   backchannels: ["oui", "ouais", "d'accord", "ok", "okay", "hmm", "mm", "mhm", "ah", "ah bon", "ah oui", "je vois", "bien sûr", "voilà", "exactement", "parfait", "très bien", "entendu", "super", "oui oui", "bien"],
-  interrupters: ["attendez", "attends", "pardon", "excusez", "non", "stop", "mais", "en fait", "euh", "quoi", "allô", "allo"],
+  interrupters: ["attendez", "attends", "pardon", "excusez", "non", "stop", "mais", "en fait", "quoi", "allô", "allo"],
   expansions: { ok: "okay" },
   ignorable: ["le", "la", "les", "l'", "un", "une", "s'il vous plaît", "euh", "heu", "hum", "hmm", "ben", "bah"],
   copulaLeads: ["est", "c'est", "sont"],
@@ -235,7 +236,7 @@ const DE: TTurnLanguage = {
     { kind: "number", pattern: /\b(nummer|kundennummer|bestellnummer|referenz|wie viele)\b/ },
   ],
   backchannels: ["ja", "jaja", "ja ja", "okay", "ok", "genau", "mhm", "mm", "hm", "aha", "ach so", "achso", "klar", "richtig", "stimmt", "gut", "super", "verstehe", "ich verstehe", "alles klar", "in ordnung", "prima", "ah", "ah ja", "sicher"],
-  interrupters: ["warten", "warte", "moment", "stopp", "halt", "entschuldigung", "nein", "aber", "eigentlich", "äh", "ähm", "was", "hallo"],
+  interrupters: ["warten", "warte", "moment", "stopp", "halt", "entschuldigung", "nein", "aber", "eigentlich", "was", "hallo"],
   expansions: { ok: "okay", "gibt's": "gibt es", "geht's": "geht es" },
   ignorable: ["der", "die", "das", "den", "dem", "ein", "eine", "einen", "bitte", "äh", "ähm", "hm", "hmm", "öh"],
   copulaLeads: ["ist", "sind", "lautet"],
@@ -270,7 +271,7 @@ const IT: TTurnLanguage = {
     { kind: "number", pattern: /\b(numero di|riferimento|quanti|quante)\b/ },
   ],
   backchannels: ["sì", "si", "certo", "ok", "okay", "va bene", "d'accordo", "capisco", "esatto", "perfetto", "mhm", "mm", "ah", "ah ok", "ho capito", "giusto", "bene", "sì sì", "chiaro"],
-  interrupters: ["aspetti", "aspetta", "scusi", "scusa", "no", "ma", "un attimo", "momento", "allora", "ehm", "cosa", "pronto"],
+  interrupters: ["aspetti", "aspetta", "scusi", "scusa", "no", "ma", "un attimo", "momento", "cosa", "pronto"],
   expansions: { ok: "okay", "sì": "si" },
   ignorable: ["il", "lo", "la", "i", "gli", "le", "un", "uno", "una", "per favore", "ehm", "eh", "mmm", "hmm"],
   copulaLeads: ["è", "sono"],
@@ -340,7 +341,7 @@ const NL: TTurnLanguage = {
     { kind: "number", pattern: /\b(nummer|klantnummer|ordernummer|referentie|hoeveel)\b/ },
   ],
   backchannels: ["ja", "jaja", "ja ja", "oké", "oke", "ok", "okay", "precies", "mhm", "hm", "hmm", "aha", "o", "oh", "ah", "ah ja", "klopt", "goed", "prima", "begrijp ik", "ik snap het", "zeker", "natuurlijk", "juist", "helemaal goed"],
-  interrupters: ["wacht", "stop", "sorry", "pardon", "nee", "maar", "eigenlijk", "eh", "ehm", "wat", "hallo", "momentje"],
+  interrupters: ["wacht", "stop", "sorry", "pardon", "nee", "maar", "eigenlijk", "wat", "hallo", "momentje"],
   expansions: { ok: "okay", "oké": "okay", "oke": "okay" },
   ignorable: ["de", "het", "een", "alstublieft", "alsjeblieft", "eh", "ehm", "uh", "uhm", "hm", "hmm"],
   copulaLeads: ["is", "zijn"],

@@ -107,7 +107,8 @@ export function normalizeForComparison(text: string, lang: TTurnLanguage): strin
     if (expansion) expanded.push(...expansion.split(" "));
     else expanded.push(token);
   }
-  const ignorable = new Set([...lang.ignorable, ...lang.fillers.filter((f) => !f.includes(" "))]);
+  // Only hesitations and articles: "like", "so", "well" are fillers at a turn's end but words in a question.
+  const ignorable = new Set(lang.ignorable);
   const out: string[] = [];
   let pendingRepeat = 1;
   for (const [i, token] of expanded.entries()) {
