@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OverlapJudge, backchannelLexicon, classifyOverlapWords, resumePoint, type TOverlapAction } from "./backchannel";
+import { OVERLAP_DEFAULTS, OverlapJudge, backchannelLexicon, classifyOverlapWords, resumePoint, type TOverlapAction } from "./backchannel";
 
 let seed = 7;
 const random = () => {
@@ -95,7 +95,7 @@ describe("OverlapJudge", () => {
     for (const soundMs of [200, 300, 400, 500]) {
       const v = judge(soundMs, pick(ACKS));
       expect(v).toMatchObject({ kind: "backchannel", action: "resume" });
-      expect(v!.decidedAtMs).toBeLessThanOrEqual(soundMs + 120 + 150 + 20);
+      expect(v!.decidedAtMs).toBeLessThanOrEqual(soundMs + OVERLAP_DEFAULTS.finalizeAfterMs + 150 + 20);
       expect(v!.decidedAtMs).toBeLessThan(800);
     }
   });
@@ -121,7 +121,7 @@ describe("OverlapJudge", () => {
     const j = new OverlapJudge({ language: "en-US" }, 0);
     let verdict: TOverlapAction | undefined;
     for (let t = 20; t <= 2000 && !verdict; t += 20) verdict = j.frame(t, t <= 200).find((a) => a.type === "verdict");
-    expect(verdict).toMatchObject({ kind: "noise", decidedAtMs: 200 + 120 + 500 });
+    expect(verdict).toMatchObject({ kind: "noise", decidedAtMs: 200 + OVERLAP_DEFAULTS.finalizeAfterMs + OVERLAP_DEFAULTS.finalTimeoutMs });
     const withWords = new OverlapJudge({ language: "en-US" }, 0);
     withWords.frame(20, true);
     withWords.interim("yeah", 40);

@@ -45,7 +45,9 @@ function expand(text: string, expansions: Readonly<Record<string, string>>): str
 export type TWordsVerdict = "backchannel" | "interruption" | "no-words";
 
 // The words alone: every token must belong to a backchannel phrase (repeats allowed) or be a hesitation.
-export function classifyOverlapWords(text: string, lexicon: TBackchannelLexicon): TWordsVerdict {
+// `isPartial`: the words are an interim that may still grow, so a trailing start of a phrase ("I" of "I see",
+// "got" of "got it") is not yet an interruption.
+export function classifyOverlapWords(text: string, lexicon: TBackchannelLexicon, isPartial = false): TWordsVerdict {
   const { tokens: raw, endsWithQuestionMark } = tokenize(text);
   const tokens = raw.flatMap((t) => (lexicon.expansions[t] ?? t).split(" "));
   if (tokens.length === 0) return "no-words";
@@ -62,6 +64,10 @@ export function classifyOverlapWords(text: string, lexicon: TBackchannelLexicon)
     if (lexicon.fillers.has(tokens[i]!) && !lexicon.interrupters.has(tokens[i]!)) {
       i++;
       continue;
+    }
+    const rest = tokens.slice(i);
+    if (isPartial && lexicon.phrases.some((p) => p.length > rest.length && rest.every((w, k) => p[k] === w))) {
+      return "backchannel";
     }
     return "interruption";
   }
@@ -86,7 +92,9 @@ export type TOverlapAction =
   | { type: "finalize" }
   | { type: "verdict"; kind: TOverlapKind; action: "resume" | "answer"; text: string; decidedAtMs: number };
 
-export const OVERLAP_DEFAULTS = { finalizeAfterMs: 120, maxBackchannelMs: 1200, finalTimeoutMs: 500 } as const;
+// finalizeAfterMs is shorter than the endpointer's: the agent is waiting mid-sentence, and an extra Finalize
+// inside a word gap costs nothing but a split final.
+export const OVERLAP_DEFAULTS = { finalizeAfterMs: 60, maxBackchannelMs: 1200, finalTimeoutMs: 500 } as const;
 
 // Judges one stretch of caller sound that started over the agent's speech (created at its onset, right after
 // the session sent `clear`). Feed it the same events as the endpointer; it returns a verdict once.
@@ -147,7 +155,7 @@ export class OverlapJudge {
     }
     if (this.pendingFinals > 0 && !this.hasUnfinalizedSound && nowMs - this.finalizeSentAtMs >= this.s.finalTimeoutMs) {
       // The final is late: decide on what we have.
-      const verdict = classifyOverlapWords(this.text, this.lexicon);
+      const verdict = classifyOverlapWords(this.text, this.lexicon, true);
       actions.push(this.decide(verdict === "no-words" ? "noise" : verdict, nowMs));
     }
     return actions;
@@ -157,7 +165,7 @@ export class OverlapJudge {
     if (this.verdict) return [];
     this.interimText = text.trim();
     // New words that are not a backchannel decide at once: the caller is taking the floor.
-    if (classifyOverlapWords(this.text, this.lexicon) === "interruption") return [this.decide("interruption", nowMs)];
+    if (classifyOverlapWords(this.text, this.lexicon, true) === "interruption") return [this.decide("interruption", nowMs)];
     return [];
   }
 

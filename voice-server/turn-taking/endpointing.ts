@@ -2,7 +2,7 @@ import { assessCompleteness, type TCompleteness } from "./completeness";
 
 // Adaptive endpointing: how much silence ends the caller's turn depends on what the caller said.
 //
-// - Finalize early. After `finalizeAfterMs` (~120 ms) of silence following new speech, ask the recognizer for its
+// - Finalize early. After `finalizeAfterMs` (100 ms) of silence following new speech, ask the recognizer for its
 //   final (Deepgram's Finalize may be sent at any time; recognition goes on after it). Interim results lag the
 //   audio (the model of tests/fakes/deepgram.ts: each carries the words spoken up to 250 ms before it), so the
 //   final is the first transcript that holds the turn's last word. Finalize costs nothing but a message.
@@ -55,10 +55,10 @@ export type TEndpointAction =
 type TResolved = Required<Omit<TEndpointingSettings, "thinkingMinSpeechMs">> & { thinkingMinSpeechMs: number | null };
 
 export const ENDPOINTING_DEFAULTS = {
-  finalizeAfterMs: 120,
-  completeAfterMs: 120,
+  finalizeAfterMs: 100,
+  completeAfterMs: 100,
   finalTimeoutMs: 1000,
-  thinkingMinSpeechMs: 80,
+  thinkingMinSpeechMs: 60,
 } as const;
 
 export function resolveEndpointingSettings(settings: TEndpointingSettings): TResolved {
@@ -92,7 +92,7 @@ export class TurnEndpointer {
   private context: TEndpointingContext;
   private phase: TPhase = "listening";
   private finals: string[] = [];
-  private interim = "";
+  private interimText = "";
   private lastVoiceAtMs: number | null = null;
   private voicedRunMs = 0;
   private lastFrameAtMs: number | null = null;
@@ -114,7 +114,7 @@ export class TurnEndpointer {
 
   // Every word heard in this turn: the finals so far and the latest interim after them.
   get text(): string {
-    return [...this.finals, this.interim].filter(Boolean).join(" ");
+    return [...this.finals, this.interimText].filter(Boolean).join(" ");
   }
 
   get isTurnOver(): boolean {
@@ -161,7 +161,6 @@ export class TurnEndpointer {
       this.finalizeSentAtMs = nowMs;
       this.pendingFinals++;
       actions.push({ type: "finalize" });
-      this.maybePreempt(actions);
     }
     this.maybeEnd(nowMs, actions);
     return actions;
@@ -169,7 +168,7 @@ export class TurnEndpointer {
 
   interim(text: string, nowMs: number): TEndpointAction[] {
     if (this.phase === "committed") return [];
-    this.interim = text.trim();
+    this.interimText = text.trim();
     if (this.phase !== "listening") return [];
     const actions: TEndpointAction[] = [];
     if (this.lastVoiceAtMs !== null && this.silenceAt(nowMs) >= this.s.finalizeAfterMs) this.maybePreempt(actions);
@@ -181,9 +180,13 @@ export class TurnEndpointer {
     if (this.phase === "committed") return [];
     const words = text.trim();
     if (words) this.finals.push(words);
-    this.interim = "";
+    this.interimText = "";
     if (flags.isFromFinalize && this.pendingFinals > 0) this.pendingFinals--;
-    if (flags.isSpeechFinal) this.sttSaysSilence = true;
+    if (flags.isSpeechFinal) {
+      // The recognizer heard its endpointing silence after these words: nothing spoken is left unfinalized.
+      this.sttSaysSilence = true;
+      this.hasUnfinalizedSpeech = false;
+    }
     if (this.phase !== "listening") return [];
     const actions: TEndpointAction[] = [];
     this.maybeEnd(nowMs, actions);
@@ -206,7 +209,7 @@ export class TurnEndpointer {
   reset(): void {
     this.phase = "listening";
     this.finals = [];
-    this.interim = "";
+    this.interimText = "";
     this.lastVoiceAtMs = null;
     this.voicedRunMs = 0;
     this.hasUnfinalizedSpeech = false;
@@ -231,9 +234,11 @@ export class TurnEndpointer {
     return assessCompleteness({ text: this.text, language: this.context.language, agentQuestion: this.context.agentQuestion });
   }
 
+  // Only on an interim heard during the pause: it holds words of the latest speech (perhaps not all of them;
+  // the final decides). The finals alone would not: they predate the speech that made the pause.
   private maybePreempt(actions: TEndpointAction[]): void {
     const text = this.text;
-    if (!text || text === this.preemptedText) return;
+    if (!this.interimText || text === this.preemptedText) return;
     const completeness = this.assess();
     if (completeness.state !== "complete") return;
     this.preemptedText = text;
