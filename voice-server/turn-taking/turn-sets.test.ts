@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PROFILE, percentile, replayOverlap, replayTurn, type TTurnReplay } from "@/tests/fixtures/turn-taking/replay";
-import { COMPLETE_TURNS, OVERLAPS, PAUSED_TURNS, timeWords } from "@/tests/fixtures/turn-taking/turn-sets";
+import { COMPLETE_TURNS, OVERLAPS, PAUSED_TURNS, scriptText, timeWords, toFakeTranscript, toSimSteps } from "@/tests/fixtures/turn-taking/turn-sets";
+import { parseSimScript } from "@/tests/sim/twilio-caller";
 
 // The turn sets of tests/fixtures/turn-taking run through the pure policy at word timing, under the bench:voice
 // profile (recognizer final 150 ms after Finalize, interims every 250 ms lagging 250 ms, LLM first token 350 ms,
@@ -42,6 +43,18 @@ describe("turn sets", () => {
     expect(OVERLAPS.filter((o) => o.kind === "backchannel").length).toBeGreaterThanOrEqual(20);
     expect(OVERLAPS.filter((o) => o.kind === "noise").length).toBeGreaterThanOrEqual(10);
     expect(OVERLAPS.filter((o) => o.kind === "interruption").length).toBeGreaterThanOrEqual(10);
+  });
+
+  it("plug into the simulated caller and the fake Deepgram", () => {
+    for (const turn of [...PAUSED_TURNS, ...COMPLETE_TURNS]) {
+      const script = parseSimScript([{ waitForAgent: true }, ...toSimSteps(turn.script), { waitForAgent: true }, { hangup: true }], turn.id);
+      const said = script.steps.flatMap((s) => ("say" in s ? [s.say] : [])).join(" ");
+      expect(said).toBe(scriptText(turn.script));
+      // One "|" per pause, so the fake gives each stretch of audio its own words.
+      const pauses = script.steps.filter((s) => "pauseMs" in s).length;
+      expect(toFakeTranscript(turn.script).split("|")).toHaveLength(pauses + 1);
+      expect(toFakeTranscript(turn.script).replace(/ \| /g, " ")).toBe(said);
+    }
   });
 
   it("answers complete questions at the limit of the profile and never cuts them", () => {
