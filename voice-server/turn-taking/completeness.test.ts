@@ -163,6 +163,12 @@ describe("assessCompleteness (English)", () => {
     expect(en("sure", "Would you like me to book that?").state).toBe("complete");
   });
 
+  it("waits after a question that has only its subject yet", () => {
+    for (const text of ["can you", "Could you", "um do you", "is it", "are you", "so can I", "would you"]) expect(en(text).state, text).toBe("incomplete");
+    expect(en("can you?").state).toBe("complete");
+    expect(en("can you help").state).toBe("complete");
+  });
+
   it("treats elliptical answers and set phrases as complete", () => {
     for (const text of ["yes I do", "no it isn't", "yes it is", "I think so", "thank you", "me too", "that's all", "we can", "yes please", "no", "no thanks", "okay", "hold on"]) {
       expect(en(text).state, text).toBe("complete");

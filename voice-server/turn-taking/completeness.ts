@@ -148,6 +148,10 @@ export function assessCompleteness(input: TCompletenessInput): TCompleteness {
     return result(content.length <= 2 ? "unsure" : "complete", "sentence", asked);
   }
 
+  // "Can you", "Do we", "Is it": a question that has its subject and nothing else yet.
+  if (content.length === 2 && t.questionLeads.has(content[0]!) && t.ellipsisSubjects.has(last) && !endsWithSentenceMark) {
+    return result("incomplete", "trailing-function-word");
+  }
   if (content.length > 0 && t.questionLeads.has(content[0]!) && content.length >= 2) return result("complete", "question");
   if (endsWithSentenceMark) return result("complete", endsWithQuestionMark ? "question" : "sentence");
   return result("complete", "sentence");
