@@ -15,6 +15,10 @@ export type TSettingsInitial = {
   language: string;
   voice: string;
   interruptionMinSpeechMs: number;
+  thinkingInterruptionMinSpeechMs: number;
+  shouldResumeAfterBackchannel: boolean;
+  // One phrase a line.
+  backchannelPhrases: string;
   endpointingSilenceMs: number;
   maxCallDurationMin: number;
   silenceTimeoutSec: number;
@@ -101,7 +105,18 @@ export function SettingsForm({
             step={10}
             defaultValue={value("interruptionMinSpeechMs")}
             error={e.interruptionMinSpeechMs}
-            hint="How long a caller must talk over the agent before it stops. Lower stops sooner but a cough or “mm-hm” can cut it off; 150–300 ms suits most lines."
+            hint="While the agent is speaking: how long a caller must talk over it before it stops. Lower stops sooner but a cough can cut it off; 150–300 ms suits most lines."
+          />
+          <Field
+            label="Interruption while thinking (ms)"
+            name="thinkingInterruptionMinSpeechMs"
+            type="number"
+            min={20}
+            max={2000}
+            step={10}
+            defaultValue={value("thinkingInterruptionMinSpeechMs")}
+            error={e.thinkingInterruptionMinSpeechMs}
+            hint="After the agent decided to answer but before it speaks: how long the caller must go on talking for the agent to drop its reply and keep listening. 40–100 ms suits most lines."
           />
           <Field
             label="End-of-turn silence (ms)"
@@ -112,8 +127,17 @@ export function SettingsForm({
             step={50}
             defaultValue={value("endpointingSilenceMs")}
             error={e.endpointingSilenceMs}
-            hint="How long a pause means the caller has finished. Lower answers faster but may cut in when callers pause to think; 400–800 ms suits most callers."
+            hint="The longest pause the agent waits before answering. Complete questions are answered sooner; a caller mid-sentence or reading out a number gets this whole pause. 400–800 ms suits most callers."
           />
+          <SelectField
+            label="When a caller says “uh-huh” over the agent"
+            name="shouldResumeAfterBackchannel"
+            defaultValue={value("shouldResumeAfterBackchannel")}
+            error={e.shouldResumeAfterBackchannel}
+          >
+            <option value="true">Say the interrupted sentence again</option>
+            <option value="false">Stop and listen</option>
+          </SelectField>
           <Field
             label="Maximum call length (minutes)"
             name="maxCallDurationMin"
@@ -135,6 +159,14 @@ export function SettingsForm({
             hint="If the caller says nothing for this long, the agent checks they're still there and then ends the call."
           />
         </div>
+        <TextAreaField
+          label="Acknowledgements that never interrupt (optional)"
+          name="backchannelPhrases"
+          rows={3}
+          defaultValue={value("backchannelPhrases")}
+          error={e.backchannelPhrases}
+          hint="One per line, in the agent's language, added to the usual ones (“uh-huh”, “okay”, “mm-hmm”, “right”, “yeah”, “I see”). Heard over the agent, these and background noise make it carry on; anything else stops it."
+        />
       </fieldset>
       {canEdit && (
         <FormFooter isDirty={isDirty}>

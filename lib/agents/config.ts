@@ -37,9 +37,18 @@ export const ZAgentConfig = z.object({
     afterHours: "take_message",
     afterHoursMessage: "We're closed right now.",
   }),
-  // Minimum caller speech (ms) over the agent before it stops talking.
+  // Minimum caller speech (ms) over the agent before it stops talking ("agent speaking").
   interruptionMinSpeechMs: z.coerce.number().int().min(50).max(2000).default(200),
-  // Silence (ms) after the caller stops before the agent answers.
+  // Caller speech (ms) after the agent decided to answer but before its audio started that drops the reply and
+  // keeps listening ("agent thinking"). Shorter than the above: no agent audio can echo back yet.
+  thinkingInterruptionMinSpeechMs: z.coerce.number().int().min(20).max(2000).default(60),
+  // After an "uh-huh", "okay" or a noise over the agent, say the interrupted sentence again instead of answering.
+  shouldResumeAfterBackchannel: z.boolean().default(true),
+  // Acknowledgements in the agent's language that never count as an interruption, on top of the language's
+  // defaults (voice-server/turn-taking/languages.ts).
+  backchannelPhrases: z.array(z.string().trim().min(1).max(40)).max(50).default([]),
+  // Silence (ms) after the caller stops before the agent answers: the most it waits. Turns that read as
+  // complete are answered sooner (voice-server/turn-taking/endpointing.ts).
   endpointingSilenceMs: z.coerce.number().int().min(100).max(3000).default(500),
   maxCallDurationSec: z.coerce.number().int().min(30).max(4 * 3600).default(1800),
   silenceTimeoutSec: z.coerce.number().int().min(5).max(600).default(30),

@@ -38,6 +38,36 @@ describe("builder form schemas", () => {
     });
   });
 
+  it("turn-taking settings convert, and are left alone when a form does not send them", () => {
+    const patch = settingsToConfigPatch(
+      ZAgentSettingsInput.parse({
+        ...settings,
+        thinkingInterruptionMinSpeechMs: "80",
+        shouldResumeAfterBackchannel: "false",
+        backchannelPhrases: " lovely \nno worries, lovely\r\n\n  sounds   great ",
+      }),
+    );
+    expect(patch).toMatchObject({ thinkingInterruptionMinSpeechMs: 80, shouldResumeAfterBackchannel: false, backchannelPhrases: ["lovely", "no worries", "sounds great"] });
+    const untouched = settingsToConfigPatch(ZAgentSettingsInput.parse(settings));
+    for (const key of ["thinkingInterruptionMinSpeechMs", "shouldResumeAfterBackchannel", "backchannelPhrases"]) expect(key in untouched).toBe(false);
+    expect(settingsToConfigPatch(ZAgentSettingsInput.parse({ ...settings, backchannelPhrases: "" })).backchannelPhrases).toEqual([]);
+  });
+
+  it("bad turn-taking settings come back per field", () => {
+    const result = ZAgentSettingsInput.safeParse({
+      ...settings,
+      thinkingInterruptionMinSpeechMs: "5",
+      shouldResumeAfterBackchannel: "maybe",
+      backchannelPhrases: `ok\n${"x".repeat(41)}`,
+    });
+    const errors = fieldErrorsOf(result.error!);
+    expect(errors.thinkingInterruptionMinSpeechMs).toBe("At least 20 ms");
+    expect(errors.shouldResumeAfterBackchannel).toBe("Pick what the agent does after an “uh-huh”");
+    expect(errors.backchannelPhrases).toMatch(/too long/);
+    const many = ZAgentSettingsInput.safeParse({ ...settings, backchannelPhrases: Array.from({ length: 51 }, (_, i) => `p${i}`).join("\n") });
+    expect(fieldErrorsOf(many.error!).backchannelPhrases).toBe("At most 50 phrases");
+  });
+
   it("bad settings come back per field", () => {
     const result = ZAgentSettingsInput.safeParse({ ...settings, greeting: "  ", language: "xx", interruptionMinSpeechMs: "10", endpointingSilenceMs: "abc" });
     expect(fieldErrorsOf(result.error!)).toEqual({

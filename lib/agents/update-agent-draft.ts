@@ -29,6 +29,23 @@ export const ZAgentSettingsInput = z.object({
   voice: z.string().trim().min(1, "Pick a voice").max(80),
   interruptionMinSpeechMs: intIn("a number of milliseconds", 50, 2000, "ms"),
   endpointingSilenceMs: intIn("a number of milliseconds", 100, 3000, "ms"),
+  // Optional so that a form without them (an older page) leaves the saved values alone.
+  thinkingInterruptionMinSpeechMs: intIn("a number of milliseconds", 20, 2000, "ms").optional(),
+  shouldResumeAfterBackchannel: z
+    .enum(["true", "false"], { error: "Pick what the agent does after an “uh-huh”" })
+    .transform((v) => v === "true")
+    .optional(),
+  backchannelPhrases: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return undefined;
+      const phrases = [...new Set(raw.split(/[\n,]/).map((p) => p.trim().replace(/\s+/g, " ")).filter(Boolean))];
+      const long = phrases.find((p) => p.length > 40);
+      if (long) ctx.addIssue({ code: "custom", message: `“${long.slice(0, 20)}…” is too long: keep each phrase under 40 characters` });
+      if (phrases.length > 50) ctx.addIssue({ code: "custom", message: "At most 50 phrases" });
+      return phrases;
+    }),
   maxCallDurationMin: intIn("a number of minutes", 1, 240, "minutes"),
   silenceTimeoutSec: intIn("a number of seconds", 5, 600, "seconds"),
 });
@@ -89,7 +106,9 @@ export type TBusinessHoursInput = z.infer<typeof ZBusinessHoursInput>;
 
 export function settingsToConfigPatch(input: TAgentSettingsInput): Partial<TAgentConfig> {
   const { name: _name, maxCallDurationMin, ...rest } = input;
-  return { ...rest, maxCallDurationSec: maxCallDurationMin * 60 };
+  // A field the form did not send keeps its saved value (an undefined would reset it to the default).
+  const sent = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Partial<TAgentConfig>;
+  return { ...sent, maxCallDurationSec: maxCallDurationMin * 60 };
 }
 
 function auditValue(value: unknown): unknown {

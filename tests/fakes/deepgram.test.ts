@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { FakeDeepgram } from "./deepgram";
+import { CallerVoice } from "@/tests/sim/caller-audio";
+import { toFakeTranscript, toSimSteps } from "@/tests/fixtures/turn-taking/turn-sets";
 import { mulawSilence, speechLikeMulaw } from "./faults";
 
 let fake: FakeDeepgram | undefined;
@@ -196,4 +198,102 @@ describe("FakeDeepgram", () => {
     a.ws.close();
     b.ws.close();
   });
+
+  it("sends an interim every 250 ms of audio carrying every word spoken up to 250 ms earlier", async () => {
+    const transcript = "one two three four five six";
+    fake = await FakeDeepgram.start({ apiKey: "k", transcripts: [transcript], finalLatencyMs: 10 });
+    const client = await connect(`${fake.url}/v1/listen?${QUERY}`);
+    // Words at 250 ms of voiced audio each; the sixth completes when the speech stops (80 ms of silence).
+    sendAudio(client.ws, speechLikeMulaw(1600, 5));
+    sendAudio(client.ws, mulawSilence(1200));
+    await client.waitFor((m) => m.type === "UtteranceEnd");
+    const interims = client.messages.filter((m) => m.type === "Results" && m.is_final === false);
+    const textOf = (m: Record<string, unknown>) => (m.channel as { alternatives: { transcript: string }[] }).alternatives[0]!.transcript;
+    // Times from the turn's start (its first voiced frame), in audio.
+    const startMs = Math.round((interims[0]!.start as number) * 1000);
+    // Audio comes in 20 ms windows, so a word completes on the first window at or after each 250 ms of speech.
+    const spokenAt = [260, 500, 760, 1000, 1260, 1600 - startMs + 80];
+    let previousAtMs = 0;
+    for (const interim of interims) {
+      const atMs = Math.round((interim.duration as number) * 1000);
+      // The fake's clock is the audio: an interim goes out on the first 20 ms window of a 250 ms tick.
+      expect(atMs % 250).toBeLessThan(20);
+      expect(atMs - previousAtMs).toBeGreaterThanOrEqual(230);
+      previousAtMs = atMs;
+      const expected = spokenAt.filter((t) => t <= atMs - 250).length;
+      expect(textOf(interim), `interim at ${atMs} ms`).toBe(transcript.split(" ").slice(0, expected).join(" "));
+    }
+    // Ticks at 260, 500, 760, ... ms: an interim only when it carries something new.
+    expect(interims.map(textOf)).toEqual(["one two", "one two three four", "one two three four five"]);
+    client.ws.close();
+  });
+
+  it("keeps a turn across a pause marked with | and answers each Finalize 150 ms later with the words said so far", async () => {
+    fake = await FakeDeepgram.start({ apiKey: "k", transcripts: ["five five five | two one two", "thanks"] });
+    const client = await connect(`${fake.url}/v1/listen?${QUERY.replace("endpointing=300", "endpointing=false")}`);
+    const finals = () => client.messages.filter((m) => m.is_final === true);
+    const textOf = (m: Record<string, unknown>) => (m.channel as { alternatives: { transcript: string }[] }).alternatives[0]!.transcript;
+    sendAudio(client.ws, speechLikeMulaw(800, 1));
+    sendAudio(client.ws, mulawSilence(100));
+    const sentAt = Date.now();
+    client.ws.send(JSON.stringify({ type: "Finalize" }));
+    const first = await client.waitFor((m) => m.from_finalize === true);
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(140);
+    expect(textOf(first)).toBe("five five five");
+    // Recognition goes on: the second stretch belongs to the same turn.
+    sendAudio(client.ws, mulawSilence(500));
+    sendAudio(client.ws, speechLikeMulaw(800, 2));
+    sendAudio(client.ws, mulawSilence(100));
+    client.ws.send(JSON.stringify({ type: "Finalize" }));
+    await client.waitFor(() => finals().length === 2);
+    expect(textOf(finals()[1]!)).toBe("two one two");
+    // A Finalize in silence with nothing new: an empty final, and the turn is over.
+    client.ws.send(JSON.stringify({ type: "Finalize" }));
+    await client.waitFor(() => finals().length === 3);
+    expect(textOf(finals()[2]!)).toBe("");
+    sendAudio(client.ws, speechLikeMulaw(500, 3));
+    sendAudio(client.ws, mulawSilence(100));
+    client.ws.send(JSON.stringify({ type: "Finalize" }));
+    await client.waitFor(() => finals().length === 4);
+    expect(textOf(finals()[3]!)).toBe("thanks");
+    // Interims never repeat words a final already carried.
+    for (const interim of client.messages.filter((m) => m.is_final === false)) expect(textOf(interim)).not.toContain("five five five two");
+    client.ws.close();
+  });
+
+  it("gives a Finalize mid-speech the words said so far, and the rest in the next final", async () => {
+    fake = await FakeDeepgram.start({ apiKey: "k", transcripts: ["I would like to book a cleaning"], finalLatencyMs: 10 });
+    const client = await connect(`${fake.url}/v1/listen?${QUERY.replace("endpointing=300", "endpointing=false")}`);
+    const textOf = (m: Record<string, unknown>) => (m.channel as { alternatives: { transcript: string }[] }).alternatives[0]!.transcript;
+    sendAudio(client.ws, speechLikeMulaw(400, 4));
+    sendAudio(client.ws, mulawSilence(100));
+    client.ws.send(JSON.stringify({ type: "Finalize" }));
+    const first = await client.waitFor((m) => m.from_finalize === true);
+    // One stretch (no "|"): a Finalize flushes it whole, as the fake cannot tell where the caller's words stop.
+    expect(textOf(first)).toBe("I would like to book a cleaning");
+    client.ws.close();
+  });
+
+  it("puts each stretch of a turn-set script on the simulated caller's (eSpeak) audio for that stretch", async () => {
+    const script = "five five five | 600 | two one two | 700 | three four five six";
+    fake = await FakeDeepgram.start({ apiKey: "k", transcripts: [toFakeTranscript(script)], finalLatencyMs: 10 });
+    const client = await connect(`${fake.url}/v1/listen?${QUERY.replace("endpointing=300", "endpointing=false")}`);
+    const voice = new CallerVoice();
+    const finals = () => client.messages.filter((m) => m.is_final === true);
+    const textOf = (m: Record<string, unknown>) => (m.channel as { alternatives: { transcript: string }[] }).alternatives[0]!.transcript;
+    let expectedFinals = 0;
+    // As the turn-taking policy does: Finalize 100 ms into each pause.
+    for (const step of toSimSteps(script)) {
+      if ("say" in step) {
+        sendAudio(client.ws, Buffer.concat((await voice.say(step.say)).frames));
+        sendAudio(client.ws, mulawSilence(100));
+        client.ws.send(JSON.stringify({ type: "Finalize" }));
+        expectedFinals++;
+        await client.waitFor(() => finals().length === expectedFinals);
+        expect(textOf(finals().at(-1)!)).toBe(step.say);
+      } else sendAudio(client.ws, mulawSilence(step.pauseMs - 100));
+    }
+    client.ws.close();
+  });
 });
+

@@ -6,13 +6,26 @@ import { FaultQueue, ResponseTimings, listenLocal, mulawRms, sleep } from "./fau
 
 // Fake Deepgram live transcription (`wss://api.deepgram.com/v1/listen`), speaking the wire protocol of
 // protocols.md §8. It cannot recognise words, so it detects speech by energy in the mu-law audio and answers
-// each caller turn with the next scripted transcript:
-// - a turn starts with the first voiced audio and takes one transcript (SpeechStarted if vad_events=true);
-// - while speech lasts, interim Results reveal the transcript word by word (interim_results=true);
-// - after `endpointing` ms of silence: is_final + speech_final with the whole transcript;
-// - Finalize: is_final + from_finalize with whatever the turn has not yet delivered ("" if nothing), and the
-//   turn ends; UtteranceEnd after utterance_end_ms of silence also ends the turn;
-// - CloseStream: outstanding final, Metadata, close 1000. 10 s without audio or KeepAlive: close NET-0001.
+// each caller turn with the next scripted transcript.
+//
+// The timing model (documented in bench/results/voice.md; the turn-taking measurements depend on it):
+// - A turn starts with the first voiced audio and takes one transcript (SpeechStarted if vad_events=true).
+//   "|" in a transcript marks where the caller pauses: "five five five | two one two" is said in two stretches
+//   of speech, each stretch getting its own words. Without "|" the whole transcript is one stretch.
+// - Words are spoken at `msPerWord` of voiced audio each; the last word of a stretch is complete when the stretch
+//   ends (`stretchEndMs` of silence), or at a Finalize, which flushes the stretch in progress. Speech after a
+//   pause of `minPauseMs` (250) or more starts the next stretch; shorter gaps are gaps between words.
+// - Interims (interim_results=true): every `interimIntervalMs` (250) of audio from the turn's start (on the
+//   first 20 ms window at or after each tick), an interim result carrying every
+//   word spoken up to `interimLagMs` (250) earlier that no final has carried yet; none when that is empty or
+//   unchanged since the last one.
+// - Finalize (may come at any time): `finalLatencyMs` (150) later, is_final + from_finalize with every word
+//   spoken so far and not yet final ("" if none). Recognition goes on after it: the turn continues with its next
+//   stretch, and only a turn whose words are all final ends, so the next speech takes the next transcript.
+// - After `endpointing` ms of silence: is_final + speech_final with the words spoken so far; UtteranceEnd after
+//   utterance_end_ms of silence.
+// - CloseStream: every outstanding word as a final, Metadata, close 1000. 10 s without audio or KeepAlive:
+//   close NET-0001.
 // Time is measured in received audio (8 bytes per ms), so tests may send audio faster than real time.
 
 export type TDeepgramTranscriptContext = {
@@ -34,6 +47,13 @@ export type TFakeDeepgramOptions = {
   minEndpointingMs?: number;
   msPerWord?: number;
   interimIntervalMs?: number;
+  // An interim carries the words spoken up to this long before it.
+  interimLagMs?: number;
+  // Silence that ends a stretch of speech (completes its last word).
+  stretchEndMs?: number;
+  // A pause at least this long before new speech starts the transcript's next stretch ("|"); shorter gaps are
+  // the gaps between words of one stretch.
+  minPauseMs?: number;
   idleTimeoutMs?: number;
   handshakeDelayMs?: number;
   // Per connection; long benchmarks would otherwise keep every interim result in memory.
@@ -68,6 +88,9 @@ export class FakeDeepgram {
   minEndpointingMs: number;
   msPerWord: number;
   interimIntervalMs: number;
+  interimLagMs: number;
+  stretchEndMs: number;
+  minPauseMs: number;
   idleTimeoutMs: number;
   handshakeDelayMs: number;
   maxLoggedMessages: number;
@@ -98,7 +121,10 @@ export class FakeDeepgram {
     this.minSpeechMs = options.minSpeechMs ?? 40;
     this.minEndpointingMs = options.minEndpointingMs ?? 200;
     this.msPerWord = options.msPerWord ?? 250;
-    this.interimIntervalMs = options.interimIntervalMs ?? 300;
+    this.interimIntervalMs = options.interimIntervalMs ?? 250;
+    this.interimLagMs = options.interimLagMs ?? 250;
+    this.stretchEndMs = options.stretchEndMs ?? 80;
+    this.minPauseMs = options.minPauseMs ?? 250;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
     this.handshakeDelayMs = options.handshakeDelayMs ?? 0;
     this.maxLoggedMessages = options.maxLoggedMessages ?? 2000;
@@ -239,14 +265,29 @@ function rejectUpgrade(socket: Duplex, status: number, errCode: string, message:
 
 type TTurn = {
   index: number;
-  text: string;
-  words: string[];
+  words: string[]; // every word of the transcript, as punctuated there
+  stretchEnds: number[]; // flat index after the last word of each stretch
+  stretch: number; // the stretch being spoken, or last spoken
+  isStretchOpen: boolean;
+  stretchVoicedMs: number;
+  spokenAtMs: number[]; // when each word spoken so far was complete (audio ms)
+  delivered: number; // words already carried by a final
   startMs: number;
-  speechMs: number;
-  isDelivered: boolean; // the transcript went out in an is_final already
-  lastInterimAtMs: number;
-  revealedWords: number;
+  nextInterimAtMs: number; // on a grid of interimIntervalMs from the turn's start
+  lastInterimText: string;
 };
+
+function parseTranscript(text: string): { words: string[]; stretchEnds: number[] } {
+  const words: string[] = [];
+  const stretchEnds: number[] = [];
+  for (const stretch of text.split("|")) {
+    const stretchWords = stretch.trim() ? stretch.trim().split(/\s+/) : [];
+    if (stretchWords.length === 0) continue;
+    words.push(...stretchWords);
+    stretchEnds.push(words.length);
+  }
+  return { words, stretchEnds };
+}
 
 class Connection {
   private readonly requestId = randomUUID();
@@ -260,6 +301,7 @@ class Connection {
   private audioMs = 0;
   private voicedRunMs = 0;
   private silenceRunMs = 0;
+  private pauseBeforeMs = 0;
   private isInSpeech = false;
   private segmentStartMs = 0;
   private lastVoiceMs = 0;
@@ -374,32 +416,37 @@ class Connection {
   private onWindow(isVoiced: boolean): void {
     this.audioMs += 20;
     if (isVoiced) {
+      if (this.silenceRunMs > 0) this.pauseBeforeMs = this.silenceRunMs;
       this.voicedRunMs += 20;
       this.silenceRunMs = 0;
       this.lastVoiceMs = this.audioMs;
       if (!this.isInSpeech && this.voicedRunMs >= this.fake.minSpeechMs) this.startSegment();
+      if (this.turn && this.voicedRunMs >= this.fake.minSpeechMs) this.maybeNextStretch(this.turn);
       if (this.isInSpeech && this.turn) {
-        this.turn.speechMs += 20;
-        this.maybeSendInterim(this.turn);
+        this.turn.stretchVoicedMs += 20;
+        this.speakByRate(this.turn);
       }
+      if (this.turn) this.maybeSendInterim(this.turn);
       return;
     }
     this.voicedRunMs = 0;
     this.silenceRunMs += 20;
+    if (this.turn?.isStretchOpen && this.silenceRunMs >= this.fake.stretchEndMs) this.endStretch(this.turn, this.lastVoiceMs);
+    if (this.turn) this.maybeSendInterim(this.turn);
     if (this.isInSpeech && this.endpointingMs !== null && this.silenceRunMs >= this.endpointingMs) {
       this.isInSpeech = false;
-      this.deliverTurnText({ isSpeechFinal: true, isFromFinalize: false });
-      if (this.utteranceEndMs === null) this.turn = null;
+      this.deliverSpoken({ isSpeechFinal: true, isFromFinalize: false });
+      if (this.utteranceEndMs === null && this.isTurnDone()) this.turn = null;
     }
     if (this.isUtteranceEndPending && this.utteranceEndMs !== null && this.silenceRunMs >= this.utteranceEndMs) {
       this.isUtteranceEndPending = false;
       if (this.isInSpeech) {
         // endpointing=false: the segment is still open, so it becomes final now.
         this.isInSpeech = false;
-        this.deliverTurnText({ isSpeechFinal: false, isFromFinalize: false });
+        this.deliverSpoken({ isSpeechFinal: false, isFromFinalize: false });
       }
       this.sendLater({ type: "UtteranceEnd", channel: [0, 1], last_word_end: seconds(this.lastVoiceMs) });
-      this.turn = null;
+      if (this.isTurnDone()) this.turn = null;
     }
   }
 
@@ -412,58 +459,98 @@ class Connection {
       const text = this.fake
         .nextTranscript({ connectionIndex: this.log.index, turnIndex: index, query: this.log.query })
         .trim();
+      const { words, stretchEnds } = parseTranscript(text);
       this.turn = {
         index,
-        text,
-        words: text ? text.split(/\s+/) : [],
+        words,
+        stretchEnds,
+        stretch: 0,
+        isStretchOpen: true,
+        stretchVoicedMs: this.voicedRunMs - 20,
+        spokenAtMs: [],
+        delivered: 0,
         startMs: this.segmentStartMs,
-        speechMs: this.voicedRunMs - 20,
-        isDelivered: false,
-        lastInterimAtMs: this.segmentStartMs,
-        revealedWords: 0,
+        nextInterimAtMs: this.segmentStartMs + this.fake.interimIntervalMs,
+        lastInterimText: "",
       };
     }
     if (this.hasVadEvents) this.send({ type: "SpeechStarted", channel: [0], timestamp: seconds(this.segmentStartMs) });
   }
 
-  private maybeSendInterim(turn: TTurn): void {
-    if (!this.isInterim || turn.isDelivered) return;
-    if (this.audioMs - turn.lastInterimAtMs < this.fake.interimIntervalMs) return;
-    turn.lastInterimAtMs = this.audioMs;
-    // Never reveal the last word in an interim, so a final always carries something new.
-    const revealed = Math.min(turn.words.length - 1, Math.floor(turn.speechMs / this.fake.msPerWord));
-    if (revealed <= turn.revealedWords) return;
-    turn.revealedWords = revealed;
-    this.send(
-      this.results(turn.words.slice(0, revealed).join(" "), turn.startMs, this.audioMs, {
-        isFinal: false,
-        isSpeechFinal: false,
-        isFromFinalize: false,
-      }),
-    );
+  // The caller goes on after a real pause: the next stretch of the same turn.
+  private maybeNextStretch(turn: TTurn): void {
+    if (turn.isStretchOpen || this.pauseBeforeMs < this.fake.minPauseMs) return;
+    this.pauseBeforeMs = 0;
+    if (turn.stretch >= turn.stretchEnds.length - 1) return;
+    turn.stretch++;
+    turn.isStretchOpen = true;
+    turn.stretchVoicedMs = this.voicedRunMs - 20;
   }
 
-  private deliverTurnText(flags: { isSpeechFinal: boolean; isFromFinalize: boolean }, onSent?: () => void): void {
+  // Words of the open stretch are complete every msPerWord of its voiced audio, all but its last word.
+  private speakByRate(turn: TTurn): void {
+    if (!turn.isStretchOpen) return;
+    const end = turn.stretchEnds[turn.stretch] ?? 0;
+    const start = turn.stretch === 0 ? 0 : (turn.stretchEnds[turn.stretch - 1] ?? 0);
+    const byRate = start + Math.floor(turn.stretchVoicedMs / this.fake.msPerWord);
+    const target = Math.min(end - 1, byRate);
+    while (turn.spokenAtMs.length < target) turn.spokenAtMs.push(this.audioMs);
+  }
+
+  private endStretch(turn: TTurn, atMs: number): void {
+    if (!turn.isStretchOpen) return;
+    turn.isStretchOpen = false;
+    const end = turn.stretchEnds[turn.stretch] ?? 0;
+    while (turn.spokenAtMs.length < end) turn.spokenAtMs.push(atMs);
+  }
+
+  private isTurnDone(): boolean {
     const turn = this.turn;
-    const text = turn && !turn.isDelivered ? turn.text : "";
-    if (turn) turn.isDelivered = true;
+    return !turn || (!turn.isStretchOpen && turn.delivered >= turn.words.length);
+  }
+
+  private maybeSendInterim(turn: TTurn): void {
+    if (!this.isInterim) return;
+    if (this.audioMs < turn.nextInterimAtMs) return;
+    while (turn.nextInterimAtMs <= this.audioMs) turn.nextInterimAtMs += this.fake.interimIntervalMs;
+    const cutoffMs = this.audioMs - this.fake.interimLagMs;
+    let count = turn.delivered;
+    while (count < turn.spokenAtMs.length && turn.spokenAtMs[count]! <= cutoffMs) count++;
+    const text = turn.words.slice(turn.delivered, count).join(" ");
+    if (!text || text === turn.lastInterimText) return;
+    turn.lastInterimText = text;
+    this.send(this.results(text, turn.startMs, this.audioMs, { isFinal: false, isSpeechFinal: false, isFromFinalize: false }));
+  }
+
+  // A final with every word spoken and not yet final.
+  private deliverSpoken(flags: { isSpeechFinal: boolean; isFromFinalize: boolean }, onSent?: () => void, isEverything = false): void {
+    const turn = this.turn;
+    let text = "";
+    if (turn) {
+      const upTo = isEverything ? turn.words.length : turn.spokenAtMs.length;
+      text = turn.words.slice(turn.delivered, upTo).join(" ");
+      turn.delivered = Math.max(turn.delivered, upTo);
+      turn.lastInterimText = "";
+    }
     const startMs = turn ? turn.startMs : this.segmentStartMs;
     const endMs = Math.max(startMs, this.isInSpeech ? this.audioMs : this.lastVoiceMs);
     this.sendLater(this.results(text, startMs, endMs, { isFinal: true, ...flags }), onSent);
   }
 
   private finalize(isFromFinalize: boolean, onSent?: () => void): void {
-    this.deliverTurnText({ isSpeechFinal: false, isFromFinalize }, onSent);
+    // Finalize flushes the audio received: the stretch in progress counts as said.
+    if (this.turn) this.endStretch(this.turn, this.audioMs);
+    this.deliverSpoken({ isSpeechFinal: false, isFromFinalize }, onSent, !isFromFinalize);
     this.isInSpeech = false;
     this.voicedRunMs = 0;
     this.isUtteranceEndPending = false;
-    this.turn = null;
+    if (this.isTurnDone()) this.turn = null;
   }
 
   private closeStream(): void {
     if (this.hasCloseStream) return;
     this.hasCloseStream = true;
-    if (this.turn && !this.turn.isDelivered) this.finalize(false);
+    if (this.turn && this.turn.delivered < this.turn.words.length) this.finalize(false);
     this.sendLater({
       type: "Metadata",
       transaction_key: "deprecated",

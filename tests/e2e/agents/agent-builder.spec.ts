@@ -111,12 +111,18 @@ test("build an agent from a template: knowledge, publish, edit, publish again, r
   await settings.getByRole("button", { name: "Save settings" }).click();
   await expect(settings.getByText("At least 100 ms")).toBeVisible();
   await settings.getByLabel("End-of-turn silence (ms)").fill("700");
+  await settings.getByLabel("Interruption while thinking (ms)").fill("90");
+  await settings.getByLabel("When a caller says “uh-huh” over the agent").selectOption("false");
+  await settings.getByLabel("Acknowledgements that never interrupt (optional)").fill("no worries\nlovely, lovely");
   await settings.getByRole("button", { name: "Save settings" }).click();
   await expect(settings.getByRole("status").filter({ hasText: "Draft saved. Publish to put it live on calls." })).toBeVisible();
   await expect(page.getByTestId("publish-status")).toContainText("Unpublished changes");
   await page.reload();
   await expect(panel(page, "settings").getByLabel("Greeting")).toHaveValue("Hello from Reception, version two speaking.");
   await expect(panel(page, "settings").getByLabel("Voice")).toHaveValue("en-us+f3");
+  await expect(panel(page, "settings").getByLabel("Interruption while thinking (ms)")).toHaveValue("90");
+  await expect(panel(page, "settings").getByLabel("When a caller says “uh-huh” over the agent")).toHaveValue("false");
+  await expect(panel(page, "settings").getByLabel("Acknowledgements that never interrupt (optional)")).toHaveValue("no worries\nlovely");
   await page.getByLabel("Note (optional)").fill("New greeting");
   await page.getByRole("button", { name: "Publish" }).click();
   await expect(page.getByText("Published version 2. New calls use it now.")).toBeVisible();

@@ -108,6 +108,10 @@ export default async function AgentPage({
                       language: config.language,
                       voice: config.voice,
                       interruptionMinSpeechMs: config.interruptionMinSpeechMs,
+                      thinkingInterruptionMinSpeechMs: config.thinkingInterruptionMinSpeechMs,
+                      shouldResumeAfterBackchannel: config.shouldResumeAfterBackchannel,
+                      // An invalid draft is shown as saved (normalizeConfig), possibly without the list.
+                      backchannelPhrases: Array.isArray(config.backchannelPhrases) ? config.backchannelPhrases.join("\n") : "",
                       endpointingSilenceMs: config.endpointingSilenceMs,
                       maxCallDurationMin: Math.max(1, Math.round(config.maxCallDurationSec / 60)),
                       silenceTimeoutSec: config.silenceTimeoutSec,
