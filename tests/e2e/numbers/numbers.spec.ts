@@ -61,7 +61,7 @@ test("search and buy a number: it rings the voice server, takes an agent, and ca
   // An area code without numbers says which area codes have some.
   await page.getByRole("form", { name: "Search numbers" }).getByLabel("Area code").fill("999");
   await page.getByRole("button", { name: "Search" }).click();
-  await expect(page.getByTestId("available-area-codes")).toContainText("No numbers in area code 999. Area codes with numbers for sale: ");
+  await expect(page.getByTestId("available-area-codes")).toContainText(/^No numbers in area code 999\. Area codes with numbers for sale(, among others)?: \d{3}/);
   await expect(page.getByTestId("available-area-codes")).toContainText("415");
 
   const results = await search(page, "415");

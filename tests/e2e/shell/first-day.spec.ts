@@ -15,6 +15,8 @@ test("the app has a favicon, and the sidebar says who is signed in with a way to
   await expect(who).toContainText(a.email);
   await expect(who.getByRole("button", { name: "Sign out" })).toBeVisible();
   await who.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).not.toHaveURL(/\/t\//);
+  await page.goto(`/t/${a.team.slug}`);
   await expect(page).toHaveURL(/\/signin/);
 });
 
