@@ -7,6 +7,7 @@ import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { loadDashboard, rangeFromSearchParams } from "@/lib/analytics/queries";
 import { getTeamPage } from "@/lib/auth/entry-points";
 import { teamTimeZone } from "@/lib/teams/time-zone";
+import { offsetMs } from "@/lib/time/zone";
 
 export const metadata: Metadata = { title: "Analytics" };
 
@@ -45,6 +46,12 @@ export default async function AnalyticsPage({
   const basePath = `/t/${team.slug}/analytics`;
   const exportHref = `/api/teams/${team.slug}/analytics/export?from=${fromDay}&to=${toDay}`;
   const { totals } = data;
+  // Rollups are whole UTC hours (lib/time/zone.ts): in a half- or quarter-hour zone each one straddles two local hours.
+  const offsetMinutes = Math.abs(Math.round(offsetMs(tz, range.from) / 60_000)) % 60;
+  const hourNote =
+    offsetMinutes === 0
+      ? ""
+      : ` Counts are kept per UTC hour, which in ${tz} starts at :${String(offsetMinutes).padStart(2, "0")}: the 9 o'clock column covers 9:${String(offsetMinutes).padStart(2, "0")} to 10:${String(offsetMinutes).padStart(2, "0")}, and days run from 00:${String(offsetMinutes).padStart(2, "0")}.`;
 
   const header = (
     <PageHeader
@@ -120,7 +127,7 @@ export default async function AnalyticsPage({
         <Card title="Voice-to-voice latency" description="Median of calls' p50 and 95th percentile of calls' p95, per day (to within one histogram bucket).">
           <LatencyChart data={chartDays} />
         </Card>
-        <Card title="When calls come in" description={`Calls by weekday and hour, ${tz} time.`} className="lg:col-span-2">
+        <Card title="When calls come in" description={`Calls by weekday and hour, ${tz} time.${hourNote}`} className="lg:col-span-2">
           <HourHeatmap cells={data.heatmap} zone={tz} />
         </Card>
         <Card title="Transfers per department">
