@@ -29,7 +29,7 @@ export default async function TeamLayout({ children, params }: { children: React
             <p className="hidden text-slate-400 md:block">Signed in as</p>
             {user.name && <p className="truncate text-sm font-medium text-slate-900">{user.name}</p>}
             <Link href="/account" className="block truncate hover:text-slate-900 hover:underline" title="Your account: password and sessions">{user.email}</Link>
-            <p className="capitalize md:mb-2">{role}</p>
+            <p className="hidden capitalize md:mb-2 md:block">{role}</p>
           </div>
           <form action={signOutAction} className="shrink-0">
             <button type="submit" className="font-medium text-slate-700 hover:text-slate-900">Sign out</button>
