@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: { alias: { "@": fileURLToPath(new URL(".", import.meta.url)) } },
   test: {
     environment: "node",
-    include: ["{lib,db,voice-server,worker,scripts}/**/*.test.ts", "tests/{integration,fakes,voice,sim}/**/*.test.ts"],
+    include: ["{lib,db,voice-server,worker,scripts,components}/**/*.test.ts", "tests/{integration,fakes,voice,sim}/**/*.test.ts"],
     // tests/prod needs the build: npm run test:prod (vitest.prod.config.ts).
     globalSetup: ["./tests/setup/global-db.ts"],
     testTimeout: 30_000,

@@ -5,6 +5,8 @@ import { Alert } from "@/components/ui/alert";
 import { Button, SubmitButton } from "@/components/ui/button";
 import { Card, EmptyState } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
+import { isFictionalNumber } from "@/lib/agents/fictional-numbers";
+import { ClearExamplesButton } from "./clear-examples-button";
 import { FormFooter, FormMessages, TextAreaField, useDraftForm } from "./use-draft-form";
 
 type TDepartmentView = { id: string; name: string; phoneNumber: string; whenToTransfer: string };
@@ -13,21 +15,22 @@ export function DepartmentsPanel({
   slug,
   agentId,
   canEdit,
-  isTemplateExample,
   departments,
 }: {
   slug: string;
   agentId: string;
   canEdit: boolean;
-  isTemplateExample: boolean;
   departments: TDepartmentView[];
 }) {
+  const fictional = departments.filter((d) => isFictionalNumber(d.phoneNumber));
   return (
     <div className="space-y-6">
-      {isTemplateExample && departments.length > 0 && (
+      {fictional.length > 0 && (
         <Alert tone="info">
-          The phone numbers below are fictional examples (555-01xx) from the template. Edit each department to use a real number of your team, or
-          delete it, before you publish: calls transferred to an example number go nowhere.
+          {fictional.length === 1 ? `${fictional[0]!.name} has` : `${fictional.map((d) => d.name).join(", ")} have`} a fictional example number
+          (555-01xx). Edit {fictional.length === 1 ? "it" : "each"} to use a real number of your team, or delete{" "}
+          {fictional.length === 1 ? "it" : "them"}, before you publish: calls transferred to an example number go nowhere.
+          {canEdit && <ClearExamplesButton slug={slug} agentId={agentId} what="departments" count={fictional.length} />}
         </Alert>
       )}
       <Card title="Departments" description="People or teams the agent can transfer callers to during business hours.">

@@ -8,6 +8,7 @@ import { Badge, Card, EmptyState } from "@/components/ui/card";
 import { Field, inputClass } from "@/components/ui/field";
 import { DOCUMENT_EXTENSIONS, MAX_DOCUMENT_BYTES } from "@/lib/agents/options";
 import { FormFooter, FormMessages, TextAreaField, useDraftForm } from "./use-draft-form";
+import { ClearExamplesButton } from "./clear-examples-button";
 import { When } from "./when";
 
 export type TKnowledgeView = {
@@ -25,7 +26,7 @@ export function KnowledgePanel({
   canEdit,
   search,
   totalCount,
-  isTemplateExample,
+  exampleIds,
   overBudget,
   entries,
 }: {
@@ -34,14 +35,20 @@ export function KnowledgePanel({
   canEdit: boolean;
   search: string;
   totalCount: number;
-  isTemplateExample: boolean;
+  // Entries still exactly as the template wrote them (lib/agents/template-examples.ts).
+  exampleIds: string[];
   overBudget: { chars: number; budget: number } | null;
   entries: TKnowledgeView[];
 }) {
   return (
     <div className="space-y-6">
-      {isTemplateExample && totalCount > 0 && (
-        <Alert tone="info">These entries are examples from the template. Replace them with your business&apos;s real answers before you publish.</Alert>
+      {exampleIds.length > 0 && (
+        <Alert tone="info">
+          {exampleIds.length === 1 ? "1 entry is" : `${exampleIds.length} entries are`} still the template&apos;s example
+          {exampleIds.length === 1 ? "" : "s"} (marked Example below). Replace {exampleIds.length === 1 ? "it" : "them"} with your business&apos;s real
+          answers, or delete {exampleIds.length === 1 ? "it" : "them"}, before you publish.
+          {canEdit && <ClearExamplesButton slug={slug} agentId={agentId} what="knowledge" count={exampleIds.length} />}
+        </Alert>
       )}
       {overBudget && (
         <Alert tone="info">
@@ -74,7 +81,7 @@ export function KnowledgePanel({
               )}
               <ul className="divide-y divide-slate-100" aria-label="Knowledge entries">
                 {entries.map((entry) => (
-                  <KnowledgeItem key={entry.id} slug={slug} agentId={agentId} entry={entry} canEdit={canEdit} />
+                  <KnowledgeItem key={entry.id} slug={slug} agentId={agentId} entry={entry} canEdit={canEdit} isExample={exampleIds.includes(entry.id)} />
                 ))}
               </ul>
             </>
@@ -256,7 +263,19 @@ function AddKnowledgeForm({ slug, agentId }: { slug: string; agentId: string }) 
   );
 }
 
-function KnowledgeItem({ slug, agentId, entry, canEdit }: { slug: string; agentId: string; entry: TKnowledgeView; canEdit: boolean }) {
+function KnowledgeItem({
+  slug,
+  agentId,
+  entry,
+  canEdit,
+  isExample,
+}: {
+  slug: string;
+  agentId: string;
+  entry: TKnowledgeView;
+  canEdit: boolean;
+  isExample: boolean;
+}) {
   const [isEditing, setIsEditing] = useState(false);
   const [deleteState, deleteAction] = useActionState(deleteKnowledgeAction.bind(null, slug), undefined);
   const preview = entry.content.length > 280 ? `${entry.content.slice(0, 280).trimEnd()}…` : entry.content;
@@ -270,6 +289,7 @@ function KnowledgeItem({ slug, agentId, entry, canEdit }: { slug: string; agentI
             <div className="flex flex-wrap items-center gap-2">
               <Badge tone={entry.kind === "qa" ? "brand" : "slate"}>{entry.kind === "qa" ? "Q&A" : "Document"}</Badge>
               <h3 className="text-sm font-medium text-slate-900">{entry.title}</h3>
+              {isExample && <Badge tone="amber">Example</Badge>}
             </div>
             <p className="whitespace-pre-line break-words text-sm text-slate-600">{preview}</p>
             <p className="text-xs text-slate-500">

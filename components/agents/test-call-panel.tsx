@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { addSpokenSentence, spokenText, type TPendingSpeech } from "./agent-speech";
 
 // A test call from the browser: the same call session as a phone call, over a WebSocket to the voice server.
 // Wire protocol: voice-server/web/browser-transport.ts. Audio both ways is 8 kHz mu-law in 20 ms frames.
@@ -34,6 +35,7 @@ type TServerMessage =
   | { type: "clear" }
   | { type: "transcript"; seq: number; speaker: "caller" | "agent"; text: string; isInterrupted: boolean; latency: TLatency }
   | { type: "interim"; text: string }
+  | { type: "speaking"; generation: number; segment: number; text: string; atMs: number }
   | { type: "event"; kind: string; name: string; atMs: number; data: Record<string, unknown> }
   | { type: "ended"; reason: string };
 
@@ -94,16 +96,28 @@ function latencyParts(latency: TLatency, mode: TMode): string[] {
 // Audio out: mu-law frames scheduled back to back in an AudioContext, which resamples 8 kHz to the device rate.
 // Marks are echoed when playback reaches them (by the wall clock, which keeps working if audio output is
 // unavailable), so a barge-in keeps only what was heard.
+// `onAudible` says when the agent's voice starts and stops being heard (the speaking indicator).
 class Player {
   private playHead = 0;
   private playEndWallMs = 0;
   private sources = new Set<AudioBufferSourceNode>();
   private markTimers = new Map<ReturnType<typeof setTimeout>, string>();
+  private isAudible = false;
+  private quietTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly context: AudioContext,
     private readonly echoMark: (name: string) => void,
+    private readonly onAudible: (isAudible: boolean) => void = () => {},
   ) {}
+
+  private setAudible(isAudible: boolean): void {
+    clearTimeout(this.quietTimer);
+    if (isAudible) this.quietTimer = setTimeout(() => this.setAudible(false), Math.max(0, this.playEndWallMs - performance.now()));
+    if (this.isAudible === isAudible) return;
+    this.isAudible = isAudible;
+    this.onAudible(isAudible);
+  }
 
   play(bytes: Uint8Array): void {
     const samples = new Float32Array(bytes.length);
@@ -120,6 +134,7 @@ class Player {
     source.onended = () => this.sources.delete(source);
     const nowMs = performance.now();
     this.playEndWallMs = Math.max(this.playEndWallMs, nowMs + PLAYBACK_LEAD_SECONDS * 1000) + (bytes.length / 8000) * 1000;
+    this.setAudible(true);
   }
 
   mark(name: string): void {
@@ -143,6 +158,7 @@ class Player {
     this.sources.clear();
     this.playHead = 0;
     this.playEndWallMs = 0;
+    this.setAudible(false);
     for (const [timer, name] of this.markTimers) {
       clearTimeout(timer);
       this.echoMark(name);
@@ -151,6 +167,7 @@ class Player {
   }
 
   stop(): void {
+    clearTimeout(this.quietTimer);
     for (const timer of this.markTimers.keys()) clearTimeout(timer);
     this.markTimers.clear();
     for (const source of this.sources) {
@@ -209,6 +226,9 @@ export function TestCallPanel({ slug, agentId, canTest }: { slug: string; agentI
   const live = useRef<TLive | null>(null);
   const callMode = useRef<TMode>("text");
   const [interim, setInterim] = useState("");
+  // The agent's current turn as it is spoken, and whether its voice is playing right now.
+  const [speech, setSpeech] = useState<TPendingSpeech | null>(null);
+  const [isAgentAudible, setIsAgentAudible] = useState(false);
   const transcriptBox = useRef<HTMLDivElement | null>(null);
   const input = useRef<HTMLInputElement | null>(null);
 
@@ -216,7 +236,7 @@ export function TestCallPanel({ slug, agentId, canTest }: { slug: string; agentI
   useEffect(() => {
     const box = transcriptBox.current;
     if (box) box.scrollTop = box.scrollHeight;
-  }, [lines, interim]);
+  }, [lines, interim, speech, isAgentAudible]);
 
   useEffect(() => () => teardown(), []);
 
@@ -243,6 +263,7 @@ export function TestCallPanel({ slug, agentId, canTest }: { slug: string; agentI
     live.current = null;
     if (!current) return;
     current.player.stop();
+    setIsAgentAudible(false);
     current.capture?.port.close();
     current.capture?.disconnect();
     for (const track of current.mic?.getTracks() ?? []) track.stop();
@@ -256,6 +277,8 @@ export function TestCallPanel({ slug, agentId, canTest }: { slug: string; agentI
     callMode.current = mode;
     setLines([]);
     setInterim("");
+    setSpeech(null);
+    setIsAgentAudible(false);
     setCallId(null);
     setIsMuted(false);
     setLevel(0);
@@ -297,9 +320,15 @@ export function TestCallPanel({ slug, agentId, canTest }: { slug: string; agentI
       return fail(`The voice server address ${ticket.wsUrl} is not valid.`, "Check VOICE_PUBLIC_URL in the web app's environment.");
     }
     ws.binaryType = "arraybuffer";
-    const player = new Player(context, (name) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "mark", name }));
-    });
+    const player = new Player(
+      context,
+      (name) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "mark", name }));
+      },
+      (isAudible) => {
+        if (live.current === session) setIsAgentAudible(isAudible);
+      },
+    );
     const session: TLive = { ws, context, player, mic, capture: null, hasEnded: false };
     live.current = session;
     let isOpen = false;
@@ -345,8 +374,12 @@ export function TestCallPanel({ slug, agentId, canTest }: { slug: string; agentI
         case "interim":
           setInterim(message.text);
           return;
+        case "speaking":
+          setSpeech((current) => addSpokenSentence(current, message));
+          return;
         case "transcript":
           if (message.speaker === "caller") setInterim("");
+          else setSpeech(null);
           setLines((previous) => [
             ...previous,
             {
@@ -367,6 +400,7 @@ export function TestCallPanel({ slug, agentId, canTest }: { slug: string; agentI
         case "ended":
           session.hasEnded = true;
           setInterim("");
+          setSpeech(null);
           setStatus({ kind: "ended", reason: message.reason });
           return;
       }
@@ -515,9 +549,11 @@ export function TestCallPanel({ slug, agentId, canTest }: { slug: string; agentI
 
         <div ref={transcriptBox} aria-label="Transcript" className="max-h-[28rem] space-y-2 overflow-y-auto rounded-md bg-slate-50 p-3 ring-1 ring-inset ring-slate-200">
           {lines.length === 0 ? (
-            <p className="text-sm text-slate-500">
-              {isBusy ? "Waiting for the agent's greeting…" : "Start a test call to see the conversation and each reply's latency here."}
-            </p>
+            speech || isAgentAudible ? null : (
+              <p className="text-sm text-slate-500">
+                {isBusy ? "Waiting for the agent's greeting…" : "Start a test call to see the conversation and each reply's latency here."}
+              </p>
+            )
           ) : (
             lines.map((line) =>
               line.kind === "event" ? (
@@ -543,6 +579,22 @@ export function TestCallPanel({ slug, agentId, canTest }: { slug: string; agentI
                 </div>
               ),
             )
+          )}
+          {(speech || isAgentAudible) && (
+            <div data-testid="agent-speaking" className="flex justify-start">
+              <div className="max-w-[85%] rounded-lg bg-white px-3 py-2 text-sm text-slate-900 ring-1 ring-slate-200">
+                <p className="flex items-center gap-1.5 text-xs font-medium opacity-70">
+                  Agent
+                  {isAgentAudible && (
+                    <span className="flex items-center gap-1 text-brand-700" role="status">
+                      <span className="size-1.5 animate-pulse rounded-full bg-brand-600" aria-hidden />
+                      speaking…
+                    </span>
+                  )}
+                </p>
+                {speech && spokenText(speech) && <p className="whitespace-pre-wrap">{spokenText(speech)}</p>}
+              </div>
+            </div>
           )}
           {interim && (
             <p className="text-right text-sm italic text-slate-500" aria-live="polite">

@@ -15,6 +15,8 @@ import {
   YAxis,
 } from "recharts";
 
+import { isolatedPoints } from "./isolated-points";
+
 // Plain, serializable rows from the server page; one chart per dashboard question.
 
 export type TChartDay = {
@@ -50,6 +52,19 @@ function Frame({ label, children }: { label: string; children: React.ReactElemen
       </ResponsiveContainer>
     </div>
   );
+}
+
+type TDotProps = { cx?: number; cy?: number; index?: number };
+
+// Lines draw no dots (30 of them are noise), except on points with no neighbouring value: see isolated-points.ts.
+function dotsFor(data: TChartDay[], key: "resolutionRate" | "avgHandleSec" | "v2vP50Ms" | "v2vP95Ms", color: string) {
+  const isolated = isolatedPoints(data.map((d) => d[key]));
+  if (isolated.size === 0) return false;
+  function IsolatedDot({ cx, cy, index }: TDotProps) {
+    if (index === undefined || !isolated.has(index) || cx === undefined || cy === undefined) return <g key={`none-${index}`} />;
+    return <circle key={`dot-${index}`} cx={cx} cy={cy} r={4} fill={color} stroke="#fff" strokeWidth={1.5} data-testid="chart-point" />;
+  }
+  return IsolatedDot;
 }
 
 const axis = { tick: { fontSize: 12, fill: "#64748b" }, stroke: "#cbd5e1" };
@@ -92,7 +107,7 @@ export function ResolutionChart({ data }: { data: TChartDay[] }) {
         <XAxis dataKey="day" tickFormatter={shortDay} {...axis} />
         <YAxis domain={[0, 1]} tickFormatter={percent} {...axis} />
         <Tooltip formatter={(v) => (typeof v === "number" ? percent(v) : "—")} />
-        <Line type="linear" dataKey="resolutionRate" name="Resolved" stroke={COLORS.green} dot={false} connectNulls isAnimationActive={false} />
+        <Line type="linear" dataKey="resolutionRate" name="Resolved" stroke={COLORS.green} dot={dotsFor(data, "resolutionRate", COLORS.green)} connectNulls isAnimationActive={false} />
       </LineChart>
     </Frame>
   );
@@ -123,7 +138,7 @@ export function HandleTimeChart({ data }: { data: TChartDay[] }) {
         <XAxis dataKey="day" tickFormatter={shortDay} {...axis} />
         <YAxis tickFormatter={(v: number) => `${Math.round(v)}s`} {...axis} />
         <Tooltip formatter={(v) => (typeof v === "number" ? `${Math.round(v)} s` : "—")} />
-        <Line type="linear" dataKey="avgHandleSec" name="Avg handle time" stroke={COLORS.sky} dot={false} connectNulls isAnimationActive={false} />
+        <Line type="linear" dataKey="avgHandleSec" name="Avg handle time" stroke={COLORS.sky} dot={dotsFor(data, "avgHandleSec", COLORS.sky)} connectNulls isAnimationActive={false} />
       </LineChart>
     </Frame>
   );
@@ -138,8 +153,8 @@ export function LatencyChart({ data }: { data: TChartDay[] }) {
         <YAxis tickFormatter={(v: number) => `${v}ms`} {...axis} />
         <Tooltip formatter={(v) => (typeof v === "number" ? `${v} ms` : "—")} />
         <Legend />
-        <Line type="linear" dataKey="v2vP50Ms" name="p50" stroke={COLORS.brand} dot={false} connectNulls isAnimationActive={false} />
-        <Line type="linear" dataKey="v2vP95Ms" name="p95" stroke={COLORS.amber} dot={false} connectNulls isAnimationActive={false} />
+        <Line type="linear" dataKey="v2vP50Ms" name="p50" stroke={COLORS.brand} dot={dotsFor(data, "v2vP50Ms", COLORS.brand)} connectNulls isAnimationActive={false} />
+        <Line type="linear" dataKey="v2vP95Ms" name="p95" stroke={COLORS.amber} dot={dotsFor(data, "v2vP95Ms", COLORS.amber)} connectNulls isAnimationActive={false} />
       </LineChart>
     </Frame>
   );

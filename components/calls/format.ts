@@ -1,4 +1,5 @@
 // Display helpers shared by the calls pages (server and client).
+import { formatLocalDateTime, zoneAbbreviation } from "@/lib/time/zone";
 
 export function formatClock(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
@@ -13,8 +14,9 @@ export function formatDuration(sec: number | null): string {
   return sec === null ? "—" : formatClock(sec * 1000);
 }
 
-export function formatUtc(d: Date): string {
-  return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+// A moment in the team's time zone: "2026-03-04 09:15 EST" (sortable, 24-hour, with the zone it is in).
+export function formatInZone(d: Date, tz: string): string {
+  return `${formatLocalDateTime(tz, d)} ${zoneAbbreviation(tz, d)}`;
 }
 
 export const OUTCOME_LABEL: Record<string, string> = {

@@ -1,47 +1,36 @@
 "use client";
 import Link from "next/link";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { Badge, Card, EmptyState } from "@/components/ui/card";
-import type { TLiveCall, TLiveTurn } from "@/lib/calls/list-live-calls";
+import type { TLiveCall } from "@/lib/calls/list-live-calls";
 import { formatClock } from "./format";
+import { startLivePoller, type TLiveBody } from "./live-poller";
 
 const POLL_MS = 1500;
 
 type TState = { calls: TLiveCall[]; offsetMs: number; isLoaded: boolean; error: string | null };
 
-// Calls in progress, polled from the team's live route; each poll asks only for turns it does not have yet.
+// Calls in progress, polled from the team's live route (live-poller.ts).
 export function LiveCalls({ slug, variant = "full" }: { slug: string; variant?: "full" | "compact" }) {
   const [state, setState] = useState<TState>({ calls: [], offsetMs: 0, isLoaded: false, error: null });
   const [now, setNow] = useState(() => Date.now());
-  const known = useRef(new Map<string, TLiveTurn[]>());
 
   useEffect(() => {
-    let isActive = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
-      const after = [...known.current.entries()].map(([id, turns]) => `${id}:${turns.at(-1)?.seq ?? 0}`).join(",");
-      try {
-        const response = await fetch(`/api/teams/${slug}/calls/live${after ? `?after=${after}` : ""}`, { cache: "no-store" });
+    const stop = startLivePoller({
+      url: (after) => `/api/teams/${slug}/calls/live${after ? `?after=${after}` : ""}`,
+      fetchBody: async (url, signal) => {
+        const response = await fetch(url, { cache: "no-store", signal });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        const body = (await response.json()) as { calls: TLiveCall[]; now: string };
-        const next = new Map<string, TLiveTurn[]>();
-        const merged = body.calls.map((call) => {
-          const turns = [...(known.current.get(call.id) ?? []), ...call.turns];
-          next.set(call.id, turns);
-          return { ...call, turns };
-        });
-        known.current = next;
-        if (isActive) setState({ calls: merged, offsetMs: Date.parse(body.now) - Date.now(), isLoaded: true, error: null });
-      } catch (error) {
-        if (isActive) setState((s) => ({ ...s, isLoaded: true, error: `Live updates paused (${error instanceof Error ? error.message : "network error"}); retrying…` }));
-      }
-      if (isActive) timer = setTimeout(poll, document.hidden ? POLL_MS * 4 : POLL_MS);
-    };
-    void poll();
+        return (await response.json()) as TLiveBody;
+      },
+      onData: (calls, serverNowMs) => setState({ calls, offsetMs: serverNowMs - Date.now(), isLoaded: true, error: null }),
+      onError: (error) =>
+        setState((s) => ({ ...s, isLoaded: true, error: `Live updates paused (${error instanceof Error ? error.message : "network error"}); retrying…` })),
+      nextDelayMs: () => (document.hidden ? POLL_MS * 4 : POLL_MS),
+    });
     const tick = setInterval(() => setNow(Date.now()), 1000);
     return () => {
-      isActive = false;
-      clearTimeout(timer);
+      stop();
       clearInterval(tick);
     };
   }, [slug]);

@@ -7,7 +7,8 @@ import { SubmitButton } from "@/components/ui/button";
 import { buttonClass } from "@/components/ui/button-class";
 import { Badge, EmptyState } from "@/components/ui/card";
 import { Field, SelectField } from "@/components/ui/field";
-import type { TAvailableNumberResult } from "@/lib/numbers/search-available-numbers";
+import { formatMonthlyPrice, type TNumberPrice } from "@/lib/numbers/number-price";
+import type { TAvailableNumberResult, TSearchAlternatives } from "@/lib/numbers/search-available-numbers";
 import type { TAssignableAgent } from "@/lib/numbers/team-agent";
 
 export function BuyNumberPanel({
@@ -27,7 +28,12 @@ export function BuyNumberPanel({
 
   const found = Array.isArray(searchState?.data?.numbers) ? (searchState.data.numbers as TAvailableNumberResult[]) : null;
   const results = found?.filter((n) => !bought.includes(n.phoneNumber)) ?? null;
+  const price = (searchState?.data?.price ?? null) as TNumberPrice | null;
+  const alternatives = (searchState?.data?.alternatives ?? null) as TSearchAlternatives | null;
   const v = searchState?.values;
+  const searchedCountry = countries.find((c) => c.code === v?.country)?.name ?? v?.country ?? "";
+  // With one agent there is nothing to choose: new numbers answer with it unless the owner picks "No agent yet".
+  const defaultAgent = buyState?.values?.agentId ?? (agents.length === 1 ? agents[0]!.id : "");
   const e = searchState?.fieldErrors ?? {};
   return (
     <div className="space-y-5">
@@ -55,12 +61,14 @@ export function BuyNumberPanel({
       </div>
 
       {results && results.length === 0 && (
-        <EmptyState title="No numbers match">Try another area code, fewer digits, or another country.</EmptyState>
+        <EmptyState title="No numbers match">
+          <NoMatchHint areaCode={v?.areaCode ?? ""} contains={v?.contains ?? ""} country={searchedCountry} alternatives={alternatives} />
+        </EmptyState>
       )}
       {results && results.length > 0 && (
         <form action={buyAction} className="space-y-3" aria-label="Available numbers">
           <div className="max-w-sm">
-            <SelectField label="Answer calls with" name="agentId" defaultValue={buyState?.values?.agentId ?? ""}>
+            <SelectField label="Answer calls with" name="agentId" defaultValue={defaultAgent}>
               <option value="">No agent yet</option>
               {agents.map((a) => (
                 <option key={a.id} value={a.id}>
@@ -70,6 +78,11 @@ export function BuyNumberPanel({
               ))}
             </SelectField>
           </div>
+          <p className="text-sm text-slate-600" data-testid="number-price">
+            {price
+              ? `Each number costs ${formatMonthlyPrice(price)}${price.isSandbox ? " in the sandbox (its configured price; nothing is charged)" : ", billed by Twilio"}, plus usage.`
+              : "Twilio did not give a price for this country: check twilio.com/voice/pricing before buying."}
+          </p>
           <ul className="divide-y divide-slate-100 rounded-md ring-1 ring-slate-200" aria-label="Search results">
             {results.map((n) => (
               <li key={n.phoneNumber} className="flex flex-wrap items-center justify-between gap-3 px-4 py-3" data-testid={`available-${n.phoneNumber}`}>
@@ -97,6 +110,34 @@ export function BuyNumberPanel({
         </form>
       )}
     </div>
+  );
+}
+
+function NoMatchHint({
+  areaCode,
+  contains,
+  country,
+  alternatives,
+}: {
+  areaCode: string;
+  contains: string;
+  country: string;
+  alternatives: TSearchAlternatives | null;
+}) {
+  const asked = [areaCode && `in area code ${areaCode}`, contains && `containing ${contains}`].filter(Boolean).join(" ");
+  if (!alternatives) return <>Try another area code, fewer digits, or another country.</>;
+  if (alternatives.count === 0) return <>No numbers {asked} and none at all for sale in {country} right now. Try another country.</>;
+  if (alternatives.areaCodes.length > 0) {
+    return (
+      <span data-testid="available-area-codes">
+        No numbers {asked}. Area codes with numbers for sale{alternatives.isCapped ? ", among others" : ""}: {alternatives.areaCodes.join(", ")}.
+      </span>
+    );
+  }
+  return (
+    <>
+      No numbers {asked}. {alternatives.isCapped ? "Many" : alternatives.count} numbers are for sale in {country}: search without digits to see them.
+    </>
   );
 }
 

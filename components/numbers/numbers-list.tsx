@@ -94,11 +94,13 @@ function NumberRow({
   releaseAction: TFormAction;
 }) {
   const current = number.agent?.id ?? "";
-  const [selected, setSelected] = useState(current);
+  // A number without an agent, on a team with exactly one: that agent is the obvious choice, offered (unsaved).
+  const suggested = current || (agents.length === 1 ? agents[0]!.id : "");
+  const [selected, setSelected] = useState(suggested);
   const [seenCurrent, setSeenCurrent] = useState(current);
   if (seenCurrent !== current) {
     setSeenCurrent(current);
-    setSelected(current);
+    setSelected(suggested);
   }
   const [isConfirming, setIsConfirming] = useState(false);
   const isDirty = selected !== current;
@@ -119,7 +121,7 @@ function NumberRow({
           {canManage ? (
             // The select is uncontrolled: React resets a form after its action, and the reset must land on the
             // saved agent, never on a stale choice.
-            <form action={assignAction} onReset={() => setSelected(current)} className="flex flex-wrap items-center gap-2">
+            <form action={assignAction} onReset={() => setSelected(suggested)} className="flex flex-wrap items-center gap-2">
               <input type="hidden" name="numberId" value={number.id} />
               <label htmlFor={selectId} className="sr-only">
                 Agent for {number.e164}
@@ -128,7 +130,7 @@ function NumberRow({
                 id={selectId}
                 key={current}
                 name="agentId"
-                defaultValue={current}
+                defaultValue={suggested}
                 onChange={(e) => setSelected(e.target.value)}
                 className={`${inputClass} w-auto min-w-0 flex-1`}
               >

@@ -3,7 +3,7 @@ import { useActionState } from "react";
 import { updateTeamSettingsAction } from "@/app/t/[slug]/settings/actions";
 import { Alert } from "@/components/ui/alert";
 import { SubmitButton } from "@/components/ui/button";
-import { Field } from "@/components/ui/field";
+import { Field, SelectField } from "@/components/ui/field";
 import { useUnsavedChangesWarning } from "@/components/ui/use-unsaved-changes";
 
 export function TeamSettingsForm({
@@ -11,9 +11,14 @@ export function TeamSettingsForm({
   initial,
   canEdit,
   maxConcurrentCalls,
+  timeZones,
+  timeZoneSource,
 }: {
   slug: string;
-  initial: { name: string; concurrentCallLimit: number; dataRetentionDays: number };
+  initial: { name: string; concurrentCallLimit: number; dataRetentionDays: number; timeZone: string };
+  // Where the current zone comes from when none was saved ("the first agent's business hours", "the default").
+  timeZoneSource: string | null;
+  timeZones: string[];
   canEdit: boolean;
   // The platform's cap (PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM).
   maxConcurrentCalls: number;
@@ -29,6 +34,19 @@ export function TeamSettingsForm({
       {!canEdit && <Alert tone="info">You can view these settings. Only owners and admins can change them.</Alert>}
       <fieldset disabled={!canEdit} className="space-y-4">
         <Field label="Team name" name="name" defaultValue={v?.name ?? initial.name} error={e.name} required />
+        <SelectField
+          label="Time zone"
+          name="timeZone"
+          defaultValue={v?.timeZone || initial.timeZone}
+          error={e.timeZone}
+          hint={`Times, "today" and the analytics days and hours are shown in this zone.${timeZoneSource ? ` Not saved yet: taken from ${timeZoneSource}.` : ""}`}
+        >
+          {(timeZones.includes(initial.timeZone) ? timeZones : [initial.timeZone, ...timeZones]).map((tz) => (
+            <option key={tz} value={tz}>
+              {tz}
+            </option>
+          ))}
+        </SelectField>
         <Field
           label="Concurrent call limit"
           name="concurrentCallLimit"

@@ -89,7 +89,8 @@ export const callStatsDaily = pgTable(
 );
 export type CallStatsDaily = typeof callStatsDaily.$inferSelect;
 
-// Transferred calls per department per UTC day (calls.transferred_to; "" when the department was not recorded).
+// Transferred calls per department per UTC day (the transfer event's department name, else calls.transferred_to;
+// "" when neither was recorded).
 export const callTransfersDaily = pgTable(
   "call_transfers_daily",
   {

@@ -28,6 +28,9 @@ export const teams = pgTable("teams", {
   // ISO 3166 alpha-2 codes agents may transfer calls to. Null: the countries of the team's numbers, else US and CA
   // (lib/telephony/transfer-policy.ts).
   transferCountries: text("transfer_countries").array(),
+  // IANA name the dashboard shows times and days in. Null: the first agent's business-hours zone, else UTC
+  // (lib/teams/time-zone.ts).
+  timeZone: text("time_zone"),
   // Twilio: a subaccount of the platform's account (created on first use) or the team's own account.
   twilioMode: twilioMode("twilio_mode").notNull().default("platform_subaccount"),
   twilioAccountSid: text("twilio_account_sid"),

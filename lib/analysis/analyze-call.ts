@@ -3,6 +3,7 @@ import type { Db } from "@/db/client";
 import { agents, agentVersions, callerMessages, callEvents, calls, callTurns } from "@/db/schema";
 import { ZAgentConfig } from "@/lib/agents/config";
 import { AnalysisError, analyzeWithGemini, type TGeminiAnalysisConfig } from "./gemini-analyzer";
+import { fieldsFromMessages } from "./capture-fields";
 import { analyzeLocally } from "./local-analyzer";
 import { assignTopicCluster } from "./topic-clusters";
 import type { TAnalysisInput, TAnalysisResult } from "./types";
@@ -23,7 +24,7 @@ export async function loadAnalysisInput(db: Db, teamId: string, callId: string) 
     .where(and(eq(calls.id, callId), eq(calls.teamId, teamId)))
     .limit(1);
   if (!row) return null;
-  const [turns, tools, messages] = await Promise.all([
+  const [turns, tools, messages, transfers] = await Promise.all([
     db
       .select({ seq: callTurns.seq, speaker: callTurns.speaker, text: callTurns.text, isInterrupted: callTurns.isInterrupted })
       .from(callTurns)
@@ -35,10 +36,16 @@ export async function loadAnalysisInput(db: Db, teamId: string, callId: string) 
       .where(and(eq(callEvents.teamId, teamId), eq(callEvents.callId, callId), eq(callEvents.kind, "tool_call")))
       .orderBy(asc(callEvents.atMs)),
     db
-      .select({ id: callerMessages.id })
+      .select({ callerName: callerMessages.callerName, callbackNumber: callerMessages.callbackNumber, message: callerMessages.message })
       .from(callerMessages)
       .where(and(eq(callerMessages.teamId, teamId), eq(callerMessages.callId, callId)))
-      .limit(1),
+      .orderBy(asc(callerMessages.createdAt))
+      .limit(20),
+    db
+      .select({ name: callEvents.name })
+      .from(callEvents)
+      .where(and(eq(callEvents.teamId, teamId), eq(callEvents.callId, callId), eq(callEvents.kind, "transfer")))
+      .orderBy(asc(callEvents.atMs)),
   ]);
   const config = row.snapshot?.config ?? (row.draftConfig ? ZAgentConfig.safeParse(row.draftConfig).data : undefined);
   const input: TAnalysisInput = {
@@ -47,6 +54,8 @@ export async function loadAnalysisInput(db: Db, teamId: string, callId: string) 
     endReason: row.call.endReason,
     transferredTo: row.call.transferredTo,
     hasMessage: messages.length > 0,
+    messages,
+    transferDepartment: transfers.at(-1)?.name || null,
     captureFields: config?.captureFields ?? [],
     knowledgeTitles: (row.snapshot?.knowledge ?? []).map((k) => k.title),
     toolNames: tools.map((t) => t.name),
@@ -69,7 +78,13 @@ export async function analyzeCall(
   await db.update(calls).set({ analysisStatus: "running" }).where(where);
   try {
     const useGemini = !!config.gemini && loaded.input.turns.length > 0;
-    const result = useGemini ? await analyzeWithGemini(loaded.input, config.gemini!) : analyzeLocally(loaded.input);
+    const analyzed = useGemini ? await analyzeWithGemini(loaded.input, config.gemini!) : analyzeLocally(loaded.input);
+    // What the agent wrote down in a message is what it confirmed with the caller: it fills the capture fields
+    // whichever analyzer read the transcript.
+    const result = {
+      ...analyzed,
+      capturedFields: { ...analyzed.capturedFields, ...fieldsFromMessages(loaded.input.messages ?? [], loaded.input.captureFields) },
+    };
     await db.transaction(async (tx) => {
       const [current] = await tx
         .select({ topicClusterId: calls.topicClusterId, startedAt: calls.startedAt })

@@ -128,3 +128,47 @@ export function extractCaptureFields(callerTexts: string[], fields: TCaptureFiel
   }
   return out;
 }
+
+// A stored message's text: what the caller wants, then "key: value" lines for the capture fields the agent
+// collected with it (lib/calls/take-message.ts).
+export function parseStoredMessage(text: string): { body: string; details: Record<string, string> } {
+  const [body = "", ...rest] = text.split(/\n\s*\n/);
+  const details: Record<string, string> = {};
+  for (const line of rest.join("\n").split("\n")) {
+    const m = /^([a-z][a-z0-9_]{0,39}):\s*(.+)$/.exec(line.trim());
+    if (m) details[m[1]!] = m[2]!.trim();
+  }
+  return { body: body.trim(), details };
+}
+
+const ABOUT_FIELD = /\b(reason|message|about|purpose|need|needs|request|issue|enquiry|inquiry|regarding|details|subject|concern)\b/;
+
+// Capture field values from the messages the agent took (the latest wins): the name, number and reason it confirmed
+// with the caller beat a guess from the transcript. With no field of that sort configured, the name, callback number
+// and message still show (as caller_name, callback_number, message), since the message holds them.
+export function fieldsFromMessages(messages: readonly { callerName: string; callbackNumber: string; message: string }[], fields: TCaptureField[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const stored of messages) {
+    const { body, details } = parseStoredMessage(stored.message);
+    const name = stored.callerName.trim();
+    const number = stored.callbackNumber.trim();
+    let hasName = false;
+    let hasNumber = false;
+    let hasAbout = false;
+    for (const field of fields) {
+      const kind = fieldKind(field);
+      const about = `${field.key.replace(/_/g, " ")} ${field.label} ${field.description}`.toLowerCase();
+      if (details[field.key]) out[field.key] = details[field.key]!;
+      else if (kind === "name" && name) out[field.key] = name;
+      else if (kind === "phone" && number) out[field.key] = number;
+      else if (kind === "text" && body && ABOUT_FIELD.test(about)) out[field.key] = body;
+      hasName ||= kind === "name";
+      hasNumber ||= kind === "phone";
+      hasAbout ||= kind === "text" && ABOUT_FIELD.test(about);
+    }
+    if (!hasName && name) out.caller_name = name;
+    if (!hasNumber && number) out.callback_number = number;
+    if (!hasAbout && body) out.message = body;
+  }
+  return out;
+}

@@ -1,9 +1,11 @@
-import { extractCaptureFields } from "./capture-fields";
-import { contentTokens, words } from "./text";
+import { extractCaptureFields, fieldsFromMessages } from "./capture-fields";
+import { receptionistNote } from "./receptionist-note";
+import { contentTokens, STOP_WORDS, words } from "./text";
 import { KEPT_OUTCOMES, type TAnalysisInput, type TAnalysisResult, type TOutcome, type TSentiment } from "./types";
 
-// The analyzer used when no Gemini key is set: a sentiment lexicon with negation, an extractive summary, topics
-// from a keyword map and the agent's knowledge titles, capture fields by pattern. Deterministic and offline.
+// The analyzer used when no Gemini key is set: a sentiment lexicon with negation, a receptionist's note for a
+// summary (receptionist-note.ts), topics from a keyword map and the agent's knowledge titles, capture fields by
+// pattern and from the messages taken. Deterministic and offline.
 
 const LEXICON: Record<string, number> = {
   great: 2, good: 1, thanks: 1, thank: 1, perfect: 2, excellent: 2, awesome: 2, wonderful: 2, happy: 2, glad: 2,
@@ -94,10 +96,35 @@ function countHits(text: string, keyword: string): number {
   return (text.match(re) ?? []).length;
 }
 
-// The caller's main request: the first thing they said that is more than a greeting.
+const NUMBER_WORDS = new Set(
+  ("zero oh one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen " +
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million double triple " +
+    "first second third fourth fifth point dash plus").split(" "),
+);
+// Words that say nothing about what a call was about.
+const VAGUE = new Set(
+  ("calling wondering question questions something anything thing things today tomorrow tonight morning afternoon " +
+    "evening right now sure maybe somebody someone number phone name spell spelled spelling minute second sorry " +
+    "could would should think said says tell told give good great fine").split(" "),
+);
+
+// Words that could name a topic: no digits, no number words (a dictated phone number is not a subject).
+function meaningfulWords(text: string): string[] {
+  return words(text).filter((w) => !STOP_WORDS.has(w) && !NUMBER_WORDS.has(w) && !VAGUE.has(w) && !/\d/.test(w) && w.length > 3);
+}
+
+// The caller's main request: the first thing they said that is more than a greeting or a dictated number.
+export function mainRequestTurn<T extends { text: string }>(callerTurns: T[]): T | null {
+  return (
+    callerTurns.find((t) => meaningfulWords(t.text).length >= 2) ??
+    callerTurns.find((t) => meaningfulWords(t.text).length >= 1) ??
+    callerTurns.find((t) => t.text.trim() !== "") ??
+    null
+  );
+}
+
 export function mainRequest(callerTexts: string[]): string | null {
-  const substantive = callerTexts.find((t) => contentTokens(t).length >= 2) ?? callerTexts.find((t) => t.trim() !== "");
-  return substantive?.trim() ?? null;
+  return mainRequestTurn(callerTexts.map((text) => ({ text })))?.text.trim() ?? null;
 }
 
 export function localTopic(callerTexts: string[], knowledgeTitles: string[]): string | null {
@@ -120,8 +147,9 @@ export function localTopic(callerTexts: string[], knowledgeTitles: string[]): st
     if (shared > 0 && score >= 0.5 && (!bestTitle || score > bestTitle.score)) bestTitle = { title, score };
   }
   if (bestTitle) return bestTitle.title.trim().replace(/[?.!]+$/, "");
-  const keywords = contentTokens(request).filter((t) => t.length > 3).slice(0, 3);
-  return keywords.length > 0 ? `About ${keywords.join(" ")}` : null;
+  // A last resort: the request's own words, when it has at least two that mean something.
+  const keywords = [...new Set(meaningfulWords(request))].slice(0, 3);
+  return keywords.length >= 2 ? `About ${keywords.join(" ")}` : null;
 }
 
 const WRAP_UP = /\b(anything else|something else|any other questions?|else (i|we) can (help|do))\b/i;
@@ -152,43 +180,26 @@ function decideOutcome(input: TAnalysisInput): TOutcome {
   return "resolved";
 }
 
-const OUTCOME_SENTENCE: Record<TOutcome, (input: TAnalysisInput) => string> = {
-  resolved: () => "The agent handled it on the call.",
-  transferred: (i) => (i.transferredTo ? `The call was transferred to ${i.transferredTo}.` : "The call was transferred to a person."),
-  message_taken: () => "The agent took a message for a callback.",
-  abandoned: () => "The caller hung up before it was resolved.",
-  failed: (i) => `The call failed${i.endReason ? ` (${i.endReason.replace(/_/g, " ")})` : ""}.`,
-};
-
-function shorten(text: string, max: number): string {
-  const clean = text.replace(/\s+/g, " ").trim();
-  if (clean.length <= max) return clean;
-  const cut = clean.slice(0, max);
-  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), max - 20)).trim()}…`;
-}
-
 export function analyzeLocally(input: TAnalysisInput): TAnalysisResult {
   const callerTurns = input.turns.filter((t) => t.speaker === "caller" && t.text.trim() !== "");
   const callerTexts = callerTurns.map((t) => t.text);
   const outcome = decideOutcome(input);
-  const request = mainRequest(callerTexts);
-  const capturedFields = extractCaptureFields(callerTexts, input.captureFields);
-  const captured = Object.keys(capturedFields).length;
-  const summary = [
-    request ? `The caller said: "${shorten(request, 160)}".` : "The caller did not say anything.",
-    OUTCOME_SENTENCE[outcome](input),
-    input.toolNames.length > 0 ? `Tools used: ${[...new Set(input.toolNames)].join(", ")}.` : "",
-    captured > 0 ? `Captured ${captured} field${captured === 1 ? "" : "s"}.` : "",
-  ]
-    .filter(Boolean)
-    .join(" ");
+  const requestTurn = mainRequestTurn(callerTurns);
+  const capturedFields = {
+    ...extractCaptureFields(callerTexts, input.captureFields),
+    ...fieldsFromMessages(input.messages ?? [], input.captureFields),
+  };
+  const keywordTopic = localTopic(callerTexts, input.knowledgeTitles);
+  // A message with nothing else to go on is still a callback request.
+  const topic = keywordTopic ?? (outcome === "message_taken" || (input.messages?.length ?? 0) > 0 ? "Message or callback" : null);
+  const summary = receptionistNote(input, outcome, { topic, requestSeq: requestTurn?.seq ?? null, hasCallerSpeech: callerTurns.length > 0 });
   const overall = callSentiment(callerTexts);
   return {
     summary,
     sentiment: overall.sentiment,
     sentimentScore: overall.score,
     turnSentiments: callerTurns.map((t) => ({ seq: t.seq, sentiment: turnSentiment(t.text).sentiment })),
-    topic: localTopic(callerTexts, input.knowledgeTitles),
+    topic,
     outcome,
     capturedFields,
   };

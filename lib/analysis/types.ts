@@ -3,6 +3,9 @@ import type { TCaptureField } from "./capture-fields";
 export type TSentiment = "positive" | "neutral" | "negative";
 export type TOutcome = "resolved" | "transferred" | "message_taken" | "abandoned" | "failed";
 
+// A message the agent took on the call (lib/calls/take-message.ts): what the agent confirmed with the caller.
+export type TAnalysisMessage = { callerName: string; callbackNumber: string; message: string };
+
 export type TAnalysisTurn = { seq: number; speaker: "caller" | "agent"; text: string; isInterrupted: boolean };
 
 // Everything an analyzer may look at, already read from the database.
@@ -13,6 +16,10 @@ export type TAnalysisInput = {
   endReason: string | null;
   transferredTo: string | null;
   hasMessage: boolean;
+  // The messages themselves, oldest first (absent: none were read).
+  messages?: TAnalysisMessage[];
+  // The department a transfer went to, as the transfer event named it (transferredTo is the number dialled).
+  transferDepartment?: string | null;
   captureFields: TCaptureField[];
   knowledgeTitles: string[];
   toolNames: string[];

@@ -2,10 +2,13 @@ import { sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { addDays, localDay, localDaysRange } from "@/lib/time/zone";
 
 // Every dashboard number, read from the rollups (lib/analytics/rollup.ts) and never from `calls`, so a year of a
-// busy team still answers in milliseconds. Ranges are [from, to) in UTC on whole days (the dashboard); totals and
-// the heatmap also take whole hours.
+// busy team still answers in milliseconds. Ranges are [from, to) on whole hours: whole local days of the team's
+// time zone on the dashboard (lib/time/zone.ts says how half-hour zones map onto the UTC hour buckets). Totals,
+// the daily series and the heatmap are exact in any zone; the per-department, topic and busiest breakdowns are kept
+// per UTC day and cover the UTC days nearest the range (nearestUtcDays).
 
 export type TRange = { from: Date; to: Date };
 
@@ -31,7 +34,7 @@ export type TTotals = {
 };
 
 export type TDailyPoint = TTotals & { day: string };
-export type THourOfWeekCell = { dow: number; hour: number; calls: number }; // dow 0 = Sunday (UTC)
+export type THourOfWeekCell = { dow: number; hour: number; calls: number }; // dow 0 = Sunday, in the zone asked for
 export type TDepartmentTransfers = { department: string; transfers: number };
 export type TTopicCount = { clusterId: string; label: string; calls: number; share: number };
 export type TBusiest = { id: string | null; label: string; calls: number; resolved: number; avgHandleSec: number | null };
@@ -147,30 +150,41 @@ export async function analyticsTotals(db: DbOrTx, teamId: string, range: TRange)
   return toTotals(row);
 }
 
-function isoDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
+// The whole UTC days nearest a range of local days: each end moves to the closest UTC midnight, so every day
+// of the result overlaps the local day it stands for by at least 12 hours. Whole UTC days are returned as they are.
+export function nearestUtcDays(range: TRange): TRange {
+  const round = (d: Date) => new Date(Math.round(d.getTime() / 86_400_000) * 86_400_000);
+  const from = round(range.from);
+  const to = round(range.to);
+  return to.getTime() > from.getTime() ? { from, to } : { from, to: new Date(from.getTime() + 86_400_000) };
 }
 
-// One point per UTC day in the range, days without calls included (as zeros). Whole-day ranges only.
-export async function dailySeries(db: DbOrTx, teamId: string, range: TRange): Promise<TDailyPoint[]> {
-  const rows = await db.execute<TTotalsRow & { day: string }>(sql`
-    select to_char(day at time zone 'UTC', 'YYYY-MM-DD') as day, ${TOTAL_SELECTS}
-    from call_stats_daily where ${dayWindow(teamId, range)}
-    group by 1 order by 1`);
+// One point per local day of `tz` in the range, days without calls included (as zeros). In UTC the daily table
+// answers (whole UTC days); in other zones the hourly one, each UTC hour counted on the local day it starts in.
+export async function dailySeries(db: DbOrTx, teamId: string, range: TRange, tz = "UTC"): Promise<TDailyPoint[]> {
+  const rows =
+    tz === "UTC" && isWholeDays(range)
+      ? await db.execute<TTotalsRow & { day: string }>(sql`
+          select to_char(day at time zone 'UTC', 'YYYY-MM-DD') as day, ${TOTAL_SELECTS}
+          from call_stats_daily where ${dayWindow(teamId, range)}
+          group by 1 order by 1`)
+      : await db.execute<TTotalsRow & { day: string }>(sql`
+          select to_char(hour at time zone ${tz}, 'YYYY-MM-DD') as day, ${TOTAL_SELECTS}
+          from call_stats_hourly where ${hourWindow(teamId, range)}
+          group by 1 order by 1`);
   const byDay = new Map(rows.map((r) => [r.day, r]));
   const out: TDailyPoint[] = [];
-  const first = Math.floor(range.from.getTime() / 86_400_000) * 86_400_000;
-  for (let t = first; t < range.to.getTime(); t += 86_400_000) {
-    const day = isoDay(new Date(t));
+  const last = localDay(tz, new Date(range.to.getTime() - 3600_000));
+  for (let day = localDay(tz, range.from); day <= last; day = addDays(day, 1)) {
     out.push({ day, ...toTotals(byDay.get(day)) });
   }
   return out;
 }
 
-// 7 x 24 cells, every cell present.
-export async function hourOfWeek(db: DbOrTx, teamId: string, range: TRange): Promise<THourOfWeekCell[]> {
+// 7 x 24 cells in the local week of `tz`, every cell present.
+export async function hourOfWeek(db: DbOrTx, teamId: string, range: TRange, tz = "UTC"): Promise<THourOfWeekCell[]> {
   const rows = await db.execute<{ dow: number; hour: number; calls: number }>(sql`
-    select extract(dow from hour at time zone 'UTC')::int as dow, extract(hour from hour at time zone 'UTC')::int as hour,
+    select extract(dow from hour at time zone ${tz})::int as dow, extract(hour from hour at time zone ${tz})::int as hour,
            sum(calls)::float8 as calls
     from call_stats_hourly where ${hourWindow(teamId, range)}
     group by 1, 2`);
@@ -180,11 +194,18 @@ export async function hourOfWeek(db: DbOrTx, teamId: string, range: TRange): Pro
   return out;
 }
 
-// Departments by transfers, most first; "" is a transfer whose department was not recorded.
+// Departments by transfers, most first; "" is a transfer whose department was not recorded. Rollups made before
+// they recorded the department's name hold the number called; those are named after the team's department with
+// that number (the first one, when several share it).
 export async function transfersByDepartment(db: DbOrTx, teamId: string, range: TRange): Promise<TDepartmentTransfers[]> {
   const rows = await db.execute<{ department: string; transfers: number }>(sql`
-    select department, sum(transfers)::float8 as transfers
-    from call_transfers_daily where ${dayWindow(teamId, range)}
+    select coalesce(
+             case when t.department like '+%' then
+               (select d.name from departments d where d.team_id = ${teamId} and d.phone_number = t.department order by d.created_at limit 1)
+             end,
+             t.department) as department,
+           sum(t.transfers)::float8 as transfers
+    from call_transfers_daily t where ${dayWindow(teamId, range)}
     group by 1 order by 2 desc, 1`);
   return rows.map((r) => ({ department: r.department, transfers: Number(r.transfers) }));
 }
@@ -249,37 +270,45 @@ export type TDashboard = {
   numbers: TBusiest[];
 };
 
-export async function loadDashboard(db: DbOrTx, teamId: string, range: TRange): Promise<TDashboard> {
+// `range` is whole local days of `tz` (rangeFromSearchParams).
+export async function loadDashboard(db: DbOrTx, teamId: string, range: TRange, tz = "UTC"): Promise<TDashboard> {
+  const days = nearestUtcDays(range);
   const [totals, daily, heatmap, transfers, topics, agents, numbers] = await Promise.all([
     analyticsTotals(db, teamId, range),
-    dailySeries(db, teamId, range),
-    hourOfWeek(db, teamId, range),
-    transfersByDepartment(db, teamId, range),
-    topTopicsFromRollup(db, teamId, range),
-    busiestAgents(db, teamId, range),
-    busiestNumbers(db, teamId, range),
+    dailySeries(db, teamId, range, tz),
+    hourOfWeek(db, teamId, range, tz),
+    transfersByDepartment(db, teamId, days),
+    topTopicsFromRollup(db, teamId, days),
+    busiestAgents(db, teamId, days),
+    busiestNumbers(db, teamId, days),
   ]);
   return { range, totals, daily, heatmap, transfers, topics, agents, numbers };
 }
 
-// Range presets of the dashboard: the last N whole UTC days including today.
+// Range presets of the dashboard: the last N whole local days including today.
 export const RANGE_PRESETS = [7, 30, 90] as const;
 
-export function presetRange(days: number, now = new Date()): TRange {
-  const to = new Date(Math.floor(now.getTime() / 86_400_000) * 86_400_000 + 86_400_000);
-  return { from: new Date(to.getTime() - days * 86_400_000), to };
+export function presetRange(days: number, now = new Date(), tz = "UTC"): TRange {
+  const today = localDay(tz, new Date(Math.floor(now.getTime() / 3600_000) * 3600_000));
+  return localDaysRange(tz, addDays(today, 1 - days), today);
 }
 
-// From the URL: ?range=7|30|90 or ?from=YYYY-MM-DD&to=YYYY-MM-DD (both days inclusive). Anything else: 30 days.
-export function rangeFromSearchParams(params: { range?: string; from?: string; to?: string }, now = new Date()): TRange & { preset: number | null } {
+// From the URL: ?range=7|30|90 or ?from=YYYY-MM-DD&to=YYYY-MM-DD (both local days of `tz`, inclusive). Anything
+// else: 30 days. firstDay/lastDay name the local days covered.
+export function rangeFromSearchParams(
+  params: { range?: string; from?: string; to?: string },
+  now = new Date(),
+  tz = "UTC",
+): TRange & { preset: number | null; firstDay: string; lastDay: string } {
   const day = /^\d{4}-\d{2}-\d{2}$/;
   if (params.from && params.to && day.test(params.from) && day.test(params.to)) {
-    const from = new Date(`${params.from}T00:00:00Z`);
-    const to = new Date(new Date(`${params.to}T00:00:00Z`).getTime() + 86_400_000);
-    if (!Number.isNaN(from.getTime()) && !Number.isNaN(to.getTime()) && from < to && to.getTime() - from.getTime() <= MAX_RANGE_MS) {
-      return { from, to, preset: null };
+    const isReal = (d: string) => !Number.isNaN(new Date(`${d}T00:00:00Z`).getTime()) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+    if (isReal(params.from) && isReal(params.to) && params.from <= params.to) {
+      const range = localDaysRange(tz, params.from, params.to);
+      if (range.to.getTime() - range.from.getTime() <= MAX_RANGE_MS) return { ...range, preset: null, firstDay: params.from, lastDay: params.to };
     }
   }
   const preset = RANGE_PRESETS.find((p) => String(p) === params.range) ?? 30;
-  return { ...presetRange(preset, now), preset };
+  const range = presetRange(preset, now, tz);
+  return { ...range, preset, firstDay: localDay(tz, range.from), lastDay: localDay(tz, new Date(range.to.getTime() - 3600_000)) };
 }

@@ -86,7 +86,13 @@ async function recompute(tx: Pick<Db, "execute">, hours: TScope, days: TScope): 
   await tx.execute(sql`delete from call_transfers_daily where ${rollupFilter("day", days)}`);
   await tx.execute(sql`
     insert into call_transfers_daily (team_id, day, department, transfers)
-    select c.team_id, date_trunc('day', c.started_at, 'UTC'), coalesce(c.transferred_to, ''), count(*)::int
+    select c.team_id, date_trunc('day', c.started_at, 'UTC'),
+           -- The department's name as the transfer event recorded it; calls.transferred_to is the number dialled.
+           coalesce(
+             (select nullif(e.name, '') from call_events e
+              where e.team_id = c.team_id and e.call_id = c.id and e.kind = 'transfer' order by e.at_ms desc limit 1),
+             c.transferred_to, ''),
+           count(*)::int
     from calls c
     where ${callFilter(days)} and c.outcome = 'transferred'
     group by 1, 2, 3`);

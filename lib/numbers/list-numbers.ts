@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gte, inArray, isNull } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { agents, calls, phoneNumbers, type PhoneNumber } from "@/db/schema";
+import { localTodayRange } from "@/lib/time/zone";
 
 export type TNumberAttention = "not_configured" | "no_agent" | "agent_not_live";
 
@@ -15,13 +16,14 @@ export type TReleasedNumber = Pick<PhoneNumber, "id" | "e164" | "friendlyName" |
 
 export const RELEASED_LIST_LIMIT = 20;
 
-export function startOfUtcDay(now: Date): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-}
-
-// The numbers page: active numbers with their agent, what needs attention, and calls since UTC midnight;
-// plus the most recently released numbers.
-export async function listNumbers(db: DbOrTx, teamId: string, now = new Date()): Promise<{ active: TNumberListItem[]; released: TReleasedNumber[] }> {
+// The numbers page: active numbers with their agent, what needs attention, and calls since the start of today in
+// the team's time zone (`tz`; the day boundaries of lib/time/zone.ts); plus the most recently released numbers.
+export async function listNumbers(
+  db: DbOrTx,
+  teamId: string,
+  now = new Date(),
+  tz = "UTC",
+): Promise<{ active: TNumberListItem[]; released: TReleasedNumber[] }> {
   const [rows, released] = await Promise.all([
     db
       .select({
@@ -53,7 +55,7 @@ export async function listNumbers(db: DbOrTx, teamId: string, now = new Date()):
     ? await db
         .select({ phoneNumberId: calls.phoneNumberId, n: count() })
         .from(calls)
-        .where(and(eq(calls.teamId, teamId), inArray(calls.phoneNumberId, ids), gte(calls.startedAt, startOfUtcDay(now))))
+        .where(and(eq(calls.teamId, teamId), inArray(calls.phoneNumberId, ids), gte(calls.startedAt, localTodayRange(tz, now).from)))
         .groupBy(calls.phoneNumberId)
     : [];
   const active = rows.map(({ number, agentId, agentName, agentVersionId }): TNumberListItem => {

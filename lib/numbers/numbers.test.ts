@@ -119,6 +119,23 @@ describe("phone numbers through Twilio", async () => {
     expect(again.numbers.map((n) => n.phoneNumber)).not.toContain(pick);
   });
 
+  it("a search shows the monthly price, and one that finds nothing says which area codes have numbers", async () => {
+    const { team } = await tenant("Shopper");
+    const found = await searchAvailableNumbers(t.db, team.id, config, { country: "US", areaCode: "415" });
+    expect(found.price).toMatchObject({ amount: 1.15, currency: "USD" });
+    expect(found.alternatives).toBeNull();
+    const none = await searchAvailableNumbers(t.db, team.id, config, { country: "US", areaCode: "999" });
+    expect(none.numbers).toEqual([]);
+    expect(none.alternatives?.areaCodes).toEqual(expect.arrayContaining(["212", "415"]));
+    expect(none.alternatives?.areaCodes).not.toContain("999");
+    const noDigits = await searchAvailableNumbers(t.db, team.id, config, { country: "GB", contains: "99999" });
+    expect(noDigits.numbers).toEqual([]);
+    expect(noDigits.alternatives).toMatchObject({ areaCodes: [] });
+    expect(noDigits.alternatives!.count).toBeGreaterThan(0);
+    // Looking still creates no subaccount.
+    expect(subaccountsOf(team.id)).toHaveLength(0);
+  });
+
   it("a purchase Twilio refuses leaves no row and says why", async () => {
     const { team, actor } = await tenant("Refused");
     await expect(buyNumber(t.db, team.id, actor, config, { phoneNumber: "+14155559999" })).rejects.toMatchObject({

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { createTwilioClient } from "@/lib/twilio/client";
 import { NUMBER_COUNTRY_CODES, type TNumbersConfig } from "./config";
+import { localNumberPrice, type TNumberPrice } from "./number-price";
 import { peekTeamTwilio, requirePlatform } from "./twilio-account";
 import { callTwilio } from "./twilio-errors";
 
@@ -46,28 +47,53 @@ function readCapabilities(raw: unknown): TAvailableNumberResult["capabilities"] 
   return { voice: !!flags.voice, sms: !!flags.sms, mms: !!flags.mms };
 }
 
+// What to try when a narrowed search found nothing: the area codes (US, CA) of numbers that are for sale in the
+// country right now, or just how many there are.
+export type TSearchAlternatives = { areaCodes: string[]; count: number; isCapped: boolean };
+
+const ALTERNATIVES_LIMIT = 50;
+
 // Voice-capable local numbers for sale, searched on the team's account (or the platform's, before the team
 // has a subaccount: looking is not a reason to create one). Capped at SEARCH_LIMIT; narrow the search for more.
+// With the monthly price of such a number, and alternatives when an area code or digits matched nothing.
 export async function searchAvailableNumbers(
   db: Db,
   teamId: string,
   config: TNumbersConfig,
   input: TNumberSearch,
-): Promise<{ numbers: TAvailableNumberResult[]; isCapped: boolean }> {
+): Promise<{ numbers: TAvailableNumberResult[]; isCapped: boolean; price: TNumberPrice | null; alternatives: TSearchAlternatives | null }> {
   const team = await peekTeamTwilio(db, teamId, config);
-  const client = team?.client ?? createTwilioClient(requirePlatform(config), { baseUrl: config.apiBaseUrl });
-  const found = await callTwilio(
-    "search",
-    () =>
-      client.availablePhoneNumbers(input.country).local.list({
-        voiceEnabled: true,
-        ...(input.areaCode ? { areaCode: Number(input.areaCode) } : {}),
-        ...(input.contains ? { contains: input.contains } : {}),
-        limit: SEARCH_LIMIT,
-      }),
-    { isOwnAccount: team?.isOwnAccount },
-  );
+  const platform = team ? null : requirePlatform(config);
+  const client = team?.client ?? createTwilioClient(platform!, { baseUrl: config.apiBaseUrl });
+  const accountSid = team?.accountSid ?? platform!.accountSid;
+  const search = (filters: { areaCode?: string; contains?: string }, limit: number) =>
+    callTwilio(
+      "search",
+      () =>
+        client.availablePhoneNumbers(input.country).local.list({
+          voiceEnabled: true,
+          ...(filters.areaCode ? { areaCode: Number(filters.areaCode) } : {}),
+          ...(filters.contains ? { contains: filters.contains } : {}),
+          limit,
+        }),
+      { isOwnAccount: team?.isOwnAccount },
+    );
+  const [found, price] = await Promise.all([
+    search(input, SEARCH_LIMIT),
+    localNumberPrice(client, accountSid, input.country, { isSandbox: config.isSandbox && !team?.isOwnAccount }),
+  ]);
+  let alternatives: TSearchAlternatives | null = null;
+  if (found.length === 0 && (input.areaCode || input.contains)) {
+    const any = await search({}, ALTERNATIVES_LIMIT);
+    const areaCodes =
+      input.country === "US" || input.country === "CA"
+        ? [...new Set(any.map((n) => n.phoneNumber).filter((p) => p.startsWith("+1")).map((p) => p.slice(2, 5)))].sort()
+        : [];
+    alternatives = { areaCodes, count: any.length, isCapped: any.length >= ALTERNATIVES_LIMIT };
+  }
   return {
+    price,
+    alternatives,
     numbers: found.map((n) => ({
       phoneNumber: n.phoneNumber,
       friendlyName: n.friendlyName,

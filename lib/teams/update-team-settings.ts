@@ -4,7 +4,9 @@ import type { Db } from "@/db/client";
 import { teams, type Team } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { isValidTimeZone } from "@/lib/time/zone";
 import { PLATFORM_LIMIT_DEFAULTS } from "./platform-limits";
+import { isZoneKnownToDatabase } from "./time-zone";
 
 export const ZTeamSettings = z.object({
   name: z.string().trim().min(1, "Enter a team name").max(100),
@@ -18,6 +20,12 @@ export const ZTeamSettings = z.object({
     .int("Use a whole number")
     .min(1, "At least 1 day")
     .max(3650, "At most 3650 days"),
+  // Absent: unchanged (forms and clients from before the setting existed).
+  timeZone: z
+    .string()
+    .trim()
+    .refine((tz) => isValidTimeZone(tz), "Pick a time zone from the list")
+    .optional(),
 });
 export type TTeamSettings = z.infer<typeof ZTeamSettings>;
 
@@ -37,14 +45,20 @@ export async function updateTeamSettings(
       { field: "concurrentCallLimit", limit: maxConcurrentCallsPerTeam },
     );
   }
+  if (input.timeZone !== undefined && input.timeZone !== team.timeZone && !(await isZoneKnownToDatabase(db, input.timeZone))) {
+    throw new AppError("bad_request", `"${input.timeZone}" is not a time zone this server knows. Pick another city in the same zone.`, {
+      field: "timeZone",
+    });
+  }
   const changes = Object.fromEntries(
     (Object.keys(input) as (keyof TTeamSettings)[])
-      .filter((key) => team[key] !== input[key])
+      .filter((key) => input[key] !== undefined && team[key] !== input[key])
       .map((key) => [key, { from: team[key], to: input[key] }]),
   );
   if (Object.keys(changes).length === 0) return team;
   return db.transaction(async (tx) => {
-    const [updated] = await tx.update(teams).set(input).where(eq(teams.id, team.id)).returning();
+    const set = Object.fromEntries(Object.keys(changes).map((key) => [key, input[key as keyof TTeamSettings]]));
+    const [updated] = await tx.update(teams).set(set).where(eq(teams.id, team.id)).returning();
     await recordAudit(tx, {
       teamId: team.id,
       actor,

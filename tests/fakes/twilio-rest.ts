@@ -100,6 +100,9 @@ export type TFakeTwilioOptions = {
   // Numbers that AvailablePhoneNumbers can find; defaults to a fictional US (555-01xx) and GB set.
   inventory?: TAvailableNumber[];
   latencyMs?: number;
+  // Monthly prices of a local number by country (Pricing API, GET /v1/PhoneNumbers/Countries/{ISO}), in USD as
+  // Twilio lists them; a country missing here answers 404 like a country Twilio does not price.
+  numberPrices?: Record<string, string>;
   // A fixed local port (the e2e stack and `npm run dev` sandbox); a free one by default.
   port?: number;
 };
@@ -223,6 +226,7 @@ export class FakeTwilioRest extends EventEmitter<{
   readonly mainAccount: { sid: string; authToken: string };
   readonly accounts = new Map<string, TTwilioAccount>();
   readonly inventory: TAvailableNumber[];
+  readonly numberPrices: Record<string, string>;
   readonly numbers = new Map<string, TIncomingNumber>();
   readonly calls = new Map<string, TFakeCall>();
   readonly callUpdates: TCallUpdate[] = [];
@@ -254,6 +258,7 @@ export class FakeTwilioRest extends EventEmitter<{
       dateUpdated: now,
     });
     this.inventory = options.inventory ?? defaultInventory();
+    this.numberPrices = options.numberPrices ?? { US: "1.15", CA: "1.15", GB: "1.15" };
   }
 
   static async start(options: TFakeTwilioOptions = {}): Promise<FakeTwilioRest> {
@@ -379,6 +384,8 @@ export class FakeTwilioRest extends EventEmitter<{
     }
     const fault = this.faults.take(log);
     if (fault) throw new HttpError(fault);
+    const pricing = /^\/v1\/PhoneNumbers\/Countries\/([A-Za-z]{2})$/.exec(path);
+    if (pricing && method === "GET") return { status: 200, body: this.numberPricing(url, pricing[1]!.toUpperCase()) };
     // Recording media (`{RecordingUrl}.wav`): basic auth of the owning account or its parent.
     const media = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\/Recordings\/(RE[0-9a-fA-F]{32})\.wav$/.exec(path);
     if (media && method === "GET") {
@@ -542,6 +549,18 @@ export class FakeTwilioRest extends EventEmitter<{
     };
     this.accounts.set(account.sid, account);
     return accountJson(account);
+  }
+
+  private numberPricing(url: URL, country: string): Record<string, unknown> {
+    const price = this.numberPrices[country];
+    if (price === undefined) throw new HttpError({ status: 404, code: 20404, message: `The requested resource ${url.pathname} was not found` });
+    return {
+      country: country,
+      iso_country: country,
+      phone_number_prices: [{ number_type: "local", base_price: price, current_price: price }],
+      price_unit: "USD",
+      url: `https://pricing.twilio.com${url.pathname}`,
+    };
   }
 
   private searchAvailable(url: URL, country: string): Record<string, unknown> {

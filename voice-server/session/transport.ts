@@ -37,6 +37,12 @@ export type TTransportTurn = {
   };
 };
 
+// The agent starts saying one sentence of a reply (or the greeting): meant to be sent when the sentence's first
+// audio frame goes out, so a transport that shows text (the browser test call) shows the words as they are heard
+// instead of when the whole turn ends. `generation` groups the sentences of one agent turn; the turn itself still
+// follows through sendTurn, with only what was heard if it was interrupted.
+export type TTransportSpeech = { generation: number; segment: number; text: string; atMs: number };
+
 export type TTransportCallEvent = { kind: string; name: string; atMs: number; data: Record<string, unknown> };
 
 export type TTransportEvent =
@@ -68,4 +74,5 @@ export type TCallTransport = {
   sendCallEvent?(event: TTransportCallEvent): void;
   // What the STT engine hears so far in the caller's current turn.
   sendInterim?(text: string): void;
+  sendAgentSpeech?(speech: TTransportSpeech): void;
 };

@@ -4,6 +4,7 @@ import type {
   TStreamStart,
   TTransportCallEvent,
   TTransportEvent,
+  TTransportSpeech,
   TTransportTurn,
 } from "@/voice-server/session/transport";
 
@@ -13,6 +14,7 @@ import type {
 //                      {type:"hangup"}
 //   server -> browser: {type:"started",callId,mode}, {type:"mark",name}, {type:"clear"},
 //                      {type:"transcript",...TTransportTurn}, {type:"interim",text},
+//                      {type:"speaking",...TTransportSpeech} a sentence of the agent starts playing,
 //                      {type:"event",kind,name,atMs,data},
 //                      {type:"ended",reason}
 
@@ -85,6 +87,10 @@ export class BrowserTransport implements TCallTransport {
 
   sendInterim(text: string): void {
     this.sendJson({ type: "interim", text });
+  }
+
+  sendAgentSpeech(speech: TTransportSpeech): void {
+    if (this.canSend()) this.sendJson({ type: "speaking", ...speech });
   }
 
   close(code = 1000, reason = ""): void {

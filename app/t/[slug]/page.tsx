@@ -1,39 +1,62 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { and, count, eq, gte, isNull, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { Card, PageHeader } from "@/components/ui/card";
 import { agents, calls, phoneNumbers } from "@/db/schema";
 import { analyticsTotals } from "@/lib/analytics/queries";
 import { getTeamPage } from "@/lib/auth/entry-points";
+import { teamTimeZone } from "@/lib/teams/time-zone";
+import { localTodayRange } from "@/lib/time/zone";
 
 export const metadata: Metadata = { title: "Overview" };
 
 export default async function OverviewPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { db, team } = await getTeamPage(slug);
-  const startOfDay = new Date();
-  startOfDay.setUTCHours(0, 0, 0, 0);
-  const endOfDay = new Date(startOfDay.getTime() + 86_400_000);
-  const [[today], [live], [agentCount], [numberCount], todayTotals] = await Promise.all([
-    db.select({ n: count() }).from(calls).where(and(eq(calls.teamId, team.id), gte(calls.startedAt, startOfDay))),
-    db.select({ n: count() }).from(calls).where(and(eq(calls.teamId, team.id), isNull(calls.endedAt))),
+  const tz = await teamTimeZone(db, team);
+  // Today in the team's zone, with the day boundaries Analytics uses; test calls count in neither.
+  const todayRange = localTodayRange(tz);
+  const isRealCall = and(eq(calls.teamId, team.id), eq(calls.isTest, false));
+  const [[today], [live], [agentCount], [firstAgent], [published], [numberCount], [anyTest], [anyCall], todayTotals] = await Promise.all([
+    db
+      .select({ n: count() })
+      .from(calls)
+      .where(and(isRealCall, gte(calls.startedAt, todayRange.from), lt(calls.startedAt, todayRange.to))),
+    db.select({ n: count() }).from(calls).where(and(isRealCall, isNull(calls.endedAt))),
     db.select({ n: count() }).from(agents).where(and(eq(agents.teamId, team.id), isNull(agents.archivedAt))),
+    db
+      .select({ id: agents.id })
+      .from(agents)
+      .where(and(eq(agents.teamId, team.id), isNull(agents.archivedAt)))
+      .orderBy(asc(agents.createdAt))
+      .limit(1),
+    db
+      .select({ id: agents.id })
+      .from(agents)
+      .where(and(eq(agents.teamId, team.id), isNull(agents.archivedAt), isNotNull(agents.publishedVersionId)))
+      .limit(1),
     db.select({ n: count() }).from(phoneNumbers).where(and(eq(phoneNumbers.teamId, team.id), sql`${phoneNumbers.status} = 'active'`)),
+    db.select({ id: calls.id }).from(calls).where(and(eq(calls.teamId, team.id), eq(calls.isTest, true))).limit(1),
+    // Ever, not today: a quiet day does not undo the first call.
+    db.select({ id: calls.id }).from(calls).where(isRealCall).limit(1),
     // Finished calls only: the rollups are refreshed as calls end and are analyzed.
-    analyticsTotals(db, team.id, { from: startOfDay, to: endOfDay }),
+    analyticsTotals(db, team.id, todayRange),
   ]);
   const analyzed = todayTotals.sentiment.positive + todayTotals.sentiment.neutral + todayTotals.sentiment.negative;
+  const agentHref = firstAgent ? `/t/${team.slug}/agents/${firstAgent.id}` : `/t/${team.slug}/agents`;
   const steps = [
-    { isDone: (agentCount?.n ?? 0) > 0, label: "Create your agent", href: `/t/${team.slug}/agents` },
+    { isDone: !!firstAgent, label: "Create your agent", href: `/t/${team.slug}/agents` },
+    { isDone: !!anyTest, label: "Make a test call", href: firstAgent ? `${agentHref}?tab=test-call` : agentHref },
+    { isDone: !!published, label: "Publish your agent", href: agentHref },
     { isDone: (numberCount?.n ?? 0) > 0, label: "Attach a phone number", href: `/t/${team.slug}/numbers` },
-    { isDone: (today?.n ?? 0) > 0, label: "Take your first call", href: `/t/${team.slug}/calls` },
+    { isDone: !!anyCall, label: "Take your first call", href: `/t/${team.slug}/calls` },
   ];
   return (
     <>
-      <PageHeader title={team.name} description="Today at a glance (UTC day)." />
+      <PageHeader title={team.name} description={`Today at a glance (${tz} time). Test calls are not counted, as in Analytics.`} />
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-        <Stat label="Calls today" value={today?.n ?? 0} />
-        <Stat label="In progress" value={live?.n ?? 0} />
+        <Stat label="Calls today" value={today?.n ?? 0} hint="Excluding test calls" />
+        <Stat label="In progress" value={live?.n ?? 0} hint="Excluding test calls" />
         <Stat
           label="Resolution rate today"
           value={todayTotals.resolutionRate === null ? "—" : `${Math.round(todayTotals.resolutionRate * 100)}%`}
@@ -48,7 +71,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ slug:
         <Stat label="Phone numbers" value={numberCount?.n ?? 0} />
       </div>
       {steps.some((s) => !s.isDone) && (
-        <Card className="mt-6" title="Get started" description="Three steps to your first answered call.">
+        <Card className="mt-6" title="Get started" description={`${steps.length} steps to your first answered call.`}>
           <ol className="space-y-2">
             {steps.map((s, i) => (
               <li key={s.label} className="flex items-center gap-3 text-sm">

@@ -26,6 +26,9 @@ test("analytics dashboard: charts render with the seeded numbers, CSV export has
       status: "completed",
       startedAt,
       answeredAt: values.outcome === "abandoned" ? null : startedAt,
+      // Ended, as finished calls are: the worker's recovery sweep would otherwise close them as lost mid-test and
+      // re-analyze them (no turns: abandoned), changing the numbers under the test.
+      endedAt: new Date(startedAt.getTime() + 60_000),
       durationSec: 60,
       voiceToVoiceP50Ms: 640,
       voiceToVoiceP95Ms: 950,

@@ -58,10 +58,22 @@ test("search and buy a number: it rings the voice server, takes an agent, and ca
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByText("An area code has 3 digits")).toBeVisible();
 
+  // An area code without numbers says which area codes have some.
+  await page.getByRole("form", { name: "Search numbers" }).getByLabel("Area code").fill("999");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("available-area-codes")).toContainText(/^No numbers in area code 999\. Area codes with numbers for sale(, among others)?: \d{3}/);
+  await expect(page.getByTestId("available-area-codes")).toContainText("415");
+
   const results = await search(page, "415");
   await expect(results.getByRole("listitem")).toHaveCount(20);
   await expect(page.getByTestId("search-capped")).toContainText("Showing the first 20 matches.");
   await expect(results.getByRole("listitem").first()).toContainText("San Francisco, CA");
+  // The price shows before buying (the sandbox's configured price here).
+  await expect(page.getByTestId("number-price")).toContainText("$1.15 a month");
+  // With one agent, it is the default; this test assigns it afterwards, so it buys without one.
+  const answerWith = page.getByRole("form", { name: "Available numbers" }).getByLabel("Answer calls with");
+  await expect(answerWith).toHaveValue(agent.id);
+  await answerWith.selectOption({ label: "No agent yet" });
   const first = results.getByRole("listitem").first();
   const e164 = (await first.getAttribute("data-testid"))!.replace("available-", "");
   await first.getByRole("button", { name: `Buy ${e164}` }).click();
@@ -87,7 +99,8 @@ test("search and buy a number: it rings the voice server, takes an agent, and ca
   expect(subaccount?.sid).toBe(accountSid);
   await expect(page.getByTestId("twilio-account")).toContainText(accountSid);
 
-  // Assign it to the agent.
+  // Assign it to the agent: the only agent is already offered in the menu, unsaved.
+  await expect(row.getByLabel(`Agent for ${e164}`)).toHaveValue(agent.id);
   await row.getByLabel(`Agent for ${e164}`).selectOption({ label: "Front desk" });
   await expect(row.getByText("Unsaved")).toBeVisible();
   await row.getByRole("button", { name: "Save" }).click();

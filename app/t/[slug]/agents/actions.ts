@@ -8,6 +8,7 @@ import { addDepartment, deleteDepartment, updateDepartment, ZDepartmentInput } f
 import { addKnowledge, deleteKnowledge, updateKnowledge, ZKnowledgeInput } from "@/lib/agents/knowledge";
 import { publishAgent, ZPublishInput } from "@/lib/agents/publish-agent";
 import { rollbackAgent, ZRollbackInput } from "@/lib/agents/rollback-agent";
+import { clearTemplateExamples } from "@/lib/agents/template-examples";
 import {
   settingsToConfigPatch,
   updateAgentDraft,
@@ -81,6 +82,17 @@ export const deleteKnowledgeAction = teamAction("agents.edit", ZEntryRef, async 
   refresh(ctx.team.slug, input.agentId);
   return { success: "Entry deleted from the draft." };
 });
+
+export const clearTemplateExamplesAction = teamAction(
+  "agents.edit",
+  ZAgentRef.extend({ what: z.enum(["knowledge", "departments"]) }),
+  async (ctx, input) => {
+    const removed = await clearTemplateExamples(ctx.db, ctx.team, input.agentId, ctx.actor, input.what);
+    refresh(ctx.team.slug, input.agentId);
+    const noun = input.what === "knowledge" ? "example entr" : "example department";
+    return { success: `${removed} ${noun}${input.what === "knowledge" ? (removed === 1 ? "y" : "ies") : removed === 1 ? "" : "s"} deleted from the draft.` };
+  },
+);
 
 export const addDepartmentAction = teamAction("agents.edit", ZDepartmentInput.extend(ZAgentRef.shape), async (ctx, input) => {
   const { agentId, ...department } = input;

@@ -1,10 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { formatInZone } from "@/components/calls/format";
 import { buttonClass } from "@/components/ui/button-class";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { listAgents } from "@/lib/agents/list-agents";
 import { findTemplate } from "@/lib/agents/templates";
 import { getTeamPage } from "@/lib/auth/entry-points";
+import { teamTimeZone } from "@/lib/teams/time-zone";
 import { can } from "@/lib/auth/roles";
 
 export const metadata: Metadata = { title: "Agents" };
@@ -12,7 +14,7 @@ export const metadata: Metadata = { title: "Agents" };
 export default async function AgentsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { db, team, role } = await getTeamPage(slug);
-  const agents = await listAgents(db, team);
+  const [agents, tz] = await Promise.all([listAgents(db, team), teamTimeZone(db, team)]);
   const canEdit = can(role, "agents.edit");
   const newAgent = canEdit ? (
     <Link href={`/t/${team.slug}/agents/new`} className={buttonClass("primary")}>
@@ -39,7 +41,7 @@ export default async function AgentsPage({ params }: { params: Promise<{ slug: s
                   </Link>
                   <p className="text-xs text-slate-500">
                     {a.templateKey ? `From the ${findTemplate(a.templateKey)?.label ?? a.templateKey} template · ` : ""}
-                    {a.callCount} {a.callCount === 1 ? "call" : "calls"} · draft edited {a.draftUpdatedAt.toISOString().slice(0, 16).replace("T", " ")} UTC
+                    {a.callCount} {a.callCount === 1 ? "call" : "calls"} · draft edited {formatInZone(a.draftUpdatedAt, tz)}
                   </p>
                 </div>
                 <div className="flex flex-wrap gap-2">

@@ -6,6 +6,8 @@ import { buttonClass } from "@/components/ui/button-class";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { loadDashboard, rangeFromSearchParams } from "@/lib/analytics/queries";
 import { getTeamPage } from "@/lib/auth/entry-points";
+import { teamTimeZone } from "@/lib/teams/time-zone";
+import { offsetMs } from "@/lib/time/zone";
 
 export const metadata: Metadata = { title: "Analytics" };
 
@@ -36,18 +38,25 @@ export default async function AnalyticsPage({
   const { db, team } = await getTeamPage(slug);
   const raw = await searchParams;
   const search: TSearch = { range: first(raw.range), from: first(raw.from), to: first(raw.to) };
-  const range = rangeFromSearchParams(search);
-  const fromDay = range.from.toISOString().slice(0, 10);
-  const toDay = new Date(range.to.getTime() - 86_400_000).toISOString().slice(0, 10);
-  const data = await loadDashboard(db, team.id, range);
+  const tz = await teamTimeZone(db, team);
+  const range = rangeFromSearchParams(search, new Date(), tz);
+  const fromDay = range.firstDay;
+  const toDay = range.lastDay;
+  const data = await loadDashboard(db, team.id, range, tz);
   const basePath = `/t/${team.slug}/analytics`;
   const exportHref = `/api/teams/${team.slug}/analytics/export?from=${fromDay}&to=${toDay}`;
   const { totals } = data;
+  // Rollups are whole UTC hours (lib/time/zone.ts): in a half- or quarter-hour zone each one straddles two local hours.
+  const offsetMinutes = Math.abs(Math.round(offsetMs(tz, range.from) / 60_000)) % 60;
+  const hourNote =
+    offsetMinutes === 0
+      ? ""
+      : ` Counts are kept per UTC hour, which in ${tz} starts at :${String(offsetMinutes).padStart(2, "0")}: the 9 o'clock column covers 9:${String(offsetMinutes).padStart(2, "0")} to 10:${String(offsetMinutes).padStart(2, "0")}, and days run from 00:${String(offsetMinutes).padStart(2, "0")}.`;
 
   const header = (
     <PageHeader
       title="Analytics"
-      description={`${fromDay} to ${toDay} (UTC days). Test calls are not counted.`}
+      description={`${fromDay} to ${toDay}, days in ${tz}. Test calls are not counted.`}
       actions={
         totals.calls > 0 ? (
           <a href={exportHref} download className={buttonClass("secondary")}>
@@ -118,8 +127,8 @@ export default async function AnalyticsPage({
         <Card title="Voice-to-voice latency" description="Median of calls' p50 and 95th percentile of calls' p95, per day (to within one histogram bucket).">
           <LatencyChart data={chartDays} />
         </Card>
-        <Card title="When calls come in" description="Calls by weekday and hour, UTC." className="lg:col-span-2">
-          <HourHeatmap cells={data.heatmap} />
+        <Card title="When calls come in" description={`Calls by weekday and hour, ${tz} time.${hourNote}`} className="lg:col-span-2">
+          <HourHeatmap cells={data.heatmap} zone={tz} />
         </Card>
         <Card title="Transfers per department">
           {data.transfers.length === 0 ? (

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { and, eq } from "drizzle-orm";
 import { CallFilters, type TFilterValues } from "@/components/calls/call-filters";
 import { OutcomeBadge, SentimentBadge } from "@/components/calls/call-badges";
-import { formatDuration, formatUtc } from "@/components/calls/format";
+import { formatDuration, formatInZone } from "@/components/calls/format";
 import { LiveCalls } from "@/components/calls/live-calls";
 import { Alert } from "@/components/ui/alert";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
@@ -14,6 +14,8 @@ import { getTeamPage } from "@/lib/auth/entry-points";
 import { listCalls, type TCallPage } from "@/lib/calls/list-calls";
 import { isAppError } from "@/lib/errors";
 import { listNumbers } from "@/lib/numbers/list-numbers";
+import { teamTimeZone } from "@/lib/teams/time-zone";
+import { addDays, localMidnight } from "@/lib/time/zone";
 
 export const metadata: Metadata = { title: "Calls" };
 
@@ -36,9 +38,12 @@ export default async function CallsPage({
     if (typeof v === "string" && v.trim() !== "") values[key] = v.trim();
   }
   const cursor = typeof raw.cursor === "string" ? raw.cursor : null;
-  // A date picker's "to" day is included: the filter's upper bound is the start of the next day.
-  const to = values.to && /^\d{4}-\d{2}-\d{2}$/.test(values.to) ? new Date(Date.parse(`${values.to}T00:00:00Z`) + 86_400_000).toISOString() : values.to;
-  const from = values.from && /^\d{4}-\d{2}-\d{2}$/.test(values.from) ? `${values.from}T00:00:00Z` : values.from;
+  // Picked days are the team's local days; a date picker's "to" day is included: the filter's upper bound is the
+  // start of the next day.
+  const tz = await teamTimeZone(db, team);
+  const isDay = (d: string | undefined): d is string => !!d && /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`));
+  const to = isDay(values.to) ? localMidnight(tz, addDays(values.to, 1)).toISOString() : values.to;
+  const from = isDay(values.from) ? localMidnight(tz, values.from).toISOString() : values.from;
 
   let page: TCallPage = { calls: [], nextCursor: null };
   let error: string | null = null;
@@ -50,7 +55,7 @@ export default async function CallsPage({
   }
   const [agentList, numbers, topics, anyCall] = await Promise.all([
     listAgents(db, team),
-    listNumbers(db, team.id),
+    listNumbers(db, team.id, new Date(), tz),
     listTopicClusters(db, team.id),
     db.select({ id: calls.id }).from(calls).where(and(eq(calls.teamId, team.id))).limit(1),
   ]);
@@ -103,7 +108,7 @@ export default async function CallsPage({
                   <tr key={c.id} data-testid="call-row" className="hover:bg-slate-50">
                     <td className="whitespace-nowrap py-2 pr-4">
                       <Link href={`${base}/${c.id}`} className="font-medium text-brand-700 hover:underline">
-                        {formatUtc(c.startedAt)}
+                        {formatInZone(c.startedAt, tz)}
                       </Link>
                     </td>
                     <td className="whitespace-nowrap py-2 pr-4 font-mono text-xs">

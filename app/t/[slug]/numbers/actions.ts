@@ -16,8 +16,8 @@ import { connectOwnTwilioAccount, switchToPlatformTwilio, ZConnectTwilio } from 
 const refresh = (slug: string) => revalidatePath(`/t/${slug}/numbers`);
 
 export const searchNumbersAction = teamAction("numbers.manage", ZNumberSearch, async (ctx, input) => {
-  const { numbers, isCapped } = await searchAvailableNumbers(ctx.db, ctx.team.id, numbersConfigFromEnv(), input);
-  return { data: { numbers, isCapped }, values: { country: input.country, areaCode: input.areaCode ?? "", contains: input.contains ?? "" } };
+  const { numbers, isCapped, price, alternatives } = await searchAvailableNumbers(ctx.db, ctx.team.id, numbersConfigFromEnv(), input);
+  return { data: { numbers, isCapped, price, alternatives }, values: { country: input.country, areaCode: input.areaCode ?? "", contains: input.contains ?? "" } };
 });
 
 export const buyNumberAction = teamAction("numbers.manage", ZBuyNumber, async (ctx, input) => {

@@ -12,6 +12,8 @@ import { NUMBER_COUNTRIES, numbersConfigFromEnv } from "@/lib/numbers/config";
 import { listNumbers } from "@/lib/numbers/list-numbers";
 import { listAssignableAgents } from "@/lib/numbers/team-agent";
 import { getTwilioAccountSummary } from "@/lib/numbers/twilio-account";
+import { teamTimeZone } from "@/lib/teams/time-zone";
+import { localDay } from "@/lib/time/zone";
 
 export const metadata: Metadata = { title: "Phone numbers" };
 
@@ -19,8 +21,9 @@ export default async function NumbersPage({ params }: { params: Promise<{ slug: 
   const { db, team, role } = await getTeamPage((await params).slug);
   const config = numbersConfigFromEnv();
   const canManage = can(role, "numbers.manage");
+  const tz = await teamTimeZone(db, team);
   const [{ active, released }, agents, summary] = await Promise.all([
-    listNumbers(db, team.id),
+    listNumbers(db, team.id, new Date(), tz),
     listAssignableAgents(db, team.id),
     getTwilioAccountSummary(db, team, config),
   ]);
@@ -52,7 +55,7 @@ export default async function NumbersPage({ params }: { params: Promise<{ slug: 
           </Alert>
         )}
 
-        <Card title="Numbers" description="Calls today count from midnight UTC.">
+        <Card title="Numbers" description={`Calls today count from midnight, ${tz} time.`}>
           {numbers.length > 0 ? (
             <NumbersList slug={team.slug} numbers={numbers} agents={agents} canManage={canManage} />
           ) : (
@@ -97,8 +100,8 @@ export default async function NumbersPage({ params }: { params: Promise<{ slug: 
                 <li key={n.id} className="flex flex-wrap justify-between gap-2 py-2" data-testid={`released-${n.e164}`}>
                   <span className="font-mono text-slate-700">{n.e164}</span>
                   <span className="text-slate-500">
-                    {n.source === "imported" ? "Imported" : "Bought"} {n.createdAt.toISOString().slice(0, 10)}
-                    {n.releasedAt ? `, released ${n.releasedAt.toISOString().slice(0, 10)}` : ""}
+                    {n.source === "imported" ? "Imported" : "Bought"} {localDay(tz, n.createdAt)}
+                    {n.releasedAt ? `, released ${localDay(tz, n.releasedAt)}` : ""}
                   </span>
                 </li>
               ))}

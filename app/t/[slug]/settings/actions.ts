@@ -14,8 +14,13 @@ export const updateTeamSettingsAction = teamAction("team.update_settings", ZTeam
   try {
     await updateTeamSettings(ctx.db, ctx.team, ctx.actor, input, env().PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM);
   } catch (error) {
-    if (isAppError(error) && error.details?.field === "concurrentCallLimit") {
-      return { error: error.message, fieldErrors: { concurrentCallLimit: error.message }, values: { ...input, concurrentCallLimit: String(input.concurrentCallLimit), dataRetentionDays: String(input.dataRetentionDays) } };
+    const field = isAppError(error) ? String(error.details?.field ?? "") : "";
+    if (isAppError(error) && (field === "concurrentCallLimit" || field === "timeZone")) {
+      return {
+        error: error.message,
+        fieldErrors: { [field]: error.message },
+        values: { ...input, concurrentCallLimit: String(input.concurrentCallLimit), dataRetentionDays: String(input.dataRetentionDays), timeZone: input.timeZone ?? "" },
+      };
     }
     throw error;
   }

@@ -6,14 +6,17 @@ import { Card, PageHeader } from "@/components/ui/card";
 import { getTeamPage } from "@/lib/auth/entry-points";
 import { can } from "@/lib/auth/roles";
 import { env } from "@/lib/env";
+import { timeZoneOptions } from "@/lib/agents/options";
 import { loadTransferPolicy } from "@/lib/telephony/transfer-policy";
+import { firstAgentTimeZone } from "@/lib/teams/time-zone";
 
 export const metadata: Metadata = { title: "Settings" };
 
 export default async function SettingsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { db, team, role } = await getTeamPage(slug);
-  const transferPolicy = await loadTransferPolicy(db, team.id);
+  const [transferPolicy, agentZone] = await Promise.all([loadTransferPolicy(db, team.id), team.timeZone ? null : firstAgentTimeZone(db, team.id)]);
+  const timeZone = team.timeZone ?? agentZone ?? "UTC";
   return (
     <>
       <PageHeader title="Settings" />
@@ -22,7 +25,9 @@ export default async function SettingsPage({ params }: { params: Promise<{ slug:
         <TeamSettingsForm
           slug={team.slug}
           canEdit={can(role, "team.update_settings")}
-          initial={{ name: team.name, concurrentCallLimit: team.concurrentCallLimit, dataRetentionDays: team.dataRetentionDays }}
+          initial={{ name: team.name, concurrentCallLimit: team.concurrentCallLimit, dataRetentionDays: team.dataRetentionDays, timeZone }}
+          timeZones={timeZoneOptions()}
+          timeZoneSource={team.timeZone ? null : agentZone ? "your first agent's business hours" : "the default (UTC)"}
           maxConcurrentCalls={env().PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM}
         />
       </Card>

@@ -10,6 +10,8 @@ import { KnowledgePanel } from "@/components/agents/knowledge-panel";
 import { PublishBar } from "@/components/agents/publish-bar";
 import { SettingsForm } from "@/components/agents/settings-form";
 import { TestCallPanel } from "@/components/agents/test-call-panel";
+import { isFictionalNumber } from "@/lib/agents/fictional-numbers";
+import { exampleKnowledgeIds } from "@/lib/agents/template-examples";
 import { VersionsPanel } from "@/components/agents/versions-panel";
 import { Alert } from "@/components/ui/alert";
 import { Card, PageHeader } from "@/components/ui/card";
@@ -55,7 +57,9 @@ export default async function AgentPage({
   const draftInstructions = assembleInstructions(draft, { now });
   const liveInstructions = live ? assembleInstructions(live.snapshot, { now }) : null;
   const template = agent.templateKey ? findTemplate(agent.templateKey) : undefined;
-  const isFreshTemplate = Boolean(template) && versions.length === 0;
+  // Judged by content, not by "never published": the warnings go once every example is replaced.
+  const exampleKnowledgeIdList = exampleKnowledgeIds({ templateKey: agent.templateKey, teamName: team.name }, draft.knowledge);
+  const hasLeftovers = exampleKnowledgeIdList.length > 0 || draft.departments.some((d) => isFictionalNumber(d.phoneNumber));
   const knowledgeChars = draft.knowledge.reduce((n, k) => n + k.title.length + k.content.length, 0);
   const config = draft.config;
   const initialTab = TABS.find((t) => t === query.tab) ?? "settings";
@@ -66,7 +70,7 @@ export default async function AgentPage({
         ← Agents
       </Link>
       <PageHeader title={agent.name} description={template ? `Started from the ${template.label} template.` : undefined} />
-      {query.created && isFreshTemplate && (
+      {query.created && hasLeftovers && (
         <div className="mb-4">
           <Alert tone="info">
             Your agent is ready as a draft. Replace the example facts in Knowledge and the example phone numbers in Departments with your own, check Business hours, then Publish.
@@ -135,7 +139,7 @@ export default async function AgentPage({
                 canEdit={canEdit}
                 search={search}
                 totalCount={draft.knowledge.length}
-                isTemplateExample={isFreshTemplate}
+                exampleIds={exampleKnowledgeIdList}
                 overBudget={knowledgeChars > KNOWLEDGE_BUDGET_CHARS ? { chars: knowledgeChars, budget: KNOWLEDGE_BUDGET_CHARS } : null}
                 entries={knowledge.map((k) => ({
                   id: k.id,
@@ -157,7 +161,6 @@ export default async function AgentPage({
                 slug={team.slug}
                 agentId={agent.id}
                 canEdit={canEdit}
-                isTemplateExample={isFreshTemplate}
                 departments={draft.departments}
               />
             ),

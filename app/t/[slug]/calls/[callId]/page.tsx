@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { OutcomeBadge, SentimentBadge } from "@/components/calls/call-badges";
 import { CallPlayer } from "@/components/calls/call-player";
-import { formatClock, formatDuration, formatUtc } from "@/components/calls/format";
+import { formatClock, formatDuration, formatInZone } from "@/components/calls/format";
 import { ReanalyzeButton } from "@/components/calls/reanalyze-button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import type { CallTurn } from "@/db/schema";
@@ -11,6 +11,7 @@ import { getTeamPage } from "@/lib/auth/entry-points";
 import { can } from "@/lib/auth/roles";
 import { getCall, type TCallDetail } from "@/lib/calls/get-call";
 import { isAppError } from "@/lib/errors";
+import { teamTimeZone } from "@/lib/teams/time-zone";
 
 export const metadata: Metadata = { title: "Call" };
 
@@ -32,6 +33,7 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
     if (isAppError(error) && error.code === "not_found") notFound();
     throw error;
   }
+  const tz = await teamTimeZone(db, team);
   const base = `/t/${team.slug}/calls`;
   const isLive = !call.endedAt;
   const toolCalls = call.events.filter((e) => e.kind === "tool_call");
@@ -44,7 +46,7 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
     <>
       <PageHeader
         title={`Call from ${call.fromNumber || (call.direction === "web" ? "the browser" : "an unknown number")}`}
-        description={`${formatUtc(call.startedAt)} · ${call.agentName ?? "No agent"}${call.agentVersion !== null ? ` (version ${call.agentVersion})` : ""} · to ${call.phoneNumberE164 ?? (call.toNumber || (call.direction === "web" ? "a browser test call" : "an unknown number"))}`}
+        description={`${formatInZone(call.startedAt, tz)} · ${call.agentName ?? "No agent"}${call.agentVersion !== null ? ` (version ${call.agentVersion})` : ""} · to ${call.phoneNumberE164 ?? (call.toNumber || (call.direction === "web" ? "a browser test call" : "an unknown number"))}`}
         actions={<Link href={base} className="text-sm font-medium text-brand-700 hover:underline">← All calls</Link>}
       />
       <div className="mb-6 flex flex-wrap items-center gap-2" aria-label="Call facts">

@@ -5,15 +5,18 @@ import { SettingsNav } from "@/components/settings/settings-nav";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { listApiKeys } from "@/lib/api-keys/api-keys";
 import { getTeamPage } from "@/lib/auth/entry-points";
+import { teamTimeZone } from "@/lib/teams/time-zone";
 import { apiKeyRole, can } from "@/lib/auth/roles";
 
 export const metadata: Metadata = { title: "API keys" };
 
-const when = (d: Date | null) => (d ? d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC" : "Never");
+const whenIn = (tz: string) => (d: Date | null) =>
+  d ? d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: tz, timeZoneName: "short" }) : "Never";
 
 export default async function ApiKeysPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { db, team, role } = await getTeamPage(slug, "api_keys.manage");
+  const when = whenIn(await teamTimeZone(db, team));
   const keys = await listApiKeys(db, team.id);
   return (
     <>

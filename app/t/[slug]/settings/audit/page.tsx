@@ -1,10 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { formatInZone } from "@/components/calls/format";
 import { SettingsNav } from "@/components/settings/settings-nav";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { describeAuditMetadata } from "@/lib/audit/describe-metadata";
 import { listAuditLogs } from "@/lib/audit/list-audit";
 import { getTeamPage } from "@/lib/auth/entry-points";
+import { teamTimeZone } from "@/lib/teams/time-zone";
 
 export const metadata: Metadata = { title: "Audit log" };
 
@@ -17,6 +19,7 @@ export default async function AuditPage({
 }) {
   const { slug } = await params;
   const { db, team } = await getTeamPage(slug, "audit.view");
+  const tz = await teamTimeZone(db, team);
   const before = parseCursor((await searchParams).before);
   const { entries, hasMore } = await listAuditLogs(db, team.id, { limit: 50, before });
   const last = entries.at(-1);
@@ -43,7 +46,7 @@ export default async function AuditPage({
                 {entries.map((e) => (
                   <tr key={e.id} data-testid="audit-row">
                     <td className="whitespace-nowrap py-2 pr-4 text-slate-500" title={e.createdAt.toISOString()}>
-                      {e.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC
+                      {formatInZone(e.createdAt, tz)}
                     </td>
                     <td className="py-2 pr-4">{e.actorLabel}</td>
                     <td className="py-2 pr-4 font-mono text-xs">{e.action}</td>

@@ -4,18 +4,21 @@ import { SettingsNav } from "@/components/settings/settings-nav";
 import { CreateWebhookForm, ResendDeliveryButton, WebhookEndpointActions } from "@/components/settings/webhooks";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { getTeamPage } from "@/lib/auth/entry-points";
+import { teamTimeZone } from "@/lib/teams/time-zone";
 import { can } from "@/lib/auth/roles";
 import { env } from "@/lib/env";
 import { listWebhookDeliveries, listWebhookEndpoints } from "@/lib/webhooks/manage-endpoints";
 
 export const metadata: Metadata = { title: "Webhooks" };
 
-const when = (d: Date | null) => (d ? d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) + " UTC" : "—");
+const whenIn = (tz: string) => (d: Date | null) =>
+  d ? d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "medium", timeZone: tz, timeZoneName: "short" }) : "—";
 const STATUS_TONE = { pending: "amber", succeeded: "green", failed: "red" } as const;
 
 export default async function WebhooksPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { db, team, role } = await getTeamPage(slug, "webhooks.manage");
+  const when = whenIn(await teamTimeZone(db, team));
   const [endpoints, deliveries] = await Promise.all([listWebhookEndpoints(db, team.id), listWebhookDeliveries(db, team.id, { limit: 50 })]);
   return (
     <>
