@@ -64,7 +64,7 @@ export function repairCallWav(head: Uint8Array, fileBytes: number): TCallWavRepa
 }
 
 // Every header byte but the two sizes matches what the recorder writes.
-function isCallWavLayout(head: Uint8Array): boolean {
+export function isCallWavLayout(head: Uint8Array): boolean {
   const expected = callWavHeader(0);
   for (let i = 0; i < CALL_WAV_HEADER_BYTES; i++) {
     const isSizeField =
@@ -72,4 +72,21 @@ function isCallWavLayout(head: Uint8Array): boolean {
     if (!isSizeField && head[i] !== expected[i]) return false;
   }
   return true;
+}
+
+// Zeroes both channels of a call WAV over each span (ms from the start of the stream, as turn offsets are), in
+// place: the recording is silent where a redacted utterance was. Every other sample is left as it was.
+export function silenceCallWav(wav: Uint8Array, spans: { startMs: number; endMs: number }[]): number {
+  if (wav.length < CALL_WAV_HEADER_BYTES || !isCallWavLayout(wav)) throw new Error("not a call recording WAV");
+  const frames = Math.floor((wav.length - CALL_WAV_HEADER_BYTES) / CALL_WAV_BLOCK_BYTES);
+  const perMs = CALL_WAV_SAMPLE_RATE / 1000;
+  let silenced = 0;
+  for (const span of spans) {
+    const from = Math.max(0, Math.floor(span.startMs * perMs));
+    const to = Math.min(frames, Math.ceil(span.endMs * perMs));
+    if (to <= from) continue;
+    wav.fill(0, CALL_WAV_HEADER_BYTES + from * CALL_WAV_BLOCK_BYTES, CALL_WAV_HEADER_BYTES + to * CALL_WAV_BLOCK_BYTES);
+    silenced += to - from;
+  }
+  return silenced;
 }
