@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { DeleteTeamForm } from "@/components/settings/delete-team-form";
 import { SettingsNav } from "@/components/settings/settings-nav";
 import { TeamSettingsForm } from "@/components/settings/team-settings-form";
 import { TransferCountriesForm } from "@/components/settings/transfer-countries-form";
@@ -7,6 +8,7 @@ import { getTeamPage } from "@/lib/auth/entry-points";
 import { can } from "@/lib/auth/roles";
 import { env } from "@/lib/env";
 import { loadTransferPolicy } from "@/lib/telephony/transfer-policy";
+import { deleteTeamAction } from "./actions";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -34,6 +36,11 @@ export default async function SettingsPage({ params }: { params: Promise<{ slug:
           effective={transferPolicy}
         />
       </Card>
+      {can(role, "team.delete") && (
+        <Card className="mt-6" title="Delete team" description="Only owners can delete a team.">
+          <DeleteTeamForm teamName={team.name} action={deleteTeamAction.bind(null, team.slug)} />
+        </Card>
+      )}
     </>
   );
 }
