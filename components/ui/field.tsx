@@ -39,19 +39,26 @@ export function Field({
 export function SelectField({
   label,
   error,
+  hint,
   children,
   ...props
-}: React.SelectHTMLAttributes<HTMLSelectElement> & { label: string; error?: string }) {
+}: React.SelectHTMLAttributes<HTMLSelectElement> & { label: string; error?: string; hint?: string }) {
   const id = useId();
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
         {label}
       </label>
-      <select id={id} aria-invalid={error ? true : undefined} className={inputClass} {...props}>
+      <select id={id} aria-invalid={error ? true : undefined} aria-describedby={!error && hint ? `${id}-hint` : undefined} className={inputClass} {...props}>
         {children}
       </select>
-      {error && <p className="text-sm text-red-600">{error}</p>}
+      {error ? (
+        <p className="text-sm text-red-600">{error}</p>
+      ) : hint ? (
+        <p id={`${id}-hint`} className="text-xs text-slate-500">
+          {hint}
+        </p>
+      ) : null}
     </div>
   );
 }

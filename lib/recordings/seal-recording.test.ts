@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callTurns, calls, teams } from "@/db/schema";
+import { agents, agentVersions, callEvents, callTurns, calls, teams } from "@/db/schema";
+import { ZAgentConfig } from "@/lib/agents/config";
 import { createCall, markCallAnswered } from "@/lib/calls/create-call";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
 import { masterKeyRing } from "@/lib/crypto/master-keys";
@@ -133,5 +134,22 @@ describe("sealing a recording after the call", () => {
     expect(isSealedRecording(readFileSync(legacy.file))).toBe(true);
     expect(await sealer.sweep()).toEqual({ sealed: 0, failed: 0 });
     await sealer.stop();
+  });
+
+  it("deletes instead of keeping what was recorded on a call whose agent is set to Do not record", async () => {
+    const config = ZAgentConfig.parse({ greeting: "Hi", recordingMode: "do_not_record" });
+    const [agent] = await t.db.insert(agents).values({ teamId: teamA, name: "Quiet", config }).returning();
+    const [version] = await t.db
+      .insert(agentVersions)
+      .values({ teamId: teamA, agentId: agent!.id, version: 1, snapshot: { agentName: "Quiet", teamName: "A", config, knowledge: [], departments: [] } })
+      .returning();
+    const { callId, file } = await endedCallWithSpool(teamA, callWav(1));
+    await t.db.update(calls).set({ agentId: agent!.id, agentVersionId: version!.id }).where(eq(calls.id, callId));
+    expect(await sealRecording(t.db, { local: createLocalRecordingStore(dir), masterKeys, teamId: teamA, callId })).toBe("discarded");
+    expect(existsSync(file)).toBe(false);
+    const [row] = await t.db.select().from(calls).where(eq(calls.id, callId));
+    expect(row?.recordingPath).toBeNull();
+    const events = await t.db.select().from(callEvents).where(eq(callEvents.callId, callId));
+    expect(events.map((e) => e.name)).toContain("recording_discarded");
   });
 });

@@ -1,7 +1,7 @@
 import { open, readFile, rename, rm } from "node:fs/promises";
 import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { callTurns, calls } from "@/db/schema";
+import { agentVersions, callEvents, callTurns, calls } from "@/db/schema";
 import { teamDataKey } from "@/lib/crypto/data-keys";
 import type { TMasterKeyRing } from "@/lib/crypto/master-keys";
 import type { TLocalRecordingStore } from "./local-store";
@@ -15,7 +15,7 @@ import { isCallWavLayout, silenceCallWav } from "./wav-header";
 // call ends (the voice server, right after its last turn is written), and the worker's sweep seals whatever that
 // missed (a crash, a failure, recordings from before encryption). Only then does an upload to S3 happen.
 
-export type TSealOutcome = "sealed" | "already" | "skipped" | "missing" | "busy";
+export type TSealOutcome = "sealed" | "already" | "skipped" | "missing" | "busy" | "discarded";
 
 type TLog = { warn(message: string, fields?: Record<string, unknown>): void; info?(message: string, fields?: Record<string, unknown>): void };
 
@@ -42,6 +42,18 @@ export async function sealRecording(
       throw error;
     });
     if (!bytes) return "missing";
+    // An agent set to "Do not record": the live call should not have recorded at all (voice-server/session decides
+    // that); whatever the recorder still wrote is deleted here rather than kept. A voicemail the caller chose to
+    // leave is not the recorder's layout and is kept.
+    if (!isSealedRecording(bytes) && isCallWavLayout(bytes) && (await recordingModeOf(tx, teamId, callId)) === "do_not_record") {
+      await rm(file, { force: true });
+      await tx
+        .update(calls)
+        .set({ recordingPath: null, recordingSealedAt: null })
+        .where(and(eq(calls.id, callId), eq(calls.teamId, teamId), eq(calls.recordingPath, row.path)));
+      await tx.insert(callEvents).values({ teamId, callId, atMs: 0, kind: "status", name: "recording_discarded", data: { reason: "do_not_record" } });
+      return "discarded";
+    }
     if (!isSealedRecording(bytes)) {
       // The recorder's layout gets its redacted spans silenced; any other audio (a voicemail from Twilio) has no
       // turns to silence and is encrypted as it is.
@@ -76,6 +88,16 @@ export async function sealRecording(
       .where(and(eq(calls.id, callId), eq(calls.teamId, teamId), eq(calls.recordingPath, row.path), isNull(calls.recordingSealedAt)));
     return isSealedRecording(bytes) ? "already" : "sealed";
   });
+}
+
+async function recordingModeOf(db: Pick<Db, "select">, teamId: string, callId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ mode: sql<string | null>`${agentVersions.snapshot}->'config'->>'recordingMode'` })
+    .from(calls)
+    .innerJoin(agentVersions, and(eq(agentVersions.id, calls.agentVersionId), eq(agentVersions.teamId, calls.teamId)))
+    .where(and(eq(calls.id, callId), eq(calls.teamId, teamId)))
+    .limit(1);
+  return row?.mode ?? null;
 }
 
 export type TRecordingSealer = {
@@ -125,7 +147,7 @@ export function createRecordingSealer(options: { db: Db; local: TLocalRecordingS
       if (isStopped) break;
       if (missing.has(row.callId)) continue;
       const outcome = await seal(row);
-      if (outcome === "sealed" || outcome === "already") sealed++;
+      if (outcome === "sealed" || outcome === "already" || outcome === "discarded") sealed++;
       if (outcome === "failed") failed++;
     }
     if (sealed > 0 || failed > 0) log?.info?.("recording seal sweep", { sealed, failed });

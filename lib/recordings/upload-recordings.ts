@@ -54,7 +54,7 @@ export function createRecordingUploader(options: {
       if (sealed === "failed") return "failed";
       if (sealed === "missing") return "missing";
       // Another process is sealing it right now: it uploads, or the next sweep does.
-      if (sealed === "busy") return "skipped";
+      if (sealed === "busy" || sealed === "discarded") return "skipped";
     }
     const [row] = await db
       .select({ path: calls.recordingPath, storage: calls.recordingStorage, durationSec: calls.durationSec, sealedAt: calls.recordingSealedAt })
