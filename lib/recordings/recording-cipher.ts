@@ -64,26 +64,35 @@ function nonce(prefix: Buffer, index: number): Buffer {
   return n;
 }
 
-export function encryptRecording(plain: Uint8Array, key: TDataKey, chunkBytes = DEFAULT_CHUNK_BYTES): Buffer {
+// A fresh header (with its own random nonce prefix) for `plainBytes` of plaintext under `key`.
+export function sealedHeader(plainBytes: number, key: TDataKey, chunkBytes = DEFAULT_CHUNK_BYTES): Buffer {
   const header = Buffer.alloc(SEALED_HEADER_BYTES);
   header.write(SEALED_MAGIC, 0, "latin1");
   header[4] = SEALED_VERSION;
   header.writeUInt32LE(chunkBytes, 8);
-  header.writeBigUInt64LE(BigInt(plain.length), 12);
+  header.writeBigUInt64LE(BigInt(plainBytes), 12);
   uuidBytes(key.id).copy(header, 20);
   randomBytes(8).copy(header, 36);
-  const prefix = header.subarray(36, 44);
+  return header;
+}
+
+// Chunk `index` of a file with `header`: ciphertext then tag, written into `out` at `at`; returns the bytes written.
+export function encryptChunk(header: Buffer, key: TDataKey, index: number, plain: Uint8Array, out: Buffer, at: number): number {
+  const cipher = createCipheriv("aes-256-gcm", key.key, nonce(header.subarray(36, 44), index));
+  cipher.setAAD(header);
+  let n = cipher.update(plain).copy(out, at);
+  n += cipher.final().copy(out, at + n);
+  n += cipher.getAuthTag().copy(out, at + n);
+  return n;
+}
+
+export function encryptRecording(plain: Uint8Array, key: TDataKey, chunkBytes = DEFAULT_CHUNK_BYTES): Buffer {
+  const header = sealedHeader(plain.length, key, chunkBytes);
   const out = Buffer.allocUnsafe(sealedSize(plain.length, chunkBytes));
   header.copy(out, 0);
   let at = SEALED_HEADER_BYTES;
   for (let index = 0, from = 0; from < plain.length; index++, from += chunkBytes) {
-    const cipher = createCipheriv("aes-256-gcm", key.key, nonce(prefix, index));
-    cipher.setAAD(header);
-    const body = Buffer.concat([cipher.update(plain.subarray(from, Math.min(plain.length, from + chunkBytes))), cipher.final()]);
-    body.copy(out, at);
-    at += body.length;
-    cipher.getAuthTag().copy(out, at);
-    at += SEALED_TAG_BYTES;
+    at += encryptChunk(header, key, index, plain.subarray(from, Math.min(plain.length, from + chunkBytes)), out, at);
   }
   return out;
 }

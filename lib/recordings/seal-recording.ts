@@ -1,12 +1,12 @@
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { and, asc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { agentVersions, callEvents, callTurns, calls } from "@/db/schema";
-import { teamDataKey } from "@/lib/crypto/data-keys";
+import { teamDataKey, type TDataKey } from "@/lib/crypto/data-keys";
 import type { TMasterKeyRing } from "@/lib/crypto/master-keys";
 import type { TLocalRecordingStore } from "./local-store";
-import { encryptRecording, isSealedRecording } from "./recording-cipher";
-import { isCallWavLayout, silenceCallWav } from "./wav-header";
+import { DEFAULT_CHUNK_BYTES, encryptChunk, isSealedRecording, SEALED_TAG_BYTES, sealedHeader } from "./recording-cipher";
+import { CALL_WAV_HEADER_BYTES, callWavSpanBytes, isCallWavLayout } from "./wav-header";
 
 // Sealing turns the recorder's plaintext spool into the stored recording: the samples over every redacted
 // utterance are rewritten to silence, then the file is encrypted under the team's data key and atomically put in
@@ -37,57 +37,88 @@ export async function sealRecording(
     if (!row?.path || row.storage !== "local") return "skipped";
     if (row.sealedAt) return "already";
     const file = input.local.pathOf(row.path);
-    const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    const source = await open(file, "r").catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT" || error.code === "ENOTDIR") return null;
       throw error;
     });
-    if (!bytes) return "missing";
-    // An agent set to "Do not record": the live call should not have recorded at all (voice-server/session decides
-    // that); whatever the recorder still wrote is deleted here rather than kept. A voicemail the caller chose to
-    // leave is not the recorder's layout and is kept.
-    if (!isSealedRecording(bytes) && isCallWavLayout(bytes) && (await recordingModeOf(tx, teamId, callId)) === "do_not_record") {
-      await rm(file, { force: true });
-      await tx
-        .update(calls)
-        .set({ recordingPath: null, recordingSealedAt: null })
-        .where(and(eq(calls.id, callId), eq(calls.teamId, teamId), eq(calls.recordingPath, row.path)));
-      await tx.insert(callEvents).values({ teamId, callId, atMs: 0, kind: "status", name: "recording_discarded", data: { reason: "do_not_record" } });
-      return "discarded";
-    }
-    if (!isSealedRecording(bytes)) {
-      // The recorder's layout gets its redacted spans silenced; any other audio (a voicemail from Twilio) has no
-      // turns to silence and is encrypted as it is.
-      if (isCallWavLayout(bytes)) {
-        const spans = await tx
-          .select({ startMs: callTurns.startMs, endMs: callTurns.endMs })
-          .from(callTurns)
-          .where(and(eq(callTurns.teamId, teamId), eq(callTurns.callId, callId), isNotNull(callTurns.redactedKinds), sql`cardinality(${callTurns.redactedKinds}) > 0`))
-          .orderBy(asc(callTurns.startMs));
-        silenceCallWav(bytes, spans);
+    if (!source) return "missing";
+    let wasSealed: boolean;
+    try {
+      const { size } = await source.stat();
+      const head = Buffer.alloc(Math.min(size, CALL_WAV_HEADER_BYTES));
+      await source.read(head, 0, head.length, 0);
+      wasSealed = isSealedRecording(head);
+      const isCallWav = !wasSealed && isCallWavLayout(head);
+      // An agent set to "Do not record": the live call should not have recorded at all (voice-server/session
+      // decides that); whatever the recorder still wrote is deleted here rather than kept. A voicemail the caller
+      // chose to leave is not the recorder's layout and is kept.
+      if (isCallWav && (await recordingModeOf(tx, teamId, callId)) === "do_not_record") {
+        await rm(file, { force: true });
+        await tx
+          .update(calls)
+          .set({ recordingPath: null, recordingSealedAt: null })
+          .where(and(eq(calls.id, callId), eq(calls.teamId, teamId), eq(calls.recordingPath, row.path)));
+        await tx.insert(callEvents).values({ teamId, callId, atMs: 0, kind: "status", name: "recording_discarded", data: { reason: "do_not_record" } });
+        return "discarded";
       }
-      const key = await teamDataKey(db, input.masterKeys, teamId);
-      const sealed = encryptRecording(bytes, key);
-      const temp = `${file}.${process.pid}.${Date.now()}.seal`;
-      try {
-        const handle = await open(temp, "w");
-        try {
-          await handle.writeFile(sealed);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(temp, file);
-      } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
+      if (!wasSealed) {
+        // The recorder's layout gets its redacted spans silenced; other audio (a voicemail from Twilio) has no
+        // turns to silence and is encrypted as it is.
+        const spans = isCallWav
+          ? await tx
+              .select({ startMs: callTurns.startMs, endMs: callTurns.endMs })
+              .from(callTurns)
+              .where(and(eq(callTurns.teamId, teamId), eq(callTurns.callId, callId), isNotNull(callTurns.redactedKinds), sql`cardinality(${callTurns.redactedKinds}) > 0`))
+              .orderBy(asc(callTurns.startMs))
+          : [];
+        await encryptFile(source, size, file, await teamDataKey(db, input.masterKeys, teamId), callWavSpanBytes(size, spans));
       }
+    } finally {
+      await source.close();
     }
     await tx
       .update(calls)
       .set({ recordingSealedAt: new Date() })
       .where(and(eq(calls.id, callId), eq(calls.teamId, teamId), eq(calls.recordingPath, row.path), isNull(calls.recordingSealedAt)));
-    return isSealedRecording(bytes) ? "already" : "sealed";
+    return wasSealed ? "already" : "sealed";
   });
+}
+
+// The plaintext in `source` (`size` bytes) encrypted chunk by chunk into a file beside `file`, the byte ranges in
+// `silence` zeroed on the way, then renamed over it: memory stays at one chunk whatever the call's length, and a
+// reader sees the plaintext or the finished encrypted file, never half of one.
+async function encryptFile(source: FileHandle, size: number, file: string, key: TDataKey, silence: { start: number; end: number }[]): Promise<void> {
+  const header = sealedHeader(size, key);
+  const temp = `${file}.${process.pid}.${Date.now()}.seal`;
+  const plain = Buffer.alloc(DEFAULT_CHUNK_BYTES);
+  const sealed = Buffer.alloc(DEFAULT_CHUNK_BYTES + SEALED_TAG_BYTES);
+  try {
+    const out = await open(temp, "w");
+    try {
+      await out.write(header, 0, header.length, 0);
+      let at = header.length;
+      for (let index = 0, from = 0; from < size; index++, from += DEFAULT_CHUNK_BYTES) {
+        const n = Math.min(DEFAULT_CHUNK_BYTES, size - from);
+        const { bytesRead } = await source.read(plain, 0, n, from);
+        if (bytesRead !== n) throw new Error("the recording changed while it was being encrypted");
+        for (const range of silence) {
+          const start = Math.max(range.start, from);
+          const end = Math.min(range.end, from + n);
+          if (end > start) plain.fill(0, start - from, end - from);
+        }
+        const written = encryptChunk(header, key, index, plain.subarray(0, n), sealed, 0);
+        await out.write(sealed, 0, written, at);
+        at += written;
+      }
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 async function recordingModeOf(db: Pick<Db, "select">, teamId: string, callId: string): Promise<string | null> {

@@ -74,19 +74,22 @@ export function isCallWavLayout(head: Uint8Array): boolean {
   return true;
 }
 
-// Zeroes both channels of a call WAV over each span (ms from the start of the stream, as turn offsets are), in
-// place: the recording is silent where a redacted utterance was. Every other sample is left as it was.
-export function silenceCallWav(wav: Uint8Array, spans: { startMs: number; endMs: number }[]): number {
-  if (wav.length < CALL_WAV_HEADER_BYTES || !isCallWavLayout(wav)) throw new Error("not a call recording WAV");
-  const frames = Math.floor((wav.length - CALL_WAV_HEADER_BYTES) / CALL_WAV_BLOCK_BYTES);
+// The byte ranges [start, end) of a call WAV of `fileBytes` that hold each span (ms from the start of the stream,
+// as turn offsets are), whole sample frames of both channels, clipped to the audio in the file.
+export function callWavSpanBytes(fileBytes: number, spans: { startMs: number; endMs: number }[]): { start: number; end: number }[] {
+  const frames = Math.max(0, Math.floor((fileBytes - CALL_WAV_HEADER_BYTES) / CALL_WAV_BLOCK_BYTES));
   const perMs = CALL_WAV_SAMPLE_RATE / 1000;
-  let silenced = 0;
+  const ranges: { start: number; end: number }[] = [];
   for (const span of spans) {
     const from = Math.max(0, Math.floor(span.startMs * perMs));
     const to = Math.min(frames, Math.ceil(span.endMs * perMs));
-    if (to <= from) continue;
-    wav.fill(0, CALL_WAV_HEADER_BYTES + from * CALL_WAV_BLOCK_BYTES, CALL_WAV_HEADER_BYTES + to * CALL_WAV_BLOCK_BYTES);
-    silenced += to - from;
+    if (to > from) ranges.push({ start: CALL_WAV_HEADER_BYTES + from * CALL_WAV_BLOCK_BYTES, end: CALL_WAV_HEADER_BYTES + to * CALL_WAV_BLOCK_BYTES });
   }
-  return silenced;
+  return ranges;
+}
+
+// Zeroes both channels of a call WAV held in memory over each span: silent where a redacted utterance was.
+export function silenceCallWav(wav: Uint8Array, spans: { startMs: number; endMs: number }[]): void {
+  if (wav.length < CALL_WAV_HEADER_BYTES || !isCallWavLayout(wav)) throw new Error("not a call recording WAV");
+  for (const range of callWavSpanBytes(wav.length, spans)) wav.fill(0, range.start, range.end);
 }
