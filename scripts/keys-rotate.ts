@@ -1,9 +1,11 @@
 // `npm run keys:rotate`: re-wraps every team's data key under the current master key (ENCRYPTION_KEY), unwrapping
-// with whichever key of ENCRYPTION_KEY_PREVIOUS wrapped it. Recordings are not touched: their data keys stay the
-// same. Safe to run again (it does only what is left) and while the app runs. Rotation: put the new key in
-// ENCRYPTION_KEY and the old one in ENCRYPTION_KEY_PREVIOUS everywhere, restart, run this, then remove the old key.
+// with whichever key of ENCRYPTION_KEY_PREVIOUS wrapped it, and re-seals the stored secrets (team Twilio tokens,
+// webhook signing secrets) the same way. Recordings are not touched: their data keys stay the same. Safe to run
+// again (it does only what is left) and while the app runs. Rotation: put the new key in ENCRYPTION_KEY and the old
+// one in ENCRYPTION_KEY_PREVIOUS on every process, restart them, run this, then remove the old key.
 import { createDb } from "@/db/client";
 import { masterKeysInUse, rewrapDataKeys } from "@/lib/crypto/data-keys";
+import { resealSecrets } from "@/lib/crypto/reseal-secrets";
 import { EnvError } from "@/lib/config/parse-env";
 import { loadWorkerEnv } from "@/worker/env";
 
@@ -27,6 +29,12 @@ async function main(): Promise<number> {
     const result = await rewrapDataKeys(db, env.masterKeys);
     const inUse = await masterKeysInUse(db);
     console.log(`keys:rotate: current master key ${env.masterKeys.current.id}; ${result.rewrapped} data key(s) re-wrapped, ${result.alreadyCurrent} already current.`);
+    const secrets = env.secretKey ? await resealSecrets(db, env.secretKey) : { resealed: 0, unreadable: 0 };
+    console.log(`keys:rotate: ${secrets.resealed} stored secret(s) re-sealed.`);
+    if (secrets.unreadable > 0) {
+      console.error(`keys:rotate: ${secrets.unreadable} stored secret(s) open with no configured key; add the key that sealed them to ENCRYPTION_KEY_PREVIOUS.`);
+      return 1;
+    }
     const stale = inUse.filter((k) => k.masterKeyId !== env.masterKeys!.current.id);
     if (stale.length > 0) {
       console.error(`keys:rotate: still wrapped by other master keys: ${stale.map((k) => `${k.masterKeyId} (${k.keys})`).join(", ")}`);

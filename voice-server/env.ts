@@ -110,7 +110,7 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
     deepgram: e.DEEPGRAM_API_KEY ? { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL } : undefined,
     gemini: e.GEMINI_API_KEY ? { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL } : undefined,
     smallest: e.SMALLEST_API_KEY ? { apiKey: e.SMALLEST_API_KEY, baseUrl: e.SMALLEST_BASE_URL, model: e.SMALLEST_MODEL } : undefined,
-    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV }) : undefined,
+    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV, previousKeys: e.ENCRYPTION_KEY_PREVIOUS }) : undefined,
     masterKeys: masterKeyRingFromEnv(e),
     recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,
     s3: s3ConfigFromEnv(e),

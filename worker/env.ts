@@ -65,7 +65,7 @@ export function loadWorkerEnv(source: Record<string, string | undefined>): TWork
     staleCallSweepMs: e.WORKER_STALE_CALL_SWEEP_MS,
     uploadRetryMs: e.WORKER_UPLOAD_RETRY_MS,
     gemini: e.GEMINI_API_KEY ? { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL } : null,
-    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV }) : null,
+    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV, previousKeys: e.ENCRYPTION_KEY_PREVIOUS }) : null,
     webhooksAllowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE_URLS,
     masterKeys: masterKeyRingFromEnv(e),
     recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,

@@ -3,11 +3,12 @@ import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { teamDataKeys, teams } from "@/db/schema";
+import { teamDataKeys, teams, webhookEndpoints } from "@/db/schema";
 import { decryptRecording, encryptRecording } from "@/lib/recordings/recording-cipher";
 import { createTestDb } from "@/tests/helpers/db";
 import { dataKeyById, DataKeyNotFoundError, forgetTeamDataKeys, rewrapDataKeys, teamDataKey } from "./data-keys";
 import { masterKeyId, masterKeyRing, masterKeyRingFromEnv } from "./master-keys";
+import { openSecret, sealSecret } from "./secret-box";
 
 let t: Awaited<ReturnType<typeof createTestDb>>;
 let teamA: string;
@@ -125,11 +126,23 @@ describe("per-team data keys", () => {
         (r) => ({ code: 0, out: r.stdout + r.stderr }),
         (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
       );
+    // Secrets sealed with the old keys: a team's own Twilio token, a webhook signing secret.
+    await t.db.update(teams).set({ twilioAuthTokenEnc: sealSecret("twilio-token", keyA) }).where(eq(teams.id, teamA));
+    const [endpoint] = await t.db
+      .insert(webhookEndpoints)
+      .values({ teamId: teamB, url: "https://example.test/hook", events: ["call.completed"], secretEnc: sealSecret("whsec", keyB) })
+      .returning();
     const first = await run({ ENCRYPTION_KEY: keyC.toString("base64"), ENCRYPTION_KEY_PREVIOUS: `${keyA.toString("base64")}, ${keyB.toString("base64")}` });
     expect(first.out).toContain("2 data key(s) re-wrapped, 0 already current");
+    expect(first.out).toContain("2 stored secret(s) re-sealed");
+    const [teamRow] = await t.db.select().from(teams).where(eq(teams.id, teamA));
+    expect(openSecret(teamRow!.twilioAuthTokenEnc!, keyC)).toBe("twilio-token");
+    const [endpointRow] = await t.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint!.id));
+    expect(openSecret(endpointRow!.secretEnc, keyC)).toBe("whsec");
     expect(first.code).toBe(0);
     const second = await run({ ENCRYPTION_KEY: keyC.toString("base64"), ENCRYPTION_KEY_PREVIOUS: keyB.toString("base64") });
     expect(second.out).toContain("0 data key(s) re-wrapped, 2 already current");
+    expect(second.out).toContain("0 stored secret(s) re-sealed");
     expect(second.code).toBe(0);
     expect(new Set((await t.db.select().from(teamDataKeys)).map((r) => r.masterKeyId))).toEqual(new Set([masterKeyId(keyC)]));
     // A ring that cannot unwrap the keys fails loudly and changes nothing.
