@@ -74,5 +74,6 @@ export const revokeInvitationAction = teamAction("members.invite", z.object({ in
 export const deleteTeamAction = teamAction("team.delete", ZDeleteTeam, async (ctx, input) => {
   await deleteTeam(ctx.db, { team: ctx.team, confirmation: input.confirmation, stores: webRecordingStores() });
   revalidatePath("/", "layout");
-  redirect("/");
+  // The member's next team, or creating one.
+  redirect("/dashboard");
 });
