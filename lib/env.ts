@@ -27,6 +27,10 @@ export const ZWebEnv = z
     // How many reverse proxies in front of the web app append to X-Forwarded-For (lib/auth/client-ip.ts). 0: no
     // forwarded header is believed and client IPs are unknown.
     TRUSTED_PROXY_COUNT: z.coerce.number().int("must be a whole number").min(0).max(10).default(0),
+    // Read only to describe this deployment on a team's Data & privacy page (which processors receive call data,
+    // whether calls are recorded): the voice server is what uses them.
+    DEEPGRAM_API_KEY: z.string().min(1).optional(),
+    RECORDINGS_ENABLED: zBool.default(true),
     // Lets teams register webhook URLs on localhost and private networks. Off by default, development included.
   })
   .superRefine((env, ctx) => {

@@ -3,6 +3,7 @@ import { observabilityConfigFromEnv, OBSERVABILITY_ENV_FIELDS, refineObservabili
 import { zUrl } from "@/lib/config/parse-env";
 import { parseProcessEnv } from "@/lib/config/production-env";
 import { localVoiceUrl, refineS3, refineTwilioPair, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
+import { masterKeyRingFromEnv, type TMasterKeyRing } from "@/lib/crypto/master-keys";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
 import type { TAdmissionLimits } from "./admission/headroom-policy";
@@ -69,6 +70,8 @@ export type TVoiceEnv = {
   gemini?: { apiKey: string; baseUrl?: string; model: string };
   smallest?: { apiKey: string; baseUrl?: string; model: string };
   secretKey?: Buffer;
+  // Wraps the teams' recording keys; null only in development without ENCRYPTION_KEY or AUTH_SECRET.
+  masterKeys: TMasterKeyRing | null;
   // The recordings directory; a spool for uploads when `s3` is set. null: recording is off.
   recordingsDir: string | null;
   s3: TS3Config | null;
@@ -107,7 +110,8 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
     deepgram: e.DEEPGRAM_API_KEY ? { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL } : undefined,
     gemini: e.GEMINI_API_KEY ? { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL } : undefined,
     smallest: e.SMALLEST_API_KEY ? { apiKey: e.SMALLEST_API_KEY, baseUrl: e.SMALLEST_BASE_URL, model: e.SMALLEST_MODEL } : undefined,
-    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV }) : undefined,
+    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV, previousKeys: e.ENCRYPTION_KEY_PREVIOUS }) : undefined,
+    masterKeys: masterKeyRingFromEnv(e),
     recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,
     s3: s3ConfigFromEnv(e),
     webhooksAllowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE_URLS,

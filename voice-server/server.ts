@@ -7,6 +7,7 @@ import { WebSocketServer } from "ws";
 import type { Db } from "@/db/client";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
 import { saveCallRecording } from "@/lib/recordings/save-recording";
+import { createRecordingSealer } from "@/lib/recordings/seal-recording";
 import { createRecordingUploader, type TRecordingUploader } from "@/lib/recordings/upload-recordings";
 import type { TTwilioClient } from "@/lib/twilio/client";
 import { createTwilioClientCache } from "@/lib/twilio/client-cache";
@@ -101,9 +102,13 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     options.twilioClientFor ?? createTwilioClientCache((accountSid) => credentials.resolve(accountSid), { baseUrl: env.twilio.apiBaseUrl });
 
   const recordingStores = createRecordingStores({ recordingsDir: env.recordingsDir, s3: env.recordingsDir ? env.s3 : null });
+  // A call's recording is encrypted (and silenced over redacted speech) as soon as its session ends, before any
+  // upload; the worker's sweep seals what a crash or a failure left behind.
+  const recordingSealer =
+    recordingStores.local && env.masterKeys ? createRecordingSealer({ db, local: recordingStores.local, masterKeys: env.masterKeys, log }) : null;
   const recordingUploads =
     recordingStores.local && recordingStores.s3
-      ? createRecordingUploader({ db, local: recordingStores.local, s3: recordingStores.s3, log })
+      ? createRecordingUploader({ db, local: recordingStores.local, s3: recordingStores.s3, seal: recordingSealer?.seal ?? null, log })
       : null;
   // Voicemail audio is fetched from Twilio's REST API; the sandbox has one only when pointed at the local fake.
   const twilioApiBaseUrl = env.twilio.apiBaseUrl ?? (env.twilio.isSandbox ? null : "https://api.twilio.com");
@@ -168,7 +173,11 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     metrics,
     log,
     recordingsDir: env.recordingsDir,
-    uploadRecording: recordingUploads ? (call) => void recordingUploads.upload(call) : undefined,
+    uploadRecording: recordingUploads
+      ? (call) => void recordingUploads.upload(call)
+      : recordingSealer
+        ? (call) => void recordingSealer.seal(call)
+        : undefined,
     timeouts: env.timeouts,
     createVad: options.createVad ?? (() => createVad()),
     callControlFor,
@@ -188,7 +197,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     admission: admission ?? undefined,
     voicemail:
       env.recordingsDir && twilioApiBaseUrl
-        ? { apiBaseUrl: twilioApiBaseUrl, save: (input) => saveCallRecording(db, recordingStores, input) }
+        ? { apiBaseUrl: twilioApiBaseUrl, save: (input) => saveCallRecording(db, recordingStores, { ...input, masterKeys: env.masterKeys }) }
         : undefined,
     onCallFinalized: options.onCallFinalized,
     onCallAdmitted: (input) => void warmOpening(audioCache, providers.tts, input),
@@ -369,6 +378,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     headroom?.stop();
     // Uploads already started finish (or fail and stay local for the next start's sweep).
     await recordingUploads?.stop();
+    await recordingSealer?.stop();
     for (const client of wss.clients) client.terminate();
     wss.close();
     pacer.stop();

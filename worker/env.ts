@@ -4,6 +4,7 @@ import { parseProcessEnv } from "@/lib/config/production-env";
 import { observabilityConfigFromEnv, OBSERVABILITY_ENV_FIELDS, refineObservability, type TObservabilityConfig } from "@/lib/config/observability-env";
 import { refineS3, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
 import { CALL_RECOVERY_SWEEP_MS } from "@/lib/calls/heartbeat";
+import { masterKeyRingFromEnv, type TMasterKeyRing } from "@/lib/crypto/master-keys";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
 
@@ -44,6 +45,8 @@ export type TWorkerEnv = {
   gemini: { apiKey: string; baseUrl?: string; model: string } | null;
   // Decrypts webhook signing secrets; null (development without secrets): outbound webhooks are off.
   secretKey: Buffer | null;
+  // Wraps the teams' recording keys; null only in development without ENCRYPTION_KEY or AUTH_SECRET.
+  masterKeys: TMasterKeyRing | null;
   webhooksAllowPrivateUrls: boolean;
   recordingsDir: string | null;
   s3: TS3Config | null;
@@ -62,8 +65,9 @@ export function loadWorkerEnv(source: Record<string, string | undefined>): TWork
     staleCallSweepMs: e.WORKER_STALE_CALL_SWEEP_MS,
     uploadRetryMs: e.WORKER_UPLOAD_RETRY_MS,
     gemini: e.GEMINI_API_KEY ? { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL } : null,
-    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV }) : null,
+    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV, previousKeys: e.ENCRYPTION_KEY_PREVIOUS }) : null,
     webhooksAllowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE_URLS,
+    masterKeys: masterKeyRingFromEnv(e),
     recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,
     s3: s3ConfigFromEnv(e),
     observability: observabilityConfigFromEnv(e, "worker"),

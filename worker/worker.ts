@@ -4,6 +4,7 @@ import { markCallRollupDirty, startRollupFlusher } from "@/lib/analytics/rollup"
 import { onCallCompleted } from "@/lib/calls/call-completed";
 import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
+import { createRecordingSealer } from "@/lib/recordings/seal-recording";
 import { createRecordingUploader } from "@/lib/recordings/upload-recordings";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
@@ -61,9 +62,13 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
   if (!webhooks) log.warn("outbound webhooks disabled: set ENCRYPTION_KEY (or AUTH_SECRET in development)");
   // Recordings whose upload after the call failed (S3 down, a voice server that stopped first) are moved from the
   // shared spool to the bucket here.
+  // Recordings not yet encrypted (a voice server that died before sealing, a failed seal, recordings from before
+  // encryption) are sealed here; with S3 the uploader seals each one before it uploads it.
   const stores = createRecordingStores({ recordingsDir: env.recordingsDir, s3: env.recordingsDir ? env.s3 : null });
-  const uploads = stores.local && stores.s3 ? createRecordingUploader({ db, local: stores.local, s3: stores.s3, log }) : null;
-  uploads?.startSweeping(env.uploadRetryMs);
+  const sealer = stores.local && env.masterKeys ? createRecordingSealer({ db, local: stores.local, masterKeys: env.masterKeys, log }) : null;
+  const uploads = stores.local && stores.s3 ? createRecordingUploader({ db, local: stores.local, s3: stores.s3, seal: sealer?.seal ?? null, log }) : null;
+  if (uploads) uploads.startSweeping(env.uploadRetryMs);
+  else sealer?.startSweeping(env.uploadRetryMs);
 
   log.info("worker started", {
     analysisConcurrency: env.analysisConcurrency,
@@ -78,7 +83,7 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
       (stopping ??= (async () => {
         clearInterval(recoveryTimer);
         await recovering;
-        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop()]);
+        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), sealer?.stop()]);
         await rollups.stop();
         await closeAnalysisQueue();
         await connection.end({ timeout: 5 });

@@ -12,6 +12,7 @@ export type TSettingsInitial = {
   systemPrompt: string;
   greeting: string;
   disclosure: string;
+  recordingMode: "record" | "do_not_record" | "ask_consent";
   language: string;
   voice: string;
   interruptionMinSpeechMs: number;
@@ -72,14 +73,25 @@ export function SettingsForm({
           error={e.greeting}
           hint="The first thing callers hear, spoken as soon as the call connects."
         />
+        <SelectField
+          label="Recording"
+          name="recordingMode"
+          defaultValue={value("recordingMode")}
+          error={e.recordingMode}
+          hint="Recordings are encrypted and kept as your team's data retention says. Recording or asking for consent needs a disclosure."
+        >
+          <option value="record">Record every call</option>
+          <option value="ask_consent">Ask for consent (the caller says yes or presses 1)</option>
+          <option value="do_not_record">Do not record</option>
+        </SelectField>
         <TextAreaField
-          label="Disclosure (optional)"
+          label="Disclosure"
           name="disclosure"
           rows={2}
           maxLength={500}
           defaultValue={value("disclosure")}
           error={e.disclosure}
-          hint='Said right after the greeting, for example "This call is answered by an AI assistant and may be recorded."'
+          hint='Said right after the greeting, for example "This call is answered by an AI assistant and may be recorded." Required to publish unless Recording is "Do not record".'
         />
         <TextAreaField
           label="Instructions (system prompt)"

@@ -4,3 +4,5 @@ export * from "./agents";
 export * from "./telephony";
 export * from "./analysis";
 export * from "./analytics";
+export * from "./keys";
+export * from "./privacy";

@@ -97,6 +97,9 @@ export const calls = pgTable(
     durationSec: integer("duration_sec"),
     recordingPath: text("recording_path"),
     recordingStorage: recordingStorage("recording_storage").notNull().default("local"),
+    // When the recording was silenced over redacted speech and encrypted under the team's data key
+    // (lib/recordings/seal-recording.ts). Null: still the recorder's plaintext spool, or a recording made before.
+    recordingSealedAt: timestamp("recording_sealed_at", { withTimezone: true }),
     // Post-call analysis.
     analysisStatus: analysisStatus("analysis_status").notNull().default("pending"),
     summary: text("summary"),
@@ -142,6 +145,10 @@ export const calls = pgTable(
     index("calls_recording_local_idx")
       .on(t.endedAt)
       .where(sql`${t.recordingStorage} = 'local' and ${t.recordingPath} is not null`),
+    // Local recordings not yet encrypted: the seal sweep (lib/recordings/seal-recording.ts).
+    index("calls_recording_unsealed_idx")
+      .on(t.endedAt)
+      .where(sql`${t.recordingStorage} = 'local' and ${t.recordingPath} is not null and ${t.recordingSealedAt} is null`),
   ],
 );
 export type Call = typeof calls.$inferSelect;
@@ -166,6 +173,9 @@ export const callTurns = pgTable(
     startMs: integer("start_ms").notNull(),
     endMs: integer("end_ms").notNull(),
     isInterrupted: boolean("is_interrupted").notNull().default(false),
+    // Kinds of PII replaced in `text` before it was written (lib/redaction/): the recording is silenced over
+    // startMs..endMs of such a turn after the call. Null: nothing redacted.
+    redactedKinds: text("redacted_kinds").array(),
     // Per-stage latency of an agent turn, measured from the end of the caller's speech.
     endpointingMs: integer("endpointing_ms"),
     sttFinalMs: integer("stt_final_ms"),

@@ -24,10 +24,17 @@ export const ZCaptureField = z.object({
   description: z.string().max(300).default(""),
 });
 
+// Whether calls answered by the agent are recorded. ask_consent: the caller is asked and only a yes (said, or 1
+// pressed) records; the live call handles it (voice-server/session). Any mode that may record needs a disclosure.
+export const RECORDING_MODES = ["record", "do_not_record", "ask_consent"] as const;
+export type TRecordingMode = (typeof RECORDING_MODES)[number];
+
 export const ZAgentConfig = z.object({
   systemPrompt: z.string().max(20_000).default(""),
   greeting: z.string().min(1, "A greeting is required").max(500),
   disclosure: z.string().max(500).default(""),
+  // Agents made before recording modes were recorded, as every call was: "record" keeps that.
+  recordingMode: z.enum(RECORDING_MODES).default("record"),
   language: z.string().min(2).max(10).default("en-US"),
   voice: z.string().min(1).max(80).default("default"),
   businessHours: ZBusinessHours.default({

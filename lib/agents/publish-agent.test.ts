@@ -26,6 +26,25 @@ describe("draft, publish and rollback", async () => {
     return { agent, scope: { teamId: team.id, agentId: agent.id } };
   }
 
+  it("refuses to publish an agent that may record without a disclosure, and says how to fix it", async () => {
+    const { agent, scope } = await newAgent("blank");
+    await updateAgentDraft(t.db, scope, actor, { config: { disclosure: "  " } });
+    const refused = await publishAgent(t.db, team, actor, { agentId: agent.id }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "bad_request" });
+    expect((refused as Error).message).toContain('Recording is on, so callers must be told: add a disclosure line');
+    expect((refused as Error).message).toContain('or set Recording to "Do not record"');
+    await updateAgentDraft(t.db, scope, actor, { config: { recordingMode: "ask_consent" } });
+    await expect(publishAgent(t.db, team, actor, { agentId: agent.id })).rejects.toThrow(/Recording is set to "Ask for consent"/);
+    expect(await listVersions(t.db, team.id, agent)).toEqual([]);
+
+    // Not recording needs no disclosure; recording with one is fine.
+    await updateAgentDraft(t.db, scope, actor, { config: { recordingMode: "do_not_record" } });
+    const v1 = (await publishAgent(t.db, team, actor, { agentId: agent.id })).version;
+    expect(v1.snapshot.config.recordingMode).toBe("do_not_record");
+    await updateAgentDraft(t.db, scope, actor, { config: { recordingMode: "record", disclosure: "This call is recorded." } });
+    expect((await publishAgent(t.db, team, actor, { agentId: agent.id })).version.snapshot.config).toMatchObject({ recordingMode: "record" });
+  });
+
   it("publishing freezes the draft into numbered versions that later edits never change", async () => {
     const { agent, scope } = await newAgent();
     const v1 = (await publishAgent(t.db, team, actor, { agentId: agent.id, note: "first" })).version;

@@ -27,6 +27,13 @@ export function validateForPublish(snapshot: TAgentSnapshot, transferCountries?:
   const config = parsed.data;
   if (!snapshot.agentName.trim()) problems.push("Give the agent a name.");
   if (!config.greeting.trim()) problems.push("Add a greeting: it is the first thing callers hear.");
+  if (config.recordingMode !== "do_not_record" && !config.disclosure.trim()) {
+    problems.push(
+      config.recordingMode === "ask_consent"
+        ? 'Recording is set to "Ask for consent", so callers must first be told the call may be recorded: add a disclosure line (for example "This call may be recorded; say yes or press 1 to allow it."), or set Recording to "Do not record".'
+        : 'Recording is on, so callers must be told: add a disclosure line (for example "This call is answered by an AI assistant and recorded."), or set Recording to "Do not record".',
+    );
+  }
   const hours = config.businessHours;
   if (!isValidTimeZone(hours.timeZone)) problems.push(`Business hours: "${hours.timeZone}" is not a time zone.`);
   if (hours.isEnabled && hours.weekly.length === 0) {

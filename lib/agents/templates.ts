@@ -250,11 +250,13 @@ const supportTriage: TAgentTemplate = {
 const blank: TAgentTemplate = {
   key: "blank",
   label: "Blank agent",
-  description: "Only a greeting. Add your own instructions, knowledge and departments.",
+  description: "Only a greeting and the recording disclosure. Add your own instructions, knowledge and departments.",
   build: ({ teamName, timeZone }) => ({
     name: "New agent",
     config: ZAgentConfig.parse({
       greeting: `Thanks for calling ${teamName}. How can I help you today?`,
+      // Calls are recorded unless the agent is set not to, and a recorded call must be disclosed.
+      disclosure: DISCLOSURE,
       businessHours: { isEnabled: false, timeZone, weekly: weekdays("09:00", "17:00"), afterHours: "take_message", afterHoursMessage: "We're closed right now." },
     }),
     knowledge: [],

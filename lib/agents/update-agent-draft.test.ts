@@ -35,7 +35,11 @@ describe("builder form schemas", () => {
       endpointingSilenceMs: 600,
       maxCallDurationSec: 1200,
       silenceTimeoutSec: 30,
+      recordingMode: "record",
     });
+    expect(settingsToConfigPatch(ZAgentSettingsInput.parse({ ...settings, recordingMode: "ask_consent" }))).toMatchObject({ recordingMode: "ask_consent" });
+    const bad = ZAgentSettingsInput.safeParse({ ...settings, recordingMode: "sometimes" });
+    expect(fieldErrorsOf(bad.error!)).toEqual({ recordingMode: "Pick a recording setting from the list" });
   });
 
   it("turn-taking settings convert, and are left alone when a form does not send them", () => {

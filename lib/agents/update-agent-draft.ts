@@ -5,7 +5,7 @@ import { agents, type Agent } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { isValidTimeZone } from "./assemble-instructions";
-import { ZAgentConfig, ZBusinessHours, ZCaptureField, type TAgentConfig } from "./config";
+import { RECORDING_MODES, ZAgentConfig, ZBusinessHours, ZCaptureField, type TAgentConfig } from "./config";
 import { normalizeConfig } from "./draft-snapshot";
 import { getAgent } from "./get-agent";
 import { shorten } from "./knowledge";
@@ -25,6 +25,7 @@ export const ZAgentSettingsInput = z.object({
   systemPrompt: z.string().trim().max(20_000, "Use at most 20,000 characters").transform((s) => s.replace(/\r\n?/g, "\n")),
   greeting: z.string().trim().min(1, "A greeting is required: it is the first thing callers hear").max(500, "Use at most 500 characters"),
   disclosure: z.string().trim().max(500, "Use at most 500 characters").default(""),
+  recordingMode: z.enum(RECORDING_MODES, { error: "Pick a recording setting from the list" }).default("record"),
   language: z.enum(LANGUAGE_OPTIONS.map((l) => l.code) as [string, ...string[]], { error: "Pick a language from the list" }),
   voice: z.string().trim().min(1, "Pick a voice").max(80),
   interruptionMinSpeechMs: intIn("a number of milliseconds", 50, 2000, "ms"),

@@ -24,6 +24,7 @@ const snapshot: TAgentSnapshot = {
     systemPrompt: "",
     greeting: "Hello",
     disclosure: "",
+    recordingMode: "record",
     language: "en-US",
     voice: "default",
     businessHours: { isEnabled: false, timeZone: "UTC", weekly: [], afterHours: "take_message", afterHoursMessage: "" },

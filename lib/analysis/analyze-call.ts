@@ -2,6 +2,8 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { agents, agentVersions, callerMessages, callEvents, calls, callTurns } from "@/db/schema";
 import { ZAgentConfig } from "@/lib/agents/config";
+import { redactJson, redactText } from "@/lib/redaction/redact-text";
+import { redactionSettingsFor } from "@/lib/redaction/redaction-settings";
 import { AnalysisError, analyzeWithGemini, type TGeminiAnalysisConfig } from "./gemini-analyzer";
 import { fieldsFromMessages } from "./capture-fields";
 import { analyzeLocally } from "./local-analyzer";
@@ -48,8 +50,11 @@ export async function loadAnalysisInput(db: Db, teamId: string, callId: string) 
       .orderBy(asc(callEvents.atMs)),
   ]);
   const config = row.snapshot?.config ?? (row.draftConfig ? ZAgentConfig.safeParse(row.draftConfig).data : undefined);
+  // Turns are stored redacted; redacting again here covers turns written before redaction existed or before the
+  // team turned a kind on, so the analysis model never receives them.
+  const redaction = await redactionSettingsFor(db, teamId);
   const input: TAnalysisInput = {
-    turns,
+    turns: turns.map((t) => ({ ...t, text: redactText(t.text, redaction).text })),
     outcome: row.call.outcome,
     endReason: row.call.endReason,
     transferredTo: row.call.transferredTo,
@@ -80,10 +85,14 @@ export async function analyzeCall(
     const useGemini = !!config.gemini && loaded.input.turns.length > 0;
     const analyzed = useGemini ? await analyzeWithGemini(loaded.input, config.gemini!) : analyzeLocally(loaded.input);
     // What the agent wrote down in a message is what it confirmed with the caller: it fills the capture fields
-    // whichever analyzer read the transcript.
-    const result = {
+    // whichever analyzer read the transcript. What the model wrote back (summary, topic, captured fields) is
+    // redacted too before it is stored.
+    const redaction = await redactionSettingsFor(db, target.teamId);
+    const result: TAnalysisResult = {
       ...analyzed,
-      capturedFields: { ...analyzed.capturedFields, ...fieldsFromMessages(loaded.input.messages ?? [], loaded.input.captureFields) },
+      summary: redactText(analyzed.summary, redaction).text,
+      topic: analyzed.topic === null ? null : redactText(analyzed.topic, redaction).text,
+      capturedFields: redactJson({ ...analyzed.capturedFields, ...fieldsFromMessages(loaded.input.messages ?? [], loaded.input.captureFields) }, redaction),
     };
     await db.transaction(async (tx) => {
       const [current] = await tx

@@ -98,6 +98,7 @@ export function toAgentDetailOut(a: Agent, live: AgentVersion | null): z.input<t
       systemPrompt: config.systemPrompt,
       greeting: config.greeting,
       disclosure: config.disclosure,
+      recordingMode: config.recordingMode,
       language: config.language,
       voice: config.voice,
       businessHours: config.businessHours,

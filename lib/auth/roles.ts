@@ -7,6 +7,7 @@ const RANK: Record<TeamRole, number> = { viewer: 0, member: 1, admin: 2, owner: 
 export const PERMISSIONS = {
   "team.view": "viewer",
   "team.update_settings": "admin",
+  "team.delete": "owner",
   "members.invite": "admin",
   "members.change_role": "owner",
   "members.remove": "owner",

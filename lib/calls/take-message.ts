@@ -1,5 +1,7 @@
 import type { Db } from "@/db/client";
 import { callerMessages, type CallerMessage } from "@/db/schema";
+import { redactText } from "@/lib/redaction/redact-text";
+import { redactionSettingsFor } from "@/lib/redaction/redaction-settings";
 
 export type TTakeMessageInput = {
   teamId: string;
@@ -18,6 +20,9 @@ export async function takeCallerMessage(db: Db, input: TTakeMessageInput): Promi
     details.length > 0
       ? `${input.message.trim()}\n\n${details.map(([k, v]) => `${k}: ${v.trim()}`).join("\n")}`
       : input.message.trim();
+  // The message text gets the team's PII redaction like a turn; the name and callback number are the message's
+  // purpose and stay as given.
+  const redacted = redactText(message, await redactionSettingsFor(db, input.teamId)).text;
   const [row] = await db
     .insert(callerMessages)
     .values({
@@ -26,7 +31,7 @@ export async function takeCallerMessage(db: Db, input: TTakeMessageInput): Promi
       agentId: input.agentId,
       callerName: input.callerName.trim(),
       callbackNumber: input.callbackNumber.trim(),
-      message,
+      message: redacted,
     })
     .returning();
   if (!row) throw new Error("Message insert returned no row");

@@ -16,6 +16,13 @@ export const SHARED_ENV_FIELDS = {
     .string()
     .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64 encoded")
     .optional(),
+  // Former ENCRYPTION_KEY values (comma separated), kept while `npm run keys:rotate` re-wraps the teams' data keys
+  // under the new one (lib/crypto/master-keys.ts). They only unwrap; remove them once the rotation has run.
+  ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((k) => k.trim()).filter((k) => k !== ""))
+    .pipe(z.array(z.string().refine((v) => Buffer.from(v, "base64").length === 32, "each key must be 32 bytes, base64 encoded"))),
   // The base URL Twilio reaches the voice server at.
   VOICE_PUBLIC_URL: zUrl.default(localVoiceUrl(undefined)),
   TWILIO_ACCOUNT_SID: z

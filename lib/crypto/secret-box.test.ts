@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { openSecret, sealSecret, secretKeyFrom } from "./secret-box";
+import { isSealedWith, openSecret, sealSecret, secretKeyFrom } from "./secret-box";
 
 describe("secret box", () => {
   const key = randomBytes(32);
@@ -23,5 +23,16 @@ describe("secret box", () => {
     const a = secretKeyFrom({ authSecret: "x".repeat(40) });
     expect(a.equals(secretKeyFrom({ authSecret: "x".repeat(40) }))).toBe(true);
     expect(() => secretKeyFrom({})).toThrow(/ENCRYPTION_KEY/);
+  });
+
+  it("after a rotation, still opens what the previous key sealed until it is re-sealed", () => {
+    const old = randomBytes(32);
+    const sealedBefore = sealSecret("webhook-secret", old);
+    const current = secretKeyFrom({ encryptionKey: randomBytes(32).toString("base64"), previousKeys: [old.toString("base64")] });
+    expect(openSecret(sealedBefore, current)).toBe("webhook-secret");
+    expect(isSealedWith(sealedBefore, current)).toBe(false);
+    expect(isSealedWith(sealSecret("x", current), current)).toBe(true);
+    // A key built without the previous one does not open it.
+    expect(() => openSecret(sealedBefore, Buffer.from(current))).toThrow();
   });
 });

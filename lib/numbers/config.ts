@@ -35,7 +35,7 @@ export function numbersConfigFromEnv(): TNumbersConfig {
     platform,
     isSandbox,
     apiBaseUrl: e.TWILIO_API_BASE_URL,
-    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV }) : null,
+    secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV, previousKeys: e.ENCRYPTION_KEY_PREVIOUS }) : null,
     voicePublicUrl: e.VOICE_PUBLIC_URL,
     maxNumbersPerTeam: e.PLATFORM_MAX_NUMBERS_PER_TEAM,
   };

@@ -55,6 +55,9 @@ export function createS3RecordingStore(config: TS3Config, options: TS3StoreOptio
           Body: body,
           ContentLength: body.byteLength,
           ContentType: RECORDING_CONTENT_TYPE,
+          // The bucket encrypts too (SSE-S3), on top of our own encryption: a copy or a backup of the bucket made
+          // by someone holding neither key reads nothing.
+          ServerSideEncryption: "AES256",
         }),
       );
     },

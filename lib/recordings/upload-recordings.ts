@@ -4,11 +4,15 @@ import type { Db } from "@/db/client";
 import { calls } from "@/db/schema";
 import { appendCallEvent } from "@/lib/calls/append-event";
 import type { TLocalRecordingStore } from "./local-store";
+import { isSealedRecording } from "./recording-cipher";
+import type { TSealOutcome } from "./seal-recording";
 import type { TRecordingStore } from "./store";
 
 // With S3 configured the voice server records to local disk (a spool) and moves each recording to the bucket once
 // its call has ended. The local file is deleted only after the upload succeeded and the row points at the object,
 // so a failed upload never loses a recording: it stays playable from disk and the sweep tries again later.
+// With encryption configured (`seal`), a recording is silenced and encrypted on disk first and only the encrypted
+// file ever leaves the machine; the plaintext spool is never uploaded.
 
 export type TUploadResult = "uploaded" | "failed" | "skipped" | "missing";
 
@@ -29,6 +33,8 @@ export function createRecordingUploader(options: {
   db: Db;
   local: TLocalRecordingStore;
   s3: TRecordingStore;
+  // lib/recordings/seal-recording.ts; null/absent only where no master key exists (development without secrets).
+  seal?: ((call: { teamId: string; callId: string }) => Promise<TSealOutcome | "failed">) | null;
   log?: TLog;
 }): TRecordingUploader {
   const { db, local, s3 } = options;
@@ -42,12 +48,21 @@ export function createRecordingUploader(options: {
   let isStopped = false;
 
   async function uploadOnce(teamId: string, callId: string): Promise<TUploadResult> {
+    const seal = options.seal;
+    if (seal) {
+      const sealed = await seal({ teamId, callId });
+      if (sealed === "failed") return "failed";
+      if (sealed === "missing") return "missing";
+      // Another process is sealing it right now: it uploads, or the next sweep does.
+      if (sealed === "busy" || sealed === "discarded") return "skipped";
+    }
     const [row] = await db
-      .select({ path: calls.recordingPath, storage: calls.recordingStorage, durationSec: calls.durationSec })
+      .select({ path: calls.recordingPath, storage: calls.recordingStorage, durationSec: calls.durationSec, sealedAt: calls.recordingSealedAt })
       .from(calls)
       .where(and(eq(calls.id, callId), eq(calls.teamId, teamId)))
       .limit(1);
     if (!row?.path || row.storage !== "local") return "skipped";
+    if (seal && !row.sealedAt) return "skipped";
     let bytes: Buffer;
     try {
       bytes = await readFile(local.pathOf(row.path));
@@ -56,6 +71,10 @@ export function createRecordingUploader(options: {
       if (!missing.has(callId)) log?.warn("recording file missing; cannot upload it", { callId, path: row.path });
       missing.add(callId);
       return "missing";
+    }
+    if (seal && !isSealedRecording(bytes)) {
+      log?.warn("recording marked sealed is not encrypted on disk; not uploaded", { callId, path: row.path });
+      return "failed";
     }
     const key = s3.keyFor(teamId, callId);
     const atMs = (row.durationSec ?? 0) * 1000;

@@ -64,7 +64,7 @@ export function repairCallWav(head: Uint8Array, fileBytes: number): TCallWavRepa
 }
 
 // Every header byte but the two sizes matches what the recorder writes.
-function isCallWavLayout(head: Uint8Array): boolean {
+export function isCallWavLayout(head: Uint8Array): boolean {
   const expected = callWavHeader(0);
   for (let i = 0; i < CALL_WAV_HEADER_BYTES; i++) {
     const isSizeField =
@@ -72,4 +72,24 @@ function isCallWavLayout(head: Uint8Array): boolean {
     if (!isSizeField && head[i] !== expected[i]) return false;
   }
   return true;
+}
+
+// The byte ranges [start, end) of a call WAV of `fileBytes` that hold each span (ms from the start of the stream,
+// as turn offsets are), whole sample frames of both channels, clipped to the audio in the file.
+export function callWavSpanBytes(fileBytes: number, spans: { startMs: number; endMs: number }[]): { start: number; end: number }[] {
+  const frames = Math.max(0, Math.floor((fileBytes - CALL_WAV_HEADER_BYTES) / CALL_WAV_BLOCK_BYTES));
+  const perMs = CALL_WAV_SAMPLE_RATE / 1000;
+  const ranges: { start: number; end: number }[] = [];
+  for (const span of spans) {
+    const from = Math.max(0, Math.floor(span.startMs * perMs));
+    const to = Math.min(frames, Math.ceil(span.endMs * perMs));
+    if (to > from) ranges.push({ start: CALL_WAV_HEADER_BYTES + from * CALL_WAV_BLOCK_BYTES, end: CALL_WAV_HEADER_BYTES + to * CALL_WAV_BLOCK_BYTES });
+  }
+  return ranges;
+}
+
+// Zeroes both channels of a call WAV held in memory over each span: silent where a redacted utterance was.
+export function silenceCallWav(wav: Uint8Array, spans: { startMs: number; endMs: number }[]): void {
+  if (wav.length < CALL_WAV_HEADER_BYTES || !isCallWavLayout(wav)) throw new Error("not a call recording WAV");
+  for (const range of callWavSpanBytes(wav.length, spans)) wav.fill(0, range.start, range.end);
 }

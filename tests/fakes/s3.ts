@@ -18,6 +18,8 @@ export type TS3RequestLog = {
   bucket: string;
   key: string;
   range: string | null;
+  // x-amz-server-side-encryption as the client sent it (PutObject asks the bucket to encrypt the object).
+  serverSideEncryption: string | null;
   accessKeyId: string | null;
   status: number;
   code?: string;
@@ -26,7 +28,7 @@ export type TS3RequestLog = {
 // An S3 error returned instead of handling the request, or the connection dropped before any answer.
 export type TS3Fault = { status: number; code: string; message?: string } | { kind: "reset" };
 
-export type TS3Object = { body: Buffer; contentType: string; etag: string; lastModified: Date };
+export type TS3Object = { body: Buffer; contentType: string; etag: string; lastModified: Date; serverSideEncryption?: string };
 
 export type TFakeS3Options = {
   region?: string;
@@ -144,6 +146,7 @@ export class FakeS3 {
       bucket,
       key,
       range: headerValue(req, "range") ?? null,
+      serverSideEncryption: headerValue(req, "x-amz-server-side-encryption") ?? null,
       accessKeyId: null,
       status: 200,
     };
@@ -195,15 +198,20 @@ export class FakeS3 {
       if (md5 && md5 !== createHash("md5").update(body).digest("base64")) {
         throw new S3Error(400, "BadDigest", "The Content-MD5 you specified did not match what we received.");
       }
+      const sse = log.serverSideEncryption;
+      if (sse !== null && sse !== "AES256" && sse !== "aws:kms" && sse !== "aws:kms:dsse") {
+        throw new S3Error(400, "InvalidArgument", "The encryption method specified is not supported");
+      }
       const object = {
         body,
         contentType: headerValue(req, "content-type") ?? "binary/octet-stream",
         etag: etagOf(body),
         lastModified: new Date(),
+        ...(sse ? { serverSideEncryption: sse } : {}),
       };
       objects.set(key, object);
       log.status = 200;
-      res.writeHead(200, { etag: object.etag, ...requestIdHeaders() }).end();
+      res.writeHead(200, { etag: object.etag, ...(sse ? { "x-amz-server-side-encryption": sse } : {}), ...requestIdHeaders() }).end();
       return;
     }
     if (operation === "DeleteObject") {

@@ -1,9 +1,13 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { callerMessages, calls } from "@/db/schema";
+import { masterKeyRing } from "@/lib/crypto/master-keys";
+import { isSealedRecording } from "@/lib/recordings/recording-cipher";
+import { openStoredRecording } from "@/lib/recordings/read-recording";
 import { loadVoiceEnv } from "@/voice-server/env";
 import { silentLogger } from "@/voice-server/observability/log";
 import { createVoiceServer, type TVoiceServer } from "@/voice-server/server";
@@ -18,7 +22,9 @@ import { postTwilioForm, TwilioCaller, type TCallerOptions } from "./helpers/twi
 import { offlineProviders, PUBLIC_URL } from "./helpers/voice-server";
 
 // The voice server with S3 configured (the fake, through the real SDK): recordings are spooled on local disk
-// during the call and moved to the bucket after it; voicemails left on busy lines land there too.
+// during the call and moved to the bucket after it, encrypted under the team's data key; voicemails left on busy
+// lines land there too.
+const masterKey = randomBytes(32);
 
 let testDb: Awaited<ReturnType<typeof createTestDb>>;
 let s3: FakeS3;
@@ -45,6 +51,7 @@ beforeAll(async () => {
     TWILIO_ACCOUNT_SID: twilioRest.mainAccount.sid,
     TWILIO_AUTH_TOKEN: twilioRest.mainAccount.authToken,
     TWILIO_API_BASE_URL: twilioRest.url,
+    ENCRYPTION_KEY: masterKey.toString("base64"),
     ...s3.env("recordings", "calls/"),
   });
   server = createVoiceServer({
@@ -83,6 +90,11 @@ function callerOptions(to: string, from = "+15551230000"): TCallerOptions {
 async function rowOf(callId: string) {
   const [row] = await testDb.db.select().from(calls).where(eq(calls.id, callId));
   return row!;
+}
+
+// What the bucket holds, decrypted as the web app would.
+async function plainOf(teamId: string, body: Buffer): Promise<Buffer> {
+  return openStoredRecording(testDb.db, { masterKeys: masterKeyRing(masterKey), teamId, bytes: body });
 }
 
 async function shortCall(e164: string) {
@@ -125,9 +137,17 @@ describe("call recordings with S3 storage", () => {
     );
     const object = s3.object("recordings", key);
     expect(object?.contentType).toBe("audio/wav");
-    expect(object?.body.toString("ascii", 0, 4)).toBe("RIFF");
-    expect(object?.body.readUInt16LE(22)).toBe(2); // both sides
-    expect(object!.body.length).toBeGreaterThan(44 + 8000 * 2 * 2); // over a second of stereo audio
+    // Encrypted by us, and the bucket was asked to encrypt it as well.
+    expect(isSealedRecording(object!.body)).toBe(true);
+    expect(object?.body.includes(Buffer.from("RIFF"))).toBe(false);
+    expect(object?.serverSideEncryption).toBe("AES256");
+    const puts = s3.requests.filter((r) => r.operation === "PutObject" && r.key === key);
+    expect(puts.map((r) => r.serverSideEncryption)).toEqual(["AES256"]);
+    expect((await rowOf(call.id)).recordingSealedAt).toBeInstanceOf(Date);
+    const wav = await plainOf(agent.teamId, object!.body);
+    expect(wav.toString("ascii", 0, 4)).toBe("RIFF");
+    expect(wav.readUInt16LE(22)).toBe(2); // both sides
+    expect(wav.length).toBeGreaterThan(44 + 8000 * 2 * 2); // over a second of stereo audio
     // The row switches to S3 first (so the web app never points at a deleted file), then the spool file goes.
     await vi.waitFor(() => expect(existsSync(path.join(recordingsDir, agent.teamId, `${call.id}.wav`))).toBe(false), 5_000);
   });
@@ -150,6 +170,9 @@ describe("call recordings with S3 storage", () => {
       recordingPath: `${agent.teamId}/${call.id}.wav`,
     });
     expect(existsSync(localFile)).toBe(true);
+    // While it waits for S3, the copy on disk is already encrypted.
+    await vi.waitFor(async () => expect((await rowOf(call.id)).recordingSealedAt).toBeInstanceOf(Date), 5_000);
+    expect(isSealedRecording(readFileSync(localFile))).toBe(true);
 
     s3.faults.clear();
     expect(await server.recordingUploads!.sweep()).toMatchObject({ failed: 0 });
@@ -157,7 +180,9 @@ describe("call recordings with S3 storage", () => {
       recordingStorage: "s3",
       recordingPath: `calls/${agent.teamId}/${call.id}.wav`,
     });
-    expect(s3.object("recordings", `calls/${agent.teamId}/${call.id}.wav`)?.body.toString("ascii", 0, 4)).toBe("RIFF");
+    const uploaded = s3.object("recordings", `calls/${agent.teamId}/${call.id}.wav`)!;
+    expect(isSealedRecording(uploaded.body)).toBe(true);
+    expect((await plainOf(agent.teamId, uploaded.body)).toString("ascii", 0, 4)).toBe("RIFF");
     expect(existsSync(localFile)).toBe(false);
   });
 });
@@ -195,7 +220,10 @@ describe("voicemail on busy lines", () => {
       recordingStorage: "s3",
       recordingPath: `calls/${agent.teamId}/${row!.id}.wav`,
     });
-    expect(s3.object("recordings", row!.recordingPath!)?.body.equals(audio)).toBe(true);
+    const stored = s3.object("recordings", row!.recordingPath!)!;
+    expect(isSealedRecording(stored.body)).toBe(true);
+    expect(stored.serverSideEncryption).toBe("AES256");
+    expect((await plainOf(agent.teamId, stored.body)).equals(audio)).toBe(true);
     // Fetched with the owning account's credentials, as Twilio requires for media.
     const fetches = twilioRest.requests.filter((r) => r.path.endsWith(`/Recordings/${recording.sid}.wav`));
     expect(fetches.map((r) => [r.username, r.status])).toEqual([[twilioRest.mainAccount.sid, 200]]);

@@ -21,6 +21,7 @@ const agent = {
     systemPrompt: "",
     greeting: "Hi, Bella Pizza.",
     disclosure: "",
+    recordingMode: "record",
     language: "en-US",
     voice: "default",
     businessHours: { isEnabled: false, timeZone: "UTC", weekly: [], afterHours: "take_message", afterHoursMessage: "" },

@@ -1,5 +1,6 @@
 "use server";
 import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
 import { z } from "zod";
 import { teamAction } from "@/lib/auth/entry-points";
 import { env } from "@/lib/env";
@@ -7,6 +8,8 @@ import { isAppError } from "@/lib/errors";
 import { createInvitation, revokeInvitation, ZInvite } from "@/lib/members/invitations";
 import { changeMemberRole, removeMember } from "@/lib/members/members";
 import { sendInvitationEmail } from "@/lib/members/send-invitation-email";
+import { webRecordingStores } from "@/lib/recordings/web-stores";
+import { deleteTeam, ZDeleteTeam } from "@/lib/teams/delete-team";
 import { updateTeamSettings, ZTeamSettings } from "@/lib/teams/update-team-settings";
 import { updateTransferCountries, ZTransferCountries } from "@/lib/telephony/transfer-policy";
 
@@ -71,4 +74,11 @@ export const revokeInvitationAction = teamAction("members.invite", z.object({ in
   await revokeInvitation(ctx.db, ctx.team.id, input.invitationId, ctx.actor);
   revalidatePath(`/t/${ctx.team.slug}/settings/members`);
   return { success: "Invitation revoked." };
+});
+
+export const deleteTeamAction = teamAction("team.delete", ZDeleteTeam, async (ctx, input) => {
+  await deleteTeam(ctx.db, { team: ctx.team, confirmation: input.confirmation, stores: webRecordingStores() });
+  revalidatePath("/", "layout");
+  // The member's next team, or creating one.
+  redirect("/dashboard");
 });

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { DeleteTeamForm } from "@/components/settings/delete-team-form";
 import { SettingsNav } from "@/components/settings/settings-nav";
 import { TeamSettingsForm } from "@/components/settings/team-settings-form";
 import { TransferCountriesForm } from "@/components/settings/transfer-countries-form";
@@ -9,6 +10,7 @@ import { env } from "@/lib/env";
 import { timeZoneOptions } from "@/lib/agents/options";
 import { loadTransferPolicy } from "@/lib/telephony/transfer-policy";
 import { firstAgentTimeZone } from "@/lib/teams/time-zone";
+import { deleteTeamAction } from "./actions";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -39,6 +41,11 @@ export default async function SettingsPage({ params }: { params: Promise<{ slug:
           effective={transferPolicy}
         />
       </Card>
+      {can(role, "team.delete") && (
+        <Card className="mt-6" title="Delete team" description="Only owners can delete a team.">
+          <DeleteTeamForm teamName={team.name} action={deleteTeamAction.bind(null, team.slug)} />
+        </Card>
+      )}
     </>
   );
 }

@@ -109,6 +109,7 @@ export default async function AgentPage({
                       systemPrompt: config.systemPrompt,
                       greeting: config.greeting,
                       disclosure: config.disclosure,
+                      recordingMode: config.recordingMode,
                       language: config.language,
                       voice: config.voice,
                       interruptionMinSpeechMs: config.interruptionMinSpeechMs,

@@ -15,7 +15,7 @@ import {
 } from "@/lib/webhooks/manage-endpoints";
 
 function secretKey(): Buffer {
-  return secretKeyFrom({ encryptionKey: env().ENCRYPTION_KEY, authSecret: env().AUTH_SECRET, nodeEnv: env().NODE_ENV });
+  return secretKeyFrom({ encryptionKey: env().ENCRYPTION_KEY, authSecret: env().AUTH_SECRET, nodeEnv: env().NODE_ENV, previousKeys: env().ENCRYPTION_KEY_PREVIOUS });
 }
 
 // Checkboxes arrive as `event:<name>=on`.

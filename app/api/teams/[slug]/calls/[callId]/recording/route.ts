@@ -1,12 +1,15 @@
-// GET /api/teams/[slug]/calls/[callId]/recording - the call's WAV recording (local disk or S3), with Range support for seeking
+// GET /api/teams/[slug]/calls/[callId]/recording - the call's WAV recording (local disk or S3, decrypted as it streams), with Range support for seeking
 import path from "node:path";
 import { Readable } from "node:stream";
 import { and, eq } from "drizzle-orm";
 import { calls } from "@/db/schema";
 import { teamRoute } from "@/lib/auth/entry-points";
+import { DataKeyNotFoundError } from "@/lib/crypto/data-keys";
+import { webMasterKeys } from "@/lib/crypto/web-key-ring";
 import { AppError } from "@/lib/errors";
 import { storeFor } from "@/lib/recordings/create-stores";
-import { RECORDING_CONTENT_TYPE } from "@/lib/recordings/store";
+import { readRecording } from "@/lib/recordings/read-recording";
+import { RECORDING_CONTENT_TYPE, type TRecordingRead } from "@/lib/recordings/store";
 import { webRecordingStores } from "@/lib/recordings/web-stores";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,7 +28,19 @@ export const GET = teamRoute<{ slug: string; callId: string }>("calls.view", asy
   }
   const store = storeFor(webRecordingStores(), call.recordingStorage);
   if (!store) throw new AppError("not_found", `The recording is in ${call.recordingStorage === "s3" ? "S3" : "local"} storage, which this server is not configured to read.`);
-  const read = await store.read(call.recordingPath, request.headers.get("range"));
+  let read: TRecordingRead;
+  try {
+    read = await readRecording(db, {
+      store,
+      masterKeys: webMasterKeys(),
+      teamId: team.id,
+      key: call.recordingPath,
+      range: request.headers.get("range"),
+    });
+  } catch (error) {
+    if (error instanceof DataKeyNotFoundError) throw new AppError("not_found", "The recording can no longer be decrypted.");
+    throw error;
+  }
   if (read.kind === "missing") throw new AppError("not_found", "The recording file is missing.");
 
   const headers = new Headers({
