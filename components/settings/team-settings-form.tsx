@@ -13,7 +13,7 @@ export function TeamSettingsForm({
   maxConcurrentCalls,
 }: {
   slug: string;
-  initial: { name: string; concurrentCallLimit: number; dataRetentionDays: number };
+  initial: { name: string; concurrentCallLimit: number };
   canEdit: boolean;
   // The platform's cap (PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM).
   maxConcurrentCalls: number;
@@ -38,16 +38,6 @@ export function TeamSettingsForm({
           defaultValue={v?.concurrentCallLimit ?? initial.concurrentCallLimit}
           error={e.concurrentCallLimit}
           hint={`Callers beyond this many simultaneous calls hear a busy message and can leave a message. At most ${maxConcurrentCalls} on this platform.`}
-        />
-        <Field
-          label="Data retention (days)"
-          name="dataRetentionDays"
-          type="number"
-          min={1}
-          max={3650}
-          defaultValue={v?.dataRetentionDays ?? initial.dataRetentionDays}
-          error={e.dataRetentionDays}
-          hint="Calls, transcripts and recordings older than this are deleted."
         />
       </fieldset>
       {canEdit && <SubmitButton pendingText="Saving…">Save settings</SubmitButton>}

@@ -235,7 +235,11 @@ export const callerMessages = pgTable(
     handledAt: timestamp("handled_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("caller_messages_team_created_idx").on(t.teamId, desc(t.createdAt))],
+  (t) => [
+    index("caller_messages_team_created_idx").on(t.teamId, desc(t.createdAt)),
+    // Deleting a call sets its messages' call_id to null: without this, each deleted call scans the whole table.
+    index("caller_messages_call_idx").on(t.callId),
+  ],
 );
 export type CallerMessage = typeof callerMessages.$inferSelect;
 

@@ -15,7 +15,7 @@ export const updateTeamSettingsAction = teamAction("team.update_settings", ZTeam
     await updateTeamSettings(ctx.db, ctx.team, ctx.actor, input, env().PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM);
   } catch (error) {
     if (isAppError(error) && error.details?.field === "concurrentCallLimit") {
-      return { error: error.message, fieldErrors: { concurrentCallLimit: error.message }, values: { ...input, concurrentCallLimit: String(input.concurrentCallLimit), dataRetentionDays: String(input.dataRetentionDays) } };
+      return { error: error.message, fieldErrors: { concurrentCallLimit: error.message }, values: { ...input, concurrentCallLimit: String(input.concurrentCallLimit) } };
     }
     throw error;
   }

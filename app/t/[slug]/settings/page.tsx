@@ -22,7 +22,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ slug:
         <TeamSettingsForm
           slug={team.slug}
           canEdit={can(role, "team.update_settings")}
-          initial={{ name: team.name, concurrentCallLimit: team.concurrentCallLimit, dataRetentionDays: team.dataRetentionDays }}
+          initial={{ name: team.name, concurrentCallLimit: team.concurrentCallLimit }}
           maxConcurrentCalls={env().PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM}
         />
       </Card>
