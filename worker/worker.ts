@@ -5,6 +5,8 @@ import { onCallCompleted } from "@/lib/calls/call-completed";
 import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
 import { createRecordingUploader } from "@/lib/recordings/upload-recordings";
+import { startRetentionSchedule, type TRetentionSchedule } from "@/lib/retention/schedule";
+import { createTwilioRecordingDeleter } from "@/lib/retention/twilio-recordings";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import type { TWorkerEnv } from "./env";
@@ -18,7 +20,7 @@ type TLog = {
   warn(message: string, fields?: Record<string, unknown>): void;
 };
 
-export type TWorker = { stop(): Promise<void> };
+export type TWorker = { retention: TRetentionSchedule; stop(): Promise<void> };
 
 export async function startWorker(env: TWorkerEnv, options: { log: TLog; pollingIntervalSeconds?: number }): Promise<TWorker> {
   const { log } = options;
@@ -64,6 +66,20 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
   const stores = createRecordingStores({ recordingsDir: env.recordingsDir, s3: env.recordingsDir ? env.s3 : null });
   const uploads = stores.local && stores.s3 ? createRecordingUploader({ db, local: stores.local, s3: stores.s3, log }) : null;
   uploads?.startSweeping(env.uploadRetryMs);
+  // Retention: every hour, what each team's policy says has expired is removed (lib/retention/).
+  const retention = await startRetentionSchedule({
+    databaseUrl: env.databaseUrl,
+    db,
+    log,
+    pollingIntervalSeconds: options.pollingIntervalSeconds,
+    deps: {
+      stores: createRecordingStores({ recordingsDir: env.recordingsStoreDir, s3: env.s3 }),
+      twilio:
+        env.twilio.platform || env.secretKey
+          ? createTwilioRecordingDeleter(db, { platform: env.twilio.platform ?? undefined, secretKey: env.secretKey ?? undefined, apiBaseUrl: env.twilio.apiBaseUrl })
+          : null,
+    },
+  });
 
   log.info("worker started", {
     analysisConcurrency: env.analysisConcurrency,
@@ -74,11 +90,12 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
 
   let stopping: Promise<void> | null = null;
   return {
+    retention,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(recoveryTimer);
         await recovering;
-        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop()]);
+        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), retention.stop()]);
         await rollups.stop();
         await closeAnalysisQueue();
         await connection.end({ timeout: 5 });

@@ -139,7 +139,10 @@ async function removeRecordingOf(ctx: TCtx, row: TCallRow): Promise<void> {
     }
   }
   if (row.recording_path) {
-    await storeFor(stores, row.recording_storage)?.remove(row.recording_path);
+    const store = storeFor(stores, row.recording_storage);
+    // Never forget a file this process cannot reach: the row keeps naming it and the error says why.
+    if (!store) throw new Error(`recordings stored in ${row.recording_storage === "s3" ? "S3" : "RECORDINGS_DIR"} are not reachable from this process`);
+    await store.remove(row.recording_path);
     const other = row.recording_storage === "s3" ? stores.local : stores.s3;
     await other?.remove(other.keyFor(ctx.teamId, row.id));
   }
