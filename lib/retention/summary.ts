@@ -29,6 +29,7 @@ export type TRetentionSummary = {
   lastRun: RetentionRun | null;
   nextRunAt: Date;
   next: Record<TRetentionKind, number>;
+  nextCounts: TRetentionCounts;
 };
 
 // The count of the next scheduled run, by the purge's own dry run at that time.
@@ -41,7 +42,7 @@ export async function previewNextRun(db: Db, teamId: string, policy?: TRetention
 export async function loadRetentionSummary(db: Db, teamId: string, now = new Date()): Promise<TRetentionSummary> {
   const policy = await loadRetentionPolicy(db, teamId);
   const [lastRun, next] = await Promise.all([lastRetentionRun(db, teamId), previewNextRun(db, teamId, policy, now)]);
-  return { policy, lastRun, nextRunAt: next.at, next: next.byKind };
+  return { policy, lastRun, nextRunAt: next.at, next: next.byKind, nextCounts: next.counts };
 }
 
 export { RETENTION_KINDS };
