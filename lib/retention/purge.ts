@@ -106,8 +106,9 @@ function callColumns(now: Date): SQL {
   return sql`c.id, c.started_at, c.is_test, c.recording_path, c.recording_storage,
     ((c.ended_at is null or c.outcome is null) and coalesce(c.heartbeat_at, c.started_at) > ${liveSince}) as is_live,
     case when c.end_reason = 'lines_busy' and c.outcome = 'message_taken' then c.twilio_call_sid end as voicemail_sid,
-    coalesce((select p.twilio_account_sid from phone_numbers p where p.id = c.phone_number_id and p.team_id = c.team_id),
-      (select t.twilio_account_sid from teams t where t.id = c.team_id)) as account_sid`;
+    case when c.end_reason = 'lines_busy' and c.outcome = 'message_taken' then
+      coalesce((select p.twilio_account_sid from phone_numbers p where p.id = c.phone_number_id and p.team_id = c.team_id),
+        (select t.twilio_account_sid from teams t where t.id = c.team_id)) end as account_sid`;
 }
 
 async function selectCalls(ctx: TCtx, where: SQL, limit: number): Promise<TCallRow[]> {

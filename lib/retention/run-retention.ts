@@ -10,6 +10,8 @@ import { purgeTeam, type TPurgeDeps, type TRetentionCounts } from "./purge";
 export const RETENTION_SYSTEM_ACTOR = { label: "system (retention policy)" } as const;
 // Long enough for a first purge of a large backlog; a crashed run's lease simply runs out.
 const LEASE_MS = 30 * 60_000;
+// Run records older than this are dropped as new ones land (the audit log keeps the runs that removed anything).
+export const RUN_HISTORY_DAYS = 400;
 
 type TLog = { info(message: string, fields?: Record<string, unknown>): void; warn(message: string, fields?: Record<string, unknown>): void };
 
@@ -44,6 +46,9 @@ export async function runTeamRetention(db: Db, teamId: string, deps: TPurgeDeps,
       .insert(retentionRuns)
       .values({ teamId, startedAt, finishedAt: new Date(), status, counts, errors })
       .returning();
+    await db.execute(
+      sql`delete from retention_runs where team_id = ${teamId} and started_at < ${new Date(startedAt.getTime() - RUN_HISTORY_DAYS * 86_400_000).toISOString()}::timestamptz`,
+    );
     if (total(counts) > 0 || errors.length > 0) {
       await recordAudit(db, {
         teamId,
