@@ -313,6 +313,20 @@ describe("retention purge", () => {
   });
 });
 
+describe("a run's time limit", () => {
+  it("stops between batches at the limit and the next run goes on from there", async () => {
+    const f = await tenant("foxtrot", { recordings: 1, transcripts: 1, calls: 1, messages: 1, webhookPayloads: 1, testCalls: 1 });
+    const old = await addCall(f.team, f.number.id, f.cluster.id, { startedAt: ago(20), recording: "local", turns: 2 });
+    const stopped = await purgeTeam(t.db, f.team.id, deps, { now: NOW, budgetMs: -1 });
+    expect(stopped.errors).toEqual(["Stopped at this run's time limit; the next run goes on from there."]);
+    expect(Object.values(stopped.counts).every((n) => n === 0)).toBe(true);
+    expect(onDisk(f.team.id, old.id)).toBe(true);
+    const next = await purgeTeam(t.db, f.team.id, deps, { now: NOW, budgetMs: 60_000 });
+    expect(next).toEqual({ counts: expect.objectContaining({ recordings: 1, turns: 2, calls: 1 }), errors: [] });
+    expect(onDisk(f.team.id, old.id)).toBe(false);
+  });
+});
+
 describe("retention policy input", () => {
   it("merges a patch over the current policy and explains what is wrong", () => {
     expect(parsePolicyPatch(RETENTION_DEFAULTS, { recordings: 30 })).toEqual({ success: true, data: { ...RETENTION_DEFAULTS, recordings: 30 } });

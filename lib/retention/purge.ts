@@ -58,6 +58,9 @@ export type TPurgeDeps = {
 
 export type TPurgeOptions = {
   now?: Date;
+  // Wall time this purge may take; past it, it stops between batches and the next run goes on from there (a first
+  // purge of years of backlog is spread over several hourly runs rather than holding the team's lease for long).
+  budgetMs?: number;
   isDryRun?: boolean;
   // Another policy than the saved one: the count shown before a shorter period is confirmed.
   policy?: TRetentionPolicy;
@@ -85,12 +88,19 @@ type TCtx = {
   now: Date;
   isDryRun: boolean;
   batch: number;
+  deadline: number;
   counts: TRetentionCounts;
   errors: string[];
 };
 
 export function cutoffOf(days: number | null, now: Date): Date | null {
   return days === null ? null : new Date(now.getTime() - days * DAY_MS);
+}
+
+class TimeBudgetReached extends Error {}
+
+function checkBudget(ctx: TCtx): void {
+  if (Date.now() > ctx.deadline) throw new TimeBudgetReached();
 }
 
 function utcDay(date: Date): Date {
@@ -212,6 +222,7 @@ async function walk(
 ): Promise<void> {
   let cursor = await loadCursor(ctx, kind);
   for (;;) {
+    checkBudget(ctx);
     const after = cursor ? sql`(c.started_at, c.id) > (${iso(cursor.at)}, ${cursor.id}::uuid)` : sql`true`;
     const rows = await selectCalls(ctx, sql`c.started_at < ${iso(before)} and ${after}`, ctx.batch);
     const live = rows.findIndex((r) => r.is_live);
@@ -313,6 +324,7 @@ async function purgeCalls(ctx: TCtx, cutoff: Date): Promise<void> {
   const end = utcDay(cutoff);
   let from: Date | null = null;
   for (;;) {
+    checkBudget(ctx);
     const [first] = await ctx.db.execute<{ started_at: string | Date | null }>(sql`
       select min(started_at) as started_at from calls
       where team_id = ${ctx.teamId} and is_test = false and started_at < ${iso(end)} ${from ? sql`and started_at >= ${iso(from)}` : sql``}`);
@@ -328,6 +340,7 @@ async function purgeCalls(ctx: TCtx, cutoff: Date): Promise<void> {
     } else {
       await sealRollupDay(ctx.db, ctx.teamId, day);
       for (;;) {
+        checkBudget(ctx);
         const rows = await selectCalls(ctx, inDay, ctx.batch);
         // Recordings normally went first (their period is never longer); these are leftovers, e.g. a voicemail
         // Twilio refused to delete in an earlier run.
@@ -361,6 +374,7 @@ async function purgeRows(ctx: TCtx, table: "caller_messages" | "webhook_deliveri
     return;
   }
   for (;;) {
+    checkBudget(ctx);
     const deleted = await ctx.db.execute(sql`
       delete from ${t} where id in (select id from ${t} where team_id = ${ctx.teamId} and ${where} limit ${ctx.batch})`);
     ctx.counts[kind] += deleted.count;
@@ -380,6 +394,7 @@ export async function purgeTeam(db: Db, teamId: string, deps: TPurgeDeps, option
     now,
     isDryRun: options.isDryRun ?? false,
     batch: Math.max(1, deps.batchSize ?? 1000),
+    deadline: options.budgetMs === undefined ? Infinity : Date.now() + options.budgetMs,
     counts: { ...EMPTY_COUNTS },
     errors: [],
   };
@@ -397,6 +412,10 @@ export async function purgeTeam(db: Db, teamId: string, deps: TPurgeDeps, option
     try {
       await step(ctx, cutoff);
     } catch (error) {
+      if (error instanceof TimeBudgetReached) {
+        pushError(ctx, "Stopped at this run's time limit; the next run goes on from there.");
+        break;
+      }
       // One kind failing (a database error) does not keep the others from their schedule.
       pushError(ctx, `${step.name.replace(/^purge/, "")}: ${describe(error)}`);
     }

@@ -12,6 +12,8 @@ export const RETENTION_SYSTEM_ACTOR = { label: "system (retention policy)" } as 
 const LEASE_MS = 30 * 60_000;
 // Run records older than this are dropped as new ones land (the audit log keeps the runs that removed anything).
 export const RUN_HISTORY_DAYS = 400;
+// One team's share of an hourly run, well inside its lease.
+export const TEAM_RUN_BUDGET_MS = 15 * 60_000;
 
 type TLog = { info(message: string, fields?: Record<string, unknown>): void; warn(message: string, fields?: Record<string, unknown>): void };
 
@@ -36,11 +38,16 @@ function total(counts: TRetentionCounts): number {
 }
 
 // One team's purge. Returns null when another run holds the team.
-export async function runTeamRetention(db: Db, teamId: string, deps: TPurgeDeps, options: { now?: Date; log?: TLog } = {}): Promise<RetentionRun | null> {
+export async function runTeamRetention(
+  db: Db,
+  teamId: string,
+  deps: TPurgeDeps,
+  options: { now?: Date; log?: TLog; budgetMs?: number } = {},
+): Promise<RetentionRun | null> {
   const startedAt = options.now ?? new Date();
   if (!(await takeLease(db, teamId, new Date()))) return null;
   try {
-    const { counts, errors } = await purgeTeam(db, teamId, deps, { now: startedAt });
+    const { counts, errors } = await purgeTeam(db, teamId, deps, { now: startedAt, budgetMs: options.budgetMs ?? TEAM_RUN_BUDGET_MS });
     const status = errors.length > 0 ? "partial" : "succeeded";
     const [run] = await db
       .insert(retentionRuns)
