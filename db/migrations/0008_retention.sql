@@ -37,6 +37,8 @@ ALTER TABLE "retention_policies" ADD CONSTRAINT "retention_policies_team_id_team
 ALTER TABLE "retention_runs" ADD CONSTRAINT "retention_runs_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "retention_state" ADD CONSTRAINT "retention_state_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "retention_runs_team_started_idx" ON "retention_runs" USING btree ("team_id","started_at" desc);--> statement-breakpoint
+CREATE INDEX "call_events_call_idx" ON "call_events" USING btree ("call_id");--> statement-breakpoint
+CREATE INDEX "call_turns_call_idx" ON "call_turns" USING btree ("call_id");--> statement-breakpoint
 CREATE INDEX "caller_messages_call_idx" ON "caller_messages" USING btree ("call_id");--> statement-breakpoint
 -- teams.data_retention_days ("calls, transcripts and recordings older than this are deleted") was never enforced.
 -- Each team keeps the period it was shown for every kind, so the first enforced purge removes nothing the team was
