@@ -5,13 +5,16 @@
 // heartbeat every few more. Reports rows removed per second and every live write's latency (the longest lock wait
 // a live call saw is inside its max), and writes bench/results/retention.{json,md}.
 // Options: --calls N (default 1000000), --turns N per call (default 6), --live N live calls (default 40),
-// --write-every-ms N (default 2), --keep (leave the data dir).
+// --write-every-ms N (default 2), --other-teams N teams with recent calls the purge must leave (default 500),
+// --keep (leave the data dir).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
-import { createDb, type Db } from "@/db/client";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { createDb, schema, type Db } from "@/db/client";
 import { startEmbeddedPostgres } from "@/db/embedded";
 import { migrateDatabase } from "@/db/migrate";
 import { rebuildRollups } from "@/lib/analytics/rollup";
@@ -34,6 +37,7 @@ const { values: args } = parseArgs({
     turns: { type: "string", default: "6" },
     live: { type: "string", default: "40" },
     "write-every-ms": { type: "string", default: "2" },
+    "other-teams": { type: "string", default: "500" },
     keep: { type: "boolean", default: false },
   },
 });
@@ -41,6 +45,8 @@ const CALLS = Number(args.calls);
 const TURNS = Number(args.turns);
 const LIVE = Number(args.live);
 const WRITE_EVERY_MS = Number(args["write-every-ms"]);
+const OTHER_TEAMS = Number(args["other-teams"]);
+if (!Number.isInteger(OTHER_TEAMS) || OTHER_TEAMS < 0 || OTHER_TEAMS > 100_000) throw new Error("--other-teams must be an integer from 0 to 100000");
 if (!Number.isInteger(CALLS) || CALLS < 1000) throw new Error("--calls must be an integer >= 1000");
 if (!Number.isInteger(TURNS) || TURNS < 0 || TURNS > 50) throw new Error("--turns must be an integer from 0 to 50");
 if (!Number.isInteger(LIVE) || LIVE < 1 || LIVE > 1000) throw new Error("--live must be an integer from 1 to 1000");
@@ -99,6 +105,20 @@ async function seed(db: Db, now: Date) {
         from calls c where c.team_id = ${team} and c.started_at >= ${from}::timestamptz and c.started_at < ${to}::timestamptz`);
     }
   }
+  // Other tenants with recent calls and turns: deleting a call makes Postgres look for its turns across all teams'
+  // rows, so a purge on a one-team database would look faster than it is.
+  if (OTHER_TEAMS > 0) {
+    log(`seeding ${OTHER_TEAMS} other teams with 20 recent calls each`);
+    await db.execute(sql`insert into teams (name, slug) select 'Other ' || g, 'bench-other-' || g from generate_series(1, ${OTHER_TEAMS}::int) g`);
+    await db.execute(sql`
+      insert into calls (team_id, direction, status, outcome, started_at, ended_at)
+      select t.id, 'inbound', 'completed', 'resolved', now() - (g || ' hours')::interval, now() - (g || ' hours')::interval + interval '3 min'
+      from teams t cross join generate_series(1, 20) g where t.slug like 'bench-other-%'`);
+    await db.execute(sql`
+      insert into call_turns (team_id, call_id, seq, speaker, text, start_ms, end_ms)
+      select c.team_id, c.id, g, 'caller', 'Do you deliver on Sundays?', g * 4000, g * 4000 + 3000
+      from calls c join teams t on t.id = c.team_id cross join generate_series(0, 5) g where t.slug like 'bench-other-%'`);
+  }
   const live = await db.execute<{ id: string; team_id: string }>(sql`
     insert into calls (team_id, direction, status, started_at, answered_at, heartbeat_at)
     select case when g % 2 = 0 then ${team}::uuid else ${other.team.id}::uuid end, 'inbound', 'in_progress', now(), now(), now()
@@ -151,6 +171,40 @@ function startWriter(db: Db, live: { teamId: string; callId: string }[]): TWrite
   };
 }
 
+// Lock waits of the writer's connections, sampled from pg_stat_activity every 5 ms: apart from CPU and I/O, the one
+// way a purge could slow a live write. A wait seen in consecutive samples counts as one wait of that length.
+function startLockMonitor(db: Db): { stop(): Promise<{ samples: number; waits: number[] }> } {
+  const waits: number[] = [];
+  const open = new Map<number, number>();
+  let samples = 0;
+  let isStopped = false;
+  const loop = (async () => {
+    while (!isStopped) {
+      const rows = await db.execute<{ pid: number }>(sql`
+        select pid from pg_stat_activity where application_name = 'bench-live-writer' and wait_event_type = 'Lock'`);
+      samples++;
+      const now = performance.now();
+      const seen = new Set(rows.map((r) => r.pid));
+      for (const pid of seen) if (!open.has(pid)) open.set(pid, now);
+      for (const [pid, since] of open) {
+        if (!seen.has(pid)) {
+          waits.push(now - since);
+          open.delete(pid);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    stop: async () => {
+      isStopped = true;
+      await loop;
+      for (const since of open.values()) waits.push(performance.now() - since);
+      return { samples, waits };
+    },
+  };
+}
+
 function stats(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   return {
@@ -169,7 +223,9 @@ async function main() {
   fs.chmodSync(dataDir, 0o777);
   const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg"), persistent: false, fastUnsafe: true });
   const purger = createDb(pg.url, { max: 2 });
-  const writer = createDb(pg.url, { max: 2 });
+  const writerSql = postgres(pg.url, { max: 2, onnotice: () => {}, connection: { application_name: "bench-live-writer" } });
+  const writer = { db: drizzle(writerSql, { schema }), sql: writerSql };
+  const monitor = createDb(pg.url, { max: 1 });
   const recordingsDir = path.join(dataDir, "recordings");
   fs.mkdirSync(recordingsDir, { recursive: true });
   try {
@@ -200,11 +256,13 @@ async function main() {
     const writes = startWriter(writer.db, live);
     await new Promise((r) => setTimeout(r, 3000)); // the writer's baseline before the purge starts
     writes.mark();
+    const locks = startLockMonitor(monitor.db);
     const purgeStarted = performance.now();
     // No time limit: the whole backlog in one run (the schedule spreads it over runs of 15 minutes).
     const run = await runTeamRetention(purger.db, team, deps, { now, budgetMs: 24 * 3600_000 });
     const purgeMs = performance.now() - purgeStarted;
     const written = await writes.stop();
+    const lockWaits = await locks.stop();
     const load1 = os.loadavg();
     if (!run) throw new Error("the purge did not run (lease held)");
 
@@ -232,13 +290,14 @@ async function main() {
         loadAverage1mBefore: round(load0[0]!),
         loadAverage1mAfter: round(load1[0]!),
       },
-      dataset: { expiredCalls: CALLS, turnsPerCall: TURNS, callsBefore: before!.calls, turnsBefore: before!.turns, eventsBefore: before!.events, liveCalls: LIVE, writeEveryMs: WRITE_EVERY_MS },
+      dataset: { otherTeams: OTHER_TEAMS, expiredCalls: CALLS, turnsPerCall: TURNS, callsBefore: before!.calls, turnsBefore: before!.turns, eventsBefore: before!.events, liveCalls: LIVE, writeEveryMs: WRITE_EVERY_MS },
       timings: { seedMs, dryRunMs: round(previewMs), purgeMs: round(purgeMs), totalMs: Date.now() - started },
       purge: { status: run.status, counts, errors: run.errors, rowsRemoved, rowsPerSecond: Math.round(rowsRemoved / (purgeMs / 1000)), callsPerSecond: Math.round((counts.calls ?? 0) / (purgeMs / 1000)) },
       dryRunMatches: Object.entries(preview.counts).every(([k, v]) => counts[k] === v),
       afterPurge: { calls: after!.calls, turns: after!.turns, liveCallsKept: after!.live, liveTurnsWritten: after!.liveTurns },
       dashboardUnchanged: JSON.stringify(totalsBefore) === JSON.stringify(totalsAfter),
       liveWrites: { baselineTurnsBeforePurge: baseStats, turns: turnStats, heartbeats: beatStats, all },
+      lockWaits: { samples: lockWaits.samples, count: lockWaits.waits.length, longestMs: round(Math.max(0, ...lockWaits.waits)) },
       targetMaxWriteMs: TARGET_MAX_WRITE_MS,
       pass: all.maxMs <= TARGET_MAX_WRITE_MS && after!.live === LIVE,
     };
@@ -252,7 +311,7 @@ async function main() {
       "",
       `Machine: ${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGb} GB, ${report.machine.os}, Node ${report.machine.node}, ${report.machine.postgres.split(" on ")[0]} (embedded, fsync off). Load average (1 min) ${report.machine.loadAverage1mBefore} before the purge, ${report.machine.loadAverage1mAfter} after.`,
       "",
-      `Dataset: one team, ${CALLS.toLocaleString("en-US")} calls older than its 30-day policy (spread over a year, 20% with a recording), ${TURNS} turns and 1 event each (${before!.turns.toLocaleString("en-US")} turns); ${LIVE} live calls split between this team and another. Seed ${(seedMs / 1000).toFixed(1)} s.`,
+      `Dataset: one team, ${CALLS.toLocaleString("en-US")} calls older than its 30-day policy (spread over a year, 20% with a recording), ${TURNS} turns and 1 event each (${before!.turns.toLocaleString("en-US")} turns); ${LIVE} live calls split between this team and another; ${OTHER_TEAMS} other teams with 20 recent calls and 120 turns each, which the purge leaves. Seed ${(seedMs / 1000).toFixed(1)} s.`,
       "",
       `Purge (\`runTeamRetention\`, batches of 1,000 calls, one statement per batch and table, rollups sealed per UTC day first): ${(purgeMs / 1000).toFixed(1)} s, status ${run.status}. Removed ${(counts.calls ?? 0).toLocaleString("en-US")} calls, ${(counts.turns ?? 0).toLocaleString("en-US")} turns, ${(counts.callEvents ?? 0).toLocaleString("en-US")} events, ${(counts.recordings ?? 0).toLocaleString("en-US")} recordings: **${report.purge.rowsPerSecond.toLocaleString("en-US")} rows/s** (${report.purge.callsPerSecond.toLocaleString("en-US")} calls/s). Dry run beforehand: ${(previewMs / 1000).toFixed(1)} s, counts ${report.dryRunMatches ? "equal to" : "DIFFERENT FROM"} what the purge removed. Dashboard totals ${report.dashboardUnchanged ? "unchanged" : "CHANGED"}; live calls kept: ${after!.live} of ${LIVE}.`,
       "",
@@ -265,6 +324,8 @@ async function main() {
       row("heartbeat (touchLiveCalls)", beatStats),
       row("all during the purge", all),
       "",
+      `Lock waits of the live writer's connections (pg_stat_activity sampled every 5 ms during the purge, ${lockWaits.samples.toLocaleString("en-US")} samples): ${lockWaits.waits.length === 0 ? "none seen" : `${lockWaits.waits.length}, the longest ${round(Math.max(...lockWaits.waits))} ms`}. Latency beyond the baseline's without a lock wait is CPU and I/O the purge shares with the writer on this machine.`,
+      "",
       `Overall: ${report.pass ? "no live write over the target" : "SOME LIVE WRITES OVER THE TARGET"}.`,
       "",
     ].join("\n");
@@ -274,6 +335,7 @@ async function main() {
   } finally {
     await purger.sql.end({ timeout: 5 });
     await writer.sql.end({ timeout: 5 });
+    await monitor.sql.end({ timeout: 5 });
     await pg.stop();
     if (!args.keep) fs.rmSync(dataDir, { recursive: true, force: true });
   }
