@@ -7,6 +7,8 @@ import { CALL_RECOVERY_SWEEP_MS } from "@/lib/calls/heartbeat";
 import { masterKeyRingFromEnv, type TMasterKeyRing } from "@/lib/crypto/master-keys";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
+import type { TTwilioCredentials } from "@/lib/twilio/client";
+import { SANDBOX_TWILIO } from "@/lib/twilio/sandbox";
 
 // The worker's configuration. Nothing else under worker/ reads process.env.
 
@@ -49,7 +51,12 @@ export type TWorkerEnv = {
   masterKeys: TMasterKeyRing | null;
   webhooksAllowPrivateUrls: boolean;
   recordingsDir: string | null;
+  // RECORDINGS_DIR even with recording off: recordings made before still expire and are removed from it.
+  recordingsStoreDir: string;
   s3: TS3Config | null;
+  // The retention purge deletes the voicemails Twilio keeps through the platform account (parent of the teams'
+  // subaccounts) or a team's own account. Null: no Twilio at all, so no voicemail was ever recorded there.
+  twilio: { platform: TTwilioCredentials | null; apiBaseUrl?: string };
   observability: TObservabilityConfig;
 };
 
@@ -69,7 +76,18 @@ export function loadWorkerEnv(source: Record<string, string | undefined>): TWork
     webhooksAllowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE_URLS,
     masterKeys: masterKeyRingFromEnv(e),
     recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,
+    recordingsStoreDir: e.RECORDINGS_DIR,
     s3: s3ConfigFromEnv(e),
+    twilio: {
+      platform:
+        e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+          ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN }
+          : // Without credentials the sandbox account only works against a local fake; real Twilio would refuse it.
+            e.TWILIO_API_BASE_URL && e.NODE_ENV !== "production"
+            ? { ...SANDBOX_TWILIO }
+            : null,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+    },
     observability: observabilityConfigFromEnv(e, "worker"),
   };
 }

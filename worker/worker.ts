@@ -6,6 +6,8 @@ import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
 import { createRecordingSealer } from "@/lib/recordings/seal-recording";
 import { createRecordingUploader } from "@/lib/recordings/upload-recordings";
+import { startRetentionSchedule, type TRetentionSchedule } from "@/lib/retention/schedule";
+import { createTwilioRecordingDeleter } from "@/lib/retention/twilio-recordings";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import type { TWorkerEnv } from "./env";
@@ -19,7 +21,7 @@ type TLog = {
   warn(message: string, fields?: Record<string, unknown>): void;
 };
 
-export type TWorker = { stop(): Promise<void> };
+export type TWorker = { retention: TRetentionSchedule; stop(): Promise<void> };
 
 export async function startWorker(env: TWorkerEnv, options: { log: TLog; pollingIntervalSeconds?: number }): Promise<TWorker> {
   const { log } = options;
@@ -69,6 +71,20 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
   const uploads = stores.local && stores.s3 ? createRecordingUploader({ db, local: stores.local, s3: stores.s3, seal: sealer?.seal ?? null, log }) : null;
   if (uploads) uploads.startSweeping(env.uploadRetryMs);
   else sealer?.startSweeping(env.uploadRetryMs);
+  // Retention: every hour, what each team's policy says has expired is removed (lib/retention/).
+  const retention = await startRetentionSchedule({
+    databaseUrl: env.databaseUrl,
+    db,
+    log,
+    pollingIntervalSeconds: options.pollingIntervalSeconds,
+    deps: {
+      stores: createRecordingStores({ recordingsDir: env.recordingsStoreDir, s3: env.s3 }),
+      twilio:
+        env.twilio.platform || env.secretKey
+          ? createTwilioRecordingDeleter(db, { platform: env.twilio.platform ?? undefined, secretKey: env.secretKey ?? undefined, apiBaseUrl: env.twilio.apiBaseUrl })
+          : null,
+    },
+  });
 
   log.info("worker started", {
     analysisConcurrency: env.analysisConcurrency,
@@ -79,11 +95,12 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
 
   let stopping: Promise<void> | null = null;
   return {
+    retention,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(recoveryTimer);
         await recovering;
-        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), sealer?.stop()]);
+        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), sealer?.stop(), retention.stop()]);
         await rollups.stop();
         await closeAnalysisQueue();
         await connection.end({ timeout: 5 });

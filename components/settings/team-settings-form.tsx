@@ -15,7 +15,7 @@ export function TeamSettingsForm({
   timeZoneSource,
 }: {
   slug: string;
-  initial: { name: string; concurrentCallLimit: number; dataRetentionDays: number; timeZone: string };
+  initial: { name: string; concurrentCallLimit: number; timeZone: string };
   // Where the current zone comes from when none was saved ("the first agent's business hours", "the default").
   timeZoneSource: string | null;
   timeZones: string[];
@@ -56,16 +56,6 @@ export function TeamSettingsForm({
           defaultValue={v?.concurrentCallLimit ?? initial.concurrentCallLimit}
           error={e.concurrentCallLimit}
           hint={`Callers beyond this many simultaneous calls hear a busy message and can leave a message. At most ${maxConcurrentCalls} on this platform.`}
-        />
-        <Field
-          label="Data retention (days)"
-          name="dataRetentionDays"
-          type="number"
-          min={1}
-          max={3650}
-          defaultValue={v?.dataRetentionDays ?? initial.dataRetentionDays}
-          error={e.dataRetentionDays}
-          hint="Calls, transcripts and recordings older than this are deleted."
         />
       </fieldset>
       {canEdit && <SubmitButton pendingText="Saving…">Save settings</SubmitButton>}

@@ -6,3 +6,4 @@ export * from "./analysis";
 export * from "./analytics";
 export * from "./keys";
 export * from "./privacy";
+export * from "./retention";

@@ -24,7 +24,6 @@ export const teams = pgTable("teams", {
   name: text("name").notNull(),
   slug: text("slug").notNull().unique(),
   concurrentCallLimit: integer("concurrent_call_limit").notNull().default(5),
-  dataRetentionDays: integer("data_retention_days").notNull().default(365),
   // ISO 3166 alpha-2 codes agents may transfer calls to. Null: the countries of the team's numbers, else US and CA
   // (lib/telephony/transfer-policy.ts).
   transferCountries: text("transfer_countries").array(),

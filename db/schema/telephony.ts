@@ -191,6 +191,9 @@ export const callTurns = pgTable(
     // "Turns of call C", in order.
     uniqueIndex("call_turns_team_call_seq_uq").on(t.teamId, t.callId, t.seq),
     index("call_turns_search_idx").using("gin", t.searchVector),
+    // Deleting a call (retention purge) makes the foreign key look for its turns by call_id alone: without this,
+    // each deleted call scans the unique index once per team in it (33 ms a call with 3,000 teams).
+    index("call_turns_call_idx").on(t.callId),
   ],
 );
 export type CallTurn = typeof callTurns.$inferSelect;
@@ -221,7 +224,11 @@ export const callEvents = pgTable(
     data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("call_events_team_call_idx").on(t.teamId, t.callId, t.atMs)],
+  (t) => [
+    index("call_events_team_call_idx").on(t.teamId, t.callId, t.atMs),
+    // As call_turns_call_idx: the foreign key's lookup when a call is deleted.
+    index("call_events_call_idx").on(t.callId),
+  ],
 );
 export type CallEvent = typeof callEvents.$inferSelect;
 
@@ -245,7 +252,11 @@ export const callerMessages = pgTable(
     handledAt: timestamp("handled_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("caller_messages_team_created_idx").on(t.teamId, desc(t.createdAt))],
+  (t) => [
+    index("caller_messages_team_created_idx").on(t.teamId, desc(t.createdAt)),
+    // Deleting a call sets its messages' call_id to null: without this, each deleted call scans the whole table.
+    index("caller_messages_call_idx").on(t.callId),
+  ],
 );
 export type CallerMessage = typeof callerMessages.$inferSelect;
 

@@ -25,8 +25,17 @@ function histogramSelects(): SQL {
 
 type TScope = { teamId?: string; from?: Date; to?: Date };
 
+// Days before a team's retention_state.rollups_sealed_before lost calls to the retention purge: their buckets are
+// final and nothing recomputes them from `calls` (which no longer holds all of their calls). The seal is a UTC day
+// boundary, so comparing an hour or a start time with it is the same as comparing its day.
+function unsealed(teamColumn: SQL, timeColumn: SQL): SQL {
+  return sql`${timeColumn} >= coalesce((select s.rollups_sealed_before from retention_state s where s.team_id = ${teamColumn}), '-infinity'::timestamptz)`;
+}
+
 function callFilter(scope: TScope): SQL {
-  const parts: SQL[] = [sql`c.is_test = false`];
+  // With one team the seal is read once (an uncorrelated subquery), not per call.
+  const team = scope.teamId ? sql`${scope.teamId}::uuid` : sql`c.team_id`;
+  const parts: SQL[] = [sql`c.is_test = false`, unsealed(team, sql`c.started_at`)];
   if (scope.teamId) parts.push(sql`c.team_id = ${scope.teamId}`);
   if (scope.from) parts.push(sql`c.started_at >= ${scope.from.toISOString()}::timestamptz`);
   if (scope.to) parts.push(sql`c.started_at < ${scope.to.toISOString()}::timestamptz`);
@@ -34,7 +43,8 @@ function callFilter(scope: TScope): SQL {
 }
 
 function rollupFilter(column: "hour" | "day", scope: TScope): SQL {
-  const parts: SQL[] = [sql`true`];
+  const team = scope.teamId ? sql`${scope.teamId}::uuid` : sql`team_id`;
+  const parts: SQL[] = [unsealed(team, sql`${sql.identifier(column)}`)];
   if (scope.teamId) parts.push(sql`team_id = ${scope.teamId}`);
   if (scope.from) parts.push(sql`${sql.identifier(column)} >= ${scope.from.toISOString()}::timestamptz`);
   if (scope.to) parts.push(sql`${sql.identifier(column)} < ${scope.to.toISOString()}::timestamptz`);
@@ -113,6 +123,31 @@ function utcDay(date: Date): Date {
   return new Date(Math.floor(date.getTime() / 86_400_000) * 86_400_000);
 }
 
+export function rollupDayLockKey(teamId: string, day: Date): string {
+  return `rollup:${teamId}:${day.toISOString()}`;
+}
+
+async function isDaySealed(tx: Pick<Db, "execute">, teamId: string, day: Date): Promise<boolean> {
+  const [row] = await tx.execute<{ sealed: boolean }>(
+    sql`select rollups_sealed_before > ${day.toISOString()}::timestamptz as sealed from retention_state where team_id = ${teamId}`,
+  );
+  return row?.sealed === true;
+}
+
+// Before the retention purge deletes a team's calls of one UTC day: brings that day's rollups up to date with
+// every call it still has, then seals it (and every day before it), so no later refresh recomputes it from the
+// calls that are left. Both under the team-day lock, so a refresh waiting on it sees the seal.
+export async function sealRollupDay(db: Db, teamId: string, day: Date): Promise<void> {
+  const start = utcDay(day);
+  const end = new Date(start.getTime() + 86_400_000);
+  await refreshBuckets(db, teamId, { from: start, to: end }, async (tx) => {
+    await tx.execute(sql`
+      insert into retention_state (team_id, rollups_sealed_before) values (${teamId}, ${end.toISOString()}::timestamptz)
+      on conflict (team_id) do update set rollups_sealed_before = greatest(retention_state.rollups_sealed_before, excluded.rollups_sealed_before), updated_at = now()`);
+    await tx.execute(sql`delete from call_rollups_dirty where team_id = ${teamId} and hour < ${end.toISOString()}::timestamptz`);
+  });
+}
+
 function rebuildLockKey(teamId: string | undefined): string {
   return `rollup-rebuild:${teamId ?? "*"}`;
 }
@@ -145,8 +180,11 @@ async function refreshBuckets(
     // two writers on the same bucket would otherwise both delete, then both insert.
     await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtextextended(${rebuildLockKey(undefined)}, 0))`);
     await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtextextended(${rebuildLockKey(teamId)}, 0))`);
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`rollup:${teamId}:${day.toISOString()}`}, 0))`);
-    await recompute(tx, { teamId, ...hours }, { teamId, from: day, to: new Date(day.getTime() + 86_400_000) });
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${rollupDayLockKey(teamId, day)}, 0))`);
+    // The filters skip a sealed day anyway; this only saves the statements.
+    if (!(await isDaySealed(tx, teamId, day))) {
+      await recompute(tx, { teamId, ...hours }, { teamId, from: day, to: new Date(day.getTime() + 86_400_000) });
+    }
     await inTransaction?.(tx);
   });
 }

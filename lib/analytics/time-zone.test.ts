@@ -35,7 +35,7 @@ describe("team time zone", () => {
     await createAgent(t.db, team, actor, { templateKey: "receptionist", timeZone: "Europe/Paris" });
     expect(first.config.businessHours.timeZone).toBe("America/Denver");
     expect(await teamTimeZone(t.db, team)).toBe("America/Denver");
-    const saved = await updateTeamSettings(t.db, team, actor, { name: team.name, concurrentCallLimit: 5, dataRetentionDays: 365, timeZone: "Asia/Tokyo" });
+    const saved = await updateTeamSettings(t.db, team, actor, { name: team.name, concurrentCallLimit: 5, timeZone: "Asia/Tokyo" });
     expect(saved.timeZone).toBe("Asia/Tokyo");
     expect(await teamTimeZone(t.db, saved)).toBe("Asia/Tokyo");
   });
@@ -43,10 +43,10 @@ describe("team time zone", () => {
   it("refuses a zone that is not a real IANA name, and keeps the zone when a form leaves it out", async () => {
     const { team, actor } = await seedTeam("badzone", "Europe/Berlin");
     const { ZTeamSettings } = await import("@/lib/teams/update-team-settings");
-    expect(ZTeamSettings.safeParse({ name: "x", concurrentCallLimit: 5, dataRetentionDays: 30, timeZone: "Mars/Olympus" }).success).toBe(false);
-    expect(ZTeamSettings.safeParse({ name: "x", concurrentCallLimit: 5, dataRetentionDays: 30, timeZone: "EST5EDT; drop table teams" }).success).toBe(false);
-    const set = await updateTeamSettings(t.db, team, actor, { name: team.name, concurrentCallLimit: 5, dataRetentionDays: 365, timeZone: "Europe/Lisbon" });
-    const renamed = await updateTeamSettings(t.db, set, actor, { name: "Renamed", concurrentCallLimit: 5, dataRetentionDays: 365 });
+    expect(ZTeamSettings.safeParse({ name: "x", concurrentCallLimit: 5, timeZone: "Mars/Olympus" }).success).toBe(false);
+    expect(ZTeamSettings.safeParse({ name: "x", concurrentCallLimit: 5, timeZone: "EST5EDT; drop table teams" }).success).toBe(false);
+    const set = await updateTeamSettings(t.db, team, actor, { name: team.name, concurrentCallLimit: 5, timeZone: "Europe/Lisbon" });
+    const renamed = await updateTeamSettings(t.db, set, actor, { name: "Renamed", concurrentCallLimit: 5 });
     expect(renamed.timeZone).toBe("Europe/Lisbon");
     const [row] = await t.db.select({ tz: teams.timeZone }).from(teams).where(eq(teams.id, team.id));
     expect(row?.tz).toBe("Europe/Lisbon");

@@ -2,12 +2,9 @@ import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { env } from "@/lib/env";
 import type { TTwilioCredentials } from "@/lib/twilio/client";
 
-// The local sandbox account the voice server signs with when no Twilio credentials are configured
-// (voice-server/env.ts). `npm run dev` points both processes at a local fake Twilio REST API under it.
-export const SANDBOX_TWILIO = {
-  accountSid: "AC00000000000000000000000000000000",
-  authToken: "local-dev-auth-token",
-} as const;
+import { SANDBOX_TWILIO } from "@/lib/twilio/sandbox";
+
+export { SANDBOX_TWILIO };
 
 export type TNumbersConfig = {
   // The platform's Twilio account, parent of every team's subaccount. Null: no account, not even a sandbox.

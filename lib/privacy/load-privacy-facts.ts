@@ -5,7 +5,7 @@ import { ZAgentConfig, type TRecordingMode } from "@/lib/agents/config";
 import { loadRedactionSettings } from "@/lib/redaction/redaction-settings";
 import type { TPrivacyFacts } from "./privacy-notice";
 import { configuredProcessors, describeProcessors, processorsUsedByCalls, type TProcessorEnv } from "./processors";
-import { retentionPeriodsOf } from "./retention-periods";
+import { loadRetentionPolicy } from "@/lib/retention/policy";
 
 const PROCESSORS_SEEN_DAYS = 90;
 
@@ -16,7 +16,7 @@ export async function loadPrivacyFacts(
   deployment: TProcessorEnv & { RECORDINGS_ENABLED: boolean },
   now = new Date(),
 ): Promise<TPrivacyFacts> {
-  const [live, redaction, used] = await Promise.all([
+  const [live, redaction, used, retention] = await Promise.all([
     db
       .select({ snapshot: agentVersions.snapshot })
       .from(agents)
@@ -24,6 +24,7 @@ export async function loadPrivacyFacts(
       .where(and(eq(agents.teamId, team.id), isNotNull(agents.publishedVersionId))),
     loadRedactionSettings(db, team.id),
     processorsUsedByCalls(db, team.id, new Date(now.getTime() - PROCESSORS_SEEN_DAYS * 86_400_000)),
+    loadRetentionPolicy(db, team.id),
   ]);
   const modes = new Set<TRecordingMode>();
   const labels = new Set<string>();
@@ -38,7 +39,7 @@ export async function loadPrivacyFacts(
     recordingModes: [...modes],
     captureLabels: [...labels],
     redaction,
-    retention: retentionPeriodsOf(team),
+    retention,
     processors: describeProcessors(new Set([...configuredProcessors(deployment), ...used]), deployment),
     recordingStore: !deployment.RECORDINGS_ENABLED ? "off" : deployment.S3_BUCKET ? "s3" : "local",
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agents, agentVersions, callEvents, calls, teamRedactionSettings, teams, type Team } from "@/db/schema";
+import { agents, agentVersions, callEvents, calls, retentionPolicies, teamRedactionSettings, teams, type Team } from "@/db/schema";
 import { ZAgentConfig, type TAgentConfig } from "@/lib/agents/config";
 import { createTestDb } from "@/tests/helpers/db";
 import { loadPrivacyFacts } from "./load-privacy-facts";
@@ -16,10 +16,15 @@ beforeAll(async () => {
   [a, b] = (await t.db
     .insert(teams)
     .values([
-      { name: "Harbor Dental", slug: `a-${randomBytes(4).toString("hex")}`, dataRetentionDays: 365 },
-      { name: "Other Co", slug: `b-${randomBytes(4).toString("hex")}`, dataRetentionDays: 30 },
+      { name: "Harbor Dental", slug: `a-${randomBytes(4).toString("hex")}` },
+      { name: "Other Co", slug: `b-${randomBytes(4).toString("hex")}` },
     ])
     .returning()) as [Team, Team];
+  // Each team's own policy: recordings kept a year by one, transcripts 30 days by the other.
+  await t.db.insert(retentionPolicies).values([
+    { teamId: a.id, recordingsDays: 365, transcriptsDays: 365, callsDays: 365 },
+    { teamId: b.id, recordingsDays: 30, transcriptsDays: 30, callsDays: 30, messagesDays: 30, webhookPayloadsDays: 30, testCallsDays: 30 },
+  ]);
 });
 
 afterAll(async () => {

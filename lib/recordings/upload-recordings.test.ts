@@ -186,3 +186,22 @@ describe("saveCallRecording (voicemail)", () => {
     ).rejects.toThrow(/No recording store/);
   });
 });
+
+describe("recording uploads racing the retention purge", () => {
+  it("deletes the object it just put when the purge removed the recording meanwhile", async () => {
+    const seeded = await seedCallWithLocalRecording();
+    const bucket = s3();
+    // The purge runs while the bytes are on their way: it forgets the path (and removes the file) first.
+    const racing = {
+      ...bucket,
+      put: async (key: string, body: Uint8Array) => {
+        await t.db.update(calls).set({ recordingPath: null }).where(and(eq(calls.id, seeded.callId), eq(calls.teamId, seeded.teamId)));
+        await bucket.put(key, body);
+      },
+    };
+    const uploader = createRecordingUploader({ db: t.db, local: local(), s3: racing });
+    await uploader.upload(seeded);
+    expect((await rowOf(seeded.callId)).recordingPath).toBeNull();
+    expect(fake.buckets.get("calls")!.has(bucket.keyFor(seeded.teamId, seeded.callId))).toBe(false);
+  });
+});

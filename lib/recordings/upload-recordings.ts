@@ -108,6 +108,12 @@ export function createRecordingUploader(options: {
         ),
       )
       .returning({ id: calls.id });
+    if (flipped.length === 0) {
+      // The row changed meanwhile: the retention purge removed the recording while it was being uploaded. The
+      // object just put belongs to nothing now and must not outlive it.
+      const [now] = await db.select({ path: calls.recordingPath }).from(calls).where(and(eq(calls.id, callId), eq(calls.teamId, teamId))).limit(1);
+      if (now?.path !== key) await s3.remove(key).catch((error: unknown) => log?.warn("could not delete an orphaned upload", { callId, error }));
+    }
     if (flipped.length > 0) {
       await local
         .remove(row.path)

@@ -83,7 +83,7 @@ describe("platform caps per team", async () => {
 
   it("the concurrent-call limit cannot be set above PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM", async () => {
     const d = await tenant("Delta");
-    const settings = { name: d.team.name, concurrentCallLimit: 51, dataRetentionDays: 365 };
+    const settings = { name: d.team.name, concurrentCallLimit: 51 };
     await expect(updateTeamSettings(t.db, d.team, d.actor, settings, 50)).rejects.toMatchObject({
       code: "bad_request",
       message: "The concurrent call limit can be at most 50 on this platform. Ask the platform operator if you need more.",

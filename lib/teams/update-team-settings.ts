@@ -15,11 +15,6 @@ export const ZTeamSettings = z.object({
     .int("Use a whole number")
     .min(1, "At least 1 call")
     .max(1000, "At most 1000 calls"),
-  dataRetentionDays: z.coerce
-    .number({ error: "Enter a number" })
-    .int("Use a whole number")
-    .min(1, "At least 1 day")
-    .max(3650, "At most 3650 days"),
   // Absent: unchanged (forms and clients from before the setting existed).
   timeZone: z
     .string()

@@ -131,6 +131,29 @@ describe("FakeTwilioRest through the twilio SDK", () => {
     expect((await client.calls(call.sid).fetch()).status).toBe("completed");
   });
 
+  it("lists a call's recordings, fetches and deletes them; the media is gone after", async () => {
+    const sub = await fake.client().api.v2010.accounts.create({ friendlyName: "team" });
+    const wav = Buffer.from("RIFF\x24\x00\x00\x00WAVEfmt ", "latin1");
+    const mine = fake.addRecording({ audio: wav, accountSid: sub.sid, callSid: "CA" + "1".repeat(32), durationSec: 7 });
+    fake.addRecording({ audio: wav, accountSid: sub.sid, callSid: "CA" + "2".repeat(32) });
+    const client = fake.client(sub.sid, sub.authToken);
+    const listed = await client.recordings.list({ callSid: "CA" + "1".repeat(32) });
+    expect(listed.map((r) => ({ sid: r.sid, callSid: r.callSid, duration: r.duration, accountSid: r.accountSid }))).toEqual([
+      { sid: mine.sid, callSid: "CA" + "1".repeat(32), duration: "7", accountSid: sub.sid },
+    ]);
+    expect((await client.recordings(mine.sid).fetch()).sid).toBe(mine.sid);
+    // The parent account reaches its subaccount's recordings, as on Twilio.
+    expect(await fake.client().api.v2010.accounts(sub.sid).recordings.list()).toHaveLength(2);
+    expect(await client.recordings(mine.sid).remove()).toBe(true);
+    expect((await restError(client.recordings(mine.sid).fetch())).status).toBe(404);
+    expect((await restError(client.recordings(mine.sid).remove())).code).toBe(20404);
+    const media = await fetch(`${fake.url}/2010-04-01/Accounts/${sub.sid}/Recordings/${mine.sid}.wav`, {
+      headers: { authorization: `Basic ${Buffer.from(`${sub.sid}:${sub.authToken}`).toString("base64")}` },
+    });
+    expect(media.status).toBe(404);
+    expect(await client.recordings.list()).toHaveLength(1);
+  });
+
   it("rejects wrong credentials with Twilio's 20003", async () => {
     const client = twilio(fake.mainAccount.sid, "not-the-token", {
       httpClient: fake.client().httpClient,

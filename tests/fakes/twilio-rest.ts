@@ -521,6 +521,40 @@ export class FakeTwilioRest extends EventEmitter<{
       }
       throw methodNotAllowed(method, path);
     }
+    // Recordings of the account: list (filters CallSid, DateCreated), fetch and delete, as on Twilio. Deleting
+    // answers 204; the media is gone with it.
+    if (kind === "Recordings") {
+      if (resource.length === 1 && method === "GET") {
+        const callSid = params("CallSid");
+        const day = params("DateCreated");
+        const recordings = [...this.recordings.values()]
+          .filter(
+            (r) =>
+              r.accountSid === account.sid &&
+              (!callSid || r.callSid === callSid) &&
+              (!day || r.dateCreated.toISOString().slice(0, 10) === day),
+          )
+          .sort((a, b) => b.dateCreated.getTime() - a.dateCreated.getTime());
+        return {
+          status: 200,
+          body: page(
+            url,
+            "recordings",
+            recordings.map((r) => recordingJson(r)),
+          ),
+        };
+      }
+      if (resource.length === 2) {
+        const recording = this.recordings.get(id ?? "");
+        if (!recording || recording.accountSid !== account.sid) throw notFound(path);
+        if (method === "GET") return { status: 200, body: recordingJson(recording) };
+        if (method === "DELETE") {
+          this.recordings.delete(recording.sid);
+          return { status: 204 };
+        }
+      }
+      throw methodNotAllowed(method, path);
+    }
     throw notFound(path);
   }
 
@@ -915,6 +949,34 @@ function numberJson(n: TIncomingNumber): Record<string, unknown> {
     voice_method: f("VoiceMethod"),
     voice_receive_mode: f("VoiceReceiveMode") ?? "voice",
     voice_url: f("VoiceUrl") ?? "",
+  };
+}
+
+function recordingJson(r: TFakeRecording): Record<string, unknown> {
+  const uri = `${API}/Accounts/${r.accountSid}/Recordings/${r.sid}.json`;
+  return {
+    account_sid: r.accountSid,
+    api_version: "2010-04-01",
+    call_sid: r.callSid,
+    conference_sid: null,
+    date_created: rfc2822(r.dateCreated),
+    date_updated: rfc2822(r.dateCreated),
+    start_time: rfc2822(r.dateCreated),
+    duration: String(Math.round(r.durationSec)),
+    sid: r.sid,
+    price: null,
+    price_unit: "USD",
+    status: "completed",
+    channels: 1,
+    source: "RecordVerb",
+    error_code: null,
+    uri,
+    encryption_details: null,
+    subresource_uris: {
+      add_on_results: `${API}/Accounts/${r.accountSid}/Recordings/${r.sid}/AddOnResults.json`,
+      transcriptions: `${API}/Accounts/${r.accountSid}/Recordings/${r.sid}/Transcriptions.json`,
+    },
+    media_url: `${r.url}`,
   };
 }
 

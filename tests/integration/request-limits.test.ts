@@ -124,7 +124,6 @@ describe("NUL characters", () => {
     const form = new FormData();
     form.set("name", "Alpha\u0000Evil");
     form.set("concurrentCallLimit", "3");
-    form.set("dataRetentionDays", "30");
     const result = await settings.updateTeamSettingsAction(alpha.team.slug, undefined, form);
     expect(result.fieldErrors).toEqual({ name: "Must not contain NUL characters (\\u0000)" });
     const [team] = await t.db.select({ name: teams.name }).from(teams).where(eq(teams.id, alpha.team.id));

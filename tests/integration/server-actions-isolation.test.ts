@@ -52,7 +52,6 @@ describe("server actions are tenant-scoped", async () => {
     const form = new FormData();
     form.set("name", "Hijacked");
     form.set("concurrentCallLimit", "999");
-    form.set("dataRetentionDays", "1");
     form.set("email", "attacker@example.test");
     form.set("role", "owner");
     form.set("userId", a.user.id);
@@ -72,7 +71,6 @@ describe("server actions are tenant-scoped", async () => {
     const form = new FormData();
     form.set("name", "Viewer Was Here");
     form.set("concurrentCallLimit", "3");
-    form.set("dataRetentionDays", "3");
     const result = await settings.updateTeamSettingsAction(a.team.slug, undefined, form);
     expect(result.error).toBe("Your role does not allow this action.");
     const [teamA] = await t.db.select().from(teams).where(eq(teams.id, a.team.id));

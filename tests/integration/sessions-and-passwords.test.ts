@@ -141,7 +141,6 @@ describe("sessions can be revoked", () => {
     const form = new FormData();
     form.set("name", "Renamed by a removed admin");
     form.set("concurrentCallLimit", "5");
-    form.set("dataRetentionDays", "30");
     const denied = await settings.updateTeamSettingsAction(owner.team.slug, undefined, form).catch((e: unknown) => e);
     expect((denied as { digest?: string }).digest).toBe("NEXT_HTTP_ERROR_FALLBACK;404");
     // Their own team is still theirs, in the same session.

@@ -22,7 +22,7 @@ export const updateTeamSettingsAction = teamAction("team.update_settings", ZTeam
       return {
         error: error.message,
         fieldErrors: { [field]: error.message },
-        values: { ...input, concurrentCallLimit: String(input.concurrentCallLimit), dataRetentionDays: String(input.dataRetentionDays), timeZone: input.timeZone ?? "" },
+        values: { ...input, concurrentCallLimit: String(input.concurrentCallLimit), timeZone: input.timeZone ?? "" },
       };
     }
     throw error;

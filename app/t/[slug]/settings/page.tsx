@@ -27,7 +27,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ slug:
         <TeamSettingsForm
           slug={team.slug}
           canEdit={can(role, "team.update_settings")}
-          initial={{ name: team.name, concurrentCallLimit: team.concurrentCallLimit, dataRetentionDays: team.dataRetentionDays, timeZone }}
+          initial={{ name: team.name, concurrentCallLimit: team.concurrentCallLimit, timeZone }}
           timeZones={timeZoneOptions()}
           timeZoneSource={team.timeZone ? null : agentZone ? "your first agent's business hours" : "the default (UTC)"}
           maxConcurrentCalls={env().PLATFORM_MAX_CONCURRENT_CALLS_PER_TEAM}
