@@ -5,6 +5,7 @@ import { observabilityConfigFromEnv, OBSERVABILITY_ENV_FIELDS, refineObservabili
 import { refineS3, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
 import { CALL_RECOVERY_SWEEP_MS } from "@/lib/calls/heartbeat";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
+import { SANDBOX_TWILIO } from "@/lib/numbers/config";
 import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
 
 // The worker's configuration. Nothing else under worker/ reads process.env.
@@ -46,7 +47,12 @@ export type TWorkerEnv = {
   secretKey: Buffer | null;
   webhooksAllowPrivateUrls: boolean;
   recordingsDir: string | null;
+  // RECORDINGS_DIR even when recording is off: caller data erasure must still reach files written before.
+  recordingsDirForErasure: string;
   s3: TS3Config | null;
+  // Twilio REST access for deleting the recordings Twilio keeps (caller data erasure): the platform account, or the
+  // local sandbox behind TWILIO_API_BASE_URL. Teams' own accounts are resolved from the database.
+  twilio: { platform: { accountSid: string; authToken: string } | null; apiBaseUrl?: string };
   observability: TObservabilityConfig;
 };
 
@@ -65,7 +71,17 @@ export function loadWorkerEnv(source: Record<string, string | undefined>): TWork
     secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV }) : null,
     webhooksAllowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE_URLS,
     recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,
+    recordingsDirForErasure: e.RECORDINGS_DIR,
     s3: s3ConfigFromEnv(e),
+    twilio: {
+      platform:
+        e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+          ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN }
+          : e.TWILIO_API_BASE_URL
+            ? { ...SANDBOX_TWILIO }
+            : null,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+    },
     observability: observabilityConfigFromEnv(e, "worker"),
   };
 }

@@ -5,6 +5,8 @@ import { onCallCompleted } from "@/lib/calls/call-completed";
 import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
 import { createRecordingUploader } from "@/lib/recordings/upload-recordings";
+import { startPrivacyWorker } from "@/lib/privacy/queue";
+import { createTwilioRecordingEraser } from "@/lib/privacy/twilio-recordings";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import type { TWorkerEnv } from "./env";
@@ -65,6 +67,28 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
   const uploads = stores.local && stores.s3 ? createRecordingUploader({ db, local: stores.local, s3: stores.s3, log }) : null;
   uploads?.startSweeping(env.uploadRetryMs);
 
+  // Caller data requests (exports too large for a web request, erasures waiting for a live call to end) need the
+  // key that unseals the caller's number in the register.
+  const privacy = env.secretKey
+    ? await startPrivacyWorker({
+        databaseUrl: env.databaseUrl,
+        db,
+        log,
+        pollingIntervalSeconds: options.pollingIntervalSeconds,
+        deps: {
+          stores: createRecordingStores({ recordingsDir: env.recordingsDirForErasure, s3: env.s3 }),
+          s3Prefix: env.s3?.prefix ?? "",
+          secretKey: env.secretKey,
+          twilio: createTwilioRecordingEraser(db, {
+            platform: env.twilio.platform ?? undefined,
+            secretKey: env.secretKey,
+            apiBaseUrl: env.twilio.apiBaseUrl,
+          }),
+        },
+      })
+    : null;
+  if (!privacy) log.warn("caller data requests disabled in the worker: set ENCRYPTION_KEY (or AUTH_SECRET in development)");
+
   log.info("worker started", {
     analysisConcurrency: env.analysisConcurrency,
     analyzer: env.gemini ? "gemini" : "local",
@@ -78,7 +102,7 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
       (stopping ??= (async () => {
         clearInterval(recoveryTimer);
         await recovering;
-        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop()]);
+        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), privacy?.stop()]);
         await rollups.stop();
         await closeAnalysisQueue();
         await connection.end({ timeout: 5 });

@@ -514,6 +514,25 @@ export class FakeTwilioRest extends EventEmitter<{
       }
       throw methodNotAllowed(method, path);
     }
+    // Recording resources (the REST API, not the media): list by CallSid, fetch, and delete as Twilio does.
+    if (kind === "Recordings") {
+      if (resource.length === 1 && method === "GET") {
+        const recordings = [...this.recordings.values()].filter(
+          (r) => r.accountSid === account.sid && (!params("CallSid") || r.callSid === params("CallSid")),
+        );
+        return { status: 200, body: page(url, "recordings", recordings.map((r) => recordingJson(r))) };
+      }
+      if (resource.length === 2) {
+        const recording = this.recordings.get(id ?? "");
+        if (!recording || recording.accountSid !== account.sid) throw notFound(path);
+        if (method === "GET") return { status: 200, body: recordingJson(recording) };
+        if (method === "DELETE") {
+          this.recordings.delete(recording.sid);
+          return { status: 204 };
+        }
+      }
+      throw methodNotAllowed(method, path);
+    }
     throw notFound(path);
   }
 
@@ -787,6 +806,18 @@ function containsPattern(contains: string): RegExp {
     .map((ch) => (ch === "*" ? "\\d" : /[a-z]/i.test(ch) ? digitFor(ch) : ch))
     .join("");
   return new RegExp(source);
+}
+
+function recordingJson(r: TFakeRecording): Record<string, unknown> {
+  return {
+    sid: r.sid,
+    account_sid: r.accountSid,
+    call_sid: r.callSid,
+    duration: String(r.durationSec),
+    date_created: r.dateCreated.toUTCString(),
+    status: "completed",
+    uri: `${API}/Accounts/${r.accountSid}/Recordings/${r.sid}.json`,
+  };
 }
 
 function page(url: URL, key: string, records: unknown[]): Record<string, unknown> {
