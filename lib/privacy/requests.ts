@@ -105,3 +105,24 @@ export function requestCounts(row: Pick<PrivacyRequest, "counts">): Record<strin
 export function isOverdue(row: Pick<PrivacyRequest, "dueAt" | "completedAt">, now = new Date()): boolean {
   return !row.completedAt && row.dueAt.getTime() < now.getTime();
 }
+
+// The public JSON shape of a request (API and tests).
+export function toPrivacyRequestOut(row: PrivacyRequest, apiBase = "/api/v1") {
+  const isDownloadable = row.kind === "export" && !!row.exportKey && !!row.exportExpiresAt && row.exportExpiresAt.getTime() > Date.now();
+  return {
+    id: row.id,
+    kind: row.kind,
+    law: row.law,
+    status: row.status,
+    caller_hint: row.subjectHint,
+    note: row.note,
+    received_at: row.receivedAt.toISOString(),
+    due_at: row.dueAt.toISOString(),
+    completed_at: row.completedAt?.toISOString() ?? null,
+    requested_by: row.requestedByLabel,
+    counts: requestCounts(row),
+    error: row.error,
+    download_url: isDownloadable ? `${apiBase}/caller-data/requests/${row.id}/download` : null,
+    download_expires_at: isDownloadable ? row.exportExpiresAt!.toISOString() : null,
+  };
+}
