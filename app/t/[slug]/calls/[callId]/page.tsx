@@ -11,6 +11,7 @@ import { getTeamPage } from "@/lib/auth/entry-points";
 import { can } from "@/lib/auth/roles";
 import { getCall, type TCallDetail } from "@/lib/calls/get-call";
 import { isAppError } from "@/lib/errors";
+import { recordAccessOnce } from "@/lib/audit/record-access";
 
 export const metadata: Metadata = { title: "Call" };
 
@@ -24,7 +25,7 @@ const ANALYSIS_LABEL: Record<string, string> = {
 
 export default async function CallDetailPage({ params }: { params: Promise<{ slug: string; callId: string }> }) {
   const { slug, callId } = await params;
-  const { db, team, role } = await getTeamPage(slug, "calls.view");
+  const { db, team, role, actor } = await getTeamPage(slug, "calls.view");
   let call: TCallDetail;
   try {
     call = await getCall(db, team.id, callId);
@@ -32,6 +33,8 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
     if (isAppError(error) && error.code === "not_found") notFound();
     throw error;
   }
+  // Who read which caller's transcript: one audit entry per member and call every 10 minutes.
+  await recordAccessOnce(db, { teamId: team.id, actor, action: "call.viewed", targetType: "call", targetId: call.id, targetLabel: call.fromNumber ? `Call from ${call.fromNumber}` : "Web call" });
   const base = `/t/${team.slug}/calls`;
   const isLive = !call.endedAt;
   const toolCalls = call.events.filter((e) => e.kind === "tool_call");
