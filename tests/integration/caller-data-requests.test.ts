@@ -10,6 +10,7 @@ import { rebuildRollups } from "@/lib/analytics/rollup";
 import { lookupCallerHistory } from "@/lib/calls/caller-history";
 import { buildCallerExport } from "@/lib/privacy/build-export";
 import { findRequestsToRetry, processPrivacyRequest, type TPrivacyDeps } from "@/lib/privacy/process-request";
+import { closePrivacyQueue, enqueuePrivacyRequest, startPrivacyWorker } from "@/lib/privacy/queue";
 import { createPrivacyRequest } from "@/lib/privacy/requests";
 import { parseCallerNumber } from "@/lib/privacy/subject";
 import { createTwilioRecordingEraser } from "@/lib/privacy/twilio-recordings";
@@ -297,5 +298,28 @@ describe("caller data requests", () => {
     expect(await t.db.select().from(calls).where(eq(calls.id, live.id))).toEqual([]);
     expect(await stores.local!.size(live.key)).toBeNull();
     expect(await findNumberAnywhere(beta.team.id)).toEqual([]);
+  });
+
+  it("builds a queued export in the worker's pg-boss job and keeps the number sealed in the register meanwhile", async () => {
+    const request = await createPrivacyRequest(t.db, { teamId: beta.team.id, kind: "export", law: "gdpr", subject: parseCallerNumber(CALLER), secretKey, actor: { label: "api" } });
+    expect(request.subjectEnc).not.toContain(DIGITS);
+    const worker = await startPrivacyWorker({ databaseUrl: t.url, db: t.db, deps, log: { warn: () => {} }, pollingIntervalSeconds: 0.5, sweepIntervalMs: 60_000 });
+    try {
+      await enqueuePrivacyRequest(request.id, { databaseUrl: t.url });
+      let row;
+      for (let i = 0; i < 60; i++) {
+        [row] = await t.db.select().from(privacyRequests).where(eq(privacyRequests.id, request.id));
+        if (row?.status === "completed") break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(row?.status).toBe("completed");
+      expect(row?.subjectEnc).toBeNull();
+      expect(JSON.parse(row!.counts)).toMatchObject({ calls: 1, recordings: 1 });
+      const zip = s3.object("recs", row!.exportKey!)!.body;
+      expect(Object.keys(unzip(zip)).sort()).toEqual(["README.txt", "caller-data.json", `recordings/${betaCall.id}.wav`]);
+    } finally {
+      await worker.stop();
+      await closePrivacyQueue();
+    }
   });
 });
