@@ -1,5 +1,5 @@
 "use client";
-import { useActionState, useEffect } from "react";
+import { useActionState, useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import type { TActionState } from "@/lib/auth/entry-points";
 import type { TCallerDataDocument } from "@/lib/privacy/find-caller-data";
@@ -87,6 +87,9 @@ function CallerData({ data, recordingBase }: { data: TCallerDataDocument; record
 function RequestForms({ number, requestAction, hasLiveCall }: { number: string; requestAction: TAction; hasLiveCall: boolean }) {
   const [state, action] = useActionState(requestAction, undefined);
   const router = useRouter();
+  // Controlled: React resets uncontrolled fields after every action, and a refused erasure must not silently
+  // switch the law back to GDPR.
+  const [law, setLaw] = useState("gdpr");
   useEffect(() => {
     if (state?.success) router.refresh();
   }, [state, router]);
@@ -97,11 +100,11 @@ function RequestForms({ number, requestAction, hasLiveCall }: { number: string; 
       {state?.success && <Alert tone="success">{state.success}</Alert>}
       <input type="hidden" name="number" value={number} />
       <div className="grid gap-4 sm:grid-cols-2">
-        <SelectField label="Law" name="law" defaultValue="gdpr" error={state?.fieldErrors?.law}>
+        <SelectField label="Law" name="law" value={law} onChange={(e) => setLaw(e.target.value)} error={state?.fieldErrors?.law}>
           <option value="gdpr">GDPR (answer within 30 days)</option>
           <option value="ccpa">CCPA (answer within 45 days)</option>
         </SelectField>
-        <Field label="Note (optional)" name="note" maxLength={500} placeholder="e.g. request received by email on 3 May" error={state?.fieldErrors?.note} />
+        <Field label="Note (optional)" name="note" maxLength={500} placeholder="e.g. request received by email on 3 May" defaultValue={state?.success ? "" : state?.values?.note} error={state?.fieldErrors?.note} />
       </div>
       <label className="flex items-start gap-2 text-sm">
         <input type="checkbox" name="confirm" className="mt-1" />

@@ -33,10 +33,11 @@ export function fromNumberVariants(subject: TCallerSubject): string[] {
   return [...new Set([subject.e164, subject.e164Digits, subject.nationalDigits])];
 }
 
-// Messages name the number to call back in free text: compared on digits, with or without the country code.
+// Messages name the number to call back in free text: compared on digits, with the country code (also after an
+// international 00), or national with or without the trunk 0 ("020 7946 0958").
 export function callbackMatches(subject: TCallerSubject) {
   const digits = sql`regexp_replace(${callerMessages.callbackNumber}, '[^0-9]', '', 'g')`;
-  return sql`(${digits} in (${subject.e164Digits}, ${subject.nationalDigits}))`;
+  return sql`(${digits} in (${subject.e164Digits}, ${`00${subject.e164Digits}`}, ${subject.nationalDigits}, ${`0${subject.nationalDigits}`}))`;
 }
 
 export async function findCallerCallIds(db: DbOrTx, teamId: string, subject: TCallerSubject): Promise<string[]> {
