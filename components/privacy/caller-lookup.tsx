@@ -1,10 +1,10 @@
 "use client";
-import { useActionState, useEffect, useState } from "react";
+import { startTransition, useActionState, useEffect, useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import type { TActionState } from "@/lib/auth/entry-points";
 import type { TCallerDataDocument } from "@/lib/privacy/find-caller-data";
 import { Alert } from "@/components/ui/alert";
-import { SubmitButton } from "@/components/ui/button";
+import { Button, SubmitButton } from "@/components/ui/button";
 import { Field, SelectField } from "@/components/ui/field";
 
 type TAction = (prev: TActionState | undefined, formData: FormData) => Promise<TActionState>;
@@ -85,16 +85,28 @@ function CallerData({ data, recordingBase }: { data: TCallerDataDocument; record
 }
 
 function RequestForms({ number, requestAction, hasLiveCall }: { number: string; requestAction: TAction; hasLiveCall: boolean }) {
-  const [state, action] = useActionState(requestAction, undefined);
+  const [state, action, isPending] = useActionState(requestAction, undefined);
   const router = useRouter();
-  // Controlled: React resets uncontrolled fields after every action, and a refused erasure must not silently
-  // switch the law back to GDPR.
   const [law, setLaw] = useState("gdpr");
+  const confirmRef = useRef<HTMLInputElement>(null);
   useEffect(() => {
-    if (state?.success) router.refresh();
+    if (!state?.success) return;
+    // Each erasure is confirmed on its own.
+    if (confirmRef.current) confirmRef.current.checked = false;
+    router.refresh();
   }, [state, router]);
   return (
-    <form action={action} className="space-y-4 rounded-md border border-slate-200 p-4" noValidate>
+    <form
+      // Submitted by hand rather than through `action`: React resets a form after its action, which would switch a
+      // refused erasure's law back to GDPR and clear the note.
+      onSubmit={(e) => {
+        e.preventDefault();
+        const formData = new FormData(e.currentTarget, (e.nativeEvent as SubmitEvent).submitter);
+        startTransition(() => action(formData));
+      }}
+      className="space-y-4 rounded-md border border-slate-200 p-4"
+      noValidate
+    >
       <h3 className="text-sm font-semibold">Record a request for {number}</h3>
       {state?.error && <Alert tone="error">{state.error}</Alert>}
       {state?.success && <Alert tone="success">{state.success}</Alert>}
@@ -104,10 +116,10 @@ function RequestForms({ number, requestAction, hasLiveCall }: { number: string; 
           <option value="gdpr">GDPR (answer within 30 days)</option>
           <option value="ccpa">CCPA (answer within 45 days)</option>
         </SelectField>
-        <Field label="Note (optional)" name="note" maxLength={500} placeholder="e.g. request received by email on 3 May" defaultValue={state?.success ? "" : state?.values?.note} error={state?.fieldErrors?.note} />
+        <Field label="Note (optional)" name="note" maxLength={500} placeholder="e.g. request received by email on 3 May" error={state?.fieldErrors?.note} />
       </div>
       <label className="flex items-start gap-2 text-sm">
-        <input type="checkbox" name="confirm" className="mt-1" />
+        <input ref={confirmRef} type="checkbox" name="confirm" className="mt-1" />
         <span>
           For an erasure: I understand it deletes every call, transcript, recording and message of this number, cannot be undone, and keeps only anonymous counts.
           {hasLiveCall && " A call from this number is live: it will be erased when it ends."}
@@ -115,12 +127,13 @@ function RequestForms({ number, requestAction, hasLiveCall }: { number: string; 
       </label>
       {state?.fieldErrors?.confirm && <p className="text-sm text-red-600">{state.fieldErrors.confirm}</p>}
       <div className="flex flex-wrap gap-2">
-        <SubmitButton name="kind" value="export" pendingText="Working…">
+        <Button type="submit" name="kind" value="export" disabled={isPending} aria-busy={isPending}>
           Export data (access request)
-        </SubmitButton>
-        <SubmitButton name="kind" value="erasure" variant="danger" pendingText="Working…">
+        </Button>
+        <Button type="submit" name="kind" value="erasure" variant="danger" disabled={isPending} aria-busy={isPending}>
           Erase all data
-        </SubmitButton>
+        </Button>
+        {isPending && <span className="self-center text-sm text-slate-500">Working…</span>}
       </div>
     </form>
   );

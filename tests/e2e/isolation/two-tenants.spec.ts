@@ -22,7 +22,7 @@ test("a member of team B gets 404 on every page and route of team A", async ({ p
     teamId: a.team.id,
     kind: "export",
     law: "gdpr",
-    subject: parseCallerNumber("+15550001234"),
+    subject: parseCallerNumber("+14155550123"),
     secretKey: Buffer.from(E2E.encryptionKey, "base64"),
     actor: { userId: a.user.id, label: a.email },
   });
