@@ -8,6 +8,8 @@ import { createRecordingSealer } from "@/lib/recordings/seal-recording";
 import { createRecordingUploader } from "@/lib/recordings/upload-recordings";
 import { startRetentionSchedule, type TRetentionSchedule } from "@/lib/retention/schedule";
 import { createTwilioRecordingDeleter } from "@/lib/retention/twilio-recordings";
+import { startPrivacyWorker } from "@/lib/privacy/queue";
+import { createTwilioRecordingEraser } from "@/lib/privacy/twilio-recordings";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import type { TWorkerEnv } from "./env";
@@ -86,6 +88,28 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
     },
   });
 
+  // Caller data requests (exports too large for a web request, erasures waiting for a live call to end) need the
+  // key that unseals the caller's number in the register.
+  const privacy = env.secretKey
+    ? await startPrivacyWorker({
+        databaseUrl: env.databaseUrl,
+        db,
+        log,
+        pollingIntervalSeconds: options.pollingIntervalSeconds,
+        deps: {
+          stores: createRecordingStores({ recordingsDir: env.recordingsStoreDir, s3: env.s3 }),
+          s3Prefix: env.s3?.prefix ?? "",
+          secretKey: env.secretKey,
+          twilio: createTwilioRecordingEraser(db, {
+            platform: env.twilio.platform ?? undefined,
+            secretKey: env.secretKey,
+            apiBaseUrl: env.twilio.apiBaseUrl,
+          }),
+        },
+      })
+    : null;
+  if (!privacy) log.warn("caller data requests disabled in the worker: set ENCRYPTION_KEY (or AUTH_SECRET in development)");
+
   log.info("worker started", {
     analysisConcurrency: env.analysisConcurrency,
     analyzer: env.gemini ? "gemini" : "local",
@@ -100,7 +124,7 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
       (stopping ??= (async () => {
         clearInterval(recoveryTimer);
         await recovering;
-        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), sealer?.stop(), retention.stop()]);
+        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), sealer?.stop(), retention.stop(), privacy?.stop()]);
         await rollups.stop();
         await closeAnalysisQueue();
         await connection.end({ timeout: 5 });

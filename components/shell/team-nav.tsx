@@ -8,15 +8,17 @@ const ITEMS = [
   ["Phone numbers", "/numbers"],
   ["Calls", "/calls"],
   ["Analytics", "/analytics"],
+  ["Caller data", "/privacy"],
   ["Settings", "/settings"],
 ] as const;
 
-export function TeamNav({ slug }: { slug: string }) {
+// `canManagePrivacy`: the caller data page is for owners and admins (lib/auth/roles.ts "privacy.manage").
+export function TeamNav({ slug, canManagePrivacy = false }: { slug: string; canManagePrivacy?: boolean }) {
   const pathname = usePathname();
   const base = `/t/${slug}`;
   return (
     <nav aria-label="Main" className="flex gap-1 overflow-x-auto md:flex-col">
-      {ITEMS.map(([label, suffix]) => {
+      {ITEMS.filter(([, suffix]) => suffix !== "/privacy" || canManagePrivacy).map(([label, suffix]) => {
         const href = `${base}${suffix}`;
         const isActive = suffix === "" ? pathname === base : pathname.startsWith(href);
         return (

@@ -6,4 +6,5 @@ export * from "./analysis";
 export * from "./analytics";
 export * from "./keys";
 export * from "./privacy";
+export * from "./redaction";
 export * from "./retention";

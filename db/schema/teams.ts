@@ -1,5 +1,6 @@
 import { desc } from "drizzle-orm";
 import {
+  bigint,
   index,
   inet,
   integer,
@@ -119,7 +120,15 @@ export const auditLogs = pgTable(
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     ip: inet("ip"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    // Hash chain (lib/audit/chain.ts): position in the team's chain, the previous entry's hash, and the sha256 of
+    // this entry's canonical content with prev_hash. Null on entries written before the chain existed.
+    seq: bigint("seq", { mode: "number" }),
+    prevHash: text("prev_hash"),
+    hash: text("hash"),
   },
-  (t) => [index("audit_logs_team_created_idx").on(t.teamId, desc(t.createdAt), desc(t.id))],
+  (t) => [
+    index("audit_logs_team_created_idx").on(t.teamId, desc(t.createdAt), desc(t.id)),
+    uniqueIndex("audit_logs_team_seq_uq").on(t.teamId, t.seq),
+  ],
 );
 export type AuditLog = typeof auditLogs.$inferSelect;

@@ -78,19 +78,33 @@ function statSelects(): SQL {
       ${histogramSelects()}`;
 }
 
+// The calls the rollups count: the table itself, plus the anonymous stats of calls erased at a caller's request
+// (db/schema/privacy.ts erased_call_stats), so an erasure never changes analytics. Filters on c.* are pushed into
+// both branches by the planner.
+const CALL_SOURCE = sql.raw(`(
+    select team_id, is_test, started_at, answered_at, status::text as status, outcome::text as outcome, duration_sec,
+      sentiment::text as sentiment, transferred_to, topic_cluster_id, agent_id, phone_number_id,
+      voice_to_voice_p50_ms, voice_to_voice_p95_ms
+    from calls
+    union all
+    select team_id, false, started_at, answered_at, status, outcome, duration_sec, sentiment, transferred_to,
+      topic_cluster_id, agent_id, phone_number_id, voice_to_voice_p50_ms, voice_to_voice_p95_ms
+    from erased_call_stats
+  )`);
+
 async function recompute(tx: Pick<Db, "execute">, hours: TScope, days: TScope): Promise<void> {
   await tx.execute(sql`delete from call_stats_hourly where ${rollupFilter("hour", hours)}`);
   await tx.execute(sql`
     insert into call_stats_hourly (team_id, hour, ${STAT_COLUMNS})
     select c.team_id, date_trunc('hour', c.started_at, 'UTC'), ${statSelects()}
-    from calls c
+    from ${CALL_SOURCE} c
     where ${callFilter(hours)}
     group by 1, 2`);
   await tx.execute(sql`delete from call_stats_daily where ${rollupFilter("day", days)}`);
   await tx.execute(sql`
     insert into call_stats_daily (team_id, day, agent_id, phone_number_id, ${STAT_COLUMNS})
     select c.team_id, date_trunc('day', c.started_at, 'UTC'), c.agent_id, c.phone_number_id, ${statSelects()}
-    from calls c
+    from ${CALL_SOURCE} c
     where ${callFilter(days)}
     group by 1, 2, 3, 4`);
   await tx.execute(sql`delete from call_transfers_daily where ${rollupFilter("day", days)}`);
@@ -103,14 +117,14 @@ async function recompute(tx: Pick<Db, "execute">, hours: TScope, days: TScope): 
               where e.team_id = c.team_id and e.call_id = c.id and e.kind = 'transfer' order by e.at_ms desc limit 1),
              c.transferred_to, ''),
            count(*)::int
-    from calls c
+    from ${CALL_SOURCE} c
     where ${callFilter(days)} and c.outcome = 'transferred'
     group by 1, 2, 3`);
   await tx.execute(sql`delete from call_topics_daily where ${rollupFilter("day", days)}`);
   await tx.execute(sql`
     insert into call_topics_daily (team_id, day, topic_cluster_id, calls)
     select c.team_id, date_trunc('day', c.started_at, 'UTC'), c.topic_cluster_id, count(*)::int
-    from calls c
+    from ${CALL_SOURCE} c
     where ${callFilter(days)} and c.topic_cluster_id is not null
     group by 1, 2, 3`);
 }

@@ -19,6 +19,8 @@ export type TEndpoint = {
   body?: z.ZodType;
   response: z.ZodType;
   status?: 200 | 201 | 204;
+  // A response that is not JSON (a file download): the handler returns a Response, documented with this type.
+  contentType?: string;
 };
 
 const registry: TEndpoint[] = [];
@@ -75,6 +77,7 @@ const ERROR_RESPONSES = {
   "401": "The API key is missing, unknown or revoked, or the member who created it is no longer an admin of the team.",
   "403": "The key's role (its creator's, at most admin) does not allow this.",
   "404": "No such resource in the key's team.",
+  "409": "The resource is not in a state that allows this (e.g. an export that is not ready yet).",
   "413": "The request body is larger than 1 MB.",
   "429": "Rate limit exceeded; retry after the number of seconds in `Retry-After`.",
 } as const;
@@ -96,7 +99,9 @@ export function buildOpenApiDocument(options: { serverUrl: string; endpoints?: r
         [status]:
           status === "204"
             ? { description: "Done." }
-            : { description: "Success.", content: { "application/json": { schema: toSchema(e.response, "output", components) } } },
+            : e.contentType
+              ? { description: "Success.", content: { [e.contentType]: { schema: { type: "string", format: "binary" } } } }
+              : { description: "Success.", content: { "application/json": { schema: toSchema(e.response, "output", components) } } },
         ...Object.fromEntries(
           Object.entries(ERROR_RESPONSES).map(([code, description]) => [
             code,

@@ -32,7 +32,7 @@ type TInput<E extends TEndpoint> = {
   body: E extends { body: infer S extends z.ZodType } ? z.output<S> : undefined;
 };
 
-type TResult<E extends TEndpoint> = E extends { status: 204 } ? null : z.input<E["response"]>;
+type TResult<E extends TEndpoint> = E extends { status: 204 } ? null : E extends { contentType: string } ? Response : z.input<E["response"]>;
 
 export function apiRoute<E extends TEndpoint>(endpoint: E, handler: (ctx: TApiContext, input: TInput<E>) => Promise<TResult<E>>) {
   const route = async (request: Request, context: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
@@ -78,6 +78,8 @@ export function apiRoute<E extends TEndpoint>(endpoint: E, handler: (ctx: TApiCo
       };
       const result = await handler({ db, team, apiKey, role, actor, request }, input);
       if (endpoint.status === 204) return new Response(null, { status: 204, headers });
+      // File downloads (endpoint.contentType) build their own response.
+      if (result instanceof Response) return result;
       return Response.json(result, { status: endpoint.status ?? 200, headers });
     } catch (error) {
       return apiErrorResponse(error, headers);

@@ -3,7 +3,9 @@ import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { getDb } from "@/db/client";
 import { accounts, sessions, users, verificationTokens } from "@/db/schema";
+import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { env } from "@/lib/env";
+import { subjectHashKey } from "@/lib/privacy/subject";
 import { authorizeCredentials } from "./credentials";
 import { safeRedirectUrl } from "./safe-next";
 import { currentSessionGeneration, generationOf } from "./sessions";
@@ -16,6 +18,15 @@ declare module "next-auth" {
   // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- module augmentation needs an interface
   interface User {
     sessionGeneration?: number;
+  }
+}
+
+// Keys the HMAC of emails that failed to sign in without an account; null when no secret is configured at all.
+function auditHashKey(config: ReturnType<typeof env>): Buffer | null {
+  try {
+    return subjectHashKey(secretKeyFrom({ encryptionKey: config.ENCRYPTION_KEY, authSecret: config.AUTH_SECRET, nodeEnv: config.NODE_ENV }));
+  } catch {
+    return null;
   }
 }
 
@@ -36,7 +47,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
     providers: [
       Credentials({
         credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" } },
-        authorize: (raw, request) => authorizeCredentials(db, raw, request.headers),
+        authorize: (raw, request) => authorizeCredentials(db, raw, request.headers, { auditHashKey: auditHashKey(config) }),
       }),
     ],
     callbacks: {

@@ -21,6 +21,9 @@ export const PERMISSIONS = {
   "test_calls.start": "member",
   "api_keys.manage": "admin",
   "webhooks.manage": "admin",
+  // Caller data requests: looking a caller up shows every call and message of theirs, exporting or erasing acts
+  // for the whole team, so the roles that already see the audit log and manage the team's data.
+  "privacy.manage": "admin",
 } as const satisfies Record<string, TeamRole>;
 export type TPermission = keyof typeof PERMISSIONS;
 

@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 
 type TSchema = { $ref?: string; type?: string | string[]; properties?: Record<string, TSchema>; items?: TSchema; required?: string[]; enum?: unknown[]; description?: string; anyOf?: TSchema[]; format?: string; default?: unknown; minimum?: number; maximum?: number };
 type TParameter = { name: string; in: string; required: boolean; description?: string; schema: TSchema };
-type TOperation = { operationId: string; summary: string; description?: string; tags: string[]; parameters: TParameter[]; requestBody?: { content: { "application/json": { schema: TSchema } } }; responses: Record<string, { description: string; content?: { "application/json": { schema: TSchema } } }> };
+type TOperation = { operationId: string; summary: string; description?: string; tags: string[]; parameters: TParameter[]; requestBody?: { content: { "application/json": { schema: TSchema } } }; responses: Record<string, { description: string; content?: Record<string, { schema: TSchema }> }> };
 
 // Descriptions in the schemas use `backticks` for code, as in Markdown.
 function Prose({ text }: { text?: string }) {
@@ -188,7 +188,9 @@ export default function ApiDocsPage() {
                 const body = op.requestBody?.content["application/json"].schema;
                 const bodySchema = body?.$ref ? schemas[refName(body.$ref)] : body;
                 const [status, success] = Object.entries(op.responses)[0] ?? [];
-                const response = success?.content?.["application/json"].schema;
+                // File downloads (caller data exports) answer with another content type: named as such.
+                const [contentType, content] = Object.entries(success?.content ?? {})[0] ?? [];
+                const response = contentType === "application/json" ? content?.schema : undefined;
                 return (
                   <article key={op.operationId} id={op.operationId} className="rounded-lg bg-white p-5 shadow-sm ring-1 ring-slate-200">
                     <h3 className="font-mono text-sm">
@@ -210,7 +212,7 @@ export default function ApiDocsPage() {
                       </>
                     )}
                     <p className="mt-3 text-sm text-slate-600">
-                      Response <code>{status}</code>: {response ? typeLabel(response) : success?.description}
+                      Response <code>{status}</code>: {response ? typeLabel(response) : contentType ? <code>{contentType}</code> : success?.description}
                     </p>
                   </article>
                 );

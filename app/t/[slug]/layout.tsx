@@ -3,6 +3,7 @@ import { signOutAction } from "@/app/(auth)/actions";
 import { TeamNav } from "@/components/shell/team-nav";
 import { TeamSwitcher } from "@/components/shell/team-switcher";
 import { getTeamPage } from "@/lib/auth/entry-points";
+import { can } from "@/lib/auth/roles";
 import { listUserTeams } from "@/lib/auth/team-access";
 
 export default async function TeamLayout({ children, params }: { children: React.ReactNode; params: Promise<{ slug: string }> }) {
@@ -19,7 +20,7 @@ export default async function TeamLayout({ children, params }: { children: React
         <div className="mb-4">
           <TeamSwitcher current={team.slug} teams={teams} />
         </div>
-        <TeamNav slug={team.slug} />
+        <TeamNav slug={team.slug} canManagePrivacy={can(role, "privacy.manage")} />
         {/* Who is signed in, below the navigation (in the flow, so a longer menu never covers it). */}
         <section
           aria-label="Signed in"

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
+import { eq } from "drizzle-orm";
 import { calls, memberships } from "@/db/schema";
 import { createAgent } from "@/lib/agents/create-agent";
 import { createApiKey } from "@/lib/api-keys/api-keys";
@@ -49,6 +50,9 @@ test("API keys only reach their own team", async ({ request }) => {
         method === "GET" || method === "DELETE" ? undefined
         : method === "PATCH" ? { name: "Hijacked" }
         : url.endsWith("/members") ? { email: uniqueEmail("x"), role: "viewer" }
+        // The number of A's call: B looking it up, exporting or erasing it must reach only B's (empty) data.
+        : url.endsWith("/caller-data/lookup") ? { number: "+15551230000" }
+        : url.includes("/caller-data/") ? { number: "+15551230000", law: "gdpr" }
         : {};
       const anonymous = await request.fetch(url, { method, data, failOnStatusCode: false });
       expect(anonymous.status(), `${method} ${url} without a key`).toBe(401);
@@ -66,6 +70,8 @@ test("API keys only reach their own team", async ({ request }) => {
       }
     }
   }
+  // B's erasure of the same caller number left A's call alone.
+  expect(await db.select().from(calls).where(eq(calls.id, callA!.id))).toHaveLength(1);
   const openapi = await request.get("/api/v1/openapi.json");
   expect(openapi.status()).toBe(200);
   const docs = await request.get("/docs/api");

@@ -1,6 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { createAgent } from "@/lib/agents/create-agent";
 import { createCall } from "@/lib/calls/create-call";
+import { createPrivacyRequest } from "@/lib/privacy/requests";
+import { parseCallerNumber } from "@/lib/privacy/subject";
+import { E2E } from "../env";
 import { createTenant, e2eDb, signInUi } from "../helpers";
 import { discoverTeamRoutes, fillPattern } from "./team-routes";
 
@@ -15,7 +18,15 @@ test("a member of team B gets 404 on every page and route of team A", async ({ p
   // Values for nested dynamic segments (ids of A's rows) are added here as later features create them.
   const agentA = await createAgent(e2eDb(), a.team, { userId: a.user.id, label: a.email }, { templateKey: "receptionist" });
   const callA = await createCall(e2eDb(), { teamId: a.team.id, direction: "inbound", fromNumber: "+15550001234", endedAt: new Date(), outcome: "abandoned" });
-  const fillers = (slug: string): Record<string, string> => ({ slug, agentId: agentA.id, callId: callA.id });
+  const requestA = await createPrivacyRequest(e2eDb(), {
+    teamId: a.team.id,
+    kind: "export",
+    law: "gdpr",
+    subject: parseCallerNumber("+14155550123"),
+    secretKey: Buffer.from(E2E.encryptionKey, "base64"),
+    actor: { userId: a.user.id, label: a.email },
+  });
+  const fillers = (slug: string): Record<string, string> => ({ slug, agentId: agentA.id, callId: callA.id, requestId: requestA.id });
 
   await signInUi(page, b.email);
   for (const route of routes) {

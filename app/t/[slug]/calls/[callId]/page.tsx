@@ -12,6 +12,7 @@ import { can } from "@/lib/auth/roles";
 import { getCall, type TCallDetail } from "@/lib/calls/get-call";
 import { isAppError } from "@/lib/errors";
 import { teamTimeZone } from "@/lib/teams/time-zone";
+import { recordAccessOnce } from "@/lib/audit/record-access";
 
 export const metadata: Metadata = { title: "Call" };
 
@@ -25,7 +26,7 @@ const ANALYSIS_LABEL: Record<string, string> = {
 
 export default async function CallDetailPage({ params }: { params: Promise<{ slug: string; callId: string }> }) {
   const { slug, callId } = await params;
-  const { db, team, role } = await getTeamPage(slug, "calls.view");
+  const { db, team, role, actor } = await getTeamPage(slug, "calls.view");
   let call: TCallDetail;
   try {
     call = await getCall(db, team.id, callId);
@@ -34,6 +35,8 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
     throw error;
   }
   const tz = await teamTimeZone(db, team);
+  // Who read which caller's transcript: one audit entry per member and call every 10 minutes.
+  await recordAccessOnce(db, { teamId: team.id, actor, action: "call.viewed", targetType: "call", targetId: call.id, targetLabel: call.direction === "web" ? "Web call" : "Phone call" });
   const base = `/t/${team.slug}/calls`;
   const isLive = !call.endedAt;
   const toolCalls = call.events.filter((e) => e.kind === "tool_call");

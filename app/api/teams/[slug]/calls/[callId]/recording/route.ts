@@ -3,6 +3,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { and, eq } from "drizzle-orm";
 import { calls } from "@/db/schema";
+import { recordAccessOnce } from "@/lib/audit/record-access";
 import { teamRoute } from "@/lib/auth/entry-points";
 import { DataKeyNotFoundError } from "@/lib/crypto/data-keys";
 import { webMasterKeys } from "@/lib/crypto/web-key-ring";
@@ -14,7 +15,7 @@ import { webRecordingStores } from "@/lib/recordings/web-stores";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const GET = teamRoute<{ slug: string; callId: string }>("calls.view", async ({ db, team }, request, params) => {
+export const GET = teamRoute<{ slug: string; callId: string }>("calls.view", async ({ db, team, actor }, request, params) => {
   if (!UUID.test(params.callId)) throw new AppError("not_found", "Recording not found.");
   const [call] = await db
     .select({ recordingPath: calls.recordingPath, recordingStorage: calls.recordingStorage })
@@ -28,6 +29,9 @@ export const GET = teamRoute<{ slug: string; callId: string }>("calls.view", asy
   }
   const store = storeFor(webRecordingStores(), call.recordingStorage);
   if (!store) throw new AppError("not_found", `The recording is in ${call.recordingStorage === "s3" ? "S3" : "local"} storage, which this server is not configured to read.`);
+  // Playing and downloading are the same request: one entry per member and recording every 10 minutes, however
+  // many byte ranges the player asks for.
+  await recordAccessOnce(db, { teamId: team.id, actor, action: "recording.accessed", targetType: "call", targetId: params.callId, metadata: { storage: call.recordingStorage } });
   let read: TRecordingRead;
   try {
     read = await readRecording(db, {

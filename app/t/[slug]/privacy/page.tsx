@@ -1,0 +1,106 @@
+import type { Metadata } from "next";
+import { AutoRefresh } from "@/components/privacy/auto-refresh";
+import { CallerLookup } from "@/components/privacy/caller-lookup";
+import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
+import { getTeamPage } from "@/lib/auth/entry-points";
+import { isOverdue, KIND_LABELS, LAW_LABELS, listPrivacyRequests, requestCounts } from "@/lib/privacy/requests";
+import { lookupCallerAction, submitPrivacyRequestAction } from "./actions";
+
+export const metadata: Metadata = { title: "Caller data requests" };
+
+const STATUS: Record<string, { label: string; tone: "slate" | "green" | "amber" | "red" | "brand" }> = {
+  received: { label: "Received", tone: "slate" },
+  processing: { label: "In progress", tone: "brand" },
+  waiting_for_call: { label: "Waiting for live call to end", tone: "amber" },
+  completed: { label: "Completed", tone: "green" },
+  failed: { label: "Failed, retrying", tone: "red" },
+};
+
+const fmt = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "—");
+
+export default async function PrivacyPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const { db, team } = await getTeamPage(slug, "privacy.manage");
+  const requests = await listPrivacyRequests(db, team.id, { limit: 200 });
+  const now = new Date();
+  const isWorking = requests.some((r) => r.status === "received" || r.status === "processing" || r.status === "waiting_for_call");
+  return (
+    <>
+      <PageHeader
+        title="Caller data requests"
+        description="Answer a caller's request to see (GDPR Art. 15, CCPA right to know) or delete (GDPR Art. 17, CCPA right to delete) what this team holds about their phone number."
+      />
+      <div className="space-y-6">
+        <Card title="Find a caller" description="Every lookup is recorded in the audit log.">
+          <CallerLookup
+            lookupAction={lookupCallerAction.bind(null, team.slug)}
+            requestAction={submitPrivacyRequestAction.bind(null, team.slug)}
+            recordingBase={`/api/teams/${team.slug}/calls`}
+          />
+        </Card>
+        <Card title="Register of requests" description="Received, due and completed dates of every request. The caller's number is kept only as a keyed hash; the last two digits help tell requests apart.">
+          <AutoRefresh isActive={isWorking} />
+          {requests.length === 0 ? (
+            <EmptyState title="No requests yet">Requests you record above appear here with their deadlines.</EmptyState>
+          ) : (
+            <div className="overflow-x-auto">
+              <table className="w-full text-left text-sm" data-testid="privacy-register">
+                <thead className="text-xs uppercase text-slate-500">
+                  <tr>
+                    <th className="py-2 pr-4 font-medium">Request</th>
+                    <th className="py-2 pr-4 font-medium">Caller</th>
+                    <th className="py-2 pr-4 font-medium">Received</th>
+                    <th className="py-2 pr-4 font-medium">Due</th>
+                    <th className="py-2 pr-4 font-medium">Status</th>
+                    <th className="py-2 pr-4 font-medium">Completed</th>
+                    <th className="py-2 pr-4 font-medium">By</th>
+                    <th className="py-2 pr-4 font-medium">Result</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {requests.map((r) => {
+                    const status = STATUS[r.status] ?? { label: r.status, tone: "slate" as const };
+                    const counts = requestCounts(r);
+                    const canDownload = r.kind === "export" && r.exportKey && r.exportExpiresAt && r.exportExpiresAt > now;
+                    return (
+                      <tr key={r.id} data-testid="privacy-request">
+                        <td className="py-2 pr-4">
+                          {KIND_LABELS[r.kind]} <span className="text-xs text-slate-500">({LAW_LABELS[r.law]})</span>
+                          {r.note && <span className="block text-xs text-slate-500">{r.note}</span>}
+                        </td>
+                        <td className="py-2 pr-4 font-mono text-xs">{r.subjectHint}</td>
+                        <td className="whitespace-nowrap py-2 pr-4 text-slate-500">{fmt(r.receivedAt)}</td>
+                        <td className="whitespace-nowrap py-2 pr-4">
+                          {fmt(r.dueAt)}
+                          {isOverdue(r, now) && <Badge tone="red">Overdue</Badge>}
+                        </td>
+                        <td className="py-2 pr-4">
+                          <Badge tone={status.tone}>{status.label}</Badge>
+                          {r.error && <span className="block text-xs text-red-600">{r.error}</span>}
+                        </td>
+                        <td className="whitespace-nowrap py-2 pr-4 text-slate-500">{fmt(r.completedAt)}</td>
+                        <td className="py-2 pr-4">{r.requestedByLabel}</td>
+                        <td className="py-2 pr-4 text-xs text-slate-600">
+                          {Object.entries(counts)
+                            .filter(([, n]) => n > 0)
+                            .map(([k, n]) => `${n} ${k.replaceAll("_", " ")}`)
+                            .join(", ")}
+                          {canDownload && (
+                            <a className="block font-medium text-brand-600 hover:underline" href={`/api/teams/${team.slug}/privacy/requests/${r.id}/download`}>
+                              Download zip (until {fmt(r.exportExpiresAt)})
+                            </a>
+                          )}
+                          {r.kind === "export" && r.status === "completed" && !canDownload && <span className="block text-slate-500">Download expired or erased</span>}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+      </div>
+    </>
+  );
+}
