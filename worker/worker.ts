@@ -2,6 +2,7 @@ import { createDb } from "@/db/client";
 import { closeAnalysisQueue, startAnalysisWorker } from "@/lib/analysis/queue";
 import { markCallRollupDirty, startRollupFlusher } from "@/lib/analytics/rollup";
 import { onCallCompleted } from "@/lib/calls/call-completed";
+import { syncCallerForCall } from "@/lib/callers/sync-caller";
 import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
 import { createRecordingUploader } from "@/lib/recordings/upload-recordings";
@@ -51,6 +52,8 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
     onAnalyzed: async (job) => {
       // Analysis may have changed outcome, sentiment or topic: the dashboard rollups follow within a flush.
       await markCallRollupDirty(db, job.teamId, job.callId).catch((error: unknown) => log.warn("rollup mark failed", { error, callId: job.callId }));
+      // A name the analysis captured names the caller's entry (unless a message or a member already did).
+      await syncCallerForCall(db, job).catch((error: unknown) => log.warn("caller entry not updated", { error, callId: job.callId }));
       await emitCallEvent(db, job.teamId, job.callId, "call.analyzed").catch((error: unknown) => log.warn("call.analyzed webhook failed", { error }));
     },
   });

@@ -4,3 +4,4 @@ export * from "./agents";
 export * from "./telephony";
 export * from "./analysis";
 export * from "./analytics";
+export * from "./callers";

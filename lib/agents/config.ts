@@ -44,6 +44,11 @@ export const ZAgentConfig = z.object({
   maxCallDurationSec: z.coerce.number().int().min(30).max(4 * 3600).default(1800),
   silenceTimeoutSec: z.coerce.number().int().min(5).max(600).default(30),
   captureFields: z.array(ZCaptureField).max(20).default([]),
+  // Returning callers: greet by first name and mention an open request (lib/callers/caller-context.ts).
+  // Optional so versions published before the option read as "on"; false turns it off.
+  isPersonalizationEnabled: z.boolean().optional(),
+  // VIP callers (flagged on their caller page) go straight to this department, during business hours. "" = off.
+  vipDepartmentId: z.string().max(100).optional(),
 });
 export type TAgentConfig = z.infer<typeof ZAgentConfig>;
 

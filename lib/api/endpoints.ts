@@ -76,7 +76,7 @@ export const ZCallEventOut = z
   .meta({ id: "CallEvent" });
 
 export const ZCallerMessageOut = z
-  .object({ caller_name: z.string(), callback_number: z.string(), message: z.string(), status: z.enum(["new", "handled"]), created_at: z.string() })
+  .object({ caller_name: z.string(), callback_number: z.string(), message: z.string(), status: z.enum(["new", "assigned", "handled", "spam"]), created_at: z.string() })
   .meta({ id: "CallerMessage" });
 
 export const ZCallDetailOut = ZCallOut.extend({
