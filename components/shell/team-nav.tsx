@@ -6,12 +6,15 @@ const ITEMS = [
   ["Overview", ""],
   ["Agents", "/agents"],
   ["Phone numbers", "/numbers"],
+  ["Inbox", "/inbox"],
   ["Calls", "/calls"],
+  ["Callers", "/callers"],
   ["Analytics", "/analytics"],
   ["Settings", "/settings"],
 ] as const;
 
-export function TeamNav({ slug }: { slug: string }) {
+// newMessages: the inbox's count of new items, shown beside "Inbox".
+export function TeamNav({ slug, newMessages = 0 }: { slug: string; newMessages?: number }) {
   const pathname = usePathname();
   const base = `/t/${slug}`;
   return (
@@ -29,6 +32,11 @@ export function TeamNav({ slug }: { slug: string }) {
             }`}
           >
             {label}
+            {suffix === "/inbox" && newMessages > 0 && (
+              <span className="ml-2 rounded-full bg-brand-600 px-1.5 py-0.5 text-xs font-semibold text-white" aria-label={`${newMessages} new`} data-testid="inbox-new-count">
+                {newMessages > 999 ? "999+" : newMessages}
+              </span>
+            )}
           </Link>
         );
       })}

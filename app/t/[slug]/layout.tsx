@@ -4,11 +4,12 @@ import { TeamNav } from "@/components/shell/team-nav";
 import { TeamSwitcher } from "@/components/shell/team-switcher";
 import { getTeamPage } from "@/lib/auth/entry-points";
 import { listUserTeams } from "@/lib/auth/team-access";
+import { countNewMessages } from "@/lib/inbox/list-messages";
 
 export default async function TeamLayout({ children, params }: { children: React.ReactNode; params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { db, user, team, role } = await getTeamPage(slug);
-  const teams = await listUserTeams(db, user.id);
+  const [teams, newMessages] = await Promise.all([listUserTeams(db, user.id), countNewMessages(db, team.id)]);
   return (
     <div className="min-h-screen md:flex">
       <aside className="border-b border-slate-200 bg-white p-4 md:sticky md:top-0 md:h-screen md:w-60 md:shrink-0 md:border-b-0 md:border-r">
@@ -19,7 +20,7 @@ export default async function TeamLayout({ children, params }: { children: React
         <div className="mb-4">
           <TeamSwitcher current={team.slug} teams={teams} />
         </div>
-        <TeamNav slug={team.slug} />
+        <TeamNav slug={team.slug} newMessages={newMessages} />
         <div className="mt-6 border-t border-slate-100 pt-4 text-xs text-slate-500 md:absolute md:inset-x-4 md:bottom-4">
           <Link href="/account" className="block truncate hover:text-slate-900 hover:underline" title="Your account: password and sessions">{user.email}</Link>
           <p className="mb-2 capitalize">{role}</p>

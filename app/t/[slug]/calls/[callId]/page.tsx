@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { OutcomeBadge, SentimentBadge } from "@/components/calls/call-badges";
 import { CallPlayer } from "@/components/calls/call-player";
+import { STATUS_LABEL, STATUS_TONE } from "@/components/inbox/format";
 import { formatClock, formatDuration, formatUtc } from "@/components/calls/format";
 import { ReanalyzeButton } from "@/components/calls/reanalyze-button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
@@ -158,7 +159,11 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
                       {m.callbackNumber && <span className="ml-2 font-mono text-xs text-slate-500">{m.callbackNumber}</span>}
                     </p>
                     <p className="whitespace-pre-line text-slate-700">{m.message}</p>
-                    <Badge tone={m.status === "new" ? "amber" : "green"}>{m.status === "new" ? "New" : "Handled"}</Badge>
+                    <span className="flex flex-wrap items-center gap-2">
+                      {m.isUrgent && <Badge tone="red">Urgent</Badge>}
+                      <Badge tone={STATUS_TONE[m.status] ?? "slate"}>{STATUS_LABEL[m.status] ?? m.status}</Badge>
+                      <Link href={`/t/${team.slug}/inbox/${m.id}`} className="text-xs font-medium text-brand-700 hover:underline">Open in inbox</Link>
+                    </span>
                   </li>
                 ))}
               </ul>
