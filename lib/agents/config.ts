@@ -68,6 +68,14 @@ export const ZDepartment = z.object({
 });
 export type TDepartment = z.infer<typeof ZDepartment>;
 
+// What a live call may know about a returning caller (lib/callers/caller-context.ts). Caller ID can be spoofed, so
+// it is only what may be said back to whoever holds the number: the name on file and whether a request is open.
+export const ZCallerContext = z.object({
+  firstName: z.string().nullable(),
+  openRequestAt: z.string().nullable(), // ISO time of the oldest open message
+});
+export type TCallerContext = z.infer<typeof ZCallerContext>;
+
 // What a published version freezes: everything a live call needs, with no further lookups.
 export const ZAgentSnapshot = z.object({
   agentName: z.string(),
@@ -75,5 +83,7 @@ export const ZAgentSnapshot = z.object({
   config: ZAgentConfig,
   knowledge: z.array(ZKnowledgeItem),
   departments: z.array(ZDepartment),
+  // Never stored in a version: added per call, for a returning caller, when the stream starts.
+  caller: ZCallerContext.optional(),
 });
 export type TAgentSnapshot = z.infer<typeof ZAgentSnapshot>;

@@ -134,6 +134,8 @@ export function toolSpecsFor(snapshot: TAgentSnapshot): TToolSpec[] {
     parameters: { type: "object", properties, required: ["name", "callback_number", "message"] },
   });
 
+  // Off with personalization: the agent then knows nothing of a caller's earlier requests.
+  if (snapshot.config.isPersonalizationEnabled === false) return specs;
   // Gemini rejects an object schema with no properties, so the optional reason keeps this declaration valid.
   specs.push({
     name: "lookup_caller_history",

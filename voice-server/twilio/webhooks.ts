@@ -13,6 +13,7 @@ import { applyTwilioCallStatus, finalizeCall } from "@/lib/calls/finalize-call";
 import { resolveInboundRoute } from "@/lib/calls/resolve-inbound-call";
 import { takeCallerMessage } from "@/lib/calls/take-message";
 import { findCallerByNumber, syncCallerForCall } from "@/lib/callers/sync-caller";
+import { snapshotForCaller } from "@/lib/callers/caller-context";
 import type { Caller } from "@/db/schema";
 import { checkTransferDestination, loadTransferPolicy } from "@/lib/telephony/transfer-policy";
 import type { TSavedRecording } from "@/lib/recordings/save-recording";
@@ -248,7 +249,13 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
   }
   ctx.metrics.webhooks.inc({ route: "voice", result: isAfterHours ? "after_hours_agent" : "connected" });
   outcome.isConnected = true;
-  ctx.onCallAdmitted?.({ agentVersionId: route.agentVersionId, snapshot: route.snapshot, isAfterHours });
+  if (ctx.onCallAdmitted) {
+    // The greeting is synthesized while Twilio opens the stream: for a returning caller, the one that names them.
+    const snapshot = caller
+      ? await snapshotForCaller(ctx.db, { snapshot: route.snapshot, teamId: route.teamId, fromNumber: from, isTest: false, direction: "inbound", callId: admitted.call.id, now }).catch(() => route.snapshot!)
+      : route.snapshot;
+    ctx.onCallAdmitted({ agentVersionId: route.agentVersionId, snapshot, isAfterHours });
+  }
   return twiml(
     // The call's ids are in the stream's path too (Twilio signs it): a stream that breaks before its `start`
     // still names the call to fail.
