@@ -6,6 +6,7 @@ import { refineS3, SHARED_ENV_FIELDS } from "@/lib/config/shared-env";
 import { CALL_RECOVERY_SWEEP_MS } from "@/lib/calls/heartbeat";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { s3ConfigFromEnv, type TS3Config } from "@/lib/recordings/config";
+import { SANDBOX_TWILIO } from "@/lib/numbers/config";
 
 // The worker's configuration. Nothing else under worker/ reads process.env.
 
@@ -28,6 +29,11 @@ export const ZWorkerEnv = z
     // The voice servers' recordings spool: the worker repairs crashed calls' files and uploads them from it, so
     // on several hosts it must be the same volume.
     RECORDINGS_ENABLED: zBool.default(true),
+    // New-message emails and digests (lib/notifications/); the same variables as the web app's invitations.
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+    SMTP_FROM: z.string().default("AI Call Agent <no-reply@localhost>"),
+    // Links in notification emails point here.
+    APP_URL: zUrl.default("http://localhost:3000"),
   })
   .superRefine((env, ctx) => {
     refineS3(env, ctx);
@@ -48,6 +54,11 @@ export type TWorkerEnv = {
   recordingsDir: string | null;
   s3: TS3Config | null;
   observability: TObservabilityConfig;
+  smtp: { url: string; from: string } | null;
+  appUrl: string;
+  // Sends members' text-message notifications from their team's numbers (a team's subaccount is read with the
+  // platform account; the local sandbox account when TWILIO_API_BASE_URL points at the fake).
+  twilio: { platform: { accountSid: string; authToken: string } | null; apiBaseUrl?: string };
 };
 
 // Pure: reads only `source`, so tests can build any configuration.
@@ -67,5 +78,16 @@ export function loadWorkerEnv(source: Record<string, string | undefined>): TWork
     recordingsDir: e.RECORDINGS_ENABLED ? e.RECORDINGS_DIR : null,
     s3: s3ConfigFromEnv(e),
     observability: observabilityConfigFromEnv(e, "worker"),
+    smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM } : null,
+    appUrl: e.APP_URL,
+    twilio: {
+      platform:
+        e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+          ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN }
+          : e.TWILIO_API_BASE_URL
+            ? { ...SANDBOX_TWILIO }
+            : null,
+      apiBaseUrl: e.TWILIO_API_BASE_URL,
+    },
   };
 }

@@ -6,6 +6,7 @@ import { syncCallerForCall } from "@/lib/callers/sync-caller";
 import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
 import { createRecordingUploader } from "@/lib/recordings/upload-recordings";
+import { startNotificationWorker } from "@/lib/notifications/queue";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import type { TWorkerEnv } from "./env";
@@ -57,6 +58,18 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
       await emitCallEvent(db, job.teamId, job.callId, "call.analyzed").catch((error: unknown) => log.warn("call.analyzed webhook failed", { error }));
     },
   });
+  // New-message notifications: the outbox of messages whose call ended, then one durable job per email or SMS.
+  const notifications = await startNotificationWorker({
+    databaseUrl: env.databaseUrl,
+    db,
+    log,
+    deps: {
+      smtp: env.smtp,
+      appUrl: env.appUrl,
+      twilio: { platform: env.twilio.platform ?? undefined, secretKey: env.secretKey ?? undefined, apiBaseUrl: env.twilio.apiBaseUrl },
+    },
+  });
+  if (!env.smtp) log.warn("notification emails disabled: set SMTP_URL (deliveries are recorded as skipped)");
   // Outbound webhooks need the key that decrypts their signing secrets.
   const webhooks = env.secretKey
     ? startWebhookWorker({ databaseUrl: env.databaseUrl, db, secretKey: env.secretKey, allowPrivateAddresses: env.webhooksAllowPrivateUrls })
@@ -81,6 +94,7 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
       (stopping ??= (async () => {
         clearInterval(recoveryTimer);
         await recovering;
+        await notifications.stop();
         await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop()]);
         await rollups.stop();
         await closeAnalysisQueue();

@@ -1,6 +1,6 @@
-import { sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { callerMessages, type CallerMessage } from "@/db/schema";
+import { callerMessages, callers, type CallerMessage } from "@/db/schema";
 import { looksUrgent } from "@/lib/inbox/urgency";
 
 export type TTakeMessageInput = {
@@ -56,5 +56,14 @@ export async function takeCallerMessage(db: Db, input: TTakeMessageInput): Promi
     })
     .returning();
   if (!row) throw new Error("Message insert returned no row");
+  // The caller's entry takes the name at once (the inbox and the caller page show it while the call goes on),
+  // unless a member typed one.
+  const name = input.callerName.trim();
+  if (row.callerId && name) {
+    await db
+      .update(callers)
+      .set({ name })
+      .where(and(eq(callers.id, row.callerId), eq(callers.teamId, input.teamId), eq(callers.isNameEdited, false)));
+  }
   return row;
 }
