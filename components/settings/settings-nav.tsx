@@ -7,7 +7,7 @@ export function SettingsNav({
   canManageIntegrations = canViewAudit,
 }: {
   slug: string;
-  current: "general" | "members" | "audit" | "api-keys" | "webhooks";
+  current: "general" | "members" | "notifications" | "audit" | "api-keys" | "webhooks";
   canViewAudit: boolean;
   // API keys and webhooks need admin, like the audit log, unless a page says otherwise.
   canManageIntegrations?: boolean;
@@ -15,6 +15,7 @@ export function SettingsNav({
   const items = [
     ["general", "General", `/t/${slug}/settings`],
     ["members", "Members", `/t/${slug}/settings/members`],
+    ["notifications", "Notifications", `/t/${slug}/settings/notifications`],
     ...(canViewAudit ? [["audit", "Audit log", `/t/${slug}/settings/audit`]] : []),
     ...(canManageIntegrations
       ? [

@@ -70,6 +70,7 @@ CREATE INDEX "callers_team_last_call_idx" ON "callers" USING btree ("team_id","l
 CREATE INDEX "callers_name_trgm_idx" ON "callers" USING gin (lower("name") gin_trgm_ops);--> statement-breakpoint
 CREATE INDEX "callers_e164_trgm_idx" ON "callers" USING gin ("e164" gin_trgm_ops);--> statement-breakpoint
 CREATE INDEX "notification_deliveries_team_created_idx" ON "notification_deliveries" USING btree ("team_id","created_at" desc);--> statement-breakpoint
+CREATE INDEX "notification_deliveries_pending_idx" ON "notification_deliveries" USING btree ("updated_at") WHERE "notification_deliveries"."status" = 'pending';--> statement-breakpoint
 CREATE UNIQUE INDEX "notification_deliveries_message_user_channel_uq" ON "notification_deliveries" USING btree ("team_id","message_id","user_id","channel") WHERE "notification_deliveries"."message_id" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "notification_preferences_team_user_uq" ON "notification_preferences" USING btree ("team_id","user_id");--> statement-breakpoint
 CREATE INDEX "notification_preferences_user_idx" ON "notification_preferences" USING btree ("user_id");--> statement-breakpoint
@@ -79,7 +80,7 @@ CREATE INDEX "caller_messages_team_status_idx" ON "caller_messages" USING btree 
 CREATE INDEX "caller_messages_team_assignee_idx" ON "caller_messages" USING btree ("team_id","assignee_id","created_at" desc);--> statement-breakpoint
 CREATE INDEX "caller_messages_team_caller_idx" ON "caller_messages" USING btree ("team_id","caller_id","created_at" desc);--> statement-breakpoint
 CREATE INDEX "caller_messages_team_call_idx" ON "caller_messages" USING btree ("team_id","call_id");--> statement-breakpoint
-CREATE INDEX "caller_messages_outbox_idx" ON "caller_messages" USING btree ("created_at") WHERE "caller_messages"."notified_at" is null;;--> statement-breakpoint
+CREATE INDEX "caller_messages_outbox_idx" ON "caller_messages" USING btree ("created_at") WHERE "caller_messages"."notified_at" is null;--> statement-breakpoint
 -- Backfill: one caller per team and inbound number from the calls so far (test calls and withheld numbers excluded).
 INSERT INTO "callers" ("team_id", "e164", "first_call_at", "last_call_at", "call_count", "last_call_id", "last_outcome")
 SELECT "team_id", "from_number", min("started_at"), max("started_at"), count(*)::int,

@@ -101,6 +101,8 @@ export const notificationDeliveries = pgTable(
   },
   (t) => [
     index("notification_deliveries_team_created_idx").on(t.teamId, desc(t.createdAt)),
+    // Pending deliveries whose job may have been lost: the worker's re-queue sweep.
+    index("notification_deliveries_pending_idx").on(t.updatedAt).where(sql`${t.status} = 'pending'`),
     // A retried job finds the row it made the first time instead of sending twice.
     uniqueIndex("notification_deliveries_message_user_channel_uq")
       .on(t.teamId, t.messageId, t.userId, t.channel)
