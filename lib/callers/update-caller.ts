@@ -33,7 +33,9 @@ export function parseTagList(raw: string): string[] {
 // A member edits a caller: name, notes, tags and the flags. Flag changes are audited (blocking a number turns its
 // callers away), as are name changes; notes and tags are not, they are working notes.
 export async function updateCaller(db: Db, input: { teamId: string; callerId: string; actor: TAuditActor; update: TCallerUpdate }): Promise<Caller> {
-  const update = ZCallerUpdate.parse(input.update);
+  const parsed = ZCallerUpdate.safeParse(input.update);
+  if (!parsed.success) throw new AppError("bad_request", parsed.error.issues.map((i) => i.message).join(" "));
+  const update = parsed.data;
   const before = await getCaller(db, input.teamId, input.callerId);
   const tags = update.tags ? [...new Set(update.tags)] : undefined;
   const [after] = await db
