@@ -1,6 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { createAgent } from "@/lib/agents/create-agent";
+import { syncCaller } from "@/lib/callers/sync-caller";
 import { createCall } from "@/lib/calls/create-call";
+import { takeCallerMessage } from "@/lib/calls/take-message";
 import { createTenant, e2eDb, signInUi } from "../helpers";
 import { discoverTeamRoutes, fillPattern } from "./team-routes";
 
@@ -15,7 +17,9 @@ test("a member of team B gets 404 on every page and route of team A", async ({ p
   // Values for nested dynamic segments (ids of A's rows) are added here as later features create them.
   const agentA = await createAgent(e2eDb(), a.team, { userId: a.user.id, label: a.email }, { templateKey: "receptionist" });
   const callA = await createCall(e2eDb(), { teamId: a.team.id, direction: "inbound", fromNumber: "+15550001234", endedAt: new Date(), outcome: "abandoned" });
-  const fillers = (slug: string): Record<string, string> => ({ slug, agentId: agentA.id, callId: callA.id });
+  const messageA = await takeCallerMessage(e2eDb(), { teamId: a.team.id, callId: callA.id, agentId: null, callerName: "Tenant A caller", callbackNumber: "+15550001234", message: "Call me" });
+  const callerA = await syncCaller(e2eDb(), { teamId: a.team.id, e164: "+15550001234" });
+  const fillers = (slug: string): Record<string, string> => ({ slug, agentId: agentA.id, callId: callA.id, callerId: callerA!.id, messageId: messageA.id });
 
   await signInUi(page, b.email);
   for (const route of routes) {
