@@ -62,12 +62,15 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
 
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
+          {/* id: the inbox links here for a message's recording. */}
+          <div id="recording" className="scroll-mt-4">
           <Card title="Transcript" description={isLive ? "This call is still in progress; the live view shows it as it grows." : "Click a line to play the recording from there."}>
             <CallPlayer
               recordingUrl={call.recordingPath ? `/api/teams/${team.slug}/calls/${call.id}/recording` : null}
               turns={call.turns.map((t) => ({ seq: t.seq, speaker: t.speaker, text: t.text, startMs: t.startMs, endMs: t.endMs, isInterrupted: t.isInterrupted, sentiment: t.sentiment }))}
             />
           </Card>
+          </div>
           <Card title="Latency per turn" description="Agent turns, measured at the server from the end of the caller's speech.">
             {agentTurns.length === 0 ? (
               <p className="text-sm text-slate-500">No agent turns with latency measurements.</p>
