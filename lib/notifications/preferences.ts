@@ -1,4 +1,4 @@
-import { and, desc, eq, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { notificationDeliveries, notificationPreferences, users, type NotificationDelivery } from "@/db/schema";
@@ -62,7 +62,7 @@ export async function listNotificationDeliveries(db: Db, input: { teamId: string
     .where(
       and(
         eq(notificationDeliveries.teamId, input.teamId),
-        input.userId ? or(eq(notificationDeliveries.userId, input.userId)) : undefined,
+        input.userId ? eq(notificationDeliveries.userId, input.userId) : undefined,
       ),
     )
     .orderBy(desc(notificationDeliveries.createdAt))
