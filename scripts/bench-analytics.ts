@@ -25,8 +25,11 @@ import {
 } from "@/lib/analytics/queries";
 import { rebuildRollups, refreshCallRollup } from "@/lib/analytics/rollup";
 import { signUp } from "@/lib/teams/sign-up";
+import { inboxQueries, seedCallersAndMessages } from "./bench-inbox";
 
 const TARGET_P95_MS = 200;
+// What an owner searches every day (callers, inbox) must feel instant.
+const SEARCH_TARGET_P95_MS = 100;
 const RESULTS_DIR = path.join(process.cwd(), "bench", "results");
 const AGENTS = 8;
 const NUMBERS = 12;
@@ -133,6 +136,9 @@ async function main() {
     const rollupStarted = Date.now();
     await rebuildRollups(db, team.id);
     const rollupMs = Date.now() - rollupStarted;
+    log("seeding callers and inbox messages");
+    const inbox = await seedCallersAndMessages(db, team.id, DEPARTMENTS);
+    log(`seeded ${inbox.callers} callers and ${inbox.messages} messages`);
     await db.execute(sql`vacuum analyze`);
     const [counts] = await db.execute<{ calls: number; hourly: number; daily: number; transfers: number; topics: number; version: string }>(sql`
       select (select count(*) from calls)::int as calls, (select count(*) from call_stats_hourly)::int as hourly,
@@ -170,6 +176,20 @@ async function main() {
         log(`${q.name} [${days} d]: p50 ${round(percentile(times, 0.5))} ms, p95 ${round(p95)} ms`);
       }
     }
+    // Caller search and the inbox: no date range of their own (the inbox's date filter is part of the query).
+    for (const q of inboxQueries(db, id, inbox, now)) {
+      for (let i = 0; i < 3; i++) await q.run();
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const t0 = performance.now();
+        await q.run();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const p95 = percentile(times, 0.95);
+      results.push({ query: q.name, rangeDays: 0, runs: RUNS, p50Ms: round(percentile(times, 0.5)), p95Ms: round(p95), maxMs: round(times.at(-1)!), pass: p95 <= SEARCH_TARGET_P95_MS });
+      log(`${q.name}: p50 ${round(percentile(times, 0.5))} ms, p95 ${round(p95)} ms`);
+    }
     // The write path: recomputing one call's hour and day (~2,700 calls), what a flush costs per team-day.
     const sample = await db.execute<{ id: string }>(sql`select id from calls where team_id = ${id} and not is_test order by random() limit ${RUNS}`);
     const refreshTimes: number[] = [];
@@ -185,7 +205,7 @@ async function main() {
     const report = {
       date: new Date().toISOString(),
       machine: { cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, memoryGb: round(os.totalmem() / 1024 ** 3), os: `${os.type()} ${os.release()}`, node: process.version, postgres: counts!.version },
-      dataset: { calls: counts!.calls, realCalls: CALLS, testCalls: counts!.calls - CALLS, agents: AGENTS, numbers: NUMBERS, topics: TOPICS.length, departments: DEPARTMENTS.length, spanDays: 365, hourlyRollupRows: counts!.hourly, dailyRollupRows: counts!.daily, transferRollupRows: counts!.transfers, topicRollupRows: counts!.topics },
+      dataset: { callers: inbox.callers, messages: inbox.messages, calls: counts!.calls, realCalls: CALLS, testCalls: counts!.calls - CALLS, agents: AGENTS, numbers: NUMBERS, topics: TOPICS.length, departments: DEPARTMENTS.length, spanDays: 365, hourlyRollupRows: counts!.hourly, dailyRollupRows: counts!.daily, transferRollupRows: counts!.transfers, topicRollupRows: counts!.topics },
       timings: { seedMs, rollupBuildMs: rollupMs, totalMs: Date.now() - started },
       targetP95Ms: TARGET_P95_MS,
       allPass: results.every((r) => r.pass),
@@ -203,11 +223,11 @@ async function main() {
       "",
       `Dataset: one team, ${CALLS.toLocaleString("en-US")} calls over 365 days (+${report.dataset.testCalls} test calls, excluded), ${AGENTS} agents, ${NUMBERS} numbers, ${TOPICS.length} topics, ${DEPARTMENTS.length} departments. Rollups: ${report.dataset.hourlyRollupRows.toLocaleString("en-US")} hourly rows, ${report.dataset.dailyRollupRows.toLocaleString("en-US")} daily (day x agent x number) rows, ${report.dataset.transferRollupRows.toLocaleString("en-US")} transfer rows, ${report.dataset.topicRollupRows.toLocaleString("en-US")} topic rows. Seed ${(seedMs / 1000).toFixed(1)} s, rollup rebuild ${(rollupMs / 1000).toFixed(1)} s.`,
       "",
-      `${RUNS} timed runs per query after 3 warm-ups, one at a time over a pool of 4 connections. Target: p95 <= ${TARGET_P95_MS} ms.`,
+      `${RUNS} timed runs per query after 3 warm-ups, one at a time over a pool of 4 connections. Target: p95 <= ${TARGET_P95_MS} ms for the dashboard, <= ${SEARCH_TARGET_P95_MS} ms for caller search and the inbox (${inbox.callers.toLocaleString("en-US")} callers, ${inbox.messages.toLocaleString("en-US")} messages).`,
       "",
       "| Query | Range | p50 ms | p95 ms | max ms | Pass |",
       "|---|---|---:|---:|---:|---|",
-      ...results.map((r) => `| ${r.query} | ${r.rangeDays} d | ${r.p50Ms} | ${r.p95Ms} | ${r.maxMs} | ${r.pass ? "yes" : "NO"} |`),
+      ...results.map((r) => `| ${r.query} | ${r.rangeDays > 0 ? `${r.rangeDays} d` : "—"} | ${r.p50Ms} | ${r.p95Ms} | ${r.maxMs} | ${r.pass ? "yes" : "NO"} |`),
       "",
       `Overall: ${report.allPass ? "all queries within target" : "SOME QUERIES OVER TARGET"}.`,
       "",

@@ -31,6 +31,11 @@ export const ZWorkerEnv = z
     // The voice servers' recordings spool: the worker repairs crashed calls' files and uploads them from it, so
     // on several hosts it must be the same volume.
     RECORDINGS_ENABLED: zBool.default(true),
+    // New-message emails and digests (lib/notifications/); the same variables as the web app's invitations.
+    SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+    SMTP_FROM: z.string().default("AI Call Agent <no-reply@localhost>"),
+    // Links in notification emails point here.
+    APP_URL: zUrl.default("http://localhost:3000"),
   })
   .superRefine((env, ctx) => {
     refineS3(env, ctx);
@@ -54,10 +59,14 @@ export type TWorkerEnv = {
   // RECORDINGS_DIR even with recording off: recordings made before still expire and are removed from it.
   recordingsStoreDir: string;
   s3: TS3Config | null;
-  // The retention purge deletes the voicemails Twilio keeps through the platform account (parent of the teams'
-  // subaccounts) or a team's own account. Null: no Twilio at all, so no voicemail was ever recorded there.
+  // Twilio REST access through the platform account (parent of the teams' subaccounts; the local sandbox account
+  // when TWILIO_API_BASE_URL points at the fake in development): the retention purge and caller data erasure delete
+  // the voicemails Twilio keeps, and members' text-message notifications are sent from their team's numbers.
+  // Null: no Twilio at all.
   twilio: { platform: TTwilioCredentials | null; apiBaseUrl?: string };
   observability: TObservabilityConfig;
+  smtp: { url: string; from: string } | null;
+  appUrl: string;
 };
 
 // Pure: reads only `source`, so tests can build any configuration.
@@ -89,5 +98,7 @@ export function loadWorkerEnv(source: Record<string, string | undefined>): TWork
       apiBaseUrl: e.TWILIO_API_BASE_URL,
     },
     observability: observabilityConfigFromEnv(e, "worker"),
+    smtp: e.SMTP_URL ? { url: e.SMTP_URL, from: e.SMTP_FROM } : null,
+    appUrl: e.APP_URL,
   };
 }

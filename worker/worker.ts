@@ -2,6 +2,7 @@ import { createDb } from "@/db/client";
 import { closeAnalysisQueue, startAnalysisWorker } from "@/lib/analysis/queue";
 import { markCallRollupDirty, startRollupFlusher } from "@/lib/analytics/rollup";
 import { onCallCompleted } from "@/lib/calls/call-completed";
+import { syncCallerForCall } from "@/lib/callers/sync-caller";
 import { recoverStaleCalls } from "@/lib/calls/recover-stale-calls";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
 import { createRecordingSealer } from "@/lib/recordings/seal-recording";
@@ -10,6 +11,7 @@ import { startRetentionSchedule, type TRetentionSchedule } from "@/lib/retention
 import { createTwilioRecordingDeleter } from "@/lib/retention/twilio-recordings";
 import { startPrivacyWorker } from "@/lib/privacy/queue";
 import { createTwilioRecordingEraser } from "@/lib/privacy/twilio-recordings";
+import { startNotificationWorker } from "@/lib/notifications/queue";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import type { TWorkerEnv } from "./env";
@@ -56,9 +58,23 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
     onAnalyzed: async (job) => {
       // Analysis may have changed outcome, sentiment or topic: the dashboard rollups follow within a flush.
       await markCallRollupDirty(db, job.teamId, job.callId).catch((error: unknown) => log.warn("rollup mark failed", { error, callId: job.callId }));
+      // A name the analysis captured names the caller's entry (unless a message or a member already did).
+      await syncCallerForCall(db, job).catch((error: unknown) => log.warn("caller entry not updated", { error, callId: job.callId }));
       await emitCallEvent(db, job.teamId, job.callId, "call.analyzed").catch((error: unknown) => log.warn("call.analyzed webhook failed", { error }));
     },
   });
+  // New-message notifications: the outbox of messages whose call ended, then one durable job per email or SMS.
+  const notifications = await startNotificationWorker({
+    databaseUrl: env.databaseUrl,
+    db,
+    log,
+    deps: {
+      smtp: env.smtp,
+      appUrl: env.appUrl,
+      twilio: { platform: env.twilio.platform ?? undefined, secretKey: env.secretKey ?? undefined, apiBaseUrl: env.twilio.apiBaseUrl },
+    },
+  });
+  if (!env.smtp) log.warn("notification emails disabled: set SMTP_URL (deliveries are recorded as skipped)");
   // Outbound webhooks need the key that decrypts their signing secrets.
   const webhooks = env.secretKey
     ? startWebhookWorker({ databaseUrl: env.databaseUrl, db, secretKey: env.secretKey, allowPrivateAddresses: env.webhooksAllowPrivateUrls })
@@ -124,6 +140,7 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
       (stopping ??= (async () => {
         clearInterval(recoveryTimer);
         await recovering;
+        await notifications.stop();
         await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), sealer?.stop(), retention.stop(), privacy?.stop()]);
         await rollups.stop();
         await closeAnalysisQueue();

@@ -7,7 +7,7 @@ export function SettingsNav({
   canManageIntegrations = canViewAudit,
 }: {
   slug: string;
-  current: "general" | "members" | "data-privacy" | "retention" | "audit" | "api-keys" | "webhooks";
+  current: "general" | "members" | "data-privacy" | "retention" | "notifications" | "audit" | "api-keys" | "webhooks";
   canViewAudit: boolean;
   // API keys and webhooks need admin, like the audit log, unless a page says otherwise.
   canManageIntegrations?: boolean;
@@ -17,6 +17,7 @@ export function SettingsNav({
     ["members", "Members", `/t/${slug}/settings/members`],
     ["retention", "Data retention", `/t/${slug}/settings/retention`],
     ["data-privacy", "Data & privacy", `/t/${slug}/settings/data-privacy`],
+    ["notifications", "Notifications", `/t/${slug}/settings/notifications`],
     ...(canViewAudit ? [["audit", "Audit log", `/t/${slug}/settings/audit`]] : []),
     ...(canManageIntegrations
       ? [

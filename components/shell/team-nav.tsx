@@ -6,14 +6,17 @@ const ITEMS = [
   ["Overview", ""],
   ["Agents", "/agents"],
   ["Phone numbers", "/numbers"],
+  ["Inbox", "/inbox"],
   ["Calls", "/calls"],
+  ["Callers", "/callers"],
   ["Analytics", "/analytics"],
   ["Caller data", "/privacy"],
   ["Settings", "/settings"],
 ] as const;
 
 // `canManagePrivacy`: the caller data page is for owners and admins (lib/auth/roles.ts "privacy.manage").
-export function TeamNav({ slug, canManagePrivacy = false }: { slug: string; canManagePrivacy?: boolean }) {
+// `newMessages`: the inbox's count of new items, shown beside "Inbox".
+export function TeamNav({ slug, canManagePrivacy = false, newMessages = 0 }: { slug: string; canManagePrivacy?: boolean; newMessages?: number }) {
   const pathname = usePathname();
   const base = `/t/${slug}`;
   return (
@@ -31,6 +34,11 @@ export function TeamNav({ slug, canManagePrivacy = false }: { slug: string; canM
             }`}
           >
             {label}
+            {suffix === "/inbox" && newMessages > 0 && (
+              <span className="ml-2 rounded-full bg-brand-600 px-1.5 py-0.5 text-xs font-semibold text-white" aria-label={`${newMessages} new`} data-testid="inbox-new-count">
+                {newMessages > 999 ? "999+" : newMessages}
+              </span>
+            )}
           </Link>
         );
       })}

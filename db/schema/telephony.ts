@@ -15,6 +15,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { users } from "./auth";
 import { agents, agentVersions } from "./agents";
+import { callers } from "./callers";
 import { teams } from "./teams";
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
@@ -232,9 +233,10 @@ export const callEvents = pgTable(
 );
 export type CallEvent = typeof callEvents.$inferSelect;
 
-export const messageStatus = pgEnum("message_status", ["new", "handled"]);
+export const messageStatus = pgEnum("message_status", ["new", "handled", "assigned", "spam"]);
+export const messageKind = pgEnum("message_kind", ["message", "voicemail"]);
 
-// Messages the agent took for the team (take_message tool, after-hours voicemail).
+// Messages the agent took for the team (take_message tool, after-hours and busy-line voicemail): the inbox.
 export const callerMessages = pgTable(
   "caller_messages",
   {
@@ -244,18 +246,39 @@ export const callerMessages = pgTable(
       .references(() => teams.id, { onDelete: "cascade" }),
     callId: uuid("call_id").references(() => calls.id, { onDelete: "set null" }),
     agentId: uuid("agent_id").references(() => agents.id, { onDelete: "set null" }),
+    callerId: uuid("caller_id").references(() => callers.id, { onDelete: "set null" }),
+    kind: messageKind("kind").notNull().default("message"),
     callerName: text("caller_name").notNull().default(""),
     callbackNumber: text("callback_number").notNull().default(""),
     message: text("message").notNull(),
+    // The department the message is for, when the caller named one (a department name of the agent).
+    department: text("department"),
+    isUrgent: boolean("is_urgent").notNull().default(false),
     status: messageStatus("status").notNull().default("new"),
+    assigneeId: text("assignee_id").references(() => users.id, { onDelete: "set null" }),
+    callbackAt: timestamp("callback_at", { withTimezone: true }),
+    notes: text("notes").notNull().default(""),
     handledById: text("handled_by_id").references(() => users.id, { onDelete: "set null" }),
     handledAt: timestamp("handled_at", { withTimezone: true }),
+    // Outbox: null until the message's notifications (email, SMS, message.taken webhook) were queued, after its
+    // call ended. Never during the call.
+    notifiedAt: timestamp("notified_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true })
+      .notNull()
+      .defaultNow()
+      .$onUpdate(() => new Date()),
   },
   (t) => [
     index("caller_messages_team_created_idx").on(t.teamId, desc(t.createdAt)),
     // Deleting a call sets its messages' call_id to null: without this, each deleted call scans the whole table.
     index("caller_messages_call_idx").on(t.callId),
+    // The inbox: open items of a status, urgent first, newest first.
+    index("caller_messages_team_status_idx").on(t.teamId, t.status, desc(t.isUrgent), desc(t.createdAt)),
+    index("caller_messages_team_assignee_idx").on(t.teamId, t.assigneeId, desc(t.createdAt)),
+    index("caller_messages_team_caller_idx").on(t.teamId, t.callerId, desc(t.createdAt)),
+    index("caller_messages_team_call_idx").on(t.teamId, t.callId),
+    index("caller_messages_outbox_idx").on(t.createdAt).where(sql`${t.notifiedAt} is null`),
   ],
 );
 export type CallerMessage = typeof callerMessages.$inferSelect;

@@ -1,4 +1,4 @@
-import type { TAgentConfig, TAgentSnapshot, TKnowledgeItem } from "@/lib/agents/config";
+import type { TAgentConfig, TAgentSnapshot, TCallerContext, TKnowledgeItem } from "@/lib/agents/config";
 
 type TBusinessHours = TAgentConfig["businessHours"];
 
@@ -275,6 +275,18 @@ function formatLocalNow(tz: string, now: Date): string {
   return fmt.format(now);
 }
 
+// What the agent may know and say about a returning caller. Only the first name and the fact of an open request
+// ever reach the model (lib/callers/caller-context.ts explains why).
+function returningCallerSection(caller: TCallerContext): string {
+  const lines = ["# Returning caller"];
+  if (caller.firstName) lines.push(`The name on file for this phone number is ${caller.firstName}. You greeted them by it; you may use it.`);
+  if (caller.openRequestAt) lines.push("They have an earlier request that is still waiting for a callback. You may say so.");
+  lines.push(
+    "Caller ID can be faked, so you do not know who this really is. You have no details of earlier calls or messages: never guess or invent them. If the caller asks about an earlier request, say the team will call them back on the number on file, and offer to take a new message.",
+  );
+  return lines.join("\n");
+}
+
 export type TInstructionContext = { now: Date; callerNumber?: string; isAfterHours?: boolean };
 
 export function assembleInstructions(snapshot: TAgentSnapshot, context: TInstructionContext): string {
@@ -328,6 +340,7 @@ export function assembleInstructions(snapshot: TAgentSnapshot, context: TInstruc
     callLines.push("The caller's phone number is not known.");
   }
   sections.push(callLines.join("\n"));
+  if (snapshot.caller) sections.push(returningCallerSection(snapshot.caller));
 
   const hourLines = ["# Business hours"];
   let isOpen: boolean | undefined;

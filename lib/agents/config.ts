@@ -60,6 +60,11 @@ export const ZAgentConfig = z.object({
   maxCallDurationSec: z.coerce.number().int().min(30).max(4 * 3600).default(1800),
   silenceTimeoutSec: z.coerce.number().int().min(5).max(600).default(30),
   captureFields: z.array(ZCaptureField).max(20).default([]),
+  // Returning callers: greet by first name and mention an open request (lib/callers/caller-context.ts).
+  // Optional so versions published before the option read as "on"; false turns it off.
+  isPersonalizationEnabled: z.boolean().optional(),
+  // VIP callers (flagged on their caller page) go straight to this department, during business hours. "" = off.
+  vipDepartmentId: z.string().max(100).optional(),
 });
 export type TAgentConfig = z.infer<typeof ZAgentConfig>;
 
@@ -79,6 +84,14 @@ export const ZDepartment = z.object({
 });
 export type TDepartment = z.infer<typeof ZDepartment>;
 
+// What a live call may know about a returning caller (lib/callers/caller-context.ts). Caller ID can be spoofed, so
+// it is only what may be said back to whoever holds the number: the name on file and whether a request is open.
+export const ZCallerContext = z.object({
+  firstName: z.string().nullable(),
+  openRequestAt: z.string().nullable(), // ISO time of the oldest open message
+});
+export type TCallerContext = z.infer<typeof ZCallerContext>;
+
 // What a published version freezes: everything a live call needs, with no further lookups.
 export const ZAgentSnapshot = z.object({
   agentName: z.string(),
@@ -86,5 +99,7 @@ export const ZAgentSnapshot = z.object({
   config: ZAgentConfig,
   knowledge: z.array(ZKnowledgeItem),
   departments: z.array(ZDepartment),
+  // Never stored in a version: added per call, for a returning caller, when the stream starts.
+  caller: ZCallerContext.optional(),
 });
 export type TAgentSnapshot = z.infer<typeof ZAgentSnapshot>;

@@ -105,6 +105,16 @@ export const ZBusinessHoursInput = z
   });
 export type TBusinessHoursInput = z.infer<typeof ZBusinessHoursInput>;
 
+// Returning callers: greeting by name (and the open-request mention), and where VIP callers go.
+export const ZCallerOptionsInput = z.object({
+  isPersonalizationEnabled: z
+    .string()
+    .optional()
+    .transform((v) => v === "on" || v === "true"),
+  vipDepartmentId: z.string().trim().max(100).default(""),
+});
+export type TCallerOptionsInput = z.infer<typeof ZCallerOptionsInput>;
+
 export function settingsToConfigPatch(input: TAgentSettingsInput): Partial<TAgentConfig> {
   const { name: _name, maxCallDurationMin, ...rest } = input;
   // A field the form did not send keeps its saved value (an undefined would reset it to the default).

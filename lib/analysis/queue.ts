@@ -81,6 +81,12 @@ export async function enqueueCallAnalysis(job: TCallAnalysisJob, options: { data
   return boss.send(CALL_ANALYSIS_QUEUE, data, { singletonKey: data.callId });
 }
 
+// This process's pg-boss instance (the worker's own, once its analysis worker started), for other queues in the
+// same schema: one pool and one maintainer rather than one per queue.
+export function queueBoss(databaseUrl: string): Promise<PgBoss> {
+  return sender(databaseUrl);
+}
+
 // Starts this process's sender ahead of the first call's end (pg-boss checks its schema on start).
 export async function warmAnalysisQueue(databaseUrl: string): Promise<void> {
   await sender(databaseUrl);

@@ -3,6 +3,8 @@ import { ZBusinessHours, ZCaptureField } from "@/lib/agents/config";
 import { CALL_OUTCOMES, CALL_SENTIMENTS as SENTIMENTS } from "@/lib/calls/list-calls";
 import { zFreeText } from "@/lib/validation/free-text";
 import { defineEndpoint } from "./openapi";
+// Registers /callers and /messages with the rest (the OpenAPI document lists every registered endpoint).
+import "./inbox-endpoints";
 
 // Every /api/v1 endpoint with the schemas that validate it. Route handlers import their endpoint from here;
 // /api/v1/openapi.json is generated from the same objects. JSON fields are snake_case; times are ISO 8601 UTC.
@@ -76,7 +78,7 @@ export const ZCallEventOut = z
   .meta({ id: "CallEvent" });
 
 export const ZCallerMessageOut = z
-  .object({ caller_name: z.string(), callback_number: z.string(), message: z.string(), status: z.enum(["new", "handled"]), created_at: z.string() })
+  .object({ caller_name: z.string(), callback_number: z.string(), message: z.string(), status: z.enum(["new", "assigned", "handled", "spam"]), created_at: z.string() })
   .meta({ id: "CallerMessage" });
 
 export const ZCallDetailOut = ZCallOut.extend({

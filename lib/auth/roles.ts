@@ -18,6 +18,7 @@ export const PERMISSIONS = {
   "calls.view": "viewer",
   "calls.reanalyze": "admin",
   "messages.handle": "member",
+  "callers.edit": "member",
   "test_calls.start": "member",
   "api_keys.manage": "admin",
   "webhooks.manage": "admin",

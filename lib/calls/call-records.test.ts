@@ -3,7 +3,9 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { calls, teams } from "@/db/schema";
 import { createTestDb } from "@/tests/helpers/db";
-import { lookupCallerHistory } from "./caller-history";
+import { syncCallerForCall } from "@/lib/callers/sync-caller";
+import { lookupCallerHistory, OPEN_REQUEST_NOTE } from "./caller-history";
+import { takeCallerMessage } from "./take-message";
 import { countActiveCalls } from "./count-active-calls";
 import { createCall } from "./create-call";
 import { finalizeCall } from "./finalize-call";
@@ -61,16 +63,25 @@ describe("call records", () => {
     expect(await countActiveCalls(t.db, teamB, now)).toBe(2);
   });
 
-  it("looks up caller history within the team only, newest first", async () => {
+  it("tells the live agent only that an open request exists, within the team, never what earlier calls said", async () => {
     const from = "+15559998888";
     const older = await createCall(t.db, { teamId: teamA, direction: "inbound", twilioCallSid: sid(), fromNumber: from, startedAt: new Date("2026-01-01T10:00:00Z") });
-    const newer = await createCall(t.db, { teamId: teamA, direction: "inbound", twilioCallSid: sid(), fromNumber: from, startedAt: new Date("2026-02-01T10:00:00Z") });
     const otherTeam = await createCall(t.db, { teamId: teamB, direction: "inbound", twilioCallSid: sid(), fromNumber: from });
     const current = await createCall(t.db, { teamId: teamA, direction: "inbound", twilioCallSid: sid(), fromNumber: from });
-    for (const c of [older, newer, otherTeam]) {
-      await finalizeCall(t.db, { teamId: c.teamId, callId: c.id, status: "completed", outcome: "resolved", endReason: "x", endedAt: new Date(), durationSec: 5 });
+    for (const c of [older, otherTeam]) {
+      await finalizeCall(t.db, { teamId: c.teamId, callId: c.id, status: "completed", outcome: "message_taken", endReason: "x", endedAt: new Date(), durationSec: 5 });
+      await t.db.update(calls).set({ summary: "Caller asked about their biopsy results" }).where(eq(calls.id, c.id));
     }
+    expect(await lookupCallerHistory(t.db, { teamId: teamA, fromNumber: from, excludeCallId: current.id })).toEqual([]);
+    await takeCallerMessage(t.db, { teamId: teamB, callId: otherTeam.id, agentId: null, callerName: "B", callbackNumber: from, message: "Team B secret" });
+    await syncCallerForCall(t.db, { teamId: teamB, callId: otherTeam.id });
+    // Team B's open request is not team A's.
+    expect(await lookupCallerHistory(t.db, { teamId: teamA, fromNumber: from, excludeCallId: current.id })).toEqual([]);
+    await takeCallerMessage(t.db, { teamId: teamA, callId: older.id, agentId: null, callerName: "Ann", callbackNumber: from, message: "Results of my biopsy please" });
+    await syncCallerForCall(t.db, { teamId: teamA, callId: older.id });
     const history = await lookupCallerHistory(t.db, { teamId: teamA, fromNumber: from, excludeCallId: current.id });
-    expect(history.map((h) => h.callId)).toEqual([newer.id, older.id]);
+    expect(history).toHaveLength(1);
+    expect(history[0]!.summary).toBe(OPEN_REQUEST_NOTE);
+    expect(JSON.stringify(history)).not.toMatch(/biopsy|Ann|secret/i);
   });
 });

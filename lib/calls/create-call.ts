@@ -12,7 +12,8 @@ export type TCreateCallInput = Pick<
   // A call that ends at the webhook (no agent, all lines busy, closed): it never holds a line.
   endedAt?: Date;
   endReason?: string;
-  outcome?: "failed" | "abandoned";
+  outcome?: "failed" | "abandoned" | "transferred";
+  transferredTo?: string;
 };
 
 // Twilio retries a webhook that timed out, so the same CallSid may arrive twice: the second time returns the row
@@ -35,6 +36,7 @@ export async function createCall(db: DbOrTx, input: TCreateCallInput): Promise<C
       endedAt: input.endedAt ?? null,
       endReason: input.endReason ?? null,
       outcome: input.outcome ?? null,
+      transferredTo: input.transferredTo ?? null,
     })
     .onConflictDoNothing({ target: calls.twilioCallSid })
     .returning();

@@ -2,6 +2,7 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { agents, agentVersions, calls, phoneNumbers, teams, type Call } from "@/db/schema";
 import { ZAgentSnapshot, type TAgentSnapshot } from "@/lib/agents/config";
+import { snapshotForCaller } from "@/lib/callers/caller-context";
 
 export type TInboundRoute = {
   phoneNumberId: string;
@@ -63,7 +64,19 @@ export async function loadCallForStream(db: Db, input: { callId: string; teamId:
     .where(and(eq(calls.id, input.callId), eq(calls.teamId, input.teamId), isNull(calls.endedAt)))
     .limit(1);
   if (!row) return null;
-  return { call: row.call, snapshot: ZAgentSnapshot.parse(row.snapshot), phoneNumberAccountSid: row.phoneNumberAccountSid };
+  const published = ZAgentSnapshot.parse(row.snapshot);
+  // A returning caller's call runs with a per-call copy that greets them (lib/callers/caller-context.ts). Never
+  // worth failing a call over: without it, the agent greets as usual.
+  const snapshot = await snapshotForCaller(db, {
+    snapshot: published,
+    teamId: row.call.teamId,
+    fromNumber: row.call.fromNumber,
+    isTest: row.call.isTest,
+    direction: row.call.direction,
+    callId: row.call.id,
+    now: new Date(),
+  }).catch(() => published);
+  return { call: row.call, snapshot, phoneNumberAccountSid: row.phoneNumberAccountSid };
 }
 
 // The published agent versions live phone numbers route to (distinct), most recently published first: what the

@@ -108,6 +108,8 @@ export type TFakeTwilioOptions = {
 };
 
 const API = "/2010-04-01";
+
+export type TFakeSms = { sid: string; accountSid: string; from: string; to: string; body: string; at: Date };
 const TERMINAL: TCallStatus[] = ["completed", "busy", "failed", "no-answer", "canceled"];
 
 export function sid(prefix: string): string {
@@ -230,6 +232,8 @@ export class FakeTwilioRest extends EventEmitter<{
   readonly numbers = new Map<string, TIncomingNumber>();
   readonly calls = new Map<string, TFakeCall>();
   readonly callUpdates: TCallUpdate[] = [];
+  // Text messages sent (Messages resource): members' notifications.
+  readonly messages: TFakeSms[] = [];
   readonly recordings = new Map<string, TFakeRecording>();
   readonly requests: TTwilioRequestLog[] = [];
   // Errors returned instead of handling the next matching requests.
@@ -489,6 +493,23 @@ export class FakeTwilioRest extends EventEmitter<{
         }
       }
       throw methodNotAllowed(method, path);
+    }
+    if (kind === "Messages" && resource.length === 1 && method === "POST") {
+      // Twilio refuses a From that is not one of the account's numbers (21606) and a To that is not a number (21211).
+      const from = params("From") ?? "";
+      const to = params("To") ?? "";
+      const body = params("Body") ?? "";
+      if (![...this.numbers.values()].some((n) => n.accountSid === account.sid && n.phoneNumber === from)) {
+        throw new HttpError({ status: 400, code: 21606, message: `The From phone number ${from} is not a valid, SMS-capable inbound phone number or short code for your account.` });
+      }
+      if (!/^\+[1-9]\d{6,14}$/.test(to)) throw new HttpError({ status: 400, code: 21211, message: `The 'To' number ${to} is not a valid phone number.` });
+      if (!body) throw new HttpError({ status: 400, code: 21602, message: "Message body is required." });
+      const sms: TFakeSms = { sid: `SM${randomBytes(16).toString("hex")}`, accountSid: account.sid, from, to, body, at: new Date() };
+      this.messages.push(sms);
+      return {
+        status: 201,
+        body: { sid: sms.sid, account_sid: sms.accountSid, from, to, body, status: "queued", direction: "outbound-api", num_segments: "1", date_created: sms.at.toUTCString(), uri: `${API}/Accounts/${account.sid}/Messages/${sms.sid}.json` },
+      };
     }
     if (kind === "Calls") {
       if (resource.length === 1 && method === "POST") return { status: 201, body: this.createCall(account, params) };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { TAgentSnapshot, TDepartment } from "@/lib/agents/config";
+import { MESSAGE_META_KEYS } from "@/lib/calls/take-message";
 import type { TToolCall, TToolSpec } from "@/voice-server/providers/types";
 
 // What the model may call during a live call. The side effects (Twilio redirect, saving the message, ending the
@@ -66,6 +67,8 @@ export const ZTakeMessageArgs = z.object({
     .min(1, 'Give the caller\'s "message".')
     .max(4000),
   details: z.record(z.string(), z.string().max(1000)).optional(),
+  urgent: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional(),
+  department: z.string().trim().max(200).optional(),
 });
 export type TTakeMessageArgs = z.infer<typeof ZTakeMessageArgs>;
 
@@ -106,7 +109,14 @@ export function toolSpecsFor(snapshot: TAgentSnapshot): TToolSpec[] {
       description: "Phone number to call back, digits only, with a leading + and country code if the caller gave one.",
     },
     message: { type: "string", description: "The caller's message, in their words, complete enough to act on." },
+    urgent: {
+      type: "boolean",
+      description: "true when the caller describes an emergency or asks for an urgent callback; otherwise false.",
+    },
   };
+  if (names.length > 0) {
+    properties.department = { type: "string", enum: names, description: "The department the message is for, if the caller said." };
+  }
   const fields = snapshot.config.captureFields;
   if (fields.length > 0) {
     properties.details = {
@@ -124,6 +134,8 @@ export function toolSpecsFor(snapshot: TAgentSnapshot): TToolSpec[] {
     parameters: { type: "object", properties, required: ["name", "callback_number", "message"] },
   });
 
+  // Off with personalization: the agent then knows nothing of a caller's earlier requests.
+  if (snapshot.config.isPersonalizationEnabled === false) return specs;
   // Gemini rejects an object schema with no properties, so the optional reason keeps this declaration valid.
   specs.push({
     name: "lookup_caller_history",
@@ -193,10 +205,16 @@ export function validateToolCall(call: TToolCall, snapshot: TAgentSnapshot): TTo
       const details = parsed.data.details
         ? Object.fromEntries(Object.entries(parsed.data.details).filter(([k, v]) => keys.has(k) && v.trim() !== ""))
         : undefined;
-      const data = { ...parsed.data };
-      if (details && Object.keys(details).length > 0) data.details = details;
-      else delete data.details;
-      return { ok: true, call: { name: "take_message", args: data } };
+      const { urgent, department: requested, ...data } = parsed.data;
+      // The flag and the department ride in details under reserved keys (lib/calls/take-message.ts).
+      const meta: Record<string, string> = {};
+      if (urgent !== undefined) meta[MESSAGE_META_KEYS.urgent] = String(urgent);
+      const department = requested ? findDepartment(snapshot, requested) : undefined;
+      if (department) meta[MESSAGE_META_KEYS.department] = department.name.trim();
+      const merged = { ...details, ...meta };
+      const message: TTakeMessageArgs = { ...data };
+      if (Object.keys(merged).length > 0) message.details = merged;
+      return { ok: true, call: { name: "take_message", args: message } };
     }
     case "lookup_caller_history": {
       const parsed = ZLookupCallerHistoryArgs.safeParse(args);

@@ -34,3 +34,11 @@ export function connectStream(streamUrl: string, parameters: Record<string, stri
 export function emptyResponse(): string {
   return new twilio.twiml.VoiceResponse().toString();
 }
+
+// A VIP caller straight to a department's number, presenting the called number as caller ID.
+export function dialNumber(e164: string, callerId: string | undefined, message?: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  if (message) response.say(SAY, message);
+  response.dial({ callerId, answerOnBridge: true, timeout: 30 }).number(e164);
+  return response.toString();
+}

@@ -12,6 +12,10 @@ import { appendCallEvent } from "@/lib/calls/append-event";
 import { applyTwilioCallStatus, finalizeCall } from "@/lib/calls/finalize-call";
 import { resolveInboundRoute } from "@/lib/calls/resolve-inbound-call";
 import { takeCallerMessage } from "@/lib/calls/take-message";
+import { findCallerByNumber, syncCallerForCall } from "@/lib/callers/sync-caller";
+import { snapshotForCaller } from "@/lib/callers/caller-context";
+import type { Caller } from "@/db/schema";
+import { checkTransferDestination, loadTransferPolicy } from "@/lib/telephony/transfer-policy";
 import type { TSavedRecording } from "@/lib/recordings/save-recording";
 import { AppError } from "@/lib/errors";
 import { downloadTwilioRecording } from "@/lib/recordings/twilio-recording";
@@ -19,7 +23,7 @@ import type { TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import type { TAdmissionGate } from "@/voice-server/admission/admission-gate";
-import { connectStream, emptyResponse, sayAndHangUp, sayAndRecord } from "./twiml";
+import { connectStream, dialNumber, emptyResponse, sayAndHangUp, sayAndRecord } from "./twiml";
 
 // Twilio's HTTP webhooks. Each one checks X-Twilio-Signature (over our public URL, with the token of the
 // account named in the body) before it reads anything else.
@@ -56,6 +60,7 @@ const MESSAGES = {
   draining: "Sorry, we can't take your call right this moment. Please call back in a minute. Goodbye.",
   voicemailThanks: "Thank you. Your message has been recorded. Goodbye.",
   technical: "Sorry, we're having technical difficulties. Please call back in a few minutes. Goodbye.",
+  blocked: "Sorry, we are not able to take your call. Goodbye.",
 };
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -169,8 +174,26 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
     toNumber: to,
   };
   const now = ctx.now();
+  // Every call keeps its caller's entry up to date; the entry's flags decide the routing below.
+  const recordCaller = (callId: string) =>
+    syncCallerForCall(ctx.db, { teamId: route.teamId, callId }).catch((error: unknown) =>
+      ctx.log.warn("caller entry not updated", { error, callId }),
+    );
+  const caller = await findCallerByNumber(ctx.db, { teamId: route.teamId, e164: from }).catch((error: unknown) => {
+    ctx.log.warn("caller lookup failed; routing as a new caller", { error, teamId: route.teamId });
+    return null;
+  });
+  if (caller?.isBlocked) {
+    // A polite refusal from Twilio's own voice: no agent, no media stream, no line held. The call is still
+    // recorded, so the caller page shows the attempt.
+    const call = await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "caller_blocked" });
+    await recordCaller(call.id);
+    ctx.metrics.webhooks.inc({ route: "voice", result: "blocked" });
+    return twiml(sayAndHangUp(MESSAGES.blocked));
+  }
   if (!route.snapshot || !route.agentVersionId) {
-    await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "no_published_agent", outcome: "failed" });
+    const call = await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "no_published_agent", outcome: "failed" });
+    await recordCaller(call.id);
     ctx.metrics.webhooks.inc({ route: "voice", result: "no_agent" });
     return twiml(sayAndHangUp(MESSAGES.noAgent));
   }
@@ -179,9 +202,26 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
     ctx.log.warn("business hours could not be evaluated; treating as open", { teamId: route.teamId, error }),
   );
   if (isAfterHours && hours.afterHours === "hang_up") {
-    await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "after_hours" });
+    const call = await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "after_hours" });
+    await recordCaller(call.id);
     ctx.metrics.webhooks.inc({ route: "voice", result: "after_hours" });
     return twiml(sayAndHangUp(`${hours.afterHoursMessage.trim()} Goodbye.`));
+  }
+  if (caller?.isVip && !isAfterHours) {
+    const direct = await vipRoute(ctx, route.teamId, route.snapshot, caller);
+    if (direct) {
+      const call = await createCall(ctx.db, {
+        ...base,
+        status: "completed",
+        endedAt: now,
+        endReason: "vip_direct",
+        outcome: "transferred",
+        transferredTo: direct.e164,
+      });
+      await recordCaller(call.id);
+      ctx.metrics.webhooks.inc({ route: "voice", result: "vip_direct" });
+      return twiml(dialNumber(direct.e164, to || undefined));
+    }
   }
 
   // Counting and inserting under a per-team lock, so two calls arriving together cannot both take the last line.
@@ -201,6 +241,7 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
     }
     return { call: await createCall(tx, { ...base, status: "ringing", startedAt: now }), isBusy: false };
   });
+  await recordCaller(admitted.call.id);
   if (admitted.isBusy) {
     ctx.metrics.webhooks.inc({ route: "voice", result: refusal ? "at_capacity_busy" : "busy" });
     const action = `${ctx.publicUrl}/twilio/recording-done?callId=${admitted.call.id}&teamId=${route.teamId}`;
@@ -208,7 +249,13 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
   }
   ctx.metrics.webhooks.inc({ route: "voice", result: isAfterHours ? "after_hours_agent" : "connected" });
   outcome.isConnected = true;
-  ctx.onCallAdmitted?.({ agentVersionId: route.agentVersionId, snapshot: route.snapshot, isAfterHours });
+  if (ctx.onCallAdmitted) {
+    // The greeting is synthesized while Twilio opens the stream: for a returning caller, the one that names them.
+    const snapshot = caller
+      ? await snapshotForCaller(ctx.db, { snapshot: route.snapshot, teamId: route.teamId, fromNumber: from, isTest: false, direction: "inbound", callId: admitted.call.id, now }).catch(() => route.snapshot!)
+      : route.snapshot;
+    ctx.onCallAdmitted({ agentVersionId: route.agentVersionId, snapshot, isAfterHours });
+  }
   return twiml(
     // The call's ids are in the stream's path too (Twilio signs it): a stream that breaks before its `start`
     // still names the call to fail.
@@ -218,6 +265,21 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
       afterHours: isAfterHours ? "1" : "0",
     }),
   );
+}
+
+// The department a VIP caller goes straight to (the agent's option), checked against the team's transfer rules
+// like any transfer. Null: the agent answers as usual.
+async function vipRoute(ctx: TWebhookContext, teamId: string, snapshot: TAgentSnapshot, caller: Caller): Promise<{ e164: string } | null> {
+  const departmentId = snapshot.config.vipDepartmentId;
+  if (!departmentId) return null;
+  const department = snapshot.departments.find((d) => d.id === departmentId);
+  if (!department) return null;
+  const check = checkTransferDestination(department.phoneNumber, (await loadTransferPolicy(ctx.db, teamId)).countries);
+  if (!check.ok) {
+    ctx.log.warn("VIP department refused by the transfer rules; the agent answers", { teamId, callerId: caller.id, reason: check.reason });
+    return null;
+  }
+  return { e164: check.e164 };
 }
 
 // POST /twilio/status - call status callbacks (the number's StatusCallback): final status and duration.
@@ -279,6 +341,7 @@ export async function handleRecordingWebhook(ctx: TWebhookContext, req: Incoming
       agentId: call.agentId,
       callerName: "",
       callbackNumber: call.fromNumber,
+      kind: "voicemail",
       message:
         saved || call.recordingPath
           ? `Voicemail (${seconds} s), left while all lines were busy. Play it on the call's page.`

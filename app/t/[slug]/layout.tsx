@@ -5,11 +5,12 @@ import { TeamSwitcher } from "@/components/shell/team-switcher";
 import { getTeamPage } from "@/lib/auth/entry-points";
 import { can } from "@/lib/auth/roles";
 import { listUserTeams } from "@/lib/auth/team-access";
+import { countNewMessages } from "@/lib/inbox/list-messages";
 
 export default async function TeamLayout({ children, params }: { children: React.ReactNode; params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { db, user, team, role } = await getTeamPage(slug);
-  const teams = await listUserTeams(db, user.id);
+  const [teams, newMessages] = await Promise.all([listUserTeams(db, user.id), countNewMessages(db, team.id)]);
   return (
     <div className="min-h-screen md:flex">
       <aside className="border-b border-slate-200 bg-white p-4 md:sticky md:top-0 md:flex md:h-screen md:w-60 md:shrink-0 md:flex-col md:overflow-y-auto md:border-b-0 md:border-r">
@@ -20,7 +21,7 @@ export default async function TeamLayout({ children, params }: { children: React
         <div className="mb-4">
           <TeamSwitcher current={team.slug} teams={teams} />
         </div>
-        <TeamNav slug={team.slug} canManagePrivacy={can(role, "privacy.manage")} />
+        <TeamNav slug={team.slug} canManagePrivacy={can(role, "privacy.manage")} newMessages={newMessages} />
         {/* Who is signed in, below the navigation (in the flow, so a longer menu never covers it). */}
         <section
           aria-label="Signed in"

@@ -1,9 +1,11 @@
 import { expect, test } from "@playwright/test";
 import { createAgent } from "@/lib/agents/create-agent";
+import { syncCaller } from "@/lib/callers/sync-caller";
 import { createCall } from "@/lib/calls/create-call";
 import { createPrivacyRequest } from "@/lib/privacy/requests";
 import { parseCallerNumber } from "@/lib/privacy/subject";
 import { E2E } from "../env";
+import { takeCallerMessage } from "@/lib/calls/take-message";
 import { createTenant, e2eDb, signInUi } from "../helpers";
 import { discoverTeamRoutes, fillPattern } from "./team-routes";
 
@@ -26,7 +28,9 @@ test("a member of team B gets 404 on every page and route of team A", async ({ p
     secretKey: Buffer.from(E2E.encryptionKey, "base64"),
     actor: { userId: a.user.id, label: a.email },
   });
-  const fillers = (slug: string): Record<string, string> => ({ slug, agentId: agentA.id, callId: callA.id, requestId: requestA.id });
+  const messageA = await takeCallerMessage(e2eDb(), { teamId: a.team.id, callId: callA.id, agentId: null, callerName: "Tenant A caller", callbackNumber: "+15550001234", message: "Call me" });
+  const callerA = await syncCaller(e2eDb(), { teamId: a.team.id, e164: "+15550001234" });
+  const fillers = (slug: string): Record<string, string> => ({ slug, agentId: agentA.id, callId: callA.id, callerId: callerA!.id, messageId: messageA.id, requestId: requestA.id });
 
   await signInUi(page, b.email);
   for (const route of routes) {

@@ -385,7 +385,17 @@ describe("offline LLM: taking a message", () => {
       name: "Maria",
       callback_number: "2125550199",
       message: "I need to reschedule my cleaning",
+      urgent: false,
     });
+  });
+
+  it("marks a message urgent when the caller describes an emergency", async () => {
+    const call = new Conversation(dental(), { callerNumber: "+15559876543" });
+    await call.say("My name is Maria and I'd like a callback");
+    await call.say("yes, that number is fine");
+    const save = await call.say("My tooth is bleeding badly after the extraction, please call me right away");
+    expect(save.toolCall?.name).toBe("take_message");
+    expect(save.toolCall?.args).toMatchObject({ name: "Maria", urgent: true });
   });
 
   it("asks again when the number is incomplete, and accepts keypad digits", async () => {

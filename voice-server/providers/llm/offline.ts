@@ -1,4 +1,5 @@
 import type { TAgentSnapshot, TDepartment } from "@/lib/agents/config";
+import { looksUrgent } from "@/lib/inbox/urgency";
 import {
   CALLER_NUMBER_LABEL,
   OPEN_NOW_LABEL,
@@ -909,6 +910,8 @@ function askNext(state: TState, ctx: TContext, lead: string[]): [TState, TReply]
     name: draft.name ?? "",
     callback_number: draft.callback ?? "",
     message: draft.message ?? "",
+    // The offline engine has no model to judge it: the same check the message store falls back on.
+    urgent: looksUrgent(draft.message ?? ""),
   };
   if (Object.keys(details).length > 0) args.details = details;
   return [

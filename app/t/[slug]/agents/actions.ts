@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { teamAction, type TActionState } from "@/lib/auth/entry-points";
 import { createAgent, ZCreateAgent } from "@/lib/agents/create-agent";
-import { addDepartment, deleteDepartment, updateDepartment, ZDepartmentInput } from "@/lib/agents/departments";
+import { addDepartment, deleteDepartment, listDepartments, updateDepartment, ZDepartmentInput } from "@/lib/agents/departments";
 import { addKnowledge, deleteKnowledge, updateKnowledge, ZKnowledgeInput } from "@/lib/agents/knowledge";
 import { publishAgent, ZPublishInput } from "@/lib/agents/publish-agent";
 import { rollbackAgent, ZRollbackInput } from "@/lib/agents/rollback-agent";
@@ -14,6 +14,7 @@ import {
   updateAgentDraft,
   ZAgentSettingsInput,
   ZBusinessHoursInput,
+  ZCallerOptionsInput,
   ZCaptureFieldsInput,
 } from "@/lib/agents/update-agent-draft";
 import { isAppError } from "@/lib/errors";
@@ -49,6 +50,19 @@ export const updateCaptureFieldsAction = teamAction("agents.edit", ZCaptureField
     config: { captureFields: input.captureFields },
   });
   refresh(ctx.team.slug, input.agentId);
+  return { success: changedFields.length > 0 ? DRAFT_SAVED : "No changes to save." };
+});
+
+export const updateCallerOptionsAction = teamAction("agents.edit", ZCallerOptionsInput.extend(ZAgentRef.shape), async (ctx, input) => {
+  const { agentId, ...options } = input;
+  if (options.vipDepartmentId) {
+    const departments = await listDepartments(ctx.db, { teamId: ctx.team.id, agentId });
+    if (!departments.some((d) => d.id === options.vipDepartmentId)) {
+      return { error: "Please fix the highlighted fields.", fieldErrors: { vipDepartmentId: "Pick one of this agent's departments." } };
+    }
+  }
+  const { changedFields } = await updateAgentDraft(ctx.db, { teamId: ctx.team.id, agentId }, ctx.actor, { config: options });
+  refresh(ctx.team.slug, agentId);
   return { success: changedFields.length > 0 ? DRAFT_SAVED : "No changes to save." };
 });
 

@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { AgentTabs } from "@/components/agents/agent-tabs";
 import { BusinessHoursForm } from "@/components/agents/business-hours-form";
 import { CaptureFieldsForm } from "@/components/agents/capture-fields-form";
+import { CallerOptionsForm } from "@/components/agents/caller-options-form";
 import { DepartmentsPanel } from "@/components/agents/departments-panel";
 import { InstructionsPreview } from "@/components/agents/instructions-preview";
 import { KnowledgePanel } from "@/components/agents/knowledge-panel";
@@ -14,6 +15,7 @@ import { isFictionalNumber } from "@/lib/agents/fictional-numbers";
 import { exampleKnowledgeIds } from "@/lib/agents/template-examples";
 import { VersionsPanel } from "@/components/agents/versions-panel";
 import { Alert } from "@/components/ui/alert";
+import { updateCallerOptionsAction } from "../actions";
 import { Card, PageHeader } from "@/components/ui/card";
 import { assembleInstructions, KNOWLEDGE_BUDGET_CHARS } from "@/lib/agents/assemble-instructions";
 import { buildDraftSnapshot, isSameSnapshot } from "@/lib/agents/draft-snapshot";
@@ -158,12 +160,23 @@ export default async function AgentPage({
             label: "Departments",
             count: draft.departments.length,
             content: (
-              <DepartmentsPanel
-                slug={team.slug}
-                agentId={agent.id}
-                canEdit={canEdit}
-                departments={draft.departments}
-              />
+              <div className="space-y-6">
+                <DepartmentsPanel
+                  slug={team.slug}
+                  agentId={agent.id}
+                  canEdit={canEdit}
+                  departments={draft.departments}
+                />
+                <Card title="Returning and VIP callers" description="How the agent treats callers it knows.">
+                  <CallerOptionsForm
+                    action={updateCallerOptionsAction.bind(null, team.slug)}
+                    agentId={agent.id}
+                    canEdit={canEdit}
+                    initial={{ isPersonalizationEnabled: config.isPersonalizationEnabled !== false, vipDepartmentId: config.vipDepartmentId ?? "" }}
+                    departments={draft.departments.map((d) => ({ id: d.id, name: d.name }))}
+                  />
+                </Card>
+              </div>
             ),
           },
           {

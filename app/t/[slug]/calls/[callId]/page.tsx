@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { OutcomeBadge, SentimentBadge } from "@/components/calls/call-badges";
 import { CallPlayer } from "@/components/calls/call-player";
 import { formatClock, formatDuration, formatInZone } from "@/components/calls/format";
+import { STATUS_LABEL, STATUS_TONE } from "@/components/inbox/format";
 import { ReanalyzeButton } from "@/components/calls/reanalyze-button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import type { CallTurn } from "@/db/schema";
@@ -66,12 +67,15 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
 
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
+          {/* id: the inbox links here for a message's recording. */}
+          <div id="recording" className="scroll-mt-4">
           <Card title="Transcript" description={isLive ? "This call is still in progress; the live view shows it as it grows." : "Click a line to play the recording from there."}>
             <CallPlayer
               recordingUrl={call.recordingPath ? `/api/teams/${team.slug}/calls/${call.id}/recording` : null}
               turns={call.turns.map((t) => ({ seq: t.seq, speaker: t.speaker, text: t.text, startMs: t.startMs, endMs: t.endMs, isInterrupted: t.isInterrupted, sentiment: t.sentiment }))}
             />
           </Card>
+          </div>
           <Card title="Latency per turn" description="Agent turns, measured at the server from the end of the caller's speech.">
             {agentTurns.length === 0 ? (
               <p className="text-sm text-slate-500">No agent turns with latency measurements.</p>
@@ -163,7 +167,11 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
                       {m.callbackNumber && <span className="ml-2 font-mono text-xs text-slate-500">{m.callbackNumber}</span>}
                     </p>
                     <p className="whitespace-pre-line text-slate-700">{m.message}</p>
-                    <Badge tone={m.status === "new" ? "amber" : "green"}>{m.status === "new" ? "New" : "Handled"}</Badge>
+                    <span className="flex flex-wrap items-center gap-2">
+                      {m.isUrgent && <Badge tone="red">Urgent</Badge>}
+                      <Badge tone={STATUS_TONE[m.status] ?? "slate"}>{STATUS_LABEL[m.status] ?? m.status}</Badge>
+                      <Link href={`/t/${team.slug}/inbox/${m.id}`} className="text-xs font-medium text-brand-700 hover:underline">Open in inbox</Link>
+                    </span>
                   </li>
                 ))}
               </ul>
