@@ -1,9 +1,13 @@
 // Routing a call to a department: by its name, by the meaning of its "when to transfer" text, or to the operator.
 import type { TDepartment } from "@/lib/agents/config";
 import { CONCEPT_CREDIT } from "./knowledge";
+import { routingConceptsOf } from "./routing";
 import { stem } from "./stem";
 import { contentWords } from "./text";
 import { anythingElse, offerMessage, type TContext, type TReply, type TState } from "./state";
+
+const INTENT_WEIGHT = 1.5;
+const RELATED_CREDIT = 0.6;
 
 export function departmentById(ctx: TContext, id: string | undefined): TDepartment | undefined {
   return id === undefined ? undefined : ctx.index.departments.find((d) => d.department.id === id)?.department;
@@ -25,16 +29,25 @@ export function departmentByName(ctx: TContext, normalized: string): TDepartment
   return best;
 }
 
-// Best department by what its whenToTransfer says; only when one clearly beats the others.
+// Best department by the meaning of its "when to transfer" text; only when one clearly beats the others. A caller
+// word counts when the department uses the same word (stemmed), a synonym, or a related concept ("toothache" for
+// "dental emergencies"). Words that say what kind of call this is weigh more than other shared nouns, so "book a
+// cleaning for my tooth" goes to the desk that books appointments, not to the line for broken teeth.
 export function departmentByDescription(ctx: TContext, normalized: string): TDepartment | undefined {
   const words = contentWords(normalized);
   if (words.length === 0) return undefined;
   const scored = ctx.index.departments
     .map((d) => {
       let score = 0;
+      const seen = new Set<string>();
       for (const w of words) {
-        if (d.terms.has(w.stem)) score += 1;
-        else if (w.concept && d.terms.has(w.concept)) score += CONCEPT_CREDIT;
+        if (seen.has(w.stem)) continue;
+        seen.add(w.stem);
+        const routes = routingConceptsOf(w.stem);
+        const weight = routes.length > 0 ? INTENT_WEIGHT : 1;
+        if (d.terms.has(w.stem)) score += weight;
+        else if (w.concept && d.terms.has(w.concept)) score += weight * CONCEPT_CREDIT;
+        else if (routes.some((r) => d.routes.has(r))) score += weight * RELATED_CREDIT;
       }
       return { d, score };
     })
@@ -44,6 +57,17 @@ export function departmentByDescription(ctx: TContext, normalized: string): TDep
   if (!top || top.score < CONCEPT_CREDIT) return undefined;
   if (second && second.score >= top.score) return undefined;
   return top.d.department;
+}
+
+// The department for an emergency the caller described: the best match by meaning when it is one whose
+// "when to transfer" text covers emergencies or urgent requests; otherwise none (a plain front desk is not an
+// emergency line just because it was the closest match).
+export function emergencyDepartment(ctx: TContext, normalized: string): TDepartment | undefined {
+  const handles = ctx.index.departments.filter((d) => d.routes.has("emergency"));
+  if (handles.length === 0) return undefined;
+  if (handles.length === 1) return handles[0]?.department;
+  const best = departmentByDescription(ctx, normalized);
+  return best && handles.some((d) => d.department === best) ? best : handles[0]?.department;
 }
 
 export function operatorDepartment(ctx: TContext): TDepartment | undefined {

@@ -5,6 +5,7 @@ import type { TChatMessage } from "@/voice-server/providers/types";
 import {
   departmentById,
   departmentByDescription,
+  emergencyDepartment,
   departmentByName,
   handleTransferRequest,
   operatorDepartment,
@@ -21,6 +22,7 @@ import {
   HUMAN_REQUEST,
   IDENTITY,
   LEAVE_MESSAGE,
+  QUESTION_START,
   REPEAT,
   STRONG_HUMAN,
   THANKS_ONLY,
@@ -31,6 +33,7 @@ import {
 import { HOURS_OVERRIDE_CONFIDENCE, answerText, retrieve } from "./knowledge";
 import { firstName, onSlotAnswer, startMessage } from "./message";
 import { speakDigits, splitSentences, toSpoken } from "./speakable";
+import { describesEmergency, soundsUrgent } from "./routing";
 import { parseName } from "./spoken-input";
 import { anythingElse, goodbye, offerMessage, type TContext, type TReply, type TState } from "./state";
 import { FILLERS, contentWords, normalizeText } from "./text";
@@ -62,6 +65,10 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
   }
   // Said again word for word, and nothing else changes: a question the agent asked is still open.
   if (REPEAT.test(normalized)) return [state, { say: [state.lastAgent ?? ctx.snapshot.config.greeting] }];
+  const stems = contentWords(normalized).map((w) => w.stem);
+  // Once the caller has described an emergency, a message they leave later in the call is urgent too.
+  if (!state.urgent && soundsUrgent(normalized, stems)) state = { ...state, urgent: true };
+  const emergency = describesEmergency(stems) ? emergencyDepartment(ctx, normalized) : undefined;
   const pending = state.pending;
   if (pending.kind === "slot") return onSlotAnswer(state, ctx, pending, raw, normalized, onCaller);
 
@@ -152,6 +159,31 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
     return [state, { say: ["I'm doing well, thanks for asking.", "How can I help you today?"] }];
   }
 
+  // An emergency goes straight to the line that handles it, before any knowledge answer that shares a word.
+  const retrieval = retrieve(ctx.index, withoutGreeting);
+  const isQuestion = QUESTION_START.test(normalized);
+  // A question about emergencies ("do you handle emergencies?") is answered or offered a transfer like any other;
+  // a question that describes one ("can you help, my face is swollen?") is an emergency.
+  const asksAboutEmergencies = isQuestion && (retrieval !== null || /\bemergenc/.test(normalized));
+  if ((emergency && !asksAboutEmergencies) || (!isQuestion && /\bemergenc/.test(normalized))) {
+    if (emergency && ctx.isOpen !== false) {
+      return transferTo(
+        state,
+        ctx,
+        emergency,
+        `I'm sorry to hear that. Let me put you through to ${emergency.name.trim()} right away.`,
+      );
+    }
+    return startMessage(
+      state,
+      ctx,
+      raw,
+      emergency
+        ? "I'm sorry to hear that. Nobody can take your call right now, so let me take an urgent message and have someone call you back as soon as possible."
+        : "I'm sorry to hear that. Let me take an urgent message and have someone call you back as soon as possible.",
+    );
+  }
+
   // A bare department name ("Billing, please") is a transfer request; "where can I park" is not one for "Parking".
   const named = departmentByName(ctx, normalized);
   const namedEntry = named && ctx.index.departments.find((d) => d.department === named);
@@ -159,7 +191,6 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
     return handleTransferRequest(state, ctx, normalized, recentCaller);
   }
 
-  const retrieval = retrieve(ctx.index, withoutGreeting);
   const isHoursQuestion = HOURS_INTENT.test(normalized);
   const hoursEnabled = ctx.snapshot.config.businessHours.isEnabled;
   // With hours configured, knowledge only wins when it answers this exact question ("weekend hours" for

@@ -2,6 +2,7 @@
 // the caller's question a passage covers. Also indexes departments by the words of their "when to transfer" text.
 import type { TAgentSnapshot, TDepartment } from "@/lib/agents/config";
 import { STOP_WORDS, contentWords, normalizeText, termSet, type TWord } from "./text";
+import { routingConceptsOf } from "./routing";
 import { stem } from "./stem";
 import { splitSentences, toSpoken } from "./speakable";
 
@@ -16,7 +17,15 @@ export type TPassage = {
   questionWords?: TWord[];
 };
 
-export type TDepartmentEntry = { department: TDepartment; nameStems: string[]; nameNormalized: string; terms: Set<string> };
+// terms: stems and synonym concepts of the name and "when to transfer" text; routes: the kinds of call they
+// point to (see routing.ts).
+export type TDepartmentEntry = {
+  department: TDepartment;
+  nameStems: string[];
+  nameNormalized: string;
+  terms: Set<string>;
+  routes: Set<string>;
+};
 
 // coverage: how much of the caller's question the passage covers; questionCoverage: for Q&A, how much of the
 // entry's question the caller asked about.
@@ -134,11 +143,13 @@ function buildIndex(snapshot: TAgentSnapshot): TIndex {
         .filter((w) => w !== "" && !STOP_WORDS.has(w) && w !== "department")
         .map(stem);
       const terms = new Set<string>();
+      const routes = new Set<string>();
       for (const w of contentWords(normalizeText(`${department.name} ${department.whenToTransfer}`))) {
         terms.add(w.stem);
         if (w.concept) terms.add(w.concept);
+        for (const r of routingConceptsOf(w.stem)) routes.add(r);
       }
-      return { department, nameStems, nameNormalized, terms };
+      return { department, nameStems, nameNormalized, terms, routes };
     });
   return {
     passages,

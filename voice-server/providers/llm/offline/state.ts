@@ -21,8 +21,15 @@ export type TPending =
   | { kind: "which_department"; attempts: number }
   | { kind: "slot"; slot: TSlot; attempts: number };
 
-// lastAgent: what the caller last heard, for "sorry, can you say that again?".
-export type TState = { pending: TPending; draft: TDraft | null; knownName?: string; lastAgent?: string };
+// lastAgent: what the caller last heard, for "sorry, can you say that again?". urgent: the caller described an
+// emergency or asked for an urgent callback earlier in the call.
+export type TState = {
+  pending: TPending;
+  draft: TDraft | null;
+  knownName?: string;
+  lastAgent?: string;
+  urgent?: boolean;
+};
 
 export type TReply = { say: string[]; tool?: { name: string; args: Record<string, unknown> }; knowledgeIds?: string[] };
 
