@@ -172,7 +172,8 @@ describe("offline LLM: knowledge answers", () => {
     const call = new Conversation(dental());
     for (const question of ["Do you sell pizza?", "How much does a crown cost?", "What's the capital of France?"]) {
       const turn = await call.say(question);
-      expect(turn.text).toContain("I'm sorry, I don't have that information.");
+      // A gap in the knowledge ("crown") or off-topic (pizza, France): either way an apology, never a guess.
+      expect(turn.text).toMatch(/I'm sorry, (I don't have that information|that's not something I can help with)/);
       expect(turn.text).toMatch(/take a message/);
       expect(turn.text).not.toMatch(/dollars|Cigna|parking/);
       expect(turn.knowledgeIds).toBeUndefined();

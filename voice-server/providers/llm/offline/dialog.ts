@@ -22,6 +22,7 @@ import {
   HUMAN_REQUEST,
   IDENTITY,
   LEAVE_MESSAGE,
+  LOCATION_INTENT,
   QUESTION_START,
   REPEAT,
   STRONG_HUMAN,
@@ -34,6 +35,7 @@ import { HOURS_OVERRIDE_CONFIDENCE, answerText, retrieve } from "./knowledge";
 import { firstName, onSlotAnswer, startMessage } from "./message";
 import { speakDigits, splitSentences, toSpoken } from "./speakable";
 import { describesEmergency, soundsUrgent } from "./routing";
+import { isOutOfScope, whatICanDo } from "./scope";
 import { parseName } from "./spoken-input";
 import { anythingElse, goodbye, offerMessage, type TContext, type TReply, type TState } from "./state";
 import { FILLERS, contentWords, normalizeText } from "./text";
@@ -160,7 +162,9 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
   }
 
   // An emergency goes straight to the line that handles it, before any knowledge answer that shares a word.
-  const retrieval = retrieve(ctx.index, withoutGreeting);
+  const retrieval =
+    retrieve(ctx.index, withoutGreeting) ??
+    (LOCATION_INTENT.test(normalized) ? retrieve(ctx.index, `${withoutGreeting} address location`) : null);
   const isQuestion = QUESTION_START.test(normalized);
   // A question about emergencies ("do you handle emergencies?") is answered or offered a transfer like any other;
   // a question that describes one ("can you help, my face is swollen?") is an emergency.
@@ -209,6 +213,20 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
     if (isAffirmative(normalized) || isNegative(normalized))
       return [state, { say: ["Okay. How can I help you today?"] }];
     return [state, { say: ["Sorry, I didn't quite get that. Could you say it another way?"] }];
+  }
+
+  // Weather, sports, another business: say so and offer what this line is for, never a guess or silence.
+  if (isOutOfScope(ctx.index, withoutGreeting)) {
+    return [
+      { ...state, pending: { kind: "none" } },
+      {
+        say: [
+          "I'm sorry, that's not something I can help with on this line.",
+          whatICanDo(ctx.snapshot, ctx.isOpen !== false),
+          "What can I do for you?",
+        ],
+      },
+    ];
   }
 
   const described = departmentByDescription(ctx, normalized);

@@ -46,3 +46,7 @@ export function isNegative(normalized: string): boolean {
   if (!NO.test(normalized)) return false;
   return contentWords(normalized.replace(NO, "")).length <= 1;
 }
+
+// "Where are you?", "how do I get to you": the words that say so are stop words, so retrieval alone misses them.
+export const LOCATION_INTENT =
+  /\b(where (are|is) (you|your|the (office|clinic|shop|store|practice|surgery|building))|where (are )?you located|where can i find you|how (do|can) i (get|find) (to )?(you|there|your)|what is your address|your address)\b/;
