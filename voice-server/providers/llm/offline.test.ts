@@ -344,7 +344,7 @@ describe("offline LLM: taking a message", () => {
     expect((await call.say("Hi, can I leave a message for the dentist?")).text).toBe(
       "Sure, I can take a message. Could I get your name, please?",
     );
-    expect((await call.say("Yeah, it's John Smith")).text).toBe("Thanks, John. What's the best number to reach you?");
+    expect((await call.say("Yeah, it's John Smith")).text).toBe("Thanks, John Smith. What's the best number to reach you?");
     expect((await call.say("five five five, one two three, four five six seven")).text).toBe(
       "Got it, 5 5 5, 1 2 3, 4 5 6 7. And what message would you like me to pass on?",
     );
@@ -466,7 +466,7 @@ describe("offline LLM: small talk and endings", () => {
     const message = new Conversation(dental());
     const askName = await message.say("I'd like to leave a message");
     expect((await message.say("sorry what was that")).text).toBe(askName.text);
-    expect((await message.say("My name is John Smith")).text).toMatch(/^Thanks, John\./);
+    expect((await message.say("My name is John Smith")).text).toMatch(/^Thanks, John Smith\./);
   });
 
   it("repeats the greeting when nothing else was said yet", async () => {

@@ -32,9 +32,9 @@ import {
   isNegative,
 } from "./intents";
 import { HOURS_OVERRIDE_CONFIDENCE, answerText, retrieve } from "./knowledge";
-import { firstName, onSlotAnswer, startMessage } from "./message";
+import { NAME_NOT_GIVEN, firstName, onSlotAnswer, startMessage } from "./message";
 import { speakDigits, splitSentences, toSpoken } from "./speakable";
-import { describesEmergency, soundsUrgent } from "./routing";
+import { describesEmergency, emergencySigns, soundsUrgent } from "./routing";
 import { isOutOfScope, whatICanDo } from "./scope";
 import { parseName } from "./spoken-input";
 import { anythingElse, goodbye, offerMessage, type TContext, type TReply, type TState } from "./state";
@@ -71,6 +71,10 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
   // Once the caller has described an emergency, a message they leave later in the call is urgent too.
   if (!state.urgent && soundsUrgent(normalized, stems)) state = { ...state, urgent: true };
   const emergency = describesEmergency(stems) ? emergencyDepartment(ctx, normalized) : undefined;
+  // With no line for emergencies, only an unmistakable one ("it broke and it's bleeding") becomes an urgent
+  // message: one sign alone ("my printer is broken") is an ordinary question for most businesses.
+  const signs = emergencySigns(stems);
+  const unmistakable = signs.strong + signs.weak >= 2 || /\bemergenc/.test(normalized);
   const pending = state.pending;
   if (pending.kind === "slot") return onSlotAnswer(state, ctx, pending, raw, normalized, onCaller);
 
@@ -105,6 +109,8 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
       break;
     }
     case "which_department": {
+      // A new question instead of a department ("actually, where are you?") is answered, not asked over.
+      if (QUESTION_START.test(normalized) && !departmentByName(ctx, normalized)) break;
       const department = departmentByName(ctx, normalized) ?? departmentByDescription(ctx, normalized);
       if (department) return transferTo(state, ctx, department);
       // "Thanks, goodbye" is not a department: the caller is leaving.
@@ -169,7 +175,7 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
   // A question about emergencies ("do you handle emergencies?") is answered or offered a transfer like any other;
   // a question that describes one ("can you help, my face is swollen?") is an emergency.
   const asksAboutEmergencies = isQuestion && (retrieval !== null || /\bemergenc/.test(normalized));
-  if ((emergency && !asksAboutEmergencies) || (!isQuestion && /\bemergenc/.test(normalized))) {
+  if (!asksAboutEmergencies && (emergency || (unmistakable && !ctx.index.departments.some((d) => d.routes.has("emergency"))))) {
     if (emergency && ctx.isOpen !== false) {
       return transferTo(
         state,
@@ -254,6 +260,13 @@ export function onToolResult(
       return offerMessage(state, [`I'm sorry, I couldn't connect you to ${department} right now.`]);
     }
     case "take_message": {
+      if (state.pending.kind === "closing") {
+        const [next, bye] = goodbye(state, ctx);
+        return [
+          next,
+          { ...bye, say: [failed ? "I'm sorry, I couldn't save your message just now." : "I've passed that on.", ...bye.say] },
+        ];
+      }
       if (failed) {
         const department = operatorDepartment(ctx);
         if (department && ctx.isOpen !== false) {
@@ -273,7 +286,9 @@ export function onToolResult(
         ]);
       }
       const name =
-        typeof call.args.name === "string" && call.args.name.trim() ? `, ${firstName(call.args.name.trim())}` : "";
+        typeof call.args.name === "string" && call.args.name.trim() && call.args.name !== NAME_NOT_GIVEN
+          ? `, ${firstName(call.args.name.trim())}`
+          : "";
       const number = typeof call.args.callback_number === "string" ? call.args.callback_number : "";
       return anythingElse(state, [
         `All done${name}. I've passed your message on.`,

@@ -52,15 +52,22 @@ const STRONG_SIGNS = new Set(
 const EXPLICIT_URGENCY =
   /\b(emergency|emergencies|urgent|urgently|asap|as soon as possible|right away|immediately|straight away)\b/;
 
-// The caller describes an emergency: one strong sign, or two weaker ones. Runs on stems of normalizeText() output.
-export function describesEmergency(stems: readonly string[]): boolean {
+// How many signs of an emergency the caller's words carry (stems of normalizeText() output).
+export function emergencySigns(stems: readonly string[]): { strong: number; weak: number } {
+  let strong = 0;
   let weak = 0;
   for (const s of new Set(stems)) {
     if (!routingConceptsOf(s).includes("emergency")) continue;
-    if (STRONG_SIGNS.has(s)) return true;
-    weak++;
+    if (STRONG_SIGNS.has(s)) strong++;
+    else weak++;
   }
-  return weak >= 2;
+  return { strong, weak };
+}
+
+// The caller describes an emergency: one strong sign, or two weaker ones.
+export function describesEmergency(stems: readonly string[]): boolean {
+  const { strong, weak } = emergencySigns(stems);
+  return strong >= 1 || weak >= 2;
 }
 
 // An emergency, or a plain request for haste ("please call me back as soon as possible"): a message left in this

@@ -63,7 +63,7 @@ const NAME_LEAD_IN = /\b(?:my name is|my name's|name is|this is|it is|it's|i am|
 const NOT_A_NAME = new Set(
   (
     "what when where why how who can could do does is are will would no not never i " +
-    "calling just about the a sorry wait hold please sure yes"
+    "calling just about the a sorry wait hold please sure yes actually never nevermind no nope hang okay ok"
   ).split(" "),
 );
 

@@ -10,6 +10,8 @@ export type TDraft = {
   message?: string;
   details: Record<string, string>;
   skipped: string[];
+  // What the agent read back last, so "no, it's ..." corrects that.
+  lastFilled?: "name" | "callback";
 };
 
 export type TPending =
@@ -19,7 +21,9 @@ export type TPending =
   | { kind: "message_or_transfer"; departmentId?: string }
   | { kind: "confirm_transfer"; departmentId: string }
   | { kind: "which_department"; attempts: number }
-  | { kind: "slot"; slot: TSlot; attempts: number };
+  | { kind: "slot"; slot: TSlot; attempts: number }
+  // The caller said goodbye mid-message: the message is being saved, then the call ends.
+  | { kind: "closing" };
 
 // lastAgent: what the caller last heard, for "sorry, can you say that again?". urgent: the caller described an
 // emergency or asked for an urgent callback earlier in the call.
@@ -39,6 +43,8 @@ export type TContext = {
   now: Date;
   callerNumber?: string;
   isOpen?: boolean;
+  // The take_message tool declares an `urgent` parameter.
+  takeMessageHasUrgent: boolean;
 };
 
 export function anythingElse(state: TState, say: string[], extra?: Partial<TReply>): [TState, TReply] {
