@@ -38,6 +38,12 @@ describe("offline LLM: out-of-scope questions", () => {
     expect(transfer.toolCall?.args).toEqual({ department: "Front desk" });
   });
 
+  it("takes a yes after the redirect as accepting the offer of a message", async () => {
+    const call = new Call(receptionist());
+    await call.say("Do you sell pizza?");
+    expect((await call.say("yes please")).text).toMatch(/Could I get your name/);
+  });
+
   it("does not offer transfers while closed", async () => {
     const turn = await new Call(receptionist(), { now: CLOSED_NOW }).say("Who's playing in the Super Bowl?");
     expect(turn.text).toMatch(/not something I can help with/);

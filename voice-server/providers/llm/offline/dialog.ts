@@ -29,6 +29,7 @@ import {
   THANKS_ONLY,
   TRANSFER_VERB,
   isAffirmative,
+  isOnlyNumbers,
   isNegative,
 } from "./intents";
 import { HOURS_OVERRIDE_CONFIDENCE, answerText, retrieve } from "./knowledge";
@@ -215,7 +216,7 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
   }
   if (isHoursQuestion && hoursEnabled) return anythingElse(state, hoursAnswer(ctx, normalized));
 
-  if (contentWords(withoutGreeting).length === 0) {
+  if (contentWords(withoutGreeting).length === 0 || isOnlyNumbers(withoutGreeting)) {
     if (isAffirmative(normalized) || isNegative(normalized))
       return [state, { say: ["Okay. How can I help you today?"] }];
     return [state, { say: ["Sorry, I didn't quite get that. Could you say it another way?"] }];
@@ -224,7 +225,8 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
   // Weather, sports, another business: say so and offer what this line is for, never a guess or silence.
   if (isOutOfScope(ctx.index, withoutGreeting)) {
     return [
-      { ...state, pending: { kind: "none" } },
+      // "Yes please" after the offer takes a message; naming a department transfers; a new question is answered.
+      { ...state, pending: { kind: "message_or_transfer" } },
       {
         say: [
           "I'm sorry, that's not something I can help with on this line.",

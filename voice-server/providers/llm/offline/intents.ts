@@ -39,7 +39,10 @@ export const USE_CALLER_NUMBER =
 
 export function isAffirmative(normalized: string): boolean {
   if (!YES.test(normalized)) return false;
-  return contentWords(normalized.replace(YES, "")).length <= 2;
+  const rest = normalized.replace(YES, "").trim();
+  // "OK, so where exactly are you?" is a new question, not a yes.
+  if (QUESTION_START.test(rest.replace(/^(so|then|and|but)\s+/, ""))) return false;
+  return contentWords(rest).length <= 2;
 }
 
 export function isNegative(normalized: string): boolean {
@@ -50,3 +53,12 @@ export function isNegative(normalized: string): boolean {
 // "Where are you?", "how do I get to you": the words that say so are stop words, so retrieval alone misses them.
 export const LOCATION_INTENT =
   /\b(where (are|is) (you|your|the (office|clinic|shop|store|practice|surgery|building))|where (are )?you located|where can i find you|how (do|can) i (get|find) (to )?(you|there|your)|what is your address|your address)\b/;
+
+const NUMBER_WORD =
+  /^(\d+|zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple)$/;
+
+// Nothing but numbers, outside a question that asked for one: most often a misrecognised line, not a request.
+export function isOnlyNumbers(normalized: string): boolean {
+  const tokens = normalized.split(" ").filter((t) => t !== "");
+  return tokens.length > 0 && tokens.every((t) => NUMBER_WORD.test(t));
+}
