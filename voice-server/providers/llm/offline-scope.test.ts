@@ -44,6 +44,12 @@ describe("offline LLM: out-of-scope questions", () => {
     expect((await call.say("yes please")).text).toMatch(/Could I get your name/);
   });
 
+  it("asks for another try, not a redirect, when all it heard was a string of numbers", async () => {
+    // What the recogniser makes of a question it could not follow ("one five nine two two zero eight").
+    const turn = await new Call(receptionist()).say("one five nine two two zero eight");
+    expect(turn.text).toBe("Sorry, I didn't quite get that. Could you say it another way?");
+  });
+
   it("does not offer transfers while closed", async () => {
     const turn = await new Call(receptionist(), { now: CLOSED_NOW }).say("Who's playing in the Super Bowl?");
     expect(turn.text).toMatch(/not something I can help with/);
