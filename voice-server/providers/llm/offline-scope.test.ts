@@ -13,10 +13,14 @@ describe("offline LLM: out-of-scope questions", () => {
     "How do I apply for a mortgage?",
     "what's bitcoin trading at",
   ];
+  // Subjects no business line answers are declined as such; anything else the agent knows nothing about is a gap.
+  const declined = /weather|won|election|joke|bitcoin/i;
   for (const line of offTopic) {
     it(`redirects "${line}" to what the agent can do`, async () => {
       const turn = await new Call(receptionist()).say(line);
-      expect(turn.text).toMatch(/not something I can help with/);
+      expect(turn.text).toMatch(
+        declined.test(line) ? /^I'm sorry, that's not something I can help with/ : /^I'm sorry, I don't have that information\./,
+      );
       // What it can do comes from its own knowledge and departments.
       expect(turn.text).toMatch(/opening hours/);
       expect(turn.text).toMatch(/where to find us/);
@@ -31,7 +35,7 @@ describe("offline LLM: out-of-scope questions", () => {
 
   it("goes on to answer a real question after the redirect", async () => {
     const call = new Call(receptionist());
-    await call.say("Is it going to snow this weekend?");
+    expect((await call.say("Is it going to snow this weekend?")).text).toMatch(/not something I can help with/);
     const answer = await call.say("OK, so where exactly are you?");
     expect(answer.text).toMatch(/42 Maple Street/);
     const transfer = await call.say("The front desk, please");
@@ -60,7 +64,7 @@ describe("offline LLM: out-of-scope questions", () => {
   it("still treats an in-scope question it has no entry for as a gap, not as off-topic", async () => {
     const turn = await new Call(receptionist()).say("How much does a crown cost?");
     // "cost" is in scope (prices, billing) though no entry covers crowns: a gap, offered to a person or a message.
-    expect(turn.text).not.toMatch(/not something I can help with/);
+    expect(turn.text).not.toMatch(/not something I can help with|I can answer questions about/);
     expect(turn.text).toMatch(/I don't have that information|can help with that/);
     expect(turn.text).not.toMatch(/350 dollars|Cigna/);
   });

@@ -36,7 +36,7 @@ import { HOURS_OVERRIDE_CONFIDENCE, answerText, retrieve } from "./knowledge";
 import { NAME_NOT_GIVEN, firstName, onSlotAnswer, startMessage } from "./message";
 import { speakDigits, splitSentences, toSpoken } from "./speakable";
 import { describesEmergency, emergencySigns, soundsUrgent } from "./routing";
-import { isOutOfScope, whatICanDo } from "./scope";
+import { isOffTopic, isOutOfScope, whatICanDo } from "./scope";
 import { parseName } from "./spoken-input";
 import { anythingElse, goodbye, offerMessage, type TContext, type TReply, type TState } from "./state";
 import { FILLERS, contentWords, normalizeText } from "./text";
@@ -229,7 +229,10 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
       { ...state, pending: { kind: "message_or_transfer" } },
       {
         say: [
-          "I'm sorry, that's not something I can help with on this line.",
+          // Weather and sports are not this line's business; parking may be, it just isn't in the knowledge.
+          isOffTopic(withoutGreeting)
+            ? "I'm sorry, that's not something I can help with on this line."
+            : "I'm sorry, I don't have that information.",
           whatICanDo(ctx.snapshot, ctx.isOpen !== false),
           "What can I do for you?",
         ],

@@ -11,7 +11,7 @@ import { STOP_WORDS, contentWords, normalizeText } from "./text";
 // Subjects no business line answers. The list is short on purpose: anything else is out of scope only when none
 // of its words appears in the agent's knowledge or departments.
 const OFF_TOPIC =
-  /\b(weather|forecast|raining|snowing|temperature outside|sports?|scores?|games? (last night|tonight|today)|who won|football|baseball|basketball|soccer|nfl|nba|playoffs?|super bowl|world cup|elections?|president|politics|political|vote|voting|congress|senate|news|stock market|stocks?|bitcoin|crypto|jokes?|recipe|movies?|capital of|lottery|horoscope)\b/;
+  /\b(weather|forecast|rain|raining|snow|snowing|temperature outside|sports?|scores?|games? (last night|tonight|today)|who won|football|baseball|basketball|soccer|nfl|nba|playoffs?|super bowl|world cup|elections?|president|politics|political|vote|voting|congress|senate|news|stock market|stocks?|bitcoin|crypto|jokes?|recipe|movies?|capital of|lottery|horoscope)\b/;
 
 // How a topic reads in "I can answer questions about ...", for the synonym groups that name common topics.
 const CONCEPT_TOPICS: Record<string, string> = {
@@ -73,6 +73,10 @@ function departmentPhrase(name: string): string {
 
 // The caller asked about something this agent is not for: a subject no business line answers, or nothing in
 // their words appears in the agent's knowledge or departments.
+export function isOffTopic(normalized: string): boolean {
+  return OFF_TOPIC.test(normalized);
+}
+
 export function isOutOfScope(index: TIndex, normalized: string): boolean {
   if (OFF_TOPIC.test(normalized)) return true;
   const words = contentWords(normalized);
