@@ -30,6 +30,17 @@ describe("offline LLM: after an interruption", () => {
     });
   }
 
+  it("treats an agent turn kept with nothing heard (empty text) like no turn at all", async () => {
+    const call = new Call(receptionist());
+    await interrupted(call, "I'd like to move my appointment", "");
+    call.messages.push({ role: "agent", text: "" });
+    expect((await call.say("yes")).toolCall).toBeUndefined();
+    const call2 = new Call(receptionist());
+    await interrupted(call2, "What are your hours?", "");
+    call2.messages.push({ role: "agent", text: "" });
+    expect((await call2.say("where are you located?")).text).toMatch(/42 Maple Street/);
+  });
+
   it("does not take a yes as agreeing to a question the caller never heard", async () => {
     const call = new Call(receptionist());
     const full = await interrupted(call, "I'd like to move my appointment", "Front desk can help with that.");
