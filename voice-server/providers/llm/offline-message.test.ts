@@ -55,6 +55,31 @@ describe("offline LLM: message taking", () => {
     expect(validateToolCall(last.toolCall as TToolCall, agent).ok).toBe(true);
   });
 
+  it("asks for an 'Issue' field as the message, once, and the other fields once each", async () => {
+    const agent = receptionist({}, {
+      captureFields: [
+        { key: "caller_name", label: "Name", description: "" },
+        { key: "account_email", label: "Account email", description: "" },
+        { key: "issue_summary", label: "Issue", description: "What is wrong, in one sentence" },
+      ],
+    });
+    const call = new Call(agent);
+    const said: string[] = [];
+    said.push((await call.say("I want someone to call me back")).text);
+    said.push((await call.say("Ana Silva")).text);
+    said.push((await call.say("seven one eight five five five zero one zero zero")).text);
+    said.push((await call.say("my invoice shows the wrong plan")).text);
+    const last = await call.say("ana at example dot com");
+    const all = said.join(" ");
+    expect(all.match(/\bissue\b/gi)?.length).toBe(1);
+    expect(all.match(/account email/gi)?.length).toBe(1);
+    expect(all).not.toMatch(/what message/i);
+    expect(last.toolCall?.args).toMatchObject({
+      message: "my invoice shows the wrong plan",
+      details: { issue_summary: "my invoice shows the wrong plan", account_email: "ana at example dot com" },
+    });
+  });
+
   it("reads back the name and the number", async () => {
     const call = new Call(receptionist());
     await call.say("I want to leave a message");
