@@ -174,7 +174,8 @@ function outcomeOf(answer: TOfflineReply, before: TChatMessage[]): TOutcome {
   // The agent reads a number back before asking for the message.
   const number = /^Got it, ([\d ,]+)\./.exec(text);
   if (number?.[1]) return { intent: "number", value: number[1].replace(/\D/g, "") };
-  const name = /^Thanks, ([\p{L}'-]+)\./u.exec(text);
+  // The name is read back in full ("Thanks, Sarah Johnson."); the first name is compared.
+  const name = /^Thanks, ([\p{L}'-]+)(?: [\p{L}'-]+)*\./u.exec(text);
   if (name?.[1]) return { intent: "name", value: name[1] };
   if (/Could I get your name/.test(text)) return intent("message");
   if (/\bwe're (open|closed)\b/i.test(text)) return intent("hours");

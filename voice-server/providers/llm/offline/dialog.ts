@@ -1,0 +1,355 @@
+// The dialog policy: one caller line, event or tool result in, the next state and reply out.
+import type { TDepartment } from "@/lib/agents/config";
+import { isToolFailure } from "@/voice-server/tools/specs";
+import type { TChatMessage } from "@/voice-server/providers/types";
+import {
+  departmentById,
+  departmentByDescription,
+  emergencyDepartment,
+  departmentByName,
+  handleTransferRequest,
+  operatorDepartment,
+  askWhichDepartment,
+  transferTo,
+} from "./departments";
+import { hoursAnswer, requestedDays } from "./hours";
+import {
+  GOODBYE,
+  GREETING_ONLY,
+  HISTORY,
+  HOURS_INTENT,
+  HOW_ARE_YOU,
+  HUMAN_REQUEST,
+  IDENTITY,
+  LEAVE_MESSAGE,
+  LOCATION_INTENT,
+  QUESTION_START,
+  REPEAT,
+  STRONG_HUMAN,
+  THANKS_ONLY,
+  TRANSFER_VERB,
+  isAffirmative,
+  isOnlyNumbers,
+  isNegative,
+} from "./intents";
+import { HOURS_OVERRIDE_CONFIDENCE, answerText, retrieve } from "./knowledge";
+import { NAME_NOT_GIVEN, firstName, onSlotAnswer, startMessage } from "./message";
+import { speakDigits, splitSentences, toSpoken } from "./speakable";
+import { describesEmergency, emergencySigns, soundsUrgent } from "./routing";
+import { isOffTopic, isOutOfScope, whatICanDo } from "./scope";
+import { parseName } from "./spoken-input";
+import { anythingElse, goodbye, offerMessage, type TContext, type TReply, type TState } from "./state";
+import { FILLERS, contentWords, normalizeText } from "./text";
+
+export function notSure(state: TState, ctx: TContext, normalized: string): [TState, TReply] {
+  const lead = "I'm sorry, I don't have that information.";
+  if (ctx.index.departments.length > 0 && ctx.isOpen !== false) {
+    const department = departmentByDescription(ctx, normalized);
+    return [
+      { ...state, pending: { kind: "message_or_transfer", departmentId: department?.id } },
+      {
+        say: [
+          lead,
+          department
+            ? `I can transfer you to ${department.name.trim()}, or take a message for the team. Which would you prefer?`
+            : "I can take a message for the team, or transfer you to someone who can help. Which would you prefer?",
+        ],
+      },
+    ];
+  }
+  return offerMessage(state, [lead]);
+}
+
+export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller: string): [TState, TReply] {
+  const normalized = normalizeText(raw);
+  const tokens = normalized.split(" ").filter((t) => t !== "");
+  if (tokens.length === 0 || tokens.every((t) => FILLERS.has(t))) {
+    return [state, { say: ["Sorry, I didn't catch that. Could you say it again?"] }];
+  }
+  // Said again word for word, and nothing else changes: a question the agent asked is still open.
+  if (REPEAT.test(normalized)) return [state, { say: [state.lastAgent ?? ctx.snapshot.config.greeting] }];
+  const stems = contentWords(normalized).map((w) => w.stem);
+  // Once the caller has described an emergency, a message they leave later in the call is urgent too.
+  if (!state.urgent && soundsUrgent(normalized, stems)) state = { ...state, urgent: true };
+  const emergency = describesEmergency(stems) ? emergencyDepartment(ctx, normalized) : undefined;
+  // With no line for emergencies, only an unmistakable one ("it broke and it's bleeding") becomes an urgent
+  // message: one sign alone ("my printer is broken") is an ordinary question for most businesses.
+  const signs = emergencySigns(stems);
+  const unmistakable = signs.strong + signs.weak >= 2 || /\bemergenc/.test(normalized);
+  const pending = state.pending;
+  if (pending.kind === "slot") return onSlotAnswer(state, ctx, pending, raw, normalized, onCaller);
+
+  const knownName = /\b(my name is|my name's)\b/i.test(raw) ? (parseName(raw) ?? state.knownName) : state.knownName;
+  state = { ...state, knownName };
+  const wantsMessage = LEAVE_MESSAGE.test(normalized) || /\bmessage\b/.test(normalized);
+  const wantsTransfer =
+    STRONG_HUMAN.test(normalized) ||
+    TRANSFER_VERB.test(normalized) ||
+    HUMAN_REQUEST.test(normalized) ||
+    /\b(transfer|put me through)\b/.test(normalized);
+
+  switch (pending.kind) {
+    case "offer_message":
+      if (isAffirmative(normalized)) return startMessage(state, ctx, raw, "Okay.");
+      if (isNegative(normalized)) return anythingElse(state, ["No problem."]);
+      break;
+    case "message_or_transfer":
+      if (wantsMessage || isAffirmative(normalized)) return startMessage(state, ctx, raw, "Okay.");
+      if (wantsTransfer || /\b(transfer|person|someone|connect)\b/.test(normalized)) {
+        const department = departmentById(ctx, pending.departmentId);
+        const named = departmentByName(ctx, normalized);
+        if (named ?? department) return transferTo(state, ctx, (named ?? department) as TDepartment);
+        return handleTransferRequest(state, ctx, normalized, recentCaller);
+      }
+      if (isNegative(normalized)) return anythingElse(state, ["No problem."]);
+      break;
+    case "confirm_transfer": {
+      const department = departmentById(ctx, pending.departmentId);
+      if (department && isAffirmative(normalized)) return transferTo(state, ctx, department);
+      if (isNegative(normalized)) return anythingElse(state, ["Okay."]);
+      break;
+    }
+    case "which_department": {
+      // A new question instead of a department ("actually, where are you?") is answered, not asked over.
+      if (QUESTION_START.test(normalized) && !departmentByName(ctx, normalized)) break;
+      const department = departmentByName(ctx, normalized) ?? departmentByDescription(ctx, normalized);
+      if (department) return transferTo(state, ctx, department);
+      // "Thanks, goodbye" is not a department: the caller is leaving.
+      if (GOODBYE.test(normalized)) return goodbye(state, ctx);
+      if (isNegative(normalized) || wantsMessage) return startMessage(state, ctx, raw, "Okay.");
+      if (pending.attempts === 0) return askWhichDepartment(state, ctx, 1);
+      return offerMessage(state, ["Sorry, I couldn't tell which department you meant."]);
+    }
+    case "anything_else":
+      if (isNegative(normalized)) return goodbye(state, ctx);
+      if (isAffirmative(normalized))
+        return [{ ...state, pending: { kind: "none" } }, { say: ["Sure. What can I help you with?"] }];
+      break;
+    default:
+      break;
+  }
+  state = { ...state, pending: { kind: "none" } };
+
+  if (GOODBYE.test(normalized)) return goodbye(state, ctx);
+  if (THANKS_ONLY.test(normalized)) return anythingElse(state, ["You're welcome!"]);
+  if (/^(that is all|that is it|that will be all|nothing else|i am all set|that is everything)\b/.test(normalized))
+    return goodbye(state, ctx);
+  if (wantsMessage && LEAVE_MESSAGE.test(normalized)) return startMessage(state, ctx, raw);
+  if (IDENTITY.test(normalized)) {
+    const agent = ctx.snapshot.agentName.trim() || "a virtual assistant";
+    const team = ctx.snapshot.teamName.trim();
+    return [
+      state,
+      {
+        say: [
+          `I'm ${agent}, the virtual assistant${team ? ` for ${team}` : ""}.`,
+          "I can answer questions, take a message, or connect you with the right person.",
+        ],
+      },
+    ];
+  }
+  if (wantsTransfer) return handleTransferRequest(state, ctx, normalized, recentCaller);
+  if (HISTORY.test(normalized)) {
+    return [
+      state,
+      {
+        say: ["Let me check your earlier calls."],
+        tool: { name: "lookup_caller_history", args: { reason: raw.trim().slice(0, 200) } },
+      },
+    ];
+  }
+  if (wantsMessage) return startMessage(state, ctx, raw);
+
+  const withoutGreeting = normalized.replace(/^(hi|hello|hey|good (morning|afternoon|evening))( there)?\s*/, "").trim();
+  if (GREETING_ONLY.test(normalized) || withoutGreeting === "") {
+    return [state, { say: ["Hi! How can I help you today?"] }];
+  }
+  if (HOW_ARE_YOU.test(normalized) && contentWords(normalized.replace(HOW_ARE_YOU, "")).length === 0) {
+    return [state, { say: ["I'm doing well, thanks for asking.", "How can I help you today?"] }];
+  }
+
+  // An emergency goes straight to the line that handles it, before any knowledge answer that shares a word.
+  const retrieval =
+    retrieve(ctx.index, withoutGreeting) ??
+    (LOCATION_INTENT.test(normalized) ? retrieve(ctx.index, `${withoutGreeting} address location`) : null);
+  const isQuestion = QUESTION_START.test(normalized);
+  // A question about emergencies ("do you handle emergencies?") is answered or offered a transfer like any other;
+  // a question that describes one ("can you help, my face is swollen?") is an emergency.
+  const asksAboutEmergencies = isQuestion && (retrieval !== null || /\bemergenc/.test(normalized));
+  if (!asksAboutEmergencies && (emergency || (unmistakable && !ctx.index.departments.some((d) => d.routes.has("emergency"))))) {
+    if (emergency && ctx.isOpen !== false) {
+      return transferTo(
+        state,
+        ctx,
+        emergency,
+        `I'm sorry to hear that. Let me put you through to ${emergency.name.trim()} right away.`,
+      );
+    }
+    return startMessage(
+      state,
+      ctx,
+      raw,
+      emergency
+        ? "I'm sorry to hear that. Nobody can take your call right now, so let me take an urgent message and have someone call you back as soon as possible."
+        : "I'm sorry to hear that. Let me take an urgent message and have someone call you back as soon as possible.",
+    );
+  }
+
+  // A bare department name ("Billing, please") is a transfer request; "where can I park" is not one for "Parking".
+  const named = departmentByName(ctx, normalized);
+  const namedEntry = named && ctx.index.departments.find((d) => d.department === named);
+  if (namedEntry && contentWords(normalized).every((w) => namedEntry.nameStems.includes(w.stem))) {
+    return handleTransferRequest(state, ctx, normalized, recentCaller);
+  }
+
+  const isHoursQuestion = HOURS_INTENT.test(normalized);
+  const hoursEnabled = ctx.snapshot.config.businessHours.isEnabled;
+  // With hours configured, knowledge only wins when it answers this exact question ("weekend hours" for
+  // "open on Saturday"), never for "are you open now" or a general "what are your hours".
+  const knowledgeBeatsHours =
+    retrieval !== null &&
+    retrieval.coverage >= HOURS_OVERRIDE_CONFIDENCE &&
+    retrieval.questionCoverage >= 0.6 &&
+    requestedDays(normalized, undefined) !== "now";
+  if (retrieval && (!isHoursQuestion || !hoursEnabled || knowledgeBeatsHours)) {
+    return anythingElse(state, [answerText(retrieval, withoutGreeting)], { knowledgeIds: [retrieval.passage.itemId] });
+  }
+  if (isHoursQuestion && hoursEnabled) return anythingElse(state, hoursAnswer(ctx, normalized));
+
+  if (contentWords(withoutGreeting).length === 0 || isOnlyNumbers(withoutGreeting)) {
+    if (isAffirmative(normalized) || isNegative(normalized))
+      return [state, { say: ["Okay. How can I help you today?"] }];
+    return [state, { say: ["Sorry, I didn't quite get that. Could you say it another way?"] }];
+  }
+
+  // Weather, sports, another business: say so and offer what this line is for, never a guess or silence.
+  if (isOutOfScope(ctx.index, withoutGreeting)) {
+    return [
+      // "Yes please" after the offer takes a message; naming a department transfers; a new question is answered.
+      { ...state, pending: { kind: "message_or_transfer" } },
+      {
+        say: [
+          // Weather and sports are not this line's business; parking may be, it just isn't in the knowledge.
+          isOffTopic(withoutGreeting)
+            ? "I'm sorry, that's not something I can help with on this line."
+            : "I'm sorry, I don't have that information.",
+          whatICanDo(ctx.snapshot, ctx.isOpen !== false),
+          "What can I do for you?",
+        ],
+      },
+    ];
+  }
+
+  const described = departmentByDescription(ctx, normalized);
+  if (described && ctx.isOpen !== false) {
+    return [
+      { ...state, pending: { kind: "confirm_transfer", departmentId: described.id } },
+      { say: [`${described.name.trim()} can help with that. Would you like me to transfer you?`] },
+    ];
+  }
+  return notSure(state, ctx, normalized);
+}
+
+export function onToolResult(
+  state: TState,
+  ctx: TContext,
+  message: Extract<TChatMessage, { role: "tool-result" }>,
+): [TState, TReply] {
+  const failed = isToolFailure(message.result);
+  const { call, result } = message;
+  switch (call.name) {
+    case "transfer_call": {
+      const department = typeof call.args.department === "string" ? call.args.department : "that department";
+      if (!failed)
+        return [{ ...state, pending: { kind: "none" } }, { say: ["You're being connected now. Please hold."] }];
+      return offerMessage(state, [`I'm sorry, I couldn't connect you to ${department} right now.`]);
+    }
+    case "take_message": {
+      if (state.pending.kind === "closing") {
+        const [next, bye] = goodbye(state, ctx);
+        return [
+          next,
+          { ...bye, say: [failed ? "I'm sorry, I couldn't save your message just now." : "I've passed that on.", ...bye.say] },
+        ];
+      }
+      if (failed) {
+        const department = operatorDepartment(ctx);
+        if (department && ctx.isOpen !== false) {
+          return [
+            { ...state, pending: { kind: "confirm_transfer", departmentId: department.id } },
+            {
+              say: [
+                "I'm sorry, I couldn't save your message just now.",
+                `I can transfer you to ${department.name.trim()} instead. Would you like that?`,
+              ],
+            },
+          ];
+        }
+        return anythingElse(state, [
+          "I'm sorry, I couldn't save your message just now.",
+          "Please try calling back a little later.",
+        ]);
+      }
+      const name =
+        typeof call.args.name === "string" && call.args.name.trim() && call.args.name !== NAME_NOT_GIVEN
+          ? `, ${firstName(call.args.name.trim())}`
+          : "";
+      const number = typeof call.args.callback_number === "string" ? call.args.callback_number : "";
+      return anythingElse(state, [
+        `All done${name}. I've passed your message on.`,
+        number ? `Someone will call you back at ${speakDigits(number)}.` : "Someone will get back to you soon.",
+      ]);
+    }
+    case "end_call":
+      return [state, { say: [] }];
+    case "lookup_caller_history": {
+      if (failed)
+        return [
+          state,
+          { say: ["I'm sorry, I couldn't look up your earlier calls right now.", "How can I help you today?"] },
+        ];
+      const summary = typeof result.summary === "string" ? toSpoken(result.summary) : "";
+      const calls = Array.isArray(result.calls) ? result.calls.length : undefined;
+      const say: string[] = [];
+      if (summary) say.push(...splitSentences(summary).slice(0, 2));
+      else if (calls === 0) say.push("I don't see any earlier calls from this number.");
+      else if (calls !== undefined)
+        say.push(`I can see ${calls === 1 ? "one earlier call" : `${calls} earlier calls`} from this number.`);
+      else say.push("I've checked your earlier calls.");
+      say.push("How can I help you today?");
+      return [state, { say }];
+    }
+    default:
+      return failed
+        ? [state, { say: ["Sorry, something went wrong on my side.", "How else can I help?"] }]
+        : [state, { say: [] }];
+  }
+}
+
+export function onEvent(state: TState, ctx: TContext, text: string, recentCaller: string): [TState, TReply] {
+  const lower = text.toLowerCase();
+  const dtmf = /(?:press(?:ed)?|dtmf|digits?|keypad|key)\D*?([0-9*#]+)/.exec(lower);
+  if (dtmf?.[1]) {
+    const keys = dtmf[1];
+    if (state.pending.kind === "slot" && state.pending.slot === "callback") {
+      return onSlotAnswer(state, ctx, state.pending, keys.replace(/[*#]/g, ""), keys.replace(/[*#]/g, ""), onCaller);
+    }
+    if (keys.replace(/#/g, "") === "0") {
+      if (ctx.index.departments.length === 0)
+        return offerMessage(state, ["There's no operator I can connect you to right now."]);
+      const department = operatorDepartment(ctx);
+      if (department)
+        return transferTo(state, ctx, department, `Sure, let me connect you to ${department.name.trim()}.`);
+      return handleTransferRequest({ ...state, pending: { kind: "none" } }, ctx, "operator", recentCaller);
+    }
+    return [state, { say: ["Sorry, I can't use keypad choices on this line.", "Just tell me what you need."] }];
+  }
+  if (/silen|no (speech|response|answer)|quiet|did not say|didn't say/.test(lower)) {
+    return [state, { say: ["Are you still there?"] }];
+  }
+  if (/fail|error/.test(lower)) {
+    return offerMessage({ ...state, pending: { kind: "none" } }, ["Sorry, something went wrong on my side."]);
+  }
+  return [state, { say: [] }];
+}
+

@@ -1,0 +1,77 @@
+// Related concepts for choosing a department by meaning. Broader than the synonym groups in concepts.ts (which
+// retrieval relies on and which must stay tight): here "toothache", "swollen" and "can't sleep" all point at the
+// same kind of call as an "emergency" line, though none of them is a synonym of the others.
+// Each word is stemmed with the engine's stemmer, so one form per word is enough ("bleed" covers "bleeding").
+import { stem } from "./stem";
+
+const ROUTING_CONCEPTS: Record<string, string> = {
+  emergency:
+    "emergency urgent urgently asap immediately pain painful hurt hurts ache aching toothache sore agony " +
+    "excruciating unbearable throb throbbing swollen swelling swell puffy puffed bleed bleeding bled blood broken " +
+    "broke break cracked crack chipped chip knocked abscess infection infected fever injury injured accident trauma " +
+    "severe sleep killing kill dying unbearable awful terrible worst",
+  billing:
+    "bill bills billing billed invoice invoiced charge charged overcharged payment pay paid paying refund " +
+    "reimburse receipt statement balance owe owed debt account charges dispute plan subscription",
+  appointment:
+    "appointment book booking booked schedule scheduled reschedule cancel cancellation slot availability " +
+    "available visit checkup consultation move late running reservation reserve postpone",
+  sales: "buy purchase order pricing price quote estimate sales sell deal discount cost",
+  support:
+    "outage down error bug crash crashing setup install troubleshoot troubleshooting fix working login password " +
+    "broken glitch reset connect connection",
+};
+
+const CONCEPTS_OF = new Map<string, string[]>();
+for (const [concept, list] of Object.entries(ROUTING_CONCEPTS)) {
+  for (const word of list.split(/\s+/)) {
+    if (word === "") continue;
+    const s = stem(word);
+    const concepts = CONCEPTS_OF.get(s) ?? [];
+    if (!concepts.includes(concept)) concepts.push(concept);
+    CONCEPTS_OF.set(s, concepts);
+  }
+}
+
+// The kinds of call a stemmed word points to ("swollen" -> ["emergency"]); empty for words that carry no intent.
+export function routingConceptsOf(stemmed: string): readonly string[] {
+  return CONCEPTS_OF.get(stemmed) ?? [];
+}
+
+// Signs that alone describe an emergency ("toothache", "bleeding"); the rest of the emergency concept ("terrible",
+// "can't sleep") only counts in pairs.
+const STRONG_SIGNS = new Set(
+  (
+    "emergency emergencies toothache pain painful hurt hurts agony bleed bleeding bled blood swollen swelling swell " +
+    "puffy puffed broken broke cracked chipped knocked abscess infection infected fever injury injured accident trauma"
+  )
+    .split(" ")
+    .map(stem),
+);
+
+const EXPLICIT_URGENCY =
+  /\b(emergency|emergencies|urgent|urgently|asap|as soon as possible|right away|immediately|straight away)\b/;
+
+// How many signs of an emergency the caller's words carry (stems of normalizeText() output).
+export function emergencySigns(stems: readonly string[]): { strong: number; weak: number } {
+  let strong = 0;
+  let weak = 0;
+  for (const s of new Set(stems)) {
+    if (!routingConceptsOf(s).includes("emergency")) continue;
+    if (STRONG_SIGNS.has(s)) strong++;
+    else weak++;
+  }
+  return { strong, weak };
+}
+
+// The caller describes an emergency: one strong sign, or two weaker ones.
+export function describesEmergency(stems: readonly string[]): boolean {
+  const { strong, weak } = emergencySigns(stems);
+  return strong >= 1 || weak >= 2;
+}
+
+// An emergency, or a plain request for haste ("please call me back as soon as possible"): a message left in this
+// call is marked urgent. Runs on normalizeText() output.
+export function soundsUrgent(normalized: string, stems: readonly string[]): boolean {
+  return EXPLICIT_URGENCY.test(normalized) || describesEmergency(stems);
+}

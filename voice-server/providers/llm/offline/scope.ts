@@ -1,0 +1,107 @@
+// What this agent is for, derived from its knowledge and departments: used to tell a question it simply has no
+// entry for ("how much is a crown?") from one it was never meant to answer ("what's the weather like?"), and to
+// redirect the caller to what it can do instead of guessing or saying nothing.
+import type { TAgentSnapshot } from "@/lib/agents/config";
+import { conceptOf } from "./concepts";
+import type { TIndex } from "./knowledge";
+import { routingConceptsOf } from "./routing";
+import { stem } from "./stem";
+import { STOP_WORDS, contentWords, normalizeText } from "./text";
+
+// Subjects no business line answers. The list is short on purpose: anything else is out of scope only when none
+// of its words appears in the agent's knowledge or departments.
+const OFF_TOPIC =
+  /\b(weather|forecast|rain|raining|snow|snowing|temperature outside|sports?|scores?|games? (last night|tonight|today)|who won|football|baseball|basketball|soccer|nfl|nba|playoffs?|super bowl|world cup|elections?|president|politics|political|vote|voting|congress|senate|news|stock market|stocks?|bitcoin|crypto|jokes?|recipe|movies?|capital of|lottery|horoscope)\b/;
+
+// How a topic reads in "I can answer questions about ...", for the synonym groups that name common topics.
+const CONCEPT_TOPICS: Record<string, string> = {
+  "#hours": "our opening hours",
+  "#weekend": "weekend hours",
+  "#location": "where to find us",
+  "#parking": "parking",
+  "#price": "prices",
+  "#payment": "payment",
+  "#insurance": "insurance",
+  "#booking": "appointments",
+  "#cancel": "cancellations",
+  "#refund": "refunds",
+  "#delivery": "delivery",
+  "#jobs": "jobs",
+  "#discount": "discounts",
+  "#warranty": "warranties",
+};
+
+const topicsCache = new WeakMap<TAgentSnapshot, string[]>();
+
+// Up to `limit` short topic phrases from the knowledge titles, hours first when they are configured.
+export function knowledgeTopics(snapshot: TAgentSnapshot, limit = 4): string[] {
+  let topics = topicsCache.get(snapshot);
+  if (!topics) {
+    topics = [];
+    if (snapshot.config.businessHours.isEnabled) topics.push(CONCEPT_TOPICS["#hours"] ?? "our opening hours");
+    for (const item of snapshot.knowledge) {
+      const words = normalizeText(item.title)
+        .replace(/\bhow much price\b/g, "price")
+        .split(" ")
+        .filter((w) => w !== "" && !STOP_WORDS.has(w));
+      let label: string | undefined;
+      const nouns: string[] = [];
+      for (const w of words) {
+        const concept = conceptOf(stem(w));
+        if (concept) label ??= CONCEPT_TOPICS[concept];
+        else nouns.push(w);
+      }
+      const noun = nouns.slice(0, 3).join(" ");
+      const topic = noun && label === "prices" ? `${noun} prices` : noun || label;
+      if (topic && !topics.includes(topic)) topics.push(topic);
+    }
+    topicsCache.set(snapshot, topics);
+  }
+  return topics.slice(0, limit);
+}
+
+function list(items: string[], conjunction: string): string {
+  if (items.length <= 2) return items.join(` ${conjunction} `);
+  return `${items.slice(0, -1).join(", ")}, ${conjunction} ${items[items.length - 1]}`;
+}
+
+function departmentPhrase(name: string): string {
+  const t = name.trim();
+  // "Billing" and "Sales" read as they are; "Front desk" reads better as "the front desk".
+  return /^(the |our )/i.test(t) || /^[A-Z][a-z]+$/.test(t) ? t : `the ${t.charAt(0).toLowerCase()}${t.slice(1)}`;
+}
+
+// The caller asked about something this agent is not for: a subject no business line answers, or nothing in
+// their words appears in the agent's knowledge or departments.
+export function isOffTopic(normalized: string): boolean {
+  return OFF_TOPIC.test(normalized);
+}
+
+export function isOutOfScope(index: TIndex, normalized: string): boolean {
+  if (OFF_TOPIC.test(normalized)) return true;
+  const words = contentWords(normalized);
+  if (words.length === 0) return false;
+  return !words.some(
+    (w) =>
+      index.df.has(w.stem) ||
+      (w.concept !== undefined && index.df.has(w.concept)) ||
+      index.departments.some(
+        (d) =>
+          d.terms.has(w.stem) ||
+          (w.concept !== undefined && d.terms.has(w.concept)) ||
+          routingConceptsOf(w.stem).some((r) => d.routes.has(r)),
+      ),
+  );
+}
+
+// "I can answer questions about our opening hours, where to find us and insurance, take a message, or put you
+// through to the front desk or Billing."
+export function whatICanDo(snapshot: TAgentSnapshot, canTransfer: boolean): string {
+  const topics = knowledgeTopics(snapshot);
+  const actions: string[] = [];
+  if (topics.length > 0) actions.push(`answer questions about ${list(topics, "and")}`);
+  actions.push("take a message");
+  const departments = snapshot.departments.filter((d) => d.name.trim() !== "").map((d) => departmentPhrase(d.name));
+  if (canTransfer && departments.length > 0) actions.push(`put you through to ${list(departments.slice(0, 4), "or")}`);
+  return `I can ${list(actions, "or")}.`;
+}

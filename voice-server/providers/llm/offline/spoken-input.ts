@@ -1,0 +1,95 @@
+// Spoken-input parsing: what a caller dictates on the phone (numbers in words, names with lead-ins, a message).
+import { normalizePhoneNumber } from "@/voice-server/tools/specs";
+
+// "oh", "to", "too", "for", "ate" sound like digits but only count between other digits (see below).
+const DIGIT_WORDS: Record<string, string> = Object.fromEntries(
+  "zero:0 oh:0 o:0 one:1 two:2 to:2 too:2 three:3 four:4 for:4 five:5 six:6 seven:7 eight:8 ate:8 nine:9"
+    .split(" ")
+    .map((pair) => pair.split(":")),
+);
+const TEEN_WORDS: Record<string, string> = Object.fromEntries(
+  "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen"
+    .split(" ")
+    .map((word, i) => [word, String(10 + i)]),
+);
+const TENS_WORDS: Record<string, string> = Object.fromEntries(
+  "twenty thirty forty fifty sixty seventy eighty ninety".split(" ").map((word, i) => [word, String(2 + i)]),
+);
+const STRICT_DIGIT_WORDS = new Set(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]);
+
+function isNumberToken(token: string | undefined): boolean {
+  if (token === undefined) return false;
+  return /^\d+$/.test(token) || STRICT_DIGIT_WORDS.has(token) || token in TEEN_WORDS || token in TENS_WORDS;
+}
+
+// "five five five, one two three four" -> "5551234"; digits, "double five", "fifty five", "eight hundred" all work.
+export function parseSpokenPhoneNumber(text: string): string | null {
+  const lower = text.toLowerCase();
+  const hasPlus = /^\s*(\+|plus\b)/.test(lower);
+  const tokens = lower
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim()
+    .split(" ");
+  let digits = "";
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] ?? "";
+    const prev = tokens[i - 1];
+    const next = tokens[i + 1];
+    if (/^\d+$/.test(t)) digits += t;
+    else if (t === "double" || t === "triple") {
+      const d = next === undefined ? undefined : /^\d$/.test(next) ? next : DIGIT_WORDS[next];
+      if (d !== undefined && (isNumberToken(next) || next === "oh" || next === "o")) {
+        digits += d.repeat(t === "double" ? 2 : 3);
+        i++;
+      }
+    } else if (t in TEEN_WORDS) digits += TEEN_WORDS[t];
+    else if (t in TENS_WORDS) {
+      const unit =
+        next !== undefined && STRICT_DIGIT_WORDS.has(next) && next !== "zero" ? DIGIT_WORDS[next] : undefined;
+      digits += (TENS_WORDS[t] ?? "") + (unit ?? "0");
+      if (unit !== undefined) i++;
+    } else if (t === "hundred") digits += "00";
+    else if (t === "thousand") digits += "000";
+    else if (STRICT_DIGIT_WORDS.has(t)) digits += DIGIT_WORDS[t];
+    // "oh", "to", "for" only count as digits between other digits, so "oh, it's five five five" keeps no zero.
+    else if (t in DIGIT_WORDS && (isNumberToken(prev) || prev === "oh" || prev === "o") && isNumberToken(next)) {
+      digits += DIGIT_WORDS[t];
+    } else if ((t === "oh" || t === "o") && isNumberToken(next) && digits.length > 0) digits += "0";
+  }
+  return normalizePhoneNumber((hasPlus ? "+" : "") + digits);
+}
+
+const NAME_LEAD_IN = /\b(?:my name is|my name's|name is|this is|it is|it's|i am|i'm|call me|you can call me)\s+(.+)$/i;
+const NOT_A_NAME = new Set(
+  (
+    "what when where why how who can could do does is are will would no not never i " +
+    "calling just about the a sorry wait hold please sure yes actually never nevermind no nope hang okay ok"
+  ).split(" "),
+);
+
+export function parseName(raw: string): string | null {
+  let t = raw.trim().replace(/[.!?]+$/g, "");
+  const leadIn = NAME_LEAD_IN.exec(t);
+  if (leadIn?.[1]) t = leadIn[1];
+  for (let i = 0; i < 3; i++) t = t.replace(/^(?:um+|uh+|er+|yeah|yes|sure|okay|ok|so|well|hi|hello)[,.]?\s+/i, "");
+  t = t.split(/\s*(?:,|\band\b|\bbut\b|\bfrom\b|\bcalling\b|\bi'm\b|\bi am\b|\bhere\b)\s*/i)[0] ?? "";
+  const words = t.split(/\s+/).filter((w) => w !== "");
+  if (words.length === 0 || words.length > (leadIn ? 4 : 3)) return null;
+  if (words.some((w) => !/^[\p{L}][\p{L}'.-]*$/u.test(w))) return null;
+  if (NOT_A_NAME.has((words[0] ?? "").toLowerCase())) return null;
+  return words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(" ");
+}
+
+export function parseMessageBody(raw: string): string | null {
+  const t = raw
+    .trim()
+    .replace(/^(?:um+|uh+|yeah|yes|sure|okay|ok|so)[,.]?\s+/i, "")
+    .replace(
+      /^(?:the message is|my message is|message is|just|please|can you|could you)?\s*(?:tell|let)\s+(?:them|him|her|the team|everyone)\s+(?:know\s+)?(?:that\s+)?/i,
+      "",
+    )
+    .replace(/^(?:the message is|my message is|message is|it's|it is)[:,]?\s+/i, "")
+    .trim();
+  return /[\p{L}\d]/u.test(t) ? t : null;
+}
+
