@@ -82,12 +82,12 @@ function statSelects(): SQL {
 // (db/schema/privacy.ts erased_call_stats), so an erasure never changes analytics. Filters on c.* are pushed into
 // both branches by the planner.
 const CALL_SOURCE = sql.raw(`(
-    select team_id, is_test, started_at, answered_at, status::text as status, outcome::text as outcome, duration_sec,
+    select id, team_id, is_test, started_at, answered_at, status::text as status, outcome::text as outcome, duration_sec,
       sentiment::text as sentiment, transferred_to, topic_cluster_id, agent_id, phone_number_id,
       voice_to_voice_p50_ms, voice_to_voice_p95_ms
     from calls
     union all
-    select team_id, false, started_at, answered_at, status, outcome, duration_sec, sentiment, transferred_to,
+    select id, team_id, false, started_at, answered_at, status, outcome, duration_sec, sentiment, transferred_to,
       topic_cluster_id, agent_id, phone_number_id, voice_to_voice_p50_ms, voice_to_voice_p95_ms
     from erased_call_stats
   )`);

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { callerMessages, calls, phoneNumbers, privacyRequests, webhookDeliveries } from "@/db/schema";
+import { callerMessages, callers, calls, phoneNumbers, privacyRequests, webhookDeliveries } from "@/db/schema";
 import { flushDirtyRollups } from "@/lib/analytics/rollup";
 import type { TRecordingStoreSet } from "@/lib/recordings/create-stores";
 import { callbackMatches, fromNumberVariants } from "./find-caller-data";
@@ -122,7 +122,11 @@ export async function eraseCallerData(
       insert into erased_call_stats (team_id, agent_id, phone_number_id, started_at, answered_at, status, outcome,
         duration_sec, sentiment, transferred_to, topic_cluster_id, voice_to_voice_p50_ms, voice_to_voice_p95_ms)
       select team_id, agent_id, phone_number_id, started_at, answered_at, status::text, outcome::text, duration_sec,
-        sentiment::text, transferred_to, topic_cluster_id, voice_to_voice_p50_ms, voice_to_voice_p95_ms
+        sentiment::text,
+        -- The department's name, as the dashboards label transfers (the number dialled only when no event named it).
+        coalesce((select nullif(e.name, '') from call_events e
+          where e.team_id = calls.team_id and e.call_id = calls.id and e.kind = 'transfer' order by e.at_ms desc limit 1), transferred_to),
+        topic_cluster_id, voice_to_voice_p50_ms, voice_to_voice_p95_ms
       from calls where team_id = ${teamId} and is_test = false and id = any(${callIds.length ? `{${callIds.join(",")}}` : "{}"}::uuid[])`);
     const deliveries = await tx
       .delete(webhookDeliveries)
@@ -140,6 +144,11 @@ export async function eraseCallerData(
       .delete(callerMessages)
       .where(and(eq(callerMessages.teamId, teamId), or(callIds.length ? inArray(callerMessages.callId, callIds) : undefined, callbackMatches(subject))))
       .returning({ id: callerMessages.id });
+    // The caller directory's entry (name, notes, tags, flags): what the agent and the team knew of the caller.
+    const directory = await tx
+      .delete(callers)
+      .where(and(eq(callers.teamId, teamId), eq(callers.e164, subject.e164)))
+      .returning({ id: callers.id });
     // Turns and events go with their call (on delete cascade).
     if (callIds.length) await tx.delete(calls).where(and(eq(calls.teamId, teamId), inArray(calls.id, callIds)));
     if (exportsOfSubject.length) {
@@ -156,6 +165,7 @@ export async function eraseCallerData(
         twilio_recordings: twilio.deleted,
         twilio_accounts_unreachable: twilio.unreachable,
         messages: messages.length,
+        caller_entries: directory.length,
         webhook_deliveries: deliveries.length,
         exports: exportsOfSubject.length,
       },

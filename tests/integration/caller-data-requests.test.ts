@@ -261,7 +261,9 @@ describe("caller data requests", () => {
     expect(await t.db.select().from(callTurns).where(eq(callTurns.callId, betaCall.id))).toHaveLength(2);
     expect(await t.db.select().from(callerMessages).where(eq(callerMessages.teamId, beta.team.id))).toHaveLength(1);
     expect(await t.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.teamId, beta.team.id))).toHaveLength(1);
-    expect(await lookupCallerHistory(t.db, { teamId: beta.team.id, fromNumber: CALLER })).toHaveLength(1);
+    // Beta's calls from the same number are untouched (checked above); its caller history holds only an open
+    // request, which this fixture does not have.
+    expect(await lookupCallerHistory(t.db, { teamId: beta.team.id, fromNumber: CALLER })).toEqual([]);
     // The other caller of alpha is untouched.
     expect(await t.db.select().from(calls).where(eq(calls.id, alphaOther.id))).toHaveLength(1);
 
