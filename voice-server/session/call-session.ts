@@ -3,7 +3,7 @@ import type { Call } from "@/db/schema";
 import { assembleInstructions } from "@/lib/agents/assemble-instructions";
 import type { TAgentSnapshot } from "@/lib/agents/config";
 import { loadCallForStream } from "@/lib/calls/resolve-inbound-call";
-import { FRAME_MS } from "@/voice-server/audio/mulaw";
+import { FRAME_MS } from "@/lib/audio/mulaw";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import { startCallTrace, type TCallTrace } from "@/voice-server/observability/turn-trace";

@@ -1,6 +1,6 @@
 import { ArrayPool } from "@/voice-server/audio/array-pool";
 import { AudioHistory } from "@/voice-server/audio/frames";
-import { FRAME_BYTES, FRAME_MS } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES, FRAME_MS } from "@/lib/audio/mulaw";
 import type { TMulaw, TSttEvent, TSttProvider, TSttStream } from "@/voice-server/providers/types";
 
 // Speech to text for one call. The connection (SttInput) lives for the whole call: it is fed every caller frame,
