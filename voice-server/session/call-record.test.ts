@@ -21,6 +21,7 @@ function setup() {
     appendEvent: async (_db, input) => void writes.push(`event ${input.kind} ${input.name} @${input.atMs}`),
     markAnswered: async () => void writes.push("answered"),
     recordKnowledgeUsage: async (_db, input) => void writes.push(`knowledge ${input.knowledgeIds.join(",")}`),
+    markDisclosurePlayed: async () => void writes.push("disclosure played"),
     finalize: async (_db, input) => void writes.push(`finalize ${input.outcome}`),
   };
   const lifecycle: string[] = [];

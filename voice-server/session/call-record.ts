@@ -3,6 +3,7 @@ import { appendCallEvent, type TAppendEventInput, type TCallEventKind } from "@/
 import { appendCallTurn, saveAgentTurn, type TAppendTurnInput } from "@/lib/calls/append-turn";
 import { markCallAnswered } from "@/lib/calls/create-call";
 import { finalizeCall, type TFinalizeCallInput } from "@/lib/calls/finalize-call";
+import { markDisclosurePlayed } from "@/lib/calls/mark-disclosure-played";
 import { recordKnowledgeUsage } from "@/lib/calls/record-knowledge-usage";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
@@ -24,6 +25,7 @@ export type TCallRecordStore = {
   appendEvent(db: Db, input: TAppendEventInput): Promise<void>;
   markAnswered(db: Db, input: { teamId: string; callId: string; answeredAt: Date }): Promise<void>;
   recordKnowledgeUsage(db: Db, input: { teamId: string; knowledgeIds: string[]; at: Date }): Promise<void>;
+  markDisclosurePlayed(db: Db, input: { teamId: string; callId: string; playedAt: Date }): Promise<void>;
   finalize(db: Db, input: TFinalizeCallInput): Promise<void>;
 };
 
@@ -33,6 +35,7 @@ export const dbCallRecordStore: TCallRecordStore = {
   appendEvent: appendCallEvent,
   markAnswered: markCallAnswered,
   recordKnowledgeUsage,
+  markDisclosurePlayed,
   finalize: finalizeCall,
 };
 
@@ -139,6 +142,14 @@ export class CallRecord {
     const row: TAppendTurnInput = { ...turn, ...ids, seq: slot.seq };
     this.writes.push(`turn ${row.seq}`, () => this.store.saveAgentTurn(this.deps.db, row));
     if (isFinal) this.show(row);
+  }
+
+  // The disclosure line played to its end (proof on the call row, and an event on its timeline).
+  disclosurePlayed(playedAt: Date): void {
+    const ids = this.target();
+    if (!ids) return;
+    this.writes.push("disclosure played", () => this.store.markDisclosurePlayed(this.deps.db, { ...ids, playedAt }));
+    this.event("status", "disclosure_played", {});
   }
 
   knowledgeUsed(knowledgeIds: string[], at: Date): void {

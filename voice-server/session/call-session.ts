@@ -95,7 +95,10 @@ export class CallSession {
 
   private prestart: { frames: { audio: TMulaw; timestampMs: number | null }[]; texts: string[] } = { frames: [], texts: [] };
   private inboundFrames = 0;
-  private callerSpeech: { startStreamMs: number; onsetAt: number; hasBargedIn: boolean } | null = null;
+  // isOverProtectedLine: began while a line the caller may not interrupt was playing (the disclosure).
+  private callerSpeech: { startStreamMs: number; onsetAt: number; hasBargedIn: boolean; isOverProtectedLine: boolean } | null = null;
+  // The opening with the disclosure: nothing the caller does cuts it or starts a turn while it plays.
+  private protectedLine: { generation: TGeneration; endedAt: number | null } | null = null;
   private turnChain: Promise<void> = Promise.resolve();
   // Saying the last line before hanging up: the caller can no longer talk over it or start a new turn.
   private isEnding = false;
@@ -366,7 +369,8 @@ export class CallSession {
 
   private onSpeechStart(event: Extract<TSpeechEvent, { type: "speech-start" }>): void {
     const now = this.clock.now();
-    this.callerSpeech = { startStreamMs: event.startMs, onsetAt: now - (event.atMs - event.startMs), hasBargedIn: false };
+    const onsetAt = now - (event.atMs - event.startMs);
+    this.callerSpeech = { startStreamMs: event.startMs, onsetAt, hasBargedIn: false, isOverProtectedLine: this.isProtectedLinePlaying() };
     this.stt?.speechStarted(event.atMs - event.startMs);
     this.silence?.heardCaller();
   }
@@ -392,7 +396,39 @@ export class CallSession {
       sttFinalAt: now,
     };
     const hasBargedIn = speech?.hasBargedIn ?? false;
+    if (speech?.isOverProtectedLine && !this.outlastedProtectedLine(timing.speechEndAt)) {
+      this.chainTurn(() => this.dropTurnOverProtectedLine());
+      return;
+    }
     this.chainTurn(() => this.onCallerTurnEnd(timing, hasBargedIn));
+  }
+
+  private isProtectedLinePlaying(): boolean {
+    const line = this.protectedLine;
+    return !!line && line.endedAt === null && !line.generation.isDone;
+  }
+
+  // Speech that began over the disclosure is a turn only if the caller went on talking well after it ended.
+  private outlastedProtectedLine(speechEndAt: number): boolean {
+    const endedAt = this.protectedLine?.endedAt ?? null;
+    return endedAt !== null && speechEndAt - endedAt >= this.agent.config.interruptionMinSpeechMs;
+  }
+
+  // Words (or noise) over the disclosure: heard by the recognizer so they do not bleed into the next turn, then
+  // dropped; the timeline says it happened.
+  private async dropTurnOverProtectedLine(): Promise<void> {
+    if (this.state !== "live" || !this.stt) return;
+    const text = this.stt.isDead ? "" : await this.stt.endTurn().finalTranscript();
+    if (this.state !== "live") return;
+    this.record.event("status", "speech_over_disclosure", { words: text.split(/\s+/).filter(Boolean).length });
+    if (!this.player.isBusy) this.armSilence();
+  }
+
+  // Runs `action` now, or once the protected line has played (typed text and keypresses wait for the disclosure).
+  private afterProtectedLine(action: () => void): void {
+    const line = this.protectedLine;
+    if (!line || !this.isProtectedLinePlaying()) return action();
+    void this.player.untilPlayed(line.generation).then(() => action());
   }
 
   // Caller turns are handled one after another, in the order they ended.
@@ -437,10 +473,13 @@ export class CallSession {
     const atMs = this.streamMs(now);
     const timing: TTurnTiming = { speechStartStreamMs: atMs, speechEndStreamMs: atMs, speechEndAt: now, endpointedAt: now, sttFinalAt: now };
     this.silence?.heardCaller();
-    // Typing over the agent cuts it off like speaking over it would.
-    if (this.player.isBusy) this.player.interrupt("caller");
-    this.chainTurn(() => {
-      if (this.state === "live") this.acceptCallerTurn(cleaned, timing);
+    this.afterProtectedLine(() => {
+      if (this.state !== "live" || this.isEnding) return;
+      // Typing over the agent cuts it off like speaking over it would.
+      if (this.player.isBusy) this.player.interrupt("caller");
+      this.chainTurn(() => {
+        if (this.state === "live") this.acceptCallerTurn(cleaned, timing);
+      });
     });
   }
 
@@ -458,15 +497,17 @@ export class CallSession {
     this.record.event("dtmf", digit, { digit });
     if (this.isEnding) return;
     this.silence?.disarm();
-    if (this.player.isBusy) this.player.interrupt("dtmf");
+    if (this.player.isBusy && !this.isProtectedLinePlaying()) this.player.interrupt("dtmf");
     this.dtmf.push(digit);
   }
 
   private onDtmfDigits(digits: string[]): void {
-    if (this.state !== "live" || this.isEnding) return;
-    if (this.player.isBusy) this.player.interrupt("dtmf");
-    this.conversation.push({ role: "event", text: `Caller pressed ${digits.join(", ")}` });
-    void this.runReply(null);
+    this.afterProtectedLine(() => {
+      if (this.state !== "live" || this.isEnding) return;
+      if (this.player.isBusy) this.player.interrupt("dtmf");
+      this.conversation.push({ role: "event", text: `Caller pressed ${digits.join(", ")}` });
+      void this.runReply(null);
+    });
   }
 
   // ---- What the agent says -------------------------------------------------------------------------------
@@ -488,8 +529,14 @@ export class CallSession {
     }
   }
 
+  // The greeting (or after-hours message) with the disclosure after it. With a disclosure, the whole opening plays
+  // to its end whatever the caller does, and the call row keeps when it finished as proof.
   private speakOpening(): void {
     const generation = this.startGeneration("greeting", null);
+    if (this.agent.config.disclosure.trim()) {
+      generation.isUninterruptible = true;
+      this.protectedLine = { generation, endedAt: null };
+    }
     this.sayLine(generation, openingLine(this.agent.config, this.isAfterHours));
     void this.player.finish(generation);
   }
@@ -612,6 +659,10 @@ export class CallSession {
   // Adds what the caller heard of `generation` to the conversation and the call record.
   private commitGeneration(generation: TGeneration, isInterrupted: boolean): void {
     this.trace?.turn(generation, isInterrupted);
+    if (this.protectedLine?.generation === generation) {
+      this.protectedLine.endedAt = this.clock.now();
+      if (!isInterrupted) this.record.disclosurePlayed(this.wallNow());
+    }
     const texts: string[] = [];
     for (const { message, heard } of heardOf(generation)) {
       if (message.role !== "agent") this.conversation.push(message);
