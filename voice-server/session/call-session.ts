@@ -14,10 +14,12 @@ import { SpeechDetector, type TSpeechEvent, type TVad } from "@/voice-server/vad
 import type { AudioCache } from "./audio-cache";
 import { DtmfGather, SilenceWatch } from "./call-timers";
 import { CallOutcomeTracker, percentile } from "./call-outcome";
-import { CallRecord, errorKind, type TCallLifecycleEvent, type TTurnRow } from "./call-record";
+import { CallRecord, errorKind, type TCallLifecycleEvent } from "./call-record";
 import { CallRecorder } from "./call-recorder";
-import { heardOf, heardText, type TGeneration, type TTurnTiming } from "./generation";
+import { LineHandover } from "./line-handover";
+import { agentTurnRow, heardOf, heardText, type TGeneration, type TTurnTiming } from "./generation";
 import type { FramePacer, TClock } from "./pacer";
+import { ProtectedLine } from "./protected-line";
 import { ProviderRoute } from "./provider-fallback";
 import { Replier } from "./reply";
 import { SpeechPlayer, type TInterruptReason } from "./speech-player";
@@ -98,18 +100,13 @@ export class CallSession {
   // isOverProtectedLine: began while a line the caller may not interrupt was playing (the disclosure).
   private callerSpeech: { startStreamMs: number; onsetAt: number; hasBargedIn: boolean; isOverProtectedLine: boolean } | null = null;
   // The opening with the disclosure: nothing the caller does cuts it or starts a turn while it plays.
-  private protectedLine: { generation: TGeneration; endedAt: number | null } | null = null;
+  private protectedLine: ProtectedLine | null = null;
   private turnChain: Promise<void> = Promise.resolve();
   // Saying the last line before hanging up: the caller can no longer talk over it or start a new turn.
   private isEnding = false;
   private maxDurationTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
-  private stream = {
-    isStopped: false,
-    onStop: null as (() => void) | null,
-    // A transfer under way: from the redirect until the tool has recorded it.
-    handover: null as { promise: Promise<void>; settle: () => void } | null,
-  };
+  private readonly handover = new LineHandover(TRANSFER_STOP_WAIT_MS);
   private onClosedHandlers: (() => void)[] = [];
 
   constructor(
@@ -240,8 +237,7 @@ export class CallSession {
         return;
       case "stop":
       case "closed":
-        this.stream.isStopped = true;
-        this.stream.onStop?.();
+        this.handover.streamStopped();
         void this.close(event.type === "stop" ? "caller_hangup" : "stream_closed");
         return;
       case "protocol-error":
@@ -370,7 +366,7 @@ export class CallSession {
   private onSpeechStart(event: Extract<TSpeechEvent, { type: "speech-start" }>): void {
     const now = this.clock.now();
     const onsetAt = now - (event.atMs - event.startMs);
-    this.callerSpeech = { startStreamMs: event.startMs, onsetAt, hasBargedIn: false, isOverProtectedLine: this.isProtectedLinePlaying() };
+    this.callerSpeech = { startStreamMs: event.startMs, onsetAt, hasBargedIn: false, isOverProtectedLine: !!this.protectedLine?.isPlaying };
     this.stt?.speechStarted(event.atMs - event.startMs);
     this.silence?.heardCaller();
   }
@@ -396,22 +392,11 @@ export class CallSession {
       sttFinalAt: now,
     };
     const hasBargedIn = speech?.hasBargedIn ?? false;
-    if (speech?.isOverProtectedLine && !this.outlastedProtectedLine(timing.speechEndAt)) {
+    if (speech?.isOverProtectedLine && !this.protectedLine?.isTurn(timing.speechEndAt, this.agent.config.interruptionMinSpeechMs)) {
       this.chainTurn(() => this.dropTurnOverProtectedLine());
       return;
     }
     this.chainTurn(() => this.onCallerTurnEnd(timing, hasBargedIn));
-  }
-
-  private isProtectedLinePlaying(): boolean {
-    const line = this.protectedLine;
-    return !!line && line.endedAt === null && !line.generation.isDone;
-  }
-
-  // Speech that began over the disclosure is a turn only if the caller went on talking well after it ended.
-  private outlastedProtectedLine(speechEndAt: number): boolean {
-    const endedAt = this.protectedLine?.endedAt ?? null;
-    return endedAt !== null && speechEndAt - endedAt >= this.agent.config.interruptionMinSpeechMs;
   }
 
   // Words (or noise) over the disclosure: heard by the recognizer so they do not bleed into the next turn, then
@@ -426,9 +411,8 @@ export class CallSession {
 
   // Runs `action` now, or once the protected line has played (typed text and keypresses wait for the disclosure).
   private afterProtectedLine(action: () => void): void {
-    const line = this.protectedLine;
-    if (!line || !this.isProtectedLinePlaying()) return action();
-    void this.player.untilPlayed(line.generation).then(() => action());
+    if (this.protectedLine) this.protectedLine.after(action);
+    else action();
   }
 
   // Caller turns are handled one after another, in the order they ended.
@@ -497,7 +481,7 @@ export class CallSession {
     this.record.event("dtmf", digit, { digit });
     if (this.isEnding) return;
     this.silence?.disarm();
-    if (this.player.isBusy && !this.isProtectedLinePlaying()) this.player.interrupt("dtmf");
+    if (this.player.isBusy && !this.protectedLine?.isPlaying) this.player.interrupt("dtmf");
     this.dtmf.push(digit);
   }
 
@@ -533,10 +517,7 @@ export class CallSession {
   // to its end whatever the caller does, and the call row keeps when it finished as proof.
   private speakOpening(): void {
     const generation = this.startGeneration("greeting", null);
-    if (this.agent.config.disclosure.trim()) {
-      generation.isUninterruptible = true;
-      this.protectedLine = { generation, endedAt: null };
-    }
+    if (this.agent.config.disclosure.trim()) this.protectedLine = new ProtectedLine(generation, (g) => this.player.untilPlayed(g));
     this.sayLine(generation, openingLine(this.agent.config, this.isAfterHours));
     void this.player.finish(generation);
   }
@@ -580,41 +561,13 @@ export class CallSession {
       noteMessageTaken: () => (this.outcome.isMessageTaken = true),
       recordError: (stage, kind, error, data) => this.record.error(stage, kind, error, data),
       recordEvent: (kind, name, data) => this.record.event(kind, name, data),
-      lineControl: control && {
-        redirect: async (twiml, department) => {
-          // Twilio may stop the stream before the REST call even returns; close() waits until the tool has
-          // finished handing over (untilStreamStops) so the call is recorded as transferred, not as a hang-up.
-          let settle!: () => void;
-          const handover = new Promise<void>((resolve) => (settle = resolve));
-          this.stream.handover = { promise: handover, settle };
-          const isRedirected = await control.redirect(twiml).then(
-            () => true,
-            (error: unknown) => {
-              this.record.error("transfer", errorKind(error), error, { department });
-              return false;
-            },
-          );
-          if (!isRedirected) this.endHandover();
-          return isRedirected;
-        },
-        noteTransferred: (e164) => (this.outcome.transferredTo = e164),
-        untilStreamStops: () =>
-          new Promise<void>((resolve) => {
-            this.endHandover();
-            if (this.stream.isStopped) return resolve();
-            const timer = setTimeout(resolve, TRANSFER_STOP_WAIT_MS);
-            this.stream.onStop = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          }),
-      },
+      lineControl:
+        control &&
+        this.handover.controlFor((twiml) => control.redirect(twiml), {
+          onError: (error, department) => this.record.error("transfer", errorKind(error), error, { department }),
+          onTransferred: (e164) => (this.outcome.transferredTo = e164),
+        }),
     };
-  }
-
-  private endHandover(): void {
-    this.stream.handover?.settle();
-    this.stream.handover = null;
   }
 
   // ---- What the caller heard -----------------------------------------------------------------------------
@@ -630,37 +583,17 @@ export class CallSession {
     });
   }
 
-  private agentTurnRow(generation: TGeneration, text: string, isInterrupted: boolean): TTurnRow {
-    const timing = generation.timing;
-    const since = (at: number | null) => (timing && at !== null ? Math.max(0, Math.round(at - timing.speechEndAt)) : null);
-    const knowledgeIds = [...generation.knowledgeIds];
-    const startMs = generation.firstFrameStreamMs ?? this.streamMs();
-    return {
-      speaker: "agent",
-      text,
-      startMs,
-      endMs: Math.max(startMs, isInterrupted ? this.streamMs() : (generation.lastPlayedStreamMs ?? this.streamMs())),
-      isInterrupted,
-      endpointingMs: timing ? Math.round(timing.endpointedAt - timing.speechEndAt) : null,
-      sttFinalMs: since(timing?.sttFinalAt ?? null),
-      llmFirstTokenMs: since(generation.llmFirstTokenAt),
-      ttsFirstByteMs: since(generation.ttsFirstByteAt),
-      firstAudioMs: since(generation.firstFrameAt),
-      knowledgeIds: knowledgeIds.length > 0 ? knowledgeIds : null,
-    };
-  }
-
   // The turn so far, marked interrupted until it completes: what a crash now would leave.
   private saveHeardSoFar(generation: TGeneration): void {
     const text = heardText(generation);
-    if (text) this.record.agentTurn(generation.turn, this.agentTurnRow(generation, text, true), false);
+    if (text) this.record.agentTurn(generation.turn, agentTurnRow(generation, text, true, this.streamMs()), false);
   }
 
   // Adds what the caller heard of `generation` to the conversation and the call record.
   private commitGeneration(generation: TGeneration, isInterrupted: boolean): void {
     this.trace?.turn(generation, isInterrupted);
     if (this.protectedLine?.generation === generation) {
-      this.protectedLine.endedAt = this.clock.now();
+      this.protectedLine.ended(this.clock.now());
       if (!isInterrupted) this.record.disclosurePlayed(this.wallNow());
     }
     const texts: string[] = [];
@@ -674,7 +607,7 @@ export class CallSession {
     generation.messages = [];
     const text = texts.join(" ").trim();
     if (!text) return;
-    const row = this.agentTurnRow(generation, text, isInterrupted);
+    const row = agentTurnRow(generation, text, isInterrupted, this.streamMs());
     this.record.agentTurn(generation.turn, row, true);
     this.record.knowledgeUsed(row.knowledgeIds ?? [], this.wallNow());
   }
@@ -711,8 +644,7 @@ export class CallSession {
 
   private async doClose(reason: string): Promise<void> {
     const wasLive = this.state === "live" || this.state === "starting";
-    const handover = this.stream.handover?.promise;
-    if (handover) await Promise.race([handover, new Promise((r) => setTimeout(r, TRANSFER_STOP_WAIT_MS))]);
+    await this.handover.settled();
     this.state = "closing";
     this.outcome.setEndReason(reason);
     this.silence?.disarm();

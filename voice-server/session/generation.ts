@@ -1,4 +1,5 @@
 import type { TChatMessage } from "@/voice-server/providers/types";
+import type { TTurnRow } from "./call-record";
 
 // One thing the agent says: the greeting, a reply (LLM rounds and tool calls), or a fixed line. Its audio goes
 // out in segments, one mark each; a segment is "played" once its mark came back before any clear. Only what was
@@ -100,4 +101,26 @@ export function heardText(generation: TGeneration): string {
     .flatMap((m) => (m.heard ? [m.heard] : []))
     .join(" ")
     .trim();
+}
+
+// The call_turns row of what the caller heard of `generation` (`text`), with each stage's latency in ms from the
+// end of the caller's speech. `nowStreamMs`: where the stream is now (an interrupted turn ends here).
+export function agentTurnRow(generation: TGeneration, text: string, isInterrupted: boolean, nowStreamMs: number): TTurnRow {
+  const timing = generation.timing;
+  const since = (at: number | null) => (timing && at !== null ? Math.max(0, Math.round(at - timing.speechEndAt)) : null);
+  const knowledgeIds = [...generation.knowledgeIds];
+  const startMs = generation.firstFrameStreamMs ?? nowStreamMs;
+  return {
+    speaker: "agent",
+    text,
+    startMs,
+    endMs: Math.max(startMs, isInterrupted ? nowStreamMs : (generation.lastPlayedStreamMs ?? nowStreamMs)),
+    isInterrupted,
+    endpointingMs: timing ? Math.round(timing.endpointedAt - timing.speechEndAt) : null,
+    sttFinalMs: since(timing?.sttFinalAt ?? null),
+    llmFirstTokenMs: since(generation.llmFirstTokenAt),
+    ttsFirstByteMs: since(generation.ttsFirstByteAt),
+    firstAudioMs: since(generation.firstFrameAt),
+    knowledgeIds: knowledgeIds.length > 0 ? knowledgeIds : null,
+  };
 }
