@@ -22,4 +22,57 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  // Layers point one way: app -> components, lib; voice-server -> lib; lib -> db. Code both processes need lives
+  // in lib (lib/audio, lib/agents/business-hours). Tests beside lib code may drive the voice server's parts.
+  {
+    files: ["lib/**/*.{ts,tsx}"],
+    ignores: ["lib/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@/voice-server", "@/voice-server/*", "**/voice-server/**"], message: "lib must not import the voice server: move the shared code into lib." },
+            { group: ["@/app", "@/app/*", "**/app/**"], message: "lib must not import app/: routes and actions call lib, not the other way." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["components/**/*.{ts,tsx}"],
+    // Components that still import their server actions from app/; new ones get actions as props.
+    ignores: [
+      "components/agents/clear-examples-button.tsx",
+      "components/agents/business-hours-form.tsx",
+      "components/agents/capture-fields-form.tsx",
+      "components/agents/departments-panel.tsx",
+      "components/agents/knowledge-panel.tsx",
+      "components/agents/new-agent-form.tsx",
+      "components/agents/publish-bar.tsx",
+      "components/agents/settings-form.tsx",
+      "components/agents/versions-panel.tsx",
+      "components/auth/auth-forms.tsx",
+      "components/auth/password-forms.tsx",
+      "components/calls/reanalyze-button.tsx",
+      "components/numbers/buy-number-panel.tsx",
+      "components/numbers/import-numbers-panel.tsx",
+      "components/numbers/numbers-list.tsx",
+      "components/numbers/twilio-account-panel.tsx",
+      "components/settings/retention-form.tsx",
+      "components/settings/accept-invitation.tsx",
+      "components/settings/api-keys.tsx",
+      "components/settings/members.tsx",
+      "components/settings/new-team-form.tsx",
+      "components/settings/team-settings-form.tsx",
+      "components/settings/transfer-countries-form.tsx",
+      "components/settings/webhooks.tsx",
+    ],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@/app", "@/app/*", "**/app/**"], message: "components get server actions as props; they do not import app/." }] },
+      ],
+    },
+  },
 );

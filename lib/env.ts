@@ -17,6 +17,9 @@ export const ZWebEnv = z
     // Interface the production web server (npm run start:web) listens on; PORT is its port.
     WEB_HOST: z.string().min(1).default("0.0.0.0"),
     APP_URL: zUrl.default("http://localhost:3000"),
+    // Where the web app reaches the voice server for voice lists and samples (a private address in production);
+    // VOICE_PUBLIC_URL when unset.
+    VOICE_INTERNAL_URL: zUrl.optional(),
     // nodemailer's URL form, e.g. smtps://user:pass@smtp.example.com:465 (zUrl would refuse the smtp schemes).
     SMTP_URL: z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
     SMTP_FROM: z.string().default("AI Call Agent <no-reply@localhost>"),

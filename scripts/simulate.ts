@@ -10,7 +10,7 @@ import { phoneNumbers } from "@/db/schema";
 import { localVoiceUrl } from "@/lib/config/shared-env";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { resolveTwilioAccount } from "@/lib/twilio/credentials";
-import { mulawToWav } from "@/voice-server/audio/wav";
+import { mulawToWav } from "@/lib/audio/wav";
 import { CallerVoice, encodeStereoWav } from "@/tests/sim/caller-audio";
 import { formatCallReport, formatSummary, summarizeCalls } from "@/tests/sim/report";
 import {

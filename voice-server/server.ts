@@ -12,7 +12,7 @@ import { createRecordingUploader, type TRecordingUploader } from "@/lib/recordin
 import type { TTwilioClient } from "@/lib/twilio/client";
 import { createTwilioClientCache } from "@/lib/twilio/client-cache";
 import { createTwilioCredentialResolver, type TTwilioCredentialResolver } from "@/lib/twilio/credentials";
-import { isAfterHoursNow } from "@/lib/agents/assemble-instructions";
+import { isAfterHoursNow } from "@/lib/agents/business-hours";
 import { failUnstartedCall } from "@/lib/calls/fail-unstarted-call";
 import { CALL_HEARTBEAT_MS, touchLiveCalls } from "@/lib/calls/heartbeat";
 import { listRoutedAgentVersions } from "@/lib/calls/resolve-inbound-call";
@@ -40,6 +40,7 @@ import {
   type TWebhookResult,
 } from "./twilio/webhooks";
 import { createVad, type TVad } from "./vad/vad";
+import { handleVoicesRequest } from "./web/voice-previews";
 import { handleWebCallUpgrade, WEB_CALL_PATH, type TWebCallContext } from "./web/web-call";
 
 // The voice server: plain node:http for Twilio's webhooks, health and metrics, and a `ws` server (noServer)
@@ -247,7 +248,8 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
   }
 
   const server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (handleVoicesRequest({ tts: providers.tts, secretKey: env.secretKey, log }, req, res, path)) return;
     const handler = routes[`${req.method} ${path}`];
     if (!handler) {
       res.writeHead(404, { "content-type": "text/plain" }).end("Not found");

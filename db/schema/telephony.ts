@@ -91,6 +91,9 @@ export const calls = pgTable(
     transferredTo: text("transferred_to"),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     answeredAt: timestamp("answered_at", { withTimezone: true }),
+    // When the agent's disclosure line finished playing to the caller (its last mark came back): proof it was heard
+    // in full. Null when the agent has none or the caller hung up before its end.
+    disclosurePlayedAt: timestamp("disclosure_played_at", { withTimezone: true }),
     endedAt: timestamp("ended_at", { withTimezone: true }),
     // Refreshed every few seconds by the voice server process running the call: a call whose heartbeat stopped
     // lost its process, whichever instance that was, and is finalized by any other.

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ZAgentSnapshot, type TAgentConfig, type TAgentSnapshot } from "@/lib/agents/config";
-import {
-  KNOWLEDGE_BUDGET_CHARS,
-  assembleInstructions,
-  isValidTimeZone,
-  isWithinBusinessHours,
-  speakTime,
-  speakWeeklyHours,
-} from "@/lib/agents/assemble-instructions";
+import { KNOWLEDGE_BUDGET_CHARS, assembleInstructions } from "@/lib/agents/assemble-instructions";
+import { isValidTimeZone, isWithinBusinessHours, speakTime, speakWeeklyHours } from "@/lib/agents/business-hours";
 
 type THours = TAgentConfig["businessHours"];
 

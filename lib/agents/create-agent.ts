@@ -3,7 +3,7 @@ import type { Db } from "@/db/client";
 import { agents, departments, knowledgeEntries, type Agent } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
-import { isValidTimeZone } from "./assemble-instructions";
+import { isValidTimeZone } from "./business-hours";
 import { findTemplate, TEMPLATE_KEYS } from "./templates";
 
 export const ZCreateAgent = z.object({

@@ -5,7 +5,7 @@ import { agents, agentVersions, type AgentVersion } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
 import { checkTransferDestination, loadTransferPolicy } from "@/lib/telephony/transfer-policy";
-import { isValidTimeZone } from "./assemble-instructions";
+import { isValidTimeZone } from "./business-hours";
 import { ZAgentConfig, type TAgentSnapshot } from "./config";
 import { normalizeE164 } from "./departments";
 import { buildDraftSnapshot, isSameSnapshot } from "./draft-snapshot";

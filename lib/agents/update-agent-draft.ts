@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { agents, type Agent } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
-import { isValidTimeZone } from "./assemble-instructions";
+import { isValidTimeZone } from "./business-hours";
 import { RECORDING_MODES, ZAgentConfig, ZBusinessHours, ZCaptureField, type TAgentConfig } from "./config";
 import { normalizeConfig } from "./draft-snapshot";
 import { getAgent } from "./get-agent";

@@ -9,7 +9,7 @@ import { createCall, markCallAnswered } from "@/lib/calls/create-call";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
 import { FakeS3 } from "@/tests/fakes/s3";
 import { createTestDb } from "@/tests/helpers/db";
-import { parseWav, readWavFile } from "@/voice-server/audio/wav";
+import { parseWav, readWavFile } from "@/lib/audio/wav";
 import { createLocalRecordingStore } from "./local-store";
 import { createS3RecordingStore } from "./s3-store";
 import { salvageRecording, salvageRecordings } from "./salvage-recordings";

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { encodeMulawSample } from "@/voice-server/audio/mulaw";
-import { parseWav } from "@/voice-server/audio/wav";
+import { encodeMulawSample } from "@/lib/audio/mulaw";
+import { parseWav } from "@/lib/audio/wav";
 import { CallRecorder } from "@/voice-server/session/call-recorder";
 import { CALL_WAV_HEADER_BYTES, callWavDurationMs, callWavHeader, repairCallWav } from "./wav-header";
 

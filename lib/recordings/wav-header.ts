@@ -1,4 +1,4 @@
-import { MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
+import { MULAW_SAMPLE_RATE } from "@/lib/audio/mulaw";
 
 // The one WAV layout every call recording has (voice-server/session/call-recorder.ts): stereo 16-bit PCM at the
 // stream's 8 kHz, a canonical 44-byte header, data right behind it. The recorder writes the header with zero

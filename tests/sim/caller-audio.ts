@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { FRAME_BYTES, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE, MULAW_SILENCE, encodeMulaw } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE, MULAW_SILENCE, encodeMulaw } from "@/lib/audio/mulaw";
 import { resample } from "@/voice-server/audio/resample";
-import { parseWav, type TPcmAudio } from "@/voice-server/audio/wav";
+import { parseWav, type TPcmAudio } from "@/lib/audio/wav";
 import { createEspeakTts } from "@/voice-server/providers/tts/espeak";
 
 // The simulated caller's voice: script lines synthesized offline (the voice server's own eSpeak engine) or WAV files, turned into

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import twilio from "twilio";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer, type WebSocket } from "ws";
-import { FRAME_BYTES, MULAW_DECODE_TABLE, encodeMulawSample } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES, MULAW_DECODE_TABLE, encodeMulawSample } from "@/lib/audio/mulaw";
 import { FakeTwilioRest } from "@/tests/fakes/twilio-rest";
 import { isVoiced } from "./caller-audio";
 import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SimCallError, runSimulatedCall, type TSimStep } from "./twilio-caller";

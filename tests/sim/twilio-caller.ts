@@ -6,7 +6,7 @@ import twilio from "twilio";
 import WebSocket from "ws";
 import { z } from "zod";
 import type { FakeTwilioRest, TCallUpdate } from "@/tests/fakes/twilio-rest";
-import { FRAME_BYTES } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES } from "@/lib/audio/mulaw";
 import { CallerVoice, MulawTrack, SILENCE_PAYLOAD, isVoiced, type TCallerUtterance } from "./caller-audio";
 import { describeVerbs, parseTwiml, type TParsedTwiml, type TTwimlStream, type TTwimlVerb } from "./twiml";
 

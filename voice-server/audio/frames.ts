@@ -1,4 +1,4 @@
-import { FRAME_BYTES, MULAW_SILENCE } from "./mulaw";
+import { FRAME_BYTES, MULAW_SILENCE } from "@/lib/audio/mulaw";
 
 function padFrame(partial: Uint8Array): Uint8Array {
   const frame = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE);

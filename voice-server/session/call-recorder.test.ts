@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { encodeMulawSample } from "@/voice-server/audio/mulaw";
+import { encodeMulawSample } from "@/lib/audio/mulaw";
 import { CallRecorder } from "./call-recorder";
 
 const dirs: string[] = [];

@@ -4,7 +4,7 @@ import path from "node:path";
 import { recordingKey } from "@/lib/recordings/store";
 import { CALL_WAV_CHANNELS, CALL_WAV_HEADER_BYTES, callWavHeader } from "@/lib/recordings/wav-header";
 import { ArrayPool } from "@/voice-server/audio/array-pool";
-import { FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
+import { FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/lib/audio/mulaw";
 
 // Both sides of a call as a stereo 16-bit WAV (left: caller, right: agent), time-aligned in 20 ms slots on the
 // stream's clock. Only a few seconds live in memory, in one preallocated ring (no object per frame, so nothing

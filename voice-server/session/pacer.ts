@@ -1,5 +1,5 @@
 import { ArrayPool } from "@/voice-server/audio/array-pool";
-import { FRAME_BYTES, FRAME_MS, MULAW_SILENCE } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES, FRAME_MS, MULAW_SILENCE } from "@/lib/audio/mulaw";
 
 // Outbound audio pacing. One FramePacer per process drives every call's PacedOutput from a single timer, so the
 // cost per call is a queue and a few comparisons per tick, not a timer of its own. Each output schedules its

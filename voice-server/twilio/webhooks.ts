@@ -4,7 +4,7 @@ import twilio from "twilio";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { calls } from "@/db/schema";
-import { isAfterHoursNow } from "@/lib/agents/assemble-instructions";
+import { isAfterHoursNow } from "@/lib/agents/business-hours";
 import type { TAgentSnapshot } from "@/lib/agents/config";
 import { countActiveCalls } from "@/lib/calls/count-active-calls";
 import { createCall } from "@/lib/calls/create-call";

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { splitFrames } from "@/voice-server/audio/frames";
-import { FRAME_BYTES, MULAW_DECODE_TABLE, MULAW_SILENCE, encodeMulaw } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES, MULAW_DECODE_TABLE, MULAW_SILENCE, encodeMulaw } from "@/lib/audio/mulaw";
 import { resample } from "@/voice-server/audio/resample";
-import { readWavFile } from "@/voice-server/audio/wav";
+import { readWavFile } from "@/lib/audio/wav";
 import { SpeechDetector, createVad, type TSpeechEvent } from "./vad";
 
 const dir = mkdtempSync(path.join(tmpdir(), "vad-test-"));

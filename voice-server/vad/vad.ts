@@ -1,4 +1,4 @@
-import { FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
+import { FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/lib/audio/mulaw";
 
 // WebRTC VAD (libfvad) compiled to WASM. One module per process; every call gets its own fvad instance
 // inside the module's shared heap.

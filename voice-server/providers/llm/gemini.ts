@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { GoogleGenAI, type Content, type GenerateContentConfig, type Part } from "@google/genai";
 import { ProviderError, type TChatMessage, type TLlmEvent, type TLlmProvider, type TLlmRequest } from "../types";
+import { abortError, backoffMs, sleep } from "../shared/async";
 import { geminiHttpOptions } from "@/lib/net/gemini-http-options";
 
 // Gemini through `@google/genai` 2.x streaming (protocols.md §6). The SDK does not retry unless asked, so the
@@ -166,7 +167,7 @@ async function* stream(ai: GoogleGenAI, config: TConfig, request: TLlmRequest): 
       if (signal.aborted) throw abortError();
       const failure = classify(error, timeout, config);
       if (hasOutput || !isRetryable(failure) || attempt >= config.maxRetries) throw failure;
-      const delayMs = backoffMs(failure, attempt);
+      const delayMs = retryDelayMs(failure, attempt);
       if (Date.now() - startedAt + delayMs > config.retryBudgetMs) throw failure;
       await sleep(delayMs, signal);
       if (signal.aborted) throw abortError();
@@ -188,9 +189,8 @@ function isRetryable(error: ProviderError): boolean {
   return error.kind === "rate_limited" || error.kind === "unavailable" || retryableBadResponses.has(error);
 }
 
-function backoffMs(error: ProviderError, attempt: number): number {
-  const baseMs = error.kind === "rate_limited" ? 400 : 250;
-  return Math.round(baseMs * 2 ** attempt * (0.8 + Math.random() * 0.4));
+function retryDelayMs(error: ProviderError, attempt: number): number {
+  return backoffMs({ baseMs: error.kind === "rate_limited" ? 400 : 250, attempt, jitter: 0.2 });
 }
 
 function classify(error: unknown, timeout: "first-token" | "stall" | null, config: TConfig): ProviderError {
@@ -291,18 +291,3 @@ export function toGeminiContents(messages: TChatMessage[]): Content[] {
   return contents;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-function abortError(): DOMException {
-  return new DOMException("The operation was aborted.", "AbortError");
-}

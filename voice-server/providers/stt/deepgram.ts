@@ -7,6 +7,7 @@ import {
   type TSttProvider,
   type TSttStream,
 } from "../types";
+import { abortError, EventQueue } from "../shared/async";
 
 // Deepgram live transcription over its raw WebSocket protocol (protocols.md §8), not the SDK: the SDK v5
 // reconnects up to 30 times on its own and replaces handlers on `on()`, and we want one deliberate reconnect.
@@ -157,43 +158,6 @@ function handshakeError(error: Error): ProviderError {
   }
   const detail = status ? `HTTP ${status}` : error.message;
   return new ProviderError("stt", "unavailable", `Could not open a Deepgram stream: ${detail}`, { cause: error });
-}
-
-function abortError(): DOMException {
-  return new DOMException("The operation was aborted.", "AbortError");
-}
-
-class EventQueue<T> implements AsyncIterable<T> {
-  private items: T[] = [];
-  private waiters: ((result: IteratorResult<T>) => void)[] = [];
-  private isEnded = false;
-
-  push(item: T): void {
-    if (this.isEnded) return;
-    const waiter = this.waiters.shift();
-    if (waiter) waiter({ value: item, done: false });
-    else this.items.push(item);
-  }
-
-  end(): void {
-    this.isEnded = true;
-    for (const waiter of this.waiters) waiter({ value: undefined, done: true });
-    this.waiters = [];
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return {
-      next: () => {
-        if (this.items.length > 0) return Promise.resolve({ value: this.items.shift() as T, done: false });
-        if (this.isEnded) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => this.waiters.push(resolve));
-      },
-      return: () => {
-        this.items = [];
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    };
-  }
 }
 
 type TResults = {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ZAgentSnapshot } from "@/lib/agents/config";
 import { findTemplate } from "@/lib/agents/templates";
 import { splitFrames } from "@/voice-server/audio/frames";
-import { MULAW_SILENCE } from "@/voice-server/audio/mulaw";
+import { MULAW_SILENCE } from "@/lib/audio/mulaw";
 import { createEspeakTts } from "@/voice-server/providers/tts/espeak";
 import type { TSttEvent, TSttOptions, TSttProvider, TSttStream } from "@/voice-server/providers/types";
 import { sttPhrasesFor } from "@/voice-server/session/stt-phrases";

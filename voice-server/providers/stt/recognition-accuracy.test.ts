@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { ZAgentSnapshot } from "@/lib/agents/config";
 import { assembleInstructions } from "@/lib/agents/assemble-instructions";
-import { FRAME_BYTES, MULAW_SILENCE } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES, MULAW_SILENCE } from "@/lib/audio/mulaw";
 import { offlineReply, type TOfflineReply } from "@/voice-server/providers/llm/offline";
 import type { TChatMessage, TSttStream } from "@/voice-server/providers/types";
 import { sttPhrasesFor } from "@/voice-server/session/stt-phrases";

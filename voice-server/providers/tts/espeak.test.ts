@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeMulaw } from "@/voice-server/audio/mulaw";
+import { decodeMulaw } from "@/lib/audio/mulaw";
 import { createEspeakTts, splitSentences, voiceCandidates, warmUpEspeak } from "./espeak";
 
 const tts = createEspeakTts();

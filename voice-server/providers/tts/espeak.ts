@@ -1,6 +1,6 @@
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { encodeMulaw, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
+import { encodeMulaw, MULAW_SAMPLE_RATE } from "@/lib/audio/mulaw";
 import { Resampler } from "@/voice-server/audio/resample";
 import { ProviderError, type TTtsOptions, type TTtsProvider, type TVoice } from "@/voice-server/providers/types";
 

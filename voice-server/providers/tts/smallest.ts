@@ -1,6 +1,7 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { ProviderError, type TMulaw, type TTtsOptions, type TTtsProvider, type TVoice } from "../types";
+import { abortError, backoffMs, sleep } from "../shared/async";
 
 // Smallest.AI Waves TTS through SSE (`POST /waves/v1/tts/live`, protocols.md §7.3). SSE rather than the WebSocket
 // because `output_format: "ulaw"` is part of the documented request schema there (the WS schema lacks it), so
@@ -137,9 +138,7 @@ function retryDelayMs(error: ProviderError, attempt: number): number {
   const hinted = retryAfterMs.get(error);
   if (hinted !== undefined) return hinted;
   // A 429 here usually means our own previous sentence still holds the account's single slot.
-  const baseMs = error.kind === "rate_limited" ? 100 : 200;
-  const ms = Math.min(800, baseMs * 2 ** attempt);
-  return Math.round(ms * (0.75 + Math.random() * 0.5));
+  return backoffMs({ baseMs: error.kind === "rate_limited" ? 100 : 200, attempt, maxMs: 800, jitter: 0.25 });
 }
 
 async function* streamOnce(config: TConfig, body: string, signal: AbortSignal): AsyncGenerator<TMulaw> {
@@ -392,18 +391,3 @@ async function listVoices(config: TConfig): Promise<TVoice[]> {
   return voices;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-function abortError(): DOMException {
-  return new DOMException("The operation was aborted.", "AbortError");
-}

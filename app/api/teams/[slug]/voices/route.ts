@@ -1,5 +1,5 @@
-// GET /api/teams/:slug/voices - the voices the agent can speak with (the configured TTS provider's list).
+// GET /api/teams/:slug/voices - the voices the agent can speak with (the voice server's TTS engine's list).
 import { teamRoute } from "@/lib/auth/entry-points";
-import { listVoicesForWeb } from "@/lib/agents/tts-for-web";
+import { listVoices } from "@/lib/agents/voice-previews";
 
-export const GET = teamRoute("team.view", async () => Response.json(await listVoicesForWeb()));
+export const GET = teamRoute("team.view", async ({ team }) => Response.json(await listVoices(team.id)));

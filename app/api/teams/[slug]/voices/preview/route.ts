@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { teamRoute } from "@/lib/auth/entry-points";
 import { hitRateLimit } from "@/lib/auth/rate-limit";
-import { PREVIEW_MAX_CHARS, previewVoice } from "@/lib/agents/tts-for-web";
+import { PREVIEW_MAX_CHARS, previewVoice } from "@/lib/agents/voice-previews";
 import { AppError } from "@/lib/errors";
 import { readJsonBody, rethrowTooLarge } from "@/lib/http/read-body";
 
@@ -20,7 +20,7 @@ export const POST = teamRoute("test_calls.start", async ({ db, team }, request) 
   if (!limit.isAllowed) {
     throw new AppError("rate_limited", `Too many samples. Try again in ${Math.ceil(limit.retryAfterMs / 1000)} seconds.`);
   }
-  const wav = await previewVoice(parsed.data);
+  const wav = await previewVoice(team.id, parsed.data);
   return new Response(new Uint8Array(wav), {
     headers: { "Content-Type": "audio/wav", "Content-Length": String(wav.length), "Cache-Control": "no-store" },
   });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ZAgentSnapshot, type TAgentSnapshot } from "@/lib/agents/config";
-import { normalizePhoneNumber, toolSpecsFor, validateToolCall } from "@/voice-server/tools/specs";
+import { endCall } from "./end-call";
+import { normalizePhoneNumber } from "./phone-number";
+import { toolSpecsFor, validateToolCall } from "./registry";
+import { transferCall } from "./transfer-call";
+import type { TToolContext } from "./types";
 
 function snapshot(departments: TAgentSnapshot["departments"], captureFields: unknown[] = []): TAgentSnapshot {
   return ZAgentSnapshot.parse({
@@ -69,10 +73,7 @@ describe("toolSpecsFor", () => {
 describe("validateToolCall", () => {
   it("accepts a known department, case-insensitively, and returns it", () => {
     const result = validateToolCall(call("transfer_call", { department: "customer support" }), withDepartments);
-    expect(result).toMatchObject({
-      ok: true,
-      call: { name: "transfer_call", args: { department: "Customer Support" }, department: { id: "d2" } },
-    });
+    expect(result).toMatchObject({ ok: true, call: { tool: { name: "transfer_call" }, args: { department: "Customer Support" } } });
   });
 
   it("rejects an unknown department with the list of valid ones", () => {
@@ -95,13 +96,8 @@ describe("validateToolCall", () => {
       call("take_message", { name: " Jane ", callback_number: "(555) 123-4567", message: "Call me about my order" }),
       withDepartments,
     );
-    expect(result).toEqual({
-      ok: true,
-      call: {
-        name: "take_message",
-        args: { name: "Jane", callback_number: "5551234567", message: "Call me about my order" },
-      },
-    });
+    expect(result).toMatchObject({ ok: true, call: { tool: { name: "take_message" } } });
+    expect(result.ok && result.call.args).toEqual({ name: "Jane", callback_number: "5551234567", message: "Call me about my order" });
   });
 
   it("explains a bad callback number so the model can ask again", () => {
@@ -140,7 +136,7 @@ describe("validateToolCall", () => {
       ok: true,
       call: { args: { callback_number: "+442079460958", details: { email: "j@x.io" } } },
     });
-    expect(result.ok && result.call.name === "take_message" && result.call.args.details).toEqual({ email: "j@x.io" });
+    expect(result.ok && (result.call.args as { details?: unknown }).details).toEqual({ email: "j@x.io" });
   });
 
   it("turns garbage from a model into errors instead of exceptions", () => {
@@ -154,13 +150,10 @@ describe("validateToolCall", () => {
   });
 
   it("accepts end_call and lookup_caller_history without arguments", () => {
-    expect(validateToolCall(call("end_call", {}), withDepartments)).toEqual({
+    expect(validateToolCall(call("end_call", {}), withDepartments)).toMatchObject({ ok: true, call: { tool: { name: "end_call" }, args: {} } });
+    expect(validateToolCall(call("lookup_caller_history", {}), withDepartments)).toMatchObject({
       ok: true,
-      call: { name: "end_call", args: {} },
-    });
-    expect(validateToolCall(call("lookup_caller_history", {}), withDepartments)).toEqual({
-      ok: true,
-      call: { name: "lookup_caller_history", args: {} },
+      call: { tool: { name: "lookup_caller_history" }, args: {} },
     });
   });
 
@@ -179,5 +172,57 @@ describe("normalizePhoneNumber", () => {
     expect(normalizePhoneNumber("555.123.4567")).toBe("5551234567");
     expect(normalizePhoneNumber("12345")).toBeNull();
     expect(normalizePhoneNumber("555-CALL-NOW")).toBeNull();
+  });
+});
+
+// A fake of what the call session gives a tool: records what the tool did to the call.
+function fakeContext(agent: TAgentSnapshot, overrides: Partial<TToolContext> = {}) {
+  const done: string[] = [];
+  const ctx: TToolContext = {
+    db: null as never,
+    agent,
+    call: { id: "call-1", teamId: "team-1", agentId: "agent-1", fromNumber: "+15551230000", toNumber: "+15550009999" } as never,
+    isAfterHours: false,
+    spokenText: "",
+    say: (text) => done.push(`say ${text}`),
+    untilPlayed: async () => {
+      done.push("wait");
+      return true;
+    },
+    finishReply: () => done.push("finish"),
+    setEndReason: (reason) => done.push(`end reason ${reason}`),
+    close: (reason) => done.push(`close ${reason}`),
+    noteMessageTaken: () => done.push("message taken"),
+    recordError: (stage, kind) => done.push(`error ${stage} ${kind}`),
+    recordEvent: (kind, name) => done.push(`event ${kind} ${name}`),
+    lineControl: null,
+    ...overrides,
+  };
+  return { ctx, done };
+}
+
+describe("tools", () => {
+  it("end_call says goodbye when the model did not, then closes the line once it has played", async () => {
+    const { ctx, done } = fakeContext(withDepartments);
+    const outcome = await endCall.execute({}, ctx);
+    expect(outcome.result).toEqual({ ok: true });
+    expect(done).toEqual(["say Thank you for calling. Goodbye.", "end reason agent_end_call"]);
+    expect(await outcome.after?.()).toBe("stop");
+    expect(done.slice(2)).toEqual(["wait", "finish", "close agent_end_call"]);
+  });
+
+  it("end_call keeps the line open when the caller talks over the goodbye", async () => {
+    const { ctx, done } = fakeContext(withDepartments, { spokenText: "Bye now.", untilPlayed: async () => false });
+    const outcome = await endCall.execute({}, ctx);
+    expect(await outcome.after?.()).toBe("stop");
+    expect(done).toEqual(["end reason agent_end_call"]);
+  });
+
+  it("transfer_call on a line that cannot transfer tells the model to offer a message", async () => {
+    const { ctx, done } = fakeContext(withDepartments);
+    const outcome = await transferCall.execute({ department: "Sales" }, ctx);
+    expect(outcome.result).toEqual({ ok: false, error: "Transfers are not available on this line. Offer to take a message instead." });
+    expect(outcome.after).toBeUndefined();
+    expect(done).toEqual([]);
   });
 });

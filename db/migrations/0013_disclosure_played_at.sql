@@ -1,0 +1,1 @@
+ALTER TABLE "calls" ADD COLUMN "disclosure_played_at" timestamp with time zone;
