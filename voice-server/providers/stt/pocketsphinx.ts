@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { constants } from "node:fs";
-import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { decodeMulaw, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
@@ -409,24 +409,26 @@ class PocketsphinxStream implements TSttStream {
     const ctlPath = path.join(config.dir, `${id}.ctl`);
     // A file, not /dev/stdout: that cannot be opened when stdout is the socket Node's spawn() gives it.
     const hypPaths = config.searches.map((_, i) => path.join(config.dir, `${id}.${i}.hyp`));
-    const logPath = path.join(config.dir, `${id}.log`);
+    const logPaths = config.searches.map((_, i) => path.join(config.dir, `${id}.${i}.log`));
     // The same seed for every segment: the same audio is heard the same way whatever else is running.
     await writeFile(wavPath, encodeWavPcm16(prepareForRecognizer(trimToSpeech(segment), 1), RECOGNIZER_RATE));
     await writeFile(ctlPath, `${id}\n`);
     try {
-      const release = await config.slots.acquire(this.closing.signal);
-      try {
-        const hypotheses: string[] = [];
-        for (const [i, search] of config.searches.entries()) {
-          await this.run(search, ctlPath, hypPaths[i]!, logPath);
-          hypotheses.push(parseHypotheses(await readFile(hypPaths[i]!, "utf8")));
-        }
-        return hypotheses.length === 2 ? chooseHypothesis(hypotheses[0]!, hypotheses[1]!) : (hypotheses[0] ?? "");
-      } finally {
-        release();
-      }
+      // The searches run side by side, each in its own slot of the pool: the final waits for the slower one only.
+      const hypotheses = await Promise.all(
+        config.searches.map(async (search, i) => {
+          const release = await config.slots.acquire(this.closing.signal);
+          try {
+            await this.run(search, ctlPath, hypPaths[i]!, logPaths[i]!);
+            return parseHypotheses(await readFile(hypPaths[i]!, "utf8"));
+          } finally {
+            release();
+          }
+        }),
+      );
+      return hypotheses.length === 2 ? chooseHypothesis(hypotheses[0]!, hypotheses[1]!) : (hypotheses[0] ?? "");
     } finally {
-      await Promise.all([wavPath, ctlPath, ...hypPaths, logPath].map((file) => rm(file, { force: true })));
+      await Promise.all([wavPath, ctlPath, ...hypPaths, ...logPaths].map((file) => rm(file, { force: true })));
     }
   }
 
@@ -505,9 +507,26 @@ export function chooseHypothesis(grammar: string, lm: string): string {
 const searchFiles = new Map<string, Promise<TSearchFiles>>();
 let modelDir: Promise<string> | undefined;
 
+// Models are files named by the hash of what they were built from, kept across restarts: an agent version's model
+// is built on its first call on a machine, and every later call and process reuses it.
 function sharedModelDir(): Promise<string> {
-  modelDir ??= mkdtemp(path.join(tmpdir(), "stt-pocketsphinx-models-"));
+  modelDir ??= (async () => {
+    const dir = path.join(tmpdir(), `ai-call-agent-stt-${MODEL_FORMAT}`);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  })();
   return modelDir;
+}
+
+// Bumped whenever what a model file holds for the same inputs changes (grammar.ts, language-model.ts,
+// receptionist-corpus.ts, ngram.ts).
+const MODEL_FORMAT = "v1";
+
+async function writeOnce(file: string, make: () => Promise<string> | string): Promise<void> {
+  if (await access(file, constants.R_OK).then(() => true, () => false)) return;
+  const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(partial, await make());
+  await rename(partial, file);
 }
 
 async function filesFor(search: "lm" | "grammar", phrases: string[], dictPath: string): Promise<TSearchFiles> {
@@ -519,14 +538,17 @@ async function filesFor(search: "lm" | "grammar", phrases: string[], dictPath: s
       const dict = await loadDictionary(dictPath);
       if (search === "grammar") {
         const grammarPath = path.join(dir, `${key}.gram`);
-        await writeFile(grammarPath, buildGrammar(phrases, dict, { related: synonymsOf }));
+        await writeOnce(grammarPath, () => buildGrammar(phrases, dict, { related: synonymsOf }));
         return { args: ["-dict", dictPath, "-jsgf", grammarPath] };
       }
-      const model = await buildLanguageModelAsync({ phrases, facts: [] }, dict, await loadPronunciations(dictPath));
       const lmPath = path.join(dir, `${key}.arpa`);
       const agentDictPath = path.join(dir, `${key}.dict`);
-      await writeFile(lmPath, model.arpa);
-      await writeFile(agentDictPath, model.pronunciations);
+      // The dictionary is written last: when it exists, so does the model.
+      if (!(await access(agentDictPath, constants.R_OK).then(() => true, () => false))) {
+        const model = await buildLanguageModelAsync({ phrases, facts: [] }, dict, await loadPronunciations(dictPath));
+        await writeOnce(lmPath, () => model.arpa);
+        await writeOnce(agentDictPath, () => model.pronunciations);
+      }
       return { args: ["-dict", agentDictPath, "-lm", lmPath] };
     })();
     files.catch(() => searchFiles.delete(key));
