@@ -82,4 +82,12 @@ describe("trigram language model", () => {
     expect(found.get("toothache")).toEqual(["toothache T UW TH EY K"]);
     expect(found.has("blorptastic")).toBe(false);
   });
+
+  it("gives the recogniser the names in the agent's answers and what its departments handle, after its own phrases", () => {
+    const phrases = sttPhrasesFor(QUALITY_AGENT);
+    expect(phrases).toEqual(expect.arrayContaining(["Delta Dental", "Cigna", "MetLife", "Larkspur Avenue", "severe tooth pain", "bleeding"]));
+    expect(phrases.indexOf("Cigna")).toBeGreaterThan(phrases.indexOf("Front Desk"));
+    // Sentence-initial capitals are not names.
+    expect(phrases).not.toContain("We");
+  });
 });
