@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb } from "@/tests/helpers/db";
+import { halfOf, QUALITY_AGENT } from "@/tests/sim/quality-set";
 import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
 import { seedAgent } from "./helpers/seed";
 import { speech } from "./helpers/speech";
@@ -51,4 +52,41 @@ describe("offline speech end to end", () => {
     const errors = (await eventsOf(testDb.db, call.id)).filter((e) => e.kind === "error");
     expect(errors).toEqual([]);
   });
+
+  // Lines of the held-out half of the quality set (never used to build the recogniser's grammar or language
+  // model): what is checked is what the agent did with them, not the exact words heard.
+  it("understands phrasings it was not built from and acts on them", async () => {
+    const insurance = "I have Delta Dental, is that okay?";
+    const goodbye = "Thanks, that's all, goodbye.";
+    expect([halfOf(insurance), halfOf(goodbye)]).toEqual(["heldout", "heldout"]);
+    const agent = await seedAgent(testDb.db, {
+      accountSid: voice.accountSid,
+      config: { endpointingSilenceMs: 500 },
+      knowledge: QUALITY_AGENT.knowledge.map(({ title, content }) => ({ title, content })),
+      departments: QUALITY_AGENT.departments.map(({ id: _, ...d }) => d),
+    });
+    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    await caller.dial();
+    await caller.connect();
+    await caller.waitForAgentToFinish();
+    const before = caller.mediaFrames().length;
+    await caller.say(await speech(insurance));
+    await caller.waitFor(() => caller.mediaFrames().length > before + 50, 30_000, "the answer about insurance");
+    await caller.waitForAgentToFinish();
+    const afterAnswer = caller.mediaFrames().length;
+    await caller.say(await speech(goodbye));
+    await caller.waitFor(() => caller.mediaFrames().length > afterAnswer + 20, 30_000, "the reply to the goodbye");
+    await caller.waitForAgentToFinish();
+    await caller.hangUp().catch(() => {});
+    const call = await waitForEndedCall(testDb.db, caller.callSid, 40_000);
+    const turns = await turnsOf(testDb.db, call.id);
+    // The insurance question in words the recogniser was never given is answered from the insurance entry...
+    const answer = turns.findIndex((t) => t.speaker === "agent" && /Delta Dental, Cigna, Aetna/.test(t.text));
+    expect(answer).toBeGreaterThan(0);
+    expect(turns[answer - 1]).toMatchObject({ speaker: "caller" });
+    // ...and the goodbye got a spoken reply, not silence (in the last run it was heard as "thank you so" and the
+    // agent asked again rather than ending the call: see the report of bench:quality for such lines).
+    expect(turns.at(-1)).toMatchObject({ speaker: "agent" });
+    expect(turns.filter((t) => t.speaker === "caller").length).toBe(2);
+  }, 90_000);
 });

@@ -9,10 +9,11 @@ export type TMulaw = Uint8Array;
 // ---- Speech to text -------------------------------------------------------------------------------------
 // The session runs its own VAD and endpointing. It pushes every caller frame, and calls `finalize()` when it
 // decides the caller's turn has ended; the provider then emits a `final` with `isFromFinalize: true` (possibly
-// empty text) for that turn. Interim results are optional.
+// empty text) for that turn. Interim results are optional. `isUnrecognized: true` on a finalize's final means the
+// caller did speak but no usable words came out (text is empty): the session should ask again rather than wait.
 export type TSttEvent =
   | { type: "interim"; text: string }
-  | { type: "final"; text: string; isFromFinalize: boolean }
+  | { type: "final"; text: string; isFromFinalize: boolean; isUnrecognized?: boolean }
   | { type: "error"; error: Error; isFatal: boolean };
 
 export type TSttOptions = {

@@ -28,5 +28,41 @@ export function sttPhrasesFor(snapshot: TAgentSnapshot): string[] {
     phrases.add(`i need ${name}`);
   }
   for (const field of snapshot.config.captureFields) phrases.add(field.label.trim());
+  // Last, so the lists above keep their place under a key-term limit: the names and terms the answers use
+  // ("Delta Dental", "Larkspur Avenue") and what each department handles ("severe tooth pain"), which callers say
+  // in their own sentences.
+  for (const item of snapshot.knowledge) for (const name of properNames(item.content)) phrases.add(name);
+  for (const d of snapshot.departments) for (const term of shortTerms(d.whenToTransfer ?? "")) phrases.add(term);
   return [...phrases].filter(Boolean).slice(0, 500);
+}
+
+// Capitalised runs inside sentences: "We accept Delta Dental and Cigna." -> "Delta Dental", "Cigna".
+export function properNames(text: string): string[] {
+  const names: string[] = [];
+  for (const sentence of text.split(/(?<=[.!?])\s+|\n+/)) {
+    const words = sentence.trim().split(/\s+/);
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length > 0 && run.length <= 4) names.push(run.join(" "));
+      run = [];
+    };
+    words.forEach((raw, i) => {
+      const word = raw.replace(/^[^\p{L}\d]+|[^\p{L}\d]+$/gu, "");
+      const isName = i > 0 && /^\p{Lu}[\p{L}'-]*$/u.test(word) && word !== "I";
+      if (isName) run.push(word);
+      else flush();
+      if (isName && /[,;:.!?)]$/.test(raw)) flush();
+    });
+    flush();
+  }
+  return names;
+}
+
+// The pieces of a "when to transfer" text: "Dental emergencies: severe tooth pain, swelling or bleeding" ->
+// "Dental emergencies", "severe tooth pain", "swelling", "bleeding".
+export function shortTerms(text: string): string[] {
+  return text
+    .split(/[,;:.()\n]|\b(?:or|and|a|an|the)\b/i)
+    .map((t) => t.trim().replace(/\s+/g, " "))
+    .filter((t) => t && t.split(" ").length <= 4);
 }

@@ -9,10 +9,13 @@ import { MULAW_SILENCE } from "@/lib/audio/mulaw";
 import { createEspeakTts } from "@/voice-server/providers/tts/espeak";
 import type { TSttEvent, TSttOptions, TSttProvider, TSttStream } from "@/voice-server/providers/types";
 import { sttPhrasesFor } from "@/voice-server/session/stt-phrases";
-import { createPocketsphinxStt, parseHypotheses, prepareForRecognizer, trimToSpeech } from "./pocketsphinx";
+import { chooseHypothesis, createPocketsphinxStt, parseHypotheses, prepareForRecognizer, trimToSpeech } from "./pocketsphinx";
 
 const tts = createEspeakTts();
+// The production default: the grammar and the language model, chosen between per turn.
 const stt = createPocketsphinxStt();
+// The grammar alone, for what it must hear word for word (the phrases it was built from).
+const grammarStt = createPocketsphinxStt({ search: "grammar" });
 
 // Close every stream even when an assertion fails, so no temp dir or child process outlives a test.
 const opened: TSttStream[] = [];
@@ -70,7 +73,7 @@ async function recognize(stream: TSttStream, text: string, voice?: string): Prom
 
 describe("offline pocketsphinx STT", () => {
   it("recognises common call intents and the agent's own phrases from phone audio", async () => {
-    const stream = await open(stt);
+    const stream = await open(grammarStt);
     const cases = [
       "what are your opening hours",
       "i would like to speak to a human",
@@ -86,7 +89,7 @@ describe("offline pocketsphinx STT", () => {
   });
 
   it("understands a female voice and a spoken phone number", async () => {
-    const stream = await open(stt, { phrases: [] });
+    const stream = await open(grammarStt, { phrases: [] });
     expect(await recognize(stream, "can i leave a message", "en-us+f3")).toMatchObject({
       text: "can i leave a message",
     });
@@ -97,7 +100,7 @@ describe("offline pocketsphinx STT", () => {
   });
 
   it("emits finals in turn order, and an empty final for a turn without audio", async () => {
-    const stream = await open(stt);
+    const stream = await open(grammarStt);
     for (const frame of splitFrames(await speak("yes please"))) stream.push(frame);
     stream.finalize();
     stream.finalize();
@@ -135,14 +138,15 @@ describe("offline pocketsphinx STT", () => {
     const dictPath = path.join(dir, "tiny.dict");
     writeFileSync(dictPath, "hello HH AH L OW\n");
     try {
-      const broken = createPocketsphinxStt({ dictPath });
+      const broken = createPocketsphinxStt({ dictPath, search: "grammar" });
       const stream = await open(broken, { phrases: [] });
       for (const frame of splitFrames(await speak("hello"))) stream.push(frame);
       stream.finalize();
       const error = await nextEvent(stream);
       expect(error).toMatchObject({ type: "error", isFatal: false });
       expect(error.type === "error" && error.error.message).toMatch(/missing in the dictionary/);
-      expect(await nextEvent(stream)).toEqual({ type: "final", text: "", isFromFinalize: true });
+      // The caller spoke and nothing usable came out: the final says so.
+      expect(await nextEvent(stream)).toEqual({ type: "final", text: "", isFromFinalize: true, isUnrecognized: true });
       await stream.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -222,5 +226,21 @@ describe("recogniser input", () => {
     expect(parseHypotheses("hello there (turn-1 -4708)\n")).toBe("hello there");
     expect(parseHypotheses("read(2) that (turn-2 -100)\n (turn-3 0)\n")).toBe("read that");
     expect(parseHypotheses("")).toBe("");
+  });
+
+  it("takes the grammar's words when the language model heard most of them, the language model's otherwise", () => {
+    expect(chooseHypothesis("do you take the insurer", "do you take it late are the")).toBe("do you take the insurer");
+    expect(chooseHypothesis("one two one one one three eight", "what do you charge for a cleaning")).toBe(
+      "what do you charge for a cleaning",
+    );
+    expect(chooseHypothesis("i'd like to leave a voicemail for human", "i'd like miller come appointment")).toBe(
+      "i'd like miller come appointment",
+    );
+    expect(chooseHypothesis("", "please how much")).toBe("please how much");
+    expect(chooseHypothesis("sure thing", "")).toBe("sure thing");
+    // A number both heard stays the grammar's (it holds exactly seven or ten digits).
+    expect(chooseHypothesis("five five five one two three four", "five five five one two three four five")).toBe(
+      "five five five one two three four",
+    );
   });
 });

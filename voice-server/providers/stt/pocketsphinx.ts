@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { constants } from "node:fs";
-import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { decodeMulaw, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
@@ -16,6 +17,7 @@ import {
 } from "@/voice-server/providers/types";
 import { synonymsOf } from "@/voice-server/providers/llm/offline";
 import { buildGrammar, loadDictionary } from "./grammar";
+import { buildLanguageModelAsync, loadPronunciations } from "./language-model";
 
 // Offline STT: CMU pocketsphinx run once per caller turn over a JSGF grammar built from the agent's phrases.
 // There is no Node binding, so each finalize() writes the turn to a WAV file and runs the CLI on it. The batch
@@ -33,10 +35,10 @@ export type TPocketsphinxSttOptions = {
   binary?: string;
   hmmDir?: string;
   dictPath?: string;
-  // Audio kept per turn; older audio is dropped if a turn runs longer.
-  maxTurnMs?: number;
-  // Recognitions running at once across all calls in this process.
+  search?: TSttSearch;
+  // Decoders running at once across all calls in this process (the pool that keeps decoding off the event loop).
   maxConcurrent?: number;
+  // Kills a decoder that hangs; never meant to cut a search short.
   timeoutMs?: number;
 };
 
@@ -227,23 +229,48 @@ class EventQueue<T> implements AsyncIterable<T> {
 type TStreamConfig = {
   executable: string;
   hmmDir: string;
-  dictPath: string;
   dir: string;
-  grammarPath: string;
-  maxTurnBytes: number;
+  // pocketsphinx arguments of each search to run (a JSGF grammar, an n-gram language model, each with its
+  // dictionary); with two, the hypotheses are chosen between by chooseHypothesis.
+  searches: string[][];
   timeoutMs: number;
   slots: Slots;
 };
 
+// Incremental decoding: a long turn is cut at the caller's pauses into segments that are decoded while the caller
+// goes on speaking, so when the turn ends only its last segment is left to decode and the final costs about the
+// same for 2 s and 15 s of speech. Segments are at least MIN_SEGMENT_MS long (a short turn is decoded whole, which
+// recognises best) and at most MAX_SEGMENT_MS (then cut at the quietest moment near the end).
+const FRAME = 160; // 20 ms at 8 kHz
+const MIN_SEGMENT_MS = 3000;
+const MAX_SEGMENT_MS = 5000;
+const PAUSE_FRAMES = 12; // 240 ms of quiet: between phrases, longer than the gaps inside words
+const LEAD_KEEP_MS = 1000; // audio kept before the first voiced frame of a turn
+const VOICED_FRAMES_FOR_SPEECH = 5; // 100 ms of voice: the caller said something
+
+function frameRms(pcm: Int16Array, start: number): number {
+  let sum = 0;
+  for (let i = start; i < start + FRAME; i++) sum += pcm[i]! * pcm[i]!;
+  return Math.sqrt(sum / FRAME);
+}
+
 class PocketsphinxStream implements TSttStream {
   readonly events = new EventQueue<TSttEvent>();
-  private buffer = new Uint8Array(MULAW_SAMPLE_RATE * 2);
+  // The current segment of the current turn.
+  private buffer = new Uint8Array(MULAW_SAMPLE_RATE * 4);
   private length = 0;
+  private scanned = 0; // bytes of the buffer already measured for voice
+  private quietRun = 0; // quiet frames at the end of the buffer
+  private voicedInSegment = 0;
+  private voicedInTurn = 0;
+  // Line noise level, tracked over the whole call (the session pushes every frame, silence included).
+  private floor = 0;
+  private segments: Promise<string>[] = [];
   private turns: Promise<void> = Promise.resolve();
-  private turnCount = 0;
-  private child: ChildProcess | undefined;
+  private readonly children = new Set<ChildProcess>();
   private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
+  private jobCount = 0;
 
   constructor(
     private readonly config: TStreamConfig,
@@ -255,95 +282,171 @@ class PocketsphinxStream implements TSttStream {
 
   push(audio: TMulaw): void {
     if (this.closing.signal.aborted || audio.length === 0) return;
-    const { maxTurnBytes } = this.config;
-    if (audio.length >= maxTurnBytes) {
-      this.buffer = audio.slice(audio.length - maxTurnBytes);
-      this.length = maxTurnBytes;
-      return;
-    }
-    if (this.length + audio.length > maxTurnBytes) {
-      // Keep the most recent audio: the end of a long turn is what the caller is waiting on.
-      const drop = this.length + audio.length - maxTurnBytes;
-      this.buffer.copyWithin(0, drop, this.length);
-      this.length -= drop;
-    }
     if (this.length + audio.length > this.buffer.length) {
-      const grown = new Uint8Array(
-        Math.min(maxTurnBytes, Math.max(this.buffer.length * 2, this.length + audio.length)),
-      );
+      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + audio.length));
       grown.set(this.buffer.subarray(0, this.length));
       this.buffer = grown;
     }
     this.buffer.set(audio, this.length);
     this.length += audio.length;
+    this.scan();
+  }
+
+  private threshold(): number {
+    // As trimToSpeech: well above the line's noise and above what a quiet line carries.
+    return Math.max(this.floor * 8, 100);
+  }
+
+  private scan(): void {
+    while (this.scanned + FRAME <= this.length) {
+      const rms = frameRms(decodeMulaw(this.buffer.subarray(this.scanned, this.scanned + FRAME)), 0);
+      this.scanned += FRAME;
+      // The floor follows quiet frames down at once and louder ones up slowly, so speech never becomes "noise".
+      this.floor = this.floor === 0 || rms < this.floor ? rms : this.floor + (rms - this.floor) * 0.002;
+      if (rms >= this.threshold()) {
+        this.voicedInSegment++;
+        this.voicedInTurn++;
+        this.quietRun = 0;
+      } else {
+        this.quietRun++;
+      }
+      const ms = (this.length * 1000) / MULAW_SAMPLE_RATE;
+      if (this.voicedInSegment === 0) {
+        // Nothing said yet in this segment: keep only the last second of line noise before it.
+        const keep = (LEAD_KEEP_MS * MULAW_SAMPLE_RATE) / 1000;
+        if (this.scanned > keep * 2) this.drop(this.scanned - keep);
+        continue;
+      }
+      if (ms >= MIN_SEGMENT_MS && this.quietRun >= PAUSE_FRAMES && this.voicedInSegment >= VOICED_FRAMES_FOR_SPEECH) {
+        this.cut(this.scanned - Math.floor(this.quietRun / 2) * FRAME);
+      } else if (ms >= MAX_SEGMENT_MS) {
+        this.cut(this.quietestCut());
+      }
+    }
+  }
+
+  // Where to cut a segment that ran long without a pause: the quietest 100 ms of its last two seconds.
+  private quietestCut(): number {
+    const pcm = decodeMulaw(this.buffer.subarray(0, this.scanned));
+    const frames = Math.floor(pcm.length / FRAME);
+    const from = Math.max(1, frames - 100);
+    let best = frames;
+    let bestEnergy = Infinity;
+    for (let f = from; f + 5 <= frames; f++) {
+      let energy = 0;
+      for (let k = 0; k < 5; k++) energy += frameRms(pcm, (f + k) * FRAME);
+      if (energy < bestEnergy) {
+        bestEnergy = energy;
+        best = f + 2;
+      }
+    }
+    return best * FRAME;
+  }
+
+  private drop(bytes: number): void {
+    this.buffer.copyWithin(0, bytes, this.length);
+    this.length -= bytes;
+    this.scanned -= bytes;
+  }
+
+  // Sends buffer[0, at) off to be decoded now, while the caller goes on.
+  private cut(at: number): void {
+    const segment = this.buffer.slice(0, at);
+    this.drop(at);
+    this.voicedInSegment = 0;
+    this.quietRun = 0;
+    this.segments.push(this.decode(segment));
   }
 
   finalize(): void {
     if (this.closing.signal.aborted) return;
-    const turn = this.buffer.slice(0, this.length);
+    if (this.voicedInSegment > 0 || this.segments.length === 0) this.segments.push(this.decode(this.buffer.slice(0, this.length)));
     this.length = 0;
-    const seed = ++this.turnCount;
-    // Turns are recognised one after another so their finals come out in order.
+    this.scanned = 0;
+    this.quietRun = 0;
+    this.voicedInSegment = 0;
+    const hadSpeech = this.voicedInTurn >= VOICED_FRAMES_FOR_SPEECH;
+    this.voicedInTurn = 0;
+    const segments = this.segments;
+    this.segments = [];
+    // Finals come out in turn order, each once all its segments are decoded.
     this.turns = this.turns.then(async () => {
-      let text = "";
-      try {
-        text = await this.recognize(turn, seed);
-      } catch (error) {
-        if (this.closing.signal.aborted) return;
-        this.events.push({
-          type: "error",
-          error: error instanceof Error ? error : new Error(String(error)),
-          isFatal: false,
-        });
+      const texts: string[] = [];
+      let failure: Error | undefined;
+      for (const segment of segments) {
+        try {
+          texts.push(await segment);
+        } catch (error) {
+          failure ??= error instanceof Error ? error : new Error(String(error));
+        }
       }
-      if (!this.closing.signal.aborted) this.events.push({ type: "final", text, isFromFinalize: true });
+      if (this.closing.signal.aborted) return;
+      if (failure) this.events.push({ type: "error", error: failure, isFatal: false });
+      const text = texts.filter(Boolean).join(" ");
+      // Speech with no usable words says so, so the session can ask again instead of waiting in silence.
+      this.events.push(
+        hadSpeech && !text ? { type: "final", text, isFromFinalize: true, isUnrecognized: true } : { type: "final", text, isFromFinalize: true },
+      );
     });
   }
 
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing.abort();
-      this.child?.kill("SIGKILL");
+      for (const child of this.children) child.kill("SIGKILL");
       this.events.end();
       await this.turns;
-      await rm(this.config.dir, { recursive: true, force: true });
+      await Promise.allSettled(this.segments);
     })();
     return this.closed;
   }
 
-  private async recognize(turn: Uint8Array, seed: number): Promise<string> {
-    if ((turn.length * 1000) / MULAW_SAMPLE_RATE < MIN_AUDIO_MS) return "";
+  private async decode(segment: Uint8Array): Promise<string> {
+    if ((segment.length * 1000) / MULAW_SAMPLE_RATE < MIN_AUDIO_MS) return "";
     const { config } = this;
-    const id = `turn-${seed}`;
+    const id = `seg-${++this.jobCount}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const wavPath = path.join(config.dir, `${id}.wav`);
     const ctlPath = path.join(config.dir, `${id}.ctl`);
     // A file, not /dev/stdout: that cannot be opened when stdout is the socket Node's spawn() gives it.
-    const hypPath = path.join(config.dir, `${id}.hyp`);
-    const logPath = path.join(config.dir, `${id}.log`);
-    await writeFile(wavPath, encodeWavPcm16(prepareForRecognizer(trimToSpeech(turn), seed), RECOGNIZER_RATE));
+    const hypPaths = config.searches.map((_, i) => path.join(config.dir, `${id}.${i}.hyp`));
+    const logPaths = config.searches.map((_, i) => path.join(config.dir, `${id}.${i}.log`));
+    // The same seed for every segment: the same audio is heard the same way whatever else is running.
+    await writeFile(wavPath, encodeWavPcm16(prepareForRecognizer(trimToSpeech(segment), 1), RECOGNIZER_RATE));
     await writeFile(ctlPath, `${id}\n`);
-    const release = await config.slots.acquire(this.closing.signal);
     try {
-      await this.run(ctlPath, hypPath, logPath);
-      return parseHypotheses(await readFile(hypPath, "utf8"));
+      // The searches run side by side, each in its own slot of the pool: the final waits for the slower one only.
+      const hypotheses = await Promise.all(
+        config.searches.map(async (search, i) => {
+          const release = await config.slots.acquire(this.closing.signal);
+          try {
+            await this.run(search, ctlPath, hypPaths[i]!, logPaths[i]!);
+            return parseHypotheses(await readFile(hypPaths[i]!, "utf8"));
+          } finally {
+            release();
+          }
+        }),
+      );
+      return hypotheses.length === 2 ? chooseHypothesis(hypotheses[0]!, hypotheses[1]!) : (hypotheses[0] ?? "");
     } finally {
-      release();
-      await Promise.all([wavPath, ctlPath, hypPath, logPath].map((file) => rm(file, { force: true })));
+      await Promise.all([wavPath, ctlPath, ...hypPaths, ...logPaths].map((file) => rm(file, { force: true })));
     }
   }
 
-  private run(ctlPath: string, hypPath: string, logPath: string): Promise<void> {
+  private run(search: string[], ctlPath: string, hypPath: string, logPath: string): Promise<void> {
     const { config } = this;
+    const dir = path.dirname(ctlPath);
     // -adchdr 44 skips the header encodeWavPcm16 writes.
-    const args = ["-adcin", "yes", "-cepdir", config.dir, "-cepext", ".wav", "-adchdr", "44", "-ctl", ctlPath];
-    args.push("-hyp", hypPath, "-hmm", config.hmmDir, "-dict", config.dictPath, "-jsgf", config.grammarPath);
+    const args = ["-adcin", "yes", "-cepdir", dir, "-cepext", ".wav", "-adchdr", "44", "-ctl", ctlPath];
+    args.push("-hyp", hypPath, "-hmm", config.hmmDir, ...search);
     return new Promise((resolve, reject) => {
       if (this.closing.signal.aborted) return reject(new Error("stream closed"));
       const child = spawn(config.executable, [...args, "-logfn", logPath], { stdio: "ignore" });
-      this.child = child;
+      this.children.add(child);
+      // Only against a decoder that hangs: a search is never cut short to meet a deadline.
       const timer = setTimeout(() => child.kill("SIGKILL"), config.timeoutMs);
       child.on("error", (error) => {
         clearTimeout(timer);
+        this.children.delete(child);
         reject(
           new ProviderError("stt", "unavailable", `Could not run ${config.executable}: ${error.message}`, {
             cause: error,
@@ -352,7 +455,7 @@ class PocketsphinxStream implements TSttStream {
       });
       child.on("close", async (code, signal) => {
         clearTimeout(timer);
-        if (this.child === child) this.child = undefined;
+        this.children.delete(child);
         if (code === 0) return resolve();
         const why = signal ? `killed (${signal})` : `exit code ${code}`;
         const kind = signal === "SIGKILL" && !this.closing.signal.aborted ? "timeout" : "bad_response";
@@ -368,12 +471,99 @@ class PocketsphinxStream implements TSttStream {
   }
 }
 
+// What each call's decoder searches. "lm": a trigram language model built for the agent from generic front-desk
+// phrasing and the agent's own terms (language-model.ts), with a dictionary of just its words. "grammar": the JSGF
+// grammar of the agent's phrases (grammar.ts), which hears the listed lines well and forces anything else onto one
+// of them. "hybrid" (default): both, one after the other on the same audio, chosen between by chooseHypothesis.
+export type TSttSearch = "hybrid" | "lm" | "grammar";
+
+type TSearchFiles = { args: string[] };
+
+const DIGIT_WORD = /^(zero|one|two|three|four|five|six|seven|eight|nine|oh)$/;
+
+// Between the grammar's hypothesis and the language model's for the same audio. The grammar hears its own
+// phrases best but forces anything else onto one of them (often a string of digits); the language model follows
+// any phrasing, less precisely. The grammar's words are taken when the language model heard most of them too
+// (then the caller said a listed phrase, or close to it), the language model's otherwise.
+export function chooseHypothesis(grammar: string, lm: string): string {
+  const g = grammar.split(" ").filter(Boolean);
+  const l = lm.split(" ").filter(Boolean);
+  if (g.length === 0) return lm;
+  if (l.length === 0) return grammar;
+  // Digits out of noise: a number the language model did not hear at all.
+  if (g.filter((w) => DIGIT_WORD.test(w)).length >= 5 && l.filter((w) => DIGIT_WORD.test(w)).length < 3) return lm;
+  const pool = [...l];
+  let shared = 0;
+  for (const word of g) {
+    const at = pool.indexOf(word);
+    if (at < 0) continue;
+    shared++;
+    pool.splice(at, 1);
+  }
+  return shared / g.length >= 0.5 ? grammar : lm;
+}
+
+// Built once per agent version and process, shared by its calls: identical phrases give identical files.
+const searchFiles = new Map<string, Promise<TSearchFiles>>();
+let modelDir: Promise<string> | undefined;
+
+// Models are files named by the hash of what they were built from, kept across restarts: an agent version's model
+// is built on its first call on a machine, and every later call and process reuses it.
+function sharedModelDir(): Promise<string> {
+  modelDir ??= (async () => {
+    const dir = path.join(tmpdir(), `ai-call-agent-stt-${MODEL_FORMAT}`);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  })();
+  return modelDir;
+}
+
+// Bumped whenever what a model file holds for the same inputs changes (grammar.ts, language-model.ts,
+// receptionist-corpus.ts, ngram.ts).
+const MODEL_FORMAT = "v1";
+
+async function writeOnce(file: string, make: () => Promise<string> | string): Promise<void> {
+  if (await access(file, constants.R_OK).then(() => true, () => false)) return;
+  const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(partial, await make());
+  await rename(partial, file);
+}
+
+async function filesFor(search: "lm" | "grammar", phrases: string[], dictPath: string): Promise<TSearchFiles> {
+  const key = createHash("sha1").update(JSON.stringify([search, dictPath, phrases])).digest("hex").slice(0, 20);
+  let files = searchFiles.get(key);
+  if (!files) {
+    files = (async () => {
+      const dir = await sharedModelDir();
+      const dict = await loadDictionary(dictPath);
+      if (search === "grammar") {
+        const grammarPath = path.join(dir, `${key}.gram`);
+        await writeOnce(grammarPath, () => buildGrammar(phrases, dict, { related: synonymsOf }));
+        return { args: ["-dict", dictPath, "-jsgf", grammarPath] };
+      }
+      const lmPath = path.join(dir, `${key}.arpa`);
+      const agentDictPath = path.join(dir, `${key}.dict`);
+      // The dictionary is written last: when it exists, so does the model.
+      if (!(await access(agentDictPath, constants.R_OK).then(() => true, () => false))) {
+        const model = await buildLanguageModelAsync({ phrases, facts: [] }, dict, await loadPronunciations(dictPath));
+        await writeOnce(lmPath, () => model.arpa);
+        await writeOnce(agentDictPath, () => model.pronunciations);
+      }
+      return { args: ["-dict", agentDictPath, "-lm", lmPath] };
+    })();
+    files.catch(() => searchFiles.delete(key));
+    searchFiles.set(key, files);
+    if (searchFiles.size > 200) searchFiles.delete(searchFiles.keys().next().value!);
+  }
+  return files;
+}
+
 export function createPocketsphinxStt(options: TPocketsphinxSttOptions = {}): TSttProvider {
   const binary = options.binary ?? "pocketsphinx_batch";
   const hmmDir = options.hmmDir ?? path.join(MODEL_DIR, "en-us");
   const dictPath = options.dictPath ?? path.join(MODEL_DIR, "cmudict-en-us.dict");
-  const maxTurnMs = options.maxTurnMs ?? 30_000;
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  const search = options.search ?? "hybrid";
+  const timeoutMs = options.timeoutMs ?? 300_000;
   const size = options.maxConcurrent ?? Math.max(1, availableParallelism());
   let slots = slotsBySize.get(size);
   if (!slots) slotsBySize.set(size, (slots = new Slots(size)));
@@ -390,26 +580,10 @@ export function createPocketsphinxStt(options: TPocketsphinxSttOptions = {}): TS
         );
       }
       await checkInstallation(binary, hmmDir, dictPath);
-      const dict = await loadDictionary(dictPath);
-      const dir = await mkdtemp(path.join(tmpdir(), "stt-pocketsphinx-"));
-      const grammarPath = path.join(dir, "call.gram");
-      try {
-        await writeFile(grammarPath, buildGrammar(phrases, dict, { related: synonymsOf }));
-      } catch (error) {
-        await rm(dir, { recursive: true, force: true });
-        throw error;
-      }
+      const kinds = search === "hybrid" ? (["grammar", "lm"] as const) : [search];
+      const searches = await Promise.all(kinds.map(async (kind) => (await filesFor(kind, phrases, dictPath)).args));
       return new PocketsphinxStream(
-        {
-          executable: binary,
-          hmmDir,
-          dictPath,
-          dir,
-          grammarPath,
-          maxTurnBytes: Math.round((maxTurnMs * MULAW_SAMPLE_RATE) / 1000),
-          timeoutMs,
-          slots: sharedSlots,
-        },
+        { executable: binary, hmmDir, dir: await sharedModelDir(), searches, timeoutMs, slots: sharedSlots },
         signal,
       );
     },
