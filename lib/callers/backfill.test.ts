@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 function backfillStatements(): string[] {
-  const file = readFileSync(path.join(process.cwd(), "db", "migrations", "0008_callers_inbox.sql"), "utf8");
+  const file = readFileSync(path.join(process.cwd(), "db", "migrations", "0012_callers_inbox.sql"), "utf8");
   const start = file.indexOf("-- Backfill");
   expect(start).toBeGreaterThan(0);
   return file
