@@ -8,3 +8,4 @@ export * from "./keys";
 export * from "./privacy";
 export * from "./redaction";
 export * from "./retention";
+export * from "./evals";
