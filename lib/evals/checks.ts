@@ -35,7 +35,6 @@ const listOf = (phrases: string[]) => phrases.map((p) => quote(p)).join(" or ");
 
 export function checkExpectation(expectation: TExpectation, call: TObservedCall): TExpectationResult {
   const agentTurns = call.turns.filter((t) => t.speaker === "agent");
-  const agentText = agentTurns.map((t) => t.text).join(" ");
   const result = (passed: boolean, reason: string): TExpectationResult => ({ expectation, passed, reason });
   switch (expectation.kind) {
     case "mentions": {
