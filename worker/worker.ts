@@ -124,7 +124,7 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
   const evalServices = createEvalServices({
     db,
     providers: { stt: offline.stt, llm: env.gemini ? createGeminiLlm(env.gemini) : offline.llm, tts: offline.tts, offline },
-    log: createLogger({ service: "worker-evals" }),
+    log: createLogger({ component: "test-suites" }),
   });
   const testRuns = await startTestRunWorker({
     databaseUrl: env.databaseUrl,
