@@ -86,7 +86,7 @@ describe("text-mode scenarios through a real CallSession", () => {
     expect(good.latencies.replyMs.every((ms) => ms !== null && ms < 5_000)).toBe(true);
     // A real call record, marked as a test so analytics never count it.
     const [row] = await t.db.select().from(calls).where(eq(calls.id, good.callId!));
-    expect(row).toMatchObject({ isTest: true, teamId: dental.teamId, endReason: "agent_end_call", status: "completed" });
+    expect(row).toMatchObject({ isTest: true, teamId: dental.teamId, endReason: "agent_end_call", status: "completed", analysisStatus: "skipped" });
 
     const wrong = await runner(scenario({ name: "Hours (wrong)", steps: steps.slice(0, 1), expectations: [{ kind: "mentions", anyOf: ["10 pm", "Sunday"] }] }));
     expect(wrong.passed).toBe(false);

@@ -204,6 +204,13 @@ export async function runScenario(evalServices: TEvalServices, input: TScenarioR
     // A session that never got going (setup failure) leaves no open call behind.
     await finalizeCall(db, { teamId: call.teamId, callId: call.id, status: "completed", outcome: "failed", endReason: "test_failed", endedAt: new Date(), durationSec: (Date.now() - startedAt) / 1000 }).catch(() => {});
   }
+  // A test-suite call is never analyzed (the worker's sweep picks up ended calls still "pending"): its checks are
+  // the analysis, and with a cloud key an analysis per scenario would cost money for nothing.
+  await db
+    .update(calls)
+    .set({ analysisStatus: "skipped" })
+    .where(and(eq(calls.teamId, call.teamId), eq(calls.id, call.id), eq(calls.analysisStatus, "pending")))
+    .catch(() => {});
   const messages = await db
     .select({ callerName: callerMessages.callerName, callbackNumber: callerMessages.callbackNumber, message: callerMessages.message })
     .from(callerMessages)
