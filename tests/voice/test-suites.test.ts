@@ -167,6 +167,53 @@ describe("suite runs", () => {
     }
   }, 90_000);
 
+  it("runs several suites at once, never more than the worker's concurrency", async () => {
+    const agents = [await seedDental(), await seedDental(), await seedDental()];
+    for (const agent of agents) {
+      await createScenarios(t.db, agent.teamId, agent.agentId, [
+        { name: "Hours", steps: [{ kind: "say", text: "What are your opening hours?" }], expectations: [{ kind: "mentions", anyOf: ["9 am"] }] },
+      ]);
+    }
+    let inFlight = 0;
+    let peak = 0;
+    const release: (() => void)[] = [];
+    // Each scenario waits until the test lets it go, so runs overlap as long as the queue allows.
+    const gated: TScenarioRunner = async (input) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise<void>((resolve) => release.push(resolve));
+      inFlight--;
+      return runner(input);
+    };
+    const worker = await startTestRunWorker({ databaseUrl: t.url, db: t.db, concurrency: 2, runScenario: gated, log: silentLogger, pollingIntervalSeconds: 0.5 });
+    try {
+      const runs = [];
+      for (const agent of agents) {
+        const run = await createTestRun(t.db, { teamId: agent.teamId, agentId: agent.agentId, target: "live", startedById: null, startedByLabel: "ci" });
+        await enqueueTestRun(run.id, { databaseUrl: t.url });
+        runs.push({ run, agent });
+      }
+      const deadline = Date.now() + 30_000;
+      while (release.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(inFlight).toBe(2);
+      const statuses = await Promise.all(runs.map(({ run, agent }) => getTestRun(t.db, agent.teamId, run.id).then((v) => v.status)));
+      expect(statuses.filter((s) => s === "running")).toHaveLength(2);
+      expect(statuses.filter((s) => s === "queued")).toHaveLength(1);
+      while (Date.now() < deadline + 30_000) {
+        release.splice(0).forEach((go) => go());
+        const done = await Promise.all(runs.map(({ run, agent }) => getTestRun(t.db, agent.teamId, run.id).then((v) => v.status)));
+        if (done.every((s) => s === "done")) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(peak).toBe(2);
+      for (const { run, agent } of runs) expect(await getTestRun(t.db, agent.teamId, run.id)).toMatchObject({ status: "done", passed: 1 });
+    } finally {
+      release.splice(0).forEach((go) => go());
+      await worker.stop();
+    }
+  }, 120_000);
+
   it("runs the draft, and refuses a live run before anything is published or a suite with no scenarios", async () => {
     const agent = await seedAgent(t.db, { accountSid: ACCOUNT_SID, isPublished: false, knowledge: [{ title: "Do you take Cigna?", content: "Yes, we accept Cigna and Aetna." }] });
     await expect(createTestRun(t.db, { teamId: agent.teamId, agentId: agent.agentId, target: "draft", startedById: null, startedByLabel: "x" })).rejects.toThrow(
