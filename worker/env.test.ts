@@ -26,6 +26,10 @@ describe("loadWorkerEnv", () => {
     expect(loadWorkerEnv({ ...base, WORKER_ANALYSIS_CONCURRENCY: "2", DATABASE_POOL_MAX: "4", RECORDINGS_ENABLED: "false" })).toMatchObject({ analysisConcurrency: 2, databasePoolMax: 4, recordingsDir: null });
     expect(() => loadWorkerEnv({ ...base, WORKER_ANALYSIS_CONCURRENCY: "0" })).toThrow(/WORKER_ANALYSIS_CONCURRENCY/);
     expect(() => loadWorkerEnv({})).toThrow(/DATABASE_URL is required/);
+    expect(loadWorkerEnv(base)).toMatchObject({ evalConcurrency: 2, evalScenarioTimeoutMs: 90_000 });
+    expect(loadWorkerEnv({ ...base, WORKER_EVAL_CONCURRENCY: "4", WORKER_EVAL_SCENARIO_TIMEOUT_MS: "30000" })).toMatchObject({ evalConcurrency: 4, evalScenarioTimeoutMs: 30_000 });
+    expect(() => loadWorkerEnv({ ...base, WORKER_EVAL_CONCURRENCY: "0" })).toThrow(/WORKER_EVAL_CONCURRENCY/);
+    expect(() => loadWorkerEnv({ ...base, WORKER_EVAL_SCENARIO_TIMEOUT_MS: "100" })).toThrow(/WORKER_EVAL_SCENARIO_TIMEOUT_MS/);
   });
 
   it("in production, uses ENCRYPTION_KEY as is and refuses to start without any production variable", () => {

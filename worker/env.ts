@@ -36,6 +36,10 @@ export const ZWorkerEnv = z
     SMTP_FROM: z.string().default("AI Call Agent <no-reply@localhost>"),
     // Links in notification emails point here.
     APP_URL: zUrl.default("http://localhost:3000"),
+    // Agent test suite runs at once by this process (each runs its scenarios one after another through a CallSession).
+    WORKER_EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+    // A test scenario that has not finished in this time fails with a reason instead of holding up its run.
+    WORKER_EVAL_SCENARIO_TIMEOUT_MS: zMs(90_000, 5_000, 600_000),
   })
   .superRefine((env, ctx) => {
     refineS3(env, ctx);
@@ -49,6 +53,8 @@ export type TWorkerEnv = {
   analysisConcurrency: number;
   staleCallSweepMs: number;
   uploadRetryMs: number;
+  evalConcurrency: number;
+  evalScenarioTimeoutMs: number;
   gemini: { apiKey: string; baseUrl?: string; model: string } | null;
   // Decrypts webhook signing secrets; null (development without secrets): outbound webhooks are off.
   secretKey: Buffer | null;
@@ -80,6 +86,8 @@ export function loadWorkerEnv(source: Record<string, string | undefined>): TWork
     analysisConcurrency: e.WORKER_ANALYSIS_CONCURRENCY,
     staleCallSweepMs: e.WORKER_STALE_CALL_SWEEP_MS,
     uploadRetryMs: e.WORKER_UPLOAD_RETRY_MS,
+    evalConcurrency: e.WORKER_EVAL_CONCURRENCY,
+    evalScenarioTimeoutMs: e.WORKER_EVAL_SCENARIO_TIMEOUT_MS,
     gemini: e.GEMINI_API_KEY ? { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL } : null,
     secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV, previousKeys: e.ENCRYPTION_KEY_PREVIOUS }) : null,
     webhooksAllowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE_URLS,

@@ -13,7 +13,14 @@ import { startPrivacyWorker } from "@/lib/privacy/queue";
 import { createTwilioRecordingEraser } from "@/lib/privacy/twilio-recordings";
 import { startNotificationWorker } from "@/lib/notifications/queue";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
+import { closeTestRunQueue, startTestRunWorker } from "@/lib/evals/queue";
+import { createEvalServices, runScenario } from "@/voice-server/evals/run-scenario";
+import { createGeminiLlm } from "@/voice-server/providers/llm/gemini";
+import { createOfflineLlm } from "@/voice-server/providers/llm/offline";
+import { createPocketsphinxStt } from "@/voice-server/providers/stt/pocketsphinx";
+import { createEspeakTts } from "@/voice-server/providers/tts/espeak";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
+import { createLogger } from "@/lib/observability/log";
 import type { TWorkerEnv } from "./env";
 
 // Everything that is not a live call: post-call analysis, dashboard rollups, outbound webhook deliveries,
@@ -126,8 +133,27 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
     : null;
   if (!privacy) log.warn("caller data requests disabled in the worker: set ENCRYPTION_KEY (or AUTH_SECRET in development)");
 
+  // Agent test suites (text mode): each scenario is a CallSession in this process, with the LLM the voice server
+  // uses (Gemini with a key, the offline engine otherwise). Speech is synthesized offline and thrown away: text
+  // mode checks what the agent says and does, not how it sounds.
+  const offline = { stt: createPocketsphinxStt(), llm: createOfflineLlm(), tts: createEspeakTts() };
+  const evalServices = createEvalServices({
+    db,
+    providers: { stt: offline.stt, llm: env.gemini ? createGeminiLlm(env.gemini) : offline.llm, tts: offline.tts, offline },
+    log: createLogger({ component: "test-suites" }),
+  });
+  const testRuns = await startTestRunWorker({
+    databaseUrl: env.databaseUrl,
+    db,
+    concurrency: env.evalConcurrency,
+    log,
+    pollingIntervalSeconds: options.pollingIntervalSeconds,
+    runScenario: (input) => runScenario(evalServices, { ...input, timeoutMs: env.evalScenarioTimeoutMs }),
+  });
+
   log.info("worker started", {
     analysisConcurrency: env.analysisConcurrency,
+    evalConcurrency: env.evalConcurrency,
     analyzer: env.gemini ? "gemini" : "local",
     webhooks: !!webhooks,
     recordings: !env.recordingsDir ? "off" : env.s3 ? `s3 (${env.s3.bucket})` : "local",
@@ -141,7 +167,9 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
         clearInterval(recoveryTimer);
         await recovering;
         await notifications.stop();
-        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), sealer?.stop(), retention.stop(), privacy?.stop()]);
+        await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), sealer?.stop(), retention.stop(), privacy?.stop(), testRuns.stop()]);
+        evalServices.close();
+        await closeTestRunQueue();
         await rollups.stop();
         await closeAnalysisQueue();
         await connection.end({ timeout: 5 });

@@ -9,3 +9,4 @@ export * from "./privacy";
 export * from "./redaction";
 export * from "./retention";
 export * from "./callers";
+export * from "./evals";

@@ -11,6 +11,10 @@ import { KnowledgePanel } from "@/components/agents/knowledge-panel";
 import { PublishBar } from "@/components/agents/publish-bar";
 import { SettingsForm } from "@/components/agents/settings-form";
 import { TestCallPanel } from "@/components/agents/test-call-panel";
+import { TestsPanel } from "@/components/agents/tests-panel";
+import { describeExpectation, formFromScenario } from "@/lib/evals/form";
+import { listTestRuns, summarizeRun } from "@/lib/evals/runs";
+import { listScenarios } from "@/lib/evals/scenarios";
 import { isFictionalNumber } from "@/lib/agents/fictional-numbers";
 import { exampleKnowledgeIds } from "@/lib/agents/template-examples";
 import { VersionsPanel } from "@/components/agents/versions-panel";
@@ -29,7 +33,7 @@ import { can } from "@/lib/auth/roles";
 
 export const metadata: Metadata = { title: "Agent" };
 
-const TABS = ["settings", "knowledge", "departments", "hours", "test-call", "versions", "instructions"] as const;
+const TABS = ["settings", "knowledge", "departments", "hours", "test-call", "tests", "versions", "instructions"] as const;
 
 export default async function AgentPage({
   params,
@@ -45,11 +49,13 @@ export default async function AgentPage({
   if (!agent || agent.archivedAt) notFound();
 
   const search = typeof query.q === "string" ? query.q.slice(0, 200) : "";
-  const [draft, versions, knowledge, live] = await Promise.all([
+  const [draft, versions, knowledge, live, scenarios, testRuns] = await Promise.all([
     buildDraftSnapshot(db, team, agent),
     listVersions(db, team.id, agent),
     listKnowledge(db, { teamId: team.id, agentId: agent.id }, { search }),
     getLiveVersion(db, team.id, agent),
+    listScenarios(db, team.id, agent.id),
+    listTestRuns(db, team.id, agent.id),
   ]);
   const hasUnpublishedChanges = !live || !isSameSnapshot(live.snapshot, draft);
   const canEdit = can(role, "agents.edit");
@@ -192,6 +198,25 @@ export default async function AgentPage({
             key: "test-call",
             label: "Test call",
             content: <TestCallPanel slug={team.slug} agentId={agent.id} canTest={canPreview} />,
+          },
+          {
+            key: "tests",
+            label: "Tests",
+            count: scenarios.length,
+            content: (
+              <TestsPanel
+                slug={team.slug}
+                agentId={agent.id}
+                canEdit={canEdit}
+                canRun={canPreview}
+                hasLive={!!live}
+                scenarios={scenarios.map((s) => {
+                  const form = formFromScenario(s);
+                  return { id: s.id, name: s.name, script: form.script, expectations: s.expectations.map(describeExpectation), form };
+                })}
+                runs={testRuns.map(summarizeRun)}
+              />
+            ),
           },
           {
             key: "versions",
