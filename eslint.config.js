@@ -43,6 +43,7 @@ export default tseslint.config(
     files: ["components/**/*.{ts,tsx}"],
     // Components that still import their server actions from app/; new ones get actions as props.
     ignores: [
+      "components/agents/tests-panel.tsx",
       "components/agents/clear-examples-button.tsx",
       "components/agents/business-hours-form.tsx",
       "components/agents/capture-fields-form.tsx",
