@@ -40,7 +40,7 @@ export const EMPTY_COUNTS: TRetentionCounts = {
   webhookDeliveries: 0,
 };
 
-export type TTwilioVoicemail = { teamId: string; callId: string; callSid: string; accountSid: string | null };
+export type TTwilioVoicemail = { callSid: string; accountSid: string | null };
 
 // Deletes the recordings Twilio holds for one call; resolves with how many it deleted. Throws
 // TwilioRecordingsUnreachable when no credentials can reach them (a disconnected account): nothing will ever
@@ -143,7 +143,7 @@ async function removeRecordingOf(ctx: TCtx, row: TCallRow): Promise<void> {
   if (row.voicemail_sid) {
     if (!ctx.deps.twilio) throw new TwilioRecordingsUnreachable("Twilio is not configured on this server");
     try {
-      await ctx.deps.twilio({ teamId: ctx.teamId, callId: row.id, callSid: row.voicemail_sid, accountSid: row.account_sid });
+      await ctx.deps.twilio({ callSid: row.voicemail_sid, accountSid: row.account_sid });
     } catch (error) {
       if (!(error instanceof TwilioRecordingsUnreachable)) throw error;
       pushError(ctx, `A voicemail recording is held by a Twilio account this server cannot reach (${error.message}); delete it in the Twilio console.`);
