@@ -9,6 +9,8 @@ import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import { startCallTrace, type TCallTrace } from "@/voice-server/observability/turn-trace";
 import type { TVoiceProviders } from "@/voice-server/providers/registry";
 import type { TChatMessage, TMulaw } from "@/voice-server/providers/types";
+import { offlineMessageSoFar } from "@/voice-server/providers/llm/offline";
+import { toolSpecsFor, validateToolCall } from "@/voice-server/tools/registry";
 import type { TToolContext } from "@/voice-server/tools/types";
 import { SpeechDetector, type TSpeechEvent, type TVad } from "@/voice-server/vad/vad";
 import type { AudioCache } from "./audio-cache";
@@ -66,6 +68,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DTMF_GATHER_MS = 600;
 const PRESTART_FRAME_LIMIT = 100;
 const TRANSFER_STOP_WAIT_MS = 5_000;
+// The offline LLM's provider name: only its dialog state can say what a half-given message holds.
+const OFFLINE_LLM_NAME = "offline-local";
+const MISSING_FIELD_WORDS = {
+  name: "their name",
+  callback_number: "a callback number",
+  message: "the message itself",
+} as const;
 
 export class CallSession {
   private state: TSessionState = "awaiting-start";
@@ -95,13 +104,23 @@ export class CallSession {
   private recordingPath: string | null = null;
   private callControl: TCallControl | null = null;
 
-  private prestart: { frames: { audio: TMulaw; timestampMs: number | null }[]; texts: string[] } = { frames: [], texts: [] };
+  private prestart: { frames: { audio: TMulaw; timestampMs: number | null }[]; texts: string[] } = {
+    frames: [],
+    texts: [],
+  };
   private inboundFrames = 0;
   // isOverProtectedLine: began while a line the caller may not interrupt was playing (the disclosure).
-  private callerSpeech: { startStreamMs: number; onsetAt: number; hasBargedIn: boolean; isOverProtectedLine: boolean } | null = null;
+  private callerSpeech: {
+    startStreamMs: number;
+    onsetAt: number;
+    hasBargedIn: boolean;
+    isOverProtectedLine: boolean;
+  } | null = null;
   // The opening with the disclosure: nothing the caller does cuts it or starts a turn while it plays.
   private protectedLine: ProtectedLine | null = null;
   private turnChain: Promise<void> = Promise.resolve();
+  // Caller turns in a row with speech but no usable words (reset by any turn that was understood, or keys).
+  private unusableTurns = 0;
   // Saying the last line before hanging up: the caller can no longer talk over it or start a new turn.
   private isEnding = false;
   private maxDurationTimer: NodeJS.Timeout | null = null;
@@ -151,17 +170,16 @@ export class CallSession {
       llmFirstTokenMs: services.timeouts.llmFirstTokenMs,
       agent: () => this.agent,
       conversation: () => this.conversation,
-      instructions: () =>
-        assembleInstructions(this.agent, {
-          now: this.wallNow(),
-          callerNumber: this.call?.fromNumber || undefined,
-          isAfterHours: this.isAfterHours ? true : undefined,
-        }),
+      instructions: () => this.instructions(),
       say: (generation, text) => this.sayLine(generation, text),
       toolContext: (generation, spokenText) => this.toolContext(generation, spokenText),
       canTransfer: () => this.callControl !== null && !this.isAfterHours,
       recordToolCall: (call, result) =>
-        this.record.event("tool_call", call.name, { args: call.args, ok: result.ok !== false, ...(result.error ? { error: result.error } : {}) }),
+        this.record.event("tool_call", call.name, {
+          args: call.args,
+          ok: result.ok !== false,
+          ...(result.error ? { error: result.error } : {}),
+        }),
       recordError: (stage, kind, error, data) => this.record.error(stage, kind, error, data),
       onLlmFallback: (to) => this.record.event("status", "llm_fallback_offline", { to }),
       onFatal: (generation) => {
@@ -197,7 +215,18 @@ export class CallSession {
   }
 
   private get floor(): TAgentFloor {
-    return { state: this.player.state, isUninterruptible: this.isEnding || (this.player.current?.isUninterruptible ?? false) };
+    return {
+      state: this.player.state,
+      isUninterruptible: this.isEnding || (this.player.current?.isUninterruptible ?? false),
+    };
+  }
+
+  private instructions(): string {
+    return assembleInstructions(this.agent, {
+      now: this.wallNow(),
+      callerNumber: this.call?.fromNumber || undefined,
+      isAfterHours: this.isAfterHours ? true : undefined,
+    });
   }
 
   private wallNow(): Date {
@@ -263,7 +292,8 @@ export class CallSession {
     vadReady.catch(() => {});
     const hasIds = UUID.test(start.callId) && UUID.test(start.teamId);
     const loaded =
-      start.preloaded ?? (hasIds ? await loadCallForStream(this.services.db, { callId: start.callId, teamId: start.teamId }) : null);
+      start.preloaded ??
+      (hasIds ? await loadCallForStream(this.services.db, { callId: start.callId, teamId: start.teamId }) : null);
     if (this.state !== "starting") return;
     // The stream must be for this call (CallSid) and come from the account that owns its number.
     const isMismatch =
@@ -293,7 +323,10 @@ export class CallSession {
     this.callControl = this.services.callControlFor(start);
     const config = snapshot.config;
     this.policy = fixedTurnPolicy(config);
-    this.detector = new SpeechDetector(vad, { minSpeechMs: this.policy.minSpeechMs, endSilenceMs: this.policy.endpointingSilenceMs });
+    this.detector = new SpeechDetector(vad, {
+      minSpeechMs: this.policy.minSpeechMs,
+      endSilenceMs: this.policy.endpointingSilenceMs,
+    });
     this.silence = new SilenceWatch(config.silenceTimeoutSec * 1000, () => this.onSilence());
     this.state = "live";
     this.services.metrics.callsStarted.inc();
@@ -311,7 +344,11 @@ export class CallSession {
     this.record.answered(this.startedAtDate);
     this.record.event("status", "stream_started", {
       transport: this.transport.kind,
-      providers: { stt: this.services.providers.stt.name, llm: this.route.llm.name, tts: this.services.providers.tts.name },
+      providers: {
+        stt: this.services.providers.stt.name,
+        llm: this.route.llm.name,
+        tts: this.services.providers.tts.name,
+      },
       ...(this.isAfterHours ? { afterHours: true } : {}),
     });
     if (this.services.recordingsDir) {
@@ -320,7 +357,10 @@ export class CallSession {
       this.recordingPath = relative;
       this.recorder.start();
     }
-    this.maxDurationTimer = setTimeout(() => void this.endWithLine(LINES.maxDuration, "max_duration"), config.maxCallDurationSec * 1000);
+    this.maxDurationTimer = setTimeout(
+      () => void this.endWithLine(LINES.maxDuration, "max_duration"),
+      config.maxCallDurationSec * 1000,
+    );
     if (start.inputMode !== "text") {
       this.stt = new SttInput({
         ...this.route.stt,
@@ -329,7 +369,8 @@ export class CallSession {
         finalTimeoutMs: this.services.timeouts.sttFinalMs,
         isLive: () => this.state === "live",
         onInterim: (text) => this.transport.sendInterim?.(text),
-        onError: (kind, error, data) => this.record.error("stt", kind === "timeout" ? "timeout" : errorKind(error), error, data),
+        onError: (kind, error, data) =>
+          this.record.error("stt", kind === "timeout" ? "timeout" : errorKind(error), error, data),
         onFallback: (from, to) => this.record.event("status", "stt_fallback_offline", { from, to }),
       });
       void this.stt.open();
@@ -366,7 +407,12 @@ export class CallSession {
   private onSpeechStart(event: Extract<TSpeechEvent, { type: "speech-start" }>): void {
     const now = this.clock.now();
     const onsetAt = now - (event.atMs - event.startMs);
-    this.callerSpeech = { startStreamMs: event.startMs, onsetAt, hasBargedIn: false, isOverProtectedLine: !!this.protectedLine?.isPlaying };
+    this.callerSpeech = {
+      startStreamMs: event.startMs,
+      onsetAt,
+      hasBargedIn: false,
+      isOverProtectedLine: !!this.protectedLine?.isPlaying,
+    };
     this.stt?.speechStarted(event.atMs - event.startMs);
     this.silence?.heardCaller();
   }
@@ -392,7 +438,10 @@ export class CallSession {
       sttFinalAt: now,
     };
     const hasBargedIn = speech?.hasBargedIn ?? false;
-    if (speech?.isOverProtectedLine && !this.protectedLine?.isTurn(timing.speechEndAt, this.agent.config.interruptionMinSpeechMs)) {
+    if (
+      speech?.isOverProtectedLine &&
+      !this.protectedLine?.isTurn(timing.speechEndAt, this.agent.config.interruptionMinSpeechMs)
+    ) {
       this.chainTurn(() => this.dropTurnOverProtectedLine());
       return;
     }
@@ -428,19 +477,42 @@ export class CallSession {
       await this.endWithLine(LINES.cannotHear, "stt_failure");
       return;
     }
-    const text = await this.stt.endTurn().finalTranscript();
+    const turn = this.stt.endTurn();
+    const text = await turn.finalTranscript();
     timing.sttFinalAt = this.clock.now();
     if (this.state !== "live") return;
     this.services.metrics.stageLatency.observe(timing.endpointedAt - timing.speechEndAt, { stage: "endpointing" });
     this.services.metrics.stageLatency.observe(timing.sttFinalAt - timing.endpointedAt, { stage: "stt_final" });
     if (!text) {
-      // Noise, a cough, or words the engine could not make out. If it cut the agent off, say so rather than
-      // leave the caller in silence; otherwise carry on as if nothing happened.
-      if (hasBargedIn && !this.player.isBusy) this.speakFixed(LINES.didNotCatch);
-      else if (!this.player.isBusy) this.armSilence();
+      if (this.player.isBusy || this.isEnding) return;
+      // The VAD heard speech but no words came out (the engine said so, or it cannot tell noise from unclear
+      // speech): ask again rather than leave the caller in silence. Only what the offline engine calls noise is
+      // let go, unless it cut the agent off.
+      if (!turn.isNoise) this.answerUnusableSpeech(turn.isUnrecognized);
+      else if (hasBargedIn) this.speakFixed(LINES.didNotCatch);
+      else this.armSilence();
       return;
     }
     this.acceptCallerTurn(text, timing);
+  }
+
+  // A caller turn with speech and no usable words: a short reprompt, and from the second in a row an offer that
+  // does not depend on being understood word for word (a message, or a person when a department can take the
+  // call). Spoken as agent turns; nothing goes to the model as caller text.
+  private answerUnusableSpeech(isFlagged: boolean): void {
+    this.unusableTurns++;
+    const isOffer = this.unusableTurns >= 2;
+    this.record.event("status", "unrecognized_speech", {
+      consecutive: this.unusableTurns,
+      engine: this.stt?.providerName ?? null,
+      isFlagged,
+      reply: isOffer ? "offer" : "reprompt",
+    });
+    const canTransfer =
+      this.callControl !== null &&
+      !this.isAfterHours &&
+      this.agent.departments.some((d) => d.name.trim() && d.phoneNumber.trim());
+    this.speakFixed(isOffer ? (canTransfer ? LINES.hardToHearOffer : LINES.hardToHearMessage) : LINES.didNotCatch);
   }
 
   // A typed caller turn (the browser test call's "Type as caller"): a finished utterance, as if the STT engine had
@@ -455,7 +527,13 @@ export class CallSession {
     if (this.state !== "live" || this.isEnding) return;
     const now = this.clock.now();
     const atMs = this.streamMs(now);
-    const timing: TTurnTiming = { speechStartStreamMs: atMs, speechEndStreamMs: atMs, speechEndAt: now, endpointedAt: now, sttFinalAt: now };
+    const timing: TTurnTiming = {
+      speechStartStreamMs: atMs,
+      speechEndStreamMs: atMs,
+      speechEndAt: now,
+      endpointedAt: now,
+      sttFinalAt: now,
+    };
     this.silence?.heardCaller();
     this.afterProtectedLine(() => {
       if (this.state !== "live" || this.isEnding) return;
@@ -470,9 +548,16 @@ export class CallSession {
   private acceptCallerTurn(text: string, timing: TTurnTiming): void {
     // Whatever the agent is saying now answers an older turn; what was heard of it goes before this turn.
     if (this.player.isBusy && !this.isEnding) this.player.interrupt("system");
+    this.unusableTurns = 0;
     this.outcome.callerTurns++;
     this.conversation.push({ role: "caller", text });
-    this.record.callerTurn({ speaker: "caller", text, startMs: timing.speechStartStreamMs, endMs: timing.speechEndStreamMs, isInterrupted: false });
+    this.record.callerTurn({
+      speaker: "caller",
+      text,
+      startMs: timing.speechStartStreamMs,
+      endMs: timing.speechEndStreamMs,
+      isInterrupted: false,
+    });
     if (!this.isEnding) void this.runReply(timing);
   }
 
@@ -489,6 +574,7 @@ export class CallSession {
     this.afterProtectedLine(() => {
       if (this.state !== "live" || this.isEnding) return;
       if (this.player.isBusy) this.player.interrupt("dtmf");
+      this.unusableTurns = 0;
       this.conversation.push({ role: "event", text: `Caller pressed ${digits.join(", ")}` });
       void this.runReply(null);
     });
@@ -508,7 +594,12 @@ export class CallSession {
     generation.messages.push(message);
     const config = this.agent.config;
     for (const piece of linePieces(text)) {
-      const cacheKey = lineCacheKey({ agentVersionId: (this.call as Call).agentVersionId, tts: this.route.ttsName, config, text: piece });
+      const cacheKey = lineCacheKey({
+        agentVersionId: (this.call as Call).agentVersionId,
+        tts: this.route.ttsName,
+        config,
+        text: piece,
+      });
       this.player.speak(generation, piece, message, cacheKey);
     }
   }
@@ -517,7 +608,8 @@ export class CallSession {
   // to its end whatever the caller does, and the call row keeps when it finished as proof.
   private speakOpening(): void {
     const generation = this.startGeneration("greeting", null);
-    if (this.agent.config.disclosure.trim()) this.protectedLine = new ProtectedLine(generation, (g) => this.player.untilPlayed(g));
+    if (this.agent.config.disclosure.trim())
+      this.protectedLine = new ProtectedLine(generation, (g) => this.player.untilPlayed(g));
     this.sayLine(generation, openingLine(this.agent.config, this.isAfterHours));
     void this.player.finish(generation);
   }
@@ -535,7 +627,10 @@ export class CallSession {
     this.outcome.setEndReason(reason);
     const generation = this.speakFixed(text);
     this.isEnding = true;
-    const played = await Promise.race([this.player.untilPlayed(generation), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+    const played = await Promise.race([
+      this.player.untilPlayed(generation),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 15_000)),
+    ]);
     if (!played) this.log.info("ending the call before the last line finished", { reason });
     await this.close(reason);
   }
@@ -572,13 +667,22 @@ export class CallSession {
 
   // ---- What the caller heard -----------------------------------------------------------------------------
 
-  private onInterrupted(generation: TGeneration, info: { reason: TInterruptReason; reactionMs: number | null; droppedFrames: number }): void {
+  private onInterrupted(
+    generation: TGeneration,
+    info: { reason: TInterruptReason; reactionMs: number | null; droppedFrames: number },
+  ): void {
     if (info.reason === "system") return;
     this.record.event("barge_in", info.reason, {
       generation: generation.kind,
       reactionMs: info.reactionMs,
-      heard: generation.segments.filter((s) => s.state === "played").map((s) => s.text).join(" "),
-      unheard: generation.segments.filter((s) => s.state !== "played").map((s) => s.text).join(" "),
+      heard: generation.segments
+        .filter((s) => s.state === "played")
+        .map((s) => s.text)
+        .join(" "),
+      unheard: generation.segments
+        .filter((s) => s.state !== "played")
+        .map((s) => s.text)
+        .join(" "),
       droppedFrames: info.droppedFrames,
     });
   }
@@ -632,6 +736,72 @@ export class CallSession {
 
   // ---- End -----------------------------------------------------------------------------------------------
 
+  // The caller hung up in the middle of leaving a message with the offline engine: what was heard is stored
+  // through take_message, as if the engine had called it, with what was still missing said in the message. The
+  // callback number falls back to the number the caller called from. Cloud models keep their own judgement:
+  // nothing is guessed for them.
+  private async storeMessageSoFar(call: Call): Promise<void> {
+    if (this.outcome.isMessageTaken || this.route.llm.name !== OFFLINE_LLM_NAME || !this.snapshot) return;
+    const agent = this.agent;
+    try {
+      const soFar = offlineMessageSoFar(
+        { system: this.instructions(), agent, messages: this.conversation, tools: toolSpecsFor(agent) },
+        this.wallNow(),
+      );
+      if (!soFar) return;
+      const callbackNumber = soFar.args.callback_number ?? (call.fromNumber.trim() || null);
+      if (!callbackNumber) {
+        this.record.event("status", "message_not_stored", { reason: "no_callback_number", missing: soFar.missing });
+        return;
+      }
+      const missing = soFar.missing.map((field) =>
+        field === "callback_number"
+          ? `${MISSING_FIELD_WORDS[field]} (the number they called from is kept)`
+          : MISSING_FIELD_WORDS[field],
+      );
+      const note = `The caller hung up before the message was finished${missing.length > 0 ? `; not given: ${missing.join(", ")}` : ""}.`;
+      const toolCall = {
+        id: `hang-up-message-${call.id}`,
+        name: "take_message",
+        args: { ...soFar.args, callback_number: callbackNumber, message: `${soFar.args.message.trim()}\n\n(${note})` },
+      };
+      const validation = validateToolCall(toolCall, agent);
+      if (!validation.ok) {
+        this.record.error("tool", "invalid_args", new Error(validation.error), {
+          tool: "take_message",
+          atHangUp: true,
+        });
+        return;
+      }
+      const context: TToolContext = {
+        db: this.services.db,
+        agent,
+        call,
+        isAfterHours: this.isAfterHours,
+        spokenText: "",
+        // The line is gone: nothing more is said or done on it.
+        say: () => {},
+        untilPlayed: async () => false,
+        finishReply: () => {},
+        setEndReason: () => {},
+        close: () => {},
+        noteMessageTaken: () => (this.outcome.isMessageTaken = true),
+        recordError: (stage, kind, error, data) => this.record.error(stage, kind, error, data),
+        recordEvent: (kind, name, data) => this.record.event(kind, name, data),
+        lineControl: null,
+      };
+      const { result } = await validation.call.tool.execute(validation.call.args, context);
+      this.record.event("tool_call", "take_message", {
+        args: toolCall.args,
+        ok: result.ok !== false,
+        atHangUp: true,
+        missing: soFar.missing,
+      });
+    } catch (error) {
+      this.record.error("tool", errorKind(error), error, { tool: "take_message", atHangUp: true });
+    }
+  }
+
   // Ends the call from the server side (shutdown): says nothing more, records what happened.
   shutdown(reason = "server_shutdown"): Promise<void> {
     return this.close(reason);
@@ -657,6 +827,7 @@ export class CallSession {
     this.vad?.close();
     const call = this.call;
     if (call && wasLive) {
+      await this.storeMessageSoFar(call);
       let recordingPath: string | null = null;
       if (this.recorder) {
         try {
@@ -683,10 +854,16 @@ export class CallSession {
         voiceToVoiceP95Ms: percentile(sorted, 95),
       });
       const uploadRecording = this.services.uploadRecording;
-      if (recordingPath && uploadRecording) this.record.then("recording upload", () => uploadRecording({ teamId: call.teamId, callId: call.id }));
+      if (recordingPath && uploadRecording)
+        this.record.then("recording upload", () => uploadRecording({ teamId: call.teamId, callId: call.id }));
       this.record.notify("call.completed");
       this.services.metrics.callsEnded.inc({ outcome, reason: endReason });
-      this.log.info("call ended", { outcome, endReason, turns: this.record.turns, isLlmFallback: this.route.isLlmFallback });
+      this.log.info("call ended", {
+        outcome,
+        endReason,
+        turns: this.record.turns,
+        isLlmFallback: this.route.isLlmFallback,
+      });
       this.trace?.end({ outcome, endReason, turns: this.record.turns });
     }
     await this.record.flush();

@@ -13,6 +13,9 @@ export const LINES = {
   silenceGoodbye: "It seems we got disconnected. Thank you for calling. Goodbye.",
   maxDuration: "We've reached the time limit for this call. Thank you for calling. Goodbye.",
   didNotCatch: "Sorry, I didn't catch that. Could you say it again?",
+  // The second caller turn in a row with no usable words: an offer that works without being understood well.
+  hardToHearOffer: "I'm having trouble hearing you. I can take a message, or connect you to someone.",
+  hardToHearMessage: "I'm having trouble hearing you. I can take a message so someone can call you back.",
   cannotHear: "I'm sorry, I'm having trouble hearing you right now. Please call back a little later. Goodbye.",
   fatal: "I'm sorry, I'm having technical trouble. Please call back a little later. Goodbye.",
   goodbye: "Thank you for calling. Goodbye.",
@@ -33,7 +36,12 @@ export function linePieces(text: string): string[] {
   return [...chunker.push(text), ...chunker.flush()];
 }
 
-export function lineCacheKey(input: { agentVersionId: string | null; tts: string; config: TAgentConfig; text: string }): string {
+export function lineCacheKey(input: {
+  agentVersionId: string | null;
+  tts: string;
+  config: TAgentConfig;
+  text: string;
+}): string {
   return [input.agentVersionId ?? "-", input.tts, input.config.voice, input.config.language, input.text].join("|");
 }
 
@@ -49,7 +57,8 @@ export async function warmOpening(
     linePieces(openingLine(config, input.isAfterHours)).map(async (text) => {
       const key = lineCacheKey({ agentVersionId: input.agentVersionId, tts: tts.name, config, text });
       if (cache.has(key)) return;
-      const produce = () => tts.synthesize(text, { voice: config.voice, language: config.language, signal: AbortSignal.timeout(30_000) });
+      const produce = () =>
+        tts.synthesize(text, { voice: config.voice, language: config.language, signal: AbortSignal.timeout(30_000) });
       try {
         for await (const chunk of cache.stream(key, produce)) void chunk;
       } catch {

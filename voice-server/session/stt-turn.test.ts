@@ -4,7 +4,8 @@ import { SttInput, type TSttInputDeps } from "./stt-turn";
 
 // A controllable engine: the test says what it hears and when it answers a finalize.
 function fakeEngine(name: string) {
-  const streams: { pushed: Uint8Array[]; finalizes: number; emit(e: TSttEvent): void; end(): void; closed: boolean }[] = [];
+  const streams: { pushed: Uint8Array[]; finalizes: number; emit(e: TSttEvent): void; end(): void; closed: boolean }[] =
+    [];
   const provider: TSttProvider = {
     name,
     async open(): Promise<TSttStream> {

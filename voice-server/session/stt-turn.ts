@@ -25,6 +25,11 @@ export class SttTurn {
   private timer: NodeJS.Timeout | null = null;
   isFinalizing = false;
   isSettled = false;
+  // The engine said the caller spoke but no usable words came out (only engines that can tell say so).
+  isUnrecognized = false;
+  // The engine answered the finalize with an empty final and no such flag: what it heard was noise, not speech.
+  // Only trusted from the offline engine, which flags unrecognized speech; others cannot tell the two apart.
+  isNoise = false;
 
   constructor() {
     this.transcript = new Promise((resolve) => (this.settle = resolve));
@@ -51,6 +56,7 @@ export class SttTurn {
       return;
     }
     if (event.text.trim()) this.finals.push(event.text.trim());
+    else if (event.isUnrecognized) this.isUnrecognized = true;
     this.interimText = "";
   }
 
@@ -58,6 +64,8 @@ export class SttTurn {
   reset(): void {
     this.finals = [];
     this.interimText = "";
+    this.isUnrecognized = false;
+    this.isNoise = false;
   }
 
   /** @internal */
@@ -163,7 +171,9 @@ export class SttInput {
     if (!stream) return this.complete(turn);
     turn.armTimeout(this.deps.finalTimeoutMs, () => {
       this.staleFinalizes++;
-      this.deps.onError("timeout", new Error(`no final transcript within ${this.deps.finalTimeoutMs} ms`), { provider: this.provider?.name });
+      this.deps.onError("timeout", new Error(`no final transcript within ${this.deps.finalTimeoutMs} ms`), {
+        provider: this.provider?.name,
+      });
       this.complete(turn);
     });
     try {
@@ -190,7 +200,11 @@ export class SttInput {
     if (!this.deps.isLive()) return;
     this.provider = provider;
     try {
-      const stream = await provider.open({ language: this.deps.language, phrases: this.deps.phrases, signal: this.abort.signal });
+      const stream = await provider.open({
+        language: this.deps.language,
+        phrases: this.deps.phrases,
+        signal: this.abort.signal,
+      });
       if (!this.deps.isLive()) {
         await stream.close().catch(() => {});
         return;
@@ -232,7 +246,10 @@ export class SttInput {
         turn.reset();
         return;
       }
-      if (turn.isFinalizing) return this.complete(turn);
+      if (turn.isFinalizing) {
+        turn.isNoise = provider === this.deps.offline && !event.text.trim() && !event.isUnrecognized && !turn.text;
+        return this.complete(turn);
+      }
     }
     this.deps.onHeard?.(turn);
   }
