@@ -10,6 +10,7 @@ import { startCallTrace, type TCallTrace } from "@/voice-server/observability/tu
 import type { TVoiceProviders } from "@/voice-server/providers/registry";
 import type { TChatMessage, TMulaw } from "@/voice-server/providers/types";
 import { offlineMessageSoFar } from "@/voice-server/providers/llm/offline";
+import { normalizePhoneNumber } from "@/voice-server/tools/phone-number";
 import { toolSpecsFor, validateToolCall } from "@/voice-server/tools/registry";
 import type { TToolContext } from "@/voice-server/tools/types";
 import { SpeechDetector, type TSpeechEvent, type TVad } from "@/voice-server/vad/vad";
@@ -52,7 +53,8 @@ export type TSessionServices = {
   recordingsDir: string | null;
   // Told once the finalized row names the call's local recording (moves it to S3 when configured).
   uploadRecording?: (call: { teamId: string; callId: string }) => void;
-  timeouts: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
+  // offlineSttFinalMs: the offline recognizer's budget (it decodes locally, slower under load); sttFinalMs otherwise.
+  timeouts: { sttFinalMs: number; offlineSttFinalMs?: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
   createVad(): Promise<TVad>;
   callControlFor(start: TStreamStart): TCallControl | null;
   now?: () => Date;
@@ -70,11 +72,7 @@ const PRESTART_FRAME_LIMIT = 100;
 const TRANSFER_STOP_WAIT_MS = 5_000;
 // The offline LLM's provider name: only its dialog state can say what a half-given message holds.
 const OFFLINE_LLM_NAME = "offline-local";
-const MISSING_FIELD_WORDS = {
-  name: "their name",
-  callback_number: "a callback number",
-  message: "the message itself",
-} as const;
+const MISSING_FIELD_WORDS = { name: "their name", callback_number: "a callback number", message: "the message itself" } as const;
 
 export class CallSession {
   private state: TSessionState = "awaiting-start";
@@ -104,18 +102,10 @@ export class CallSession {
   private recordingPath: string | null = null;
   private callControl: TCallControl | null = null;
 
-  private prestart: { frames: { audio: TMulaw; timestampMs: number | null }[]; texts: string[] } = {
-    frames: [],
-    texts: [],
-  };
+  private prestart: { frames: { audio: TMulaw; timestampMs: number | null }[]; texts: string[] } = { frames: [], texts: [] };
   private inboundFrames = 0;
   // isOverProtectedLine: began while a line the caller may not interrupt was playing (the disclosure).
-  private callerSpeech: {
-    startStreamMs: number;
-    onsetAt: number;
-    hasBargedIn: boolean;
-    isOverProtectedLine: boolean;
-  } | null = null;
+  private callerSpeech: { startStreamMs: number; onsetAt: number; hasBargedIn: boolean; isOverProtectedLine: boolean } | null = null;
   // The opening with the disclosure: nothing the caller does cuts it or starts a turn while it plays.
   private protectedLine: ProtectedLine | null = null;
   private turnChain: Promise<void> = Promise.resolve();
@@ -175,11 +165,7 @@ export class CallSession {
       toolContext: (generation, spokenText) => this.toolContext(generation, spokenText),
       canTransfer: () => this.callControl !== null && !this.isAfterHours,
       recordToolCall: (call, result) =>
-        this.record.event("tool_call", call.name, {
-          args: call.args,
-          ok: result.ok !== false,
-          ...(result.error ? { error: result.error } : {}),
-        }),
+        this.record.event("tool_call", call.name, { args: call.args, ok: result.ok !== false, ...(result.error ? { error: result.error } : {}) }),
       recordError: (stage, kind, error, data) => this.record.error(stage, kind, error, data),
       onLlmFallback: (to) => this.record.event("status", "llm_fallback_offline", { to }),
       onFatal: (generation) => {
@@ -215,10 +201,7 @@ export class CallSession {
   }
 
   private get floor(): TAgentFloor {
-    return {
-      state: this.player.state,
-      isUninterruptible: this.isEnding || (this.player.current?.isUninterruptible ?? false),
-    };
+    return { state: this.player.state, isUninterruptible: this.isEnding || (this.player.current?.isUninterruptible ?? false) };
   }
 
   private instructions(): string {
@@ -292,8 +275,7 @@ export class CallSession {
     vadReady.catch(() => {});
     const hasIds = UUID.test(start.callId) && UUID.test(start.teamId);
     const loaded =
-      start.preloaded ??
-      (hasIds ? await loadCallForStream(this.services.db, { callId: start.callId, teamId: start.teamId }) : null);
+      start.preloaded ?? (hasIds ? await loadCallForStream(this.services.db, { callId: start.callId, teamId: start.teamId }) : null);
     if (this.state !== "starting") return;
     // The stream must be for this call (CallSid) and come from the account that owns its number.
     const isMismatch =
@@ -323,10 +305,7 @@ export class CallSession {
     this.callControl = this.services.callControlFor(start);
     const config = snapshot.config;
     this.policy = fixedTurnPolicy(config);
-    this.detector = new SpeechDetector(vad, {
-      minSpeechMs: this.policy.minSpeechMs,
-      endSilenceMs: this.policy.endpointingSilenceMs,
-    });
+    this.detector = new SpeechDetector(vad, { minSpeechMs: this.policy.minSpeechMs, endSilenceMs: this.policy.endpointingSilenceMs });
     this.silence = new SilenceWatch(config.silenceTimeoutSec * 1000, () => this.onSilence());
     this.state = "live";
     this.services.metrics.callsStarted.inc();
@@ -344,11 +323,7 @@ export class CallSession {
     this.record.answered(this.startedAtDate);
     this.record.event("status", "stream_started", {
       transport: this.transport.kind,
-      providers: {
-        stt: this.services.providers.stt.name,
-        llm: this.route.llm.name,
-        tts: this.services.providers.tts.name,
-      },
+      providers: { stt: this.services.providers.stt.name, llm: this.route.llm.name, tts: this.services.providers.tts.name },
       ...(this.isAfterHours ? { afterHours: true } : {}),
     });
     if (this.services.recordingsDir) {
@@ -357,20 +332,17 @@ export class CallSession {
       this.recordingPath = relative;
       this.recorder.start();
     }
-    this.maxDurationTimer = setTimeout(
-      () => void this.endWithLine(LINES.maxDuration, "max_duration"),
-      config.maxCallDurationSec * 1000,
-    );
+    this.maxDurationTimer = setTimeout(() => void this.endWithLine(LINES.maxDuration, "max_duration"), config.maxCallDurationSec * 1000);
     if (start.inputMode !== "text") {
       this.stt = new SttInput({
         ...this.route.stt,
         language: config.language,
         phrases: sttPhrasesFor(snapshot),
         finalTimeoutMs: this.services.timeouts.sttFinalMs,
+        offlineFinalTimeoutMs: this.services.timeouts.offlineSttFinalMs,
         isLive: () => this.state === "live",
         onInterim: (text) => this.transport.sendInterim?.(text),
-        onError: (kind, error, data) =>
-          this.record.error("stt", kind === "timeout" ? "timeout" : errorKind(error), error, data),
+        onError: (kind, error, data) => this.record.error("stt", kind === "timeout" ? "timeout" : errorKind(error), error, data),
         onFallback: (from, to) => this.record.event("status", "stt_fallback_offline", { from, to }),
       });
       void this.stt.open();
@@ -407,12 +379,7 @@ export class CallSession {
   private onSpeechStart(event: Extract<TSpeechEvent, { type: "speech-start" }>): void {
     const now = this.clock.now();
     const onsetAt = now - (event.atMs - event.startMs);
-    this.callerSpeech = {
-      startStreamMs: event.startMs,
-      onsetAt,
-      hasBargedIn: false,
-      isOverProtectedLine: !!this.protectedLine?.isPlaying,
-    };
+    this.callerSpeech = { startStreamMs: event.startMs, onsetAt, hasBargedIn: false, isOverProtectedLine: !!this.protectedLine?.isPlaying };
     this.stt?.speechStarted(event.atMs - event.startMs);
     this.silence?.heardCaller();
   }
@@ -438,10 +405,7 @@ export class CallSession {
       sttFinalAt: now,
     };
     const hasBargedIn = speech?.hasBargedIn ?? false;
-    if (
-      speech?.isOverProtectedLine &&
-      !this.protectedLine?.isTurn(timing.speechEndAt, this.agent.config.interruptionMinSpeechMs)
-    ) {
+    if (speech?.isOverProtectedLine && !this.protectedLine?.isTurn(timing.speechEndAt, this.agent.config.interruptionMinSpeechMs)) {
       this.chainTurn(() => this.dropTurnOverProtectedLine());
       return;
     }
@@ -509,9 +473,7 @@ export class CallSession {
       reply: isOffer ? "offer" : "reprompt",
     });
     const canTransfer =
-      this.callControl !== null &&
-      !this.isAfterHours &&
-      this.agent.departments.some((d) => d.name.trim() && d.phoneNumber.trim());
+      this.callControl !== null && !this.isAfterHours && this.agent.departments.some((d) => d.name.trim() && d.phoneNumber.trim());
     this.speakFixed(isOffer ? (canTransfer ? LINES.hardToHearOffer : LINES.hardToHearMessage) : LINES.didNotCatch);
   }
 
@@ -527,13 +489,7 @@ export class CallSession {
     if (this.state !== "live" || this.isEnding) return;
     const now = this.clock.now();
     const atMs = this.streamMs(now);
-    const timing: TTurnTiming = {
-      speechStartStreamMs: atMs,
-      speechEndStreamMs: atMs,
-      speechEndAt: now,
-      endpointedAt: now,
-      sttFinalAt: now,
-    };
+    const timing: TTurnTiming = { speechStartStreamMs: atMs, speechEndStreamMs: atMs, speechEndAt: now, endpointedAt: now, sttFinalAt: now };
     this.silence?.heardCaller();
     this.afterProtectedLine(() => {
       if (this.state !== "live" || this.isEnding) return;
@@ -551,13 +507,7 @@ export class CallSession {
     this.unusableTurns = 0;
     this.outcome.callerTurns++;
     this.conversation.push({ role: "caller", text });
-    this.record.callerTurn({
-      speaker: "caller",
-      text,
-      startMs: timing.speechStartStreamMs,
-      endMs: timing.speechEndStreamMs,
-      isInterrupted: false,
-    });
+    this.record.callerTurn({ speaker: "caller", text, startMs: timing.speechStartStreamMs, endMs: timing.speechEndStreamMs, isInterrupted: false });
     if (!this.isEnding) void this.runReply(timing);
   }
 
@@ -594,12 +544,7 @@ export class CallSession {
     generation.messages.push(message);
     const config = this.agent.config;
     for (const piece of linePieces(text)) {
-      const cacheKey = lineCacheKey({
-        agentVersionId: (this.call as Call).agentVersionId,
-        tts: this.route.ttsName,
-        config,
-        text: piece,
-      });
+      const cacheKey = lineCacheKey({ agentVersionId: (this.call as Call).agentVersionId, tts: this.route.ttsName, config, text: piece });
       this.player.speak(generation, piece, message, cacheKey);
     }
   }
@@ -608,8 +553,7 @@ export class CallSession {
   // to its end whatever the caller does, and the call row keeps when it finished as proof.
   private speakOpening(): void {
     const generation = this.startGeneration("greeting", null);
-    if (this.agent.config.disclosure.trim())
-      this.protectedLine = new ProtectedLine(generation, (g) => this.player.untilPlayed(g));
+    if (this.agent.config.disclosure.trim()) this.protectedLine = new ProtectedLine(generation, (g) => this.player.untilPlayed(g));
     this.sayLine(generation, openingLine(this.agent.config, this.isAfterHours));
     void this.player.finish(generation);
   }
@@ -627,10 +571,7 @@ export class CallSession {
     this.outcome.setEndReason(reason);
     const generation = this.speakFixed(text);
     this.isEnding = true;
-    const played = await Promise.race([
-      this.player.untilPlayed(generation),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 15_000)),
-    ]);
+    const played = await Promise.race([this.player.untilPlayed(generation), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
     if (!played) this.log.info("ending the call before the last line finished", { reason });
     await this.close(reason);
   }
@@ -667,22 +608,13 @@ export class CallSession {
 
   // ---- What the caller heard -----------------------------------------------------------------------------
 
-  private onInterrupted(
-    generation: TGeneration,
-    info: { reason: TInterruptReason; reactionMs: number | null; droppedFrames: number },
-  ): void {
+  private onInterrupted(generation: TGeneration, info: { reason: TInterruptReason; reactionMs: number | null; droppedFrames: number }): void {
     if (info.reason === "system") return;
     this.record.event("barge_in", info.reason, {
       generation: generation.kind,
       reactionMs: info.reactionMs,
-      heard: generation.segments
-        .filter((s) => s.state === "played")
-        .map((s) => s.text)
-        .join(" "),
-      unheard: generation.segments
-        .filter((s) => s.state !== "played")
-        .map((s) => s.text)
-        .join(" "),
+      heard: generation.segments.filter((s) => s.state === "played").map((s) => s.text).join(" "),
+      unheard: generation.segments.filter((s) => s.state !== "played").map((s) => s.text).join(" "),
       droppedFrames: info.droppedFrames,
     });
   }
@@ -749,15 +681,14 @@ export class CallSession {
         this.wallNow(),
       );
       if (!soFar) return;
-      const callbackNumber = soFar.args.callback_number ?? (call.fromNumber.trim() || null);
+      // A browser test call has no number of its own ("browser").
+      const callbackNumber = soFar.args.callback_number ?? normalizePhoneNumber(call.fromNumber);
       if (!callbackNumber) {
         this.record.event("status", "message_not_stored", { reason: "no_callback_number", missing: soFar.missing });
         return;
       }
       const missing = soFar.missing.map((field) =>
-        field === "callback_number"
-          ? `${MISSING_FIELD_WORDS[field]} (the number they called from is kept)`
-          : MISSING_FIELD_WORDS[field],
+        field === "callback_number" ? `${MISSING_FIELD_WORDS[field]} (the number they called from is kept)` : MISSING_FIELD_WORDS[field],
       );
       const note = `The caller hung up before the message was finished${missing.length > 0 ? `; not given: ${missing.join(", ")}` : ""}.`;
       const toolCall = {
@@ -767,10 +698,7 @@ export class CallSession {
       };
       const validation = validateToolCall(toolCall, agent);
       if (!validation.ok) {
-        this.record.error("tool", "invalid_args", new Error(validation.error), {
-          tool: "take_message",
-          atHangUp: true,
-        });
+        this.record.error("tool", "invalid_args", new Error(validation.error), { tool: "take_message", atHangUp: true });
         return;
       }
       const context: TToolContext = {
@@ -791,12 +719,7 @@ export class CallSession {
         lineControl: null,
       };
       const { result } = await validation.call.tool.execute(validation.call.args, context);
-      this.record.event("tool_call", "take_message", {
-        args: toolCall.args,
-        ok: result.ok !== false,
-        atHangUp: true,
-        missing: soFar.missing,
-      });
+      this.record.event("tool_call", "take_message", { args: toolCall.args, ok: result.ok !== false, atHangUp: true, missing: soFar.missing });
     } catch (error) {
       this.record.error("tool", errorKind(error), error, { tool: "take_message", atHangUp: true });
     }
@@ -854,16 +777,10 @@ export class CallSession {
         voiceToVoiceP95Ms: percentile(sorted, 95),
       });
       const uploadRecording = this.services.uploadRecording;
-      if (recordingPath && uploadRecording)
-        this.record.then("recording upload", () => uploadRecording({ teamId: call.teamId, callId: call.id }));
+      if (recordingPath && uploadRecording) this.record.then("recording upload", () => uploadRecording({ teamId: call.teamId, callId: call.id }));
       this.record.notify("call.completed");
       this.services.metrics.callsEnded.inc({ outcome, reason: endReason });
-      this.log.info("call ended", {
-        outcome,
-        endReason,
-        turns: this.record.turns,
-        isLlmFallback: this.route.isLlmFallback,
-      });
+      this.log.info("call ended", { outcome, endReason, turns: this.record.turns, isLlmFallback: this.route.isLlmFallback });
       this.trace?.end({ outcome, endReason, turns: this.record.turns });
     }
     await this.record.flush();

@@ -36,12 +36,7 @@ export function linePieces(text: string): string[] {
   return [...chunker.push(text), ...chunker.flush()];
 }
 
-export function lineCacheKey(input: {
-  agentVersionId: string | null;
-  tts: string;
-  config: TAgentConfig;
-  text: string;
-}): string {
+export function lineCacheKey(input: { agentVersionId: string | null; tts: string; config: TAgentConfig; text: string }): string {
   return [input.agentVersionId ?? "-", input.tts, input.config.voice, input.config.language, input.text].join("|");
 }
 
@@ -57,8 +52,7 @@ export async function warmOpening(
     linePieces(openingLine(config, input.isAfterHours)).map(async (text) => {
       const key = lineCacheKey({ agentVersionId: input.agentVersionId, tts: tts.name, config, text });
       if (cache.has(key)) return;
-      const produce = () =>
-        tts.synthesize(text, { voice: config.voice, language: config.language, signal: AbortSignal.timeout(30_000) });
+      const produce = () => tts.synthesize(text, { voice: config.voice, language: config.language, signal: AbortSignal.timeout(30_000) });
       try {
         for await (const chunk of cache.stream(key, produce)) void chunk;
       } catch {

@@ -88,7 +88,10 @@ export type TSttInputDeps = {
   offline: TSttProvider;
   language: string;
   phrases: string[];
+  // How long a finalize may wait for its final: finalTimeoutMs for a cloud engine, offlineFinalTimeoutMs (when
+  // given) for the offline engine, whose local decode of a long turn on a loaded machine takes longer.
   finalTimeoutMs: number;
+  offlineFinalTimeoutMs?: number;
   // False once the call is closing: late callbacks of the engine do nothing.
   isLive(): boolean;
   onInterim?(text: string): void;
@@ -162,18 +165,23 @@ export class SttInput {
     return turn;
   }
 
+  // The final's budget for the engine in use.
+  private finalTimeoutMs(): number {
+    const { offline, offlineFinalTimeoutMs, finalTimeoutMs } = this.deps;
+    return this.provider === offline && offlineFinalTimeoutMs !== undefined ? offlineFinalTimeoutMs : finalTimeoutMs;
+  }
+
   private async finalize(turn: SttTurn): Promise<void> {
     if (!this.stream && this.opening) {
       // The caller finished a turn before the STT connection was up; its audio is buffered for it.
-      await Promise.race([this.opening, new Promise((r) => setTimeout(r, this.deps.finalTimeoutMs))]);
+      await Promise.race([this.opening, new Promise((r) => setTimeout(r, this.finalTimeoutMs()))]);
     }
     const stream = this.stream;
     if (!stream) return this.complete(turn);
-    turn.armTimeout(this.deps.finalTimeoutMs, () => {
+    const timeoutMs = this.finalTimeoutMs();
+    turn.armTimeout(timeoutMs, () => {
       this.staleFinalizes++;
-      this.deps.onError("timeout", new Error(`no final transcript within ${this.deps.finalTimeoutMs} ms`), {
-        provider: this.provider?.name,
-      });
+      this.deps.onError("timeout", new Error(`no final transcript within ${timeoutMs} ms`), { provider: this.provider?.name });
       this.complete(turn);
     });
     try {
@@ -200,11 +208,7 @@ export class SttInput {
     if (!this.deps.isLive()) return;
     this.provider = provider;
     try {
-      const stream = await provider.open({
-        language: this.deps.language,
-        phrases: this.deps.phrases,
-        signal: this.abort.signal,
-      });
+      const stream = await provider.open({ language: this.deps.language, phrases: this.deps.phrases, signal: this.abort.signal });
       if (!this.deps.isLive()) {
         await stream.close().catch(() => {});
         return;
