@@ -145,6 +145,23 @@ describe("SttInput and SttTurn", () => {
     expect(localErrors).toEqual([]);
   });
 
+  it("gives the offline engine its own budget when it takes over a turn the cloud engine left finalizing", async () => {
+    const { input, primary, offline, errors } = setup({ finalTimeoutMs: 60, offlineFinalTimeoutMs: 600 });
+    await input.open();
+    input.push(frame(1));
+    input.speechStarted(20);
+    input.speechEnded();
+    const turn = input.endTurn();
+    primary.streams[0]!.emit({ type: "error", error: new Error("socket reset"), isFatal: true });
+    await new Promise((r) => setTimeout(r, 30));
+    const local = offline.streams[0]!;
+    expect(local.finalizes).toBe(1);
+    // Well past the cloud engine's budget, within the offline engine's.
+    setTimeout(() => local.emit({ type: "final", text: "replayed and heard", isFromFinalize: true }), 200);
+    expect(await turn.finalTranscript()).toBe("replayed and heard");
+    expect(errors.filter((e) => e.startsWith("timeout"))).toEqual([]);
+  });
+
   it("falls back to the last interim when no final came in time", async () => {
     const { input, primary } = setup({ finalTimeoutMs: 30 });
     await input.open();

@@ -70,6 +70,7 @@ export class SttTurn {
 
   /** @internal */
   armTimeout(ms: number, onTimeout: () => void): void {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(onTimeout, ms);
   }
 
@@ -178,17 +179,21 @@ export class SttInput {
     }
     const stream = this.stream;
     if (!stream) return this.complete(turn);
+    this.armFinalTimeout(turn);
+    try {
+      stream.finalize();
+    } catch (error) {
+      if (this.provider) this.fail(this.provider, error);
+    }
+  }
+
+  private armFinalTimeout(turn: SttTurn): void {
     const timeoutMs = this.finalTimeoutMs();
     turn.armTimeout(timeoutMs, () => {
       this.staleFinalizes++;
       this.deps.onError("timeout", new Error(`no final transcript within ${timeoutMs} ms`), { provider: this.provider?.name });
       this.complete(turn);
     });
-    try {
-      stream.finalize();
-    } catch (error) {
-      if (this.provider) this.fail(this.provider, error);
-    }
   }
 
   private complete(turn: SttTurn, text?: string): void {
@@ -282,7 +287,11 @@ export class SttInput {
     this.pendingFrames = audio.length > 0 ? [audio] : [];
     const isFinalizing = turn.isFinalizing && !turn.isSettled;
     void this.openWith(offline).then(() => {
-      if (isFinalizing && !turn.isSettled) this.stream?.finalize();
+      if (!isFinalizing || turn.isSettled || !this.stream) return;
+      // The offline engine decodes the replayed turn from the start: it gets its own budget, not what was left
+      // of the failed engine's.
+      this.armFinalTimeout(turn);
+      this.stream.finalize();
     });
   }
 
