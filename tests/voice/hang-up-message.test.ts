@@ -4,7 +4,7 @@ import { callerMessages } from "@/db/schema";
 import { createTestDb } from "@/tests/helpers/db";
 import { createOfflineLlm } from "@/voice-server/providers/llm/offline";
 import type { TLlmProvider } from "@/voice-server/providers/types";
-import { eventsOf, waitForEndedCall } from "./helpers/records";
+import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
 import { createScriptedStt } from "./helpers/scripted-stt";
 import { seedAgent } from "./helpers/seed";
 import { speech } from "./helpers/speech";
@@ -17,6 +17,7 @@ import { offlineProviders, startTestVoiceServer, type TTestVoiceServer } from ".
 let testDb: Awaited<ReturnType<typeof createTestDb>>;
 let offlineVoice: TTestVoiceServer;
 let cloudVoice: TTestVoiceServer;
+let slowVoice: TTestVoiceServer;
 const script: string[] = [];
 
 beforeAll(async () => {
@@ -35,11 +36,15 @@ beforeAll(async () => {
     dbUrl: testDb.url,
     providers: offlineProviders({ stt: stt(), llm: cloud }),
   });
+  // Finals that come a second after the finalize: a hang-up right after speaking lands before them.
+  const slowStt = createScriptedStt(() => script.shift() ?? "", { latencyMs: 1_000 });
+  slowVoice = await startTestVoiceServer({ db: testDb.db, dbUrl: testDb.url, providers: offlineProviders({ stt: slowStt }) });
 });
 
 afterAll(async () => {
   await offlineVoice?.stop();
   await cloudVoice?.stop();
+  await slowVoice?.stop();
   await testDb?.drop();
 });
 
@@ -89,6 +94,32 @@ describe("a message cut short by the caller hanging up", () => {
     expect(messages[0]!.message).toMatch(
       /not given: a callback number \(the number they called from is kept\), the message itself/,
     );
+  }, 90_000);
+
+  it("keeps the words said just before the hang-up, in the transcript and in the message", async () => {
+    const agent = await seedAgent(testDb.db, { accountSid: slowVoice.accountSid });
+    const caller = new TwilioCaller(slowVoice.callerOptions(agent.e164, "+15551230055"));
+    await caller.dial();
+    await caller.connect();
+    await caller.waitForAgentToFinish();
+    for (const line of ["I'd like to leave a message", "my name is Lena Fischer"]) {
+      script.push(line);
+      const before = caller.mediaFrames().length;
+      await caller.say(await speech(line));
+      await caller.waitFor(() => caller.mediaFrames().length > before + 25, 15_000, `an answer to "${line}"`);
+      await caller.waitForAgentToFinish();
+    }
+    const last = "nine one seven five five five zero one four two";
+    script.push(last);
+    await caller.say(await speech(last));
+    await caller.hangUp();
+    const call = await waitForEndedCall(testDb.db, caller.callSid);
+    const turns = await turnsOf(testDb.db, call.id);
+    expect(turns.at(-1)).toMatchObject({ speaker: "caller", text: last });
+    const messages = await testDb.db.select().from(callerMessages).where(eq(callerMessages.callId, call.id));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ teamId: agent.teamId, callerName: "Lena Fischer" });
+    expect(messages[0]!.callbackNumber).toMatch(/9175550142$/);
   }, 90_000);
 
   it("stores nothing when no message was started, nor for a cloud model", async () => {

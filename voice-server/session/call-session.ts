@@ -436,14 +436,16 @@ export class CallSession {
   }
 
   private async onCallerTurnEnd(timing: TTurnTiming, hasBargedIn: boolean): Promise<void> {
-    if (this.state !== "live" || !this.stt) return;
+    // "closing": the caller hung up while this turn was being recognized; its words are still kept (below).
+    if ((this.state !== "live" && this.state !== "closing") || !this.stt) return;
     if (this.stt.isDead) {
-      await this.endWithLine(LINES.cannotHear, "stt_failure");
+      if (this.state === "live") await this.endWithLine(LINES.cannotHear, "stt_failure");
       return;
     }
     const turn = this.stt.endTurn();
     const text = await turn.finalTranscript();
     timing.sttFinalAt = this.clock.now();
+    if (this.state === "closing" && text) this.keepCallerWords(text, timing);
     if (this.state !== "live") return;
     this.services.metrics.stageLatency.observe(timing.endpointedAt - timing.speechEndAt, { stage: "endpointing" });
     this.services.metrics.stageLatency.observe(timing.sttFinalAt - timing.endpointedAt, { stage: "stt_final" });
@@ -499,6 +501,36 @@ export class CallSession {
         if (this.state === "live") this.acceptCallerTurn(cleaned, timing);
       });
     });
+  }
+
+  // What the caller said as they hung up (a callback number, the end of a message): on record and in the
+  // conversation the call ends with (the message kept at hang-up reads it), with no reply.
+  private keepCallerWords(text: string, timing: TTurnTiming): void {
+    this.outcome.callerTurns++;
+    this.unusableTurns = 0;
+    this.conversation.push({ role: "caller", text });
+    this.record.callerTurn({ speaker: "caller", text, startMs: timing.speechStartStreamMs, endMs: timing.speechEndStreamMs, isInterrupted: false });
+  }
+
+  // At hang-up: a caller turn still being spoken or recognized is finished and waited for (bounded by the
+  // engine's own final budget), so the last words before the hang-up are not lost.
+  private async finishLastTurn(): Promise<void> {
+    const stt = this.stt;
+    if (!stt || stt.isDead) return;
+    const speech = this.callerSpeech;
+    this.callerSpeech = null;
+    if (speech && !speech.isOverProtectedLine) {
+      stt.speechEnded();
+      const now = this.clock.now();
+      const endMs = this.streamMs(now);
+      const timing: TTurnTiming = { speechStartStreamMs: speech.startStreamMs, speechEndStreamMs: endMs, speechEndAt: now, endpointedAt: now, sttFinalAt: now };
+      this.chainTurn(() => this.onCallerTurnEnd(timing, false));
+    }
+    const { sttFinalMs, offlineSttFinalMs } = this.services.timeouts;
+    const budgetMs = Math.max(sttFinalMs, offlineSttFinalMs ?? 0) + 500;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.turnChain, new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
+    clearTimeout(timer);
   }
 
   private acceptCallerTurn(text: string, timing: TTurnTiming): void {
@@ -746,6 +778,7 @@ export class CallSession {
     // Cut off by the hang-up: what was heard is kept.
     this.player.close();
     this.transport.close(1000, this.outcome.endReason ?? reason);
+    if (wasLive) await this.finishLastTurn();
     await this.stt?.close();
     this.vad?.close();
     const call = this.call;
