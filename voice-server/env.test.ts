@@ -17,6 +17,13 @@ describe("loadVoiceEnv", () => {
     expect(env.recordingsDir).toBe(".data/recordings");
   });
 
+  it("gives the offline recognizer a longer final budget than a cloud engine, and refuses a bad one", () => {
+    expect(loadVoiceEnv(base).timeouts).toMatchObject({ sttFinalMs: 2_500, offlineSttFinalMs: 6_000 });
+    expect(loadVoiceEnv({ ...base, OFFLINE_STT_FINAL_TIMEOUT_MS: "9000" }).timeouts.offlineSttFinalMs).toBe(9_000);
+    expect(() => loadVoiceEnv({ ...base, OFFLINE_STT_FINAL_TIMEOUT_MS: "soon" })).toThrow(/OFFLINE_STT_FINAL_TIMEOUT_MS/);
+    expect(() => loadVoiceEnv({ ...base, OFFLINE_STT_FINAL_TIMEOUT_MS: "-5" })).toThrow(/OFFLINE_STT_FINAL_TIMEOUT_MS/);
+  });
+
   it("without VOICE_PUBLIC_URL, points Twilio and test calls at this server's own port", () => {
     const env = loadVoiceEnv({ ...base, VOICE_PORT: "3101" });
     expect(env.publicUrl).toBe("http://localhost:3101");

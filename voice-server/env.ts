@@ -37,6 +37,9 @@ export const ZVoiceEnv = z
     RECORDINGS_ENABLED: z.enum(["true", "false", "1", "0"]).default("true").transform((v) => v === "true" || v === "1"),
     SHUTDOWN_GRACE_MS: zMs(30_000, 3_600_000),
     STT_FINAL_TIMEOUT_MS: zMs(2_500),
+    // The offline recognizer decodes on this machine's CPU: a long turn on a loaded machine needs longer than a
+    // cloud engine's answer, and a final dropped for time is a caller turn lost.
+    OFFLINE_STT_FINAL_TIMEOUT_MS: zMs(6_000),
     LLM_FIRST_TOKEN_TIMEOUT_MS: zMs(8_000),
     TTS_FIRST_BYTE_TIMEOUT_MS: zMs(4_000),
     PACER_LEAD_MS: z.coerce.number().int().min(20).max(1_000).default(200),
@@ -77,7 +80,8 @@ export type TVoiceEnv = {
   s3: TS3Config | null;
   webhooksAllowPrivateUrls: boolean;
   shutdownGraceMs: number;
-  timeouts: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
+  // sttFinalMs: a cloud STT engine's final; offlineSttFinalMs: the offline recognizer's (primary or fallback).
+  timeouts: { sttFinalMs: number; offlineSttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
   pacer: { leadMs: number; batchMs: number; tickMs: number };
   observability: TObservabilityConfig;
   // "busy": a refused call hears "all lines busy" and may leave a voicemail; "unavailable": the webhook answers
@@ -118,6 +122,7 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     timeouts: {
       sttFinalMs: e.STT_FINAL_TIMEOUT_MS,
+      offlineSttFinalMs: e.OFFLINE_STT_FINAL_TIMEOUT_MS,
       llmFirstTokenMs: e.LLM_FIRST_TOKEN_TIMEOUT_MS,
       ttsFirstByteMs: e.TTS_FIRST_BYTE_TIMEOUT_MS,
     },

@@ -39,7 +39,8 @@ class BrowserClient {
         return;
       }
       const message = JSON.parse(data.toString()) as TMessage;
-      this.messages.push(message);
+      // How much audio had arrived before this message: when its words were sent, relative to the sound.
+      this.messages.push({ ...message, framesBefore: this.audioFrames });
       if (message.type === "mark") ws.send(JSON.stringify({ type: "mark", name: message.name }));
     });
   }
@@ -117,6 +118,42 @@ describe("browser test call over /web/call", () => {
     } finally {
       await other.stop();
     }
+  });
+
+  it("shows each sentence of the agent when its audio starts, before the turn ends", async () => {
+    const sentences = ["We are open Monday to Friday from nine to five.", "On Saturdays we open at ten.", "We are closed on Sundays."];
+    const agent = await seedAgent(testDb.db, {
+      accountSid: voice.accountSid,
+      config: { greeting: "Thanks for calling Acme Dental." },
+      knowledge: [{ title: "What are your opening hours?", content: sentences.join(" ") }],
+    });
+    const { ticket } = signTestCallTicket({ teamId: agent.teamId, agentId: agent.agentId, userId: await memberOf(agent.teamId), mode: "text" }, key);
+    const client = await BrowserClient.open(ticket);
+    await client.waitFor(() => client.of("transcript").length >= 1, "the greeting transcript");
+    client.ws.send(JSON.stringify({ type: "text", text: "What are your opening hours?" }));
+    await client.waitFor(() => client.of("transcript").length >= 3, "the answer transcript");
+    client.ws.send(JSON.stringify({ type: "hangup" }));
+    await client.waitFor(() => client.of("ended").length === 1, "ended");
+
+    const speaking = client.of("speaking");
+    const [greeting, , answer] = client.of("transcript");
+    // The greeting's words came with its first frame, before its turn was complete.
+    const greetingGeneration = speaking[0]!.generation;
+    expect(speaking[0]).toMatchObject({ segment: 0, text: "Thanks for calling Acme Dental." });
+    expect(speaking[0]!.framesBefore).toBeGreaterThanOrEqual(1);
+    expect(client.messages.indexOf(speaking[0]!)).toBeLessThan(client.messages.indexOf(greeting!));
+    // The answer: one message per sentence, each once its own audio had begun (more audio before each), all before
+    // the turn itself, and together what the turn says.
+    const said = speaking.filter((m) => m.generation !== greetingGeneration);
+    expect(said.map((m) => m.segment)).toEqual(said.map((_, i) => i));
+    expect(said.map((m) => m.text).join(" ")).toBe(answer!.text);
+    expect(said.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < said.length; i++) {
+      expect(said[i]!.framesBefore as number).toBeGreaterThan(said[i - 1]!.framesBefore as number);
+      expect(said[i]!.atMs as number).toBeGreaterThan(said[i - 1]!.atMs as number);
+    }
+    expect(said[0]!.framesBefore as number).toBeGreaterThan(greeting!.framesBefore as number);
+    for (const message of said) expect(client.messages.indexOf(message)).toBeLessThan(client.messages.indexOf(answer!));
   });
 
   it("answers typed caller text from the draft's knowledge with audio and live transcript, recorded as a test call", async () => {

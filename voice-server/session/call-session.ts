@@ -9,6 +9,9 @@ import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import { startCallTrace, type TCallTrace } from "@/voice-server/observability/turn-trace";
 import type { TVoiceProviders } from "@/voice-server/providers/registry";
 import type { TChatMessage, TMulaw } from "@/voice-server/providers/types";
+import { offlineMessageSoFar } from "@/voice-server/providers/llm/offline";
+import { normalizePhoneNumber } from "@/voice-server/tools/phone-number";
+import { toolSpecsFor, validateToolCall } from "@/voice-server/tools/registry";
 import type { TToolContext } from "@/voice-server/tools/types";
 import { SpeechDetector, type TSpeechEvent, type TVad } from "@/voice-server/vad/vad";
 import type { AudioCache } from "./audio-cache";
@@ -50,7 +53,8 @@ export type TSessionServices = {
   recordingsDir: string | null;
   // Told once the finalized row names the call's local recording (moves it to S3 when configured).
   uploadRecording?: (call: { teamId: string; callId: string }) => void;
-  timeouts: { sttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
+  // offlineSttFinalMs: the offline recognizer's budget (it decodes locally, slower under load); sttFinalMs otherwise.
+  timeouts: { sttFinalMs: number; offlineSttFinalMs?: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
   createVad(): Promise<TVad>;
   callControlFor(start: TStreamStart): TCallControl | null;
   now?: () => Date;
@@ -66,6 +70,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DTMF_GATHER_MS = 600;
 const PRESTART_FRAME_LIMIT = 100;
 const TRANSFER_STOP_WAIT_MS = 5_000;
+// The offline LLM's provider name: only its dialog state can say what a half-given message holds.
+const OFFLINE_LLM_NAME = "offline-local";
+const MISSING_FIELD_WORDS = { name: "their name", callback_number: "a callback number", message: "the message itself" } as const;
 
 export class CallSession {
   private state: TSessionState = "awaiting-start";
@@ -102,6 +109,8 @@ export class CallSession {
   // The opening with the disclosure: nothing the caller does cuts it or starts a turn while it plays.
   private protectedLine: ProtectedLine | null = null;
   private turnChain: Promise<void> = Promise.resolve();
+  // Caller turns in a row with speech but no usable words (reset by any turn that was understood, or keys).
+  private unusableTurns = 0;
   // Saying the last line before hanging up: the caller can no longer talk over it or start a new turn.
   private isEnding = false;
   private maxDurationTimer: NodeJS.Timeout | null = null;
@@ -151,12 +160,7 @@ export class CallSession {
       llmFirstTokenMs: services.timeouts.llmFirstTokenMs,
       agent: () => this.agent,
       conversation: () => this.conversation,
-      instructions: () =>
-        assembleInstructions(this.agent, {
-          now: this.wallNow(),
-          callerNumber: this.call?.fromNumber || undefined,
-          isAfterHours: this.isAfterHours ? true : undefined,
-        }),
+      instructions: () => this.instructions(),
       say: (generation, text) => this.sayLine(generation, text),
       toolContext: (generation, spokenText) => this.toolContext(generation, spokenText),
       canTransfer: () => this.callControl !== null && !this.isAfterHours,
@@ -198,6 +202,14 @@ export class CallSession {
 
   private get floor(): TAgentFloor {
     return { state: this.player.state, isUninterruptible: this.isEnding || (this.player.current?.isUninterruptible ?? false) };
+  }
+
+  private instructions(): string {
+    return assembleInstructions(this.agent, {
+      now: this.wallNow(),
+      callerNumber: this.call?.fromNumber || undefined,
+      isAfterHours: this.isAfterHours ? true : undefined,
+    });
   }
 
   private wallNow(): Date {
@@ -327,6 +339,7 @@ export class CallSession {
         language: config.language,
         phrases: sttPhrasesFor(snapshot),
         finalTimeoutMs: this.services.timeouts.sttFinalMs,
+        offlineFinalTimeoutMs: this.services.timeouts.offlineSttFinalMs,
         isLive: () => this.state === "live",
         onInterim: (text) => this.transport.sendInterim?.(text),
         onError: (kind, error, data) => this.record.error("stt", kind === "timeout" ? "timeout" : errorKind(error), error, data),
@@ -423,24 +436,47 @@ export class CallSession {
   }
 
   private async onCallerTurnEnd(timing: TTurnTiming, hasBargedIn: boolean): Promise<void> {
-    if (this.state !== "live" || !this.stt) return;
+    // "closing": the caller hung up while this turn was being recognized; its words are still kept (below).
+    if ((this.state !== "live" && this.state !== "closing") || !this.stt) return;
     if (this.stt.isDead) {
-      await this.endWithLine(LINES.cannotHear, "stt_failure");
+      if (this.state === "live") await this.endWithLine(LINES.cannotHear, "stt_failure");
       return;
     }
-    const text = await this.stt.endTurn().finalTranscript();
+    const turn = this.stt.endTurn();
+    const text = await turn.finalTranscript();
     timing.sttFinalAt = this.clock.now();
+    if (this.state === "closing" && text) this.keepCallerWords(text, timing);
     if (this.state !== "live") return;
     this.services.metrics.stageLatency.observe(timing.endpointedAt - timing.speechEndAt, { stage: "endpointing" });
     this.services.metrics.stageLatency.observe(timing.sttFinalAt - timing.endpointedAt, { stage: "stt_final" });
     if (!text) {
-      // Noise, a cough, or words the engine could not make out. If it cut the agent off, say so rather than
-      // leave the caller in silence; otherwise carry on as if nothing happened.
-      if (hasBargedIn && !this.player.isBusy) this.speakFixed(LINES.didNotCatch);
-      else if (!this.player.isBusy) this.armSilence();
+      if (this.player.isBusy || this.isEnding) return;
+      // The VAD heard speech but no words came out (the engine said so, or it cannot tell noise from unclear
+      // speech): ask again rather than leave the caller in silence. Only what the offline engine calls noise is
+      // let go, unless it cut the agent off.
+      if (!turn.isNoise) this.answerUnusableSpeech(turn.isUnrecognized);
+      else if (hasBargedIn) this.speakFixed(LINES.didNotCatch);
+      else this.armSilence();
       return;
     }
     this.acceptCallerTurn(text, timing);
+  }
+
+  // A caller turn with speech and no usable words: a short reprompt, and from the second in a row an offer that
+  // does not depend on being understood word for word (a message, or a person when a department can take the
+  // call). Spoken as agent turns; nothing goes to the model as caller text.
+  private answerUnusableSpeech(isFlagged: boolean): void {
+    this.unusableTurns++;
+    const isOffer = this.unusableTurns >= 2;
+    this.record.event("status", "unrecognized_speech", {
+      consecutive: this.unusableTurns,
+      engine: this.stt?.providerName ?? null,
+      isFlagged,
+      reply: isOffer ? "offer" : "reprompt",
+    });
+    const canTransfer =
+      this.callControl !== null && !this.isAfterHours && this.agent.departments.some((d) => d.name.trim() && d.phoneNumber.trim());
+    this.speakFixed(isOffer ? (canTransfer ? LINES.hardToHearOffer : LINES.hardToHearMessage) : LINES.didNotCatch);
   }
 
   // A typed caller turn (the browser test call's "Type as caller"): a finished utterance, as if the STT engine had
@@ -467,9 +503,40 @@ export class CallSession {
     });
   }
 
+  // What the caller said as they hung up (a callback number, the end of a message): on record and in the
+  // conversation the call ends with (the message kept at hang-up reads it), with no reply.
+  private keepCallerWords(text: string, timing: TTurnTiming): void {
+    this.outcome.callerTurns++;
+    this.unusableTurns = 0;
+    this.conversation.push({ role: "caller", text });
+    this.record.callerTurn({ speaker: "caller", text, startMs: timing.speechStartStreamMs, endMs: timing.speechEndStreamMs, isInterrupted: false });
+  }
+
+  // At hang-up: a caller turn still being spoken or recognized is finished and waited for (bounded by the
+  // engine's own final budget), so the last words before the hang-up are not lost.
+  private async finishLastTurn(): Promise<void> {
+    const stt = this.stt;
+    if (!stt || stt.isDead) return;
+    const speech = this.callerSpeech;
+    this.callerSpeech = null;
+    if (speech && !speech.isOverProtectedLine) {
+      stt.speechEnded();
+      const now = this.clock.now();
+      const endMs = this.streamMs(now);
+      const timing: TTurnTiming = { speechStartStreamMs: speech.startStreamMs, speechEndStreamMs: endMs, speechEndAt: now, endpointedAt: now, sttFinalAt: now };
+      this.chainTurn(() => this.onCallerTurnEnd(timing, false));
+    }
+    const { sttFinalMs, offlineSttFinalMs } = this.services.timeouts;
+    const budgetMs = Math.max(sttFinalMs, offlineSttFinalMs ?? 0) + 500;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.turnChain, new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
+    clearTimeout(timer);
+  }
+
   private acceptCallerTurn(text: string, timing: TTurnTiming): void {
     // Whatever the agent is saying now answers an older turn; what was heard of it goes before this turn.
     if (this.player.isBusy && !this.isEnding) this.player.interrupt("system");
+    this.unusableTurns = 0;
     this.outcome.callerTurns++;
     this.conversation.push({ role: "caller", text });
     this.record.callerTurn({ speaker: "caller", text, startMs: timing.speechStartStreamMs, endMs: timing.speechEndStreamMs, isInterrupted: false });
@@ -489,6 +556,7 @@ export class CallSession {
     this.afterProtectedLine(() => {
       if (this.state !== "live" || this.isEnding) return;
       if (this.player.isBusy) this.player.interrupt("dtmf");
+      this.unusableTurns = 0;
       this.conversation.push({ role: "event", text: `Caller pressed ${digits.join(", ")}` });
       void this.runReply(null);
     });
@@ -632,6 +700,63 @@ export class CallSession {
 
   // ---- End -----------------------------------------------------------------------------------------------
 
+  // The caller hung up in the middle of leaving a message with the offline engine: what was heard is stored
+  // through take_message, as if the engine had called it, with what was still missing said in the message. The
+  // callback number falls back to the number the caller called from. Cloud models keep their own judgement:
+  // nothing is guessed for them.
+  private async storeMessageSoFar(call: Call): Promise<void> {
+    if (this.outcome.isMessageTaken || this.route.llm.name !== OFFLINE_LLM_NAME || !this.snapshot) return;
+    const agent = this.agent;
+    try {
+      const soFar = offlineMessageSoFar(
+        { system: this.instructions(), agent, messages: this.conversation, tools: toolSpecsFor(agent) },
+        this.wallNow(),
+      );
+      if (!soFar) return;
+      // A browser test call has no number of its own ("browser").
+      const callbackNumber = soFar.args.callback_number ?? normalizePhoneNumber(call.fromNumber);
+      if (!callbackNumber) {
+        this.record.event("status", "message_not_stored", { reason: "no_callback_number", missing: soFar.missing });
+        return;
+      }
+      const missing = soFar.missing.map((field) =>
+        field === "callback_number" ? `${MISSING_FIELD_WORDS[field]} (the number they called from is kept)` : MISSING_FIELD_WORDS[field],
+      );
+      const note = `The caller hung up before the message was finished${missing.length > 0 ? `; not given: ${missing.join(", ")}` : ""}.`;
+      const toolCall = {
+        id: `hang-up-message-${call.id}`,
+        name: "take_message",
+        args: { ...soFar.args, callback_number: callbackNumber, message: `${soFar.args.message.trim()}\n\n(${note})` },
+      };
+      const validation = validateToolCall(toolCall, agent);
+      if (!validation.ok) {
+        this.record.error("tool", "invalid_args", new Error(validation.error), { tool: "take_message", atHangUp: true });
+        return;
+      }
+      const context: TToolContext = {
+        db: this.services.db,
+        agent,
+        call,
+        isAfterHours: this.isAfterHours,
+        spokenText: "",
+        // The line is gone: nothing more is said or done on it.
+        say: () => {},
+        untilPlayed: async () => false,
+        finishReply: () => {},
+        setEndReason: () => {},
+        close: () => {},
+        noteMessageTaken: () => (this.outcome.isMessageTaken = true),
+        recordError: (stage, kind, error, data) => this.record.error(stage, kind, error, data),
+        recordEvent: (kind, name, data) => this.record.event(kind, name, data),
+        lineControl: null,
+      };
+      const { result } = await validation.call.tool.execute(validation.call.args, context);
+      this.record.event("tool_call", "take_message", { args: toolCall.args, ok: result.ok !== false, atHangUp: true, missing: soFar.missing });
+    } catch (error) {
+      this.record.error("tool", errorKind(error), error, { tool: "take_message", atHangUp: true });
+    }
+  }
+
   // Ends the call from the server side (shutdown): says nothing more, records what happened.
   shutdown(reason = "server_shutdown"): Promise<void> {
     return this.close(reason);
@@ -653,10 +778,12 @@ export class CallSession {
     // Cut off by the hang-up: what was heard is kept.
     this.player.close();
     this.transport.close(1000, this.outcome.endReason ?? reason);
+    if (wasLive) await this.finishLastTurn();
     await this.stt?.close();
     this.vad?.close();
     const call = this.call;
     if (call && wasLive) {
+      await this.storeMessageSoFar(call);
       let recordingPath: string | null = null;
       if (this.recorder) {
         try {

@@ -12,6 +12,8 @@ export type TSegment = {
   message: { role: "agent"; text: string };
   markName: string;
   state: "pending" | "sent" | "played";
+  // Its words went to the transport with its first audio frame (sendAgentSpeech).
+  isShown?: boolean;
 };
 
 // When the caller's turn ended, on the session's clock (ms), and where in the stream its speech was.

@@ -19,7 +19,7 @@ export type TInterruptReason = "caller" | "dtmf" | "system";
 
 export type TSpeechPlayerDeps = {
   pacer: FramePacer;
-  transport: Pick<TCallTransport, "sendAudio" | "sendMark" | "clear">;
+  transport: Pick<TCallTransport, "sendAudio" | "sendMark" | "clear" | "sendAgentSpeech">;
   audioCache: AudioCache;
   route: ProviderRoute;
   metrics: TVoiceMetrics;
@@ -49,7 +49,7 @@ export class SpeechPlayer {
   constructor(private readonly deps: TSpeechPlayerDeps) {
     this.clock = deps.pacer.clock;
     this.output = deps.pacer.createOutput({
-      sendAudio: (audio, tag, playAtMs) => this.onAudioSent(audio, tag.generation, playAtMs),
+      sendAudio: (audio, tag, playAtMs) => this.onAudioSent(audio, tag, playAtMs),
       sendMark: (name) => deps.transport.sendMark(name),
     });
   }
@@ -161,11 +161,17 @@ export class SpeechPlayer {
     this.output.endSegment(segment.markName, tag);
   }
 
-  private onAudioSent(audio: Uint8Array, generationId: number, playAtMs: number): void {
+  private onAudioSent(audio: Uint8Array, tag: { generation: number; segment: number }, playAtMs: number): void {
     const generation = this.generation;
-    if (!generation || generation.id !== generationId || generation.isInterrupted) return;
+    if (!generation || generation.id !== tag.generation || generation.isInterrupted) return;
     this.deps.transport.sendAudio(audio);
     const streamMs = this.streamMs(playAtMs);
+    // The sentence's words go out with its first frame, so a transport that shows text shows what is being heard.
+    const segment = generation.segments[tag.segment];
+    if (segment && !segment.isShown) {
+      segment.isShown = true;
+      this.deps.transport.sendAgentSpeech?.({ generation: generation.id, segment: segment.index, text: segment.text, atMs: streamMs });
+    }
     this.deps.recorder()?.agent(audio, streamMs);
     if (generation.firstFrameAt === null) {
       const now = this.clock.now();

@@ -13,6 +13,9 @@ export const LINES = {
   silenceGoodbye: "It seems we got disconnected. Thank you for calling. Goodbye.",
   maxDuration: "We've reached the time limit for this call. Thank you for calling. Goodbye.",
   didNotCatch: "Sorry, I didn't catch that. Could you say it again?",
+  // The second caller turn in a row with no usable words: an offer that works without being understood well.
+  hardToHearOffer: "I'm having trouble hearing you. I can take a message, or connect you to someone.",
+  hardToHearMessage: "I'm having trouble hearing you. I can take a message so someone can call you back.",
   cannotHear: "I'm sorry, I'm having trouble hearing you right now. Please call back a little later. Goodbye.",
   fatal: "I'm sorry, I'm having technical trouble. Please call back a little later. Goodbye.",
   goodbye: "Thank you for calling. Goodbye.",

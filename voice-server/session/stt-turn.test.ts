@@ -97,6 +97,71 @@ describe("SttInput and SttTurn", () => {
     expect(input.turn.text).toBe("next");
   });
 
+  it("tells unclear speech from noise: only the offline engine's unflagged empty final is noise", async () => {
+    const { input, primary } = setup();
+    await input.open();
+    const cloud = primary.streams[0]!;
+    const cloudTurn = input.endTurn();
+    cloud.emit({ type: "final", text: "", isFromFinalize: true });
+    expect(await cloudTurn.finalTranscript()).toBe("");
+    // A cloud engine cannot tell them apart: not noise, so the session asks again.
+    expect(cloudTurn).toMatchObject({ isNoise: false, isUnrecognized: false });
+
+    // The offline engine (here primary too) flags unclear speech, so its empty final without the flag is noise.
+    const engine = fakeEngine("offline");
+    const { input: local } = setup({ primary: engine.provider, offline: engine.provider });
+    await local.open();
+    const stream = engine.streams[0]!;
+    const noise = local.endTurn();
+    stream.emit({ type: "final", text: "", isFromFinalize: true });
+    expect(await noise.finalTranscript()).toBe("");
+    expect(noise).toMatchObject({ isNoise: true, isUnrecognized: false });
+    const unclear = local.endTurn();
+    stream.emit({ type: "final", text: "", isFromFinalize: true, isUnrecognized: true });
+    expect(await unclear.finalTranscript()).toBe("");
+    expect(unclear).toMatchObject({ isNoise: false, isUnrecognized: true });
+    // Words win over the flag of an earlier piece.
+    const words = local.endTurn();
+    stream.emit({ type: "final", text: "hello", isFromFinalize: true });
+    expect(await words.finalTranscript()).toBe("hello");
+    expect(words.isNoise).toBe(false);
+  });
+
+  it("waits longer for the offline engine's final than for a cloud engine's", async () => {
+    const budgets = { finalTimeoutMs: 40, offlineFinalTimeoutMs: 400 };
+    const { input, primary, errors } = setup(budgets);
+    await input.open();
+    const cloudTurn = input.endTurn();
+    setTimeout(() => primary.streams[0]!.emit({ type: "final", text: "too late", isFromFinalize: true }), 150);
+    expect(await cloudTurn.finalTranscript()).toBe("");
+    expect(errors).toEqual(["timeout cloud"]);
+
+    const engine = fakeEngine("offline");
+    const { input: local, errors: localErrors } = setup({ ...budgets, primary: engine.provider, offline: engine.provider });
+    await local.open();
+    const slow = local.endTurn();
+    setTimeout(() => engine.streams[0]!.emit({ type: "final", text: "a long question decoded slowly", isFromFinalize: true }), 150);
+    expect(await slow.finalTranscript()).toBe("a long question decoded slowly");
+    expect(localErrors).toEqual([]);
+  });
+
+  it("gives the offline engine its own budget when it takes over a turn the cloud engine left finalizing", async () => {
+    const { input, primary, offline, errors } = setup({ finalTimeoutMs: 60, offlineFinalTimeoutMs: 600 });
+    await input.open();
+    input.push(frame(1));
+    input.speechStarted(20);
+    input.speechEnded();
+    const turn = input.endTurn();
+    primary.streams[0]!.emit({ type: "error", error: new Error("socket reset"), isFatal: true });
+    await new Promise((r) => setTimeout(r, 30));
+    const local = offline.streams[0]!;
+    expect(local.finalizes).toBe(1);
+    // Well past the cloud engine's budget, within the offline engine's.
+    setTimeout(() => local.emit({ type: "final", text: "replayed and heard", isFromFinalize: true }), 200);
+    expect(await turn.finalTranscript()).toBe("replayed and heard");
+    expect(errors.filter((e) => e.startsWith("timeout"))).toEqual([]);
+  });
+
   it("falls back to the last interim when no final came in time", async () => {
     const { input, primary } = setup({ finalTimeoutMs: 30 });
     await input.open();

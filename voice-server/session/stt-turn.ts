@@ -25,6 +25,11 @@ export class SttTurn {
   private timer: NodeJS.Timeout | null = null;
   isFinalizing = false;
   isSettled = false;
+  // The engine said the caller spoke but no usable words came out (only engines that can tell say so).
+  isUnrecognized = false;
+  // The engine answered the finalize with an empty final and no such flag: what it heard was noise, not speech.
+  // Only trusted from the offline engine, which flags unrecognized speech; others cannot tell the two apart.
+  isNoise = false;
 
   constructor() {
     this.transcript = new Promise((resolve) => (this.settle = resolve));
@@ -51,6 +56,7 @@ export class SttTurn {
       return;
     }
     if (event.text.trim()) this.finals.push(event.text.trim());
+    else if (event.isUnrecognized) this.isUnrecognized = true;
     this.interimText = "";
   }
 
@@ -58,10 +64,13 @@ export class SttTurn {
   reset(): void {
     this.finals = [];
     this.interimText = "";
+    this.isUnrecognized = false;
+    this.isNoise = false;
   }
 
   /** @internal */
   armTimeout(ms: number, onTimeout: () => void): void {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(onTimeout, ms);
   }
 
@@ -80,7 +89,10 @@ export type TSttInputDeps = {
   offline: TSttProvider;
   language: string;
   phrases: string[];
+  // How long a finalize may wait for its final: finalTimeoutMs for a cloud engine, offlineFinalTimeoutMs (when
+  // given) for the offline engine, whose local decode of a long turn on a loaded machine takes longer.
   finalTimeoutMs: number;
+  offlineFinalTimeoutMs?: number;
   // False once the call is closing: late callbacks of the engine do nothing.
   isLive(): boolean;
   onInterim?(text: string): void;
@@ -154,23 +166,34 @@ export class SttInput {
     return turn;
   }
 
+  // The final's budget for the engine in use.
+  private finalTimeoutMs(): number {
+    const { offline, offlineFinalTimeoutMs, finalTimeoutMs } = this.deps;
+    return this.provider === offline && offlineFinalTimeoutMs !== undefined ? offlineFinalTimeoutMs : finalTimeoutMs;
+  }
+
   private async finalize(turn: SttTurn): Promise<void> {
     if (!this.stream && this.opening) {
       // The caller finished a turn before the STT connection was up; its audio is buffered for it.
-      await Promise.race([this.opening, new Promise((r) => setTimeout(r, this.deps.finalTimeoutMs))]);
+      await Promise.race([this.opening, new Promise((r) => setTimeout(r, this.finalTimeoutMs()))]);
     }
     const stream = this.stream;
     if (!stream) return this.complete(turn);
-    turn.armTimeout(this.deps.finalTimeoutMs, () => {
-      this.staleFinalizes++;
-      this.deps.onError("timeout", new Error(`no final transcript within ${this.deps.finalTimeoutMs} ms`), { provider: this.provider?.name });
-      this.complete(turn);
-    });
+    this.armFinalTimeout(turn);
     try {
       stream.finalize();
     } catch (error) {
       if (this.provider) this.fail(this.provider, error);
     }
+  }
+
+  private armFinalTimeout(turn: SttTurn): void {
+    const timeoutMs = this.finalTimeoutMs();
+    turn.armTimeout(timeoutMs, () => {
+      this.staleFinalizes++;
+      this.deps.onError("timeout", new Error(`no final transcript within ${timeoutMs} ms`), { provider: this.provider?.name });
+      this.complete(turn);
+    });
   }
 
   private complete(turn: SttTurn, text?: string): void {
@@ -232,7 +255,10 @@ export class SttInput {
         turn.reset();
         return;
       }
-      if (turn.isFinalizing) return this.complete(turn);
+      if (turn.isFinalizing) {
+        turn.isNoise = provider === this.deps.offline && !event.text.trim() && !event.isUnrecognized && !turn.text;
+        return this.complete(turn);
+      }
     }
     this.deps.onHeard?.(turn);
   }
@@ -261,7 +287,11 @@ export class SttInput {
     this.pendingFrames = audio.length > 0 ? [audio] : [];
     const isFinalizing = turn.isFinalizing && !turn.isSettled;
     void this.openWith(offline).then(() => {
-      if (isFinalizing && !turn.isSettled) this.stream?.finalize();
+      if (!isFinalizing || turn.isSettled || !this.stream) return;
+      // The offline engine decodes the replayed turn from the start: it gets its own budget, not what was left
+      // of the failed engine's.
+      this.armFinalTimeout(turn);
+      this.stream.finalize();
     });
   }
 

@@ -1,9 +1,17 @@
 import type { TSttEvent, TSttProvider, TSttStream } from "@/voice-server/providers/types";
 
+// A scripted turn where the engine heard speech but no usable words (what the offline engine says then).
+export const UNRECOGNIZED = { isUnrecognized: true } as const;
+// A scripted turn the engine took for noise: an empty final without the flag.
+export const NOISE = { isNoise: true } as const;
+export type TScriptedTurn = string | typeof UNRECOGNIZED | typeof NOISE;
+
 // A fake of the STT stage: each finalize() yields the next scripted transcript, as if the engine had heard it.
 // Audio is accepted and counted, not recognized. `fail` makes open() or the stream fail, for fallback tests.
+// Names itself "scripted-stt" unless told; named as the offline engine, its empty finals follow that engine's
+// contract (flagged UNRECOGNIZED, or NOISE).
 export function createScriptedStt(
-  script: string[] | (() => string),
+  script: TScriptedTurn[] | (() => TScriptedTurn),
   options: { name?: string; failAfterFinals?: number; latencyMs?: number } = {},
 ): TSttProvider & { pushedFrames: number; finalizes: number } {
   const next = typeof script === "function" ? script : () => script.shift() ?? "";
@@ -41,8 +49,15 @@ export function createScriptedStt(
             emit({ type: "error", error: new Error("scripted STT failure"), isFatal: true });
             return;
           }
-          const text = next();
-          const deliver = () => emit({ type: "final", text, isFromFinalize: true });
+          const turn = next();
+          const deliver = () =>
+            emit(
+              typeof turn === "string"
+                ? { type: "final", text: turn, isFromFinalize: true }
+                : "isUnrecognized" in turn
+                  ? { type: "final", text: "", isFromFinalize: true, isUnrecognized: true }
+                  : { type: "final", text: "", isFromFinalize: true },
+            );
           if (options.latencyMs) setTimeout(deliver, options.latencyMs);
           else deliver();
         },
