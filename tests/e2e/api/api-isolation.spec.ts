@@ -48,7 +48,11 @@ test("API keys only reach their own team", async ({ request }) => {
       // Valid bodies, so that a refusal cannot come from validation before the team check.
       const data =
         method === "GET" || method === "DELETE" ? undefined
+        : method === "PATCH" && url.includes("/messages/") ? { status: "handled" }
+        // B's own policy (the route has no id): a valid change of B's team only.
+        : method === "PATCH" && url.endsWith("/retention-policy") ? { recordings_days: 30 }
         : method === "PATCH" ? { name: "Hijacked" }
+        : url.endsWith("/test-runs") ? { version: "draft" }
         : url.endsWith("/members") ? { email: uniqueEmail("x"), role: "viewer" }
         // The number of A's call: B looking it up, exporting or erasing it must reach only B's (empty) data.
         : url.endsWith("/caller-data/lookup") ? { number: "+15551230000" }

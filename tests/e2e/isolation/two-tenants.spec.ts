@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { agentTestRuns } from "@/db/schema";
 import { createAgent } from "@/lib/agents/create-agent";
 import { syncCaller } from "@/lib/callers/sync-caller";
 import { createCall } from "@/lib/calls/create-call";
@@ -30,7 +31,8 @@ test("a member of team B gets 404 on every page and route of team A", async ({ p
   });
   const messageA = await takeCallerMessage(e2eDb(), { teamId: a.team.id, callId: callA.id, agentId: null, callerName: "Tenant A caller", callbackNumber: "+15550001234", message: "Call me" });
   const callerA = await syncCaller(e2eDb(), { teamId: a.team.id, e164: "+15550001234" });
-  const fillers = (slug: string): Record<string, string> => ({ slug, agentId: agentA.id, callId: callA.id, callerId: callerA!.id, messageId: messageA.id, requestId: requestA.id });
+  const [runA] = await e2eDb().insert(agentTestRuns).values({ teamId: a.team.id, agentId: agentA.id, target: "draft", startedByLabel: a.email }).returning();
+  const fillers = (slug: string): Record<string, string> => ({ slug, agentId: agentA.id, callId: callA.id, callerId: callerA!.id, messageId: messageA.id, requestId: requestA.id, runId: runA!.id });
 
   await signInUi(page, b.email);
   for (const route of routes) {

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { formatInZone } from "@/components/calls/format";
 import Link from "next/link";
 import { CreateApiKeyForm, RevokeApiKeyButton } from "@/components/settings/api-keys";
 import { SettingsNav } from "@/components/settings/settings-nav";
@@ -10,8 +11,8 @@ import { apiKeyRole, can } from "@/lib/auth/roles";
 
 export const metadata: Metadata = { title: "API keys" };
 
-const whenIn = (tz: string) => (d: Date | null) =>
-  d ? d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: tz, timeZoneName: "short" }) : "Never";
+// (Intl refuses dateStyle together with timeZoneName, so the shared formatter names the zone.)
+const whenIn = (tz: string) => (d: Date | null) => (d ? formatInZone(d, tz) : "Never");
 
 export default async function ApiKeysPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { formatInZone } from "@/components/calls/format";
 import Link from "next/link";
 import { SettingsNav } from "@/components/settings/settings-nav";
 import { CreateWebhookForm, ResendDeliveryButton, WebhookEndpointActions } from "@/components/settings/webhooks";
@@ -11,8 +12,8 @@ import { listWebhookDeliveries, listWebhookEndpoints } from "@/lib/webhooks/mana
 
 export const metadata: Metadata = { title: "Webhooks" };
 
-const whenIn = (tz: string) => (d: Date | null) =>
-  d ? d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "medium", timeZone: tz, timeZoneName: "short" }) : "—";
+// (Intl refuses dateStyle together with timeZoneName, so the shared formatter names the zone.)
+const whenIn = (tz: string) => (d: Date | null) => (d ? formatInZone(d, tz) : "—");
 const STATUS_TONE = { pending: "amber", succeeded: "green", failed: "red" } as const;
 
 export default async function WebhooksPage({ params }: { params: Promise<{ slug: string }> }) {
