@@ -69,6 +69,9 @@ describe("createDeepgramStt", () => {
     const audio = Uint8Array.from({ length: 3000 * 8 }, (_, i) => (i * 31 + Math.floor(i / 160) * 7) % 256);
     pushAudio(stream, audio);
     await stream.close();
+    // The fake answers CloseStream with Metadata on its own side of the socket: on a busy machine that can come
+    // after close() has returned.
+    await waitFor(() => fake.connections[0]?.sent.some((m) => m.type === "Metadata") ?? false);
     const metadata = fake.connections[0]?.sent.find((m) => m.type === "Metadata");
     expect(fake.connections[0]?.audioBytes).toBe(audio.length);
     expect(metadata?.sha256).toBe(createHash("sha256").update(audio).digest("hex"));
