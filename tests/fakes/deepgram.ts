@@ -70,6 +70,9 @@ export type TDeepgramConnectionLog = {
   invalidTextFrames: string[];
   sent: Record<string, unknown>[]; // first maxLoggedMessages only; sentCount has the total
   sentCount: number;
+  // SHA-256 of every audio byte received, set when CloseStream arrives (the Metadata that carries it may never go out
+  // if the client stops waiting for it).
+  audioSha256?: string;
   closed?: { code: number; reason: string; by: "server" | "client" };
 };
 
@@ -551,11 +554,12 @@ class Connection {
     if (this.hasCloseStream) return;
     this.hasCloseStream = true;
     if (this.turn && this.turn.delivered < this.turn.words.length) this.finalize(false);
+    this.log.audioSha256 = this.sha.digest("hex");
     this.sendLater({
       type: "Metadata",
       transaction_key: "deprecated",
       request_id: this.requestId,
-      sha256: this.sha.digest("hex"),
+      sha256: this.log.audioSha256,
       created: new Date().toISOString(),
       duration: seconds(this.audioMs),
       channels: 1,
