@@ -1,9 +1,9 @@
-import { and, asc, eq, inArray, ne, or, isNull } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { callerMessages } from "@/db/schema";
+import { callerMessages, callers } from "@/db/schema";
 import type { TAgentSnapshot, TCallerContext } from "@/lib/agents/config";
 import { firstNameOf } from "./first-name";
-import { findCallerByNumber } from "./sync-caller";
+import { isCallerNumber } from "./phone";
 
 // Personalization for a returning caller, decided with caller ID spoofing in mind. Whoever calls from a number
 // may hear only what the number's owner would not mind a stranger holding that number hearing: the first name on
@@ -16,15 +16,15 @@ export async function loadCallerContext(
   db: DbOrTx,
   input: { teamId: string; e164: string; excludeCallId?: string },
 ): Promise<TCallerContext | null> {
-  const caller = await findCallerByNumber(db, { teamId: input.teamId, e164: input.e164 });
-  if (!caller) return null;
-  const [open] = await db
+  if (!isCallerNumber(input.e164)) return null;
+  // One round trip: it runs before the greeting of every returning caller's call.
+  const openRequest = db
     .select({ createdAt: callerMessages.createdAt })
     .from(callerMessages)
     .where(
       and(
         eq(callerMessages.teamId, input.teamId),
-        eq(callerMessages.callerId, caller.id),
+        eq(callerMessages.callerId, callers.id),
         inArray(callerMessages.status, ["new", "assigned"]),
         // A message taken on this very call is not an earlier request.
         input.excludeCallId ? or(isNull(callerMessages.callId), ne(callerMessages.callId, input.excludeCallId)) : undefined,
@@ -32,9 +32,15 @@ export async function loadCallerContext(
     )
     .orderBy(asc(callerMessages.createdAt))
     .limit(1);
+  const [caller] = await db
+    .select({ name: callers.name, openRequestAt: sql<Date | string | null>`(${openRequest})` })
+    .from(callers)
+    .where(and(eq(callers.teamId, input.teamId), eq(callers.e164, input.e164)))
+    .limit(1);
+  if (!caller) return null;
   const firstName = firstNameOf(caller.name);
-  if (!firstName && !open) return null;
-  return { firstName, openRequestAt: open ? open.createdAt.toISOString() : null };
+  if (!firstName && !caller.openRequestAt) return null;
+  return { firstName, openRequestAt: caller.openRequestAt ? new Date(caller.openRequestAt).toISOString() : null };
 }
 
 // "yesterday", "on Tuesday", "on December 3": when the open request was left, as said on the phone.
