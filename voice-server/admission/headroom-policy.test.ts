@@ -69,6 +69,18 @@ describe("HeadroomPolicy", () => {
     expect(decision.headroom.cpuProjected).toBeCloseTo(0.756, 3);
   });
 
+  it("counts connecting calls among those the CPU window saw: a burst of arrivals is not read as a few costly calls", () => {
+    const policy = new HeadroomPolicy(LIMITS);
+    feedLoop(policy, 0, 5_000, () => 1);
+    // 40 calls arrive at once and are still connecting: 20 live streams plus 40 admitted, at 0.30 of a core.
+    for (let i = 0; i < 40; i++) policy.admitted(0);
+    feedCpu(policy, 0, 5_000, 0.3, 20);
+    // The window saw 60 calls at 0.005 each: 61 of them come to about 0.305, well under 0.75.
+    const decision = policy.decide(5_000, 20);
+    expect(decision).toMatchObject({ isAdmitted: true, headroom: { calls: 60 } });
+    expect(decision.headroom.cpuProjected).toBeCloseTo(0.305, 3);
+  });
+
   it("does not scale the process's own work by a handful of calls", () => {
     const policy = new HeadroomPolicy(LIMITS);
     feedLoop(policy, 0, 5_000, () => 1);
