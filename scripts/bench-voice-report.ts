@@ -226,7 +226,7 @@ export function turnTable(t: TTurnTaking): string {
     `  backchannels + noise resumed within ${RESUME_WINDOW_MS} ms          ${o.resumed} of ${o.backchannels + o.noise} (${pct(o.resumedShare)}, of which never stopped ${o.keptTalking}; target >= ${TURN_TARGETS.resumedShare * 100}%)`,
     `  real interruptions resumed                             ${o.interruptionsResumed} of ${o.interruptions} (target 0); talked through ${o.interruptionsNotStopped}; barge-in p50 / p95 / p99 ${d(o.bargeInMs)} ms`,
     `  tool turns, first audio after the turn (p50 / p95)     ${t.tools.firstAudioMs ? `${t.tools.firstAudioMs.p50} / ${t.tools.firstAudioMs.p95}` : "n/a"} ms (take_message p50 ${t.tools.takeMessageMs?.p50 ?? "n/a"}, transfer p50 ${t.tools.transferMs?.p50 ?? "n/a"}; silent ${t.tools.silent}; target p50 <= ${TURN_TARGETS.toolFirstAudioP50Ms})`,
-    `  preemptive generations                                 ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)})` : "none reported by the server"}; played from a discarded one: ${sp.playedFromDiscarded}; LLM requests ${sp.llmRequests ?? "n/a"} for ${sp.callerTurns} caller turns (${sp.llmRequestsPerCallerTurn ?? "n/a"} each)`,
+    `  preemptive generations                                 ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)}, at least as many extra LLM requests)` : "none reported by the server"}; played from a discarded one: ${sp.playedFromDiscarded}; LLM requests ${sp.llmRequests ?? "n/a"} for ${sp.callerTurns} caller turns (${sp.llmRequestsPerCallerTurn ?? "n/a"} each)`,
     `  calls ${t.calls} (${t.failedCalls} failed) in ${t.durationS} s`,
   ].join("\n");
 }
@@ -294,7 +294,7 @@ ${outcomeRow("interruption")}
 
 Backchannels and noise resumed (or never stopped): **${o.resumed} of ${o.backchannels + o.noise}** (${pct(o.resumedShare)}). Real interruptions resumed: **${o.interruptionsResumed}** of ${o.interruptions}.
 
-Preemptive generations: ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)})` : "the server reported none (it does not preempt)"}; replies played from a discarded generation, checked on the wire: **${sp.playedFromDiscarded}**.
+Preemptive generations: ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)}; each cost at least one extra LLM request)` : "the server reported none (it does not preempt)"}; replies played from a discarded generation, checked on the wire: **${sp.playedFromDiscarded}**.
 LLM requests: ${sp.llmRequests ?? "n/a"} for ${sp.callerTurns} caller turns the server took (${sp.llmRequestsPerCallerTurn ?? "n/a"} per turn; tool turns take two).
 `;
 }

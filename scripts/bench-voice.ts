@@ -609,7 +609,12 @@ async function main(): Promise<void> {
         return;
       }
       // Every caller line synthesized before the calls, so espeak never runs beside them.
-      for (const call of turnPlan) for (const step of call.steps) if ("say" in step) await voice.say(step.say);
+      for (const call of turnPlan) {
+        for (const step of call.steps) {
+          if ("say" in step) await voice.say(step.say);
+          else if ("wav" in step) await voice.wav(step.wav);
+        }
+      }
       say(
         `turn-taking phase: ${counts.calls} calls, ${TURN_CONCURRENCY} at a time: ${counts.complete} complete questions, ${counts.paused} turns with pauses, ` +
           `${counts.backchannel} backchannels, ${counts.noise} noise bursts and ${counts.interruption} interruptions over the agent, ` +
