@@ -11,7 +11,6 @@ import { fileURLToPath } from "node:url";
 import { FakeDeepgram } from "@/tests/fakes/deepgram";
 import { FakeGemini, type TGeminiRequestInfo } from "@/tests/fakes/gemini";
 import { FakeSmallest } from "@/tests/fakes/smallest";
-import { turnPhaseReply } from "./bench-voice-turns";
 
 export const LATENCY = { sttFinalMs: 150, llmFirstTokenMs: 350, ttsFirstByteMs: 100 } as const;
 // V8 flags of the benchmark's own processes (simulator and fakes), which share core 0.
@@ -24,6 +23,36 @@ export const REPLIES = [
   "Sure. We have openings on Tuesday morning and Thursday afternoon. Which one suits you?",
   "No problem. Anything else?",
 ];
+
+// The turn-taking phase (bench-voice-turns.ts). Its agent's department, so the model can transfer.
+export const TURNS_DEPARTMENT = { name: "Billing", phoneNumber: "+14155550111", whenToTransfer: "Questions about bills and payments" };
+
+// Caller lines that make the fake Gemini do something other than the n-th reply. None of them occurs in the turn
+// sets (tests/fixtures/turn-taking) or in LINES.
+export const TURN_TRIGGERS = {
+  longReply: "tell me about all your services",
+  takeMessage: "please take a message for the office",
+  transfer: "please transfer me to the billing department",
+} as const;
+// Long enough that speech 800 ms into it still lands on the first sentence, with more to come.
+export const LONG_REPLY = "We offer cleanings, fillings, crowns and whitening for the whole family. We also see children on Saturday mornings.";
+export const MESSAGE_SAVED_REPLY = "Thanks, I've passed your message on. Someone will call you back today.";
+export const TRANSFER_FAILED_REPLY = "I'm sorry, I can't put you through right now. Can I take a message?";
+export const TAKE_MESSAGE_ARGS = { name: "Sam Lee", callback_number: "+14155550123", message: "Please call me back about my appointment." };
+
+// The fake Gemini's answer to a turn-phase line, or null for the latency phase's own replies.
+export type TTurnPhaseReply = string | ({ functionCall: { name: string; args: Record<string, unknown> } } | string)[];
+export function turnPhaseReply(lastUserText: string | null, functionResponses: { name: string; response: unknown }[]): TTurnPhaseReply | null {
+  const result = functionResponses.at(-1);
+  if (result?.name === "take_message") return MESSAGE_SAVED_REPLY;
+  if (result?.name === "transfer_call") return TRANSFER_FAILED_REPLY;
+  const text = (lastUserText ?? "").toLowerCase();
+  if (text.includes(TURN_TRIGGERS.longReply)) return LONG_REPLY;
+  // No words before the call, the way models often do it: what the caller hears until the tool is done is the server's.
+  if (text.includes(TURN_TRIGGERS.takeMessage)) return [{ functionCall: { name: "take_message", args: TAKE_MESSAGE_ARGS } }];
+  if (text.includes(TURN_TRIGGERS.transfer)) return [{ functionCall: { name: "transfer_call", args: { department: TURNS_DEPARTMENT.name } } }];
+  return null;
+}
 
 // What the fake Gemini returns for a finished bench call's analysis.
 const ANALYSIS = {

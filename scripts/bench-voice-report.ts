@@ -1,8 +1,8 @@
 // The printed table and bench/results/voice.md of `npm run bench:voice`, and the side-by-side report of --compare.
 import type { TDistribution } from "@/tests/sim/stats";
-import { LATENCY } from "./bench-voice-fakes";
+import { LATENCY, TURN_TRIGGERS } from "./bench-voice-fakes";
 import { ENDPOINTING_SILENCE_MS, INTERRUPTION_MIN_SPEECH_MS, TARGETS, drainSummary, type TDrain, type TFigures, type TServerStages, type TStep } from "./bench-voice-figures";
-import { RESUME_WINDOW_MS, SPECULATIVE_EVENTS, TURN_TARGETS, TURN_TRIGGERS, type TTurnTaking } from "./bench-voice-turns";
+import { RESUME_WINDOW_MS, SPECULATIVE_EVENTS, TURN_TARGETS, type TTurnTaking } from "./bench-voice-turns";
 
 type TMachine = Record<string, unknown> & { cpuModel: string; cores: number; node: string; date: string; isPinned: boolean; priority: number };
 type TLatencyPhase = { calls: number; concurrency: number; otherCpuPercent: number };

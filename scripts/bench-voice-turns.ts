@@ -14,24 +14,11 @@ import { COMPLETE_TURNS, OVERLAPS, PAUSED_TURNS, parseScript, scriptText, toFake
 import { isCleanReply } from "@/tests/sim/report";
 import { distribution, type TDistribution } from "@/tests/sim/stats";
 import type { TSimCallResult, TSimStep } from "@/tests/sim/twilio-caller";
+import { TURN_TRIGGERS } from "./bench-voice-fakes";
 
 // The phase's own agent (another number of the bench team's database): like the latency phase's, plus a department
-// so the model can transfer.
+// (TURNS_DEPARTMENT) so the model can transfer.
 export const TURNS_E164 = "+15550009998";
-export const TURNS_DEPARTMENT = { name: "Billing", phoneNumber: "+14155550111", whenToTransfer: "Questions about bills and payments" };
-
-// Caller lines that make the fake Gemini (bench-voice-fakes.ts) do something other than answer briefly. None of
-// them occurs in the turn sets.
-export const TURN_TRIGGERS = {
-  longReply: "tell me about all your services",
-  takeMessage: "please take a message for the office",
-  transfer: "please transfer me to the billing department",
-} as const;
-// Long enough that speech 800 ms into it still lands on the first sentence, with more to come.
-export const LONG_REPLY = "We offer cleanings, fillings, crowns and whitening for the whole family. We also see children on Saturday mornings.";
-export const MESSAGE_SAVED_REPLY = "Thanks, I've passed your message on. Someone will call you back today.";
-export const TRANSFER_FAILED_REPLY = "I'm sorry, I can't put you through right now. Can I take a message?";
-export const TAKE_MESSAGE_ARGS = { name: "Sam Lee", callback_number: "+14155550123", message: "Please call me back about my appointment." };
 
 // When speech over the agent is judged: the share of backchannels and noise after which the agent is talking again
 // (or never stopped) by this long after their onset.
@@ -48,20 +35,6 @@ export const TURN_TARGETS = {
   toolFirstAudioP50Ms: 1000,
   playedFromDiscarded: 0,
 } as const;
-
-// The fake Gemini's answer to a turn-phase line, or null for the latency phase's own replies.
-export type TTurnPhaseReply = string | ({ functionCall: { name: string; args: Record<string, unknown> } } | string)[];
-export function turnPhaseReply(lastUserText: string | null, functionResponses: { name: string; response: unknown }[]): TTurnPhaseReply | null {
-  const result = functionResponses.at(-1);
-  if (result?.name === "take_message") return MESSAGE_SAVED_REPLY;
-  if (result?.name === "transfer_call") return TRANSFER_FAILED_REPLY;
-  const text = (lastUserText ?? "").toLowerCase();
-  if (text.includes(TURN_TRIGGERS.longReply)) return LONG_REPLY;
-  // No words before the call, the way models often do it: what the caller hears until the tool is done is the server's.
-  if (text.includes(TURN_TRIGGERS.takeMessage)) return [{ functionCall: { name: "take_message", args: TAKE_MESSAGE_ARGS } }];
-  if (text.includes(TURN_TRIGGERS.transfer)) return [{ functionCall: { name: "transfer_call", args: { department: TURNS_DEPARTMENT.name } } }];
-  return null;
-}
 
 // ---- plan --------------------------------------------------------------------------------------------------
 

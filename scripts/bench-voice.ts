@@ -35,7 +35,7 @@ import {
   type TSimCallResult,
   type TSimScript,
 } from "@/tests/sim/twilio-caller";
-import { LINES, spawnBenchFakes, type TBenchFakes } from "./bench-voice-fakes";
+import { LINES, TURNS_DEPARTMENT, spawnBenchFakes, type TBenchFakes } from "./bench-voice-fakes";
 import {
   ENDPOINTING_SILENCE_MS,
   INTERRUPTION_MIN_SPEECH_MS,
@@ -57,7 +57,6 @@ import { ADMISSION_DEFAULTS } from "@/voice-server/env";
 import { cpuMs, hasTaskset, healthz, machineBusyMs, pinSelf, renice, rssKb, serverCounterByLabel, serverMetrics, tail, waitUntil } from "./bench-voice-process";
 import { compareMarkdown, compareTable, markdown, table, turnTable, type TCompareOutput, type TOutput, type TRun } from "./bench-voice-report";
 import {
-  TURNS_DEPARTMENT,
   TURNS_E164,
   noiseBurstsOf,
   observeTurnCall,
