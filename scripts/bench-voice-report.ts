@@ -215,6 +215,11 @@ ${turnMarkdown(o.turnTaking ?? null)}${overloadMarkdown(o.overload ?? null, o.se
 
 const pct = (share: number | null) => (share === null ? "n/a" : `${Math.round(share * 1000) / 10}%`);
 
+function playedText(sp: TTurnTaking["speculative"]): string {
+  if (sp.playedFromDiscarded === null) return `not checkable (the server named none of its ${sp.discarded} discarded generations)`;
+  return sp.discarded > 0 ? `${sp.playedFromDiscarded} (${sp.checkedOnWire} of ${sp.discarded} named and checked)` : String(sp.playedFromDiscarded);
+}
+
 // The turn-taking phase's figures, a few lines (printed by the run, and in `table`).
 export function turnTable(t: TTurnTaking): string {
   const o = t.overlaps;
@@ -226,7 +231,8 @@ export function turnTable(t: TTurnTaking): string {
     `  backchannels + noise resumed within ${RESUME_WINDOW_MS} ms          ${o.resumed} of ${o.backchannels + o.noise} (${pct(o.resumedShare)}, of which never stopped ${o.keptTalking}; target >= ${TURN_TARGETS.resumedShare * 100}%)`,
     `  real interruptions resumed                             ${o.interruptionsResumed} of ${o.interruptions} (target 0); talked through ${o.interruptionsNotStopped}; barge-in p50 / p95 / p99 ${d(o.bargeInMs)} ms`,
     `  tool turns, first audio after the turn (p50 / p95)     ${t.tools.firstAudioMs ? `${t.tools.firstAudioMs.p50} / ${t.tools.firstAudioMs.p95}` : "n/a"} ms (take_message p50 ${t.tools.takeMessageMs?.p50 ?? "n/a"}, transfer p50 ${t.tools.transferMs?.p50 ?? "n/a"}; silent ${t.tools.silent}; target p50 <= ${TURN_TARGETS.toolFirstAudioP50Ms})`,
-    `  preemptive generations                                 ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)}, at least as many extra LLM requests)` : "none reported by the server"}; played from a discarded one: ${sp.playedFromDiscarded}; LLM requests ${sp.llmRequests ?? "n/a"} for ${sp.callerTurns} caller turns (${sp.llmRequestsPerCallerTurn ?? "n/a"} each)`,
+    `  preemptive generations                                 ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)}, at least as many extra LLM requests; per the server's ${sp.source})` : "none reported by the server"}; played from a discarded one: ${playedText(sp)}; replies dropped while thinking ${sp.repliesDropped ?? "n/a"}`,
+    `  LLM requests                                           ${sp.llmRequests ?? "n/a"} for ${sp.callerTurns} caller turns (${sp.llmRequestsPerCallerTurn ?? "n/a"} each; a tool turn takes two)`,
     `  calls ${t.calls} (${t.failedCalls} failed) in ${t.durationS} s`,
   ].join("\n");
 }
@@ -268,9 +274,11 @@ Measured at the wire by the simulated phone:
   ${RESUME_WINDOW_MS} ms of its onset after the \`clear\` (its real answer cannot come that soon under this profile);
 - barge-in reaction: onset of the interruption -> \`clear\` received;
 - tool turns: end of the caller's turn -> first voiced agent audio;
-- preemptive generations: the server's call_events \`${SPECULATIVE_EVENTS.started}\` and \`${SPECULATIVE_EVENTS.discarded}\` (data.generation: the
-  generation id in its marks' names, \`g<id>s<n>\`); a discarded one counts as played when a mark of it came over the wire
-  (audio is sent before its mark). LLM requests: streamed requests the fake Gemini answered during the phase.
+- preemptive generations: counted by the server (\`voice_preemptive_generations_total\` by outcome, read from /metrics
+  before and after the phase; else its call_events \`${SPECULATIVE_EVENTS.started}\` and \`${SPECULATIVE_EVENTS.discarded}\`). A discarded generation
+  the server names (data.generation of \`${SPECULATIVE_EVENTS.discarded}\`: the generation id in its marks' names, \`g<id>s<n>\`) counts as played
+  when a mark of it came over the wire (audio goes out before its mark). LLM requests: streamed requests the fake
+  Gemini answered during the phase.
 
 | ms | p50 | p95 | p99 | max | n |
 |---|---|---|---|---|---|
@@ -294,7 +302,8 @@ ${outcomeRow("interruption")}
 
 Backchannels and noise resumed (or never stopped): **${o.resumed} of ${o.backchannels + o.noise}** (${pct(o.resumedShare)}). Real interruptions resumed: **${o.interruptionsResumed}** of ${o.interruptions}.
 
-Preemptive generations: ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)}; each cost at least one extra LLM request)` : "the server reported none (it does not preempt)"}; replies played from a discarded generation, checked on the wire: **${sp.playedFromDiscarded}**.
+Preemptive generations (the server's ${sp.source === "none" ? "/metrics and call_events" : sp.source === "metrics" ? "\`voice_preemptive_generations_total\`" : "call_events"}): ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)}; each cost at least one extra LLM request)` : "none reported (the server does not preempt)"}; replies played from a discarded generation, checked on the wire: **${playedText(sp)}**.
+Replies dropped before any audio because the caller went on (\`voice_replies_dropped_total\`): ${sp.repliesDropped ?? "n/a (no such metric)"}.
 LLM requests: ${sp.llmRequests ?? "n/a"} for ${sp.callerTurns} caller turns the server took (${sp.llmRequestsPerCallerTurn ?? "n/a"} per turn; tool turns take two).
 `;
 }

@@ -6,7 +6,9 @@ import { LONG_REPLY, MESSAGE_SAVED_REPLY, TURN_TRIGGERS, turnPhaseReply } from "
 import {
   SPECULATIVE_EVENTS,
   observeTurnCall,
+  parseTurnMetrics,
   planCounts,
+  turnCountsBetween,
   planTurnCalls,
   turnFigures,
   turnTargets,
@@ -227,7 +229,7 @@ describe("observeTurnCall", () => {
 
 describe("turnFigures", () => {
   const plan = planCounts([]);
-  const base = { speculation: [], playedFromDiscarded: 0, llmRequests: 30, callerTurns: 20, calls: 4, failedCalls: 0, concurrency: 4, plan, durationS: 60 };
+  const base = { speculation: [], playedFromDiscarded: 0, serverCounts: null, llmRequests: 30, callerTurns: 20, calls: 4, failedCalls: 0, concurrency: 4, plan, durationS: 60 };
   const complete = (ms: number): TTurnObservation => ({ kind: "complete", id: `c${ms}`, voiceToVoiceMs: ms });
 
   it("counts cut-offs, resumes and tool turns, and derives the added delay of waiting out pauses", () => {
@@ -254,7 +256,7 @@ describe("turnFigures", () => {
     expect(t.overlaps.bargeInMs).toMatchObject({ count: 1, p95: 180 });
     expect(t.overlaps.byOutcome.noise).toEqual({ "kept-talking": 0, resumed: 0, stopped: 1, quiet: 0 });
     expect(t.tools).toMatchObject({ silent: 1, takeMessageMs: { p50: 880 }, transferMs: { count: 1, p50: 920 } });
-    expect(t.speculative).toMatchObject({ isReported: false, discardedShare: null, llmRequestsPerCallerTurn: 1.5 });
+    expect(t.speculative).toMatchObject({ source: "none", isReported: false, discardedShare: null, playedFromDiscarded: 0, llmRequestsPerCallerTurn: 1.5 });
 
     const targets = turnTargets(t);
     expect(targets.turnV2vP50).toMatchObject({ value: 650, isMet: true });
@@ -275,7 +277,32 @@ describe("turnFigures", () => {
     });
     const targets = turnTargets(t);
     expect(Object.values(targets).filter((x) => x.isMet)).toEqual([]);
-    expect(t.speculative).toMatchObject({ isReported: true, discardedShare: 0.3, playedFromDiscarded: 1 });
-    expect(targets.playedFromDiscarded).toMatchObject({ value: 1, isMet: false, note: "of 3 discarded generations" });
+    expect(t.speculative).toMatchObject({ source: "events", isReported: true, discardedShare: 0.3, playedFromDiscarded: 1, checkedOnWire: 3 });
+    expect(targets.playedFromDiscarded).toMatchObject({ value: 1, isMet: false, note: "of 3 discarded generations, 3 checked on the wire" });
+  });
+
+  it("takes the server's own counts from /metrics, and does not claim 0 played when it named none of the discarded", () => {
+    const before = parseTurnMetrics("# TYPE voice_preemptive_generations_total counter\n# TYPE voice_replies_dropped_total counter\n");
+    const after = parseTurnMetrics(
+      [
+        "# HELP voice_preemptive_generations_total Replies generated before the caller's turn was over.",
+        "# TYPE voice_preemptive_generations_total counter",
+        'voice_preemptive_generations_total{outcome="started"} 40',
+        'voice_preemptive_generations_total{outcome="used"} 30',
+        'voice_preemptive_generations_total{outcome="discarded"} 8',
+        "# TYPE voice_replies_dropped_total counter",
+        "voice_replies_dropped_total 3",
+        "# TYPE voice_calls_started_total counter",
+        "voice_calls_started_total 12",
+      ].join("\n"),
+    );
+    expect(before).toEqual({ preemptive: { started: 0, used: 0, discarded: 0 }, repliesDropped: 0 });
+    const serverCounts = turnCountsBetween(before, after);
+    expect(serverCounts).toEqual({ preemptive: { started: 40, used: 30, discarded: 8 }, repliesDropped: 3 });
+    const t = turnFigures({ ...base, observations: [], serverCounts });
+    expect(t.speculative).toMatchObject({ source: "metrics", started: 40, discarded: 8, discardedShare: 0.2, playedFromDiscarded: null, repliesDropped: 3 });
+    expect(turnTargets(t).playedFromDiscarded).toMatchObject({ value: null, isMet: false });
+    // A server without the metrics (an older commit) reports none of it.
+    expect(parseTurnMetrics("# TYPE voice_calls_started_total counter\nvoice_calls_started_total 3\n")).toEqual({ preemptive: null, repliesDropped: null });
   });
 });

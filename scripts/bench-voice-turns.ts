@@ -1,9 +1,9 @@
 // The turn-taking phase of `npm run bench:voice`: simulated calls through the Twilio fake, the fake Deepgram giving
 // interims the way the real service does, and the caller turns of tests/fixtures/turn-taking (complete questions,
 // turns with natural mid-turn pauses, backchannels, noise and real interruptions over the agent's speech, tool
-// turns). Everything is judged at the wire, from what the simulated phone sent and received; the server's own
-// call_events only say which of its generations were speculative and discarded, so the wire can be checked for
-// their audio.
+// turns). Everything is judged at the wire, from what the simulated phone sent and received. From the server, only
+// how many replies it generated preemptively and discarded (its /metrics), and which generations those were (its
+// call_events, when it names them), so the wire can be checked for their audio.
 //
 // This file plans the calls, turns one call's wire record into observations, and those into figures (pure, unit
 // tested in bench-voice-turns.test.ts). bench-voice.ts runs the calls; bench-voice-report.ts prints the figures.
@@ -207,6 +207,48 @@ export const SPECULATIVE_EVENTS = {
   discarded: "speculative_discarded",
 } as const;
 
+// The server's own counts over the phase, from /metrics (null: this server has no such metric).
+export type TServerTurnCounts = {
+  // voice_preemptive_generations_total by outcome.
+  preemptive: { started: number; used: number; discarded: number } | null;
+  // voice_replies_dropped_total: replies dropped before any audio because the caller went on.
+  repliesDropped: number | null;
+};
+
+const PREEMPTIVE_METRIC = "voice_preemptive_generations_total";
+const DROPPED_METRIC = "voice_replies_dropped_total";
+
+// Reads the counts out of a /metrics text (Prometheus exposition: a registered metric always has its # TYPE line).
+export function parseTurnMetrics(text: string): TServerTurnCounts {
+  const lines = text.split("\n");
+  const has = (name: string) => lines.some((line) => line.startsWith(`# TYPE ${name} `));
+  const sum = (name: string, where: (labels: string) => boolean) => {
+    let total = 0;
+    for (const line of lines) {
+      const match = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+      if (match && match[1] === name && where(match[2] ?? "")) total += Number(match[3]);
+    }
+    return total;
+  };
+  const outcome = (value: string) => (labels: string) => labels.includes(`outcome="${value}"`);
+  return {
+    preemptive: has(PREEMPTIVE_METRIC)
+      ? { started: sum(PREEMPTIVE_METRIC, outcome("started")), used: sum(PREEMPTIVE_METRIC, outcome("used")), discarded: sum(PREEMPTIVE_METRIC, outcome("discarded")) }
+      : null,
+    repliesDropped: has(DROPPED_METRIC) ? sum(DROPPED_METRIC, () => true) : null,
+  };
+}
+
+// after - before, per count.
+export function turnCountsBetween(before: TServerTurnCounts, after: TServerTurnCounts): TServerTurnCounts {
+  const a = after.preemptive;
+  const b = before.preemptive;
+  return {
+    preemptive: a ? { started: a.started - (b?.started ?? 0), used: a.used - (b?.used ?? 0), discarded: a.discarded - (b?.discarded ?? 0) } : null,
+    repliesDropped: after.repliesDropped === null ? null : after.repliesDropped - (before.repliesDropped ?? 0),
+  };
+}
+
 type TCallWire = Pick<TSimCallResult, "turns" | "agentSpeech" | "marks" | "record">;
 
 export function observeTurnCall(items: TTurnItem[], result: TCallWire): { observations: TTurnObservation[]; speculation: TSpeculation; playedFromDiscarded: number } {
@@ -327,12 +369,19 @@ export type TTurnTaking = {
     silent: number;
   };
   speculative: {
-    // Whether the server wrote any speculative_* event in the phase (a server that does not preempt writes none).
+    // Where the counts come from: the server's /metrics, its call_events, or neither (a server that does not preempt).
+    source: "metrics" | "events" | "none";
     isReported: boolean;
     started: number;
     discarded: number;
     discardedShare: number | null;
-    playedFromDiscarded: number;
+    // Discarded generations whose audio reached the wire (their marks came over it). null: some were discarded but
+    // the server named none of them (no generation id in a speculative_discarded event), so the wire cannot tell.
+    playedFromDiscarded: number | null;
+    // Discarded generations the server named, i.e. checked on the wire.
+    checkedOnWire: number;
+    // Replies dropped before any audio because the caller went on (the "agent thinking" rule), per the server.
+    repliesDropped: number | null;
     // Streamed LLM requests the fake Gemini answered during the phase, per caller turn the calls had.
     llmRequests: number | null;
     callerTurns: number;
@@ -347,6 +396,7 @@ export function turnFigures(input: {
   observations: TTurnObservation[];
   speculation: TSpeculation[];
   playedFromDiscarded: number;
+  serverCounts: TServerTurnCounts | null;
   llmRequests: number | null;
   callerTurns: number;
   calls: number;
@@ -373,8 +423,14 @@ export function turnFigures(input: {
   const shrugged = overlaps.filter((o) => o.overlap !== "interruption");
   const resumed = shrugged.filter((o) => o.outcome === "resumed" || o.outcome === "kept-talking").length;
   const interruptions = overlaps.filter((o) => o.overlap === "interruption");
-  const started = input.speculation.reduce((sum, s) => sum + s.started, 0);
-  const discarded = input.speculation.reduce((sum, s) => sum + s.discarded, 0);
+  const fromEvents = {
+    started: input.speculation.reduce((sum, s) => sum + s.started, 0),
+    discarded: input.speculation.reduce((sum, s) => sum + s.discarded, 0),
+  };
+  const fromMetrics = input.serverCounts?.preemptive ?? null;
+  const source = fromMetrics ? "metrics" : fromEvents.started + fromEvents.discarded > 0 ? "events" : "none";
+  const { started, discarded } = fromMetrics ?? fromEvents;
+  const checkedOnWire = input.speculation.reduce((sum, s) => sum + s.discardedGenerations.length, 0);
   const toolMs = (tool?: "take_message" | "transfer_call") => distribution(values(tools.filter((t) => !tool || t.tool === tool).map((t) => t.firstAudioMs)));
   return {
     calls: input.calls,
@@ -412,11 +468,14 @@ export function turnFigures(input: {
       silent: tools.filter((t) => t.firstAudioMs === null).length,
     },
     speculative: {
-      isReported: started + discarded > 0,
+      source,
+      isReported: source !== "none",
       started,
       discarded,
       discardedShare: share(discarded, started),
-      playedFromDiscarded: input.playedFromDiscarded,
+      playedFromDiscarded: discarded > 0 && checkedOnWire === 0 ? null : input.playedFromDiscarded,
+      checkedOnWire,
+      repliesDropped: input.serverCounts?.repliesDropped ?? null,
       llmRequests: input.llmRequests,
       callerTurns: input.callerTurns,
       llmRequestsPerCallerTurn: input.llmRequests !== null && input.callerTurns > 0 ? Math.round((input.llmRequests / input.callerTurns) * 100) / 100 : null,
@@ -454,7 +513,11 @@ export function turnTargets(t: TTurnTaking): Record<string, { target: string; va
       target: `= ${TURN_TARGETS.playedFromDiscarded}`,
       value: t.speculative.playedFromDiscarded,
       isMet: t.speculative.playedFromDiscarded === TURN_TARGETS.playedFromDiscarded,
-      note: t.speculative.isReported ? `of ${t.speculative.discarded} discarded generations` : "the server reported no speculative generation",
+      note: !t.speculative.isReported
+        ? "the server reported no speculative generation"
+        : t.speculative.playedFromDiscarded === null
+          ? `${t.speculative.discarded} discarded, none named by the server: not checkable on the wire`
+          : `of ${t.speculative.discarded} discarded generations, ${t.speculative.checkedOnWire} checked on the wire`,
     },
   };
 }

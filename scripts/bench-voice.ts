@@ -60,7 +60,9 @@ import {
   TURNS_E164,
   noiseBurstsOf,
   observeTurnCall,
+  parseTurnMetrics,
   planCounts,
+  turnCountsBetween,
   planTurnCalls,
   turnFigures,
   turnTargets,
@@ -563,9 +565,17 @@ async function main(): Promise<void> {
         return null;
       }
     };
+    const turnCounts = async (target: TTarget) => {
+      try {
+        return parseTurnMetrics(await (await fetch(`${target.baseUrl}/metrics`, { signal: AbortSignal.timeout(3000) })).text());
+      } catch {
+        return null;
+      }
+    };
     const runTurnPhase = async (target: TTarget): Promise<TTurnTaking> => {
       const phaseStartedAt = Date.now();
       await providerFakes.takeTimings();
+      const countsBefore = await turnCounts(target);
       const { sql } = createDb(target.databaseUrl, { max: 2 });
       const outcomes: { call: TTurnCall; result: TSimCallResult | null }[] = [];
       try {
@@ -582,12 +592,14 @@ async function main(): Promise<void> {
         await sql.end({ timeout: 5 });
       }
       await settle(target);
+      const countsAfter = await turnCounts(target);
       const timings = await providerFakes.takeTimings();
       const observed = outcomes.flatMap(({ call, result }) => (result ? [observeTurnCall(call.items, result)] : []));
       const figures = turnFigures({
         observations: observed.flatMap((o) => o.observations),
         speculation: observed.map((o) => o.speculation),
         playedFromDiscarded: observed.reduce((sum, o) => sum + o.playedFromDiscarded, 0),
+        serverCounts: countsBefore && countsAfter ? turnCountsBetween(countsBefore, countsAfter) : null,
         llmRequests: timings.llmRequests,
         callerTurns: outcomes.reduce((sum, o) => sum + (o.result?.record?.turns.filter((t) => t.speaker === "caller").length ?? 0), 0),
         calls: outcomes.length,
