@@ -271,13 +271,12 @@ export function observeTurnCall(items: TTurnItem[], result: TCallWire): { observ
         first?.startMs != null && last?.endMs != null
           ? result.agentSpeech.some((s) => s.startMs >= first.startMs! && s.startMs < last.endMs!)
           : false;
-      const isComplete = !!last && last.endMs !== null;
       observations.push({
         kind: "paused",
         id: item.id,
         pausesMs: item.pausesMs,
         isCutOff,
-        voiceToVoiceMs: isComplete && !isCutOff ? last.voiceToVoiceMs : null,
+        voiceToVoiceMs: last && last.endMs !== null && !isCutOff ? last.voiceToVoiceMs : null,
       });
     } else {
       observations.push({ kind: "overlap", id: item.id, overlap: item.overlap, ...judgeOverlap(turn, result.agentSpeech) });
