@@ -302,7 +302,7 @@ ${outcomeRow("interruption")}
 
 Backchannels and noise resumed (or never stopped): **${o.resumed} of ${o.backchannels + o.noise}** (${pct(o.resumedShare)}). Real interruptions resumed: **${o.interruptionsResumed}** of ${o.interruptions}.
 
-Preemptive generations (the server's ${sp.source === "none" ? "/metrics and call_events" : sp.source === "metrics" ? "\`voice_preemptive_generations_total\`" : "call_events"}): ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)}; each cost at least one extra LLM request)` : "none reported (the server does not preempt)"}; replies played from a discarded generation, checked on the wire: **${playedText(sp)}**.
+Preemptive generations (the server's ${sp.source === "none" ? "/metrics and call_events" : sp.source === "metrics" ? "`voice_preemptive_generations_total`" : "call_events"}): ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)}; each cost at least one extra LLM request)` : "none reported (the server does not preempt)"}; replies played from a discarded generation, checked on the wire: **${playedText(sp)}**.
 Replies dropped before any audio because the caller went on (\`voice_replies_dropped_total\`): ${sp.repliesDropped ?? "n/a (no such metric)"}.
 LLM requests: ${sp.llmRequests ?? "n/a"} for ${sp.callerTurns} caller turns the server took (${sp.llmRequestsPerCallerTurn ?? "n/a"} per turn; tool turns take two).
 `;
