@@ -132,6 +132,8 @@ type TOptions = {
   // The turn-taking phase: every n-th item of each turn set (1: all), 0 to skip it; --turns-only skips the rest.
   turnsEvery: number;
   isTurnsOnly: boolean;
+  // Each turn-phase call's wire record and observations, for a developer reading why a turn counted as it did.
+  turnsDetailFile: string | null;
 };
 
 // Calls of the turn-taking phase at a time: low load, like the latency phase, at a pace that gets through the sets.
@@ -152,6 +154,8 @@ const HELP = `Usage: npm run bench:voice -- [options]
                            them, about 4-5 min per server; --quick: 3); 0 skips the phase
   --turns-only             warm up, run the turn-taking phase and print its figures; nothing else runs and
                            bench/results is left as it was
+  --turns-detail FILE      write each turn-phase call's wire record (turns, clears, agent speech, marks) and
+                           what each turn counted as to FILE (JSON)
   --budget-s N             time budget of the whole run (1080; --quick: 420; twice that with --compare)
   --compare REF            also run the voice server of git REF (e.g. HEAD~1, main, 8f2e576), interleaved with
                            this one on the same steps; writes bench/results/voice-compare.{json,md}. The
@@ -179,6 +183,7 @@ function readOptions(): TOptions {
       "drain-timeout-s": { type: "string" },
       "turns-every": { type: "string" },
       "turns-only": { type: "boolean" },
+      "turns-detail": { type: "string" },
       "budget-s": { type: "string" },
       compare: { type: "string" },
       quick: { type: "boolean" },
@@ -227,6 +232,7 @@ function readOptions(): TOptions {
     isQuick,
     turnsEvery: int("turns-every", values["turns-every"], isQuick ? 3 : 1, 0),
     isTurnsOnly: !!values["turns-only"],
+    turnsDetailFile: values["turns-detail"] ? path.resolve(values["turns-detail"]) : null,
   };
 }
 
@@ -595,6 +601,26 @@ async function main(): Promise<void> {
       const countsAfter = await turnCounts(target);
       const timings = await providerFakes.takeTimings();
       const observed = outcomes.flatMap(({ call, result }) => (result ? [observeTurnCall(call.items, result)] : []));
+      if (options.turnsDetailFile) {
+        const detail = outcomes.map(({ call, result }) => ({
+          call: call.label,
+          items: call.items,
+          transcripts: call.transcripts,
+          observations: result ? observeTurnCall(call.items, result).observations : null,
+          wire: result && {
+            end: result.end.description,
+            turns: result.turns,
+            clears: result.clears,
+            agentSpeech: result.agentSpeech,
+            marks: result.marks.map((m) => `${m.name}@${m.receivedAtMs}${m.wasCleared ? " (cleared)" : ""}`),
+            notes: result.notes,
+            record: result.record && { turns: result.record.turns.map((t) => `${t.startMs} ${t.speaker}: ${t.text}`), events: result.record.events },
+          },
+        }));
+        const file = options.turnsDetailFile.replace(/(\.json)?$/, `-${target.tree.label}.json`);
+        fs.writeFileSync(file, `${JSON.stringify(detail, null, 2)}\n`);
+        say(`  ${target.tree.label}: turn-phase detail in ${file}`);
+      }
       const figures = turnFigures({
         observations: observed.flatMap((o) => o.observations),
         speculation: observed.map((o) => o.speculation),
