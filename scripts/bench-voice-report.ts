@@ -245,7 +245,7 @@ function turnMarkdown(t: TTurnTaking | null): string {
     `| ${name} | ${dist ? `${dist.p50} | ${dist.p95} | ${dist.p99} | ${dist.max} | ${dist.count}` : "n/a | | | |"} |`;
   const outcomeRow = (kind: "backchannel" | "noise" | "interruption") => {
     const c = o.byOutcome[kind];
-    return `| ${kind} | ${c["kept-talking"]} | ${c.resumed} | ${c.stopped} | ${c.quiet} |`;
+    return `| ${kind} | ${c["kept-talking"]} | ${c.resumed} | ${c.answered} | ${c.stopped} | ${c.quiet} |`;
   };
   return `
 ## Turn-taking at the wire
@@ -270,8 +270,9 @@ Measured at the wire by the simulated phone:
 - false cut-off: agent audio starting after the first word of a turn with pauses and before its last word ended;
   the turn's voice-to-voice counts from the end of its last word, and the added delay is its p50 minus the complete questions' p50;
 - resumed: after a backchannel or noise burst, the agent's audio is playing again (after a \`clear\`) or still (never cleared)
-  ${RESUME_WINDOW_MS} ms after the onset of the sound; a real interruption counts as resumed when agent audio starts again within
-  ${RESUME_WINDOW_MS} ms of its onset after the \`clear\` (its real answer cannot come that soon under this profile);
+  ${RESUME_WINDOW_MS} ms after the onset of the sound, and what starts again is a sentence of the interrupted answer (the
+  agent turn the server recorded as heard from that moment; a quick fixed line such as "Sorry, I didn't catch that" is
+  "other words"); a real interruption counts as resumed the same way;
 - barge-in reaction: onset of the interruption -> \`clear\` received;
 - tool turns: end of the caller's turn -> first voiced agent audio;
 - preemptive generations: counted by the server (\`voice_preemptive_generations_total\` by outcome, read from /metrics
@@ -294,8 +295,8 @@ on the turns not cut off: ${t.paused.addedDelayP50Ms ?? "n/a"} ms at p50; ${t.pa
 
 Speech over the agent, by what the agent was doing ${RESUME_WINDOW_MS} ms after its onset:
 
-| sound | still talking (never cleared) | resumed after the clear | stopped | quiet (its answer had ended) |
-|---|---|---|---|---|
+| sound | still talking (never cleared) | resumed after the clear | other words after the clear | stopped | quiet (its answer had ended) |
+|---|---|---|---|---|---|
 ${outcomeRow("backchannel")}
 ${outcomeRow("noise")}
 ${outcomeRow("interruption")}

@@ -34,7 +34,13 @@ function turn(index: number, startMs: number | null, endMs: number | null, extra
 }
 
 type TWire = Pick<TSimCallResult, "turns" | "agentSpeech" | "marks" | "record">;
-const wire = (overrides: Partial<TWire>): TWire => ({ turns: [], agentSpeech: [], marks: [], record: null, ...overrides });
+const wire = (overrides: Partial<TWire>): TWire => ({
+  turns: [],
+  agentSpeech: [],
+  marks: [],
+  record: null,
+  ...overrides,
+});
 
 describe("planTurnCalls", () => {
   const calls = planTurnCalls({ every: 1, noiseWav: (ms) => `/tmp/noise-${ms}.wav` });
@@ -47,7 +53,9 @@ describe("planTurnCalls", () => {
     expect(counts.noise).toBeGreaterThanOrEqual(10);
     expect(counts.interruption).toBeGreaterThan(0);
     expect(counts.takeMessage + counts.transfer).toBe(counts.calls);
-    const pauses = calls.flatMap((c) => c.items.flatMap((i) => (i.kind === "paused" && i.segment === 0 ? i.pausesMs : [])));
+    const pauses = calls.flatMap((c) =>
+      c.items.flatMap((i) => (i.kind === "paused" && i.segment === 0 ? i.pausesMs : [])),
+    );
     expect(Math.min(...pauses)).toBeGreaterThanOrEqual(400);
     expect(Math.max(...pauses)).toBeLessThanOrEqual(900);
   });
@@ -61,19 +69,32 @@ describe("planTurnCalls", () => {
       expect(call.transcripts).toHaveLength(turns.length);
       call.items.forEach((item, i) => {
         const step = spoken[i]!;
-        if (item.kind === "overlap" && item.overlap === "noise") expect(step).toMatchObject({ wav: expect.stringMatching(/noise-\d+\.wav$/) });
+        if (item.kind === "overlap" && item.overlap === "noise")
+          expect(step).toMatchObject({ wav: expect.stringMatching(/noise-\d+\.wav$/) });
         else expect("say" in step).toBe(true);
       });
     }
     const paused = calls.find((c) => c.label === "turns-paused-1")!;
     expect(paused.transcripts[0]).toBe("five five five | two one two | three four five six");
-    expect(paused.steps.slice(1, 6)).toEqual([{ say: "five five five" }, { pauseMs: 600 }, { say: "two one two" }, { pauseMs: 700 }, { say: "three four five six" }]);
+    expect(paused.steps.slice(1, 6)).toEqual([
+      { say: "five five five" },
+      { pauseMs: 600 },
+      { say: "two one two" },
+      { pauseMs: 700 },
+      { say: "three four five six" },
+    ]);
   });
 
   it("puts every overlap 800 ms into a long answer, and the trigger lines appear in no turn of the sets", () => {
     const overlap = calls.find((c) => c.label === "turns-overlap-1")!;
-    expect(overlap.steps.slice(1, 4)).toEqual([{ say: TURN_TRIGGERS.longReply }, { interruptAfterMs: 800 }, { say: OVERLAPS[0]!.script }]);
-    const said = [...COMPLETE_TURNS, ...PAUSED_TURNS].map((t) => scriptText(t.script).toLowerCase()).concat(OVERLAPS.map((o) => o.script));
+    expect(overlap.steps.slice(1, 4)).toEqual([
+      { say: TURN_TRIGGERS.longReply },
+      { interruptAfterMs: 800 },
+      { say: OVERLAPS[0]!.script },
+    ]);
+    const said = [...COMPLETE_TURNS, ...PAUSED_TURNS]
+      .map((t) => scriptText(t.script).toLowerCase())
+      .concat(OVERLAPS.map((o) => o.script));
     for (const trigger of Object.values(TURN_TRIGGERS)) for (const line of said) expect(line).not.toContain(trigger);
   });
 
@@ -86,17 +107,29 @@ describe("planTurnCalls", () => {
 
 describe("turnPhaseReply (the fake Gemini's answers)", () => {
   it("calls the tools without a word first, confirms after them, answers the long question, and leaves other lines alone", () => {
-    expect(turnPhaseReply(`Um, ${TURN_TRIGGERS.takeMessage}.`, [])).toEqual([{ functionCall: expect.objectContaining({ name: "take_message" }) }]);
-    expect(turnPhaseReply(TURN_TRIGGERS.transfer, [])).toEqual([{ functionCall: { name: "transfer_call", args: { department: "Billing" } } }]);
-    expect(turnPhaseReply(TURN_TRIGGERS.takeMessage, [{ name: "take_message", response: { ok: true } }])).toBe(MESSAGE_SAVED_REPLY);
+    expect(turnPhaseReply(`Um, ${TURN_TRIGGERS.takeMessage}.`, [])).toEqual([
+      { functionCall: expect.objectContaining({ name: "take_message" }) },
+    ]);
+    expect(turnPhaseReply(TURN_TRIGGERS.transfer, [])).toEqual([
+      { functionCall: { name: "transfer_call", args: { department: "Billing" } } },
+    ]);
+    expect(turnPhaseReply(TURN_TRIGGERS.takeMessage, [{ name: "take_message", response: { ok: true } }])).toBe(
+      MESSAGE_SAVED_REPLY,
+    );
     expect(turnPhaseReply(TURN_TRIGGERS.longReply, [])).toBe(LONG_REPLY);
     expect(turnPhaseReply("What are your opening hours?", [])).toBeNull();
   });
 });
 
+const REPLY = "We offer cleanings and fillings. We also see children.";
+
 describe("observeTurnCall", () => {
   it("times complete questions and tool turns from the end of the caller's line to the first agent audio", () => {
-    const items: TTurnItem[] = [{ kind: "complete", id: "q" }, { kind: "complete", id: "over" }, { kind: "tool", tool: "take_message" }];
+    const items: TTurnItem[] = [
+      { kind: "complete", id: "q" },
+      { kind: "complete", id: "over" },
+      { kind: "tool", tool: "take_message" },
+    ];
     const { observations } = observeTurnCall(
       items,
       wire({
@@ -150,15 +183,15 @@ describe("observeTurnCall", () => {
   it("judges speech over the agent by what the agent does in the 800 ms after its onset", () => {
     const items: TTurnItem[] = [
       { kind: "setup" },
-      { kind: "overlap", id: "uh-huh", overlap: "backchannel" },
+      { kind: "overlap", id: "uh-huh", overlap: "backchannel", interrupted: REPLY },
       { kind: "setup" },
-      { kind: "overlap", id: "knock", overlap: "noise" },
+      { kind: "overlap", id: "knock", overlap: "noise", interrupted: REPLY },
       { kind: "setup" },
-      { kind: "overlap", id: "wait", overlap: "interruption" },
+      { kind: "overlap", id: "wait", overlap: "interruption", interrupted: REPLY },
       { kind: "setup" },
-      { kind: "overlap", id: "hold on", overlap: "interruption" },
+      { kind: "overlap", id: "hold on", overlap: "interruption", interrupted: REPLY },
       { kind: "setup" },
-      { kind: "overlap", id: "late", overlap: "backchannel" },
+      { kind: "overlap", id: "late", overlap: "backchannel", interrupted: REPLY },
     ];
     const { observations } = observeTurnCall(
       items,
@@ -193,11 +226,86 @@ describe("observeTurnCall", () => {
       }),
     );
     expect(observations).toEqual([
-      { kind: "overlap", id: "uh-huh", overlap: "backchannel", outcome: "kept-talking", bargeInMs: null, resumedAfterMs: null },
+      {
+        kind: "overlap",
+        id: "uh-huh",
+        overlap: "backchannel",
+        outcome: "kept-talking",
+        bargeInMs: null,
+        resumedAfterMs: null,
+      },
       { kind: "overlap", id: "knock", overlap: "noise", outcome: "resumed", bargeInMs: 150, resumedAfterMs: 600 },
-      { kind: "overlap", id: "wait", overlap: "interruption", outcome: "stopped", bargeInMs: 180, resumedAfterMs: null },
-      { kind: "overlap", id: "hold on", overlap: "interruption", outcome: "resumed", bargeInMs: 200, resumedAfterMs: 700 },
+      {
+        kind: "overlap",
+        id: "wait",
+        overlap: "interruption",
+        outcome: "stopped",
+        bargeInMs: 180,
+        resumedAfterMs: null,
+      },
+      {
+        kind: "overlap",
+        id: "hold on",
+        overlap: "interruption",
+        outcome: "resumed",
+        bargeInMs: 200,
+        resumedAfterMs: 700,
+      },
       { kind: "overlap", id: "late", overlap: "backchannel", outcome: "quiet", bargeInMs: null, resumedAfterMs: null },
+    ]);
+  });
+
+  it("tells a resumed sentence from other words said quickly after the clear, by what the server recorded as heard then", () => {
+    const items: TTurnItem[] = [
+      { kind: "setup" },
+      { kind: "overlap", id: "knock", overlap: "noise", interrupted: REPLY },
+      { kind: "setup" },
+      { kind: "overlap", id: "mm", overlap: "backchannel", interrupted: REPLY },
+    ];
+    const agentTurn = (startMs: number, text: string, isInterrupted = false) => ({
+      seq: 0,
+      speaker: "agent" as const,
+      text,
+      startMs,
+      endMs: startMs + 1000,
+      isInterrupted,
+      endpointingMs: null,
+      sttFinalMs: null,
+      llmFirstTokenMs: null,
+      ttsFirstByteMs: null,
+      firstAudioMs: null,
+    });
+    const { observations } = observeTurnCall(
+      items,
+      wire({
+        turns: [
+          turn(0, 0, 1000),
+          turn(1, 3000, 3180, { isInterruption: true, clearAtMs: 3180, bargeInMs: 180 }),
+          turn(2, 10_000, 11_000),
+          turn(3, 13_000, 13_300, { isInterruption: true, clearAtMs: 13_190, bargeInMs: 190 }),
+        ],
+        agentSpeech: [
+          { startMs: 2000, endMs: 3180 },
+          { startMs: 3630, endMs: 6000 },
+          { startMs: 12_000, endMs: 13_190 },
+          { startMs: 13_700, endMs: 16_000 },
+        ],
+        record: {
+          call: null,
+          events: [],
+          turns: [
+            agentTurn(1990, "We offer", true),
+            // A reprompt, not the interrupted sentence.
+            agentTurn(3620, "Sorry, I didn't catch that. Could you say it again?"),
+            agentTurn(11_990, "We offer", true),
+            agentTurn(13_690, "We offer cleanings and fillings. We also see children."),
+          ],
+        },
+      }),
+    );
+    expect(observations).toEqual([
+      { kind: "overlap", id: "knock", overlap: "noise", outcome: "answered", bargeInMs: 180, resumedAfterMs: null },
+      { kind: "overlap", id: "mm", overlap: "backchannel", outcome: "resumed", bargeInMs: 190, resumedAfterMs: 700 },
     ]);
   });
 
@@ -229,7 +337,18 @@ describe("observeTurnCall", () => {
 
 describe("turnFigures", () => {
   const plan = planCounts([]);
-  const base = { speculation: [], playedFromDiscarded: 0, serverCounts: null, llmRequests: 30, callerTurns: 20, calls: 4, failedCalls: 0, concurrency: 4, plan, durationS: 60 };
+  const base = {
+    speculation: [],
+    playedFromDiscarded: 0,
+    serverCounts: null,
+    llmRequests: 30,
+    callerTurns: 20,
+    calls: 4,
+    failedCalls: 0,
+    concurrency: 4,
+    plan,
+    durationS: 60,
+  };
   const complete = (ms: number): TTurnObservation => ({ kind: "complete", id: `c${ms}`, voiceToVoiceMs: ms });
 
   it("counts cut-offs, resumes and tool turns, and derives the added delay of waiting out pauses", () => {
@@ -241,22 +360,59 @@ describe("turnFigures", () => {
       { kind: "paused", id: "p2", pausesMs: [450], isCutOff: true, voiceToVoiceMs: null },
       { kind: "paused", id: "p3", pausesMs: [800], isCutOff: false, voiceToVoiceMs: null },
       { kind: "overlap", id: "b1", overlap: "backchannel", outcome: "resumed", bargeInMs: 120, resumedAfterMs: 500 },
-      { kind: "overlap", id: "b2", overlap: "backchannel", outcome: "kept-talking", bargeInMs: null, resumedAfterMs: null },
+      {
+        kind: "overlap",
+        id: "b2",
+        overlap: "backchannel",
+        outcome: "kept-talking",
+        bargeInMs: null,
+        resumedAfterMs: null,
+      },
       { kind: "overlap", id: "n1", overlap: "noise", outcome: "stopped", bargeInMs: 100, resumedAfterMs: null },
       { kind: "overlap", id: "i1", overlap: "interruption", outcome: "stopped", bargeInMs: 180, resumedAfterMs: null },
-      { kind: "overlap", id: "i2", overlap: "interruption", outcome: "kept-talking", bargeInMs: null, resumedAfterMs: null },
+      {
+        kind: "overlap",
+        id: "i2",
+        overlap: "interruption",
+        outcome: "kept-talking",
+        bargeInMs: null,
+        resumedAfterMs: null,
+      },
       { kind: "tool", tool: "take_message", firstAudioMs: 880 },
       { kind: "tool", tool: "transfer_call", firstAudioMs: 920 },
       { kind: "tool", tool: "transfer_call", firstAudioMs: null },
     ];
     const t = turnFigures({ ...base, observations });
     expect(t.voiceToVoiceMs).toMatchObject({ p50: 650, count: 3 });
-    expect(t.paused).toMatchObject({ turns: 3, cutOff: 1, cutOffShare: 0.333, addedDelayP50Ms: 250, unanswered: 1, pauseRangeMs: [450, 800], cutOffIds: ["p2"] });
-    expect(t.overlaps).toMatchObject({ backchannels: 2, noise: 1, resumed: 2, keptTalking: 1, resumedShare: 0.667, interruptions: 2, interruptionsResumed: 0, interruptionsNotStopped: 1 });
+    expect(t.paused).toMatchObject({
+      turns: 3,
+      cutOff: 1,
+      cutOffShare: 0.333,
+      addedDelayP50Ms: 250,
+      unanswered: 1,
+      pauseRangeMs: [450, 800],
+      cutOffIds: ["p2"],
+    });
+    expect(t.overlaps).toMatchObject({
+      backchannels: 2,
+      noise: 1,
+      resumed: 2,
+      keptTalking: 1,
+      resumedShare: 0.667,
+      interruptions: 2,
+      interruptionsResumed: 0,
+      interruptionsNotStopped: 1,
+    });
     expect(t.overlaps.bargeInMs).toMatchObject({ count: 1, p95: 180 });
-    expect(t.overlaps.byOutcome.noise).toEqual({ "kept-talking": 0, resumed: 0, stopped: 1, quiet: 0 });
+    expect(t.overlaps.byOutcome.noise).toEqual({ "kept-talking": 0, resumed: 0, answered: 0, stopped: 1, quiet: 0 });
     expect(t.tools).toMatchObject({ silent: 1, takeMessageMs: { p50: 880 }, transferMs: { count: 1, p50: 920 } });
-    expect(t.speculative).toMatchObject({ source: "none", isReported: false, discardedShare: null, playedFromDiscarded: 0, llmRequestsPerCallerTurn: 1.5 });
+    expect(t.speculative).toMatchObject({
+      source: "none",
+      isReported: false,
+      discardedShare: null,
+      playedFromDiscarded: 0,
+      llmRequestsPerCallerTurn: 1.5,
+    });
 
     const targets = turnTargets(t);
     expect(targets.turnV2vP50).toMatchObject({ value: 650, isMet: true });
@@ -264,7 +420,11 @@ describe("turnFigures", () => {
     expect(targets.resumedAfterBackchannel).toMatchObject({ value: 66.7, isMet: false });
     expect(targets.interruptionsResumed).toMatchObject({ value: 0, isMet: true });
     expect(targets.toolFirstAudioP50).toMatchObject({ value: 880, isMet: true });
-    expect(targets.playedFromDiscarded).toMatchObject({ value: 0, isMet: true, note: "the server reported no speculative generation" });
+    expect(targets.playedFromDiscarded).toMatchObject({
+      value: 0,
+      isMet: true,
+      note: "the server reported no speculative generation",
+    });
     expect(turnTable(t)).toContain("1 of 3 (33.3%");
   });
 
@@ -277,12 +437,24 @@ describe("turnFigures", () => {
     });
     const targets = turnTargets(t);
     expect(Object.values(targets).filter((x) => x.isMet)).toEqual([]);
-    expect(t.speculative).toMatchObject({ source: "events", isReported: true, discardedShare: 0.3, playedFromDiscarded: 1, checkedOnWire: 3 });
-    expect(targets.playedFromDiscarded).toMatchObject({ value: 1, isMet: false, note: "of 3 discarded generations, 3 checked on the wire" });
+    expect(t.speculative).toMatchObject({
+      source: "events",
+      isReported: true,
+      discardedShare: 0.3,
+      playedFromDiscarded: 1,
+      checkedOnWire: 3,
+    });
+    expect(targets.playedFromDiscarded).toMatchObject({
+      value: 1,
+      isMet: false,
+      note: "of 3 discarded generations, 3 checked on the wire",
+    });
   });
 
   it("takes the server's own counts from /metrics, and does not claim 0 played when it named none of the discarded", () => {
-    const before = parseTurnMetrics("# TYPE voice_preemptive_generations_total counter\n# TYPE voice_replies_dropped_total counter\n");
+    const before = parseTurnMetrics(
+      "# TYPE voice_preemptive_generations_total counter\n# TYPE voice_replies_dropped_total counter\n",
+    );
     const after = parseTurnMetrics(
       [
         "# HELP voice_preemptive_generations_total Replies generated before the caller's turn was over.",
@@ -300,9 +472,19 @@ describe("turnFigures", () => {
     const serverCounts = turnCountsBetween(before, after);
     expect(serverCounts).toEqual({ preemptive: { started: 40, used: 30, discarded: 8 }, repliesDropped: 3 });
     const t = turnFigures({ ...base, observations: [], serverCounts });
-    expect(t.speculative).toMatchObject({ source: "metrics", started: 40, discarded: 8, discardedShare: 0.2, playedFromDiscarded: null, repliesDropped: 3 });
+    expect(t.speculative).toMatchObject({
+      source: "metrics",
+      started: 40,
+      discarded: 8,
+      discardedShare: 0.2,
+      playedFromDiscarded: null,
+      repliesDropped: 3,
+    });
     expect(turnTargets(t).playedFromDiscarded).toMatchObject({ value: null, isMet: false });
     // A server without the metrics (an older commit) reports none of it.
-    expect(parseTurnMetrics("# TYPE voice_calls_started_total counter\nvoice_calls_started_total 3\n")).toEqual({ preemptive: null, repliesDropped: null });
+    expect(parseTurnMetrics("# TYPE voice_calls_started_total counter\nvoice_calls_started_total 3\n")).toEqual({
+      preemptive: null,
+      repliesDropped: null,
+    });
   });
 });

@@ -14,7 +14,7 @@ import { COMPLETE_TURNS, OVERLAPS, PAUSED_TURNS, parseScript, scriptText, toFake
 import { isCleanReply } from "@/tests/sim/report";
 import { distribution, type TDistribution } from "@/tests/sim/stats";
 import type { TSimCallResult, TSimStep } from "@/tests/sim/twilio-caller";
-import { TURN_TRIGGERS } from "./bench-voice-fakes";
+import { LONG_REPLY, TURN_TRIGGERS } from "./bench-voice-fakes";
 
 // The phase's own agent (another number of the bench team's database): like the latency phase's, plus a department
 // (TURNS_DEPARTMENT) so the model can transfer.
@@ -43,7 +43,8 @@ export type TTurnItem =
   | { kind: "setup" }
   | { kind: "complete"; id: string }
   | { kind: "paused"; id: string; segment: number; segments: number; pausesMs: number[] }
-  | { kind: "overlap"; id: string; overlap: TOverlapScript["kind"] }
+  // `interrupted`: the reply the sound lands on (what a resume says again, sentence by sentence).
+  | { kind: "overlap"; id: string; overlap: TOverlapScript["kind"]; interrupted: string }
   | { kind: "tool"; tool: "take_message" | "transfer_call" };
 
 // `transcripts`: what the fake Deepgram hears in each caller turn of the call, in order ("|" where the caller pauses).
@@ -110,7 +111,7 @@ export function planTurnCalls(options: TTurnPlanOptions): TTurnCall[] {
       call.items.push({ kind: "setup" });
       call.steps.push(overlap.kind === "noise" ? { wav: options.noiseWav(overlap.noiseMs ?? 200) } : { say: overlap.script }, ANSWER_WAIT);
       call.transcripts.push(overlap.kind === "noise" ? "" : overlap.script);
-      call.items.push({ kind: "overlap", id: overlap.id, overlap: overlap.kind });
+      call.items.push({ kind: "overlap", id: overlap.id, overlap: overlap.kind, interrupted: LONG_REPLY });
     }
     call.steps.push({ say: TURN_TRIGGERS.transfer }, ANSWER_WAIT, { hangup: true });
     call.transcripts.push(TURN_TRIGGERS.transfer);
@@ -182,8 +183,11 @@ export function noiseBurstsOf(every: number): number[] {
 export type TOverlapOutcome =
   // No clear: the agent's audio was still playing RESUME_WINDOW_MS after the onset.
   | "kept-talking"
-  // Cleared, then the agent's audio started again within RESUME_WINDOW_MS of the onset.
+  // Cleared, then the agent's audio started again within RESUME_WINDOW_MS of the onset, saying a sentence of the
+  // interrupted reply (per the call record; on the wire alone, any audio).
   | "resumed"
+  // Cleared, then other words within RESUME_WINDOW_MS (a fixed line such as "Sorry, I didn't catch that").
+  | "answered"
   // Cleared and still silent RESUME_WINDOW_MS after the onset.
   | "stopped"
   // Neither cleared nor audible by then (its reply had ended), or the line was never spoken.
@@ -279,7 +283,7 @@ export function observeTurnCall(items: TTurnItem[], result: TCallWire): { observ
         voiceToVoiceMs: last && last.endMs !== null && !isCutOff ? last.voiceToVoiceMs : null,
       });
     } else {
-      observations.push({ kind: "overlap", id: item.id, overlap: item.overlap, ...judgeOverlap(turn, result.agentSpeech) });
+      observations.push({ kind: "overlap", id: item.id, overlap: item.overlap, ...judgeOverlap(turn, result, item.interrupted) });
     }
   }
   const events = result.record?.events ?? [];
@@ -304,10 +308,17 @@ export function observeTurnCall(items: TTurnItem[], result: TCallWire): { observ
   };
 }
 
+// How far apart the wire's and the server's times of the same agent audio may be (stream ms, both from the start).
+const RECORD_MATCH_MS = 300;
+
+const words = (text: string) => text.toLowerCase().replace(/[^a-z0-9' ]+/g, " ").replace(/\s+/g, " ").trim();
+
 function judgeOverlap(
   turn: TSimCallResult["turns"][number] | undefined,
-  agentSpeech: { startMs: number; endMs: number }[],
+  result: TCallWire,
+  interrupted: string,
 ): { outcome: TOverlapOutcome; bargeInMs: number | null; resumedAfterMs: number | null } {
+  const agentSpeech = result.agentSpeech;
   if (!turn || turn.startMs === null) return { outcome: "quiet", bargeInMs: null, resumedAfterMs: null };
   const onset = turn.startMs;
   const windowEnd = onset + RESUME_WINDOW_MS;
@@ -317,11 +328,15 @@ function judgeOverlap(
   }
   const clearAt = turn.clearAtMs;
   const again = agentSpeech.find((s) => s.startMs >= clearAt && s.startMs <= windowEnd);
-  return {
-    outcome: again ? "resumed" : "stopped",
-    bargeInMs: turn.bargeInMs,
-    resumedAfterMs: again ? again.startMs - onset : null,
-  };
+  if (!again) return { outcome: "stopped", bargeInMs: turn.bargeInMs, resumedAfterMs: null };
+  // What that audio said, from the server's record of what was heard (its marks came back over the wire): the
+  // agent turn that started with it.
+  const said = result.record?.turns
+    .filter((t) => t.speaker === "agent" && Math.abs(t.startMs - again.startMs) <= RECORD_MATCH_MS)
+    .sort((a, b) => Math.abs(a.startMs - again.startMs) - Math.abs(b.startMs - again.startMs))[0];
+  const sentences = interrupted.split(/(?<=[.!?])\s+/).map(words).filter(Boolean);
+  const isResume = !said || sentences.some((sentence) => words(said.text).startsWith(sentence));
+  return { outcome: isResume ? "resumed" : "answered", bargeInMs: turn.bargeInMs, resumedAfterMs: isResume ? again.startMs - onset : null };
 }
 
 // ---- figures -----------------------------------------------------------------------------------------------
@@ -414,7 +429,7 @@ export function turnFigures(input: {
   const cutOff = paused.filter((o) => o.isCutOff);
   const pauses = paused.flatMap((o) => o.pausesMs);
   const outcomes = (kind: TOverlapScript["kind"]) => {
-    const counts: Record<TOverlapOutcome, number> = { "kept-talking": 0, resumed: 0, stopped: 0, quiet: 0 };
+    const counts: Record<TOverlapOutcome, number> = { "kept-talking": 0, resumed: 0, answered: 0, stopped: 0, quiet: 0 };
     for (const o of overlaps) if (o.overlap === kind) counts[o.outcome]++;
     return counts;
   };
