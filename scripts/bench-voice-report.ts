@@ -1,7 +1,8 @@
 // The printed table and bench/results/voice.md of `npm run bench:voice`, and the side-by-side report of --compare.
 import type { TDistribution } from "@/tests/sim/stats";
-import { LATENCY } from "./bench-voice-fakes";
+import { LATENCY, TURN_TRIGGERS } from "./bench-voice-fakes";
 import { ENDPOINTING_SILENCE_MS, INTERRUPTION_MIN_SPEECH_MS, TARGETS, drainSummary, type TDrain, type TFigures, type TServerStages, type TStep } from "./bench-voice-figures";
+import { RESUME_WINDOW_MS, SPECULATIVE_EVENTS, TURN_TARGETS, type TTurnTaking } from "./bench-voice-turns";
 
 type TMachine = Record<string, unknown> & { cpuModel: string; cores: number; node: string; date: string; isPinned: boolean; priority: number };
 type TLatencyPhase = { calls: number; concurrency: number; otherCpuPercent: number };
@@ -18,6 +19,8 @@ export type TRun = {
   // The step beyond capacity, admission control on (null: not run).
   overload: TStep | null;
   drain: TDrain | null;
+  // The turn-taking phase (null: not run; absent in results from before it existed).
+  turnTaking?: TTurnTaking | null;
   postCallAnalysisAtEnd: Record<string, number>;
 };
 
@@ -30,6 +33,7 @@ export type TOutput = {
   // Absent in results written before the overload step and the drain existed.
   overload?: TStep | null;
   drain?: TDrain | null;
+  turnTaking?: TTurnTaking | null;
   postCallAnalysisAtEnd: Record<string, number>;
   targets: Record<string, { target: string; value: number | null; isMet: boolean; note?: string }>;
   durationS: number;
@@ -62,6 +66,7 @@ export function table(o: TOutput): string {
     `  => most concurrent calls where load adds <= ${TARGETS.overheadP99Ms} ms to overhead p99 (over the ${o.capacity.baselineOverheadMs} ms low-load p50) and no late frame: ${o.capacity.maxConcurrentCallsLoadAdded}`,
     `  CPU per call-minute at low load: ${l.cpuSecondsPerCallMinute ?? "n/a"} s`,
     "",
+    ...(o.turnTaking ? [`Turn-taking (${o.turnTaking.calls} calls at low load):`, turnTable(o.turnTaking), ""] : []),
     ...overloadLines(o.overload ?? null),
     ...drainLines(o.drain ?? null),
     "Targets:",
@@ -203,7 +208,105 @@ audio on its way back. Answers that go bad together within a fraction of a secon
 server competed for its core and the step's figures are pessimistic.
 "Server CPU s per call-minute" is the server's CPU time during the step over the minutes of call time in it (each call's
 webhook to hang-up): what a call costs the server, comparable across steps of different lengths.${o.latency.cpuSecondsPerCallMinute != null ? ` At low load: ${o.latency.cpuSecondsPerCallMinute} s.` : ""}
-${overloadMarkdown(o.overload ?? null, o.setup.admissionEnv ?? {})}${drainMarkdown(o.drain ?? null)}`;
+${turnMarkdown(o.turnTaking ?? null)}${overloadMarkdown(o.overload ?? null, o.setup.admissionEnv ?? {})}${drainMarkdown(o.drain ?? null)}`;
+}
+
+// ---- turn-taking ---------------------------------------------------------------------------------------------
+
+const pct = (share: number | null) => (share === null ? "n/a" : `${Math.round(share * 1000) / 10}%`);
+
+function playedText(sp: TTurnTaking["speculative"]): string {
+  if (sp.playedFromDiscarded === null) return `not checkable (the server named none of its ${sp.discarded} discarded generations)`;
+  return sp.discarded > 0 ? `${sp.playedFromDiscarded} (${sp.checkedOnWire} of ${sp.discarded} named and checked)` : String(sp.playedFromDiscarded);
+}
+
+// The turn-taking phase's figures, a few lines (printed by the run, and in `table`).
+export function turnTable(t: TTurnTaking): string {
+  const o = t.overlaps;
+  const sp = t.speculative;
+  return [
+    `  voice-to-voice, complete questions (p50 / p95 / p99)   ${d(t.voiceToVoiceMs)} ms  (n=${t.voiceToVoiceMs?.count ?? 0}; target p50 <= ${TURN_TARGETS.voiceToVoiceP50Ms}, p95 <= ${TURN_TARGETS.voiceToVoiceP95Ms})`,
+    `  false cut-offs on turns with pauses                    ${t.paused.cutOff} of ${t.paused.turns} (${pct(t.paused.cutOffShare)}; target <= ${TURN_TARGETS.falseCutOffShare * 100}%)${t.paused.cutOffIds.length ? `: ${t.paused.cutOffIds.slice(0, 8).join(", ")}${t.paused.cutOffIds.length > 8 ? ", ..." : ""}` : ""}`,
+    `  voice-to-voice on those turns (p50 / p95 / p99)        ${d(t.paused.voiceToVoiceMs)} ms; added delay p50 ${t.paused.addedDelayP50Ms ?? "n/a"} ms; unanswered ${t.paused.unanswered}`,
+    `  backchannels + noise resumed within ${RESUME_WINDOW_MS} ms          ${o.resumed} of ${o.backchannels + o.noise} (${pct(o.resumedShare)}, of which never stopped ${o.keptTalking}; target >= ${TURN_TARGETS.resumedShare * 100}%)`,
+    `  real interruptions resumed                             ${o.interruptionsResumed} of ${o.interruptions} (target 0); talked through ${o.interruptionsNotStopped}; barge-in p50 / p95 / p99 ${d(o.bargeInMs)} ms`,
+    `  tool turns, first audio after the turn (p50 / p95)     ${t.tools.firstAudioMs ? `${t.tools.firstAudioMs.p50} / ${t.tools.firstAudioMs.p95}` : "n/a"} ms (take_message p50 ${t.tools.takeMessageMs?.p50 ?? "n/a"}, transfer p50 ${t.tools.transferMs?.p50 ?? "n/a"}; silent ${t.tools.silent}; target p50 <= ${TURN_TARGETS.toolFirstAudioP50Ms})`,
+    `  preemptive generations                                 ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)}, at least as many extra LLM requests; per the server's ${sp.source})` : "none reported by the server"}; played from a discarded one: ${playedText(sp)}; replies dropped while thinking ${sp.repliesDropped ?? "n/a"}`,
+    `  LLM requests                                           ${sp.llmRequests ?? "n/a"} for ${sp.callerTurns} caller turns (${sp.llmRequestsPerCallerTurn ?? "n/a"} each; a tool turn takes two)`,
+    `  calls ${t.calls} (${t.failedCalls} failed) in ${t.durationS} s`,
+  ].join("\n");
+}
+
+function turnMarkdown(t: TTurnTaking | null): string {
+  if (!t) return "";
+  const o = t.overlaps;
+  const sp = t.speculative;
+  const row = (name: string, dist: TDistribution | null) =>
+    `| ${name} | ${dist ? `${dist.p50} | ${dist.p95} | ${dist.p99} | ${dist.max} | ${dist.count}` : "n/a | | | |"} |`;
+  const outcomeRow = (kind: "backchannel" | "noise" | "interruption") => {
+    const c = o.byOutcome[kind];
+    return `| ${kind} | ${c["kept-talking"]} | ${c.resumed} | ${c.answered} | ${c.stopped} | ${c.quiet} |`;
+  };
+  return `
+## Turn-taking at the wire
+
+${t.calls} simulated calls (${t.failedCalls} failed), ${t.concurrency} at a time, through the Twilio fake to the agent of
+the bench's second number (the same settings, plus a department to transfer to), in ${t.durationS} s. The caller turns
+are the sets of tests/fixtures/turn-taking/turn-sets.ts, spoken by eSpeak with their pauses as silence: ${t.plan.complete} complete questions,
+${t.plan.paused} turns with mid-turn pauses (${t.paused.pauseRangeMs ? `${t.paused.pauseRangeMs[0]}-${t.paused.pauseRangeMs[1]} ms` : "none"}: phone numbers, dates and emails dictated in groups,
+"I'd like to book... a cleaning", "um... where are you"), and over the agent's speech, ${RESUME_WINDOW_MS} ms into a long answer,
+${t.plan.backchannel} backchannels, ${t.plan.noise} bursts of white noise (80-480 ms, no words) and ${t.plan.interruption} real interruptions; each call ends with
+a message (the model calls take_message without a word first, "${TURN_TRIGGERS.takeMessage}") or a transfer (transfer_call, likewise).
+
+The fake Deepgram hears what the caller says the way the real service does (tests/fakes/deepgram.ts): every 250 ms of
+audio an interim result carrying every word spoken up to 250 ms earlier; a final ${LATENCY.sttFinalMs} ms after a \`Finalize\` (which may
+come at any time; recognition goes on after it) with every word spoken so far; words complete at 250 ms of voiced audio
+each, the last word of a stretch of speech when the stretch ends. The LLM (first token ${LATENCY.llmFirstTokenMs} ms), TTS (first byte
+${LATENCY.ttsFirstByteMs} ms) and the agent's endpointing silence (${ENDPOINTING_SILENCE_MS} ms, its ceiling) are the profile above.
+
+Measured at the wire by the simulated phone:
+
+- voice-to-voice: the caller's last voiced frame sent -> first voiced agent frame received (complete questions);
+- false cut-off: agent audio starting after the first word of a turn with pauses and before its last word ended;
+  the turn's voice-to-voice counts from the end of its last word, and the added delay is its p50 minus the complete questions' p50;
+- resumed: after a backchannel or noise burst, the agent's audio is playing again (after a \`clear\`) or still (never cleared)
+  ${RESUME_WINDOW_MS} ms after the onset of the sound, and what starts again is a sentence of the interrupted answer (the
+  agent turn the server recorded as heard from that moment; a quick fixed line such as "Sorry, I didn't catch that" is
+  "other words"); a real interruption counts as resumed the same way;
+- barge-in reaction: onset of the interruption -> \`clear\` received;
+- tool turns: end of the caller's turn -> first voiced agent audio;
+- preemptive generations: counted by the server (\`voice_preemptive_generations_total\` by outcome, read from /metrics
+  before and after the phase; else its call_events \`${SPECULATIVE_EVENTS.started}\` and \`${SPECULATIVE_EVENTS.discarded}\`). A discarded generation
+  the server names (data.generation of \`${SPECULATIVE_EVENTS.discarded}\`: the generation id in its marks' names, \`g<id>s<n>\`) counts as played
+  when a mark of it came over the wire (audio goes out before its mark). LLM requests: streamed requests the fake
+  Gemini answered during the phase.
+
+| ms | p50 | p95 | p99 | max | n |
+|---|---|---|---|---|---|
+${row("voice-to-voice, complete questions", t.voiceToVoiceMs)}
+${row("voice-to-voice, turns with pauses (not cut off)", t.paused.voiceToVoiceMs)}
+${row("barge-in reaction, real interruptions", o.bargeInMs)}
+${row("first audio, tool turns", t.tools.firstAudioMs)}
+${row("first audio, take_message", t.tools.takeMessageMs)}
+${row("first audio, transfer", t.tools.transferMs)}
+
+False cut-offs: **${t.paused.cutOff} of ${t.paused.turns}** turns with pauses (${pct(t.paused.cutOffShare)})${t.paused.cutOffIds.length ? `: ${t.paused.cutOffIds.join(", ")}` : ""}. Added delay
+on the turns not cut off: ${t.paused.addedDelayP50Ms ?? "n/a"} ms at p50; ${t.paused.unanswered} got no answer at all.
+
+Speech over the agent, by what the agent was doing ${RESUME_WINDOW_MS} ms after its onset:
+
+| sound | still talking (never cleared) | resumed after the clear | other words after the clear | stopped | quiet (its answer had ended) |
+|---|---|---|---|---|---|
+${outcomeRow("backchannel")}
+${outcomeRow("noise")}
+${outcomeRow("interruption")}
+
+Backchannels and noise resumed (or never stopped): **${o.resumed} of ${o.backchannels + o.noise}** (${pct(o.resumedShare)}). Real interruptions resumed: **${o.interruptionsResumed}** of ${o.interruptions}.
+
+Preemptive generations (the server's ${sp.source === "none" ? "/metrics and call_events" : sp.source === "metrics" ? "`voice_preemptive_generations_total`" : "call_events"}): ${sp.isReported ? `${sp.started} started, ${sp.discarded} discarded (${pct(sp.discardedShare)}; each cost at least one extra LLM request)` : "none reported (the server does not preempt)"}; replies played from a discarded generation, checked on the wire: **${playedText(sp)}**.
+Replies dropped before any audio because the caller went on (\`voice_replies_dropped_total\`): ${sp.repliesDropped ?? "n/a (no such metric)"}.
+LLM requests: ${sp.llmRequests ?? "n/a"} for ${sp.callerTurns} caller turns the server took (${sp.llmRequestsPerCallerTurn ?? "n/a"} per turn; tool turns take two).
+`;
 }
 
 function overloadMarkdown(s: TStep | null, admissionEnv: Record<string, string>): string {
@@ -322,6 +425,26 @@ export function compareRows(o: TCompareOutput): { section: string; rows: TRow[] 
         ...(["p50", "p95", "p99"] as const).map((p) => ({ name: `admitted calls' overhead ${p}`, current: a?.overheadMs?.[p], previous: b?.overheadMs?.[p], unit: "ms" })),
         { name: "late frames", current: a?.lateFrames, previous: b?.lateFrames, unit: "" },
         { name: "server CPU", current: a?.serverCpuPercent, previous: b?.serverCpuPercent, unit: "%" },
+      ],
+    });
+  }
+  const ta = o.current.turnTaking;
+  const tb = o.previous.turnTaking;
+  if (ta || tb) {
+    const percent = (v: number | null | undefined) => (v == null ? v : Math.round(v * 1000) / 10);
+    sections.push({
+      section: "Turn-taking at the wire",
+      rows: [
+        ...(["p50", "p95"] as const).map((p) => ({ name: `voice-to-voice, complete questions ${p}`, current: ta?.voiceToVoiceMs?.[p], previous: tb?.voiceToVoiceMs?.[p], unit: "ms" })),
+        { name: "false cut-offs on turns with pauses", current: percent(ta?.paused.cutOffShare), previous: percent(tb?.paused.cutOffShare), unit: "%" },
+        { name: "voice-to-voice on those turns p50", current: ta?.paused.voiceToVoiceMs?.p50, previous: tb?.paused.voiceToVoiceMs?.p50, unit: "ms" },
+        { name: "backchannels and noise resumed", current: percent(ta?.overlaps.resumedShare), previous: percent(tb?.overlaps.resumedShare), unit: "%" },
+        { name: "real interruptions resumed", current: ta?.overlaps.interruptionsResumed, previous: tb?.overlaps.interruptionsResumed, unit: "" },
+        { name: "barge-in reaction, real interruptions p95", current: ta?.overlaps.bargeInMs?.p95, previous: tb?.overlaps.bargeInMs?.p95, unit: "ms" },
+        { name: "tool turns, first audio p50", current: ta?.tools.firstAudioMs?.p50, previous: tb?.tools.firstAudioMs?.p50, unit: "ms" },
+        { name: "preemptive generations discarded", current: percent(ta?.speculative.discardedShare), previous: percent(tb?.speculative.discardedShare), unit: "%" },
+        { name: "replies played from a discarded generation", current: ta?.speculative.playedFromDiscarded, previous: tb?.speculative.playedFromDiscarded, unit: "" },
+        { name: "LLM requests per caller turn", current: ta?.speculative.llmRequestsPerCallerTurn, previous: tb?.speculative.llmRequestsPerCallerTurn, unit: "" },
       ],
     });
   }

@@ -11,6 +11,9 @@
 // database of the same Postgres, against the same fakes: every phase runs on both, interleaved, the order
 // alternating from step to step, and the server whose turn it is not is stopped (SIGSTOP) so it takes no CPU from
 // the other. It writes bench/results/voice-compare.{json,md} with each figure for both and their ratio.
+//
+// Between the latency phase and the capacity steps, the turn-taking phase (bench-voice-turns.ts) runs the turn sets
+// of tests/fixtures/turn-taking through each server at low load; `--turns-only` runs just that.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -32,7 +35,7 @@ import {
   type TSimCallResult,
   type TSimScript,
 } from "@/tests/sim/twilio-caller";
-import { LINES, spawnBenchFakes, type TBenchFakes } from "./bench-voice-fakes";
+import { LINES, TURNS_DEPARTMENT, spawnBenchFakes, type TBenchFakes } from "./bench-voice-fakes";
 import {
   ENDPOINTING_SILENCE_MS,
   INTERRUPTION_MIN_SPEECH_MS,
@@ -52,7 +55,21 @@ import {
 } from "./bench-voice-figures";
 import { ADMISSION_DEFAULTS } from "@/voice-server/env";
 import { cpuMs, hasTaskset, healthz, machineBusyMs, pinSelf, renice, rssKb, serverCounterByLabel, serverMetrics, tail, waitUntil } from "./bench-voice-process";
-import { compareMarkdown, compareTable, markdown, table, type TCompareOutput, type TOutput, type TRun } from "./bench-voice-report";
+import { compareMarkdown, compareTable, markdown, table, turnTable, type TCompareOutput, type TOutput, type TRun } from "./bench-voice-report";
+import {
+  TURNS_E164,
+  noiseBurstsOf,
+  observeTurnCall,
+  parseTurnMetrics,
+  planCounts,
+  turnCountsBetween,
+  planTurnCalls,
+  turnFigures,
+  turnTargets,
+  writeNoiseWavs,
+  type TTurnCall,
+  type TTurnTaking,
+} from "./bench-voice-turns";
 import { currentTree, prepareTree, type TServerTree } from "./bench-voice-tree";
 
 const ROOT = process.cwd();
@@ -112,7 +129,15 @@ type TOptions = {
   admissionEnv: Record<string, string>;
   drainTimeoutMs: number;
   isQuick: boolean;
+  // The turn-taking phase: every n-th item of each turn set (1: all), 0 to skip it; --turns-only skips the rest.
+  turnsEvery: number;
+  isTurnsOnly: boolean;
+  // Each turn-phase call's wire record and observations, for a developer reading why a turn counted as it did.
+  turnsDetailFile: string | null;
 };
+
+// Calls of the turn-taking phase at a time: low load, like the latency phase, at a pace that gets through the sets.
+const TURN_CONCURRENCY = 4;
 
 const HELP = `Usage: npm run bench:voice -- [options]
   --latency-calls N        calls of the low-load latency phase (20; --quick: 6)
@@ -125,7 +150,13 @@ const HELP = `Usage: npm run bench:voice -- [options]
                            at the measured capacity), e.g. "VOICE_MAX_CALLS=0" (dynamic limits only) or
                            "VOICE_ADMISSION_REFUSE_WITH=unavailable"
   --drain-timeout-s N      after the last step, wait this long for pending analyses to reach 0 (120; --quick: 30)
-  --budget-s N             time budget of the whole run (720; --quick: 300; twice that with --compare)
+  --turns-every N          turn-taking phase: every N-th turn of each set of tests/fixtures/turn-taking (1: all of
+                           them, about 4-5 min per server; --quick: 3); 0 skips the phase
+  --turns-only             warm up, run the turn-taking phase and print its figures; nothing else runs and
+                           bench/results is left as it was
+  --turns-detail FILE      write each turn-phase call's wire record (turns, clears, agent speech, marks) and
+                           what each turn counted as to FILE (JSON)
+  --budget-s N             time budget of the whole run (1080; --quick: 420; twice that with --compare)
   --compare REF            also run the voice server of git REF (e.g. HEAD~1, main, 8f2e576), interleaved with
                            this one on the same steps; writes bench/results/voice-compare.{json,md}. The
                            checkout stays in $TMPDIR/aica-bench-<commit> for the next run (a detached git
@@ -150,6 +181,9 @@ function readOptions(): TOptions {
       overload: { type: "string" },
       "admission-env": { type: "string" },
       "drain-timeout-s": { type: "string" },
+      "turns-every": { type: "string" },
+      "turns-only": { type: "boolean" },
+      "turns-detail": { type: "string" },
       "budget-s": { type: "string" },
       compare: { type: "string" },
       quick: { type: "boolean" },
@@ -185,7 +219,7 @@ function readOptions(): TOptions {
     latencyConcurrency: int("latency-concurrency", values["latency-concurrency"], 2),
     steps,
     // Two servers take twice as long.
-    budgetMs: int("budget-s", values["budget-s"], (isQuick ? 300 : 720) * (values.compare ? 2 : 1)) * 1000,
+    budgetMs: int("budget-s", values["budget-s"], (isQuick ? 420 : 1080) * (values.compare ? 2 : 1)) * 1000,
     isPinned: !values["no-pin"],
     isPrioritized: !values["no-priority"],
     profileServerDir: values["profile-server"] ? path.resolve(values["profile-server"]) : null,
@@ -196,6 +230,9 @@ function readOptions(): TOptions {
     admissionEnv,
     drainTimeoutMs: int("drain-timeout-s", values["drain-timeout-s"], isQuick ? 30 : 120, 0) * 1000,
     isQuick,
+    turnsEvery: int("turns-every", values["turns-every"], isQuick ? 3 : 1, 0),
+    isTurnsOnly: !!values["turns-only"],
+    turnsDetailFile: values["turns-detail"] ? path.resolve(values["turns-detail"]) : null,
   };
 }
 
@@ -217,6 +254,7 @@ type TTarget = {
 };
 
 type TCallOutcome = { result: TSimCallResult | null; isUnavailable: boolean };
+type TRecordSql = ReturnType<typeof createDb>["sql"];
 
 // ---- main --------------------------------------------------------------------------------------------------
 
@@ -308,6 +346,19 @@ async function main(): Promise<void> {
           interruptionMinSpeechMs: INTERRUPTION_MIN_SPEECH_MS,
           silenceTimeoutSec: 60,
         },
+      });
+      // The turn-taking phase's line: the same agent with a department, so the model can transfer.
+      await seedSimAgent(db, {
+        e164: TURNS_E164,
+        concurrentCallLimit: 10_000,
+        teamName: "Bench Turns Clinic",
+        config: {
+          greeting: GREETING,
+          endpointingSilenceMs: ENDPOINTING_SILENCE_MS,
+          interruptionMinSpeechMs: INTERRUPTION_MIN_SPEECH_MS,
+          silenceTimeoutSec: 60,
+        },
+        departments: [TURNS_DEPARTMENT],
       });
       await sql.end({ timeout: 5 });
       targets.push({
@@ -463,6 +514,160 @@ async function main(): Promise<void> {
       await warmUp(target);
     }
 
+    // ---- the turn-taking phase (run after phase 1, or alone with --turns-only) ----
+    const turnPlan: TTurnCall[] =
+      options.turnsEvery > 0
+        ? planTurnCalls({ every: options.turnsEvery, noiseWav: writeNoiseWavs(path.join(tmp, "noise"), noiseBurstsOf(options.turnsEvery)) })
+        : [];
+    const turnsOf = new Map<TTarget, TTurnTaking>();
+    // Calls connect one at a time (each call's recognizer connection must take that call's transcripts), then run
+    // side by side.
+    let connectGate: Promise<void> = Promise.resolve();
+    const oneTurnCall = async (target: TTarget, call: TTurnCall, sql: TRecordSql): Promise<TSimCallResult | null> => {
+      const previous = connectGate;
+      let open = () => {};
+      connectGate = new Promise<void>((resolve) => (open = resolve));
+      await previous;
+      const n = ++callNo;
+      const binding = providerFakes.bindTranscripts(call.transcripts);
+      const running = runSimulatedCall({
+        baseUrl: target.baseUrl,
+        accountSid: SANDBOX_ACCOUNT_SID,
+        authToken: SANDBOX_AUTH_TOKEN,
+        from: `+1555030${String(n % 10_000).padStart(4, "0")}`,
+        to: TURNS_E164,
+        script: { name: call.label, steps: call.steps },
+        label: `${call.label}-${n}`,
+        scheduler,
+        voice,
+        isRecording: false,
+        twilioRest,
+        sql,
+        maxCallMs: 240_000,
+      });
+      running.catch(() => {});
+      try {
+        let timer: NodeJS.Timeout | undefined;
+        const isBound = await Promise.race([
+          binding.bound.then(() => true),
+          running.then(
+            () => false,
+            () => false,
+          ),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 15_000))),
+        ]);
+        clearTimeout(timer);
+        if (!isBound) {
+          binding.cancel();
+          say(`${call.label}: its recognizer connection never opened; its turns are not scripted`);
+        }
+      } finally {
+        open();
+      }
+      try {
+        return await running;
+      } catch (error) {
+        say(`${call.label} failed: ${(error as Error).message}`);
+        return null;
+      }
+    };
+    const turnCounts = async (target: TTarget) => {
+      try {
+        return parseTurnMetrics(await (await fetch(`${target.baseUrl}/metrics`, { signal: AbortSignal.timeout(3000) })).text());
+      } catch {
+        return null;
+      }
+    };
+    const runTurnPhase = async (target: TTarget): Promise<TTurnTaking> => {
+      const phaseStartedAt = Date.now();
+      await providerFakes.takeTimings();
+      const countsBefore = await turnCounts(target);
+      const { sql } = createDb(target.databaseUrl, { max: 2 });
+      const outcomes: { call: TTurnCall; result: TSimCallResult | null }[] = [];
+      try {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: Math.min(TURN_CONCURRENCY, turnPlan.length) }, async () => {
+            while (next < turnPlan.length) {
+              const call = turnPlan[next++]!;
+              outcomes.push({ call, result: await oneTurnCall(target, call, sql) });
+            }
+          }),
+        );
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+      await settle(target);
+      const countsAfter = await turnCounts(target);
+      const timings = await providerFakes.takeTimings();
+      const observed = outcomes.flatMap(({ call, result }) => (result ? [observeTurnCall(call.items, result)] : []));
+      if (options.turnsDetailFile) {
+        const detail = outcomes.map(({ call, result }) => ({
+          call: call.label,
+          items: call.items,
+          transcripts: call.transcripts,
+          observations: result ? observeTurnCall(call.items, result).observations : null,
+          wire: result && {
+            end: result.end.description,
+            turns: result.turns,
+            clears: result.clears,
+            agentSpeech: result.agentSpeech,
+            marks: result.marks.map((m) => `${m.name}@${m.receivedAtMs}${m.wasCleared ? " (cleared)" : ""}`),
+            notes: result.notes,
+            record: result.record && { turns: result.record.turns.map((t) => `${t.startMs} ${t.speaker}: ${t.text}`), events: result.record.events },
+          },
+        }));
+        const file = options.turnsDetailFile.replace(/(\.json)?$/, `-${target.tree.label}.json`);
+        fs.writeFileSync(file, `${JSON.stringify(detail, null, 2)}\n`);
+        say(`  ${target.tree.label}: turn-phase detail in ${file}`);
+      }
+      const figures = turnFigures({
+        observations: observed.flatMap((o) => o.observations),
+        speculation: observed.map((o) => o.speculation),
+        playedFromDiscarded: observed.reduce((sum, o) => sum + o.playedFromDiscarded, 0),
+        serverCounts: countsBefore && countsAfter ? turnCountsBetween(countsBefore, countsAfter) : null,
+        llmRequests: timings.llmRequests,
+        callerTurns: outcomes.reduce((sum, o) => sum + (o.result?.record?.turns.filter((t) => t.speaker === "caller").length ?? 0), 0),
+        calls: outcomes.length,
+        failedCalls: outcomes.filter((o) => !o.result).length,
+        concurrency: TURN_CONCURRENCY,
+        plan: planCounts(turnPlan),
+        durationS: Math.round((Date.now() - phaseStartedAt) / 1000),
+      });
+      say(`  ${target.tree.label}:\n${turnTable(figures).replace(/^/gm, "    ")}`);
+      return figures;
+    };
+    const runTurnPhases = async (i: number) => {
+      if (turnPlan.length === 0) return;
+      const counts = planCounts(turnPlan);
+      const estimatedMs = (options.turnsEvery === 1 ? 300_000 : 120_000) * targets.length;
+      if (!options.isTurnsOnly && Date.now() - startedAt + estimatedMs > options.budgetMs) {
+        say("turn-taking phase: skipped (time budget)");
+        return;
+      }
+      // Every caller line synthesized before the calls, so espeak never runs beside them.
+      for (const call of turnPlan) {
+        for (const step of call.steps) {
+          if ("say" in step) await voice.say(step.say);
+          else if ("wav" in step) await voice.wav(step.wav);
+        }
+      }
+      say(
+        `turn-taking phase: ${counts.calls} calls, ${TURN_CONCURRENCY} at a time: ${counts.complete} complete questions, ${counts.paused} turns with pauses, ` +
+          `${counts.backchannel} backchannels, ${counts.noise} noise bursts and ${counts.interruption} interruptions over the agent, ` +
+          `${counts.takeMessage} take_message and ${counts.transfer} transfer turns`,
+      );
+      for (const target of inTurn(i)) {
+        await focus(target);
+        turnsOf.set(target, await runTurnPhase(target));
+      }
+    };
+    if (options.isTurnsOnly) {
+      await runTurnPhases(0);
+      process.stdout.write(`\n--turns-only: bench/results left as they were (${Math.round((Date.now() - startedAt) / 1000)} s)\n`);
+      return;
+    }
+
     // ---- phase 1: latency at low load ----
     // In rounds of a few calls, alternating servers, so drift of the machine over the phase hits both alike.
     const roundSize = targets.length > 1 ? Math.max(options.latencyConcurrency, 4) : options.latencyCalls;
@@ -513,6 +718,9 @@ async function main(): Promise<void> {
           `CPU ${cpuPerCallMinute(acc.serverCpuMs, acc.results)} s per call-minute; other processes ${otherCpuPercent}% CPU`,
       );
     }
+
+    // ---- turn-taking at low load ----
+    await runTurnPhases(1);
 
     // ---- phase 2: capacity ----
     const runStep = async (target: TTarget, concurrent: number, baselineOverheadMs: number): Promise<TStep> => {
@@ -728,6 +936,7 @@ async function main(): Promise<void> {
         capacity: capacityOf(target),
         overload: overloadOf.get(target) ?? null,
         drain: drainOf.get(target) ?? null,
+        turnTaking: turnsOf.get(target) ?? null,
         postCallAnalysisAtEnd: await analysisStatuses(target.databaseUrl),
       };
     };
@@ -780,6 +989,7 @@ async function main(): Promise<void> {
               },
             }
           : {}),
+        ...(run.turnTaking ? turnTargets(run.turnTaking) : {}),
       };
       const output: TOutput = {
         machine,
@@ -796,6 +1006,7 @@ async function main(): Promise<void> {
         capacity: run.capacity,
         overload: run.overload,
         drain: run.drain,
+        turnTaking: run.turnTaking,
         postCallAnalysisAtEnd: run.postCallAnalysisAtEnd,
         targets: targetsMet,
         durationS: durationS(),

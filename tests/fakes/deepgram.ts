@@ -58,6 +58,8 @@ export type TFakeDeepgramOptions = {
   handshakeDelayMs?: number;
   // Per connection; long benchmarks would otherwise keep every interim result in memory.
   maxLoggedMessages?: number;
+  // Told of each accepted connection before any of its audio (bench:voice gives each call its own transcripts).
+  onConnection?: (connection: TDeepgramConnectionLog) => void;
 };
 
 export type TDeepgramConnectionLog = {
@@ -97,6 +99,7 @@ export class FakeDeepgram {
   idleTimeoutMs: number;
   handshakeDelayMs: number;
   maxLoggedMessages: number;
+  onConnection: ((connection: TDeepgramConnectionLog) => void) | null;
   // false = keep the socket open but send nothing (a stalled server).
   isResponding = true;
   // Server-initiated close after a connection has sent this many messages (counted per connection).
@@ -131,6 +134,7 @@ export class FakeDeepgram {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10_000;
     this.handshakeDelayMs = options.handshakeDelayMs ?? 0;
     this.maxLoggedMessages = options.maxLoggedMessages ?? 2000;
+    this.onConnection = options.onConnection ?? null;
     this.transcripts = options.transcripts ?? [];
   }
 
@@ -220,6 +224,7 @@ export class FakeDeepgram {
         sentCount: 0,
       };
       this.connections.push(connectionLog);
+      this.onConnection?.(connectionLog);
       this.live.add(new Connection(this, ws, connectionLog));
     });
   }

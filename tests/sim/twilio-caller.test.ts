@@ -317,6 +317,26 @@ describe("simulated Twilio caller", () => {
     expect(heardMs).toBeLessThan(1500);
   });
 
+  it("starts a new stretch of agent speech after a clear, however soon: a sentence said again shows as said again", async () => {
+    const fake = await startFakeVoiceServer({
+      onStart: (conn) => {
+        conn.sendAudio(3000);
+        setTimeout(() => {
+          conn.clear();
+          setTimeout(() => conn.sendAudio(1000), 200);
+        }, 500);
+      },
+    });
+    const result = await call(fake, [{ pauseMs: 2500 }, { hangup: true }]);
+    expect(result.clears).toHaveLength(1);
+    expect(result.agentSpeech).toHaveLength(2);
+    const [before, again] = result.agentSpeech;
+    expect(before!.endMs).toBeLessThanOrEqual(result.clears[0]!.atMs);
+    expect(again!.startMs - result.clears[0]!.atMs).toBeGreaterThanOrEqual(150);
+    expect(again!.startMs - result.clears[0]!.atMs).toBeLessThan(500);
+    expect(again!.endMs - again!.startMs).toBeGreaterThan(800);
+  });
+
   it("measures voice-to-voice latency at the wire against an agent that answers 300 ms after the caller stops", async () => {
     const fake = await startFakeVoiceServer({
       onStart: (conn) => conn.sendAudio(300),

@@ -24,7 +24,8 @@ const BYTES_PER_MS = 8;
 // A gap in agent audio shorter than this, not at a mark, is the agent running late mid-sentence; longer ones
 // are the end of what it had to say.
 const LATE_GAP_WINDOW_MS = 1000;
-// Agent speech separated by less than this is one stretch of speech in the transcript.
+// Agent speech separated by less than this is one stretch of speech in the transcript (unless a `clear` came in
+// between: speech after a clear always starts a stretch of its own, so a resumed sentence shows as one).
 const AGENT_SPEECH_MERGE_MS = 500;
 
 // ---- Script ------------------------------------------------------------------------------------------------
@@ -1135,7 +1136,8 @@ export class SimulatedCall implements TTickable {
     this.agentVoiceEndsAt = Math.max(this.agentVoiceEndsAt, voiceEndAt);
     this.greetingMs ??= this.ms(now);
     const last = this.agentSpeech[this.agentSpeech.length - 1];
-    if (last && this.ms(voiceStartAt) - last.endMs < AGENT_SPEECH_MERGE_MS) last.endMs = this.ms(voiceEndAt);
+    const isAfterClear = this.lastClearAt >= 0 && this.ms(this.lastClearAt) >= (last?.endMs ?? Infinity);
+    if (last && !isAfterClear && this.ms(voiceStartAt) - last.endMs < AGENT_SPEECH_MERGE_MS) last.endMs = this.ms(voiceEndAt);
     else this.agentSpeech.push({ startMs: this.ms(voiceStartAt), endMs: this.ms(voiceEndAt) });
 
     const turn = this.turns[this.turns.length - 1];

@@ -1,7 +1,7 @@
 import type { TAgentSnapshot } from "@/lib/agents/config";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import { ProviderError, type TChatMessage, type TToolCall } from "@/voice-server/providers/types";
-import { toolSpecsFor, validateToolCall } from "@/voice-server/tools/registry";
+import { acknowledgementFor, toolSpecsFor, validateToolCall } from "@/voice-server/tools/registry";
 import { toolErrorResult, type TToolContext, type TToolResult } from "@/voice-server/tools/types";
 import { errorKind } from "./call-record";
 import type { TGeneration } from "./generation";
@@ -60,8 +60,10 @@ export class Replier {
     for (let round = 0; round < MAX_TOOL_ROUNDS; round++) {
       const { text, toolCalls } = await this.streamRound(generation, round);
       if (!this.deps.player.isLive(generation) || toolCalls.length === 0) return;
+      // What the caller heard (or will hear) before the tools of this round: one acknowledgement at most.
+      const spoken = { text };
       for (const call of toolCalls) {
-        const next = await this.runTool(generation, call, text);
+        const next = await this.runTool(generation, call, spoken);
         if (next === "stop" || !this.deps.player.isLive(generation)) return;
       }
     }
@@ -121,7 +123,11 @@ export class Replier {
     return { text: message.text, toolCalls };
   }
 
-  private async runTool(generation: TGeneration, call: TToolCall, spokenText: string): Promise<"continue" | "stop"> {
+  // `spoken.text`: what the model said in this round before the call ("" if nothing). When it said nothing, the
+  // tool's acknowledgement is queued before the tool runs, so the caller hears it within the turn's usual latency
+  // however long the tool and the model's next round take; it then counts as said for the round's other tools.
+  // It is agent speech of this generation like any other: in the conversation and the record once heard, once.
+  private async runTool(generation: TGeneration, call: TToolCall, spoken: { text: string }): Promise<"continue" | "stop"> {
     generation.messages.push({ role: "agent-tool-call", call });
     const reply = (result: TToolResult) => {
       generation.messages.push({ role: "tool-result", call, result });
@@ -133,9 +139,16 @@ export class Replier {
       return "continue";
     }
     const { tool, args } = validation.call;
+    let context = this.deps.toolContext(generation, spoken.text);
+    const acknowledgement = spoken.text ? null : acknowledgementFor(validation.call, context);
+    if (acknowledgement) {
+      this.deps.say(generation, acknowledgement);
+      spoken.text = acknowledgement;
+      context = { ...context, spokenText: acknowledgement };
+    }
     let outcome;
     try {
-      outcome = await tool.execute(args, this.deps.toolContext(generation, spokenText));
+      outcome = await tool.execute(args, context);
     } catch (error) {
       if (!this.deps.player.isLive(generation)) return "stop";
       this.deps.recordError("tool", errorKind(error), error, { tool: tool.name });
@@ -158,7 +171,7 @@ export class Replier {
     if (department && this.deps.canTransfer()) {
       this.deps.say(generation, `${LINES.apology} Let me transfer you to ${department.name.trim()}.`);
       const call: TToolCall = { id: `fallback-transfer-${generation.id}`, name: "transfer_call", args: { department: department.name } };
-      const next = await this.runTool(generation, call, "spoken");
+      const next = await this.runTool(generation, call, { text: "spoken" });
       if (next === "stop" || !player.isLive(generation)) return;
     }
     // No one to hand over to (or the handover failed): the rest of the call runs on the offline engine, which

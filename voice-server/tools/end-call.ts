@@ -10,6 +10,8 @@ export const endCall = defineTool({
   name: "end_call",
   description: "Hang up. Use only after you have said goodbye and the caller has nothing else.",
   parameters: () => ZEndCallArgs,
+  // Its goodbye is its line (below): nothing to bridge, it ends the call.
+  acknowledgement: null,
   async execute(_args, ctx) {
     if (!ctx.spokenText) ctx.say(LINES.goodbye);
     ctx.setEndReason("agent_end_call");

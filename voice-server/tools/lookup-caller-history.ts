@@ -17,6 +17,7 @@ export const lookupCallerHistory = defineTool({
       ? { ok: false, error: "lookup_caller_history is not available on this line." }
       : { ok: true },
   parameters: () => ZLookupCallerHistoryArgs,
+  acknowledgement: "Let me look that up.",
   async execute(_args, ctx) {
     const history = await lookup(ctx.db, {
       teamId: ctx.call.teamId,

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { ZAgentSnapshot, type TAgentSnapshot } from "@/lib/agents/config";
 import { endCall } from "./end-call";
 import { normalizePhoneNumber } from "./phone-number";
-import { toolSpecsFor, validateToolCall } from "./registry";
+import { acknowledgementFor, DEFAULT_ACKNOWLEDGEMENT, toolSpecsFor, validateToolCall, type TValidToolCall } from "./registry";
 import { transferCall } from "./transfer-call";
-import type { TToolContext } from "./types";
+import { defineTool, type TTool, type TToolContext } from "./types";
 
 function snapshot(departments: TAgentSnapshot["departments"], captureFields: unknown[] = []): TAgentSnapshot {
   return ZAgentSnapshot.parse({
@@ -224,5 +225,36 @@ describe("tools", () => {
     expect(outcome.result).toEqual({ ok: false, error: "Transfers are not available on this line. Offer to take a message instead." });
     expect(outcome.after).toBeUndefined();
     expect(done).toEqual([]);
+  });
+});
+
+describe("acknowledgementFor", () => {
+  const valid = (name: string, args: unknown): TValidToolCall => {
+    const result = validateToolCall(call(name, args), withDepartments);
+    if (!result.ok) throw new Error(result.error);
+    return result.call;
+  };
+  const line = { redirect: async () => true, noteTransferred: () => {}, untilStreamStops: async () => {} };
+
+  it("gives each tool that leaves the caller waiting a short line, and none to end_call (its goodbye is its line)", () => {
+    const { ctx } = fakeContext(withDepartments);
+    expect(acknowledgementFor(valid("take_message", { name: "Jo", callback_number: "5551234567", message: "Hi" }), ctx)).toBe(
+      "Let me make a note of that.",
+    );
+    expect(acknowledgementFor(valid("lookup_caller_history", {}), ctx)).toBe("Let me look that up.");
+    expect(acknowledgementFor(valid("end_call", {}), ctx)).toBeNull();
+  });
+
+  it("says the handoff line for a transfer under the department's own spelling, only on a line that can transfer", () => {
+    const transfer = valid("transfer_call", { department: "customer support" });
+    expect(acknowledgementFor(transfer, fakeContext(withDepartments, { lineControl: line }).ctx)).toBe("Let me transfer you to Customer Support.");
+    expect(acknowledgementFor(transfer, fakeContext(withDepartments).ctx)).toBeNull();
+  });
+
+  it("gives a tool that declares nothing the default line, so a new tool is never silent", () => {
+    const bookTable = defineTool({ name: "book_table", description: "Books a table.", parameters: () => z.object({}), execute: async () => ({ result: { ok: true } }) });
+    expect(acknowledgementFor({ tool: bookTable as unknown as TTool, args: {} }, fakeContext(withDepartments).ctx)).toBe(DEFAULT_ACKNOWLEDGEMENT);
+    const quiet = defineTool({ ...bookTable, acknowledgement: () => "  " });
+    expect(acknowledgementFor({ tool: quiet as unknown as TTool, args: {} }, fakeContext(withDepartments).ctx)).toBeNull();
   });
 });

@@ -5,7 +5,7 @@ import { endCall } from "./end-call";
 import { lookupCallerHistory } from "./lookup-caller-history";
 import { takeMessage } from "./take-message";
 import { transferCall } from "./transfer-call";
-import type { TTool } from "./types";
+import type { TTool, TToolContext } from "./types";
 
 // Every tool a live call can offer, in the order the model sees them. Adding a tool: one file, one line here.
 export const TOOLS: readonly TTool[] = [transferCall, endCall, takeMessage, lookupCallerHistory] as readonly TTool[];
@@ -58,4 +58,15 @@ export function validateToolCall(call: TToolCall, agent: TAgentSnapshot): TToolV
   const parsed = tool.parameters(agent).safeParse(args);
   if (!parsed.success) return { ok: false, error: describeIssues(call.name, parsed.error) };
   return { ok: true, call: { tool, args: parsed.data } };
+}
+
+// Said while a tool runs when the tool declares no line of its own.
+export const DEFAULT_ACKNOWLEDGEMENT = "One moment, please.";
+
+// The line the caller hears while `call` runs (see TTool.acknowledgement), or null for none.
+export function acknowledgementFor(call: TValidToolCall, ctx: TToolContext): string | null {
+  const declared = call.tool.acknowledgement;
+  if (declared === undefined) return DEFAULT_ACKNOWLEDGEMENT;
+  const line = typeof declared === "function" ? declared(call.args, ctx) : declared;
+  return line?.trim() || null;
 }

@@ -70,6 +70,7 @@ export const takeMessage = defineTool({
   description:
     "Save a message for the business to call the caller back. Collect the name, callback number, and message first, one question at a time.",
   parameters: parametersFor,
+  acknowledgement: "Let me make a note of that.",
   async execute(args, ctx) {
     const saved = await takeCallerMessage(ctx.db, {
       teamId: ctx.call.teamId,

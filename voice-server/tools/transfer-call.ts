@@ -50,6 +50,9 @@ export const transferCall = defineTool({
       ? { ok: true }
       : { ok: false, error: "transfer_call is not available: this business has no departments. Offer to take a message instead." },
   parameters: parametersFor,
+  // Said before the destination is checked and the carrier asked, both of which can take a while; a line that
+  // cannot transfer gets the model's own words instead.
+  acknowledgement: (args, ctx) => (ctx.lineControl ? `Let me transfer you to ${args.department}.` : null),
   async execute(args, ctx) {
     const department = findDepartment(ctx.agent, args.department);
     const line = ctx.lineControl;
@@ -64,6 +67,7 @@ export const transferCall = defineTool({
       ctx.recordError("transfer", "refused", new Error(destination.message), { department: department.name, reason: destination.reason });
       return { result: toolErrorResult(`Calls cannot be transferred to ${name} right now. Apologize and offer to take a message instead.`) };
     }
+    // The handoff line (the acknowledgement above, or the model's own words) has to be heard before the line goes.
     if (!ctx.spokenText) ctx.say(`Let me transfer you to ${name}.`);
     if (!(await ctx.untilPlayed())) {
       return { result: toolErrorResult("The caller interrupted before the transfer started."), after: async () => "stop" };

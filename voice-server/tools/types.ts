@@ -56,6 +56,10 @@ export type TTool<TSchema extends z.ZodType = z.ZodType> = {
   // Per agent: department names and capture fields are part of the arguments.
   parameters: (agent: TAgentSnapshot) => TSchema;
   execute: (args: z.output<TSchema>, ctx: TToolContext) => Promise<TToolOutcome>;
+  // What the caller hears while the tool runs when the model called it without a word first: a short line said
+  // at once (cached audio, like the fixed lines), so a slow tool and the model's next round never leave the line
+  // silent. null: no line (the tool says its own, like end_call's goodbye). Absent: the registry's default.
+  acknowledgement?: string | null | ((args: z.output<TSchema>, ctx: TToolContext) => string | null);
 };
 
 // Keeps each tool's argument type while listing tools of different schemas together.
