@@ -103,7 +103,7 @@ describe("createDeepgramStt", () => {
     expect(connection?.invalidTextFrames).toEqual([]);
   });
 
-  it("joins every is_final segment since the last finalize into one turn", async () => {
+  it("passes Deepgram's end-of-speech signals on: speech_final as a final, UtteranceEnd as utterance-end", async () => {
     fake.transcripts = ["Hello there.", "I need to change my booking."];
     const stream = await open();
     const events = stream.events[Symbol.asyncIterator]();
@@ -111,9 +111,19 @@ describe("createDeepgramStt", () => {
     speak(stream, 800, 1200);
     speak(stream, 900, 400);
     await waitFor(() => (fake.connections[0]?.sent ?? []).filter((m) => m.speech_final === true).length === 2);
+    const seen: TSttEvent[] = [];
+    expect(await nextMatching(events, (e) => e.type === "final", seen)).toEqual({
+      type: "final",
+      text: "Hello there.",
+      isFromFinalize: false,
+      isSpeechFinal: true,
+    });
+    await nextMatching(events, (e) => e.type === "utterance-end", seen);
+    expect(await nextMatching(events, (e) => e.type === "final", seen)).toMatchObject({ text: "I need to change my booking.", isSpeechFinal: true });
+    // The answer to a finalize carries only the words no final has carried yet (none here).
     stream.finalize();
     const final = await nextMatching(events, (e) => e.type === "final");
-    expect(final).toEqual({ type: "final", text: "Hello there. I need to change my booking.", isFromFinalize: true });
+    expect(final).toEqual({ type: "final", text: "", isFromFinalize: true });
 
     // The next turn starts empty.
     fake.enqueue("Thanks.");
