@@ -108,7 +108,7 @@ describe("adaptive turn-taking on a live call", () => {
     expect(turns.map((t) => [t.speaker, t.text])).toEqual([
       ["agent", expect.any(String)],
       ["caller", "What are your opening hours?"],
-      ["agent", HOURS_SENTENCES[0]],
+      ["agent", expect.stringContaining(HOURS_SENTENCES[0]!)],
     ]);
     expect(turns[2]!.endpointingMs).toBeLessThan(1_000);
     const ended = (await eventsOf(testDb.db, call.id)).find((e) => e.name === "stream_ended");
@@ -208,11 +208,13 @@ describe("adaptive turn-taking on a live call", () => {
 
     const call = await waitForEndedCall(testDb.db, caller.callSid);
     const turns = await turnsOf(testDb.db, call.id);
+    // The interrupted turn keeps what was heard before the uh-huh; the resumed one starts at the sentence spoken
+    // over and goes on to the end of the reply: nothing twice, nothing missing.
     expect(turns.map((t) => [t.speaker, t.text, t.isInterrupted])).toEqual([
       ["agent", expect.any(String), false],
       ["caller", "What are your opening hours?", false],
       ["agent", HOURS_SENTENCES.slice(0, heard).join(" "), true],
-      ["agent", HOURS_SENTENCES.slice(heard).join(" "), false],
+      ["agent", expect.stringMatching(new RegExp(`^${HOURS_SENTENCES.slice(heard).join(" ").replace(/[.?]/g, "\\$&")}`)), false],
     ]);
     const events = await eventsOf(testDb.db, call.id);
     expect(events.find((e) => e.kind === "barge_in" && e.name === "resumed")?.data).toMatchObject({
@@ -273,6 +275,8 @@ describe("adaptive turn-taking on a live call", () => {
       "the first sentence of the answer to play",
     );
     await caller.say(trimmed(await speech("Wait, are you open on Sundays?")));
+    const speechEndAt = performance.now();
+    await caller.waitFor(() => caller.mediaFrames().some((f) => f.at > speechEndAt), 10_000, "the answer");
     await caller.waitForAgentToFinish();
     await caller.hangUp();
 

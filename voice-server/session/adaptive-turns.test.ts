@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TAgentSnapshot } from "@/lib/agents/config";
+import { ZAgentConfig, type TAgentSnapshot } from "@/lib/agents/config";
 import { createVoiceMetrics } from "@/voice-server/observability/metrics";
 import type { TLlmProvider, TLlmRequest } from "@/voice-server/providers/types";
 import { AdaptiveTurns } from "./adaptive-turns";
@@ -9,7 +9,7 @@ import type { SpeculativeReply } from "./speculative-reply";
 import type { SpeechPlayer } from "./speech-player";
 import type { TPolicyTurn } from "./turn-taker";
 
-const AGENT = { config: { language: "en-US" }, knowledge: [], departments: [] } as unknown as TAgentSnapshot;
+const AGENT: TAgentSnapshot = { agentName: "Ava", teamName: "Acme Dental", config: ZAgentConfig.parse({ greeting: "Hi" }), knowledge: [], departments: [] };
 
 function setup() {
   const requests: TLlmRequest[] = [];

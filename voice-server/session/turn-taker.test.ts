@@ -68,11 +68,11 @@ describe("TurnTaker", () => {
     const { taker, answer, run, calls, finalizes } = setup();
     run(1100, [[300, 1000]]);
     expect(finalizes()).toBe(1);
-    run(1250);
+    run(1240);
     await answer("What are your opening hours?");
     const [reply] = calls("reply");
     expect(reply).toBeDefined();
-    expect(reply!.at).toBe(1250);
+    expect(reply!.at).toBe(1240);
     expect(reply!.args[0] as TPolicyTurn).toMatchObject({
       text: "What are your opening hours?",
       useSpeculative: false,
