@@ -72,28 +72,27 @@ export class SpeculativeReply {
     const onAbort = () => this.abort.abort(signal.reason);
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
-    const self = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        let next = 0;
-        try {
-          for (;;) {
-            if (next < self.events.length) {
-              yield self.events[next++]!;
-              continue;
-            }
-            if (self.isEnded) {
-              if (self.error !== null) throw self.error;
-              return;
-            }
-            await new Promise<void>((resolve) => (self.wake = resolve));
-          }
-        } finally {
-          signal.removeEventListener("abort", onAbort);
-          // A consumer that stops early (barge-in) leaves nothing running.
-          if (!self.isEnded) self.abort.abort(signal.reason ?? new Error("reply stopped"));
+    return this.replay(signal, onAbort);
+  }
+
+  private async *replay(signal: AbortSignal, onAbort: () => void): AsyncGenerator<TLlmEvent> {
+    let next = 0;
+    try {
+      for (;;) {
+        if (next < this.events.length) {
+          yield this.events[next++]!;
+          continue;
         }
-      },
-    };
+        if (this.isEnded) {
+          if (this.error !== null) throw this.error;
+          return;
+        }
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      // A consumer that stops early (barge-in) leaves nothing running.
+      if (!this.isEnded) this.abort.abort(signal.reason ?? new Error("reply stopped"));
+    }
   }
 }
