@@ -62,8 +62,9 @@ export class AdaptiveTurns implements TTurnTakerHandlers {
   private speculation: SpeculativeReply | null = null;
   // The generation the last clear cut, until the verdict on the caller's sound.
   private cut: TGeneration | null = null;
-  // When the last overlap verdict came (session clock).
-  lastVerdictAt = Number.NEGATIVE_INFINITY;
+  // When the policy last took the caller's sound as a turn (a reply) or judged it over the agent (session clock):
+  // the VAD's end of that speech then needs nothing more.
+  lastDecisionAt = Number.NEGATIVE_INFINITY;
   private readonly stats: Omit<TTurnTakingSummary, "extraLlmRequests"> = {
     replies: 0,
     preemptive: { started: 0, used: 0, discarded: 0 },
@@ -121,6 +122,7 @@ export class AdaptiveTurns implements TTurnTakerHandlers {
     const used = turn.useSpeculative && speculation ? speculation : null;
     if (speculation && !used) this.discard(speculation, "words-differ");
     this.stats.replies++;
+    this.lastDecisionAt = this.deps.clock.now();
     if (used) {
       this.stats.preemptive.used++;
       this.deps.metrics.preemptiveGenerations.inc({ outcome: "used" });
@@ -152,7 +154,7 @@ export class AdaptiveTurns implements TTurnTakerHandlers {
   resume(kind: Exclude<TOverlapKind, "interruption">, words: string, onsetAt: number): void {
     const cut = this.cut;
     this.cut = null;
-    this.lastVerdictAt = this.deps.clock.now();
+    this.lastDecisionAt = this.deps.clock.now();
     this.deps.metrics.overlaps.inc({ verdict: kind, action: "resume" });
     const pieces = cut ? piecesToResume(cut) : [];
     // Something else took the floor meanwhile (a keypress, the call's end), or the sentence had been heard whole.
@@ -173,7 +175,7 @@ export class AdaptiveTurns implements TTurnTakerHandlers {
 
   yieldFloor(words: string, onsetAt: number): void {
     this.cut = null;
-    this.lastVerdictAt = this.deps.clock.now();
+    this.lastDecisionAt = this.deps.clock.now();
     this.stats.interruptions++;
     this.deps.metrics.overlaps.inc({ verdict: "interruption", action: "answer" });
     this.deps.event("barge_in", "yielded", { words, decidedAfterMs: this.msSince(onsetAt) });

@@ -516,7 +516,7 @@ export class CallSession {
       return;
     }
     const isPolicyTurn = () =>
-      taker.callerText !== "" || taker.policy.agentState !== "idle" || taker.policy.isOverlapPending || adaptive.lastVerdictAt >= onsetAt;
+      taker.callerText !== "" || taker.policy.agentState !== "idle" || taker.policy.isOverlapPending || adaptive.lastDecisionAt >= onsetAt;
     if (isPolicyTurn()) return;
     const round = stt.endTurn();
     await round.finalTranscript();
