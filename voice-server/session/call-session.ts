@@ -34,7 +34,7 @@ import { sttPhrasesFor } from "./stt-phrases";
 import { SttInput, type SttTurn } from "./stt-turn";
 import type { TCallTransport, TStreamStart, TTransportEvent } from "./transport";
 import { fixedTurnPolicy, type TAgentFloor, type TTurnPolicy } from "./turn-policy";
-import { TurnTaker, type TPolicyTurn } from "./turn-taker";
+import { TurnTaker, turnPolicyConfigFor, type TPolicyTurn } from "./turn-taker";
 
 // One live call, as a coordinator over parts with one job each (see the voice-server section of the README):
 //   caller frames -> VAD (SpeechDetector) + SttInput (one SttTurn per caller turn) -> TTurnPolicy decides turns
@@ -405,7 +405,6 @@ export class CallSession {
   // ---- Adaptive turn-taking (a streaming recognizer) -----------------------------------------------------
 
   private startAdaptiveTurns(stt: SttInput): void {
-    const config = this.agent.config;
     this.adaptive = new AdaptiveTurns({
       clock: this.clock,
       player: this.player,
@@ -423,18 +422,11 @@ export class CallSession {
         if (!this.player.isBusy) this.armSilence();
       },
     });
-    this.turnTaker = new TurnTaker(
-      {
-        language: config.language,
-        endpointingSilenceMs: config.endpointingSilenceMs,
-        interruptionMinSpeechMs: config.interruptionMinSpeechMs,
-        thinkingInterruptionMinSpeechMs: config.thinkingInterruptionMinSpeechMs,
-        shouldResumeAfterBackchannel: config.shouldResumeAfterBackchannel,
-        backchannelPhrases: config.backchannelPhrases,
-        sttEndpointingMs: this.route.stt.primary.streaming?.endpointingMs,
-      },
-      { clock: this.clock, stt, handlers: this.adaptive },
-    );
+    this.turnTaker = new TurnTaker(turnPolicyConfigFor(this.agent.config, this.route.stt.primary.streaming?.endpointingMs), {
+      clock: this.clock,
+      stt,
+      handlers: this.adaptive,
+    });
   }
 
   private leaveAdaptiveTurns(): void {

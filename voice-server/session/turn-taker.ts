@@ -1,3 +1,4 @@
+import type { TAgentConfig } from "@/lib/agents/config";
 import type { TSttEvent } from "@/voice-server/providers/types";
 import type { TCompleteness } from "@/voice-server/turn-taking/completeness";
 import type { TOverlapKind } from "@/voice-server/turn-taking/backchannel";
@@ -38,6 +39,19 @@ export type TTurnTakerHandlers = {
   resume(kind: Exclude<TOverlapKind, "interruption">, words: string, onsetAt: number): void;
   yieldFloor(words: string, onsetAt: number): void;
 };
+
+// The policy's settings from the agent's (the endpointing silence is the ceiling) and the recognizer's endpointing.
+export function turnPolicyConfigFor(config: TAgentConfig, sttEndpointingMs?: number): TTurnPolicyConfig {
+  return {
+    language: config.language,
+    endpointingSilenceMs: config.endpointingSilenceMs,
+    interruptionMinSpeechMs: config.interruptionMinSpeechMs,
+    thinkingInterruptionMinSpeechMs: config.thinkingInterruptionMinSpeechMs,
+    shouldResumeAfterBackchannel: config.shouldResumeAfterBackchannel,
+    backchannelPhrases: config.backchannelPhrases,
+    sttEndpointingMs,
+  };
+}
 
 export class TurnTaker {
   readonly policy: TurnPolicy;
@@ -80,11 +94,6 @@ export class TurnTaker {
       this.silentMs += frameMs;
     }
     this.apply(this.policy.frame(now, isVoiced, frameMs));
-  }
-
-  // Re-reads the time (no frames came, e.g. a gap in the stream).
-  tick(): void {
-    if (!this.isClosed) this.apply(this.policy.tick(this.deps.clock.now()));
   }
 
   result(event: Extract<TSttEvent, { type: "interim" | "final" | "utterance-end" }>): void {
