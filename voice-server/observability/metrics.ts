@@ -36,6 +36,17 @@ export function createVoiceMetrics() {
       "Stream start to the first greeting frame sent (ms).",
       LATENCY_BUCKETS_MS,
     ),
+    preemptiveGenerations: registry.counter(
+      "voice_preemptive_generations_total",
+      "Replies generated before the caller's turn was over, by outcome (started; then used or discarded: each discarded one is an extra LLM request).",
+      ["outcome"],
+    ),
+    repliesDropped: registry.counter("voice_replies_dropped_total", "Replies dropped before any audio because the caller went on speaking."),
+    overlaps: registry.counter(
+      "voice_overlap_verdicts_total",
+      "Caller sound over the agent after a clear, by verdict (backchannel, noise, interruption) and what followed (resume, answer).",
+      ["verdict", "action"],
+    ),
     pacerLateFrames: registry.counter("voice_pacer_late_frames_total", "Outbound frames sent after their play time."),
     dbWriteRetries: registry.counter("voice_db_write_retries_total", "Call-record writes retried after a transient error."),
     eventLoopLagP99: registry.gauge("voice_event_loop_lag_p99_ms", "Event-loop delay p99 since the last scrape (ms)."),

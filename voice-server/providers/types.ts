@@ -8,12 +8,17 @@ export type TMulaw = Uint8Array;
 
 // ---- Speech to text -------------------------------------------------------------------------------------
 // The session runs its own VAD and endpointing. It pushes every caller frame, and calls `finalize()` when it
-// decides the caller's turn has ended; the provider then emits a `final` with `isFromFinalize: true` (possibly
-// empty text) for that turn. Interim results are optional. `isUnrecognized: true` on a finalize's final means the
-// caller did speak but no usable words came out (text is empty): the session should ask again rather than wait.
+// wants the words so far; the provider then emits a `final` with `isFromFinalize: true` (possibly empty text)
+// carrying every word not yet in a final. Interim results are optional; an interim carries the words heard since
+// the last final. `isUnrecognized: true` on a finalize's final means the caller did speak but no usable words came
+// out (text is empty): the session should ask again rather than wait.
+// Engines that hear the end of speech themselves say so: a `final` with `isSpeechFinal: true` (its words, maybe
+// none, are followed by the engine's endpointing silence; Deepgram's speech_final) and `utterance-end` (a word gap
+// of the engine's utterance_end_ms; Deepgram's UtteranceEnd). A turn-taking policy may use them; none is required.
 export type TSttEvent =
   | { type: "interim"; text: string }
-  | { type: "final"; text: string; isFromFinalize: boolean; isUnrecognized?: boolean }
+  | { type: "final"; text: string; isFromFinalize: boolean; isUnrecognized?: boolean; isSpeechFinal?: boolean }
+  | { type: "utterance-end" }
   | { type: "error"; error: Error; isFatal: boolean };
 
 export type TSttOptions = {
@@ -34,6 +39,10 @@ export type TSttStream = {
 export type TSttProvider = {
   name: string;
   open(options: TSttOptions): Promise<TSttStream>;
+  // A streaming engine: finalize() may be called at any pause and recognition goes on after it (each answer carries
+  // only the words since the previous final), so the session can ask early and often; interims come as the caller
+  // speaks. `endpointingMs`: the silence its isSpeechFinal finals vouch for. Absent: finalize() once per turn.
+  streaming?: { endpointingMs: number };
 };
 
 // ---- LLM ------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import { startCallTrace, type TCallTrace } from "@/voice-server/observability/turn-trace";
 import type { TVoiceProviders } from "@/voice-server/providers/registry";
-import type { TChatMessage, TMulaw } from "@/voice-server/providers/types";
+import type { TChatMessage, TMulaw, TSttEvent } from "@/voice-server/providers/types";
 import { offlineMessageSoFar } from "@/voice-server/providers/llm/offline";
 import { normalizePhoneNumber } from "@/voice-server/tools/phone-number";
 import { toolSpecsFor, validateToolCall } from "@/voice-server/tools/registry";
@@ -24,18 +24,26 @@ import { agentTurnRow, heardOf, heardText, type TGeneration, type TTurnTiming } 
 import type { FramePacer, TClock } from "./pacer";
 import { ProtectedLine } from "./protected-line";
 import { ProviderRoute } from "./provider-fallback";
+import { AdaptiveTurns, type TTurnTakingSummary } from "./adaptive-turns";
 import { Replier } from "./reply";
+import type { TResumePiece } from "./resume";
+import type { SpeculativeReply } from "./speculative-reply";
 import { SpeechPlayer, type TInterruptReason } from "./speech-player";
 import { LINES, lineCacheKey, linePieces, openingLine } from "./spoken-lines";
 import { sttPhrasesFor } from "./stt-phrases";
-import { SttInput } from "./stt-turn";
+import { SttInput, type SttTurn } from "./stt-turn";
 import type { TCallTransport, TStreamStart, TTransportEvent } from "./transport";
 import { fixedTurnPolicy, type TAgentFloor, type TTurnPolicy } from "./turn-policy";
+import { TurnTaker, turnPolicyConfigFor, type TPolicyTurn } from "./turn-taker";
 
 // One live call, as a coordinator over parts with one job each (see the voice-server section of the README):
 //   caller frames -> VAD (SpeechDetector) + SttInput (one SttTurn per caller turn) -> TTurnPolicy decides turns
 //   and barge-in -> Replier (LLM rounds, tools/) -> SpeechPlayer (TTS via ProviderRoute, pacer, marks) -> what the
 //   caller heard -> conversation + CallRecord (turns, events, final row).
+// With a streaming recognizer (Deepgram) the turns are the adaptive policy's instead (TurnTaker over
+// voice-server/turn-taking/, acted on by AdaptiveTurns): early finalizes, preemptive replies, replies dropped when
+// the caller goes on, and barge-in that resumes after a backchannel. Otherwise (the offline engine decodes a whole
+// turn at once) the VAD's end of speech after the agent's endpointing silence ends the turn, as fixedTurnPolicy says.
 // Everything about the call lives on this object and its parts, nothing at module level.
 
 export type TCallControl = {
@@ -93,6 +101,11 @@ export class CallSession {
 
   // Set once the call is known (begin).
   private policy: TTurnPolicy | null = null;
+  // The adaptive turn-taking policy, while the recognizer streams (null: fixed endpointing on the VAD).
+  private turnTaker: TurnTaker | null = null;
+  private adaptive: AdaptiveTurns | null = null;
+  // What the adaptive policy did on this call (kept when it is left: a fallback, the call's end).
+  private turnTakingSummary: TTurnTakingSummary | null = null;
   private detector: SpeechDetector | null = null;
   private vad: TVad | null = null;
   private stt: SttInput | null = null;
@@ -146,9 +159,14 @@ export class CallSession {
       isCallLive: () => this.state === "live",
       onTtsError: (provider, error) => this.record.error("tts", errorKind(error), error, { provider }),
       onInterrupted: (generation, info) => this.onInterrupted(generation, info),
+      onAudioStarted: (generation) => {
+        this.writeCallerTurn(generation);
+        this.turnTaker?.agentAudioStarted(!(this.isEnding || generation.isUninterruptible));
+      },
       onProgress: (generation) => this.saveHeardSoFar(generation),
       onEnded: (generation, isInterrupted) => this.commitGeneration(generation, isInterrupted),
       onPlayedOut: () => {
+        this.turnTaker?.agentQuiet();
         if (this.state === "live") this.armSilence();
       },
     });
@@ -342,9 +360,15 @@ export class CallSession {
         offlineFinalTimeoutMs: this.services.timeouts.offlineSttFinalMs,
         isLive: () => this.state === "live",
         onInterim: (text) => this.transport.sendInterim?.(text),
+        onResult: (event, turn) => this.onSttResult(event, turn),
         onError: (kind, error, data) => this.record.error("stt", kind === "timeout" ? "timeout" : errorKind(error), error, data),
-        onFallback: (from, to) => this.record.event("status", "stt_fallback_offline", { from, to }),
+        onFallback: (from, to) => {
+          this.record.event("status", "stt_fallback_offline", { from, to });
+          // The offline engine decodes whole turns: fixed endpointing from here on.
+          this.leaveAdaptiveTurns();
+        },
       });
+      if (this.stt.isStreaming) this.startAdaptiveTurns(this.stt);
       void this.stt.open();
     }
     const { frames, texts } = this.prestart;
@@ -366,14 +390,131 @@ export class CallSession {
     let event: TSpeechEvent | null = null;
     if (audio.length === 160) {
       event = detector.push(audio);
+      this.feedPolicy(detector);
     } else {
       for (let offset = 0; offset + 160 <= audio.length; offset += 160) {
         event = detector.push(audio.subarray(offset, offset + 160)) ?? event;
+        this.feedPolicy(detector);
       }
     }
     if (event?.type === "speech-start") this.onSpeechStart(event);
     else if (event?.type === "speech-end") this.onSpeechEnd(event);
-    this.checkBargeIn(detector);
+    if (!this.turnTaker) this.checkBargeIn(detector);
+  }
+
+  // ---- Adaptive turn-taking (a streaming recognizer) -----------------------------------------------------
+
+  private startAdaptiveTurns(stt: SttInput): void {
+    this.adaptive = new AdaptiveTurns({
+      clock: this.clock,
+      player: this.player,
+      route: this.route,
+      metrics: this.services.metrics,
+      agent: () => this.agent,
+      conversation: () => this.conversation,
+      instructions: () => this.instructions(),
+      canReply: () => this.state === "live" && !this.isEnding,
+      event: (kind, name, data) => this.record.event(kind, name, data),
+      startReply: (turn, speculative) => this.replyToPolicyTurn(turn, speculative),
+      resume: (from, pieces) => this.resumeSpeech(from, pieces),
+      quiet: () => {
+        this.turnTaker?.agentQuiet();
+        if (!this.player.isBusy) this.armSilence();
+      },
+    });
+    this.turnTaker = new TurnTaker(turnPolicyConfigFor(this.agent.config, this.route.stt.primary.streaming?.endpointingMs), {
+      clock: this.clock,
+      stt,
+      handlers: this.adaptive,
+    });
+  }
+
+  private leaveAdaptiveTurns(): void {
+    if (this.adaptive) this.turnTakingSummary = this.adaptive.summary();
+    this.turnTaker?.close();
+    this.adaptive?.close();
+    this.turnTaker = null;
+    this.adaptive = null;
+  }
+
+  // Speech over the disclosure is not the policy's: it is dropped or, outlasting the line, taken whole (below).
+  private get isPolicyDeaf(): boolean {
+    return !!this.protectedLine?.isPlaying || !!this.callerSpeech?.isOverProtectedLine;
+  }
+
+  private feedPolicy(detector: SpeechDetector): void {
+    if (this.turnTaker && !this.isPolicyDeaf) this.turnTaker.frame(detector.isVoicedFrame, detector.timeMs);
+  }
+
+  private onSttResult(event: Extract<TSttEvent, { type: "interim" | "final" | "utterance-end" }>, turn: SttTurn): void {
+    if (this.turnTaker && !turn.isDetached && !this.isPolicyDeaf) this.turnTaker.result(event);
+  }
+
+  private replyToPolicyTurn(turn: TPolicyTurn, speculative: SpeculativeReply | null): void {
+    const now = this.clock.now();
+    const timing: TTurnTiming = {
+      speechStartStreamMs: turn.speechStartStreamMs,
+      speechEndStreamMs: turn.speechEndStreamMs,
+      speechEndAt: turn.speechEndAt,
+      endpointedAt: now,
+      sttFinalAt: now,
+    };
+    if (this.state === "closing") {
+      // The caller hung up as the turn ended: the words are kept, nothing is answered.
+      speculative?.discard();
+      this.keepCallerWords(turn.text, timing);
+      return;
+    }
+    if (this.state !== "live" || this.isEnding) {
+      speculative?.discard();
+      return;
+    }
+    this.services.metrics.stageLatency.observe(timing.endpointedAt - timing.speechEndAt, { stage: "endpointing" });
+    this.unusableTurns = 0;
+    const generation = this.startGeneration("reply", timing);
+    generation.callerTurn = { text: turn.text, startMs: timing.speechStartStreamMs, endMs: timing.speechEndStreamMs, isWritten: false };
+    generation.messages.push({ role: "caller", text: turn.text });
+    generation.prestarted = speculative;
+    void this.replier.run(generation);
+  }
+
+  // The caller's words a reply answers, on record once the reply is audible (or over without being dropped).
+  private writeCallerTurn(generation: TGeneration): void {
+    const turn = generation.callerTurn;
+    if (!turn || turn.isWritten || generation.isDropped) return;
+    turn.isWritten = true;
+    this.outcome.callerTurns++;
+    this.record.callerTurn({ speaker: "caller", text: turn.text, startMs: turn.startMs, endMs: turn.endMs, isInterrupted: false });
+  }
+
+  // After a backchannel or a noise: the cut sentence and the rest, as a new generation (its own agent turn).
+  private resumeSpeech(from: TGeneration, pieces: TResumePiece[]): void {
+    const generation = this.startGeneration(from.kind === "reply" ? "reply" : "fixed", null);
+    const message = { role: "agent" as const, text: pieces.map((p) => p.text).join(" ") };
+    generation.messages.push(message);
+    for (const piece of pieces) this.player.speak(generation, piece.text, message, undefined, piece.audio);
+    void this.player.finish(generation);
+  }
+
+  // The VAD heard the caller's speech end (after the agent's endpointing silence) with the policy holding no words
+  // for it: ask the engine, and if no words come of it, do what the fixed policy does with a wordless turn.
+  private async checkWordlessTurn(onsetAt: number): Promise<void> {
+    const stt = this.stt;
+    const taker = this.turnTaker;
+    const adaptive = this.adaptive;
+    if (this.state !== "live" || !stt || !taker || !adaptive) return;
+    if (stt.isDead) {
+      await this.endWithLine(LINES.cannotHear, "stt_failure");
+      return;
+    }
+    const isPolicyTurn = () =>
+      taker.callerText !== "" || taker.policy.agentState !== "idle" || taker.policy.isOverlapPending || adaptive.lastDecisionAt >= onsetAt;
+    if (isPolicyTurn()) return;
+    const round = stt.endTurn();
+    await round.finalTranscript();
+    if (this.state !== "live" || this.turnTaker !== taker || isPolicyTurn() || this.player.isBusy || this.isEnding) return;
+    if (!round.isNoise) this.answerUnusableSpeech(round.isUnrecognized);
+    else this.armSilence();
   }
 
   private onSpeechStart(event: Extract<TSpeechEvent, { type: "speech-start" }>): void {
@@ -409,6 +550,11 @@ export class CallSession {
       this.chainTurn(() => this.dropTurnOverProtectedLine());
       return;
     }
+    if (this.turnTaker && !speech?.isOverProtectedLine) {
+      const onsetAt = speech?.onsetAt ?? timing.speechEndAt;
+      this.chainTurn(() => this.checkWordlessTurn(onsetAt));
+      return;
+    }
     this.chainTurn(() => this.onCallerTurnEnd(timing, hasBargedIn));
   }
 
@@ -416,7 +562,7 @@ export class CallSession {
   // dropped; the timeline says it happened.
   private async dropTurnOverProtectedLine(): Promise<void> {
     if (this.state !== "live" || !this.stt) return;
-    const text = this.stt.isDead ? "" : await this.stt.endTurn().finalTranscript();
+    const text = this.stt.isDead ? "" : await this.detachedTurn(this.stt).finalTranscript();
     if (this.state !== "live") return;
     this.record.event("status", "speech_over_disclosure", { words: text.split(/\s+/).filter(Boolean).length });
     if (!this.player.isBusy) this.armSilence();
@@ -426,6 +572,13 @@ export class CallSession {
   private afterProtectedLine(action: () => void): void {
     if (this.protectedLine) this.protectedLine.after(action);
     else action();
+  }
+
+  // Ends the recognizer's turn for code outside the adaptive policy, whose answer the policy must not read.
+  private detachedTurn(stt: SttInput): SttTurn {
+    const turn = stt.endTurn();
+    if (this.turnTaker) turn.isDetached = true;
+    return turn;
   }
 
   // Caller turns are handled one after another, in the order they ended.
@@ -442,7 +595,7 @@ export class CallSession {
       if (this.state === "live") await this.endWithLine(LINES.cannotHear, "stt_failure");
       return;
     }
-    const turn = this.stt.endTurn();
+    const turn = this.detachedTurn(this.stt);
     const text = await turn.finalTranscript();
     timing.sttFinalAt = this.clock.now();
     if (this.state === "closing" && text) this.keepCallerWords(text, timing);
@@ -519,6 +672,7 @@ export class CallSession {
     if (!stt || stt.isDead) return;
     const speech = this.callerSpeech;
     this.callerSpeech = null;
+    if (this.turnTaker && !speech?.isOverProtectedLine) return this.finishLastPolicyTurn(stt, this.turnTaker, speech?.startStreamMs ?? null);
     if (speech && !speech.isOverProtectedLine) {
       stt.speechEnded();
       const now = this.clock.now();
@@ -531,6 +685,26 @@ export class CallSession {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.turnChain, new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
     clearTimeout(timer);
+  }
+
+  // At hang-up with the adaptive policy: the words it holds that no reply took, with the engine's answer for the
+  // speech not yet final, are kept.
+  private async finishLastPolicyTurn(stt: SttInput, taker: TurnTaker, speechStartStreamMs: number | null): Promise<void> {
+    const isUnanswered = () => taker.policy.agentState === "idle" && !taker.policy.isOverlapPending;
+    if (speechStartStreamMs === null && !(isUnanswered() && taker.callerText)) return;
+    const round = stt.endTurn();
+    const { sttFinalMs, offlineSttFinalMs } = this.services.timeouts;
+    const budgetMs = Math.max(sttFinalMs, offlineSttFinalMs ?? 0) + 500;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([round.finalTranscript(), new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
+    clearTimeout(timer);
+    const text = taker.callerText.trim();
+    // A reply the policy started took the words (its generation kept them when the player closed).
+    if (!text || !isUnanswered()) return;
+    const now = this.clock.now();
+    const endMs = this.streamMs(now);
+    const startMs = speechStartStreamMs ?? endMs;
+    this.keepCallerWords(text, { speechStartStreamMs: startMs, speechEndStreamMs: endMs, speechEndAt: now, endpointedAt: now, sttFinalAt: now });
   }
 
   private acceptCallerTurn(text: string, timing: TTurnTiming): void {
@@ -642,6 +816,8 @@ export class CallSession {
 
   private onInterrupted(generation: TGeneration, info: { reason: TInterruptReason; reactionMs: number | null; droppedFrames: number }): void {
     if (info.reason === "system") return;
+    // A keypress or typing cut the agent (the policy's own clear leaves it judging the caller's sound).
+    this.turnTaker?.agentQuiet();
     this.record.event("barge_in", info.reason, {
       generation: generation.kind,
       reactionMs: info.reactionMs,
@@ -659,6 +835,10 @@ export class CallSession {
 
   // Adds what the caller heard of `generation` to the conversation and the call record.
   private commitGeneration(generation: TGeneration, isInterrupted: boolean): void {
+    this.writeCallerTurn(generation);
+    // A preemptive first round the reply never reached (dropped or cut before its LLM round began).
+    generation.prestarted?.discard();
+    generation.prestarted = null;
     this.trace?.turn(generation, isInterrupted);
     if (this.protectedLine?.generation === generation) {
       this.protectedLine.ended(this.clock.now());
@@ -666,6 +846,8 @@ export class CallSession {
     }
     const texts: string[] = [];
     for (const { message, heard } of heardOf(generation)) {
+      // A dropped reply's caller words are still in the caller's turn: the next reply takes them.
+      if (message.role === "caller" && generation.isDropped) continue;
       if (message.role !== "agent") this.conversation.push(message);
       else if (heard) {
         this.conversation.push({ role: "agent", text: heard });
@@ -675,6 +857,7 @@ export class CallSession {
     generation.messages = [];
     const text = texts.join(" ").trim();
     if (!text) return;
+    this.turnTaker?.agentSaid(text);
     const row = agentTurnRow(generation, text, isInterrupted, this.streamMs());
     this.record.agentTurn(generation.turn, row, true);
     this.record.knowledgeUsed(row.knowledgeIds ?? [], this.wallNow());
@@ -779,6 +962,7 @@ export class CallSession {
     this.player.close();
     this.transport.close(1000, this.outcome.endReason ?? reason);
     if (wasLive) await this.finishLastTurn();
+    this.leaveAdaptiveTurns();
     await this.stt?.close();
     this.vad?.close();
     const call = this.call;
@@ -797,7 +981,11 @@ export class CallSession {
       const sorted = [...this.player.voiceToVoiceMs].sort((a, b) => a - b);
       const outcome = this.outcome.outcome();
       const endReason = this.outcome.endReason ?? reason;
-      this.record.event("status", "stream_ended", { endReason, outcome });
+      this.record.event("status", "stream_ended", {
+        endReason,
+        outcome,
+        turnTaking: this.turnTakingSummary ? { policy: "adaptive", ...this.turnTakingSummary } : { policy: "fixed" },
+      });
       this.record.finalize({
         status: "completed",
         outcome,

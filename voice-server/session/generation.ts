@@ -1,5 +1,6 @@
-import type { TChatMessage } from "@/voice-server/providers/types";
+import type { TChatMessage, TMulaw } from "@/voice-server/providers/types";
 import type { TTurnRow } from "./call-record";
+import type { SpeculativeReply } from "./speculative-reply";
 
 // One thing the agent says: the greeting, a reply (LLM rounds and tool calls), or a fixed line. Its audio goes
 // out in segments, one mark each; a segment is "played" once its mark came back before any clear. Only what was
@@ -14,6 +15,10 @@ export type TSegment = {
   state: "pending" | "sent" | "played";
   // Its words went to the transport with its first audio frame (sendAgentSpeech).
   isShown?: boolean;
+  // Its synthesized audio, kept while the generation plays so a sentence cut by a backchannel can be said again
+  // without another TTS request; `isSynthesized` once all of it is here.
+  audio?: TMulaw[];
+  isSynthesized?: boolean;
 };
 
 // When the caller's turn ended, on the session's clock (ms), and where in the stream its speech was.
@@ -52,6 +57,14 @@ export type TGeneration = {
   playoutWaiters: (() => void)[];
   // The seq of this generation's agent turn, once its first clause was heard and the turn written.
   turn: { seq: number | null };
+  // A reply to a caller turn the turn-taking policy ended: the caller's words go on record once the reply is
+  // audible (or over), not before, because a reply can still be dropped when the caller goes on speaking; then the
+  // words stay in the caller's turn and are answered with what follows.
+  callerTurn: { text: string; startMs: number; endMs: number; isWritten: boolean } | null;
+  // Dropped before a sound of it was heard (the caller went on): nothing of it is kept.
+  isDropped: boolean;
+  // Its first LLM round was generated preemptively, before the caller's turn was over.
+  prestarted: SpeculativeReply | null;
 };
 
 export function createGeneration(id: number, kind: TGenerationKind, timing: TTurnTiming | null): TGeneration {
@@ -76,6 +89,9 @@ export function createGeneration(id: number, kind: TGenerationKind, timing: TTur
     knowledgeIds: new Set(),
     playoutWaiters: [],
     turn: { seq: null },
+    callerTurn: null,
+    isDropped: false,
+    prestarted: null,
   };
 }
 

@@ -84,18 +84,24 @@ export class Replier {
     generation.messages.push(message);
     const chunker = new TextChunker(generation.segments.length > 0 ? { firstMinChars: 1_000 } : {});
     const toolCalls: TToolCall[] = [];
-    const startAt = clock.now();
+    // A first round generated preemptively (while the caller's turn was not yet over) is taken as it stands: the
+    // request began earlier, its events so far are replayed, and only now is anything said or any tool run.
+    const prestarted = round === 0 ? generation.prestarted : null;
+    generation.prestarted = null;
+    const startAt = prestarted?.startAt ?? clock.now();
     if (generation.llmStartAt === null) generation.llmStartAt = startAt;
     let hasEvent = false;
     try {
-      const stream = llm.stream({ system: this.deps.instructions(), agent, messages, tools: toolSpecsFor(agent), signal: controller.signal });
+      const stream = prestarted
+        ? prestarted.take(controller.signal)
+        : llm.stream({ system: this.deps.instructions(), agent, messages, tools: toolSpecsFor(agent), signal: controller.signal });
       for await (const event of stream) {
         if (!player.isLive(generation)) break;
         if (!hasEvent) {
           hasEvent = true;
           clearTimeout(timer);
           if (round === 0 && generation.llmFirstTokenAt === null) {
-            generation.llmFirstTokenAt = clock.now();
+            generation.llmFirstTokenAt = prestarted?.firstEventAt ?? clock.now();
             metrics.stageLatency.observe(generation.llmFirstTokenAt - startAt, { stage: "llm_first_token" });
           }
         }

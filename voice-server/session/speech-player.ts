@@ -31,6 +31,8 @@ export type TSpeechPlayerDeps = {
   isCallLive: () => boolean;
   onTtsError(provider: string, error: unknown): void;
   onInterrupted(generation: TGeneration, info: { reason: TInterruptReason; reactionMs: number | null; hasSentAudio: boolean; droppedFrames: number }): void;
+  // The generation's first audio frame went out: from now on the caller can hear it.
+  onAudioStarted?(generation: TGeneration): void;
   // A segment played and more is coming: what was heard so far can go on record.
   onProgress(generation: TGeneration): void;
   // The generation is over (played out or cut off): what was heard joins the conversation and the record.
@@ -86,7 +88,8 @@ export class SpeechPlayer {
   }
 
   // Queue `text` as one segment (one mark) of `generation`. `cacheKey`: a fixed line whose audio many calls share.
-  speak(generation: TGeneration, text: string, message: { role: "agent"; text: string }, cacheKey?: string): void {
+  // `audio`: its audio as synthesized before (a sentence said again after a backchannel): played, not synthesized.
+  speak(generation: TGeneration, text: string, message: { role: "agent"; text: string }, cacheKey?: string, audio?: readonly TMulaw[]): void {
     const segment: TSegment = {
       index: generation.segments.length,
       text,
@@ -95,7 +98,7 @@ export class SpeechPlayer {
       state: "pending",
     };
     generation.segments.push(segment);
-    generation.tts = generation.tts.then(() => this.synthesizeSegment(generation, segment, cacheKey));
+    generation.tts = generation.tts.then(() => this.synthesizeSegment(generation, segment, cacheKey, audio));
   }
 
   // Nothing more will be added: the generation ends once what was queued has played.
@@ -115,12 +118,14 @@ export class SpeechPlayer {
     return this.deps.route.synthesize(text, { ...this.deps.voice(), signal, used }, (provider, error) => this.deps.onTtsError(provider, error));
   }
 
-  private async synthesizeSegment(generation: TGeneration, segment: TSegment, cacheKey?: string): Promise<void> {
+  private async synthesizeSegment(generation: TGeneration, segment: TSegment, cacheKey?: string, kept?: readonly TMulaw[]): Promise<void> {
     if (!this.isLive(generation)) return;
     const tag = { generation: generation.id, segment: segment.index };
     const ttsStartAt = this.clock.now();
     const used = { provider: "" };
-    const audio = cacheKey
+    const audio = kept
+      ? replayAudio(kept)
+      : cacheKey
       ? this.deps.audioCache.stream(
           cacheKey,
           () => this.synthesize(segment.text, AbortSignal.timeout(30_000), used),
@@ -132,6 +137,7 @@ export class SpeechPlayer {
       for await (const chunk of chunks) {
         if (!this.isLive(generation)) return;
         hasAudio = true;
+        (segment.audio ??= []).push(chunk);
         if (generation.ttsFirstByteAt === null) {
           generation.ttsFirstByteAt = this.clock.now();
           if (generation.kind === "reply") {
@@ -157,6 +163,7 @@ export class SpeechPlayer {
       }
     }
     if (!this.isLive(generation)) return;
+    segment.isSynthesized = hasAudio;
     segment.state = "sent";
     this.output.endSegment(segment.markName, tag);
   }
@@ -177,6 +184,7 @@ export class SpeechPlayer {
       const now = this.clock.now();
       generation.firstFrameAt = now;
       generation.firstFrameStreamMs = streamMs;
+      this.deps.onAudioStarted?.(generation);
       if (generation.kind === "greeting") this.deps.metrics.greetingStart.observe(now - this.deps.streamStartAt());
       if (generation.timing) {
         const v2v = now - generation.timing.speechEndAt;
@@ -256,4 +264,8 @@ export class SpeechPlayer {
     }
     this.output.close();
   }
+}
+
+async function* replayAudio(chunks: readonly TMulaw[]): AsyncGenerator<TMulaw> {
+  yield* chunks;
 }

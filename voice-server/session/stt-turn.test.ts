@@ -97,6 +97,31 @@ describe("SttInput and SttTurn", () => {
     expect(input.turn.text).toBe("next");
   });
 
+  it("passes every result to a turn-taking policy as it comes, except the answer to a finalize that timed out", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const results: string[] = [];
+    const { input, primary } = setup({
+      onResult: (event, turn) => results.push(`${event.type}${"text" in event ? `:${event.text}` : ""}${turn.isFinalizing ? " (finalizing)" : ""}`),
+    });
+    await input.open();
+    const engine = primary.streams[0]!;
+    engine.emit({ type: "interim", text: "where are" });
+    engine.emit({ type: "final", text: "where are you", isFromFinalize: false, isSpeechFinal: true });
+    engine.emit({ type: "utterance-end" });
+    await vi.advanceTimersByTimeAsync(0);
+    const turn = input.endTurn();
+    engine.emit({ type: "final", text: "", isFromFinalize: true });
+    expect(await turn.finalTranscript()).toBe("where are you");
+    // A finalize left unanswered past its budget: its late answer belongs to no turn and is not passed on.
+    const late = input.endTurn();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await late.finalTranscript()).toBe("");
+    engine.emit({ type: "final", text: "too late", isFromFinalize: true });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(results).toEqual(["interim:where are", "final:where are you", "utterance-end", "final: (finalizing)"]);
+    expect(input.isStreaming).toBe(false);
+  });
+
   it("tells unclear speech from noise: only the offline engine's unflagged empty final is noise", async () => {
     const { input, primary } = setup();
     await input.open();

@@ -30,6 +30,9 @@ export class SttTurn {
   // The engine answered the finalize with an empty final and no such flag: what it heard was noise, not speech.
   // Only trusted from the offline engine, which flags unrecognized speech; others cannot tell the two apart.
   isNoise = false;
+  // Ended by code outside the turn-taking policy (words over the disclosure, a turn that began over it): what the
+  // engine says of it is not fed to the policy.
+  isDetached = false;
 
   constructor() {
     this.transcript = new Promise((resolve) => (this.settle = resolve));
@@ -98,6 +101,9 @@ export type TSttInputDeps = {
   onInterim?(text: string): void;
   // Every interim or final of the current turn, for a turn-taking policy that reads the words as they come.
   onHeard?(turn: SttTurn): void;
+  // Every interim, final and utterance-end as the engine sent it (answers to timed-out finalizes excepted), with
+  // the turn it was heard in: what a turn-taking policy reads.
+  onResult?(event: Extract<TSttEvent, { type: "interim" | "final" | "utterance-end" }>, turn: SttTurn): void;
   onError(kind: "timeout" | "engine", error: unknown, data: { provider?: string; isFatal?: boolean }): void;
   onFallback(from: string, to: string): void;
 };
@@ -126,6 +132,16 @@ export class SttInput {
 
   get providerName(): string | undefined {
     return this.provider?.name;
+  }
+
+  // The engine in use streams (see TSttProvider.streaming): early finalizes cost nothing.
+  get isStreaming(): boolean {
+    return (this.provider ?? this.deps.primary).streaming !== undefined && !this.isDead;
+  }
+
+  // Whether a finalize is waiting for its answer.
+  get isFinalizing(): boolean {
+    return this.current.isFinalizing;
   }
 
   open(): Promise<void> {
@@ -246,6 +262,10 @@ export class SttInput {
       return;
     }
     const turn = this.current;
+    if (event.type === "utterance-end") {
+      this.deps.onResult?.(event, turn);
+      return;
+    }
     turn.hear(event);
     if (event.type === "interim") this.deps.onInterim?.(event.text);
     if (event.type === "final" && event.isFromFinalize) {
@@ -257,9 +277,11 @@ export class SttInput {
       }
       if (turn.isFinalizing) {
         turn.isNoise = provider === this.deps.offline && !event.text.trim() && !event.isUnrecognized && !turn.text;
+        this.deps.onResult?.(event, turn);
         return this.complete(turn);
       }
     }
+    this.deps.onResult?.(event, turn);
     this.deps.onHeard?.(turn);
   }
 

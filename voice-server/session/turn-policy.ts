@@ -1,8 +1,8 @@
 import type { TAgentConfig } from "@/lib/agents/config";
 
-// When the caller gets the floor. The call session asks this object and does what it says; the rules live here
-// so they can change without touching the session (the adaptive endpointing, preemptive replies and backchannel
-// handling of voice-server/turn-taking/ are meant to implement this type).
+// When the caller gets the floor, with a recognizer that decodes whole turns (the offline engine): the call session
+// asks this object and does what it says. With a streaming recognizer the session runs the adaptive policy of
+// voice-server/turn-taking/ instead (see TurnTaker and AdaptiveTurns); this one still sizes the VAD that both use.
 
 export type TAgentFloor = {
   // "thinking": a reply is under way with no audio out yet; "speaking": audio went out.

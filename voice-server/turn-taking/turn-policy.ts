@@ -44,6 +44,10 @@ export type TTurnPolicyAction =
 
 type TAgentState = "idle" | "thinking" | "speaking";
 
+// Gaps this short inside the caller's sound (between the syllables of "uh-huh") do not end a stretch of speech for
+// barge-in: it counts the voiced time of the stretch.
+const SPEECH_GAP_MS = 100;
+
 export class TurnPolicy {
   private readonly endpointer: TurnEndpointer;
   private agent: TAgentState = "idle";
@@ -51,6 +55,7 @@ export class TurnPolicy {
   private speculative: string | null = null;
   private judge: OverlapJudge | null = null;
   private speechRunMs = 0;
+  private speechGapMs = 0;
   private speechOnsetMs: number | null = null;
 
   constructor(private readonly config: TTurnPolicyConfig) {
@@ -73,13 +78,28 @@ export class TurnPolicy {
     return this.endpointer.text;
   }
 
+  // Caller sound over the agent is being judged: `clear` went out, resume or yield-floor has not.
+  get isOverlapPending(): boolean {
+    return this.judge !== null;
+  }
+
+  // The reply to the last turn ended without a sound reaching the caller (the model said nothing, or the call
+  // moved on): the turn is settled all the same, and the next caller speech starts a new one.
+  replyEndedSilently(): void {
+    if (this.agent !== "thinking") return;
+    this.agentAudioStarted();
+    this.agentAudioEnded();
+  }
+
   // Each caller frame, as the VAD judged it.
   frame(nowMs: number, isVoiced: boolean, frameMs = 20): TTurnPolicyAction[] {
     if (isVoiced) {
       if (this.speechRunMs === 0) this.speechOnsetMs = nowMs - frameMs;
       this.speechRunMs += frameMs;
+      this.speechGapMs = 0;
     } else {
-      this.speechRunMs = 0;
+      this.speechGapMs += frameMs;
+      if (this.speechGapMs > SPEECH_GAP_MS) this.speechRunMs = 0;
     }
     if (this.agent === "speaking") return this.frameOverAgent(nowMs, isVoiced, frameMs);
     return this.fromEndpointer(this.endpointer.frame(nowMs, isVoiced, frameMs));

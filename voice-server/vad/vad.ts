@@ -163,6 +163,12 @@ export class SpeechDetector {
     return this.isInSpeech;
   }
 
+  // The last frame was speech, and so was the one before it (a lone speech frame is never a word): the per-frame
+  // reading a turn-taking policy wants, without the end-of-speech hangover of isSpeaking.
+  get isVoicedFrame(): boolean {
+    return this.run >= CONFIRM_FRAMES;
+  }
+
   get timeMs(): number {
     return this.nowMs;
   }

@@ -103,7 +103,7 @@ describe("createDeepgramStt", () => {
     expect(connection?.invalidTextFrames).toEqual([]);
   });
 
-  it("joins every is_final segment since the last finalize into one turn", async () => {
+  it("passes Deepgram's end-of-speech signals on: speech_final as a final, UtteranceEnd as utterance-end", async () => {
     fake.transcripts = ["Hello there.", "I need to change my booking."];
     const stream = await open();
     const events = stream.events[Symbol.asyncIterator]();
@@ -111,9 +111,19 @@ describe("createDeepgramStt", () => {
     speak(stream, 800, 1200);
     speak(stream, 900, 400);
     await waitFor(() => (fake.connections[0]?.sent ?? []).filter((m) => m.speech_final === true).length === 2);
+    const seen: TSttEvent[] = [];
+    expect(await nextMatching(events, (e) => e.type === "final", seen)).toEqual({
+      type: "final",
+      text: "Hello there.",
+      isFromFinalize: false,
+      isSpeechFinal: true,
+    });
+    await nextMatching(events, (e) => e.type === "utterance-end", seen);
+    expect(await nextMatching(events, (e) => e.type === "final", seen)).toMatchObject({ text: "I need to change my booking.", isSpeechFinal: true });
+    // The answer to a finalize carries only the words no final has carried yet (none here).
     stream.finalize();
     const final = await nextMatching(events, (e) => e.type === "final");
-    expect(final).toEqual({ type: "final", text: "Hello there. I need to change my booking.", isFromFinalize: true });
+    expect(final).toEqual({ type: "final", text: "", isFromFinalize: true });
 
     // The next turn starts empty.
     fake.enqueue("Thanks.");
@@ -122,19 +132,21 @@ describe("createDeepgramStt", () => {
     expect(await nextMatching(events, (e) => e.type === "final")).toMatchObject({ text: "Thanks." });
   });
 
-  it("emits what it has when Deepgram never answers the Finalize", async () => {
+  it("answers a finalize Deepgram never answers, after its timeout, with what is not yet final (here nothing)", async () => {
     fake.transcripts = ["Is anyone there?"];
     const stream = await open({ finalizeTimeoutMs: 300 });
     const events = stream.events[Symbol.asyncIterator]();
     speak(stream, 800, 500);
-    await waitFor(() => (fake.connections[0]?.sent ?? []).some((m) => m.is_final === true));
-    fake.isResponding = false;
-    stream.finalize();
+    // The words came with Deepgram's speech_final; then it goes silent.
     expect(await nextMatching(events, (e) => e.type === "final")).toEqual({
       type: "final",
       text: "Is anyone there?",
-      isFromFinalize: true,
+      isFromFinalize: false,
+      isSpeechFinal: true,
     });
+    fake.isResponding = false;
+    stream.finalize();
+    expect(await nextMatching(events, (e) => e.type === "final")).toEqual({ type: "final", text: "", isFromFinalize: true });
   });
 
   it("rejects a bad API key at the handshake as an auth error", async () => {

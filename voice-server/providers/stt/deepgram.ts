@@ -11,8 +11,9 @@ import { abortError, EventQueue } from "../shared/async";
 
 // Deepgram live transcription over its raw WebSocket protocol (protocols.md §8), not the SDK: the SDK v5
 // reconnects up to 30 times on its own and replaces handlers on `on()`, and we want one deliberate reconnect.
-// The session does its own endpointing; Deepgram's is_final segments are collected until the session calls
-// finalize(), and the Results flagged from_finalize close the turn.
+// The session does its own endpointing, with Deepgram's end-of-speech signals as inputs: is_final segments are
+// collected until a Results flagged speech_final (emitted as a final with isSpeechFinal) or the answer to the
+// session's finalize() (from_finalize); UtteranceEnd is passed on as an utterance-end event.
 
 export type TDeepgramSttOptions = {
   apiKey: string;
@@ -56,6 +57,7 @@ export function createDeepgramStt(options: TDeepgramSttOptions): TSttProvider {
   };
   return {
     name: "deepgram",
+    streaming: { endpointingMs: config.endpointingMs },
     async open(sttOptions: TSttOptions): Promise<TSttStream> {
       if (sttOptions.signal.aborted) throw abortError();
       const url = listenUrl(config, sttOptions);
@@ -163,6 +165,7 @@ function handshakeError(error: Error): ProviderError {
 type TResults = {
   type: "Results";
   is_final?: boolean;
+  speech_final?: boolean;
   from_finalize?: boolean;
   channel?: { alternatives?: { transcript?: string }[] };
 };
@@ -288,6 +291,7 @@ class DeepgramStream implements TSttStream {
     if (!message || typeof message !== "object") return;
     const type = (message as { type?: unknown }).type;
     if (type === "Results") this.onResults(message as TResults);
+    else if (type === "UtteranceEnd") this.events.push({ type: "utterance-end" });
     else if (type === "Error") {
       const description = String((message as { description?: unknown }).description ?? "unknown error");
       this.events.push({
@@ -308,10 +312,16 @@ class DeepgramStream implements TSttStream {
     if (transcript) this.segments.push(transcript);
     // A from_finalize that arrives after our timeout belongs to a turn already emitted; its words stay in
     // `segments` and open the next turn rather than being lost.
-    if (results.from_finalize && this.isAwaitingFinal) this.completeTurn();
+    if (results.from_finalize && this.isAwaitingFinal) this.completeTurn(results.speech_final === true);
+    else if (results.speech_final) {
+      // Deepgram's endpointer heard silence after these words: they are final, and the silence is a signal.
+      const text = this.segments.join(" ");
+      this.segments = [];
+      this.events.push({ type: "final", text, isFromFinalize: false, isSpeechFinal: true });
+    }
   }
 
-  private completeTurn(): void {
+  private completeTurn(isSpeechFinal = false): void {
     if (this.finalizeTimer) clearTimeout(this.finalizeTimer);
     this.finalizeTimer = null;
     if (!this.isAwaitingFinal) return;
@@ -319,7 +329,7 @@ class DeepgramStream implements TSttStream {
     this.shouldSendFinalize = false;
     const text = this.segments.join(" ");
     this.segments = [];
-    this.events.push({ type: "final", text, isFromFinalize: true });
+    this.events.push(isSpeechFinal ? { type: "final", text, isFromFinalize: true, isSpeechFinal } : { type: "final", text, isFromFinalize: true });
   }
 
   private onClose(ws: WebSocket, code: number, reason: string): void {
