@@ -309,9 +309,9 @@ describe("observeTurnCall", () => {
     ]);
   });
 
-  it("checks the wire for audio of the generations the server says it discarded", () => {
+  it("checks the wire for audio of the replies the server says it dropped", () => {
     const mark = (name: string) => ({ name, receivedAtMs: 0, echoedAtMs: 0, wasCleared: false });
-    const event = (name: string, generation: number) => ({ atMs: 0, kind: "status", name, data: { generation } });
+    const event = (name: string, data: Record<string, unknown>) => ({ atMs: 0, kind: "status", name, data });
     const result = observeTurnCall(
       [],
       wire({
@@ -320,17 +320,17 @@ describe("observeTurnCall", () => {
           call: null,
           turns: [],
           events: [
-            event(SPECULATIVE_EVENTS.started, 4),
-            event(SPECULATIVE_EVENTS.discarded, 4),
-            event(SPECULATIVE_EVENTS.started, 5),
-            event(SPECULATIVE_EVENTS.discarded, 5),
-            event(SPECULATIVE_EVENTS.started, 6),
+            event(SPECULATIVE_EVENTS.discarded, { reason: "words-differ", words: "I need", ageMs: 120 }),
+            event(SPECULATIVE_EVENTS.used, { words: "where are you", leadMs: 90 }),
+            event(SPECULATIVE_EVENTS.dropped, { words: "I'd like to book", generation: 4 }),
+            event(SPECULATIVE_EVENTS.dropped, { words: "my number is", generation: 5 }),
           ],
         },
       }),
     );
-    expect(result.speculation).toEqual({ started: 3, discarded: 2, discardedGenerations: [4, 5] });
-    // g5 reached the caller (two of its marks, one reply); g4 never did; g3 and g7 were never discarded.
+    // Two preemptive requests (one used, one discarded) and two dropped replies, both named by generation.
+    expect(result.speculation).toEqual({ started: 2, discarded: 3, discardedGenerations: [4, 5] });
+    // g5 reached the caller (two of its marks, one reply); g4 never did; g3 and g7 were never dropped.
     expect(result.playedFromDiscarded).toBe(1);
   });
 });

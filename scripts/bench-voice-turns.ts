@@ -202,13 +202,18 @@ export type TTurnObservation =
 // What one call's generations did, from the server's call_events (absent on a server that does not preempt).
 export type TSpeculation = { started: number; discarded: number; discardedGenerations: number[] };
 
-// Names and payloads of the call_events the turn-taking session writes (kind "status"). The bench reads them;
-// a server that writes none is reported as not preempting.
+// Names and payloads of the call_events the turn-taking session writes (kind "status";
+// voice-server/session/adaptive-turns.ts). The bench reads them; a server that writes none is reported as not
+// preempting. A preemptive reply is an LLM request with no generation of its own (it never reaches the player
+// unless used), so what the wire can check is the other discarded kind: a reply dropped because the caller went
+// on, whose generation id (its marks' names, g<id>s<n>) the event carries.
 export const SPECULATIVE_EVENTS = {
-  // A reply started before the caller's turn was known to be over. data: { generation: number } (the id in its marks' names, g<id>s<n>).
-  started: "speculative_started",
-  // It was thrown away. data: { generation: number, reason: "caller-went-on" | "words-differ" }
-  discarded: "speculative_discarded",
+  // data: { words, leadMs }
+  used: "preemptive_used",
+  // data: { reason: "caller-went-on" | "words-differ" | "call-ended", words, ageMs }
+  discarded: "preemptive_discarded",
+  // data: { words, generation }
+  dropped: "reply_dropped",
 } as const;
 
 // The server's own counts over the phase, from /metrics (null: this server has no such metric).
@@ -288,7 +293,7 @@ export function observeTurnCall(items: TTurnItem[], result: TCallWire): { observ
   }
   const events = result.record?.events ?? [];
   const generationOf = (data: Record<string, unknown>) => (typeof data.generation === "number" ? data.generation : null);
-  const discardedGenerations = events.flatMap((e) => (e.name === SPECULATIVE_EVENTS.discarded && generationOf(e.data) !== null ? [generationOf(e.data)!] : []));
+  const discardedGenerations = events.flatMap((e) => (e.name === SPECULATIVE_EVENTS.dropped && generationOf(e.data) !== null ? [generationOf(e.data)!] : []));
   const discardedSet = new Set(discardedGenerations);
   // A mark of a generation on the wire means its audio went out before it.
   const playedFromDiscarded = new Set(
@@ -300,8 +305,8 @@ export function observeTurnCall(items: TTurnItem[], result: TCallWire): { observ
   return {
     observations,
     speculation: {
-      started: events.filter((e) => e.name === SPECULATIVE_EVENTS.started).length,
-      discarded: events.filter((e) => e.name === SPECULATIVE_EVENTS.discarded).length,
+      started: events.filter((e) => e.name === SPECULATIVE_EVENTS.used || e.name === SPECULATIVE_EVENTS.discarded).length,
+      discarded: events.filter((e) => e.name === SPECULATIVE_EVENTS.discarded || e.name === SPECULATIVE_EVENTS.dropped).length,
       discardedGenerations,
     },
     playedFromDiscarded,
@@ -389,8 +394,8 @@ export type TTurnTaking = {
     started: number;
     discarded: number;
     discardedShare: number | null;
-    // Discarded generations whose audio reached the wire (their marks came over it). null: some were discarded but
-    // the server named none of them (no generation id in a speculative_discarded event), so the wire cannot tell.
+    // Dropped replies whose audio reached the wire (their marks came over it). null: some were discarded but the
+    // server named none of them (preemptive requests have no generation; only reply_dropped names one).
     playedFromDiscarded: number | null;
     // Discarded generations the server named, i.e. checked on the wire.
     checkedOnWire: number;

@@ -106,7 +106,7 @@ describe("AdaptiveTurns", () => {
     turns.dropReply("I need a cleaning");
     expect(thinking.isDropped).toBe(true);
     expect(player.interrupted).toEqual(["system"]);
-    expect(events.map((e) => [e.name, e.data.words])).toEqual([["reply_dropped", "I need a cleaning"]]);
+    expect(events.map((e) => [e.name, e.data])).toEqual([["reply_dropped", { words: "I need a cleaning", generation: 3 }]]);
 
     const audible = replyWithAudio(1, 2);
     audible.callerTurn = { text: "hello", startMs: 0, endMs: 900, isWritten: true };

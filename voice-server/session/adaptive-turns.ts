@@ -20,7 +20,8 @@ import type { TPolicyTurn, TTurnTakerHandlers } from "./turn-taker";
 // Call events (call_events, all with the stream ms of when they happened), for the timeline and bench:voice:
 //   status   preemptive_discarded { reason: "caller-went-on" | "words-differ" | "call-ended", words, ageMs }
 //   status   preemptive_used      { words, leadMs }            leadMs: how long before the turn's end it started
-//   status   reply_dropped        { words }                    the caller's words so far stay in their turn
+//   status   reply_dropped        { words, generation }        the caller's words so far stay in their turn;
+//                                                               generation: the dropped reply's id (its marks g<id>s<n>)
 //   barge_in caller               (at the clear, as before: heard, unheard, reactionMs)
 //   barge_in resumed              { kind: "backchannel" | "noise", words, decidedAfterMs, text, isReplayedAudio }
 //   barge_in yielded              { words, decidedAfterMs }    a real interruption: never resumed
@@ -140,7 +141,7 @@ export class AdaptiveTurns implements TTurnTakerHandlers {
     this.deps.player.interrupt("system");
     this.stats.repliesDropped++;
     this.deps.metrics.repliesDropped.inc();
-    this.deps.event("status", "reply_dropped", { words });
+    this.deps.event("status", "reply_dropped", { words, generation: generation.id });
   }
 
   clear(onsetAt: number): void {
