@@ -276,8 +276,9 @@ Measured at the wire by the simulated phone:
 - barge-in reaction: onset of the interruption -> \`clear\` received;
 - tool turns: end of the caller's turn -> first voiced agent audio;
 - preemptive generations: counted by the server (\`voice_preemptive_generations_total\` by outcome, read from /metrics
-  before and after the phase; else its call_events \`${SPECULATIVE_EVENTS.started}\` and \`${SPECULATIVE_EVENTS.discarded}\`). A discarded generation
-  the server names (data.generation of \`${SPECULATIVE_EVENTS.discarded}\`: the generation id in its marks' names, \`g<id>s<n>\`) counts as played
+  before and after the phase; else its call_events \`${SPECULATIVE_EVENTS.used}\` and \`${SPECULATIVE_EVENTS.discarded}\`). A preemptive
+  request never reaches the player unless used; a reply dropped because the caller went on does, and the server names
+  it (data.generation of \`${SPECULATIVE_EVENTS.dropped}\`: the generation id in its marks' names, \`g<id>s<n>\`): it counts as played
   when a mark of it came over the wire (audio goes out before its mark). LLM requests: streamed requests the fake
   Gemini answered during the phase.
 
