@@ -33,6 +33,11 @@ for (const [concept, list] of Object.entries(ROUTING_CONCEPTS)) {
   }
 }
 
+// Every word the routing concepts list (the sound-alike repair's targets).
+export function routingWords(): string[] {
+  return Object.values(ROUTING_CONCEPTS).flatMap((list) => list.split(/\s+/).filter((w) => w !== ""));
+}
+
 // The kinds of call a stemmed word points to ("swollen" -> ["emergency"]); empty for words that carry no intent.
 export function routingConceptsOf(stemmed: string): readonly string[] {
   return CONCEPTS_OF.get(stemmed) ?? [];
