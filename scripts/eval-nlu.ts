@@ -1,6 +1,6 @@
 // `npm run eval:nlu`: the offline engine's understanding, from text alone (no audio, no recogniser; about a second).
 // 1. The everyday set (tests/fixtures/nlu/everyday-lines.txt) against two receptionists: clean lines and lines as a
-//    weak recogniser might return them, per intent.
+//    weak recogniser might return them, per intent; and the fresh set (everyday-fresh.txt), never tuned on.
 // 2. The transcripts bench:quality stored (bench/results/quality*.json): for each stored line, whether what the
 //    recogniser heard now leads the offline agent to the same outcome as the words said (the bench's own judge),
 //    per half. Those files keep every rendition under `rows` when written by a bench that does, else only the
@@ -10,7 +10,14 @@ import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createEverydayRunner, EVERYDAY_AGENTS, loadEverydayLines, summarize, type TEverydayResult } from "@/tests/sim/everyday-set";
+import {
+  createEverydayRunner,
+  EVERYDAY_AGENTS,
+  FRESH_FILE,
+  loadEverydayLines,
+  summarize,
+  type TEverydayResult,
+} from "@/tests/sim/everyday-set";
 import { createOutcomeJudge } from "@/tests/sim/quality-score";
 import { loadQualityLines, QUALITY_AGENT, QUALITY_NOW, type THalf, writeFileAtomic } from "@/tests/sim/quality-set";
 
@@ -59,20 +66,28 @@ async function storedTranscripts() {
   return out;
 }
 
-function everyday() {
-  return loadEverydayLines().then((lines) =>
-    EVERYDAY_AGENTS.map((a) => {
+async function everyday() {
+  const lines = await loadEverydayLines();
+  const freshLines = await loadEverydayLines(FRESH_FILE);
+  return EVERYDAY_AGENTS.map((a) => {
       const run = createEverydayRunner(a);
       const results = lines.map(run);
+      const fresh = freshLines.map(run);
       const clean = results.filter((r) => !r.line.isHeard);
       const heard = results.filter((r) => r.line.isHeard);
       const intents = [...new Set(results.map((r) => r.line.intent))].map((intent) => ({
         intent,
         ...summarize(results.filter((r) => r.line.intent === intent)),
       }));
-      return { agent: a.name, clean: summarize(clean), heard: summarize(heard), intents, failures: results.filter((r) => !r.isRight) };
-    }),
-  );
+      return {
+        agent: a.name,
+        clean: summarize(clean),
+        heard: summarize(heard),
+        fresh: summarize(fresh),
+        intents,
+        failures: [...results, ...fresh].filter((r) => !r.isRight),
+      };
+  });
 }
 
 function failureLine(r: TEverydayResult): string {
@@ -97,9 +112,12 @@ async function main(): Promise<void> {
     "",
     "## Everyday set (tests/fixtures/nlu/everyday-lines.txt)",
     "",
-    "| agent | clean lines | heard (misrecognised) lines |",
-    "|---|---|---|",
-    ...agents.map((a) => `| ${a.agent} | ${a.clean.percent}% (${a.clean.right}/${a.clean.lines}) | ${a.heard.percent}% (${a.heard.right}/${a.heard.lines}) |`),
+    "| agent | clean lines | heard (misrecognised) lines | fresh lines (never tuned on) |",
+    "|---|---|---|---|",
+    ...agents.map(
+      (a) =>
+        `| ${a.agent} | ${a.clean.percent}% (${a.clean.right}/${a.clean.lines}) | ${a.heard.percent}% (${a.heard.right}/${a.heard.lines}) | ${a.fresh.percent}% (${a.fresh.right}/${a.fresh.lines}) |`,
+    ),
     "",
     `| intent | ${agents.map((a) => a.agent).join(" | ")} |`,
     `|---|${agents.map(() => "---").join("|")}|`,

@@ -39,6 +39,7 @@ import { describesEmergency, emergencySigns, soundsUrgent } from "./routing";
 import { isOffTopic, isOutOfScope, whatICanDo } from "./scope";
 import { expandParaphrases } from "./paraphrase";
 import { repairedLine } from "./repair";
+import { stem } from "./stem";
 import { parseName } from "./spoken-input";
 import { anythingElse, goodbye, offerMessage, type TContext, type TReply, type TState } from "./state";
 import { FILLERS, contentWords, normalizeText } from "./text";
@@ -303,12 +304,15 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   return notSure(state, ctx, normalized);
 }
 
+const WEAK_BOOKING = new Set(["available", "availability"].map(stem));
+
 // The department for a request to book, move or cancel an appointment; undefined when the line asks a price
 // ("how much to book a cleaning"), when the knowledge answer found covers the request itself ("how do I
 // reschedule?" with a rescheduling entry), or when no department handles appointments.
 function appointmentDepartment(ctx: TContext, normalized: string, retrieval: TRetrieval | null): TDepartment | undefined {
   const words = contentWords(normalized);
-  const asks = words.filter((w) => w.concept === "#booking" || w.concept === "#cancel");
+  // "Available" alone asks whether, not to book ("is Delta available?" is about Delta); the rest ask to book.
+  const asks = words.filter((w) => (w.concept === "#booking" || w.concept === "#cancel") && !WEAK_BOOKING.has(w.stem));
   if (asks.length === 0 || words.some((w) => w.concept === "#price")) return undefined;
   const passage = retrieval?.passage;
   if (passage && asks.some((w) => passage.tf.has(w.stem) || (w.concept !== undefined && passage.tf.has(w.concept)))) return undefined;

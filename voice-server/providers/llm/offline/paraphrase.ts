@@ -17,6 +17,7 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   // Changing or cancelling
   [/\b(can not|will not|would not|am not going to|not going to|unable to|no longer) (be able to )?(make|come|attend|keep) (it|in|my)\b/, "cancel appointment"],
   [/\b(call off|push back|push (it|my appointment|my \w+) back|bring forward|change the (time|date|day) of|change the (time|date|day)|switch my|swap my)\b/, "reschedule appointment"],
+  [/\bsomething (came|has come|just came) up\b/, "$& cancel appointment"],
   [/\b(running|be|am|will be) (a bit |a little |about |around )?(\w+ )?(minutes? )?(late|behind)\b/, "running late appointment"],
   // Hours
   [/\b(shut|shuts|lock up|locks up)\b/, "close"],
@@ -40,6 +41,7 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\bcharged (me|us)\b/, "overcharged bill"],
   // Callbacks and messages
   [/\b(give me a (ring|call|buzz)|ring me|phone me|get back to me|return my call|leave word|pass (it|this|that|a message) (on|along)|let (them|him|her|the dentist|the doctor) know)\b/, "$& message callback"],
+  [/\b(ask|have|get|tell) ([\w ]{1,30}?) to (call|ring|phone|contact|text) (me|us)\b/, "$& message callback"],
   // A person
   [/\b(staff member|member of staff|a live one)\b/, "representative"],
   // Emergencies in everyday words
