@@ -6,7 +6,7 @@
 //    per half. Those files keep every rendition under `rows` when written by a bench that does, else only the
 //    misses of that run: then the figure is how many of those misses the engine now gets right.
 // Writes bench/results/nlu.{json,md}. Options: --failures (print every wrong line), --out NAME.
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -26,7 +26,10 @@ const { values: args } = parseArgs({
 });
 if (!/^[\w-]+$/.test(args.out)) throw new Error("--out must be a plain file name");
 const RESULTS_DIR = path.join(process.cwd(), "bench", "results");
-const STORED = ["quality.json", "quality-baseline.json", "quality-check.json"];
+// Every results file bench:quality wrote (its --out name starts with "quality").
+async function storedFiles(): Promise<string[]> {
+  return (await readdir(RESULTS_DIR)).filter((f) => /^quality[\w-]*\.json$/.test(f)).sort();
+}
 
 type TStoredRow = { id: string; half: THalf; text: string; heard: string };
 
@@ -34,7 +37,7 @@ async function storedTranscripts() {
   const lines = new Map((await loadQualityLines()).map((l) => [l.id, l]));
   const judge = createOutcomeJudge(QUALITY_AGENT, QUALITY_NOW);
   const out = [];
-  for (const file of STORED) {
+  for (const file of await storedFiles()) {
     const json = JSON.parse(await readFile(path.join(RESULTS_DIR, file), "utf8").catch(() => "null")) as {
       rows?: TStoredRow[];
       misses?: TStoredRow[];
