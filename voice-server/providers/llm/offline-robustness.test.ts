@@ -88,6 +88,13 @@ describe("offline LLM: everyday phrasing", () => {
     }
   });
 
+  it("does not take a broken-down car for a broken tooth: the caller is running late", async () => {
+    const turn = await new Call(receptionist()).say("my car broke down and I'll be late for my appointment");
+    expect(turn.toolCall).toBeUndefined();
+    expect(await routeOf(receptionist(), "my car broke down and I'll be late for my appointment")).toBe("Front desk");
+    expect(await routeOf(receptionist(), "I broke a tooth on a nut")).toBe("On-call dentist");
+  });
+
   it("sends a crown that fell off and hurts to the emergency line", async () => {
     const turn = await new Call(receptionist()).say("my crown fell off this morning");
     expect(turn.toolCall).toMatchObject({ name: "transfer_call", args: { department: "On-call dentist" } });
