@@ -144,3 +144,15 @@ describe("offline LLM: names as callers give them", () => {
     expect(parseName("Oh sure, the name is Walter Brooks.")).toBe("Walter Brooks");
   });
 });
+
+describe("offline LLM: message details given together", () => {
+  it("takes a name and a number said in one breath, and asks for neither again", async () => {
+    const call = new Call(receptionist());
+    await call.say("I'd like to leave a message");
+    const both = await call.say("This is Jane Doe, my number is 617 555 0142");
+    expect(both.text).toMatch(/Thanks, Jane Doe\. I have your number as 6 1 7, 5 5 5, 0 1 4 2\./);
+    expect(both.text).toMatch(/what message/i);
+    const saved = await call.say("please tell the front desk I need to reschedule");
+    expect(saved.toolCall?.args).toMatchObject({ name: "Jane Doe", callback_number: "6175550142" });
+  });
+});
