@@ -5,7 +5,7 @@ import { conceptOf, conceptWords } from "./concepts";
 import { routingConceptsOf, routingWords } from "./routing";
 import { buildVocabulary, repairHeard, type TVocabulary } from "./sounds-like";
 import { stem } from "./stem";
-import { FILLERS, STOP_WORDS, normalizeText } from "./text";
+import { FILLERS, STOP_WORDS, memoize, normalizeText } from "./text";
 
 // What callers ask a phone line for, beyond the synonym groups and routing concepts.
 // Dictated numbers are answers in their own right, never a misheard word ("zero" is not "sore").
@@ -40,7 +40,8 @@ function buildRepairer(snapshot: TAgentSnapshot): TRepairer {
     const s = stem(word);
     return stems.has(s) || conceptOf(s) !== undefined || routingConceptsOf(s).length > 0;
   };
-  return { vocabulary, repair: (normalized) => repairHeard(normalized, vocabulary, isKnown) };
+  // A call is replayed on every turn, so each line is repaired once per agent, not once per turn.
+  return { vocabulary, repair: memoize((normalized) => repairHeard(normalized, vocabulary, isKnown)) };
 }
 
 // The line with sound-alike, misspelt, split or clipped words replaced by this agent's words, or null when there
