@@ -215,6 +215,8 @@ async function main(): Promise<void> {
     latency,
     seconds: Math.round((performance.now() - started) / 1000),
     misses: rows.filter((r) => !r.isIntentRight).map((r) => ({ id: r.id, half: r.half, voice: r.voice, rate: r.rate, text: r.text, heard: r.error ? `${r.heard} [error: ${r.error}]` : r.heard })),
+    // Every rendition's transcript, so the offline engine can be judged again from text alone (npm run eval:nlu).
+    rows: rows.map((r) => ({ id: r.id, half: r.half, voice: r.voice, rate: r.rate, text: r.text, heard: r.heard, isIntentRight: r.isIntentRight })),
   };
   await writeFileAtomic(path.join(RESULTS_DIR, `${args.out}.json`), `${JSON.stringify(result, null, 2)}\n`);
   await writeFileAtomic(path.join(RESULTS_DIR, `${args.out}.md`), markdown(result));

@@ -84,10 +84,14 @@ describe("offline LLM: departments chosen by meaning", () => {
     const known = await new Call(agent).say("Do you see emergency patients?");
     expect(known.toolCall).toBeUndefined();
     expect(known.knowledgeIds).toEqual(["emergencies"]);
-    // Not answered by knowledge: offered, not forced, since the caller only asked.
+    // Asked in other words: answered from the same entry or offered the line, never forced, since the caller only
+    // asked.
     const asked = await new Call(agent).say("Do you handle emergencies?");
     expect(asked.toolCall).toBeUndefined();
-    expect(asked.text).toMatch(/On-call dentist/);
+    expect(asked.text).toMatch(/same-day slots for dental emergencies|On-call dentist/);
+    const unknown = await new Call(receptionist()).say("Do you handle emergencies?");
+    expect(unknown.toolCall).toBeUndefined();
+    expect(unknown.text).toMatch(/On-call dentist/);
   });
 
   it("treats a question that describes an emergency as one", async () => {

@@ -29,6 +29,17 @@ const SYNONYM_GROUPS: Record<string, string> = {
   allowed: "allow, allowed, permit, permitted, welcome, bring",
 };
 
+// Words this engine reads callers by but the recogniser does not listen for (synonymsOf() ignores them): a
+// business writes "exam", a caller says "checkup". A group named like one above adds to that concept.
+const UNDERSTANDING_GROUPS: Record<string, string> = {
+  exam: "exam, exams, examination, examinations, checkup, checkups, check up",
+  whitening: "whitening, whiten, whitened, bleaching, bleach",
+  price: "dollar, dollars, bucks",
+  insurance: "medicaid, medicare, ppo, hmo, insurances",
+};
+
+// Primary: the synonym groups alone (what the recogniser is told); CONCEPT_OF adds the understanding groups.
+const PRIMARY_CONCEPT_OF = new Map<string, string>();
 const CONCEPT_OF = new Map<string, string>();
 // Multi-word synonyms ("money back") are folded into the group's first word before tokenising.
 const PHRASE_SYNONYMS: Array<[RegExp, string]> = [];
@@ -37,14 +48,25 @@ for (const [group, list] of Object.entries(SYNONYM_GROUPS)) {
   const first = members[0] ?? group;
   for (const member of members) {
     if (member.includes(" ")) PHRASE_SYNONYMS.push([new RegExp(`\\b${member}\\b`, "g"), first]);
-    else CONCEPT_OF.set(stem(member), `#${group}`);
+    else {
+      PRIMARY_CONCEPT_OF.set(stem(member), `#${group}`);
+      CONCEPT_OF.set(stem(member), `#${group}`);
+    }
+  }
+}
+for (const [group, list] of Object.entries(UNDERSTANDING_GROUPS)) {
+  const members = list.split(",").map((m) => m.trim());
+  const first = members[0] ?? group;
+  for (const member of members) {
+    if (member.includes(" ")) PHRASE_SYNONYMS.push([new RegExp(`\\b${member}\\b`, "g"), first]);
+    else if (!CONCEPT_OF.has(stem(member))) CONCEPT_OF.set(stem(member), `#${group}`);
   }
 }
 
 // The single words this engine treats as meaning the same as `word` (itself included), so the offline recogniser
 // can listen for "address" when the knowledge only says "located".
 export function synonymsOf(word: string): string[] {
-  const concept = CONCEPT_OF.get(stem(word.toLowerCase()));
+  const concept = PRIMARY_CONCEPT_OF.get(stem(word.toLowerCase()));
   if (!concept) return [word];
   const list = SYNONYM_GROUPS[concept.slice(1)] ?? "";
   return [
@@ -56,9 +78,24 @@ export function synonymsOf(word: string): string[] {
   ];
 }
 
+// Every single-word member of the synonym groups: words this engine acts on (the sound-alike repair's targets).
+export function conceptWords(): string[] {
+  return Object.values(SYNONYM_GROUPS).flatMap((list) =>
+    list
+      .split(",")
+      .map((m) => m.trim())
+      .filter((m) => m !== "" && !m.includes(" ")),
+  );
+}
+
 // The concept token ("#price") a stemmed word belongs to, if any.
 export function conceptOf(stemmed: string): string | undefined {
   return CONCEPT_OF.get(stemmed);
+}
+
+// The same, from the synonym groups alone (not the understanding-only words).
+export function primaryConceptOf(stemmed: string): string | undefined {
+  return PRIMARY_CONCEPT_OF.get(stemmed);
 }
 
 export function foldPhraseSynonyms(normalized: string): string {

@@ -14,7 +14,6 @@ import {
 } from "./departments";
 import { hoursAnswer, requestedDays } from "./hours";
 import {
-  GOODBYE,
   GREETING_ONLY,
   HISTORY,
   HOURS_INTENT,
@@ -26,22 +25,30 @@ import {
   QUESTION_START,
   REPEAT,
   STRONG_HUMAN,
-  THANKS_ONLY,
   TRANSFER_VERB,
   isAffirmative,
+  isGoodbye,
+  isThanks,
   isOnlyNumbers,
   isNegative,
 } from "./intents";
-import { HOURS_OVERRIDE_CONFIDENCE, answerText, retrieve } from "./knowledge";
+import { HOURS_OVERRIDE_CONFIDENCE, answerText, retrieve, retrieveByName, retrieveByTopic, type TRetrieval } from "./knowledge";
 import { NAME_NOT_GIVEN, firstName, onSlotAnswer, startMessage } from "./message";
 import { speakDigits, splitSentences, toSpoken } from "./speakable";
 import { describesEmergency, emergencySigns, soundsUrgent } from "./routing";
 import { isOffTopic, isOutOfScope, whatICanDo } from "./scope";
+import { expandParaphrases } from "./paraphrase";
+import { repairedLine } from "./repair";
+import { stem } from "./stem";
 import { parseName } from "./spoken-input";
 import { anythingElse, goodbye, offerMessage, type TContext, type TReply, type TState } from "./state";
 import { FILLERS, contentWords, normalizeText } from "./text";
 
 export function notSure(state: TState, ctx: TContext, normalized: string): [TState, TReply] {
+  return fallback(notSureReply(state, ctx, normalized));
+}
+
+function notSureReply(state: TState, ctx: TContext, normalized: string): [TState, TReply] {
   const lead = "I'm sorry, I don't have that information.";
   if (ctx.index.departments.length > 0 && ctx.isOpen !== false) {
     const department = departmentByDescription(ctx, normalized);
@@ -60,24 +67,52 @@ export function notSure(state: TState, ctx: TContext, normalized: string): [TSta
   return offerMessage(state, [lead]);
 }
 
+// A caller line. When it makes no sense as heard, it is tried once more with sound-alike, misspelt or split words
+// replaced by this agent's own words ("do you take sigma" -> "cigna"); the repaired reading is only used when it
+// makes sense, so a line that was understood is never rewritten and one that wasn't gets the same fallback.
 export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller: string): [TState, TReply] {
-  const normalized = normalizeText(raw);
-  const tokens = normalized.split(" ").filter((t) => t !== "");
+  const first = understand(state, ctx, raw, recentCaller);
+  if (!first[1].isFallback) return first;
+  const repaired = repairedLine(ctx.snapshot, normalizeText(raw));
+  if (repaired === null) return first;
+  const second = understand(state, ctx, repaired, recentCaller);
+  return second[1].isFallback ? first : second;
+}
+
+const URGENT_NOW = /\b(urgent|urgently|asap|as soon as possible|right away|immediately|straight away)\b/;
+// Words that only say who is needed and how fast: with nothing else said, an urgent line is an emergency call.
+const URGENT_ONLY = new Set("urgent asap soon possibl away immediately immediat straight dentist doctor see emergency".split(" "));
+
+function fallback([state, reply]: [TState, TReply]): [TState, TReply] {
+  return [state, { ...reply, isFallback: true }];
+}
+
+function understand(state: TState, ctx: TContext, raw: string, recentCaller: string): [TState, TReply] {
+  const heard = normalizeText(raw);
+  // Everyday phrasings ("fit me in") carry the plain word too; an answer to a slot is read as said.
+  const normalized = expandParaphrases(heard);
+  const tokens = heard.split(" ").filter((t) => t !== "");
   if (tokens.length === 0 || tokens.every((t) => FILLERS.has(t))) {
-    return [state, { say: ["Sorry, I didn't catch that. Could you say it again?"] }];
+    return [state, { say: ["Sorry, I didn't catch that. Could you say it again?"], isFallback: true }];
   }
   // Said again word for word, and nothing else changes: a question the agent asked is still open.
-  if (REPEAT.test(normalized)) return [state, { say: [state.lastAgent ?? ctx.snapshot.config.greeting] }];
+  if (REPEAT.test(heard)) return [state, { say: [state.lastAgent ?? ctx.snapshot.config.greeting] }];
   const stems = contentWords(normalized).map((w) => w.stem);
   // Once the caller has described an emergency, a message they leave later in the call is urgent too.
   if (!state.urgent && soundsUrgent(normalized, stems)) state = { ...state, urgent: true };
-  const emergency = describesEmergency(stems) ? emergencyDepartment(ctx, normalized) : undefined;
+  // "This is urgent, I need a dentist right away" is an emergency call even without a symptom; a question about
+  // urgent care ("do you take urgent cases?") is not.
+  const urgentNow =
+    URGENT_NOW.test(normalized) &&
+    !QUESTION_START.test(normalized) &&
+    contentWords(normalized).every((w) => URGENT_ONLY.has(w.stem) || URGENT_ONLY.has(w.concept?.slice(1) ?? ""));
+  const emergency = describesEmergency(stems) || urgentNow ? emergencyDepartment(ctx, normalized) : undefined;
   // With no line for emergencies, only an unmistakable one ("it broke and it's bleeding") becomes an urgent
   // message: one sign alone ("my printer is broken") is an ordinary question for most businesses.
   const signs = emergencySigns(stems);
   const unmistakable = signs.strong + signs.weak >= 2 || /\bemergenc/.test(normalized);
   const pending = state.pending;
-  if (pending.kind === "slot") return onSlotAnswer(state, ctx, pending, raw, normalized, onCaller);
+  if (pending.kind === "slot") return onSlotAnswer(state, ctx, pending, raw, heard, onCaller);
 
   const knownName = /\b(my name is|my name's)\b/i.test(raw) ? (parseName(raw) ?? state.knownName) : state.knownName;
   state = { ...state, knownName };
@@ -115,13 +150,13 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
       const department = departmentByName(ctx, normalized) ?? departmentByDescription(ctx, normalized);
       if (department) return transferTo(state, ctx, department);
       // "Thanks, goodbye" is not a department: the caller is leaving.
-      if (GOODBYE.test(normalized)) return goodbye(state, ctx);
+      if (isGoodbye(normalized)) return goodbye(state, ctx);
       if (isNegative(normalized) || wantsMessage) return startMessage(state, ctx, raw, "Okay.");
       if (pending.attempts === 0) return askWhichDepartment(state, ctx, 1);
       return offerMessage(state, ["Sorry, I couldn't tell which department you meant."]);
     }
     case "anything_else":
-      if (isNegative(normalized)) return goodbye(state, ctx);
+      if (isNegative(normalized) || isGoodbye(normalized)) return goodbye(state, ctx);
       if (isAffirmative(normalized))
         return [{ ...state, pending: { kind: "none" } }, { say: ["Sure. What can I help you with?"] }];
       break;
@@ -130,8 +165,8 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
   }
   state = { ...state, pending: { kind: "none" } };
 
-  if (GOODBYE.test(normalized)) return goodbye(state, ctx);
-  if (THANKS_ONLY.test(normalized)) return anythingElse(state, ["You're welcome!"]);
+  if (isGoodbye(normalized)) return goodbye(state, ctx);
+  if (isThanks(normalized)) return anythingElse(state, ["You're welcome!"]);
   if (/^(that is all|that is it|that will be all|nothing else|i am all set|that is everything)\b/.test(normalized))
     return goodbye(state, ctx);
   if (wantsMessage && LEAVE_MESSAGE.test(normalized)) return startMessage(state, ctx, raw);
@@ -171,7 +206,9 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
   // An emergency goes straight to the line that handles it, before any knowledge answer that shares a word.
   const retrieval =
     retrieve(ctx.index, withoutGreeting) ??
-    (LOCATION_INTENT.test(normalized) ? retrieve(ctx.index, `${withoutGreeting} address location`) : null);
+    (LOCATION_INTENT.test(normalized)
+      ? (retrieve(ctx.index, `${withoutGreeting} address location`) ?? retrieve(ctx.index, "where address location"))
+      : null);
   const isQuestion = QUESTION_START.test(normalized);
   // A question about emergencies ("do you handle emergencies?") is answered or offered a transfer like any other;
   // a question that describes one ("can you help, my face is swollen?") is an emergency.
@@ -202,6 +239,16 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
     return handleTransferRequest(state, ctx, normalized, recentCaller);
   }
 
+  // Asking to book, move or cancel goes to whoever handles appointments, even when the hours or a knowledge entry
+  // share a word with it ("any opening Wednesday for a cleaning?").
+  const booking = ctx.isOpen === false ? undefined : appointmentDepartment(ctx, normalized, retrieval);
+  if (booking) {
+    return [
+      { ...state, pending: { kind: "confirm_transfer", departmentId: booking.id } },
+      { say: [`${booking.name.trim()} can help with that. Would you like me to transfer you?`] },
+    ];
+  }
+
   const isHoursQuestion = HOURS_INTENT.test(normalized);
   const hoursEnabled = ctx.snapshot.config.businessHours.isEnabled;
   // With hours configured, knowledge only wins when it answers this exact question ("weekend hours" for
@@ -215,27 +262,34 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
     return anythingElse(state, [answerText(retrieval, withoutGreeting)], { knowledgeIds: [retrieval.passage.itemId] });
   }
   if (isHoursQuestion && hoursEnabled) return anythingElse(state, hoursAnswer(ctx, normalized));
+  // Nothing covered enough of the line, but it names something the knowledge names ("Aetna", "Larkspur"), or its
+  // known words point at one entry.
+  const byName = retrieval ? null : (retrieveByName(ctx.index, withoutGreeting) ?? retrieveByTopic(ctx.index, withoutGreeting));
+  if (byName) return anythingElse(state, [answerText(byName, withoutGreeting)], { knowledgeIds: [byName.passage.itemId] });
 
   if (contentWords(withoutGreeting).length === 0 || isOnlyNumbers(withoutGreeting)) {
     if (isAffirmative(normalized) || isNegative(normalized))
       return [state, { say: ["Okay. How can I help you today?"] }];
-    return [state, { say: ["Sorry, I didn't quite get that. Could you say it another way?"] }];
+    return [state, { say: ["Sorry, I didn't quite get that. Could you say it another way?"], isFallback: true }];
   }
 
   // Weather, sports, another business: say so and offer what this line is for, never a guess or silence.
   if (isOutOfScope(ctx.index, withoutGreeting)) {
+    const isOff = isOffTopic(withoutGreeting);
     return [
       // "Yes please" after the offer takes a message; naming a department transfers; a new question is answered.
       { ...state, pending: { kind: "message_or_transfer" } },
       {
         say: [
           // Weather and sports are not this line's business; parking may be, it just isn't in the knowledge.
-          isOffTopic(withoutGreeting)
+          isOff
             ? "I'm sorry, that's not something I can help with on this line."
             : "I'm sorry, I don't have that information.",
           whatICanDo(ctx.snapshot, ctx.isOpen !== false),
           "What can I do for you?",
         ],
+        // A subject no business line answers stays declined; anything else may be a misheard question.
+        isFallback: !isOff,
       },
     ];
   }
@@ -248,6 +302,25 @@ export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller
     ];
   }
   return notSure(state, ctx, normalized);
+}
+
+const WEAK_BOOKING = new Set(["available", "availability"].map(stem));
+
+// The department for a request to book, move or cancel an appointment; undefined when the line asks a price
+// ("how much to book a cleaning"), when the knowledge answer found covers the request itself ("how do I
+// reschedule?" with a rescheduling entry), or when no department handles appointments.
+function appointmentDepartment(ctx: TContext, normalized: string, retrieval: TRetrieval | null): TDepartment | undefined {
+  const words = contentWords(normalized);
+  // "Available" alone asks whether, not to book ("is Delta available?" is about Delta); the rest ask to book.
+  const asks = words.filter((w) => (w.concept === "#booking" || w.concept === "#cancel") && !WEAK_BOOKING.has(w.stem));
+  if (asks.length === 0 || words.some((w) => w.concept === "#price")) return undefined;
+  const passage = retrieval?.passage;
+  if (passage && asks.some((w) => passage.tf.has(w.stem) || (w.concept !== undefined && passage.tf.has(w.concept)))) return undefined;
+  const handles = ctx.index.departments.filter((d) => d.routes.has("appointment"));
+  if (handles.length === 0) return undefined;
+  const described = departmentByDescription(ctx, normalized);
+  if (described && handles.some((d) => d.department === described)) return described;
+  return handles.length === 1 ? handles[0]?.department : undefined;
 }
 
 export function onToolResult(

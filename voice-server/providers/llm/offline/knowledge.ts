@@ -2,6 +2,7 @@
 // the caller's question a passage covers. Also indexes departments by the words of their "when to transfer" text.
 import type { TAgentSnapshot, TDepartment } from "@/lib/agents/config";
 import { STOP_WORDS, contentWords, normalizeText, termSet, type TWord } from "./text";
+import { conceptOf } from "./concepts";
 import { routingConceptsOf } from "./routing";
 import { stem } from "./stem";
 import { splitSentences, toSpoken } from "./speakable";
@@ -38,6 +39,8 @@ export type TIndex = {
   avgLength: number;
   departments: TDepartmentEntry[];
   retrievals: Map<string, TRetrieval | null>;
+  // Names the knowledge spells with a capital ("Cigna", "MetLife", "Larkspur"): stem -> the passages that hold it.
+  names: Map<string, number[]>;
 };
 
 const BM25_K1 = 1.2;
@@ -100,8 +103,21 @@ function documentPassages(content: string): TDocPassage[] {
 
 const indexCache = new WeakMap<TAgentSnapshot, TIndex>();
 
+// Capitalised words inside a sentence, and words like "MetLife": insurers, brands, street and product names.
+function namesIn(text: string): string[] {
+  const out: string[] = [];
+  for (const sentence of splitSentences(text.replace(/\n+/g, ". "))) {
+    const words = sentence.split(/[^\p{L}'-]+/u).filter((w) => w !== "");
+    words.forEach((w, i) => {
+      if ((i > 0 && /^\p{Lu}/u.test(w)) || /^\p{L}+\p{Lu}/u.test(w)) out.push(...normalizeText(w).split(" "));
+    });
+  }
+  return out.filter((w) => w.length >= 3 && !STOP_WORDS.has(w));
+}
+
 function buildIndex(snapshot: TAgentSnapshot): TIndex {
   const passages: TPassage[] = [];
+  const passageNames: string[][] = [];
   for (const item of snapshot.knowledge) {
     if (item.kind === "qa") {
       const answer = toSpoken(item.content);
@@ -112,6 +128,7 @@ function buildIndex(snapshot: TAgentSnapshot): TIndex {
       let length = addTerms(tf, questionWords, 2);
       length += addTerms(tf, contentWords(normalizeText(item.content)), 1);
       passages.push({ itemId: item.id, kind: "qa", sentences: splitSentences(answer), tf, length, questionWords });
+      passageNames.push(namesIn(`${item.title}. ${item.content}`));
     } else {
       const titleWords = contentWords(normalizeText(item.title));
       for (const { heading, sentences } of documentPassages(item.content)) {
@@ -119,6 +136,7 @@ function buildIndex(snapshot: TAgentSnapshot): TIndex {
         let length = addTerms(tf, titleWords, 1);
         length += addTerms(tf, contentWords(normalizeText(`${heading} ${sentences.join(" ")}`)), 1);
         passages.push({ itemId: item.id, kind: "document", sentences, tf, length });
+        passageNames.push(namesIn(`${heading}. ${sentences.join(" ")}`));
       }
     }
   }
@@ -151,6 +169,21 @@ function buildIndex(snapshot: TAgentSnapshot): TIndex {
       }
       return { department, nameStems, nameNormalized, terms, routes };
     });
+  // A name is only a name of one thing when few passages hold it and no department uses it ("Dental" in
+  // "Delta Dental" is also in "dental emergencies"); concept words ("Parking") are topics, not names.
+  // The business's own name is said on every call ("is this Bright Smile Dental?"), so it names nothing.
+  const own = new Set(normalizeText(`${snapshot.teamName} ${snapshot.agentName}`).split(" ").map(stem));
+  const names = new Map<string, number[]>();
+  passageNames.forEach((list, i) => {
+    for (const w of list) {
+      const s = stem(w);
+      if (own.has(s) || conceptOf(s) || departments.some((d) => d.terms.has(s))) continue;
+      const at = names.get(s) ?? [];
+      if (!at.includes(i)) at.push(i);
+      names.set(s, at);
+    }
+  });
+  for (const [s, at] of names) if (at.length > 2) names.delete(s);
   return {
     passages,
     df,
@@ -158,6 +191,7 @@ function buildIndex(snapshot: TAgentSnapshot): TIndex {
     avgLength: passages.length > 0 ? total / passages.length : 1,
     departments,
     retrievals: new Map(),
+    names,
   };
 }
 
@@ -262,6 +296,57 @@ function retrieveUncached(index: TIndex, normalized: string): TRetrieval | null 
     }
   }
   return best && best.coverage >= MIN_CONFIDENCE ? best : null;
+}
+
+// The passage a caller's words name by one of its names ("do you take Aetna, I think?"), when retrieval found
+// nothing: a name the knowledge spells out is strong evidence even among misheard words. Null when the line names
+// nothing, or names things in different passages.
+export function retrieveByName(index: TIndex, normalized: string): TRetrieval | null {
+  const hits = new Map<number, number>();
+  for (const w of contentWords(normalized)) {
+    for (const i of index.names.get(w.stem) ?? []) hits.set(i, (hits.get(i) ?? 0) + 1);
+  }
+  if (hits.size === 0) return null;
+  const ranked = [...hits].sort((a, b) => b[1] - a[1]);
+  const [best, second] = ranked;
+  if (!best || (second && second[1] === best[1])) return null;
+  const passage = index.passages[best[0]];
+  return passage ? { passage, coverage: MIN_CONFIDENCE, questionCoverage: 0, score: 0 } : null;
+}
+
+// Concepts that describe something about a thing ("how much", "can I book") rather than name a topic: they only
+// say which entry is meant together with the thing itself, so a line that adds a word the knowledge lacks ("how
+// much is a root canal?") is not answered from the one entry that has a price.
+const ATTRIBUTE_CONCEPTS = new Set(["#price", "#payment", "#booking", "#cancel", "#refund", "#delivery", "#discount", "#warranty", "#allowed"]);
+
+// The passage a line points to by the words of it the knowledge knows, when the line as a whole was covered by
+// none (everyday filler: "is there somewhere to park?", "what part of town are you in?"). Words the knowledge does
+// not hold are set aside and "where" only asks; what is left must name a topic (parking, insurance, an exam: a
+// concept, not a word in passing like "next") that one passage clearly holds more than any other.
+export function retrieveByTopic(index: TIndex, normalized: string): TRetrieval | null {
+  const words = contentWords(normalized).filter((w) => w.stem !== stem("where"));
+  const known = words.filter((w) => index.df.has(w.stem) || (w.concept !== undefined && index.df.has(w.concept)));
+  if (known.length === 0) return null;
+  const scored = index.passages.map((passage, i) => {
+    let score = 0;
+    let isTopic = false;
+    for (const group of groupWords(known)) {
+      const weight = Math.max(...group.stems.map((s) => idf(index, s)));
+      // A word in an entry's question (counted twice) says more than the same word in passing in an answer.
+      const tf = Math.max(0, ...group.stems.map((s) => passage.tf.get(s) ?? 0));
+      const conceptTf = group.concept ? (passage.tf.get(group.concept) ?? 0) : 0;
+      const matched = tf > 0 ? (weight * Math.min(tf, 2)) / 2 : (weight * CONCEPT_CREDIT * Math.min(conceptTf, 2)) / 2;
+      if (tf === 0 && conceptTf === 0) continue;
+      score += matched;
+      if (group.concept && !ATTRIBUTE_CONCEPTS.has(group.concept)) isTopic = true;
+    }
+    return { i, score, isTopic };
+  });
+  scored.sort((a, b) => b.score - a.score);
+  const [best, second] = scored;
+  if (!best || !best.isTopic || (second && best.score < 1.25 * second.score)) return null;
+  const passage = index.passages[best.i];
+  return passage ? { passage, coverage: MIN_CONFIDENCE, questionCoverage: 0, score: best.score } : null;
 }
 
 // The part of a passage worth saying: up to three sentences of a Q&A answer; the best one or two of a document.

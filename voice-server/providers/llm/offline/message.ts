@@ -235,6 +235,24 @@ export function onSlotAnswer(
     (pending.slot !== "message" || contentWords(normalized.replace(GOODBYE, " ")).length === 0);
   if (leaving) return hasDetails(draft) ? saveAndClose(state, ctx, draft) : goodbye(state, ctx);
 
+  // "This is Jane Doe, my number is 617 ...": both answers at once, neither asked again.
+  if (pending.slot === "name") {
+    const cut = raw.search(/[,.]?\s*\b(?:and )?(?:my|the) (?:phone |cell |mobile |callback )?(?:number|phone|cell|mobile)\b/i);
+    const name = cut > 0 ? parseName(raw.slice(0, cut)) : null;
+    if (name) {
+      draft.name = name;
+      draft.lastFilled = "name";
+      const lead = [`Thanks, ${name}.`];
+      const number = parseSpokenPhoneNumber(raw.slice(cut));
+      if (number) {
+        draft.callback = number;
+        draft.lastFilled = "callback";
+        lead.push(`I have your number as ${speakDigits(number)}.`);
+      }
+      return askNext({ ...state, draft, knownName: name }, ctx, lead);
+    }
+  }
+
   const corrected = correction(state, ctx, draft, pending.slot, raw, normalized);
   if (corrected) return corrected;
 

@@ -33,6 +33,11 @@ for (const [concept, list] of Object.entries(ROUTING_CONCEPTS)) {
   }
 }
 
+// Every word the routing concepts list (the sound-alike repair's targets).
+export function routingWords(): string[] {
+  return Object.values(ROUTING_CONCEPTS).flatMap((list) => list.split(/\s+/).filter((w) => w !== ""));
+}
+
 // The kinds of call a stemmed word points to ("swollen" -> ["emergency"]); empty for words that carry no intent.
 export function routingConceptsOf(stemmed: string): readonly string[] {
   return CONCEPTS_OF.get(stemmed) ?? [];
@@ -52,13 +57,27 @@ const STRONG_SIGNS = new Set(
 const EXPLICIT_URGENCY =
   /\b(emergency|emergencies|urgent|urgently|asap|as soon as possible|right away|immediately|straight away)\b/;
 
+// Damage is only a strong sign when it is done to someone ("I broke a tooth"), not to a thing ("my car broke
+// down", "the screen is cracked").
+const DAMAGE = new Set("broken broke break cracked crack chipped chip knocked".split(" ").map(stem));
+const BODY = new Set(
+  (
+    "tooth teeth molar molars wisdom jaw mouth gum gums face lip lips tongue crown filling cheek head nose bone arm " +
+    "leg wrist ankle hand finger foot knee hip rib eye ear neck back skin"
+  )
+    .split(" ")
+    .map(stem),
+);
+
 // How many signs of an emergency the caller's words carry (stems of normalizeText() output).
 export function emergencySigns(stems: readonly string[]): { strong: number; weak: number } {
   let strong = 0;
   let weak = 0;
-  for (const s of new Set(stems)) {
+  const set = new Set(stems);
+  const hurtsSomeone = [...set].some((s) => BODY.has(s));
+  for (const s of set) {
     if (!routingConceptsOf(s).includes("emergency")) continue;
-    if (STRONG_SIGNS.has(s)) strong++;
+    if (STRONG_SIGNS.has(s) && (!DAMAGE.has(s) || hurtsSomeone)) strong++;
     else weak++;
   }
   return { strong, weak };

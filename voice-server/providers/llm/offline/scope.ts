@@ -2,7 +2,7 @@
 // entry for ("how much is a crown?") from one it was never meant to answer ("what's the weather like?"), and to
 // redirect the caller to what it can do instead of guessing or saying nothing.
 import type { TAgentSnapshot } from "@/lib/agents/config";
-import { conceptOf } from "./concepts";
+import { primaryConceptOf } from "./concepts";
 import type { TIndex } from "./knowledge";
 import { routingConceptsOf } from "./routing";
 import { stem } from "./stem";
@@ -47,7 +47,7 @@ export function knowledgeTopics(snapshot: TAgentSnapshot, limit = 4): string[] {
       let label: string | undefined;
       const nouns: string[] = [];
       for (const w of words) {
-        const concept = conceptOf(stem(w));
+        const concept = primaryConceptOf(stem(w));
         if (concept) label ??= CONCEPT_TOPICS[concept];
         else nouns.push(w);
       }

@@ -59,7 +59,8 @@ export function parseSpokenPhoneNumber(text: string): string | null {
   return normalizePhoneNumber((hasPlus ? "+" : "") + digits);
 }
 
-const NAME_LEAD_IN = /\b(?:my name is|my name's|name is|this is|it is|it's|i am|i'm|call me|you can call me)\s+(.+)$/i;
+const NAME_LEAD_IN =
+  /\b(?:my name is|my name's|name is|name's|this is|it is|it's|it'd be|it would be|it will be|it'll be|put it under|under the name(?: of)?|i am|i'm|call me|you can call me)\s+(.+)$/i;
 const NOT_A_NAME = new Set(
   (
     "what when where why how who can could do does is are will would no not never i " +
@@ -71,7 +72,8 @@ export function parseName(raw: string): string | null {
   let t = raw.trim().replace(/[.!?]+$/g, "");
   const leadIn = NAME_LEAD_IN.exec(t);
   if (leadIn?.[1]) t = leadIn[1];
-  for (let i = 0; i < 3; i++) t = t.replace(/^(?:um+|uh+|er+|yeah|yes|sure|okay|ok|so|well|hi|hello)[,.]?\s+/i, "");
+  // "It" and "its" before a name are a half-heard "it's" ("yes it David Miller").
+  for (let i = 0; i < 3; i++) t = t.replace(/^(?:um+|uh+|er+|yeah|yes|sure|okay|ok|so|well|hi|hello|oh|it|its)[,.]?\s+/i, "");
   t = t.split(/\s*(?:,|\band\b|\bbut\b|\bfrom\b|\bcalling\b|\bi'm\b|\bi am\b|\bhere\b)\s*/i)[0] ?? "";
   const words = t.split(/\s+/).filter((w) => w !== "");
   if (words.length === 0 || words.length > (leadIn ? 4 : 3)) return null;

@@ -35,7 +35,13 @@ export type TState = {
   urgent?: boolean;
 };
 
-export type TReply = { say: string[]; tool?: { name: string; args: Record<string, unknown> }; knowledgeIds?: string[] };
+// isFallback: the dialog could not make sense of the line (a "not sure", a redirect, a "say it another way").
+export type TReply = {
+  say: string[];
+  tool?: { name: string; args: Record<string, unknown> };
+  knowledgeIds?: string[];
+  isFallback?: boolean;
+};
 
 export type TContext = {
   snapshot: TAgentSnapshot;

@@ -54,7 +54,9 @@ export const STOP_WORDS = new Set(
     "asking wonder wondering want wanted need needed looking look help question questions info information thing " +
     "things get got make go going come coming one something anything someone somebody anyone anybody call calling " +
     "called today now currently quick little bit kind sort lot lots much many more most other else there offer " +
-    "provide do able way exactly precisely talk speak speaking person people guy guys team issue problem regarding re mean think take"
+    "provide do able way exactly precisely talk speak speaking person people guy guys team issue problem regarding re mean think take " +
+    // Filler a caller wraps a question in ("I'm trying to get my teeth cleaned, roughly what would that be?").
+    "getting gets try trying tried folks again roughly approximately usually typically generally normally anyway"
   ).split(/\s+/),
 );
 

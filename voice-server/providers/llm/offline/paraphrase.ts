@@ -1,0 +1,58 @@
+// Everyday ways of saying what a phone line is asked for, none of them using the word the business wrote ("fit me
+// in" is booking, "where do I leave my car" is parking, "give me a ring" is a callback). A caller line that uses
+// one has the phrase replaced by the plain word ("$&" keeps the phrase and adds the word), so retrieval, routing
+// and intents see it, and the phrase's own words ("see the dentist") do not pull elsewhere. Unlike the synonym
+// groups in concepts.ts, which also feed the recogniser's vocabulary, this table only reads what was said.
+// Patterns run on normalizeText() output.
+
+const PARAPHRASES: Array<[RegExp, string]> = [
+  // Booking
+  [/\b(fit|get|squeeze|pencil|book) (me|us|him|her|them|my \w+) in\b/, "appointment"],
+  [/\b(see|visit) (the|a|your) (dentist|doctor|hygienist|orthodontist|specialist)\b/, "appointment"],
+  [/\b(come|pop|stop) in (for|on|at|next|this|tomorrow|today|sometime)\b/, "appointment $2"],
+  [/\bset (something|it|one|me|a time) up\b|\bset up (a|an) (visit|time|checkup|cleaning|exam)\b/, "appointment"],
+  [/\b(next|first|earliest|soonest) (available|opening|open slot|free slot)\b/, "$& appointment"],
+  [/\b(do you have|is there|have you got) (anything|an opening|a slot|room|space|any openings?) (on|this|next|tomorrow|today|in the|for)\b/, "appointment availability $3"],
+  [/\bdue for (a|an|my|the)( \w+){0,3} (checkup|check up|cleaning|exam|visit)\b/, "$& appointment"],
+  // Changing or cancelling
+  [/\b(can not|will not|would not|am not going to|not going to|unable to|no longer) (be able to )?(make|come|attend|keep) (it|in|my)\b/, "cancel appointment"],
+  [/\b(call off|push back|push (it|my appointment|my \w+) back|bring forward|change the (time|date|day) of|change the (time|date|day)|switch my|swap my)\b/, "reschedule appointment"],
+  [/\bsomething (came|has come|just came) up\b/, "$& cancel appointment"],
+  [/\b(running|be|am|will be) (a bit |a little |about |around )?(\w+ )?(minutes? )?(late|behind)\b/, "running late appointment"],
+  // Hours
+  [/\b(shut|shuts|lock up|locks up)\b/, "close"],
+  [/\b(how late|how early|till when|until when|until what time|till what time|what days)\b/, "$& hours"],
+  [/\bwhat time (do|does|will|are) (you|the office|the clinic|your office|the practice|they) (start|begin|finish|stop)\b/, "$& hours"],
+  // Location
+  [/\b(what|which) (part of town|area|neighborhood|neighbourhood|building|road|street)\b/, "address"],
+  [/\b(whereabouts|how (do|would|can) i (get|find) (to )?(you|your place|your office|the office|the clinic))\b/, "address"],
+  [/\btrying to find you\b/, "address"],
+  // Parking
+  [/\b(leave|put|park|stash) (my|the|our) (car|vehicle|truck|van)\b/, "parking"],
+  [/\b(somewhere|anywhere|place|room|space|spot) to park\b/, "parking"],
+  // Prices
+  [/\b(what|how much) (does|would|will|do|is) (.{0,40}?)\b(run|come to|set me back)\b/, "how much price $3"],
+  [/\b(going rate|ballpark|out of pocket)\b/, "price"],
+  // Insurance
+  [/\b(in network|out of network|take my plan|accept my plan|dental plans?)\b/, "insurance"],
+  [/\b(medicaid|medicare|ppo|hmo)\b/, "$& insurance"],
+  // Billing: "I was charged" is a bill, "what do you charge" a price.
+  [/\b(was|were|got|been|being) (over)?charged\b/, "$1 overcharged bill"],
+  [/\bcharged (me|us)\b/, "overcharged bill"],
+  // Callbacks and messages
+  [/\b(give me a (ring|call|buzz)|ring me|phone me|get back to me|return my call|leave word|pass (it|this|that|a message) (on|along)|let (them|him|her|the dentist|the doctor) know)\b/, "$& message callback"],
+  [/\b(ask|have|get|tell) ([\w ]{1,30}?) to (call|ring|phone|contact|text) (me|us)\b/, "$& message callback"],
+  // A person
+  [/\b(staff member|member of staff|a live one)\b/, "representative"],
+  // Emergencies in everyday words
+  [/\b(killing me|can not stand it|through the roof)\b/, "pain"],
+  [/\b(filling|crown|tooth|teeth|cap|bridge|veneer|implant|bracket|wire) (fell|came|popped|broke|snapped) (out|off)\b/, "$1 broken pain"],
+  [/\b(tooth|teeth|crown|filling|implant) (is|are|feels|feel|got|went) (loose|wobbly)\b/, "$1 broken"],
+  [/\b(pus|oozing|abscessed|gum boil)\b/, "infection"],
+];
+
+export function expandParaphrases(normalized: string): string {
+  let t = normalized;
+  for (const [re, replacement] of PARAPHRASES) t = t.replace(re, replacement);
+  return t === normalized ? normalized : t.replace(/\s+/g, " ").trim();
+}
