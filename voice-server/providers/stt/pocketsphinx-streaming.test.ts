@@ -93,7 +93,7 @@ describe("a long caller turn", () => {
       .filter(([at]) => at >= started);
     // 16 kHz 16-bit WAV: 32 bytes a millisecond, 600 ms of it padding.
     const seconds = runs.map(([, bytes]) => (bytes - 44) / 32000 - 0.6);
-    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(runs.length).toBeGreaterThanOrEqual(2);
     // Every segment but the last went to the decoder while the caller was still speaking...
     expect(runs.slice(0, -1).every(([at]) => at < finalizedAt)).toBe(true);
     // ...and what was left for the end is no longer than a short turn, whatever the turn's length.
