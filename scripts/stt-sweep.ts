@@ -173,7 +173,7 @@ async function main(): Promise<void> {
     }
     return gw.length ? n / gw.length : 0;
   };
-  for (const t of [0.6, 0.7, 0.8, 0.9, 1]) {
+  for (const t of [0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1]) {
     rules.push({ name: `share >= ${t}`, pick: (gh, lh) => (gh.text && lh.text && shared(gh.text, lh.text) >= t ? gh.text : lh.text || gh.text) });
   }
   // How much worse per frame the grammar's path fits than the language model's, when the grammar's words lead to

@@ -242,13 +242,17 @@ describe("recogniser input", () => {
     expect(parseHypseg("")).toEqual({ text: "", ascr: 0, lscr: 0, frames: 0 });
   });
 
-  it("takes the grammar's words when the language model heard 80% of them, the language model's otherwise", () => {
+  it("takes the grammar's words when the language model heard 65% of them, the language model's otherwise", () => {
     expect(chooseHypothesis("do you take the insurer", "do you take it late are the")).toBe("do you take the insurer");
     expect(chooseHypothesis("one two one one one three eight", "what do you charge for a cleaning")).toBe(
       "what do you charge for a cleaning",
     );
     expect(chooseHypothesis("i'd like to leave a voicemail for human", "i'd like miller come appointment")).toBe(
       "i'd like miller come appointment",
+    );
+    // Two thirds of the grammar's words heard: the caller said the listed phrase, the language model slipped.
+    expect(chooseHypothesis("let me talk to your manager", "let me know what are your manager")).toBe(
+      "let me talk to your manager",
     );
     expect(chooseHypothesis("", "please how much")).toBe("please how much");
     expect(chooseHypothesis("sure thing", "")).toBe("sure thing");

@@ -489,10 +489,11 @@ const DIGIT_WORD = /^(zero|one|two|three|four|five|six|seven|eight|nine|oh)$/;
 
 // Between the grammar's hypothesis and the language model's for the same audio. The grammar hears its own
 // phrases best but forces anything else onto one of them (often a string of digits); the language model follows
-// any phrasing, less precisely. The grammar's words are taken when the language model heard at least 80% of them
+// any phrasing, less precisely. The grammar's words are taken when the language model heard at least 65% of them
 // too (then the caller said a listed phrase, or close to it), the language model's otherwise. With the acoustic
-// model adapted to phone audio the language model alone was right as often as any looser rule (50% let the grammar
-// force unlisted lines onto its phrases: 48.9% vs 52.2% intent on a spread of the quality set's tuning half).
+// model adapted to phone audio, 50% let the grammar force unlisted lines onto its phrases (48.9% intent vs 52.2% on
+// a spread of the quality set's tuning half); 60-80% measured the same there, and 65% keeps the agent's own
+// phrases (recognition-accuracy.test.ts) that the language model hears with a word or two wrong.
 export function chooseHypothesis(grammar: string, lm: string): string {
   const g = grammar.split(" ").filter(Boolean);
   const l = lm.split(" ").filter(Boolean);
@@ -508,7 +509,7 @@ export function chooseHypothesis(grammar: string, lm: string): string {
     shared++;
     pool.splice(at, 1);
   }
-  return shared / g.length >= 0.8 ? grammar : lm;
+  return shared / g.length >= 0.65 ? grammar : lm;
 }
 
 // A hypothesis with pocketsphinx's scores for it (-hypseg): the acoustic and language scores of its best path and
