@@ -145,7 +145,10 @@ const BUILTIN_RULES: Record<string, string> = {
   // recogniser from padding a number with extra digits heard in the pauses.
   phone:
     "[one] <digit> <digit> <digit> <digit> <digit> <digit> <digit> <digit> <digit> <digit> | <digit> <digit> <digit> <digit> <digit> <digit> <digit>",
-  number: "[my] [phone | cell | mobile] number is <phone> | it's <phone> | you can reach me at <phone>",
+  // How callers hand over a number: a lead-in of their own, or none.
+  number: "[<numberlead>] <phone>",
+  numberlead:
+    "[my | the] [phone | cell | mobile | home | work | callback] number (is | it's) | my (cell | phone | mobile) is | my number's | it's | it is | that's | [you can] (reach | call) me [back] (at | on) | [please] call [me] [back] (at | on) | please call",
   // No bare "<first> <last>": with so few names it is what noise and unclear words get heard as.
   name: "(my name is | this is | it's | i'm | the name is) <first> [<last>]",
   determiner: "a | the | your | my | any | some",

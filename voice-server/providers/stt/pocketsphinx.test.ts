@@ -9,7 +9,14 @@ import { MULAW_SILENCE } from "@/lib/audio/mulaw";
 import { createEspeakTts } from "@/voice-server/providers/tts/espeak";
 import type { TSttEvent, TSttOptions, TSttProvider, TSttStream } from "@/voice-server/providers/types";
 import { sttPhrasesFor } from "@/voice-server/session/stt-phrases";
-import { chooseHypothesis, createPocketsphinxStt, parseHypotheses, prepareForRecognizer, trimToSpeech } from "./pocketsphinx";
+import {
+  chooseHypothesis,
+  createPocketsphinxStt,
+  parseHypotheses,
+  parseHypseg,
+  prepareForRecognizer,
+  trimToSpeech,
+} from "./pocketsphinx";
 
 const tts = createEspeakTts();
 // The production default: the grammar and the language model, chosen between per turn.
@@ -228,13 +235,24 @@ describe("recogniser input", () => {
     expect(parseHypotheses("")).toBe("");
   });
 
-  it("takes the grammar's words when the language model heard most of them, the language model's otherwise", () => {
+  it("reads words and scores from -hypseg output, without fillers or alternate-pronunciation marks", () => {
+    const line = "seg-1 S 0 T -5200 A -5000 L -200 0 -300 0 <sil> 12 -2000 -90 read(2) 40 -2700 -110 that 95\n";
+    expect(parseHypseg(line)).toEqual({ text: "read that", ascr: -5000, lscr: -200, frames: 95 });
+    expect(parseHypseg("seg-2 S 0 T 0 A 0 L 0 0\n")).toEqual({ text: "", ascr: 0, lscr: 0, frames: 0 });
+    expect(parseHypseg("")).toEqual({ text: "", ascr: 0, lscr: 0, frames: 0 });
+  });
+
+  it("takes the grammar's words when the language model heard 65% of them, the language model's otherwise", () => {
     expect(chooseHypothesis("do you take the insurer", "do you take it late are the")).toBe("do you take the insurer");
     expect(chooseHypothesis("one two one one one three eight", "what do you charge for a cleaning")).toBe(
       "what do you charge for a cleaning",
     );
     expect(chooseHypothesis("i'd like to leave a voicemail for human", "i'd like miller come appointment")).toBe(
       "i'd like miller come appointment",
+    );
+    // Two thirds of the grammar's words heard: the caller said the listed phrase, the language model slipped.
+    expect(chooseHypothesis("let me talk to your manager", "let me know what are your manager")).toBe(
+      "let me talk to your manager",
     );
     expect(chooseHypothesis("", "please how much")).toBe("please how much");
     expect(chooseHypothesis("sure thing", "")).toBe("sure thing");
