@@ -141,6 +141,8 @@ describe("transcript search documents", () => {
     // The oldest seven failed: found through every newer match.
     const failed = await listCalls(t.db, teamA, { q: "umbrella", outcome: "failed" });
     expect(failed.calls).toHaveLength(7);
+    const day = await listCalls(t.db, teamA, { q: "umbrella", from: "2025-05-31T00:00:00Z", to: "2025-05-31T01:00:00Z" }, null, 200);
+    expect(day.calls).toHaveLength(60);
     expect((await listCalls(t.db, teamB, { q: "umbrella" })).calls).toHaveLength(30);
   });
 
@@ -148,6 +150,9 @@ describe("transcript search documents", () => {
     await manyCalls(teamA, "trombone", 900, "2025-03-01T00:00:00Z", 3);
     const failed = await listCalls(t.db, teamA, { q: "trombone", outcome: "failed" });
     expect(failed.calls).toHaveLength(3);
+    // A date range: the calls of the last hour before the start (one a minute), the "to" bound exclusive.
+    const hour = await listCalls(t.db, teamA, { q: "trombone", from: "2025-02-28T23:00:00Z", to: "2025-03-01T00:00:00Z" }, null, 200);
+    expect(hour.calls).toHaveLength(60);
     const page1 = await listCalls(t.db, teamA, { q: "trombone" }, null, 100);
     const page2 = await listCalls(t.db, teamA, { q: "trombone" }, page1.nextCursor, 100);
     expect(page2.calls[0]!.startedAt.getTime()).toBeLessThan(page1.calls.at(-1)!.startedAt.getTime());

@@ -83,8 +83,8 @@ async function matchingCallIds(db: Db, teamId: string, q: string, filters: TCall
       select id from (
         select call_id as id, started_at from call_search_docs
         where team_id = ${teamId} and doc @@ websearch_to_tsquery('english', ${q})
-          ${filters.from ? sql`and started_at >= ${filters.from}` : sql``}
-          ${filters.to ? sql`and started_at < ${filters.to}` : sql``}
+          ${filters.from ? sql`and started_at >= ${filters.from.toISOString()}::timestamptz` : sql``}
+          ${filters.to ? sql`and started_at < ${filters.to.toISOString()}::timestamptz` : sql``}
           ${after ? sql`and (started_at, call_id) < (${after.startedAt}::timestamptz, ${after.id}::uuid)` : sql``}
         limit ${TRANSCRIPT_SEARCH_LIST_MAX + 1}
       ) m order by started_at desc, id desc`);
