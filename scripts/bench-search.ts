@@ -115,7 +115,8 @@ export async function seedTurns(db: Db, teamId: string, topics: string[], log: (
   const step = (Date.parse(span!.hi) + 1000 - lo) / batches;
   let total = 0;
   for (let b = 0; b < batches; b++) {
-    const from = new Date(lo + b * step - 1000).toISOString();
+    // Slices that meet exactly: each call in one of them.
+    const from = new Date(b === 0 ? lo - 1000 : lo + b * step).toISOString();
     const to = new Date(lo + (b + 1) * step).toISOString();
     const rows = await db.transaction(async (tx) => {
       // The rows are consistent by construction: skip the per-row foreign key checks (and the search documents'
