@@ -71,6 +71,8 @@ export function callFilterConditions(teamId: string, filters: TCallFilters): SQL
 // A transcript search first asks the team's part of the GIN index for its matching calls, up to this many: a word
 // that few calls contain is then answered from that list, whatever the planner estimates for it.
 export const TRANSCRIPT_SEARCH_LIST_MAX = 5000;
+// How many of the newest documents a search for a common word tests before it asks for the list instead.
+export const TRANSCRIPT_SEARCH_WINDOW = 5000;
 
 // The calls whose transcript matches, from the GIN index only (bitmap scans: an index walk would stop early for a
 // common word but read a whole team for a word the statistics think common, such as one another team says
@@ -92,14 +94,24 @@ async function matchingCallIds(db: Db, teamId: string, q: string, filters: TCall
   });
 }
 
+// How many of the team's calls the planner's statistics say match (EXPLAIN, no execution).
+async function estimateMatches(db: Db, teamId: string, q: string): Promise<number> {
+  const [row] = await db.execute<{ "QUERY PLAN": unknown }>(sql`explain (format json)
+    select 1 from call_search_docs where team_id = ${teamId} and doc @@ websearch_to_tsquery('english', ${q})`);
+  const raw = row?.["QUERY PLAN"];
+  const plan = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan?: { "Plan Rows"?: number } }[] | undefined;
+  return plan?.[0]?.Plan?.["Plan Rows"] ?? 0;
+}
+
 // A team's calls, newest first, a page at a time. Keyset pagination on (started_at, id) walks the
 // calls_team_started_idx index, so page 10,000 costs what page 1 does.
 //
 // A transcript search reads the team's search documents (call_search_docs, one per call, kept from call_turns by
-// triggers, carrying the call's started_at). When few calls match, their list (matchingCallIds) is looked up
-// newest first through the other filters; when many do, the documents are walked newest first and only the matching calls are joined,
-// which finds a page within a few thousand documents. Testing each walked call's turns instead took 290 ms at p95
-// for a surname said in 1% of 100,000 calls, and a word said nowhere read every document (bench:analytics).
+// triggers, carrying the call's started_at). For a word the statistics call common, the newest documents are
+// walked and only the matching calls joined; for a rare one (or when that walk finds too few), the team's part of
+// the GIN index lists the matches and they are looked up newest first. Testing each walked call's turns took 290 ms
+// at p95 for a surname said in 1% of 100,000 calls; a walk alone read every document for a word said nowhere, and
+// a list alone cost a 5,000-row bitmap for every common word (bench:analytics).
 export async function listCalls(
   db: Db,
   teamId: string,
@@ -115,19 +127,19 @@ export async function listCalls(
   const conditions = callFilterConditions(teamId, parsed.data);
   const after = cursor ? decodeCallCursor(cursor) : null;
   const q = parsed.data.q;
-  const matching = q ? await matchingCallIds(db, teamId, q, parsed.data, after) : null;
-  // Walking the documents: the same values either way, as a document's started_at is its call's.
-  const isWalk = !!q && !matching;
-  const sortAt = isWalk ? callSearchDocs.startedAt : calls.startedAt;
-  const sortId = isWalk ? callSearchDocs.callId : calls.id;
-  if (isWalk) {
-    conditions.push(eq(callSearchDocs.teamId, teamId), sql`${callSearchDocs.doc} @@ websearch_to_tsquery('english', ${q})`);
-    // The date range again on the documents' copy, so the walk starts and stops in their index.
-    if (parsed.data.from) conditions.push(gte(callSearchDocs.startedAt, parsed.data.from));
-    if (parsed.data.to) conditions.push(lt(callSearchDocs.startedAt, parsed.data.to));
-  }
-  if (after) conditions.push(sql`(${sortAt}, ${sortId}) < (${after.startedAt}::timestamptz, ${after.id}::uuid)`);
-  const select = (where: SQL[], count: number) => {
+  const base = conditions;
+  // A walk over the team's documents newest first, or (`walk` false) the calls themselves.
+  const select = (walk: boolean, where: SQL[], count: number) => {
+    const sortAt = walk ? callSearchDocs.startedAt : calls.startedAt;
+    const sortId = walk ? callSearchDocs.callId : calls.id;
+    const all = [...where];
+    if (after) all.push(sql`(${sortAt}, ${sortId}) < (${after.startedAt}::timestamptz, ${after.id}::uuid)`);
+    if (walk) {
+      all.push(eq(callSearchDocs.teamId, teamId), sql`${callSearchDocs.doc} @@ websearch_to_tsquery('english', ${q})`);
+      // The date range again on the documents' copy (the same values), so the walk starts and stops in their index.
+      if (parsed.data.from) all.push(gte(callSearchDocs.startedAt, parsed.data.from));
+      if (parsed.data.to) all.push(lt(callSearchDocs.startedAt, parsed.data.to));
+    }
     let query = db
       .select({
         call: calls,
@@ -139,23 +151,44 @@ export async function listCalls(
       .leftJoin(agents, and(eq(agents.id, calls.agentId), eq(agents.teamId, calls.teamId)))
       .leftJoin(phoneNumbers, and(eq(phoneNumbers.id, calls.phoneNumberId), eq(phoneNumbers.teamId, calls.teamId)))
       .$dynamic();
-    if (isWalk) query = query.innerJoin(callSearchDocs, and(eq(callSearchDocs.callId, calls.id), eq(callSearchDocs.teamId, calls.teamId)));
+    if (walk) query = query.innerJoin(callSearchDocs, and(eq(callSearchDocs.callId, calls.id), eq(callSearchDocs.teamId, calls.teamId)));
     return query
-      .where(and(...where))
+      .where(and(...all))
       .orderBy(desc(sortAt), desc(sortId))
       .limit(count);
   };
-  let rows: Awaited<ReturnType<typeof select>> = [];
-  if (matching) {
-    // The matching calls newest first, a few pages' worth at a time, through the other filters: each is a
-    // primary-key lookup, never a walk over calls that do not match.
-    const chunk = 4 * (pageSize + 1);
-    for (let i = 0; i < matching.length && rows.length <= pageSize; i += chunk) {
-      const ids = `{${matching.slice(i, i + chunk).join(",")}}`;
-      rows = rows.concat(await select([...conditions, sql`${calls.id} = any(${ids}::uuid[])`], pageSize + 1 - rows.length));
-    }
+  let rows: Awaited<ReturnType<typeof select>> | null = null;
+  if (!q) {
+    rows = await select(false, base, pageSize + 1);
   } else {
-    rows = await select(conditions, pageSize + 1);
+    // A word the statistics call common: walk the newest TRANSCRIPT_SEARCH_WINDOW documents (a prefix of the
+    // order, so what it finds is the page's start). Enough matches there answer the page.
+    if ((await estimateMatches(db, teamId, q)) > TRANSCRIPT_SEARCH_LIST_MAX / 2) {
+      const window = sql`${callSearchDocs.startedAt} >= coalesce((
+        select d.started_at from call_search_docs d
+        where d.team_id = ${teamId}
+          ${after ? sql`and (d.started_at, d.call_id) < (${after.startedAt}::timestamptz, ${after.id}::uuid)` : sql``}
+          ${parsed.data.to ? sql`and d.started_at < ${parsed.data.to.toISOString()}::timestamptz` : sql``}
+        order by d.started_at desc, d.call_id desc offset ${TRANSCRIPT_SEARCH_WINDOW - 1} limit 1), '-infinity'::timestamptz)`;
+      const found = await select(true, [...base, window], pageSize + 1);
+      if (found.length > pageSize) rows = found;
+    }
+    // Otherwise (a rare word, or one common elsewhere but rare here): the list of matches, when short enough.
+    if (!rows) {
+      const matching = await matchingCallIds(db, teamId, q, parsed.data, after);
+      if (matching) {
+        // Newest first, a few pages' worth at a time, through the other filters: each a primary-key lookup.
+        rows = [];
+        const chunk = 4 * (pageSize + 1);
+        for (let i = 0; i < matching.length && rows.length <= pageSize; i += chunk) {
+          const ids = `{${matching.slice(i, i + chunk).join(",")}}`;
+          rows = rows.concat(await select(false, [...base, sql`${calls.id} = any(${ids}::uuid[])`], pageSize + 1 - rows.length));
+        }
+      } else {
+        // Many matches, but few among the newest: the whole walk.
+        rows = await select(true, base, pageSize + 1);
+      }
+    }
   }
   const page = rows.slice(0, pageSize);
   const last = page.at(-1);
