@@ -128,18 +128,28 @@ export async function listCalls(
   const after = cursor ? decodeCallCursor(cursor) : null;
   const q = parsed.data.q;
   const base = conditions;
-  // A walk over the team's documents newest first, or (`walk` false) the calls themselves.
-  const select = (walk: boolean, where: SQL[], count: number) => {
-    const sortAt = walk ? callSearchDocs.startedAt : calls.startedAt;
-    const sortId = walk ? callSearchDocs.callId : calls.id;
+  // The team's documents newest first (after the cursor, within the dates); `window`: only the newest that many,
+  // read in index order whatever the statistics say (a subquery with its own LIMIT).
+  const documents = (window: number | null) => {
+    const where: SQL[] = [eq(callSearchDocs.teamId, teamId)];
+    if (after) where.push(sql`(${callSearchDocs.startedAt}, ${callSearchDocs.callId}) < (${after.startedAt}::timestamptz, ${after.id}::uuid)`);
+    if (parsed.data.from) where.push(gte(callSearchDocs.startedAt, parsed.data.from));
+    if (parsed.data.to) where.push(lt(callSearchDocs.startedAt, parsed.data.to));
+    const query = db
+      .select({ callId: callSearchDocs.callId, startedAt: callSearchDocs.startedAt, doc: callSearchDocs.doc })
+      .from(callSearchDocs)
+      .where(and(...where))
+      .orderBy(desc(callSearchDocs.startedAt), desc(callSearchDocs.callId));
+    return (window ? query.limit(window) : query).as("w");
+  };
+  // The calls themselves, or (`walk`) a walk over the team's documents joining only the matching calls.
+  const select = (walk: { window: number | null } | null, where: SQL[], count: number) => {
+    const w = walk ? documents(walk.window) : null;
+    const sortAt = w ? w.startedAt : calls.startedAt;
+    const sortId = w ? w.callId : calls.id;
     const all = [...where];
-    if (after) all.push(sql`(${sortAt}, ${sortId}) < (${after.startedAt}::timestamptz, ${after.id}::uuid)`);
-    if (walk) {
-      all.push(eq(callSearchDocs.teamId, teamId), sql`${callSearchDocs.doc} @@ websearch_to_tsquery('english', ${q})`);
-      // The date range again on the documents' copy (the same values), so the walk starts and stops in their index.
-      if (parsed.data.from) all.push(gte(callSearchDocs.startedAt, parsed.data.from));
-      if (parsed.data.to) all.push(lt(callSearchDocs.startedAt, parsed.data.to));
-    }
+    if (after && !w) all.push(sql`(${calls.startedAt}, ${calls.id}) < (${after.startedAt}::timestamptz, ${after.id}::uuid)`);
+    if (w) all.push(sql`${w.doc} @@ websearch_to_tsquery('english', ${q})`);
     let query = db
       .select({
         call: calls,
@@ -151,7 +161,7 @@ export async function listCalls(
       .leftJoin(agents, and(eq(agents.id, calls.agentId), eq(agents.teamId, calls.teamId)))
       .leftJoin(phoneNumbers, and(eq(phoneNumbers.id, calls.phoneNumberId), eq(phoneNumbers.teamId, calls.teamId)))
       .$dynamic();
-    if (walk) query = query.innerJoin(callSearchDocs, and(eq(callSearchDocs.callId, calls.id), eq(callSearchDocs.teamId, calls.teamId)));
+    if (w) query = query.innerJoin(w, eq(w.callId, calls.id));
     return query
       .where(and(...all))
       .orderBy(desc(sortAt), desc(sortId))
@@ -159,18 +169,12 @@ export async function listCalls(
   };
   let rows: Awaited<ReturnType<typeof select>> | null = null;
   if (!q) {
-    rows = await select(false, base, pageSize + 1);
+    rows = await select(null, base, pageSize + 1);
   } else {
     // A word the statistics call common: walk the newest TRANSCRIPT_SEARCH_WINDOW documents (a prefix of the
     // order, so what it finds is the page's start). Enough matches there answer the page.
     if ((await estimateMatches(db, teamId, q)) > TRANSCRIPT_SEARCH_LIST_MAX / 2) {
-      const window = sql`${callSearchDocs.startedAt} >= coalesce((
-        select d.started_at from call_search_docs d
-        where d.team_id = ${teamId}
-          ${after ? sql`and (d.started_at, d.call_id) < (${after.startedAt}::timestamptz, ${after.id}::uuid)` : sql``}
-          ${parsed.data.to ? sql`and d.started_at < ${parsed.data.to.toISOString()}::timestamptz` : sql``}
-        order by d.started_at desc, d.call_id desc offset ${TRANSCRIPT_SEARCH_WINDOW - 1} limit 1), '-infinity'::timestamptz)`;
-      const found = await select(true, [...base, window], pageSize + 1);
+      const found = await select({ window: TRANSCRIPT_SEARCH_WINDOW }, base, pageSize + 1);
       if (found.length > pageSize) rows = found;
     }
     // Otherwise (a rare word, or one common elsewhere but rare here): the list of matches, when short enough.
@@ -182,11 +186,11 @@ export async function listCalls(
         const chunk = 4 * (pageSize + 1);
         for (let i = 0; i < matching.length && rows.length <= pageSize; i += chunk) {
           const ids = `{${matching.slice(i, i + chunk).join(",")}}`;
-          rows = rows.concat(await select(false, [...base, sql`${calls.id} = any(${ids}::uuid[])`], pageSize + 1 - rows.length));
+          rows = rows.concat(await select(null, [...base, sql`${calls.id} = any(${ids}::uuid[])`], pageSize + 1 - rows.length));
         }
       } else {
         // Many matches, but few among the newest: the whole walk.
-        rows = await select(true, base, pageSize + 1);
+        rows = await select({ window: null }, base, pageSize + 1);
       }
     }
   }
