@@ -10,3 +10,4 @@ export * from "./redaction";
 export * from "./retention";
 export * from "./callers";
 export * from "./evals";
+export * from "./search";

@@ -278,6 +278,11 @@ export const callerMessages = pgTable(
     index("caller_messages_call_idx").on(t.callId),
     // The inbox: open items of a status, urgent first, newest first.
     index("caller_messages_team_status_idx").on(t.teamId, t.status, desc(t.isUrgent), desc(t.createdAt)),
+    // Every status at once ("All", and the assignee and department filters over every status), in the inbox's
+    // order: without it each such page sorted every message of the team (bench:analytics).
+    index("caller_messages_team_urgent_created_idx").on(t.teamId, desc(t.isUrgent), desc(t.createdAt), desc(t.id)),
+    // The department filter's options: one index probe per department (lib/inbox/list-messages.ts).
+    index("caller_messages_team_department_idx").on(t.teamId, t.department),
     index("caller_messages_team_assignee_idx").on(t.teamId, t.assigneeId, desc(t.createdAt)),
     index("caller_messages_team_caller_idx").on(t.teamId, t.callerId, desc(t.createdAt)),
     index("caller_messages_team_call_idx").on(t.teamId, t.callId),
