@@ -35,7 +35,7 @@ describe("caller script", () => {
   });
 
   it("refuses unknown tokens and bad arguments with the row", () => {
-    expect(parseCallerScript("hi\n[wait 5]")).toEqual({ ok: false, error: "Row 2: unknown token [wait]. Use [pause N], [dtmf N], [silence N] or [hangup]." });
+    expect(parseCallerScript("hi\n[wait 5]")).toEqual({ ok: false, error: "Row 2: unknown token [wait]. Use [pause N], [dtmf N], [silence N], [interrupt N] or [hangup]." });
     expect(parseCallerScript("[pause 10]")).toMatchObject({ ok: false, error: expect.stringContaining("Row 1: [pause N] needs milliseconds") });
     expect(parseCallerScript("[silence 1.5]")).toMatchObject({ ok: false, error: expect.stringContaining("whole seconds") });
     expect(parseCallerScript("  \n ")).toEqual({ ok: false, error: "Write at least one caller line." });

@@ -42,6 +42,9 @@ async function call(handler: THandler, key: string, path: string, init: { method
 async function seedTeam(label: string) {
   const { user, team } = await signUp(t.db, { name: label, email: `${label.toLowerCase()}@example.test`, password: `password-${label}`, companyName: `${label} Co` });
   const agent = await createAgent(t.db, team, { userId: user.id, label: user.email }, { templateKey: "receptionist" });
+  // The template's starter suite is checked in its own test; these start from an empty suite.
+  const starter = await t.db.delete(agentTestScenarios).where(eq(agentTestScenarios.agentId, agent.id)).returning();
+  if (starter.length === 0) throw new Error("a receptionist agent should start with its starter suite");
   const { key } = await createApiKey(t.db, team.id, { userId: user.id, label: user.email }, { name: `${label} key` });
   return { user, team, agent, key };
 }
@@ -114,6 +117,11 @@ describe("v1 API", () => {
     expect(started.status).toBe(201);
     const run = ZTestRunOut.parse(started.json);
     expect(run).toMatchObject({ agent_id: a.agent.id, version: "draft", mode: "text", status: "queued", passed: null, results: [] });
+    const voice = await call(routes.start.POST, a.key, `/agents/${a.agent.id}/test-runs`, { method: "POST", body: { version: "draft", mode: "voice" }, params: { id: a.agent.id } });
+    expect(voice.status).toBe(201);
+    expect(ZTestRunOut.parse(voice.json)).toMatchObject({ mode: "voice", status: "queued" });
+    const badMode = await call(routes.start.POST, a.key, `/agents/${a.agent.id}/test-runs`, { method: "POST", body: { mode: "video" }, params: { id: a.agent.id } });
+    expect(badMode.status).toBe(400);
     expect(run.counts.total).toBeGreaterThan(1);
 
     const read = await call(routes.run.GET, a.key, `/test-runs/${run.id}`, { params: { id: run.id } });
