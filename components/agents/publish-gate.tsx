@@ -1,6 +1,6 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { useActionState, useEffect } from "react";
+import { useActionState, useEffect, useState } from "react";
 import { Alert } from "@/components/ui/alert";
 import { SubmitButton } from "@/components/ui/button";
 import { Badge } from "@/components/ui/card";
@@ -28,7 +28,9 @@ export function PublishGate({ slug, agentId, gate, canRun, runTests }: { slug: s
   const [state, action] = useActionState(runTests, undefined);
   const router = useRouter();
   const started = Array.isArray(state?.data?.runIds) ? (state.data.runIds as string[]) : [];
-  const following = [...new Set([...gate.openRunIds, ...started])];
+  // Runs seen finished: the page is refreshed once they are, and they are no longer followed.
+  const [finished, setFinished] = useState<string[]>([]);
+  const following = [...new Set([...gate.openRunIds, ...started])].filter((id) => !finished.includes(id));
   const key = following.join(",");
   useEffect(() => {
     if (!key) return;
@@ -48,8 +50,10 @@ export function PublishGate({ slug, agentId, gate, canRun, runTests }: { slug: s
         }),
       );
       if (isCancelled) return;
-      if (statuses.every((s) => s !== "queued" && s !== "running")) router.refresh();
-      else timer = setTimeout(poll, 1_500);
+      if (statuses.every((s) => s !== "queued" && s !== "running")) {
+        setFinished((before) => [...before, ...key.split(",")]);
+        router.refresh();
+      } else timer = setTimeout(poll, 1_500);
     };
     timer = setTimeout(poll, 1_000);
     return () => {

@@ -12,7 +12,7 @@ async function openTab(page: Page, name: string) {
   await expect(page.getByRole("tab", { name })).toHaveAttribute("aria-selected", "true");
 }
 
-const ANSWER = "Yes, we sell gift cards at the front desk in any amount from twenty dollars.";
+const ANSWER = "We are open Monday to Friday from 9 am to 5 pm.";
 
 test("a suite created in the UI runs in text and voice modes and shows pass and fail with reasons", async ({ page }) => {
   test.setTimeout(420_000);
@@ -27,7 +27,7 @@ test("a suite created in the UI runs in text and voice modes and shows pass and 
 
   await openTab(page, "Knowledge");
   const knowledge = page.locator("#panel-knowledge");
-  await knowledge.getByLabel("Question callers ask").fill("Do you sell gift cards?");
+  await knowledge.getByLabel("Question callers ask").fill("What are your opening hours?");
   await knowledge.getByLabel("Answer", { exact: true }).fill(ANSWER);
   await knowledge.getByRole("button", { name: "Add question" }).click();
   await expect(knowledge.getByRole("status").filter({ hasText: "Question added to the draft." })).toBeVisible();
@@ -42,26 +42,26 @@ test("a suite created in the UI runs in text and voice modes and shows pass and 
 
   const form = panel.getByRole("form", { name: "New scenario" });
   // A typo in a token is refused with its row, not sent to the agent as speech.
-  await form.getByLabel("Scenario name").fill("Gift cards");
-  await form.getByLabel("What the caller says").fill("Do you sell gift cards?\n[paws 500]");
-  await form.getByLabel("Replies mention").fill("twenty dollars | $20");
+  await form.getByLabel("Scenario name").fill("Opening hours");
+  await form.getByLabel("What the caller says").fill("What are your opening hours?\n[paws 500]");
+  await form.getByLabel("Replies mention").fill("9 am | nine");
   await form.getByRole("button", { name: "Add scenario" }).click();
   await expect(form.getByText("Row 2: unknown token [paws]")).toBeVisible();
-  await form.getByLabel("What the caller says").fill("Do you sell gift cards?\n[pause 300]");
-  await form.getByLabel("Judge instruction (optional)").fill('The agent says "gift cards" and never mentions "parking".');
+  await form.getByLabel("What the caller says").fill("What are your opening hours?\n[pause 300]");
+  await form.getByLabel("Judge instruction (optional)").fill('The agent says "Monday" and never mentions "parking".');
   await form.getByRole("button", { name: "Add scenario" }).click();
-  await expect(panel.getByTestId("scenario").filter({ hasText: "Gift cards" })).toBeVisible();
-  await expect(panel.getByTestId("scenario").filter({ hasText: "Gift cards" })).toContainText('Judge: The agent says "gift cards"');
+  await expect(panel.getByTestId("scenario").filter({ hasText: "Opening hours" })).toBeVisible();
+  await expect(panel.getByTestId("scenario").filter({ hasText: "Opening hours" })).toContainText('Judge: The agent says "Monday"');
 
   await form.getByLabel("Scenario name").fill("Parking (wrong fact)");
-  await form.getByLabel("What the caller says").fill("Do you sell gift cards?");
+  await form.getByLabel("What the caller says").fill("What are your opening hours?");
   await form.getByLabel("Replies mention").fill("free parking");
   await form.getByRole("button", { name: "Add scenario" }).click();
   await expect(panel.getByTestId("scenario")).toHaveCount(2);
 
   const status = panel.getByTestId("run-status");
   const results = panel.getByTestId("scenario-result");
-  const passed = results.filter({ has: page.getByText("Gift cards", { exact: true }) });
+  const passed = results.filter({ has: page.getByText("Opening hours", { exact: true }) });
   const failed = results.filter({ has: page.getByText("Parking (wrong fact)", { exact: true }) });
 
   // Text mode.
@@ -69,12 +69,12 @@ test("a suite created in the UI runs in text and voice modes and shows pass and 
   await expect(status).toContainText(/of 2 (scenarios done|passed)/, { timeout: 20_000 });
   await expect(status).toContainText("1 of 2 passed, 1 failed", { timeout: 120_000 });
   await expect(passed).toContainText("Passed");
-  await expect(passed).toContainText("gift cards at the front desk");
+  await expect(passed).toContainText("9 am to 5 pm");
   await expect(passed).toContainText("Judged by rules (no Gemini key)");
   await expect(failed).toContainText("Failed");
   await expect(failed).toContainText('No reply mentioned "free parking". The agent said:');
   await failed.getByText("Transcript").click();
-  await expect(failed).toContainText("Caller: Do you sell gift cards?");
+  await expect(failed).toContainText("Caller: What are your opening hours?");
 
   // Voice mode: the same suite spoken, through speech recognition; results keep the recording and latencies.
   await panel.getByLabel("Mode").selectOption("voice");
@@ -83,7 +83,7 @@ test("a suite created in the UI runs in text and voice modes and shows pass and 
   await expect(status).toContainText("1 of 2 passed, 1 failed", { timeout: 300_000 });
   await expect(passed).toContainText("Passed");
   await expect(passed.getByTestId("latencies")).toContainText(/Greeting after \d+\.\d s\. Replies started after \d+\.\d s\./);
-  await expect(passed.getByLabel("Recording of Gift cards")).toBeAttached();
+  await expect(passed.getByLabel("Recording of Opening hours")).toBeAttached();
   await expect(failed).toContainText('No reply mentioned "free parking"');
 
   // The history keeps both runs with their mode and pass count.
@@ -95,7 +95,7 @@ test("a suite created in the UI runs in text and voice modes and shows pass and 
   await expect(rows.nth(1)).toContainText("1/2");
 
   // The recording plays from the team's own route.
-  const src = await passed.getByLabel("Recording of Gift cards").getAttribute("src");
+  const src = await passed.getByLabel("Recording of Opening hours").getAttribute("src");
   const response = await page.request.get(src!);
   expect(response.status()).toBe(200);
   expect(response.headers()["content-type"]).toContain("audio/");
