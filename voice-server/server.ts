@@ -42,6 +42,7 @@ import {
 import { createVad, type TVad } from "./vad/vad";
 import { handleVoicesRequest } from "./web/voice-previews";
 import { handleWebCallUpgrade, WEB_CALL_PATH, type TWebCallContext } from "./web/web-call";
+import { EVAL_CALL_PATH, handleEvalCallUpgrade, type TEvalCallContext } from "./evals/eval-call";
 
 // The voice server: plain node:http for Twilio's webhooks, health and metrics, and a `ws` server (noServer)
 // for media streams, upgraded only after the stream's signature checks out.
@@ -289,6 +290,30 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     },
   };
 
+  // Voice-mode test scenarios from the worker: a transfer has no carrier to redirect, so it ends the stream the way
+  // Twilio does once a redirect takes over (the session records the transfer first).
+  const evalCallContext: TEvalCallContext = {
+    db,
+    wss,
+    secretKey: env.secretKey,
+    metrics,
+    log,
+    now,
+    startSession(transport) {
+      admission?.streamOpened();
+      const session = new CallSession(transport, {
+        ...services,
+        callControlFor: () => ({
+          redirect: async () => {
+            setTimeout(() => transport.close(1000, "transferred"), 0);
+          },
+        }),
+      });
+      sessions.add(session);
+      session.onClosed(() => sessions.delete(session));
+    },
+  };
+
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const reject = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -300,6 +325,11 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
       // A browser test call is a call like any other for this process's headroom.
       if (admission?.check()) return reject(503, "Service Unavailable");
       return handleWebCallUpgrade(webCallContext, req, socket, head, reject);
+    }
+    if (path === EVAL_CALL_PATH) {
+      if (isDraining) return reject(503, "Service Unavailable");
+      if (admission?.check()) return reject(503, "Service Unavailable");
+      return handleEvalCallUpgrade(evalCallContext, req, socket, head, reject);
     }
     const match = MEDIA_PATH.exec(path);
     if (!match) return reject(404, "Not Found");

@@ -40,6 +40,9 @@ export const ZWorkerEnv = z
     WORKER_EVAL_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
     // A test scenario that has not finished in this time fails with a reason instead of holding up its run.
     WORKER_EVAL_SCENARIO_TIMEOUT_MS: zMs(90_000, 5_000, 600_000),
+    // Where voice-mode test scenarios reach the voice server (a private address in production); VOICE_PUBLIC_URL
+    // when unset. The voice server must hold the same ENCRYPTION_KEY (or AUTH_SECRET) to accept them.
+    VOICE_INTERNAL_URL: zUrl.optional(),
   })
   .superRefine((env, ctx) => {
     refineS3(env, ctx);
@@ -55,6 +58,8 @@ export type TWorkerEnv = {
   uploadRetryMs: number;
   evalConcurrency: number;
   evalScenarioTimeoutMs: number;
+  // Voice-mode test scenarios call the voice server here.
+  voiceInternalUrl: string;
   gemini: { apiKey: string; baseUrl?: string; model: string } | null;
   // Decrypts webhook signing secrets; null (development without secrets): outbound webhooks are off.
   secretKey: Buffer | null;
@@ -88,6 +93,7 @@ export function loadWorkerEnv(source: Record<string, string | undefined>): TWork
     uploadRetryMs: e.WORKER_UPLOAD_RETRY_MS,
     evalConcurrency: e.WORKER_EVAL_CONCURRENCY,
     evalScenarioTimeoutMs: e.WORKER_EVAL_SCENARIO_TIMEOUT_MS,
+    voiceInternalUrl: (e.VOICE_INTERNAL_URL ?? e.VOICE_PUBLIC_URL).replace(/\/+$/, ""),
     gemini: e.GEMINI_API_KEY ? { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL, model: e.GEMINI_MODEL } : null,
     secretKey: hasSecret ? secretKeyFrom({ encryptionKey: e.ENCRYPTION_KEY, authSecret: e.AUTH_SECRET, nodeEnv: e.NODE_ENV, previousKeys: e.ENCRYPTION_KEY_PREVIOUS }) : null,
     webhooksAllowPrivateUrls: e.WEBHOOKS_ALLOW_PRIVATE_URLS,

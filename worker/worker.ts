@@ -14,7 +14,9 @@ import { createTwilioRecordingEraser } from "@/lib/privacy/twilio-recordings";
 import { startNotificationWorker } from "@/lib/notifications/queue";
 import { startWebhookWorker } from "@/lib/webhooks/deliver";
 import { closeTestRunQueue, startTestRunWorker } from "@/lib/evals/queue";
+import { createGeminiJudge } from "@/lib/evals/judge";
 import { createEvalServices, runScenario } from "@/voice-server/evals/run-scenario";
+import { createVoiceEvalServices, runVoiceScenario } from "@/voice-server/evals/run-voice-scenario";
 import { createGeminiLlm } from "@/voice-server/providers/llm/gemini";
 import { createOfflineLlm } from "@/voice-server/providers/llm/offline";
 import { createPocketsphinxStt } from "@/voice-server/providers/stt/pocketsphinx";
@@ -136,19 +138,31 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
   // Agent test suites (text mode): each scenario is a CallSession in this process, with the LLM the voice server
   // uses (Gemini with a key, the offline engine otherwise). Speech is synthesized offline and thrown away: text
   // mode checks what the agent says and does, not how it sounds.
+  // Voice mode: the caller's lines are synthesized here (offline eSpeak) and
+  // streamed to the voice server at VOICE_INTERNAL_URL, which runs the call with its own speech-to-text.
+  // Judge instructions: Gemini with a key, the deterministic rules otherwise.
   const offline = { stt: createPocketsphinxStt(), llm: createOfflineLlm(), tts: createEspeakTts() };
+  const judge = env.gemini ? createGeminiJudge(env.gemini) : null;
   const evalServices = createEvalServices({
     db,
     providers: { stt: offline.stt, llm: env.gemini ? createGeminiLlm(env.gemini) : offline.llm, tts: offline.tts, offline },
     log: createLogger({ component: "test-suites" }),
+    judge,
   });
+  const voiceEvalServices = env.secretKey
+    ? createVoiceEvalServices({ db, voiceUrl: env.voiceInternalUrl, secretKey: env.secretKey, tts: offline.tts, judge })
+    : null;
   const testRuns = await startTestRunWorker({
     databaseUrl: env.databaseUrl,
     db,
     concurrency: env.evalConcurrency,
     log,
     pollingIntervalSeconds: options.pollingIntervalSeconds,
-    runScenario: (input) => runScenario(evalServices, { ...input, timeoutMs: env.evalScenarioTimeoutMs }),
+    runScenario: (input) => {
+      if (input.mode === "text") return runScenario(evalServices, { ...input, timeoutMs: env.evalScenarioTimeoutMs });
+      if (!voiceEvalServices) throw new Error("voice mode needs ENCRYPTION_KEY (or AUTH_SECRET in development) on the worker and the voice server");
+      return runVoiceScenario(voiceEvalServices, { ...input, timeoutMs: env.evalScenarioTimeoutMs });
+    },
   });
 
   log.info("worker started", {

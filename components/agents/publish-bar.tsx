@@ -1,10 +1,12 @@
 "use client";
 import { useActionState } from "react";
 import { publishAgentAction, rollbackAgentAction } from "@/app/t/[slug]/agents/actions";
+import { testBeforePublishAction } from "@/app/t/[slug]/agents/[agentId]/tests/actions";
 import { Alert } from "@/components/ui/alert";
 import { SubmitButton } from "@/components/ui/button";
 import { Badge } from "@/components/ui/card";
 import { inputClass } from "@/components/ui/field";
+import { PublishGate, type TPublishGateView } from "./publish-gate";
 import { When } from "./when";
 
 export function PublishBar({
@@ -14,6 +16,8 @@ export function PublishBar({
   hasUnpublishedChanges,
   draftUpdatedAt,
   canPublish,
+  gate,
+  canRunTests,
 }: {
   slug: string;
   agentId: string;
@@ -21,6 +25,8 @@ export function PublishBar({
   hasUnpublishedChanges: boolean;
   draftUpdatedAt: string;
   canPublish: boolean;
+  gate: TPublishGateView;
+  canRunTests: boolean;
 }) {
   const [state, action] = useActionState(publishAgentAction.bind(null, slug), undefined);
   const [discardState, discardAction] = useActionState(rollbackAgentAction.bind(null, slug), undefined);
@@ -85,6 +91,7 @@ export function PublishBar({
           </div>
         )}
       </div>
+      {(hasUnpublishedChanges || gate.openRunIds.length > 0) && <PublishGate slug={slug} agentId={agentId} gate={gate} canRun={canRunTests} runTests={testBeforePublishAction.bind(null, slug)} />}
       {(state?.error || state?.success || discardState?.error || discardState?.success) && (
         <div className="mt-3 space-y-2">
           {state?.error && (

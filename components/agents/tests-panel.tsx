@@ -20,6 +20,7 @@ export type TScenarioView = { id: string; name: string; script: string; expectat
 export type TRunSummaryView = {
   id: string;
   version: "draft" | "live";
+  mode: "text" | "voice";
   agentVersionNumber: number | null;
   status: "queued" | "running" | "done" | "failed";
   passed: boolean | null;
@@ -33,9 +34,12 @@ type TResultView = {
   scenarioName: string;
   status: "passed" | "failed";
   error: string | null;
-  expectations: { kind: string; passed: boolean; reason: string }[];
-  transcript: { speaker: "caller" | "agent" | "event"; text: string; atMs: number; isInterrupted?: boolean }[];
+  expectations: { kind: string; passed: boolean; reason: string; judgedBy: "llm" | "rules" | null }[];
+  transcript: { speaker: "caller" | "agent" | "event"; text: string; atMs: number; isInterrupted?: boolean; said?: string }[];
+  latencies: { replyMs: (number | null)[]; greetingMs: number | null };
   durationMs: number;
+  callId: string | null;
+  hasRecording: boolean;
 };
 
 export function TestsPanel({
@@ -61,7 +65,7 @@ export function TestsPanel({
     <div className="space-y-6">
       <Card
         title="Test suite"
-        description="Scenarios a caller plays against the agent in text mode (typed lines through the same call loop as a phone call). Run them before you publish to see whether a change made the agent better or worse."
+        description="Scenarios a caller plays against the agent: in text mode (typed lines through the same call loop as a phone call) or voice mode (spoken lines through the real phone loop, speech recognition included). Run them before you publish to see whether a change made the agent better or worse."
       >
         {scenarios.length === 0 ? (
           <EmptyState title="No scenarios yet">
@@ -102,6 +106,7 @@ export function TestsPanel({
               <tr>
                 <th className="py-2">Started</th>
                 <th>Version</th>
+                <th>Mode</th>
                 <th>Status</th>
                 <th>Passed</th>
                 <th>By</th>
@@ -113,6 +118,7 @@ export function TestsPanel({
                 <tr key={r.id} data-testid="test-run-row">
                   <td className="py-2">{new Date(r.queuedAt).toLocaleString()}</td>
                   <td>{versionLabel(r)}</td>
+                  <td>{r.mode === "voice" ? "Voice" : "Text"}</td>
                   <td>
                     <StatusBadge run={r} />
                   </td>
@@ -158,7 +164,7 @@ function ScenarioFields({ values, errors }: { values: Record<string, string>; er
         defaultValue={values.script}
         error={errors.script}
         placeholder={"What are your opening hours?\n[pause 800]\nThanks, goodbye"}
-        hint="One line per caller turn. Optional tokens: [pause 800] (ms), [dtmf 1] (keys), [silence 5] (seconds), [hangup]."
+        hint="One line per caller turn. Optional tokens: [pause 800] (ms), [dtmf 1] (keys), [silence 5] (seconds), [hangup], and [interrupt 800] before a line the caller says over the agent's next reply, 800 ms after it starts."
       />
       <div className="grid gap-4 sm:grid-cols-2">
         <TextAreaField
@@ -182,6 +188,15 @@ function ScenarioFields({ values, errors }: { values: Record<string, string>; er
       <label className="flex items-center gap-2 text-sm text-slate-700">
         <input type="checkbox" name="endedPolitely" defaultChecked={values.endedPolitely === "on"} /> The agent ends the call with a goodbye
       </label>
+      <TextAreaField
+        label="Judge instruction (optional)"
+        name="judge"
+        rows={2}
+        defaultValue={values.judge}
+        error={errors.judge}
+        placeholder={'The agent offers the emergency line and never mentions "price".'}
+        hint='Judged by the LLM when a Gemini key is set. Without one, rules read it: quoted phrases to say (or, with "never"/"not", to avoid), "transfers to <department>", "takes a message", "ends the call politely", "at most N turns", "no dead air".'
+      />
     </div>
   );
 }
@@ -309,6 +324,12 @@ function RunForm({
           </option>
         </SelectField>
       </div>
+      <div className="w-72">
+        <SelectField label="Mode" name="mode" defaultValue="text">
+          <option value="text">Text (typed lines, seconds per scenario)</option>
+          <option value="voice">Voice (spoken audio, real time, recorded)</option>
+        </SelectField>
+      </div>
       <SubmitButton pendingText="Starting…" disabled={isEmpty}>
         Run suite
       </SubmitButton>
@@ -355,7 +376,10 @@ function RunView({ slug, runId }: { slug: string; runId: string }) {
   const { run, results } = data;
   const isOpen = run.status === "queued" || run.status === "running";
   return (
-    <Card title={`Run: ${versionLabel(run)}`} description={`Started by ${run.startedBy} on ${new Date(run.queuedAt).toLocaleString()}.`}>
+    <Card
+      title={`Run: ${versionLabel(run)}, ${run.mode === "voice" ? "voice" : "text"} mode`}
+      description={`Started by ${run.startedBy} on ${new Date(run.queuedAt).toLocaleString()}.`}
+    >
       <div className="mb-4 flex flex-wrap items-center gap-3" data-testid="run-status">
         <StatusBadge run={run} />
         <span className="text-sm text-slate-700">
@@ -387,12 +411,26 @@ function RunView({ slug, runId }: { slug: string; runId: string }) {
                 </li>
               ))}
             </ul>
+            <Latencies latencies={r.latencies} />
+            {r.hasRecording && r.callId && (
+              <audio
+                controls
+                preload="none"
+                className="mt-2 w-full"
+                aria-label={`Recording of ${r.scenarioName}`}
+                src={`/api/teams/${encodeURIComponent(slug)}/calls/${encodeURIComponent(r.callId)}/recording`}
+              />
+            )}
             <details className="mt-2">
               <summary className="cursor-pointer text-xs text-slate-500">Transcript</summary>
               <ol className="mt-1 space-y-1 text-sm">
                 {r.transcript.map((t, i) => (
                   <li key={i} className={t.speaker === "event" ? "text-xs italic text-slate-500" : "text-slate-800"}>
-                    {t.speaker === "event" ? t.text : `${t.speaker === "caller" ? "Caller" : "Agent"}: ${t.text}${t.isInterrupted ? " (interrupted)" : ""}`}
+                    {t.speaker === "event"
+                      ? t.text
+                      : `${t.speaker === "caller" ? "Caller" : "Agent"}: ${t.text || "(nothing heard)"}${t.isInterrupted ? " (interrupted)" : ""}${
+                          t.said !== undefined && t.said.toLowerCase() !== t.text.toLowerCase() ? ` (said: "${t.said}")` : ""
+                        }`}
                   </li>
                 ))}
               </ol>
@@ -401,5 +439,17 @@ function RunView({ slug, runId }: { slug: string; runId: string }) {
         ))}
       </ul>
     </Card>
+  );
+}
+
+function Latencies({ latencies }: { latencies: TResultView["latencies"] }) {
+  const replies = latencies.replyMs;
+  if (replies.length === 0 && latencies.greetingMs === null) return null;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return (
+    <p className="mt-1 text-xs text-slate-500" data-testid="latencies">
+      {latencies.greetingMs !== null && `Greeting after ${seconds(latencies.greetingMs)}. `}
+      {replies.length > 0 && `Replies started after ${replies.map((ms) => (ms === null ? "no reply" : seconds(ms))).join(", ")}.`}
+    </p>
   );
 }

@@ -1,5 +1,6 @@
 import { desc } from "drizzle-orm";
 import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import type { TAgentSnapshot } from "@/lib/agents/config";
 import type { TExpectation, TExpectationResult, TScenarioStep, TResultLatencies, TResultTurn } from "@/lib/evals/types";
 import { agents, agentVersions } from "./agents";
 import { users } from "./auth";
@@ -35,7 +36,7 @@ export type AgentTestScenario = typeof agentTestScenarios.$inferSelect;
 
 export const testRunStatus = pgEnum("test_run_status", ["queued", "running", "done", "failed"]);
 export const testRunTarget = pgEnum("test_run_target", ["draft", "live"]);
-export const testRunMode = pgEnum("test_run_mode", ["text"]);
+export const testRunMode = pgEnum("test_run_mode", ["text", "voice"]);
 
 export const agentTestRuns = pgTable(
   "agent_test_runs",
@@ -52,6 +53,9 @@ export const agentTestRuns = pgTable(
     agentVersionId: uuid("agent_version_id").references(() => agentVersions.id, { onDelete: "set null" }),
     // Kept when the version row goes, so the history still says which version it was.
     agentVersionNumber: integer("agent_version_number"),
+    // The agent exactly as the run used it (frozen when the run starts): the voice server runs voice-mode
+    // scenarios from it, and the publish gate compares it with the draft about to go out.
+    snapshot: jsonb("snapshot").$type<TAgentSnapshot>(),
     mode: testRunMode("mode").notNull().default("text"),
     status: testRunStatus("status").notNull().default("queued"),
     total: integer("total").notNull().default(0),

@@ -1,6 +1,7 @@
 import { desc } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   index,
   inet,
   integer,
@@ -31,6 +32,9 @@ export const teams = pgTable("teams", {
   // IANA name the dashboard shows times and days in. Null: the first agent's business-hours zone, else UTC
   // (lib/teams/time-zone.ts).
   timeZone: text("time_zone"),
+  // Publishing an agent requires a draft test-suite run of exactly what goes out with every scenario passed
+  // (lib/evals/publish-gate.ts). Off: publishing only offers the run.
+  testsRequiredToPublish: boolean("tests_required_to_publish").notNull().default(false),
   // Twilio: a subaccount of the platform's account (created on first use) or the team's own account.
   twilioMode: twilioMode("twilio_mode").notNull().default("platform_subaccount"),
   twilioAccountSid: text("twilio_account_sid"),

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { agents, departments, knowledgeEntries, type Agent } from "@/db/schema";
+import { agents, agentTestScenarios, departments, knowledgeEntries, type Agent } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { starterSuite } from "@/lib/evals/starter-suite";
+import { ZScenarioInput } from "@/lib/evals/types";
 import { isValidTimeZone } from "./business-hours";
 import { findTemplate, TEMPLATE_KEYS } from "./templates";
 
@@ -46,6 +48,9 @@ export async function createAgent(
     if (content.departments.length > 0) {
       await tx.insert(departments).values(content.departments.map((dept, i) => ({ ...scope, ...dept, createdAt: at(i) })));
     }
+    // Every template ships with a starter test suite from its own knowledge and departments.
+    const suite = starterSuite(content).map((s) => ZScenarioInput.parse(s));
+    if (suite.length > 0) await tx.insert(agentTestScenarios).values(suite.map((s, i) => ({ ...scope, ...s, createdAt: at(i) })));
     await recordAudit(tx, {
       teamId: team.id,
       actor,

@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { agents, agentVersions, type AgentVersion } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/errors";
+import { enforcePublishGate } from "@/lib/evals/publish-gate";
 import { checkTransferDestination, loadTransferPolicy } from "@/lib/telephony/transfer-policy";
 import { isValidTimeZone } from "./business-hours";
 import { ZAgentConfig, type TAgentSnapshot } from "./config";
@@ -78,6 +79,8 @@ export async function publishAgent(
         throw new AppError("conflict", `Nothing has changed since version ${live.version}, which is already live.`);
       }
     }
+    // The team's test-suite gate, when it made it mandatory (lib/evals/publish-gate.ts).
+    await enforcePublishGate(tx, team.id, agent.id, snapshot);
     const [latest] = await tx
       .select({ n: max(agentVersions.version) })
       .from(agentVersions)

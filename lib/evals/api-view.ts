@@ -23,11 +23,19 @@ export function testRunToApi(run: TTestRunView) {
       scenario_name: r.scenarioName,
       passed: r.status === "passed",
       error: r.error,
-      expectations: r.expectations.map((e) => ({ kind: e.expectation.kind, passed: e.passed, reason: e.reason })),
-      transcript: r.transcript.map((t) => ({ speaker: t.speaker, text: t.text, at_ms: Math.round(t.atMs) })),
+      expectations: r.expectations.map((e) => ({ kind: e.expectation.kind, passed: e.passed, reason: e.reason, ...(e.judgedBy ? { judged_by: e.judgedBy } : {}) })),
+      transcript: r.transcript.map((t) => ({
+        speaker: t.speaker,
+        text: t.text,
+        at_ms: Math.round(t.atMs),
+        ...(t.said !== undefined ? { said: t.said } : {}),
+        ...(t.isInterrupted ? { interrupted: true } : {}),
+      })),
       reply_latencies_ms: r.latencies.replyMs.map((ms) => (ms === null ? null : Math.round(ms))),
+      greeting_ms: r.latencies.greetingMs === null ? null : Math.round(r.latencies.greetingMs),
       duration_ms: r.durationMs,
       call_id: r.callId,
+      has_recording: r.hasRecording,
     })),
   };
 }

@@ -96,6 +96,9 @@ export function checkExpectation(expectation: TExpectation, call: TObservedCall)
       if (count > expectation.turns) return result(false, `The call took ${count} turns, over ${expectation.turns}.`);
       return result(true, `The call took ${count} turns.`);
     }
+    case "judge":
+      // Judge instructions go through lib/evals/judge.ts (checkScenario); reaching here means nobody judged it.
+      return result(false, "The judge instruction was not evaluated.");
   }
 }
 

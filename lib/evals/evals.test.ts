@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkExpectation, mentions, type TObservedCall } from "./checks";
 import { scenarioFromForm, ZScenarioForm } from "./form";
-import { keyPhrase, proposeScenarios } from "./propose";
+import { keyPhrase, proposeScenarios, transferRequest } from "./propose";
 import { formatCallerScript, parseCallerScript } from "./script-text";
 
 const call = (over: Partial<TObservedCall> = {}): TObservedCall => ({
@@ -35,7 +35,7 @@ describe("caller script", () => {
   });
 
   it("refuses unknown tokens and bad arguments with the row", () => {
-    expect(parseCallerScript("hi\n[wait 5]")).toEqual({ ok: false, error: "Row 2: unknown token [wait]. Use [pause N], [dtmf N], [silence N] or [hangup]." });
+    expect(parseCallerScript("hi\n[wait 5]")).toEqual({ ok: false, error: "Row 2: unknown token [wait]. Use [pause N], [dtmf N], [silence N], [interrupt N] or [hangup]." });
     expect(parseCallerScript("[pause 10]")).toMatchObject({ ok: false, error: expect.stringContaining("Row 1: [pause N] needs milliseconds") });
     expect(parseCallerScript("[silence 1.5]")).toMatchObject({ ok: false, error: expect.stringContaining("whole seconds") });
     expect(parseCallerScript("  \n ")).toEqual({ ok: false, error: "Write at least one caller line." });
@@ -89,6 +89,13 @@ describe("form and proposals", () => {
     expect(ZScenarioForm.safeParse({ name: "x", script: "hi", maxTurns: "0" }).error?.issues[0]?.message).toBe("Turns is a whole number from 1 to 100.");
   });
 
+  it("phrases a department's reason the way a caller would, then asks for it", () => {
+    expect(transferRequest("The caller has a question about an invoice, a payment or a refund.", "Accounts")).toBe("I have a question about an invoice. Can I speak to Accounts?");
+    expect(transferRequest("The caller wants to buy, asks about pricing, or wants a quote.", "Sales")).toBe("I want to buy. Can I speak to Sales?");
+    expect(transferRequest("Caller is running late for their appointment", "Front desk")).toBe("I am running late for my appointment. Can I speak to Front desk?");
+    expect(transferRequest("", "Billing")).toBe("Can I speak to Billing?");
+  });
+
   it("proposes one question per Q&A entry and one transfer per department", () => {
     expect(keyPhrase("We are open Monday to Friday from 9 am to 5 pm.")).toBe("9 am");
     expect(keyPhrase("We accept Cigna, Aetna and Delta Dental.")).toBe("accept Cigna");
@@ -103,7 +110,7 @@ describe("form and proposals", () => {
       { name: "Asks: What are your hours?", steps: [{ kind: "say", text: "What are your hours?" }], expectations: [{ kind: "mentions", anyOf: ["9 am"] }, { kind: "max_dead_air", seconds: 5 }] },
       {
         name: "Transfer: Emergency line",
-        steps: [{ kind: "say", text: "I'm calling about severe pain, swelling or bleeding." }],
+        steps: [{ kind: "say", text: "It's about severe pain. Can I speak to Emergency line?" }],
         expectations: [{ kind: "transfer", department: "Emergency line" }],
       },
     ]);

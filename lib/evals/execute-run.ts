@@ -4,7 +4,16 @@ import { agentTestResults, agentTestRuns, agentTestScenarios } from "@/db/schema
 import type { TAgentSnapshot } from "@/lib/agents/config";
 import { isAppError } from "@/lib/errors";
 import { resolveRunTarget } from "./runs";
-import { ZExpectation, ZScenarioStep, type TExpectation, type TExpectationResult, type TResultLatencies, type TResultTurn, type TScenarioStep } from "./types";
+import {
+  ZExpectation,
+  ZScenarioStep,
+  type TExpectation,
+  type TExpectationResult,
+  type TResultLatencies,
+  type TResultTurn,
+  type TRunMode,
+  type TScenarioStep,
+} from "./types";
 
 // Executes one suite run (the worker's job): claims the run, freezes the agent (draft or live version) and the
 // scenarios as they are now, runs the scenarios one after another and writes each result and the progress as it
@@ -12,6 +21,8 @@ import { ZExpectation, ZScenarioStep, type TExpectation, type TExpectationResult
 // its partial results are dropped first, so counts never double.
 
 export type TScenarioRunner = (input: {
+  runId: string;
+  mode: TRunMode;
   teamId: string;
   agentId: string;
   agentVersionId: string | null;
@@ -57,7 +68,7 @@ export async function executeTestRun(db: Db, runId: string, runScenario: TScenar
   if (scenarios.length === 0) return fail("The suite has no scenarios any more.");
   await db
     .update(agentTestRuns)
-    .set({ total: scenarios.length, agentVersionId: target.agentVersionId, agentVersionNumber: target.versionNumber })
+    .set({ total: scenarios.length, agentVersionId: target.agentVersionId, agentVersionNumber: target.versionNumber, snapshot: target.snapshot })
     .where(and(eq(agentTestRuns.teamId, run.teamId), eq(agentTestRuns.id, run.id)));
 
   for (const scenario of scenarios) {
@@ -70,6 +81,8 @@ export async function executeTestRun(db: Db, runId: string, runScenario: TScenar
     } else {
       try {
         outcome = await runScenario({
+          runId: run.id,
+          mode: run.mode,
           teamId: run.teamId,
           agentId: run.agentId,
           agentVersionId: target.agentVersionId,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseCallerScript } from "./script-text";
+import { formatCallerScript, parseCallerScript } from "./script-text";
 import type { TExpectation, TScenarioInput } from "./types";
 
 // The scenario form (Tests tab) as fields, turned into a scenario. Each expectation is a field: "mentions" and
@@ -27,6 +27,7 @@ export const ZScenarioForm = z.object({
   endedPolitely: z.string().optional(),
   maxDeadAirSec: optionalNumber("Dead air", 0.5, 60, false),
   maxTurns: optionalNumber("Turns", 1, 100),
+  judge: z.string().trim().max(1_000, "A judge instruction is at most 1000 characters.").default(""),
 });
 export type TScenarioForm = z.infer<typeof ZScenarioForm>;
 
@@ -62,7 +63,11 @@ export function scenarioFromForm(form: TScenarioForm): TFormResult {
   if (form.endedPolitely === "on" || form.endedPolitely === "true") expectations.push({ kind: "ended_politely" });
   if (form.maxDeadAirSec) expectations.push({ kind: "max_dead_air", seconds: Number(form.maxDeadAirSec) });
   if (form.maxTurns) expectations.push({ kind: "max_turns", turns: Number(form.maxTurns) });
-  if (expectations.length === 0) return { ok: false, fieldErrors: { mentions: "Add at least one expectation: a fact to mention, a transfer, a message, or a limit." } };
+  if (form.judge) {
+    if (form.judge.length < 3) return { ok: false, fieldErrors: { judge: "Write what the judge should check." } };
+    expectations.push({ kind: "judge", instruction: form.judge });
+  }
+  if (expectations.length === 0) return { ok: false, fieldErrors: { mentions: "Add at least one expectation: a fact to mention, a transfer, a message, a limit or a judge instruction." } };
   return { ok: true, scenario: { name: form.name, steps: script.steps, expectations } };
 }
 
@@ -72,9 +77,7 @@ export function formFromScenario(scenario: TScenarioInput): Record<keyof TScenar
   const message = e.find((x) => x.kind === "message");
   return {
     name: scenario.name,
-    script: scenario.steps
-      .map((s) => (s.kind === "say" ? s.text : s.kind === "pause" ? `[pause ${s.ms}]` : s.kind === "dtmf" ? `[dtmf ${s.digits}]` : s.kind === "silence" ? `[silence ${s.seconds}]` : "[hangup]"))
-      .join("\n"),
+    script: formatCallerScript(scenario.steps),
     mentions: e.flatMap((x) => (x.kind === "mentions" ? [x.anyOf.join(" | ")] : [])).join("\n"),
     avoids: e.flatMap((x) => (x.kind === "avoids" ? [x.anyOf.join(" | ")] : [])).join("\n"),
     transferTo: e.find((x) => x.kind === "transfer")?.department ?? "",
@@ -84,6 +87,7 @@ export function formFromScenario(scenario: TScenarioInput): Record<keyof TScenar
     endedPolitely: e.some((x) => x.kind === "ended_politely") ? "on" : "",
     maxDeadAirSec: String(e.find((x) => x.kind === "max_dead_air")?.seconds ?? ""),
     maxTurns: String(e.find((x) => x.kind === "max_turns")?.turns ?? ""),
+    judge: e.find((x) => x.kind === "judge")?.instruction ?? "",
   };
 }
 
@@ -103,5 +107,7 @@ export function describeExpectation(e: TExpectation): string {
       return `No wait over ${e.seconds} s for a reply`;
     case "max_turns":
       return `At most ${e.turns} turns`;
+    case "judge":
+      return `Judge: ${e.instruction}`;
   }
 }

@@ -40,9 +40,22 @@ function questionFor(title: string): string {
   return `Can you tell me about ${t.replace(/[.!]$/, "").toLowerCase()}?`;
 }
 
-function transferRequest(whenToTransfer: string, name: string): string {
-  const reason = whenToTransfer.trim().replace(/[.!?]+$/, "");
-  return reason ? `I'm calling about ${reason.charAt(0).toLowerCase()}${reason.slice(1)}.` : `Can I speak to ${name}?`;
+const IRREGULAR: Record<string, string> = { is: "am", has: "have", does: "do", was: "was" };
+
+// The department's reason in the caller's words ("The caller has a question about an invoice, ..." becomes "I have a
+// question about an invoice."; "Charges, refunds and plan changes." becomes "It's about charges."), then the ask.
+export function transferRequest(whenToTransfer: string, name: string): string {
+  const first = (whenToTransfer.trim().replace(/[.!?]+$/, "").split(/,\s*(?:or\s+)?|;|\s+or\s+/)[0] ?? "").trim();
+  const ask = `Can I speak to ${name}?`;
+  if (!first) return ask;
+  const caller = /^(?:the\s+)?caller\s+(\w+)\b(.*)$/i.exec(first);
+  if (caller) {
+    const verb = (caller[1] ?? "").toLowerCase();
+    const mine = IRREGULAR[verb] ?? verb.replace(/(?<=[^s])s$/, "");
+    const rest = (caller[2] ?? "").replace(/\b(their|his|her)\b/gi, "my").replace(/\bthey\b/gi, "I");
+    return `I ${mine}${rest}. ${ask}`;
+  }
+  return `It's about ${first.charAt(0).toLowerCase()}${first.slice(1)}. ${ask}`;
 }
 
 export function proposeScenarios(snapshot: Pick<TAgentSnapshot, "knowledge" | "departments">, existingNames: Set<string> = new Set()): TScenarioInput[] {

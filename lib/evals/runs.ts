@@ -1,12 +1,12 @@
-import { and, asc, count, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull } from "drizzle-orm";
 import type { Db, DbOrTx } from "@/db/client";
-import { agentTestResults, agentTestRuns, agentTestScenarios, agentVersions, teams, type AgentTestResult, type AgentTestRun } from "@/db/schema";
+import { agentTestResults, agentTestRuns, agentTestScenarios, agentVersions, calls, teams, type AgentTestResult, type AgentTestRun } from "@/db/schema";
 import { ZAgentSnapshot, type TAgentSnapshot } from "@/lib/agents/config";
 import { buildDraftSnapshot, isSameSnapshot } from "@/lib/agents/draft-snapshot";
 import { getLiveVersion } from "@/lib/agents/get-agent";
 import { AppError } from "@/lib/errors";
 import { requireAgent } from "./scenarios";
-import type { TRunTarget } from "./types";
+import type { TRunMode, TRunTarget } from "./types";
 
 // Suite runs: a row per run (queued, running, done, failed) with its progress, and a result per scenario. The run
 // itself is a job in the worker (lib/evals/queue.ts); starting one only records it and enqueues it.
@@ -15,7 +15,8 @@ import type { TRunTarget } from "./types";
 // cannot fill the worker's queue.
 export const MAX_OPEN_RUNS_PER_TEAM = 5;
 
-export type TTestRunView = AgentTestRun & { results: AgentTestResult[] };
+// hasRecording: the scenario's test call still has a recording (voice mode; retention may have removed it).
+export type TTestRunView = AgentTestRun & { results: (AgentTestResult & { hasRecording: boolean })[] };
 
 export async function resolveRunTarget(
   db: DbOrTx,
@@ -43,7 +44,7 @@ export async function resolveRunTarget(
 
 export async function createTestRun(
   db: Db,
-  input: { teamId: string; agentId: string; target: TRunTarget; startedById: string | null; startedByLabel: string },
+  input: { teamId: string; agentId: string; target: TRunTarget; mode?: TRunMode; startedById: string | null; startedByLabel: string },
 ): Promise<AgentTestRun> {
   const { teamId, agentId, target } = input;
   // Checked now so that a bad request fails at once, not in the worker: the agent, the target, the suite.
@@ -67,6 +68,7 @@ export async function createTestRun(
       teamId,
       agentId,
       target,
+      mode: input.mode ?? "text",
       agentVersionId: resolved.agentVersionId,
       agentVersionNumber: resolved.versionNumber,
       total,
@@ -86,11 +88,12 @@ export async function getTestRun(db: DbOrTx, teamId: string, runId: string): Pro
     .limit(1);
   if (!run) throw new AppError("not_found", "That test run does not exist.");
   const results = await db
-    .select()
+    .select({ ...getTableColumns(agentTestResults), hasRecording: isNotNull(calls.recordingPath) })
     .from(agentTestResults)
+    .leftJoin(calls, and(eq(calls.teamId, agentTestResults.teamId), eq(calls.id, agentTestResults.callId)))
     .where(and(eq(agentTestResults.teamId, teamId), eq(agentTestResults.runId, runId)))
     .orderBy(asc(agentTestResults.createdAt), asc(agentTestResults.id));
-  return { ...run, results };
+  return { ...run, results: results.map((r) => ({ ...r, hasRecording: r.hasRecording === true })) };
 }
 
 export async function listTestRuns(db: DbOrTx, teamId: string, agentId: string, limit = 30): Promise<AgentTestRun[]> {

@@ -1,7 +1,8 @@
 import type { TScenarioStep } from "./types";
 
 // The scenario form's caller script: one row per caller line, with optional tokens [pause 800], [dtmf 1],
-// [silence 5], [hangup] anywhere in a row, in order. Parsing refuses unknown tokens with the row number, so a
+// [silence 5], [hangup] anywhere in a row, in order; [interrupt 800] takes the rest of its row as what the caller
+// says over the agent's next reply, 800 ms after it starts. Parsing refuses unknown tokens with the row number, so a
 // typo is not silently sent to the agent as speech.
 
 const TOKEN = /\[([a-z]+)(?:\s+([^\]]*))?\]/gi;
@@ -16,11 +17,13 @@ export function parseCallerScript(text: string): TParsedScript {
     if (!row) continue;
     const where = `Row ${index + 1}`;
     let last = 0;
+    let interrupted = false;
     const pushSay = (chunk: string) => {
       const said = chunk.trim();
       if (said) steps.push({ kind: "say", text: said });
     };
     for (const match of row.matchAll(TOKEN)) {
+      if (interrupted) break;
       pushSay(row.slice(last, match.index));
       last = match.index + match[0].length;
       const name = (match[1] ?? "").toLowerCase();
@@ -47,8 +50,21 @@ export function parseCallerScript(text: string): TParsedScript {
           if (arg) return { ok: false, error: `${where}: [hangup] takes nothing after it.` };
           steps.push({ kind: "hangup" });
           break;
+        case "interrupt": {
+          const ms = Number(arg);
+          if (!arg || !Number.isInteger(ms) || ms < 0 || ms > 30_000) return { ok: false, error: `${where}: [interrupt N] needs milliseconds from 0 to 30000.` };
+          // The rest of the row is what the caller says over the agent.
+          const rest = row.slice(last).trim();
+          if (!rest || /\[[a-z]+/i.test(rest)) {
+            return { ok: false, error: `${where}: [interrupt ${ms}] is followed by what the caller says over the agent, and nothing else.` };
+          }
+          steps.push({ kind: "interrupt", afterMs: ms, text: rest });
+          last = row.length;
+          interrupted = true;
+          break;
+        }
         default:
-          return { ok: false, error: `${where}: unknown token [${name}]. Use [pause N], [dtmf N], [silence N] or [hangup].` };
+          return { ok: false, error: `${where}: unknown token [${name}]. Use [pause N], [dtmf N], [silence N], [interrupt N] or [hangup].` };
       }
     }
     pushSay(row.slice(last));
@@ -71,6 +87,8 @@ export function formatCallerScript(steps: TScenarioStep[]): string {
           return `[silence ${s.seconds}]`;
         case "hangup":
           return "[hangup]";
+        case "interrupt":
+          return `[interrupt ${s.afterMs}] ${s.text}`;
       }
     })
     .join("\n");

@@ -5,6 +5,7 @@ import { createAgent } from "@/lib/agents/create-agent";
 import { createApiKey } from "@/lib/api-keys/api-keys";
 import { ZTestRunOut } from "@/lib/api/endpoints";
 import { buildOpenApiDocument } from "@/lib/api/openapi";
+import { setTestsRequiredToPublish } from "@/lib/evals/publish-gate";
 import { closeTestRunQueue } from "@/lib/evals/queue";
 import { signUp } from "@/lib/teams/sign-up";
 import { createTestDb } from "@/tests/helpers/db";
@@ -25,6 +26,7 @@ process.env.DATABASE_URL = t.url;
 const routes = {
   start: await import("@/app/api/v1/agents/[id]/test-runs/route"),
   run: await import("@/app/api/v1/test-runs/[id]/route"),
+  publish: await import("@/app/api/v1/agents/[id]/publish/route"),
 };
 const actions = await import("@/app/t/[slug]/agents/[agentId]/tests/actions");
 
@@ -42,6 +44,9 @@ async function call(handler: THandler, key: string, path: string, init: { method
 async function seedTeam(label: string) {
   const { user, team } = await signUp(t.db, { name: label, email: `${label.toLowerCase()}@example.test`, password: `password-${label}`, companyName: `${label} Co` });
   const agent = await createAgent(t.db, team, { userId: user.id, label: user.email }, { templateKey: "receptionist" });
+  // The template's starter suite is checked in its own test; these start from an empty suite.
+  const starter = await t.db.delete(agentTestScenarios).where(eq(agentTestScenarios.agentId, agent.id)).returning();
+  if (starter.length === 0) throw new Error("a receptionist agent should start with its starter suite");
   const { key } = await createApiKey(t.db, team.id, { userId: user.id, label: user.email }, { name: `${label} key` });
   return { user, team, agent, key };
 }
@@ -114,6 +119,11 @@ describe("v1 API", () => {
     expect(started.status).toBe(201);
     const run = ZTestRunOut.parse(started.json);
     expect(run).toMatchObject({ agent_id: a.agent.id, version: "draft", mode: "text", status: "queued", passed: null, results: [] });
+    const voice = await call(routes.start.POST, a.key, `/agents/${a.agent.id}/test-runs`, { method: "POST", body: { version: "draft", mode: "voice" }, params: { id: a.agent.id } });
+    expect(voice.status).toBe(201);
+    expect(ZTestRunOut.parse(voice.json)).toMatchObject({ mode: "voice", status: "queued" });
+    const badMode = await call(routes.start.POST, a.key, `/agents/${a.agent.id}/test-runs`, { method: "POST", body: { mode: "video" }, params: { id: a.agent.id } });
+    expect(badMode.status).toBe(400);
     expect(run.counts.total).toBeGreaterThan(1);
 
     const read = await call(routes.run.GET, a.key, `/test-runs/${run.id}`, { params: { id: run.id } });
@@ -133,6 +143,17 @@ describe("v1 API", () => {
     expect(empty).toMatchObject({ status: 400, json: { error: { message: expect.stringContaining("no scenarios yet") } } });
     const live = await call(routes.start.POST, a.key, `/agents/${a.agent.id}/test-runs`, { method: "POST", body: { version: "live" }, params: { id: a.agent.id } });
     expect(live).toMatchObject({ status: 400, json: { error: { message: expect.stringContaining("no live version yet") } } });
+  });
+
+  it("refuses publishing with 409 and the reason when the team requires a passing suite; another team publishes as before", async () => {
+    await setTestsRequiredToPublish(t.db, a.team, { userId: a.user.id, label: a.user.email }, true);
+    const refused = await call(routes.publish.POST, a.key, `/agents/${a.agent.id}/publish`, { method: "POST", body: {}, params: { id: a.agent.id } });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({ error: { message: expect.stringMatching(/^This team requires the test suite to pass before publishing\./) } });
+    const published = await call(routes.publish.POST, b.key, `/agents/${b.agent.id}/publish`, { method: "POST", body: {}, params: { id: b.agent.id } });
+    expect(published.status).toBe(201);
+    // The setting is the team's own: A's key cannot publish B's agent either way.
+    expect((await call(routes.publish.POST, a.key, `/agents/${b.agent.id}/publish`, { method: "POST", body: {}, params: { id: b.agent.id } })).status).toBe(404);
   });
 
   it("documents both endpoints in the OpenAPI document", () => {

@@ -45,6 +45,9 @@ afterAll(async () => {
 });
 
 const scenario = (input: TScenarioInput) => ({
+  // Text mode runs in this process and needs no run row.
+  runId: "00000000-0000-0000-0000-000000000000",
+  mode: "text" as const,
   teamId: dental.teamId,
   agentId: dental.agentId,
   agentVersionId: dental.versionId,
@@ -124,6 +127,30 @@ describe("text-mode scenarios through a real CallSession", () => {
     const none = await runner(scenario({ name: "No message", steps: steps.slice(0, 1), expectations: [{ kind: "message", name: "John" }] }));
     expect(none.expectations[0]).toMatchObject({ passed: false, reason: "No message was stored." });
   }, 90_000);
+
+  it("talks over the agent's reply at the given moment: the reply is cut, kept as interrupted, and the new question answered", async () => {
+    const out = await runner(
+      scenario({
+        name: "Interrupts",
+        steps: [
+          { kind: "say", text: "What are your opening hours?" },
+          // After its first sentence (a turn cut inside its first clause is the session's own business).
+          { kind: "interrupt", afterMs: 4_000, text: "Where are you located?" },
+        ],
+        expectations: [{ kind: "mentions", anyOf: ["Harbor Street"] }, { kind: "judge", instruction: 'Says "Harbor Street".' }],
+      }),
+    );
+    expect(out.error).toBeNull();
+    const agentTurns = out.transcript.filter((x) => x.speaker === "agent");
+    // Greeting, the hours cut off after their first sentence, the address.
+    expect(agentTurns.some((x) => x.isInterrupted)).toBe(true);
+    expect(agentTurns[agentTurns.length - 1]!.text).toContain("Harbor Street");
+    expect(out.latencies.replyMs).toHaveLength(2);
+    expect(out.expectations.map((e) => [e.passed, e.judgedBy ?? null])).toEqual([
+      [true, null],
+      [true, "rules"],
+    ]);
+  }, 60_000);
 
   it("fails a stuck scenario with a reason instead of hanging the run", async () => {
     const stuck = await runScenario(evalServices, {

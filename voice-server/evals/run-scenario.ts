@@ -1,11 +1,9 @@
-import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { callerMessages, calls } from "@/db/schema";
 import type { TAgentSnapshot } from "@/lib/agents/config";
 import { createCall } from "@/lib/calls/create-call";
-import { finalizeCall } from "@/lib/calls/finalize-call";
 import { CALL_HEARTBEAT_MS, touchLiveCalls } from "@/lib/calls/heartbeat";
-import { checkAll, type TObservedCall } from "@/lib/evals/checks";
+import type { TObservedCall } from "@/lib/evals/checks";
+import { checkScenario, type TJudge } from "@/lib/evals/judge";
 import type { TExpectation, TExpectationResult, TResultTurn, TScenarioStep } from "@/lib/evals/types";
 import type { TLogger } from "@/voice-server/observability/log";
 import { createVoiceMetrics } from "@/voice-server/observability/metrics";
@@ -14,6 +12,7 @@ import { AudioCache } from "@/voice-server/session/audio-cache";
 import { CallSession, type TSessionServices } from "@/voice-server/session/call-session";
 import { FramePacer } from "@/voice-server/session/pacer";
 import { createVad } from "@/voice-server/vad/vad";
+import { scenarioMessages, settleScenarioCall } from "./scenario-record";
 import { ScriptedTextTransport } from "./scripted-transport";
 
 // Runs one test scenario in text mode: the same CallSession a phone call gets, on a scripted transport that types
@@ -25,6 +24,8 @@ export type TEvalRuntime = {
   providers: TVoiceProviders;
   log: TLogger;
   timeouts?: TSessionServices["timeouts"];
+  // Judges a scenario's judge instruction: the LLM with a Gemini key; null, the deterministic rules.
+  judge?: TJudge | null;
 };
 
 export type TScenarioRunInput = {
@@ -49,9 +50,9 @@ export type TScenarioOutcome = {
   durationMs: number;
 };
 
-const SHOWN_EVENTS = new Set(["transfer", "tool_call", "dtmf", "error"]);
+export const SHOWN_EVENTS = new Set(["transfer", "tool_call", "dtmf", "error"]);
 
-export type TEvalServices = { services: TSessionServices; close(): void };
+export type TEvalServices = { services: TSessionServices; judge: TJudge | null; close(): void };
 
 // One set of session services for a worker: a pacer that keeps every reply queued at the far end at once (there
 // is no far end: marks come straight back), no recordings, offline VAD.
@@ -71,13 +72,15 @@ export function createEvalServices(runtime: TEvalRuntime): TEvalServices {
     // side ends, as Twilio ends the stream once the redirect takes over.
     callControlFor: () => null,
   };
-  return { services, close: () => pacer.stop() };
+  return { services, judge: runtime.judge ?? null, close: () => pacer.stop() };
 }
 
 export async function runScenario(evalServices: TEvalServices, input: TScenarioRunInput): Promise<TScenarioOutcome> {
   const startedAt = Date.now();
   const { db } = evalServices.services;
-  const transport = new ScriptedTextTransport();
+  // Talking over the agent needs the agent to take as long to speak as it would on a phone.
+  const hasInterruption = input.scenario.steps.some((s) => s.kind === "interrupt");
+  const transport = new ScriptedTextTransport(Date.now, { isRealtime: hasInterruption });
   const replyWaitMs = input.replyWaitMs ?? 15_000;
   const timeoutMs = input.timeoutMs ?? 90_000;
   let callId: string | null = null;
@@ -109,7 +112,8 @@ export async function runScenario(evalServices: TEvalServices, input: TScenarioR
   }, CALL_HEARTBEAT_MS);
   heartbeat.unref();
 
-  const agentTurns = () => transport.turns.filter((t) => t.speaker === "agent").length;
+  // Replies the agent finished: a turn cut by the caller (committed after the line that cut it) is not the reply to it.
+  const agentTurns = () => transport.turns.filter((t) => t.speaker === "agent" && !t.isInterrupted).length;
   const script = async () => {
     session = new CallSession(transport, services);
     const closed = new Promise<void>((resolve) => session!.onClosed(resolve));
@@ -119,25 +123,48 @@ export async function runScenario(evalServices: TEvalServices, input: TScenarioR
       callSid: null,
       streamSid: null,
       accountSid: null,
-      parameters: { mode: "text", suite: "1" },
+      // As if within business hours: a suite's result must not depend on when it runs.
+      parameters: { mode: "text", suite: "1", hours: "open" },
       preloaded: { call, snapshot: input.snapshot, phoneNumberAccountSid: null },
       inputMode: "text",
     });
     // The greeting, before the caller says anything.
     if (await transport.waitFor(() => transport.audioAt.length > 0, replyWaitMs)) greetingMs = transport.audioAt[0]! - startedAt;
     await transport.waitFor(() => agentTurns() > 0, replyWaitMs);
-    for (const [index, step] of input.scenario.steps.entries()) {
+    // A line followed by an interruption is not waited for: the interruption talks over its reply.
+    let unanswered: { spokenBefore: number; saidAt: number } | null = null;
+    const sayAndWait = async (text: string, isNextInterrupt: boolean) => {
+      const spokenBefore = transport.audioAt.length;
+      const turnsBefore = agentTurns();
+      const saidAt = Date.now();
+      transport.say(text);
+      if (isNextInterrupt) {
+        unanswered = { spokenBefore, saidAt };
+        return;
+      }
+      const isAnswered = await transport.waitFor(() => transport.audioAt.length > spokenBefore, replyWaitMs);
+      replyMs.push(isAnswered && transport.audioAt.length > spokenBefore ? transport.audioAt[spokenBefore]! - saidAt : null);
+      await transport.waitFor(() => agentTurns() > turnsBefore, replyWaitMs);
+    };
+    const steps = input.scenario.steps;
+    for (const [index, step] of steps.entries()) {
       stepIndex = index;
       if (!transport.isOpen) break;
+      const isNextInterrupt = steps[index + 1]?.kind === "interrupt";
       switch (step.kind) {
-        case "say": {
-          const spokenBefore = transport.audioAt.length;
-          const turnsBefore = agentTurns();
-          const saidAt = Date.now();
-          transport.say(step.text);
-          const isAnswered = await transport.waitFor(() => transport.audioAt.length > spokenBefore, replyWaitMs);
-          replyMs.push(isAnswered && transport.audioAt.length > spokenBefore ? transport.audioAt[spokenBefore]! - saidAt : null);
-          await transport.waitFor(() => agentTurns() > turnsBefore, replyWaitMs);
+        case "say":
+          await sayAndWait(step.text, isNextInterrupt);
+          break;
+        case "interrupt": {
+          // The agent's next reply starts (the reply to the line before, or the one already playing), then afterMs.
+          const pending = unanswered as { spokenBefore: number; saidAt: number } | null;
+          unanswered = null;
+          const before = pending?.spokenBefore ?? transport.audioAt.length;
+          const isSpeaking = !pending && transport.isAgentAudible;
+          const started = isSpeaking || (await transport.waitFor(() => transport.audioAt.length > before, replyWaitMs));
+          if (pending) replyMs.push(started && transport.audioAt.length > before ? transport.audioAt[before]! - pending.saidAt : null);
+          if (step.afterMs > 0) await sleep(step.afterMs);
+          await sayAndWait(step.text, isNextInterrupt);
           break;
         }
         case "dtmf": {
@@ -185,37 +212,9 @@ export async function runScenario(evalServices: TEvalServices, input: TScenarioR
     clearInterval(heartbeat);
   }
 
-  // What the session wrote: the call's end (its last write may land a moment after the session reports closed),
-  // and the messages stored during it.
-  const readCall = async () =>
-    (
-      await db
-        .select({ endReason: calls.endReason, endedAt: calls.endedAt })
-        .from(calls)
-        .where(and(eq(calls.teamId, call.teamId), eq(calls.id, call.id)))
-        .limit(1)
-    )[0];
-  let row = await readCall();
-  for (let i = 0; i < 50 && row && !row.endedAt; i++) {
-    await sleep(100);
-    row = await readCall();
-  }
-  if (row && !row.endedAt) {
-    // A session that never got going (setup failure) leaves no open call behind.
-    await finalizeCall(db, { teamId: call.teamId, callId: call.id, status: "completed", outcome: "failed", endReason: "test_failed", endedAt: new Date(), durationSec: (Date.now() - startedAt) / 1000 }).catch(() => {});
-  }
-  // A test-suite call is never analyzed (the worker's sweep picks up ended calls still "pending"): its checks are
-  // the analysis, and with a cloud key an analysis per scenario would cost money for nothing.
-  await db
-    .update(calls)
-    .set({ analysisStatus: "skipped" })
-    .where(and(eq(calls.teamId, call.teamId), eq(calls.id, call.id), eq(calls.analysisStatus, "pending")))
-    .catch(() => {});
-  const messages = await db
-    .select({ callerName: callerMessages.callerName, callbackNumber: callerMessages.callbackNumber, message: callerMessages.message })
-    .from(callerMessages)
-    .where(and(eq(callerMessages.teamId, call.teamId), eq(callerMessages.callId, call.id)))
-    .orderBy(asc(callerMessages.createdAt));
+  // What the session wrote: the call's end and the messages stored during it.
+  const settled = await settleScenarioCall(db, call, startedAt);
+  const messages = await scenarioMessages(db, call);
 
   const transcript: TResultTurn[] = transport.log.flatMap((entry): TResultTurn[] => {
     const atMs = Math.max(0, entry.atWallMs - startedAt);
@@ -229,10 +228,10 @@ export async function runScenario(evalServices: TEvalServices, input: TScenarioR
     turns: transcript,
     transfers: transport.events.filter((e) => e.kind === "transfer").map((e) => e.name),
     messages,
-    endReason: row?.endReason ?? transport.closeReason,
+    endReason: settled.endReason ?? transport.closeReason,
     latencies: { replyMs, greetingMs },
   };
-  const expectations = checkAll(input.scenario.expectations, observed);
+  const expectations = await checkScenario(input.scenario.expectations, observed, evalServices.judge);
   return {
     passed: !error && expectations.every((e) => e.passed),
     expectations,
@@ -244,7 +243,7 @@ export async function runScenario(evalServices: TEvalServices, input: TScenarioR
   };
 }
 
-function describeEvent(event: { kind: string; name: string; data: Record<string, unknown> }): string {
+export function describeEvent(event: { kind: string; name: string; data: Record<string, unknown> }): string {
   switch (event.kind) {
     case "transfer":
       return `Transferred to ${event.name}`;

@@ -9,7 +9,9 @@ import type {
 // A test-suite caller in text mode, as a TCallTransport: it types caller lines (the browser test call's
 // "caller-text" path), presses keys and hangs up, and keeps everything the session shows a transport (turns,
 // events, the moment each sentence of the agent starts). No audio goes anywhere: every mark is echoed at once, as
-// if played, so a scenario costs the time the agent takes to think, not the time its speech would take.
+// if played, so a scenario costs the time the agent takes to think, not the time its speech would take. A scenario
+// that interrupts the agent needs the agent to be speaking for a while: with `isRealtime`, marks come back when the
+// audio before them would have finished playing (8 bytes per ms), and `clear` drops the rest, as Twilio does.
 
 type TWaiter = { predicate: () => boolean; resolve: () => void };
 
@@ -28,8 +30,13 @@ export class ScriptedTextTransport implements TCallTransport {
   private readonly backlog: TTransportEvent[] = [];
   private isClosedFlag = false;
   private waiters: TWaiter[] = [];
+  private playoutEndsAt = 0;
+  private readonly pendingMarks = new Map<NodeJS.Timeout, string>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly options: { isRealtime?: boolean } = {},
+  ) {}
 
   get isOpen(): boolean {
     return !this.isClosedFlag;
@@ -58,24 +65,51 @@ export class ScriptedTextTransport implements TCallTransport {
     for (const event of this.backlog.splice(0)) handler(event);
   }
 
-  sendAudio(): void {
-    this.audioAt.push(this.now());
+  sendAudio(audio: Uint8Array): void {
+    const now = this.now();
+    this.audioAt.push(now);
+    if (this.options.isRealtime) this.playoutEndsAt = Math.max(now, this.playoutEndsAt) + audio.length / 8;
     this.notify();
   }
 
+  // True while audio sent is still "playing" (real-time playout only).
+  get isAgentAudible(): boolean {
+    return !!this.options.isRealtime && this.playoutEndsAt > this.now();
+  }
+
   sendMark(name: string): void {
+    if (this.options.isRealtime) {
+      const timer = setTimeout(() => {
+        this.pendingMarks.delete(timer);
+        if (this.isOpen) this.emit({ type: "mark", name });
+      }, Math.max(0, this.playoutEndsAt - this.now()));
+      this.pendingMarks.set(timer, name);
+      return;
+    }
     // Played at once; after the current call stack, as a far end's echo would be.
     setImmediate(() => {
       if (this.isOpen) this.emit({ type: "mark", name });
     });
   }
 
-  clear(): void {}
+  clear(): void {
+    if (!this.options.isRealtime) return;
+    // Twilio drops the queued audio and echoes every pending mark at once.
+    this.playoutEndsAt = this.now();
+    const names = [...this.pendingMarks.entries()];
+    this.pendingMarks.clear();
+    for (const [timer, name] of names) {
+      clearTimeout(timer);
+      if (this.isOpen) this.emit({ type: "mark", name });
+    }
+  }
 
   close(code = 1000, reason = ""): void {
     if (this.isClosedFlag) return;
     this.isClosedFlag = true;
     this.closeReason = reason || "ended";
+    for (const timer of this.pendingMarks.keys()) clearTimeout(timer);
+    this.pendingMarks.clear();
     this.emit({ type: "closed", code, reason });
     this.notify();
   }

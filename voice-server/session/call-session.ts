@@ -87,6 +87,9 @@ export class CallSession {
   private call: Call | null = null;
   private snapshot: TAgentSnapshot | null = null;
   private isAfterHours = false;
+  // A test-suite call (parameters.hours "open") runs as if within business hours, so a suite's result does not
+  // depend on the time of day it is run at.
+  private isOpenForTest = false;
   private readonly conversation: TChatMessage[] = [];
   private readonly clock: TClock;
   private log: TLogger;
@@ -226,7 +229,7 @@ export class CallSession {
     return assembleInstructions(this.agent, {
       now: this.wallNow(),
       callerNumber: this.call?.fromNumber || undefined,
-      isAfterHours: this.isAfterHours ? true : undefined,
+      isAfterHours: this.isAfterHours ? true : this.isOpenForTest ? false : undefined,
     });
   }
 
@@ -317,6 +320,7 @@ export class CallSession {
     }
     this.vad = vad;
     this.isAfterHours = start.parameters.afterHours === "1";
+    this.isOpenForTest = start.parameters.hours === "open" && !this.isAfterHours;
     this.log = this.services.log.child({ callId: call.id, teamId: call.teamId });
     this.record.log = this.log;
     this.record.attach({ teamId: call.teamId, callId: call.id });

@@ -1,4 +1,5 @@
 import type { RawData, WebSocket } from "ws";
+import type { TCallForStream } from "@/lib/calls/resolve-inbound-call";
 import type { TCallTransport, TStreamStart, TTransportEvent } from "@/voice-server/session/transport";
 
 // Twilio Media Streams (bidirectional, <Connect><Stream>) as a TCallTransport. Twilio's JSON framing, its
@@ -20,6 +21,9 @@ export type TTwilioMediaStreamOptions = {
   accountSid: string;
   // The call the signed stream URL names, if it names one; `start` must be for the same call.
   call?: { teamId: string; callId: string } | null;
+  // The call and agent, already loaded by whoever accepted the stream (a voice-mode test scenario runs a frozen
+  // snapshot, which may be a draft with no version row).
+  preloaded?: TCallForStream;
 };
 
 export class TwilioMediaStream implements TCallTransport {
@@ -187,7 +191,7 @@ export class TwilioMediaStream implements TCallTransport {
     if (expected && (expected.callId !== callId || expected.teamId !== teamId)) return this.fail("start for a different call");
     this.state = "started";
     this.streamSid = streamSid;
-    const info: TStreamStart = { callId, teamId, callSid, streamSid, accountSid, parameters };
+    const info: TStreamStart = { callId, teamId, callSid, streamSid, accountSid, parameters, ...(this.options.preloaded ? { preloaded: this.options.preloaded } : {}) };
     this.emit({ type: "start", start: info });
   }
 

@@ -136,6 +136,9 @@ export const publishAgentAction = teamAction("agents.publish", ZPublishInput.ext
     refresh(ctx.team.slug, input.agentId);
     return { success: `Published version ${version.version}. New calls use it now.` };
   } catch (error) {
+    if (isAppError(error) && error.details?.gate && Array.isArray(error.details.problems)) {
+      return { error: error.message, data: { problems: error.details.problems } };
+    }
     if (isAppError(error) && Array.isArray(error.details?.problems)) {
       return { error: "Fix these before publishing:", data: { problems: error.details.problems } };
     }

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { teamAction } from "@/lib/auth/entry-points";
 import { env } from "@/lib/env";
 import { isAppError } from "@/lib/errors";
+import { setTestsRequiredToPublish } from "@/lib/evals/publish-gate";
 import { createInvitation, revokeInvitation, ZInvite } from "@/lib/members/invitations";
 import { changeMemberRole, removeMember } from "@/lib/members/members";
 import { sendInvitationEmail } from "@/lib/members/send-invitation-email";
@@ -38,6 +39,21 @@ export const updateTransferCountriesAction = teamAction(
     await updateTransferCountries(ctx.db, ctx.team, ctx.actor, input.transferCountries);
     revalidatePath(`/t/${ctx.team.slug}/settings`);
     return { success: input.transferCountries ? "Transfer countries saved." : "Transfer countries reset to the default." };
+  },
+);
+
+export const updatePublishGateAction = teamAction(
+  "team.update_settings",
+  z.object({ publishGate: z.enum(["optional", "required"], { error: "Pick whether tests are required." }) }),
+  async (ctx, input) => {
+    await setTestsRequiredToPublish(ctx.db, ctx.team, ctx.actor, input.publishGate === "required");
+    revalidatePath(`/t/${ctx.team.slug}`, "layout");
+    return {
+      success:
+        input.publishGate === "required"
+          ? "Publishing now requires every test scenario to pass on the draft being published."
+          : "Publishing offers the test suite but no longer requires it.",
+    };
   },
 );
 

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { DeleteTeamForm } from "@/components/settings/delete-team-form";
+import { PublishGateForm } from "@/components/settings/publish-gate-form";
 import { SettingsNav } from "@/components/settings/settings-nav";
 import { TeamSettingsForm } from "@/components/settings/team-settings-form";
 import { TransferCountriesForm } from "@/components/settings/transfer-countries-form";
@@ -10,7 +11,7 @@ import { env } from "@/lib/env";
 import { timeZoneOptions } from "@/lib/agents/options";
 import { loadTransferPolicy } from "@/lib/telephony/transfer-policy";
 import { firstAgentTimeZone } from "@/lib/teams/time-zone";
-import { deleteTeamAction } from "./actions";
+import { deleteTeamAction, updatePublishGateAction } from "./actions";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -40,6 +41,13 @@ export default async function SettingsPage({ params }: { params: Promise<{ slug:
           chosen={team.transferCountries ?? []}
           effective={transferPolicy}
         />
+      </Card>
+      <Card
+        className="mt-6"
+        title="Publishing"
+        description="Agents' test suites (agent › Tests) before a draft goes live. Required: publishing is refused, in the app and the API, until every scenario passes on the exact draft being published."
+      >
+        <PublishGateForm canEdit={can(role, "team.update_settings")} isRequired={team.testsRequiredToPublish} action={updatePublishGateAction.bind(null, team.slug)} />
       </Card>
       {can(role, "team.delete") && (
         <Card className="mt-6" title="Delete team" description="Only owners can delete a team.">

@@ -14,6 +14,7 @@ import { TestCallPanel } from "@/components/agents/test-call-panel";
 import { TestsPanel } from "@/components/agents/tests-panel";
 import { describeExpectation, formFromScenario } from "@/lib/evals/form";
 import { listTestRuns, summarizeRun } from "@/lib/evals/runs";
+import { gateProblems, publishGate } from "@/lib/evals/publish-gate";
 import { listScenarios } from "@/lib/evals/scenarios";
 import { isFictionalNumber } from "@/lib/agents/fictional-numbers";
 import { exampleKnowledgeIds } from "@/lib/agents/template-examples";
@@ -58,6 +59,7 @@ export default async function AgentPage({
     listTestRuns(db, team.id, agent.id),
   ]);
   const hasUnpublishedChanges = !live || !isSameSnapshot(live.snapshot, draft);
+  const gate = await publishGate(db, team.id, agent.id, draft);
   const canEdit = can(role, "agents.edit");
   const canPublish = can(role, "agents.publish");
   const canPreview = can(role, "test_calls.start");
@@ -90,6 +92,16 @@ export default async function AgentPage({
         agentId={agent.id}
         live={live ? { id: live.id, version: live.version, publishedAt: live.createdAt.toISOString() } : null}
         hasUnpublishedChanges={hasUnpublishedChanges}
+        gate={{
+          isRequired: gate.isRequired,
+          isPassing: gate.isPassing,
+          scenarioCount: gate.scenarioCount,
+          summary: gate.summary,
+          problems: gateProblems(gate),
+          regressionCount: gate.regressions.length,
+          openRunIds: testRuns.filter((r) => r.status === "queued" || r.status === "running").map((r) => r.id),
+        }}
+        canRunTests={can(role, "test_calls.start")}
         draftUpdatedAt={agent.draftUpdatedAt.toISOString()}
         canPublish={canPublish}
       />

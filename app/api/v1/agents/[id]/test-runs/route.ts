@@ -1,4 +1,4 @@
-// POST /api/v1/agents/{id}/test-runs - queue a run of the agent's test suite (text mode)
+// POST /api/v1/agents/{id}/test-runs - queue a run of the agent's test suite (text or voice mode)
 import { startTestRunEndpoint } from "@/lib/api/endpoints";
 import { apiRoute } from "@/lib/auth/api-key";
 import { testRunToApi } from "@/lib/evals/api-view";
@@ -10,6 +10,7 @@ export const POST = apiRoute(startTestRunEndpoint, async ({ db, team, actor }, {
     teamId: team.id,
     agentId: params.id,
     target: body.version,
+    mode: body.mode,
     startedById: actor.userId ?? null,
     startedByLabel: actor.label,
   });

@@ -8,8 +8,10 @@ import { teamAction } from "@/lib/auth/entry-points";
 import { scenarioFromForm, ZScenarioForm } from "@/lib/evals/form";
 import { proposeScenarios } from "@/lib/evals/propose";
 import { createScenarios, deleteScenario, listScenarios, requireAgent, updateScenario } from "@/lib/evals/scenarios";
-import { MAX_SCENARIOS_PER_AGENT, ZRunTarget } from "@/lib/evals/types";
+import { MAX_SCENARIOS_PER_AGENT, ZRunMode, ZRunTarget } from "@/lib/evals/types";
 import { startTestRun } from "@/lib/evals/web";
+import { getLiveVersion } from "@/lib/agents/get-agent";
+import { listTestRuns } from "@/lib/evals/runs";
 
 // The Tests tab: an agent's suite (scenarios), proposals from its knowledge and departments, and suite runs.
 // Editing the suite is for those who edit the agent; running it, for those who may place test calls.
@@ -51,14 +53,32 @@ export const proposeScenariosAction = teamAction("agents.edit", ZAgentRef, async
   return { success: `Added ${proposed.length} proposed scenario${proposed.length === 1 ? "" : "s"}. Review them, then run the suite.` };
 });
 
-export const runSuiteAction = teamAction("test_calls.start", ZAgentRef.extend({ version: ZRunTarget }), async (ctx, input) => {
+export const runSuiteAction = teamAction("test_calls.start", ZAgentRef.extend({ version: ZRunTarget, mode: ZRunMode.default("text") }), async (ctx, input) => {
   const run = await startTestRun(ctx.db, {
     teamId: ctx.team.id,
     agentId: input.agentId,
     target: input.version,
+    mode: input.mode,
     startedById: ctx.user.id,
     startedByLabel: ctx.actor.label,
   });
   refresh(ctx.team.slug, input.agentId);
   return { success: "The suite is running.", data: { runId: run.id } };
+});
+
+// Publishing offers this first: the suite on the draft, and on the live version too when it has no finished run
+// yet, so the result can say which scenarios the draft breaks (regressions).
+export const testBeforePublishAction = teamAction("test_calls.start", ZAgentRef.extend({ mode: ZRunMode.default("text") }), async (ctx, input) => {
+  const agent = await requireAgent(ctx.db, ctx.team.id, input.agentId);
+  const started = { startedById: ctx.user.id, startedByLabel: ctx.actor.label };
+  const draftRun = await startTestRun(ctx.db, { teamId: ctx.team.id, agentId: agent.id, target: "draft", mode: input.mode, ...started });
+  const runIds = [draftRun.id];
+  const live = await getLiveVersion(ctx.db, ctx.team.id, agent);
+  if (live) {
+    const runs = await listTestRuns(ctx.db, ctx.team.id, agent.id);
+    const hasLiveRun = runs.some((r) => r.agentVersionId === live.id && r.mode === input.mode && r.id !== draftRun.id && r.status !== "failed");
+    if (!hasLiveRun) runIds.push((await startTestRun(ctx.db, { teamId: ctx.team.id, agentId: agent.id, target: "live", mode: input.mode, ...started })).id);
+  }
+  refresh(ctx.team.slug, agent.id);
+  return { success: live ? "Testing the draft against the live version…" : "Testing the draft…", data: { runIds } };
 });
