@@ -213,25 +213,20 @@ describe("migration call_search_docs", () => {
 
     const { db, sql: connection } = createDb(url.toString(), { max: 2 });
     try {
-      const [a, b] = await db
-        .insert(teams)
-        .values([
-          { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-          { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-        ])
-        .returning();
-      const [callA, callB] = await db
-        .insert(calls)
-        .values([
-          { teamId: a!.id, direction: "inbound", status: "completed", endedAt: new Date("2026-01-01T10:05:00Z"), startedAt: new Date("2026-01-01T10:00:00Z") },
-          { teamId: b!.id, direction: "inbound", status: "completed", endedAt: new Date("2026-01-01T10:05:00Z"), startedAt: new Date("2026-01-01T10:00:00Z") },
-        ])
-        .returning();
-      await db.insert(callTurns).values([
-        { teamId: a!.id, callId: callA!.id, seq: 0, speaker: "caller", text: "please reschedule my cleaning", startMs: 0, endMs: 1 },
-        { teamId: a!.id, callId: callA!.id, seq: 1, speaker: "agent", text: "we will call you back", startMs: 2, endMs: 3 },
-        { teamId: b!.id, callId: callB!.id, seq: 0, speaker: "caller", text: "reschedule the delivery", startMs: 0, endMs: 1 },
-      ]);
+      // Raw SQL with only the columns these tables had then: the schema's later columns do not exist yet.
+      const [a, b] = await connection<{ id: string }[]>`
+        insert into teams (name, slug) values ('A', ${`a-${randomBytes(4).toString("hex")}`}), ('B', ${`b-${randomBytes(4).toString("hex")}`})
+        returning id`;
+      const [callA, callB] = await connection<{ id: string }[]>`
+        insert into calls (team_id, direction, status, started_at, ended_at) values
+          (${a!.id}, 'inbound', 'completed', '2026-01-01T10:00:00Z', '2026-01-01T10:05:00Z'),
+          (${b!.id}, 'inbound', 'completed', '2026-01-01T10:00:00Z', '2026-01-01T10:05:00Z')
+        returning id`;
+      await connection`
+        insert into call_turns (team_id, call_id, seq, speaker, text, start_ms, end_ms) values
+          (${a!.id}, ${callA!.id}, 0, 'caller', 'please reschedule my cleaning', 0, 1),
+          (${a!.id}, ${callA!.id}, 1, 'agent', 'we will call you back', 2, 3),
+          (${b!.id}, ${callB!.id}, 0, 'caller', 'reschedule the delivery', 0, 1)`;
 
       expect((await migrateDatabase(url.toString())).applied.some((tag) => tag.endsWith("_call_search_docs"))).toBe(true);
       expect((await listCalls(db, a!.id, { q: "cleaning reschedule" })).calls.map((c) => c.id)).toEqual([callA!.id]);
