@@ -3,6 +3,7 @@ import type { Db } from "@/db/client";
 import { callerMessages, calls } from "@/db/schema";
 import type { TAgentSnapshot } from "@/lib/agents/config";
 import { createCall } from "@/lib/calls/create-call";
+import { openMessages } from "@/lib/crypto/team-fields";
 import { finalizeCall } from "@/lib/calls/finalize-call";
 import { CALL_HEARTBEAT_MS, touchLiveCalls } from "@/lib/calls/heartbeat";
 import { checkAll, type TObservedCall } from "@/lib/evals/checks";
@@ -211,11 +212,14 @@ export async function runScenario(evalServices: TEvalServices, input: TScenarioR
     .set({ analysisStatus: "skipped" })
     .where(and(eq(calls.teamId, call.teamId), eq(calls.id, call.id), eq(calls.analysisStatus, "pending")))
     .catch(() => {});
-  const messages = await db
-    .select({ callerName: callerMessages.callerName, callbackNumber: callerMessages.callbackNumber, message: callerMessages.message })
-    .from(callerMessages)
-    .where(and(eq(callerMessages.teamId, call.teamId), eq(callerMessages.callId, call.id)))
-    .orderBy(asc(callerMessages.createdAt));
+  const messages = await openMessages(
+    db,
+    await db
+      .select({ teamId: callerMessages.teamId, callerName: callerMessages.callerName, callbackNumber: callerMessages.callbackNumber, message: callerMessages.message })
+      .from(callerMessages)
+      .where(and(eq(callerMessages.teamId, call.teamId), eq(callerMessages.callId, call.id)))
+      .orderBy(asc(callerMessages.createdAt)),
+  );
 
   const transcript: TResultTurn[] = transport.log.flatMap((entry): TResultTurn[] => {
     const atMs = Math.max(0, entry.atWallMs - startedAt);
