@@ -4,4 +4,7 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { startWebObservability } = await import("@/lib/observability/web");
   startWebObservability();
+  // Messages and captured fields are stored sealed under each team's data key; the app reads them with this ring.
+  const { ensureWebFieldEncryption } = await import("@/lib/crypto/web-key-ring");
+  ensureWebFieldEncryption();
 }

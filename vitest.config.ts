@@ -8,6 +8,7 @@ export default defineConfig({
     include: ["{lib,db,voice-server,worker,scripts,components}/**/*.test.ts", "tests/{integration,fakes,voice,sim}/**/*.test.ts"],
     // tests/prod needs the build: npm run test:prod (vitest.prod.config.ts).
     globalSetup: ["./tests/setup/global-db.ts"],
+    setupFiles: ["./tests/setup/field-encryption.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

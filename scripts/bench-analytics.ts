@@ -33,6 +33,7 @@ import {
   type TRange,
 } from "@/lib/analytics/queries";
 import { rebuildRollups, refreshCallRollup } from "@/lib/analytics/rollup";
+import { configureFieldEncryption } from "@/lib/crypto/team-fields";
 import { signUp } from "@/lib/teams/sign-up";
 import { bulkLoad, searchQueries, seedCallersAndMessages, seedTurns, type TSearchBenchData } from "./bench-search";
 
@@ -188,6 +189,8 @@ function loadNow(): string {
 
 async function main() {
   const started = Date.now();
+  // The seeded messages and captured fields are plain text, as rows written before field encryption: read as they are.
+  configureFieldEncryption(null);
   const load = { atStart: loadNow(), beforeQueries: "", atEnd: "" };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-analytics-"));
   fs.chmodSync(dataDir, 0o777);

@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import twilio from "twilio";
 import { WebSocketServer } from "ws";
 import type { Db } from "@/db/client";
+import { configureFieldEncryption } from "@/lib/crypto/team-fields";
 import { createRecordingStores } from "@/lib/recordings/create-stores";
 import { saveCallRecording } from "@/lib/recordings/save-recording";
 import { createRecordingSealer } from "@/lib/recordings/seal-recording";
@@ -84,6 +85,8 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
   const { env, db, providers } = options;
   const log = options.log ?? createLogger({ service: "voice" });
+  // Messages the agent takes are sealed under the team's data key (lib/crypto/team-fields.ts).
+  configureFieldEncryption(env.masterKeys);
   const metrics = createVoiceMetrics();
   const now = options.now ?? (() => new Date());
   const pacer = new FramePacer({

@@ -1,4 +1,6 @@
 import { createDb } from "@/db/client";
+import { encryptExistingFields } from "@/lib/crypto/encrypt-existing-fields";
+import { configureFieldEncryption } from "@/lib/crypto/team-fields";
 import { closeAnalysisQueue, startAnalysisWorker } from "@/lib/analysis/queue";
 import { markCallRollupDirty, startRollupFlusher } from "@/lib/analytics/rollup";
 import { onCallCompleted } from "@/lib/calls/call-completed";
@@ -38,6 +40,8 @@ export type TWorker = { retention: TRetentionSchedule; stop(): Promise<void> };
 
 export async function startWorker(env: TWorkerEnv, options: { log: TLog; pollingIntervalSeconds?: number }): Promise<TWorker> {
   const { log } = options;
+  // Captured fields and messages are sealed under the team's data key (lib/crypto/team-fields.ts).
+  configureFieldEncryption(env.masterKeys);
   const { db, sql: connection } = createDb(env.databaseUrl, { max: env.databasePoolMax });
   const completed = (call: { teamId: string; callId: string }) => onCallCompleted(db, call, { databaseUrl: env.databaseUrl, log });
 
@@ -165,6 +169,16 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
     },
   });
 
+  // Messages and captured fields stored as plain text before field encryption are sealed once, in the background.
+  let isStoppingFields = false;
+  const sealingFields = env.masterKeys
+    ? encryptExistingFields(db, env.masterKeys, { shouldStop: () => isStoppingFields })
+        .then((sealed) => {
+          if (sealed.messages + sealed.calls > 0) log.info("sealed fields stored before encryption", sealed);
+        })
+        .catch((error: unknown) => log.warn("sealing fields stored before encryption failed; retried at the next start", { error }))
+    : Promise.resolve();
+
   log.info("worker started", {
     analysisConcurrency: env.analysisConcurrency,
     evalConcurrency: env.evalConcurrency,
@@ -179,6 +193,8 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(recoveryTimer);
+        isStoppingFields = true;
+        await sealingFields;
         await recovering;
         await notifications.stop();
         await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), sealer?.stop(), retention.stop(), privacy?.stop(), testRuns.stop()]);

@@ -78,7 +78,7 @@ export function SettingsForm({
           name="recordingMode"
           defaultValue={value("recordingMode")}
           error={e.recordingMode}
-          hint="Recordings are encrypted and kept as your team's data retention says. Recording or asking for consent needs a disclosure."
+          hint={`Recordings are encrypted and kept as your team's data retention says. Recording or asking for consent needs a disclosure. With "Ask for consent", nothing is recorded until the caller says yes or presses 1 after the disclosure; if your disclosure does not say how to answer, "To allow recording, say yes or press 1." is added to it.`}
         >
           <option value="record">Record every call</option>
           <option value="ask_consent">Ask for consent (the caller says yes or presses 1)</option>

@@ -111,6 +111,7 @@ export const calls = pgTable(
     sentimentScore: real("sentiment_score"),
     topic: text("topic"),
     topicClusterId: uuid("topic_cluster_id"),
+    // Keys as the agent's capture fields name them; values sealed under the team's data key (lib/crypto/team-fields.ts).
     capturedFields: jsonb("captured_fields").$type<Record<string, string>>().notNull().default({}),
     analyzedAt: timestamp("analyzed_at", { withTimezone: true }),
     // Rolled up as turns land, so lists and dashboards never aggregate turns.
@@ -252,7 +253,11 @@ export const callerMessages = pgTable(
     callerId: uuid("caller_id").references(() => callers.id, { onDelete: "set null" }),
     kind: messageKind("kind").notNull().default("message"),
     callerName: text("caller_name").notNull().default(""),
+    // caller_name, callback_number and message hold the caller's words sealed under the team's data key
+    // (lib/crypto/team-fields.ts); this is the keyed hash of the callback number's digits, to find one caller's
+    // messages without decrypting every row. Null: written before encryption, or without a key (development).
     callbackNumber: text("callback_number").notNull().default(""),
+    callbackNumberMac: text("callback_number_mac"),
     message: text("message").notNull(),
     // The department the message is for, when the caller named one (a department name of the agent).
     department: text("department"),
@@ -285,6 +290,7 @@ export const callerMessages = pgTable(
     index("caller_messages_team_department_idx").on(t.teamId, t.department),
     index("caller_messages_team_assignee_idx").on(t.teamId, t.assigneeId, desc(t.createdAt)),
     index("caller_messages_team_caller_idx").on(t.teamId, t.callerId, desc(t.createdAt)),
+    index("caller_messages_team_callback_mac_idx").on(t.teamId, t.callbackNumberMac),
     index("caller_messages_team_call_idx").on(t.teamId, t.callId),
     index("caller_messages_outbox_idx").on(t.createdAt).where(sql`${t.notifiedAt} is null`),
   ],

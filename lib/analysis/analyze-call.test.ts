@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { agents, agentVersions, callerMessages, calls, callTurns, teams, topicClusters } from "@/db/schema";
+import { isSealedField, openCallFields } from "@/lib/crypto/team-fields";
 import type { TAgentSnapshot } from "@/lib/agents/config";
 import { FakeGemini } from "@/tests/fakes/gemini";
 import { createTestDb } from "@/tests/helpers/db";
@@ -79,10 +80,12 @@ async function seedCall(turns: [speaker: "caller" | "agent", text: string][], va
   return call!;
 }
 
+// The call as the app reads it: captured fields are stored sealed (lib/crypto/team-fields.ts), every value.
 async function reload(callId: string) {
   const [row] = await t.db.select().from(calls).where(eq(calls.id, callId));
+  for (const value of Object.values(row!.capturedFields)) expect(isSealedField(value)).toBe(true);
   const turns = await t.db.select().from(callTurns).where(and(eq(callTurns.callId, callId))).orderBy(callTurns.seq);
-  return { call: row!, turns };
+  return { call: await openCallFields(t.db, row!), turns };
 }
 
 describe("local analyzer", () => {

@@ -2,6 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { agents, agentVersions, callerMessages, callEvents, calls, callTurns } from "@/db/schema";
 import { ZAgentConfig } from "@/lib/agents/config";
+import { TeamFields } from "@/lib/crypto/team-fields";
 import { redactJson, redactText } from "@/lib/redaction/redact-text";
 import { redactionSettingsFor } from "@/lib/redaction/redaction-settings";
 import { AnalysisError, analyzeWithGemini, type TGeminiAnalysisConfig } from "./gemini-analyzer";
@@ -53,13 +54,21 @@ export async function loadAnalysisInput(db: Db, teamId: string, callId: string) 
   // Turns are stored redacted; redacting again here covers turns written before redaction existed or before the
   // team turned a kind on, so the analysis model never receives them.
   const redaction = await redactionSettingsFor(db, teamId);
+  // Messages are stored sealed (lib/crypto/team-fields.ts); the analyzer reads them.
+  const fields = new TeamFields(db, teamId);
   const input: TAnalysisInput = {
     turns: turns.map((t) => ({ ...t, text: redactText(t.text, redaction).text })),
     outcome: row.call.outcome,
     endReason: row.call.endReason,
     transferredTo: row.call.transferredTo,
     hasMessage: messages.length > 0,
-    messages,
+    messages: await Promise.all(
+      messages.map(async (m) => ({
+        callerName: await fields.open(m.callerName, "caller_messages.caller_name"),
+        callbackNumber: await fields.open(m.callbackNumber, "caller_messages.callback_number"),
+        message: await fields.open(m.message, "caller_messages.message"),
+      })),
+    ),
     transferDepartment: transfers.at(-1)?.name || null,
     captureFields: config?.captureFields ?? [],
     knowledgeTitles: (row.snapshot?.knowledge ?? []).map((k) => k.title),
@@ -117,7 +126,8 @@ export async function analyzeCall(
           topic: result.topic,
           topicClusterId,
           outcome: result.outcome,
-          capturedFields: result.capturedFields,
+          // Stored sealed under the team's data key; the result returned stays readable.
+          capturedFields: await new TeamFields(tx, target.teamId).sealFields(result.capturedFields),
           analyzedAt: new Date(),
         })
         .where(where);

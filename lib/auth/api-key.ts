@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { getDb, type Db } from "@/db/client";
 import type { ApiKey, Team, TeamRole } from "@/db/schema";
+import { ensureWebFieldEncryption } from "@/lib/crypto/web-key-ring";
 import { findActiveApiKey, touchApiKey } from "@/lib/api-keys/api-keys";
 import type { TEndpoint } from "@/lib/api/openapi";
 import type { TAuditActor } from "@/lib/audit/record-audit";
@@ -38,6 +39,7 @@ export function apiRoute<E extends TEndpoint>(endpoint: E, handler: (ctx: TApiCo
   const route = async (request: Request, context: { params: Promise<Record<string, string | string[]>> }): Promise<Response> => {
     const headers = new Headers();
     try {
+      ensureWebFieldEncryption();
       const db = getDb();
       const key = bearerToken(request);
       if (!key) throw new AppError("unauthenticated", "Send an API key: `Authorization: Bearer <key>`.");

@@ -7,6 +7,7 @@ import type { z } from "zod";
 import { getDb, type Db } from "@/db/client";
 import { users, type Team, type TeamRole, type User } from "@/db/schema";
 import type { TAuditActor } from "@/lib/audit/record-audit";
+import { ensureWebFieldEncryption } from "@/lib/crypto/web-key-ring";
 import { AppError, isAppError } from "@/lib/errors";
 import { findNul, NUL_MESSAGE } from "@/lib/validation/free-text";
 import { auth } from "./auth";
@@ -45,6 +46,7 @@ async function actorFor(user: User): Promise<TAuditActor> {
 // pages that need more than viewing are only linked for roles that have it.
 export const getTeamPage = cache(async (slug: string, permission: TPermission = "team.view"): Promise<TTeamContext> => {
   const user = await requireUser();
+  ensureWebFieldEncryption();
   const db = getDb();
   const access = await resolveTeamAccess(db, user.id, slug);
   if (!access || !can(access.role, permission)) notFound();
@@ -78,6 +80,7 @@ export function teamAction<S extends z.ZodType>(
   return async (slug: string, _prev: TActionState | undefined, formData: FormData): Promise<TActionState> => {
     const user = await getSessionUser();
     if (!user) redirect("/signin");
+    ensureWebFieldEncryption();
     const db = getDb();
     const access = await resolveTeamAccess(db, user.id, String(slug));
     if (!access) notFound();
@@ -112,7 +115,8 @@ export function teamRoute<P extends { slug: string }>(
       const user = await getSessionUser();
       if (!user) throw new AppError("unauthenticated", "Sign in first.");
       const resolved = await params;
-      const db = getDb();
+      ensureWebFieldEncryption();
+    const db = getDb();
       const access = await requireTeamAccess(db, user.id, resolved.slug, permission);
       return await body({ db, user, ...access, actor: await actorFor(user) }, request, resolved);
     } catch (error) {

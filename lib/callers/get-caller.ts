@@ -1,6 +1,7 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { callerMessages, callers, calls, type Caller, type CallerMessage } from "@/db/schema";
+import { openMessages, TeamFields } from "@/lib/crypto/team-fields";
 import { AppError } from "@/lib/errors";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -57,9 +58,11 @@ export async function getCallerDetail(db: Db, teamId: string, callerId: string):
       .orderBy(desc(callerMessages.createdAt))
       .limit(MAX_CALLS),
   ]);
-  const capturedHistory = callRows
-    .filter((c) => Object.keys(c.capturedFields ?? {}).length > 0)
+  const fields = new TeamFields(db, teamId);
+  const readableCalls = await Promise.all(callRows.map(async (c) => ({ ...c, capturedFields: await fields.openFields(c.capturedFields) })));
+  const capturedHistory = readableCalls
+    .filter((c) => Object.keys(c.capturedFields).length > 0)
     .map((c) => ({ callId: c.id, at: c.startedAt, fields: c.capturedFields }))
     .reverse();
-  return { ...caller, calls: callRows, messages, capturedHistory };
+  return { ...caller, calls: readableCalls, messages: await openMessages(db, messages), capturedHistory };
 }

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { callers, calls, type Caller } from "@/db/schema";
+import { TeamFields, UNREADABLE_FIELD } from "@/lib/crypto/team-fields";
 import { isCallerNumber } from "./phone";
 
 // Brings the caller entry of one call's number up to date from the calls themselves: first and last call, how many,
@@ -45,19 +46,38 @@ export async function syncCaller(db: DbOrTx, input: { teamId: string; e164: stri
     update caller_messages m set caller_id = ${id}
     from calls c
     where m.team_id = ${teamId} and m.caller_id is null and c.id = m.call_id and c.team_id = ${teamId} and c.from_number = ${e164}`);
+  const name = await newestCallerName(db, { teamId, e164, callerId: id });
   const [caller] = await db
     .update(callers)
-    .set({
-      name: sql`case when ${callers.isNameEdited} then ${callers.name} else coalesce(
-        (select nullif(btrim(m.caller_name), '') from caller_messages m where m.team_id = ${teamId} and m.caller_id = ${id} and btrim(m.caller_name) <> '' order by m.created_at desc limit 1),
-        (select nullif(btrim(value), '') from calls, jsonb_each_text(captured_fields)
-          where team_id = ${teamId} and from_number = ${e164} and not is_test and key ~ '(^|_)(name|full_name|caller_name)$'
-            and key !~ '(company|business|pet|doctor)' and btrim(value) <> '' order by started_at desc limit 1),
-        ${callers.name}) end`,
-    })
+    .set({ name: sql`case when ${callers.isNameEdited} then ${callers.name} else coalesce(${name}::text, ${callers.name}) end` })
     .where(and(eq(callers.id, id), eq(callers.teamId, teamId)))
     .returning();
   return caller ?? null;
+}
+
+// The newest name the caller gave: a message's, else a captured name field's. Both are stored sealed
+// (lib/crypto/team-fields.ts), so the candidates are read and opened here rather than compared in SQL.
+async function newestCallerName(db: DbOrTx, input: { teamId: string; e164: string; callerId: string }): Promise<string | null> {
+  const { teamId, e164, callerId } = input;
+  const fields = new TeamFields(db, teamId);
+  const messages = await db.execute<{ caller_name: string }>(sql`
+    select m.caller_name from caller_messages m
+    where m.team_id = ${teamId} and m.caller_id = ${callerId} and m.caller_name <> ''
+    order by m.created_at desc limit 5`);
+  for (const m of messages) {
+    const name = (await fields.open(m.caller_name, "caller_messages.caller_name")).trim();
+    if (name && name !== UNREADABLE_FIELD) return name;
+  }
+  const captured = await db.execute<{ value: string }>(sql`
+    select value from calls, jsonb_each_text(captured_fields)
+    where team_id = ${teamId} and from_number = ${e164} and not is_test and key ~ '(^|_)(name|full_name|caller_name)$'
+      and key !~ '(company|business|pet|doctor)' and value <> ''
+    order by started_at desc limit 5`);
+  for (const c of captured) {
+    const name = (await fields.open(c.value, "calls.captured_fields")).trim();
+    if (name && name !== UNREADABLE_FIELD) return name;
+  }
+  return null;
 }
 
 // What the incoming-call webhook needs before it routes a call: the number's flags and name. One indexed read.

@@ -13,6 +13,7 @@ import {
   type CallEvent,
   type CallTurn,
 } from "@/db/schema";
+import { openCallFields, openMessages } from "@/lib/crypto/team-fields";
 import { AppError } from "@/lib/errors";
 
 export type TCallDetail = Call & {
@@ -51,5 +52,6 @@ export async function getCall(db: Db, teamId: string, callId: string): Promise<T
       .where(and(eq(callerMessages.teamId, teamId), eq(callerMessages.callId, callId)))
       .orderBy(asc(callerMessages.createdAt)),
   ]);
-  return { ...row.call, agentName: row.agentName, agentVersion: row.agentVersion, phoneNumberE164: row.phoneNumberE164, turns, events, messages };
+  const call = await openCallFields(db, row.call);
+  return { ...call, agentName: row.agentName, agentVersion: row.agentVersion, phoneNumberE164: row.phoneNumberE164, turns, events, messages: await openMessages(db, messages) };
 }

@@ -2,6 +2,7 @@ import { and, desc, eq, gte, ilike, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { agents, calls, callSearchDocs, phoneNumbers, type Call } from "@/db/schema";
+import { openCallFields } from "@/lib/crypto/team-fields";
 import { AppError } from "@/lib/errors";
 import { zFreeText } from "@/lib/validation/free-text";
 
@@ -197,7 +198,8 @@ export async function listCalls(
   const page = rows.slice(0, pageSize);
   const last = page.at(-1);
   return {
-    calls: page.map((r) => ({ ...r.call, agentName: r.agentName, phoneNumberE164: r.phoneNumberE164 })),
+    // Captured fields are stored sealed (lib/crypto/team-fields.ts); listed readable.
+    calls: await Promise.all(page.map(async (r) => ({ ...(await openCallFields(db, r.call)), agentName: r.agentName, phoneNumberE164: r.phoneNumberE164 }))),
     nextCursor: rows.length > pageSize && last ? encodeCallCursor({ startedAt: last.cursorAt, id: last.call.id }) : null,
   };
 }

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { callerMessages, callers, type CallerMessage } from "@/db/schema";
+import { openMessage, TeamFields } from "@/lib/crypto/team-fields";
 import { looksUrgent } from "@/lib/inbox/urgency";
 import { redactText } from "@/lib/redaction/redact-text";
 import { redactionSettingsFor } from "@/lib/redaction/redaction-settings";
@@ -42,6 +43,9 @@ export async function takeCallerMessage(db: Db, input: TTakeMessageInput): Promi
   // emergency costs more than an urgent flag too many.
   const isUrgent = input.isUrgent === true || metaUrgent === "true" || looksUrgent(input.message);
   const department = (input.department ?? metaDepartment ?? "").trim() || null;
+  // Stored sealed under the team's data key; the row returned reads as written.
+  const fields = new TeamFields(db, input.teamId);
+  const callbackNumber = input.callbackNumber.trim();
   const [row] = await db
     .insert(callerMessages)
     .values({
@@ -53,9 +57,10 @@ export async function takeCallerMessage(db: Db, input: TTakeMessageInput): Promi
         ? sql`(select cr.id from callers cr join calls c on c.team_id = cr.team_id and c.from_number = cr.e164 where c.id = ${input.callId} and c.team_id = ${input.teamId} and not c.is_test limit 1)`
         : null,
       kind: input.kind ?? "message",
-      callerName: input.callerName.trim(),
-      callbackNumber: input.callbackNumber.trim(),
-      message: redacted,
+      callerName: await fields.seal(input.callerName.trim(), "caller_messages.caller_name"),
+      callbackNumber: await fields.seal(callbackNumber, "caller_messages.callback_number"),
+      callbackNumberMac: await fields.numberMac(callbackNumber),
+      message: await fields.seal(redacted, "caller_messages.message"),
       isUrgent,
       department,
     })
@@ -70,5 +75,5 @@ export async function takeCallerMessage(db: Db, input: TTakeMessageInput): Promi
       .set({ name })
       .where(and(eq(callers.id, row.callerId), eq(callers.teamId, input.teamId), eq(callers.isNameEdited, false)));
   }
-  return row;
+  return openMessage(db, row, fields);
 }

@@ -2,6 +2,7 @@ import { aliasedTable, and, count, desc, eq, gte, inArray, isNull, lt, sql, type
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { callerMessages, callers, calls, users, type CallerMessage } from "@/db/schema";
+import { openMessage, openMessages } from "@/lib/crypto/team-fields";
 import { AppError } from "@/lib/errors";
 
 export const MESSAGE_STATUSES = ["new", "assigned", "handled", "spam"] as const;
@@ -93,7 +94,7 @@ export async function listMessages(db: Db, teamId: string, filters: TMessageFilt
     db.select({ n: count() }).from(callerMessages).where(where),
   ]);
   return {
-    items: rows.map((r) => ({
+    items: await openMessages(db, rows.map((r) => ({
       ...r.message,
       assigneeName: r.assigneeName,
       assigneeEmail: r.assigneeEmail,
@@ -102,7 +103,7 @@ export async function listMessages(db: Db, teamId: string, filters: TMessageFilt
       callerE164: r.callerE164,
       callFromNumber: r.callFromNumber,
       hasRecording: !!r.recordingPath,
-    })),
+    }))),
     total: total?.n ?? 0,
     page: current,
     pageSize: size,
@@ -130,7 +131,7 @@ export async function getMessage(db: Db, teamId: string, messageId: string): Pro
     .where(and(eq(callerMessages.id, messageId), eq(callerMessages.teamId, teamId)))
     .limit(1);
   if (!row) throw new AppError("not_found", "Message not found.");
-  return {
+  return openMessage(db, {
     ...row.message,
     assigneeName: row.assigneeName,
     assigneeEmail: row.assigneeEmail,
@@ -139,7 +140,7 @@ export async function getMessage(db: Db, teamId: string, messageId: string): Pro
     callerE164: row.callerE164,
     callFromNumber: row.callFromNumber,
     hasRecording: !!row.recordingPath,
-  };
+  });
 }
 
 // The navigation's badge: new items waiting for someone.

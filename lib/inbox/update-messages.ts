@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { callerMessages, memberships, type CallerMessage } from "@/db/schema";
 import { recordAudit, type TAuditActor } from "@/lib/audit/record-audit";
+import { openMessage } from "@/lib/crypto/team-fields";
 import { AppError } from "@/lib/errors";
 import { MESSAGE_STATUSES } from "./list-messages";
 
@@ -73,7 +74,8 @@ export async function updateMessages(
         .where(and(eq(callerMessages.id, row.id), eq(callerMessages.teamId, input.teamId)))
         .returning();
       if (!after) throw new AppError("not_found", "Message not found.");
-      updated.push(after);
+      // Read back as written (the caller's words are stored sealed); the audit label names no caller.
+      updated.push(await openMessage(tx, after));
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       if (row.status !== after.status) changes.status = { from: row.status, to: after.status };
       if (row.assigneeId !== after.assigneeId) changes.assignee = { from: row.assigneeId, to: after.assigneeId };
@@ -88,7 +90,7 @@ export async function updateMessages(
         action: after.status === "handled" && row.status !== "handled" ? "message.handled" : "message.update",
         targetType: "message",
         targetId: after.id,
-        targetLabel: after.callerName || after.callbackNumber || "Message",
+        targetLabel: after.kind === "voicemail" ? "Voicemail" : "Message",
         metadata: { changes },
       });
     }

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { callerMessages, notificationDeliveries, notificationPreferences, type CallerMessage } from "@/db/schema";
+import { openMessage, openMessages } from "@/lib/crypto/team-fields";
 import { toMessageOut } from "@/lib/inbox/serialize";
 import { emitTeamEvent } from "@/lib/webhooks/dispatch";
 
@@ -31,7 +32,8 @@ export async function claimMessageOutbox(db: Db, now = new Date()): Promise<{ me
     const deliveryIds: string[] = [];
     for (const message of claimed) {
       if (isTest.get(message.id)) continue;
-      await emitTeamEvent(tx, message.teamId, "message.taken", { message: toMessageOut(message) }, now);
+      // The team's endpoint gets the caller's words readable (signed, over HTTPS); the row keeps them sealed.
+      await emitTeamEvent(tx, message.teamId, "message.taken", { message: toMessageOut(await openMessage(tx, message)) }, now);
       deliveryIds.push(...(await queueDeliveries(tx, message)));
     }
     return { messages: claimed.length, deliveryIds };
@@ -76,6 +78,6 @@ export async function listStalePendingDeliveries(db: Db, olderThanMs: number, no
 
 // Messages of one call (for tests and callers that want to know what the outbox will announce).
 export async function messagesOfCall(db: Db, teamId: string, callId: string): Promise<CallerMessage[]> {
-  return db.select().from(callerMessages).where(and(eq(callerMessages.teamId, teamId), eq(callerMessages.callId, callId)));
+  return openMessages(db, await db.select().from(callerMessages).where(and(eq(callerMessages.teamId, teamId), eq(callerMessages.callId, callId))));
 }
 

@@ -2,6 +2,7 @@ import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import nodemailer from "nodemailer";
 import type { Db } from "@/db/client";
 import { callerMessages, notificationDeliveries, phoneNumbers, teams, type CallerMessage } from "@/db/schema";
+import { openMessages } from "@/lib/crypto/team-fields";
 import { createTwilioClient } from "@/lib/twilio/client";
 import { resolveTwilioAccount, type TTwilioCredentialOptions } from "@/lib/twilio/credentials";
 
@@ -80,11 +81,14 @@ export async function deliverNotification(db: Db, deliveryId: string, deps: TNot
       await sendEmail(deps, delivery.recipient, mail);
     } else {
       const [message] = delivery.messageId
-        ? await db
-            .select()
-            .from(callerMessages)
-            .where(and(eq(callerMessages.id, delivery.messageId), eq(callerMessages.teamId, delivery.teamId)))
-            .limit(1)
+        ? await openMessages(
+            db,
+            await db
+              .select()
+              .from(callerMessages)
+              .where(and(eq(callerMessages.id, delivery.messageId), eq(callerMessages.teamId, delivery.teamId)))
+              .limit(1),
+          )
         : [];
       if (!message) {
         await finish("skipped", "The message no longer exists.", delivery.attempts);
@@ -121,7 +125,7 @@ async function digestEmail(
   appUrl: string,
 ): Promise<{ subject: string; text: string }> {
   const since = new Date(delivery.createdAt.getTime() - 24 * 3600_000);
-  const messages = await db
+  const sealed = await db
     .select()
     .from(callerMessages)
     .where(
@@ -134,6 +138,7 @@ async function digestEmail(
     )
     .orderBy(sql`${callerMessages.isUrgent} desc, ${callerMessages.createdAt} desc`)
     .limit(100);
+  const messages = await openMessages(db, sealed);
   const link = `${appUrl.replace(/\/$/, "")}/t/${team.slug}/inbox`;
   const lines = messages.map((m) => `- ${m.isUrgent ? "[Urgent] " : ""}${m.callerName || "A caller"}${m.callbackNumber ? ` (${m.callbackNumber})` : ""}: ${excerpt(m.message, 160)}`);
   return {

@@ -106,6 +106,8 @@ export async function eraseCallerData(
     if (store && file.key) await store.remove(file.key);
   }
 
+  // The messages naming the number, by the keyed hash of their (sealed) callback number.
+  const callbackMatch = await callbackMatches(db, teamId, subject);
   return db.transaction(async (tx) => {
     // Re-read under lock: a call that started meanwhile waits for the next pass.
     const [again] = await tx
@@ -142,7 +144,7 @@ export async function eraseCallerData(
       .returning({ id: webhookDeliveries.id });
     const messages = await tx
       .delete(callerMessages)
-      .where(and(eq(callerMessages.teamId, teamId), or(callIds.length ? inArray(callerMessages.callId, callIds) : undefined, callbackMatches(subject))))
+      .where(and(eq(callerMessages.teamId, teamId), or(callIds.length ? inArray(callerMessages.callId, callIds) : undefined, callbackMatch)))
       .returning({ id: callerMessages.id });
     // The caller directory's entry (name, notes, tags, flags): what the agent and the team knew of the caller.
     const directory = await tx

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import {
   agents,
@@ -12,6 +12,7 @@ import {
   type CallEvent,
   type CallTurn,
 } from "@/db/schema";
+import { openMessage, SEALED_FIELD_PREFIX, TeamFields } from "@/lib/crypto/team-fields";
 import type { TCallerSubject } from "./subject";
 
 // Everything one team holds about one caller number: their calls (with turns, events, recording, analysis and
@@ -35,9 +36,21 @@ export function fromNumberVariants(subject: TCallerSubject): string[] {
 
 // Messages name the number to call back in free text: compared on digits, with the country code (also after an
 // international 00), or national with or without the trunk 0 ("020 7946 0958").
-export function callbackMatches(subject: TCallerSubject) {
+export function callbackDigitForms(subject: TCallerSubject): string[] {
+  return [subject.e164Digits, `00${subject.e164Digits}`, subject.nationalDigits, `0${subject.nationalDigits}`];
+}
+
+// The callback number is stored sealed, with a keyed hash of its digits (lib/crypto/team-fields.ts): matched on
+// that hash; rows written before encryption still by their plain digits.
+export async function callbackMatches(db: DbOrTx, teamId: string, subject: TCallerSubject): Promise<SQL> {
+  const forms = callbackDigitForms(subject);
+  const macs = await new TeamFields(db, teamId).numberMacs(forms);
   const digits = sql`regexp_replace(${callerMessages.callbackNumber}, '[^0-9]', '', 'g')`;
-  return sql`(${digits} in (${subject.e164Digits}, ${`00${subject.e164Digits}`}, ${subject.nationalDigits}, ${`0${subject.nationalDigits}`}))`;
+  const plain = sql`(${callerMessages.callbackNumber} not like ${`${SEALED_FIELD_PREFIX}%`} and ${digits} in (${sql.join(
+    forms.map((f) => sql`${f}`),
+    sql`, `,
+  )}))`;
+  return macs.length > 0 ? sql`(${inArray(callerMessages.callbackNumberMac, macs)} or ${plain})` : plain;
 }
 
 export async function findCallerCallIds(db: DbOrTx, teamId: string, subject: TCallerSubject): Promise<string[]> {
@@ -57,7 +70,8 @@ export async function findCallerData(db: DbOrTx, teamId: string, subject: TCalle
     .where(and(eq(calls.teamId, teamId), inArray(calls.fromNumber, fromNumberVariants(subject))))
     .orderBy(desc(calls.startedAt));
   const ids = rows.map((r) => r.call.id);
-  const [turns, events, messages] = await Promise.all([
+  const callbackMatch = await callbackMatches(db, teamId, subject);
+  const [turns, events, sealedMessages] = await Promise.all([
     ids.length
       ? db.select().from(callTurns).where(and(eq(callTurns.teamId, teamId), inArray(callTurns.callId, ids))).orderBy(asc(callTurns.seq))
       : Promise.resolve([] as CallTurn[]),
@@ -71,9 +85,13 @@ export async function findCallerData(db: DbOrTx, teamId: string, subject: TCalle
     db
       .select()
       .from(callerMessages)
-      .where(and(eq(callerMessages.teamId, teamId), or(ids.length ? inArray(callerMessages.callId, ids) : undefined, callbackMatches(subject))))
+      .where(and(eq(callerMessages.teamId, teamId), or(ids.length ? inArray(callerMessages.callId, ids) : undefined, callbackMatch)))
       .orderBy(desc(callerMessages.createdAt)),
   ]);
+  // The caller's own words, readable for the export and the lookup (stored sealed).
+  const fields = new TeamFields(db, teamId);
+  const messages = await Promise.all(sealedMessages.map((m) => openMessage(db, m, fields)));
+  const readableCalls = await Promise.all(rows.map(async (r) => ({ ...r, call: { ...r.call, capturedFields: await fields.openFields(r.call.capturedFields) } })));
   const byCall = <T extends { callId: string }>(list: T[]) => {
     const map = new Map<string, T[]>();
     for (const item of list) map.set(item.callId, [...(map.get(item.callId) ?? []), item]);
@@ -83,7 +101,7 @@ export async function findCallerData(db: DbOrTx, teamId: string, subject: TCalle
   const eventsOf = byCall(events);
   return {
     subject,
-    calls: rows.map((r) => ({
+    calls: readableCalls.map((r) => ({
       ...r.call,
       agentName: r.agentName,
       phoneNumberE164: r.phoneNumberE164,

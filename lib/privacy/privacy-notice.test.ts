@@ -81,6 +81,9 @@ describe("the Data & privacy page's facts and notice", () => {
     expect(notice.dataMap.find((r) => r.data === "Transcripts")?.protection).toBe(
       "Not encrypted by the app; payment card numbers and Social Security numbers redacted before storage",
     );
+    expect(notice.dataMap.find((r) => r.data.startsWith("Messages"))?.protection).toMatch(/^AES-256-GCM with the team's own key/);
+    expect(notice.dataMap.find((r) => r.data === "Captured details")?.protection).toMatch(/^AES-256-GCM with the team's own key/);
+    expect(notice.text).toContain("Recordings, messages and the details you give the assistant are encrypted (AES-256-GCM)");
   });
 
   it("says nothing is recorded when no live agent records, and follows the team's own settings", async () => {
@@ -94,5 +97,6 @@ describe("the Data & privacy page's facts and notice", () => {
     expect(notice.text).toContain("Payment card numbers and email addresses are removed");
     expect(notice.text).toContain("Transcripts: 30 days.");
     expect(notice.dataMap.find((r) => r.data === "Recordings")).toMatchObject({ where: "Not recorded", kept: "—" });
+    expect(notice.text).toContain("Messages and the details you give the assistant are encrypted (AES-256-GCM)");
   });
 });

@@ -63,9 +63,7 @@ export function buildPrivacyNotice(f: TPrivacyFacts): TPrivacyNotice {
           `${list(redacted).replace(/^./, (c) => c.toUpperCase())} are removed from transcripts, summaries and notifications before they are stored${recording ? ", and the recording is silenced where they were said" : ""}. They are never stored.`,
         ]
       : []),
-    ...(recording
-      ? [`Recordings are encrypted (AES-256-GCM) with a key that belongs to ${f.teamName} alone; deleting our account destroys the key, which makes every copy unreadable.`]
-      : []),
+    `${recording ? "Recordings, messages" : "Messages"} and the details you give the assistant are encrypted (AES-256-GCM) with a key that belongs to ${f.teamName} alone; deleting our account destroys the key, which makes every copy unreadable.`,
     "Transcripts and call details are kept in a database that only authorized staff of " +
       `${f.teamName} can see after signing in; every change to our settings is logged.`,
   ];
@@ -107,8 +105,14 @@ export function buildPrivacyNotice(f: TPrivacyFacts): TPrivacyNotice {
       protection: recording ? `AES-256-GCM with the team's own key${f.recordingStore === "s3" ? ", plus S3 server-side encryption" : ""}; silenced over redacted speech` : "—",
       kept: recording ? describePeriod(r.recordings) : "—",
     },
-    { data: "Messages (name, callback number, text)", where: "Database", protection: "Access control; text redacted like transcripts", kept: describePeriod(r.messages) },
-    { data: "Summaries, topics, captured details", where: "Database", protection: "Access control; redacted like transcripts", kept: describePeriod(r.calls) },
+    {
+      data: "Messages (name, callback number, text)",
+      where: "Database",
+      protection: "AES-256-GCM with the team's own key; text redacted like transcripts",
+      kept: describePeriod(r.messages),
+    },
+    { data: "Captured details", where: "Database", protection: "AES-256-GCM with the team's own key; redacted like transcripts", kept: describePeriod(r.calls) },
+    { data: "Summaries and topics", where: "Database (searchable)", protection: "Access control; redacted like transcripts", kept: describePeriod(r.calls) },
     { data: "Webhook deliveries (your own endpoints)", where: "Database", protection: "Signed; redacted like transcripts", kept: describePeriod(r.webhookPayloads) },
   ];
 

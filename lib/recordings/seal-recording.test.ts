@@ -102,6 +102,26 @@ describe("sealing a recording after the call", () => {
     expect(readFileSync(file).equals(stored)).toBe(true);
   });
 
+  it("silences the tones of keys typed while sensitive data was collected (masked dtmf events), not other keys", async () => {
+    const original = callWav(3);
+    const { callId, file } = await endedCallWithSpool(teamA, Buffer.from(original));
+    await t.db.insert(callEvents).values([
+      { teamId: teamA, callId, atMs: 1000, kind: "dtmf", name: "*", data: { digit: "*", isMasked: true, silenceFromMs: 500, silenceToMs: 1250 } },
+      { teamId: teamA, callId, atMs: 2000, kind: "dtmf", name: "5", data: { digit: "5" } },
+    ]);
+    // The same masked span on another team's call with the same offsets changes nothing here.
+    const other = await endedCallWithSpool(teamB, callWav(1));
+    await t.db.insert(callEvents).values({ teamId: teamB, callId: other.callId, atMs: 2500, kind: "dtmf", name: "*", data: { digit: "*", isMasked: true, silenceFromMs: 2000, silenceToMs: 2900 } });
+    expect(await sealRecording(t.db, { local: createLocalRecordingStore(dir), masterKeys, teamId: teamA, callId })).toBe("sealed");
+    const wav = await openStoredRecording(t.db, { masterKeys, teamId: teamA, bytes: readFileSync(file) });
+    for (let f = 0; f < 3 * 8000; f++) {
+      const at = 44 + f * 4;
+      const isSilenced = f >= 4000 && f < 10000;
+      expect(wav.readInt32LE(at) === 0 ? "silent" : "kept").toBe(isSilenced ? "silent" : "kept");
+      if (!isSilenced && wav.readInt32LE(at) !== original.readInt32LE(at)) throw new Error(`frame ${f} changed`);
+    }
+  });
+
   it("one sealer at a time: two at once seal the file once", async () => {
     const { callId, file } = await endedCallWithSpool(teamA, callWav(2));
     const local = createLocalRecordingStore(dir);

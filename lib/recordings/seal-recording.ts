@@ -64,13 +64,7 @@ export async function sealRecording(
       if (!wasSealed) {
         // The recorder's layout gets its redacted spans silenced; other audio (a voicemail from Twilio) has no
         // turns to silence and is encrypted as it is.
-        const spans = isCallWav
-          ? await tx
-              .select({ startMs: callTurns.startMs, endMs: callTurns.endMs })
-              .from(callTurns)
-              .where(and(eq(callTurns.teamId, teamId), eq(callTurns.callId, callId), isNotNull(callTurns.redactedKinds), sql`cardinality(${callTurns.redactedKinds}) > 0`))
-              .orderBy(asc(callTurns.startMs))
-          : [];
+        const spans = isCallWav ? await silencedSpans(tx, teamId, callId) : [];
         await encryptFile(source, size, file, await teamDataKey(db, input.masterKeys, teamId), callWavSpanBytes(size, spans));
       }
     } finally {
@@ -119,6 +113,28 @@ async function encryptFile(source: FileHandle, size: number, file: string, key: 
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+// Where the recording must be silent: redacted utterances, and the tones of keys typed while sensitive data was
+// collected (masked dtmf events name the span; voice-server/session/keypad-privacy.ts).
+async function silencedSpans(db: Pick<Db, "select">, teamId: string, callId: string): Promise<{ startMs: number; endMs: number }[]> {
+  const turns = await db
+    .select({ startMs: callTurns.startMs, endMs: callTurns.endMs })
+    .from(callTurns)
+    .where(and(eq(callTurns.teamId, teamId), eq(callTurns.callId, callId), isNotNull(callTurns.redactedKinds), sql`cardinality(${callTurns.redactedKinds}) > 0`))
+    .orderBy(asc(callTurns.startMs));
+  const keys = await db
+    .select({ startMs: sql<number>`(${callEvents.data}->>'silenceFromMs')::int`, endMs: sql<number>`(${callEvents.data}->>'silenceToMs')::int` })
+    .from(callEvents)
+    .where(
+      and(
+        eq(callEvents.teamId, teamId),
+        eq(callEvents.callId, callId),
+        eq(callEvents.kind, "dtmf"),
+        sql`jsonb_typeof(${callEvents.data}->'silenceFromMs') = 'number' and jsonb_typeof(${callEvents.data}->'silenceToMs') = 'number'`,
+      ),
+    );
+  return [...turns, ...keys];
 }
 
 async function recordingModeOf(db: Pick<Db, "select">, teamId: string, callId: string): Promise<string | null> {

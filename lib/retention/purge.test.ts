@@ -267,8 +267,11 @@ describe("retention purge", () => {
     const live = await add({ startedAt: ago(5), recording: "local", turns: 2, endedAt: null, outcome: null, status: "in_progress", heartbeatAt: new Date(NOW.getTime() - 2000) });
     const after = await add({ startedAt: ago(4), recording: "local", turns: 2 });
 
+    // The dry run stops at the live call's day as the purge does (it counts whole days in one statement).
+    const dry = await previewPurge(t.db, d.team.id, deps, { now: NOW });
     const first = await purgeTeam(t.db, d.team.id, deps, { now: NOW });
     expect(first.counts).toMatchObject({ recordings: 1, calls: 1 });
+    expect(dry.counts).toEqual(first.counts);
     expect(await exists(before.id)).toBeNull();
     for (const id of [live.id, after.id]) expect(await exists(id)).not.toBeNull();
     expect(onDisk(d.team.id, live.id)).toBe(true);

@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { agents, calls, phoneNumbers, webhookDeliveries } from "@/db/schema";
 import { toCallOut } from "@/lib/api/serialize";
+import { openCallFields } from "@/lib/crypto/team-fields";
 import { redactJson, redactText } from "@/lib/redaction/redact-text";
 import { redactionSettingsFor } from "@/lib/redaction/redaction-settings";
 import { emitTeamEvent } from "./dispatch";
@@ -20,7 +21,7 @@ export async function emitCallEvent(db: Db, teamId: string, callId: string, even
     .where(and(eq(calls.id, callId), eq(calls.teamId, teamId)))
     .limit(1);
   if (!row || row.call.isTest) return 0;
-  const call = toCallOut({ ...row.call, agentName: row.agentName, phoneNumberE164: row.phoneNumberE164 });
+  const call = toCallOut({ ...(await openCallFields(db, row.call)), agentName: row.agentName, phoneNumberE164: row.phoneNumberE164 });
   // The free text leaving for the team's endpoint gets its PII redaction (stored analyses are already redacted;
   // this also covers ones written before redaction was on). Caller ID fields are metadata and stay.
   const redaction = await redactionSettingsFor(db, teamId);

@@ -3,6 +3,8 @@ import { expect, type Page } from "@playwright/test";
 import { like } from "drizzle-orm";
 import { createDb, type Db } from "@/db/client";
 import { rateLimits } from "@/db/schema";
+import { configureFieldEncryption } from "@/lib/crypto/team-fields";
+import { masterKeyRing } from "@/lib/crypto/master-keys";
 import { signUp } from "@/lib/teams/sign-up";
 import { E2E } from "./env";
 
@@ -14,6 +16,8 @@ export const PASSWORD = "correct-horse-battery";
 
 let db: Db | undefined;
 export function e2eDb(): Db {
+  // Messages a spec writes are sealed with the key the app under test reads them with.
+  configureFieldEncryption(masterKeyRing(Buffer.from(E2E.encryptionKey, "base64")));
   db ??= createDb(E2E.databaseUrl, { max: 2 }).db;
   return db;
 }

@@ -6,6 +6,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { callerMessages, calls } from "@/db/schema";
 import { masterKeyRing } from "@/lib/crypto/master-keys";
+import { isSealedField, openMessage } from "@/lib/crypto/team-fields";
 import { isSealedRecording } from "@/lib/recordings/recording-cipher";
 import { openStoredRecording } from "@/lib/recordings/read-recording";
 import { loadVoiceEnv } from "@/voice-server/env";
@@ -227,8 +228,11 @@ describe("voicemail on busy lines", () => {
     // Fetched with the owning account's credentials, as Twilio requires for media.
     const fetches = twilioRest.requests.filter((r) => r.path.endsWith(`/Recordings/${recording.sid}.wav`));
     expect(fetches.map((r) => [r.username, r.status])).toEqual([[twilioRest.mainAccount.sid, 200]]);
-    const [message] = await testDb.db.select().from(callerMessages).where(eq(callerMessages.callId, row!.id));
-    expect(message?.message).toBe("Voicemail (3 s), left while all lines were busy. Play it on the call's page.");
+    const [sealed] = await testDb.db.select().from(callerMessages).where(eq(callerMessages.callId, row!.id));
+    // Stored sealed under the team's data key; read as the inbox reads it.
+    expect(isSealedField(sealed!.message)).toBe(true);
+    const message = await openMessage(testDb.db, sealed!);
+    expect(message.message).toBe("Voicemail (3 s), left while all lines were busy. Play it on the call's page.");
     await vi.waitFor(() => expect(finalized).toContainEqual({ teamId: agent.teamId, callId: row!.id }), 5_000);
     await first.hangUp();
     await waitForEndedCall(testDb.db, first.callSid);
@@ -258,8 +262,9 @@ describe("voicemail on busy lines", () => {
       .from(calls)
       .where(and(eq(calls.twilioCallSid, second.callSid), eq(calls.teamId, agent.teamId)));
     expect(row).toMatchObject({ outcome: "message_taken", recordingPath: null, errorCount: 1 });
-    const [message] = await testDb.db.select().from(callerMessages).where(eq(callerMessages.callId, row!.id));
-    expect(message?.message).toContain(recording.url);
+    const [sealed] = await testDb.db.select().from(callerMessages).where(eq(callerMessages.callId, row!.id));
+    const message = await openMessage(testDb.db, sealed!);
+    expect(message.message).toContain(recording.url);
     const events = await eventsOf(testDb.db, row!.id);
     expect(events.find((e) => e.name === "voicemail_download_failed")?.data).toMatchObject({
       message: expect.stringContaining("500"),

@@ -2,6 +2,7 @@ import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { callerMessages, calls, type Call } from "@/db/schema";
 import { finalizeCall } from "@/lib/calls/finalize-call";
+import { openMessages } from "@/lib/crypto/team-fields";
 
 // What a scenario's test call left in the database once it is over, read the same way for both modes: how the call
 // ended, the messages stored during it. A test-suite call is never analyzed (the worker's sweep picks up ended calls
@@ -38,10 +39,14 @@ export async function settleScenarioCall(
   return { endReason: row?.endReason ?? null, recordingPath: row?.recordingPath ?? null };
 }
 
+// Readable: the fields are sealed under the team's data key at rest.
 export async function scenarioMessages(db: Db, call: Pick<Call, "id" | "teamId">) {
-  return db
-    .select({ callerName: callerMessages.callerName, callbackNumber: callerMessages.callbackNumber, message: callerMessages.message })
-    .from(callerMessages)
-    .where(and(eq(callerMessages.teamId, call.teamId), eq(callerMessages.callId, call.id)))
-    .orderBy(asc(callerMessages.createdAt));
+  return openMessages(
+    db,
+    await db
+      .select({ teamId: callerMessages.teamId, callerName: callerMessages.callerName, callbackNumber: callerMessages.callbackNumber, message: callerMessages.message })
+      .from(callerMessages)
+      .where(and(eq(callerMessages.teamId, call.teamId), eq(callerMessages.callId, call.id)))
+      .orderBy(asc(callerMessages.createdAt)),
+  );
 }

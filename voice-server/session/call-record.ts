@@ -158,10 +158,10 @@ export class CallRecord {
     this.writes.push("knowledge usage", () => this.store.recordKnowledgeUsage(this.deps.db, { teamId: ids.teamId, knowledgeIds, at }));
   }
 
-  event(kind: TCallEventKind, name: string, data: Record<string, unknown>): void {
+  // `atMs`: when it happened, if earlier than now (keys are written once their run is complete).
+  event(kind: TCallEventKind, name: string, data: Record<string, unknown>, atMs = this.deps.streamMs()): void {
     const ids = this.target();
     if (!ids) return;
-    const atMs = this.deps.streamMs();
     this.writes.push(`event ${kind}`, () => this.store.appendEvent(this.deps.db, { ...ids, atMs, kind, name, data }));
     this.deps.transport.sendCallEvent?.({ kind, name, atMs, data });
   }

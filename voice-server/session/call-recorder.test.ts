@@ -163,4 +163,28 @@ describe("CallRecorder", () => {
     expect(slot(50, 1)).not.toBe(0);
     expect(slot(95, 1)).toBe(0);
   });
+
+  it("silenceCaller drops the caller's side over a span, before and after it is called, and keeps the agent's", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rec-"));
+    dirs.push(dir);
+    const { absolute } = CallRecorder.pathFor(dir, "team", "keys");
+    const recorder = new CallRecorder(absolute);
+    recorder.start();
+    // 2 s of caller audio (a key tone among it) with the agent talking over the same slots...
+    for (let i = 0; i < 100; i++) {
+      recorder.caller(frameOf(4000), i * 20);
+      recorder.agent(frameOf(-2000), i * 20);
+    }
+    // ... a key reported at 1.9 s: its tone from 1.4 s on is silenced, up to 2.15 s, frames still to come included.
+    recorder.silenceCaller(1_400, 2_150);
+    for (let i = 100; i < 150; i++) recorder.caller(frameOf(4000), i * 20);
+    await recorder.finish();
+    const { slots, slot } = readStereo(absolute);
+    expect(slots).toBe(150);
+    for (let i = 0; i < 150; i++) {
+      const isSilenced = i >= 70 && i < 108;
+      expect([i, slot(i, 0) === 0]).toEqual([i, isSilenced]);
+      if (i < 100) expect(slot(i, 1)).not.toBe(0);
+    }
+  });
 });

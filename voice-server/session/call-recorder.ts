@@ -43,6 +43,8 @@ export class CallRecorder {
   private writes: Promise<void> = Promise.resolve();
   private error: unknown = null;
   private isFinished = false;
+  // Slot ranges [from, to) of the caller's side that are never kept (keys pressed while sensitive data is typed).
+  private callerMutes: { from: number; to: number }[] = [];
 
   constructor(readonly filePath: string) {}
 
@@ -79,6 +81,23 @@ export class CallRecorder {
   eraseAgentFrom(atMs: number): void {
     for (let index = Math.max(this.nextSlotToWrite, Math.ceil(atMs / FRAME_MS)); index <= this.newestSlot; index++) {
       const base = (index % RING_SLOTS) * SLOT_VALUES + 1;
+      for (let i = 0; i < SLOT_VALUES; i += CHANNELS) this.ring[base + i] = 0;
+      this.dirty[index % RING_SLOTS] = 1;
+    }
+  }
+
+  // The caller's side from `fromMs` to `toMs` is not kept: what of it is still in memory is zeroed (and rewritten
+  // if it already went to the file), and frames that arrive for it later are written as silence. Audio older than
+  // the ring is silenced when the recording is sealed (lib/recordings/seal-recording.ts).
+  silenceCaller(fromMs: number, toMs: number): void {
+    if (this.isFinished) return;
+    const from = Math.max(0, Math.floor(fromMs / FRAME_MS));
+    const to = Math.ceil(toMs / FRAME_MS);
+    if (to <= from) return;
+    this.callerMutes = this.callerMutes.filter((m) => m.to > this.nextSlotToWrite);
+    this.callerMutes.push({ from, to });
+    for (let index = Math.max(this.nextSlotToWrite, from); index <= Math.min(this.newestSlot, to - 1); index++) {
+      const base = (index % RING_SLOTS) * SLOT_VALUES;
       for (let i = 0; i < SLOT_VALUES; i += CHANNELS) this.ring[base + i] = 0;
       this.dirty[index % RING_SLOTS] = 1;
     }
@@ -123,12 +142,17 @@ export class CallRecorder {
       this.newestSlot = index;
     }
     const base = (index % RING_SLOTS) * SLOT_VALUES + channel;
-    const n = Math.min(audio.length - offset, SLOT_SAMPLES);
+    const n = channel === 0 && this.isCallerMuted(index) ? 0 : Math.min(audio.length - offset, SLOT_SAMPLES);
     const ring = this.ring;
     const table = MULAW_DECODE_TABLE;
     for (let i = 0; i < n; i++) ring[base + i * CHANNELS] = table[audio[offset + i]!]!;
     for (let i = n; i < SLOT_SAMPLES; i++) ring[base + i * CHANNELS] = 0;
     this.dirty[index % RING_SLOTS] = 1;
+  }
+
+  private isCallerMuted(index: number): boolean {
+    for (const m of this.callerMutes) if (index >= m.from && index < m.to) return true;
+    return false;
   }
 
   // Writes every changed slot still in the ring, in runs of adjacent ones (usually one run: the last second).

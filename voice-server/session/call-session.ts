@@ -4,6 +4,7 @@ import { assembleInstructions } from "@/lib/agents/assemble-instructions";
 import type { TAgentSnapshot } from "@/lib/agents/config";
 import { loadCallForStream } from "@/lib/calls/resolve-inbound-call";
 import { FRAME_MS } from "@/lib/audio/mulaw";
+import { redactionSettingsFor } from "@/lib/redaction/redaction-settings";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import { startCallTrace, type TCallTrace } from "@/voice-server/observability/turn-trace";
@@ -19,12 +20,14 @@ import { DtmfGather, SilenceWatch } from "./call-timers";
 import { CallOutcomeTracker, percentile } from "./call-outcome";
 import { CallRecord, errorKind, type TCallLifecycleEvent } from "./call-record";
 import { CallRecorder } from "./call-recorder";
+import { describeKeys, KeypadPrivacy, keyEventOf, type TKeyRun } from "./keypad-privacy";
 import { LineHandover } from "./line-handover";
 import { agentTurnRow, heardOf, heardText, type TGeneration, type TTurnTiming } from "./generation";
 import type { FramePacer, TClock } from "./pacer";
 import { ProtectedLine } from "./protected-line";
 import { ProviderRoute } from "./provider-fallback";
 import { AdaptiveTurns, type TTurnTakingSummary } from "./adaptive-turns";
+import { RecordingConsent } from "./recording-consent";
 import { Replier } from "./reply";
 import type { TResumePiece } from "./resume";
 import type { SpeculativeReply } from "./speculative-reply";
@@ -114,8 +117,12 @@ export class CallSession {
   private stt: SttInput | null = null;
   private silence: SilenceWatch | null = null;
   private readonly dtmf: DtmfGather;
+  // Keys typed while the agent collects data the team redacts are masked and silenced in the recording.
+  private readonly keypad = new KeypadPrivacy();
   private recorder: CallRecorder | null = null;
   private recordingPath: string | null = null;
+  // Whether the call is recorded (the agent's recording mode, and the caller's answer when asked).
+  private consent: RecordingConsent | null = null;
   private callControl: TCallControl | null = null;
 
   private prestart: { frames: { audio: TMulaw; timestampMs: number | null }[]; texts: string[] } = { frames: [], texts: [] };
@@ -196,7 +203,7 @@ export class CallSession {
         void this.player.untilPlayed(generation).then(() => this.close("llm_failure"));
       },
     });
-    this.dtmf = new DtmfGather(DTMF_GATHER_MS, (digits) => this.onDtmfDigits(digits));
+    this.dtmf = new DtmfGather(DTMF_GATHER_MS, () => this.onDtmfDigits());
     transport.onEvent((event) => this.onTransportEvent(event));
   }
 
@@ -325,6 +332,10 @@ export class CallSession {
     this.record.log = this.log;
     this.record.attach({ teamId: call.teamId, callId: call.id });
     this.callControl = this.services.callControlFor(start);
+    redactionSettingsFor(this.services.db, call.teamId).then(
+      (settings) => this.keypad.useSettings(settings),
+      (error: unknown) => this.log.warn("redaction settings unavailable; keypad privacy uses the defaults", { error }),
+    );
     const config = snapshot.config;
     this.policy = fixedTurnPolicy(config);
     this.detector = new SpeechDetector(vad, { minSpeechMs: this.policy.minSpeechMs, endSilenceMs: this.policy.endpointingSilenceMs });
@@ -348,12 +359,12 @@ export class CallSession {
       providers: { stt: this.services.providers.stt.name, llm: this.route.llm.name, tts: this.services.providers.tts.name },
       ...(this.isAfterHours ? { afterHours: true } : {}),
     });
-    if (this.services.recordingsDir) {
-      const { absolute, relative } = CallRecorder.pathFor(this.services.recordingsDir, call.teamId, call.id);
-      this.recorder = new CallRecorder(absolute);
-      this.recordingPath = relative;
-      this.recorder.start();
-    }
+    this.consent = new RecordingConsent({
+      mode: config.recordingMode,
+      startRecording: () => this.startRecorder(),
+      note: (name, data) => this.record.event("status", name, data),
+    });
+    this.consent.begin();
     this.maxDurationTimer = setTimeout(() => void this.endWithLine(LINES.maxDuration, "max_duration"), config.maxCallDurationSec * 1000);
     if (start.inputMode !== "text") {
       this.stt = new SttInput({
@@ -379,6 +390,16 @@ export class CallSession {
     this.prestart = { frames: [], texts: [] };
     for (const frame of frames) this.onInboundAudio(frame.audio, frame.timestampMs);
     for (const text of texts) this.submitCallerText(text);
+  }
+
+  // From now on both sides of the call go to its recording (at the start, or once the caller agreed).
+  private startRecorder(): void {
+    const call = this.call;
+    if (this.recorder || !call || !this.services.recordingsDir) return;
+    const { absolute, relative } = CallRecorder.pathFor(this.services.recordingsDir, call.teamId, call.id);
+    this.recorder = new CallRecorder(absolute);
+    this.recordingPath = relative;
+    this.recorder.start();
   }
 
   // ---- Caller audio and turns ----------------------------------------------------------------------------
@@ -718,26 +739,57 @@ export class CallSession {
     this.outcome.callerTurns++;
     this.conversation.push({ role: "caller", text });
     this.record.callerTurn({ speaker: "caller", text, startMs: timing.speechStartStreamMs, endMs: timing.speechEndStreamMs, isInterrupted: false });
-    if (!this.isEnding) void this.runReply(timing);
+    // The answer to "may we record?" alone gets a short acknowledgement rather than a reply from the model.
+    const consentLine = this.consent?.heard(text) ?? null;
+    if (this.isEnding) return;
+    if (consentLine) this.speakFixed(consentLine);
+    else void this.runReply(timing);
   }
 
   private onDtmf(digit: string): void {
     if (this.state !== "live") return;
-    this.record.event("dtmf", digit, { digit });
+    const speaking = this.player.current;
+    if (speaking && !speaking.isDone) this.keypad.agentSaying(speaking.segments.map((s) => s.text).join(" "));
+    const silence = this.keypad.press(digit, this.streamMs());
+    if (silence) this.recorder?.silenceCaller(silence.fromMs, silence.toMs);
+    // Keys pressed over the last line are written at the close.
     if (this.isEnding) return;
     this.silence?.disarm();
+    // The answer to "may we record?" (1 agrees): acknowledged once the disclosure has played, not sent to the model.
+    const consentLine = this.consent?.key(digit) ?? null;
+    if (consentLine) {
+      this.writeKeys(this.keypad.take());
+      this.afterProtectedLine(() => {
+        if (this.state === "live" && !this.isEnding) this.speakFixed(consentLine);
+      });
+      return;
+    }
     if (this.player.isBusy && !this.protectedLine?.isPlaying) this.player.interrupt("dtmf");
-    this.dtmf.push(digit);
+    this.dtmf.push(digit, this.keypad.gatherMs);
   }
 
-  private onDtmfDigits(digits: string[]): void {
+  private onDtmfDigits(): void {
+    const run = this.keypad.take();
+    if (!run) return;
+    this.writeKeys(run);
     this.afterProtectedLine(() => {
       if (this.state !== "live" || this.isEnding) return;
       if (this.player.isBusy) this.player.interrupt("dtmf");
       this.unusableTurns = 0;
-      this.conversation.push({ role: "event", text: `Caller pressed ${digits.join(", ")}` });
+      this.conversation.push({ role: "event", text: describeKeys(run) });
       void this.runReply(null);
     });
+  }
+
+  // A run of keys on the timeline, at the moments they were pressed; a masked run names no digit and its tones
+  // are silenced in the recording (now for what is still in memory, at sealing for the rest).
+  private writeKeys(run: TKeyRun | null): void {
+    if (!run) return;
+    for (const press of run.presses) {
+      const { name, data } = keyEventOf(press, run);
+      this.record.event("dtmf", name, data, press.atMs);
+    }
+    for (const span of run.spans) this.recorder?.silenceCaller(span.fromMs, span.toMs);
   }
 
   // ---- What the agent says -------------------------------------------------------------------------------
@@ -862,6 +914,8 @@ export class CallSession {
     const text = texts.join(" ").trim();
     if (!text) return;
     this.turnTaker?.agentSaid(text);
+    // What the agent asked last decides whether keys typed now are sensitive.
+    this.keypad.agentSaid(text);
     const row = agentTurnRow(generation, text, isInterrupted, this.streamMs());
     this.record.agentTurn(generation.turn, row, true);
     this.record.knowledgeUsed(row.knowledgeIds ?? [], this.wallNow());
@@ -961,6 +1015,8 @@ export class CallSession {
     this.outcome.setEndReason(reason);
     this.silence?.disarm();
     this.dtmf.stop();
+    // Keys of a run the hang-up cut short are still on the timeline (masked as their run requires).
+    this.writeKeys(this.keypad.take());
     if (this.maxDurationTimer) clearTimeout(this.maxDurationTimer);
     // Cut off by the hang-up: what was heard is kept.
     this.player.close();
@@ -972,6 +1028,7 @@ export class CallSession {
     const call = this.call;
     if (call && wasLive) {
       await this.storeMessageSoFar(call);
+      this.consent?.end();
       let recordingPath: string | null = null;
       if (this.recorder) {
         try {

@@ -41,14 +41,15 @@ export class DtmfGather {
     private readonly onDigits: (digits: string[]) => void,
   ) {}
 
-  push(digit: string): void {
+  // `waitMs`: a longer wait for the next key (a long number being typed); "#" then ends the run at once.
+  push(digit: string, waitMs?: number): void {
     this.digits.push(digit);
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
       const digits = this.digits.splice(0);
       if (digits.length > 0) this.onDigits(digits);
-    }, this.gatherMs);
+    }, waitMs !== undefined && digit === "#" ? 0 : (waitMs ?? this.gatherMs));
   }
 
   stop(): void {

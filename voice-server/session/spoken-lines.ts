@@ -1,6 +1,7 @@
 import type { TAgentConfig, TAgentSnapshot } from "@/lib/agents/config";
 import type { TTtsProvider } from "@/voice-server/providers/types";
 import type { AudioCache } from "./audio-cache";
+import { consentPromptFor } from "./recording-consent";
 import { TextChunker } from "./text-chunker";
 
 // Lines the agent says word for word, and the cache their audio lives in. The greeting must start within
@@ -22,12 +23,13 @@ export const LINES = {
   afterHoursOffer: "I can take a message so someone can call you back.",
 };
 
-// The greeting (or after-hours message) and the disclosure line, as one opening.
+// The greeting (or after-hours message) and the disclosure line, as one opening; with "ask for consent", how to
+// answer follows when the disclosure does not say it.
 export function openingLine(config: TAgentConfig, isAfterHours: boolean): string {
   const opening = isAfterHours
     ? `${config.businessHours.afterHoursMessage.trim()} ${config.businessHours.afterHours === "take_message" ? LINES.afterHoursOffer : ""}`
     : config.greeting;
-  return [opening.trim(), config.disclosure.trim()].filter(Boolean).join(" ");
+  return [opening.trim(), config.disclosure.trim(), consentPromptFor(config)].filter(Boolean).join(" ");
 }
 
 // The pieces a fixed line is synthesized in (one mark each), the same cut every time so the cache hits.

@@ -1,4 +1,5 @@
 import type { TAgentSnapshot } from "@/lib/agents/config";
+import { CONSENT_PHRASES } from "./recording-consent";
 
 // What callers of this agent are likely to say. Cloud STT uses these as key terms; the offline engine builds
 // its grammar from them, so they must cover the whole conversation the agent can have.
@@ -16,6 +17,8 @@ const COMMON_PHRASES = [
 
 export function sttPhrasesFor(snapshot: TAgentSnapshot): string[] {
   const phrases = new Set<string>(COMMON_PHRASES);
+  // The caller is asked whether the call may be recorded: the answers must be heard right.
+  if (snapshot.config.recordingMode === "ask_consent") for (const phrase of CONSENT_PHRASES) phrases.add(phrase);
   for (const item of snapshot.knowledge) {
     if (item.kind === "qa" && item.title.trim()) phrases.add(item.title.trim());
   }

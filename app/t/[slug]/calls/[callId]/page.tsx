@@ -11,6 +11,7 @@ import type { CallTurn } from "@/db/schema";
 import { getTeamPage } from "@/lib/auth/entry-points";
 import { can } from "@/lib/auth/roles";
 import { getCall, type TCallDetail } from "@/lib/calls/get-call";
+import { recordingNoteOf } from "@/lib/calls/recording-note";
 import { isAppError } from "@/lib/errors";
 import { teamTimeZone } from "@/lib/teams/time-zone";
 import { recordAccessOnce } from "@/lib/audit/record-access";
@@ -45,6 +46,7 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
   const errors = call.events.filter((e) => e.kind === "error");
   const agentTurns = call.turns.filter((t) => t.speaker === "agent" && t.firstAudioMs !== null);
   const captured = Object.entries(call.capturedFields ?? {});
+  const recordingNote = recordingNoteOf(call.events);
 
   return (
     <>
@@ -70,6 +72,11 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
           {/* id: the inbox links here for a message's recording. */}
           <div id="recording" className="scroll-mt-4">
           <Card title="Transcript" description={isLive ? "This call is still in progress; the live view shows it as it grows." : "Click a line to play the recording from there."}>
+            {recordingNote && (
+              <p className="mb-3 text-sm text-slate-600" data-testid="recording-note">
+                {recordingNote}
+              </p>
+            )}
             <CallPlayer
               recordingUrl={call.recordingPath ? `/api/teams/${team.slug}/calls/${call.id}/recording` : null}
               turns={call.turns.map((t) => ({ seq: t.seq, speaker: t.speaker, text: t.text, startMs: t.startMs, endMs: t.endMs, isInterrupted: t.isInterrupted, sentiment: t.sentiment }))}

@@ -1,0 +1,2 @@
+ALTER TABLE "caller_messages" ADD COLUMN "callback_number_mac" text;--> statement-breakpoint
+CREATE INDEX "caller_messages_team_callback_mac_idx" ON "caller_messages" USING btree ("team_id","callback_number_mac");
