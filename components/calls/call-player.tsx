@@ -78,7 +78,7 @@ export function CallPlayer({ recordingUrl, turns }: { recordingUrl: string | nul
                     {t.speaker === "caller" ? "Caller" : "Agent"}
                   </span>
                   <span className="min-w-0 flex-1 text-slate-800">
-                    {t.text}
+                    {t.text || (t.isInterrupted ? <span className="text-slate-500">(cut off before its first sentence ended)</span> : null)}
                     {t.isInterrupted && (
                       <span className="ml-2 inline-block rounded bg-amber-50 px-1.5 text-xs font-medium text-amber-800" title="The caller talked over the agent; this is what the caller heard.">
                         interrupted

@@ -91,6 +91,45 @@ describe("agent turns are recorded as they are heard", () => {
     expect(call.turnCount).toBe(3);
   });
 
+  it("keeps a reply cut inside its first sentence on record, interrupted and with no words heard", async () => {
+    const agent = await seedAgent(testDb.db, {
+      accountSid: voice.accountSid,
+      knowledge: [
+        { title: "What are your opening hours?", content: HOURS_SENTENCES.join(" ") },
+        { title: "Where are you located?", content: "We are at 12 Harbor Street, next to the post office." },
+      ],
+    });
+    const question = await speech("What are your opening hours?");
+    const cutIn = await speech("Sorry, actually, where are you located?");
+    script.push("What are your opening hours?", "Where are you located?");
+    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    await caller.dial();
+    await caller.connect();
+    await caller.waitForAgentToFinish();
+    await caller.say(question);
+    const before = caller.mediaFrames().length;
+    // A fifth of a second into the answer's first sentence (about 5 s long), the caller talks over it.
+    await caller.waitFor(() => caller.mediaFrames().length > before + 10, 20_000, "the answer to start");
+    await caller.say(cutIn);
+    await caller.waitFor(() => caller.clears().length > 0, 10_000, "the answer to be cut off");
+    const afterCut = caller.mediaFrames().length;
+    await caller.waitFor(() => caller.mediaFrames().length > afterCut + 25, 20_000, "the answer to the new question");
+    await caller.waitForAgentToFinish(1_000, 30_000);
+    await caller.hangUp();
+    const call = await waitForEndedCall(testDb.db, caller.callSid);
+    const turns = await turnsOf(testDb.db, call.id);
+    expect(turns.map((t) => [t.speaker, t.isInterrupted])).toEqual([
+      ["agent", false],
+      ["caller", false],
+      ["agent", true],
+      ["caller", false],
+      ["agent", false],
+    ]);
+    expect(turns[2]!.text).toBe("");
+    expect(turns[2]!.firstAudioMs).not.toBeNull();
+    expect(turns[4]!.text).toContain("Harbor Street");
+  });
+
   it("keeps what was heard of a reply the caller hung up on, marked interrupted", async () => {
     const { caller } = await callAskingHours();
     await caller.hangUp();

@@ -912,7 +912,12 @@ export class CallSession {
     }
     generation.messages = [];
     const text = texts.join(" ").trim();
-    if (!text) return;
+    if (!text) {
+      // Cut inside its first clause: the caller heard the start of it, so the transcript keeps the turn, marked
+      // interrupted, with no words (none of its clauses played to the end).
+      if (isInterrupted && generation.firstFrameAt !== null) this.record.agentTurn(generation.turn, agentTurnRow(generation, "", true, this.streamMs()), true);
+      return;
+    }
     this.turnTaker?.agentSaid(text);
     // What the agent asked last decides whether keys typed now are sensitive.
     this.keypad.agentSaid(text);
