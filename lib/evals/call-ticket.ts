@@ -1,5 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
+import { signTicket, verifyTicket, type TTicketCheck } from "@/lib/crypto/signed-ticket";
 
 // A voice-mode scenario's pass onto the voice server: the worker signs it, the voice server checks it before it
 // lets the worker's simulated caller stream audio into a CallSession. The two processes share only the secret key
@@ -23,27 +24,11 @@ export function evalTicketKey(secretKey: Buffer): Buffer {
 
 export function signEvalCallTicket(input: Omit<TEvalCallTicket, "exp" | "nonce">, key: Buffer, nowMs = Date.now()): string {
   const payload: TEvalCallTicket = { ...input, exp: nowMs + EVAL_TICKET_TTL_MS, nonce: randomBytes(12).toString("base64url") };
-  const body = Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
-  return `${body}.${createHmac("sha256", key).update(body).digest("base64url")}`;
+  return signTicket(payload, key);
 }
 
-export type TEvalTicketCheck = { ok: true; payload: TEvalCallTicket } | { ok: false; reason: "malformed" | "bad_signature" | "expired" };
+export type TEvalTicketCheck = TTicketCheck<TEvalCallTicket>;
 
 export function verifyEvalCallTicket(ticket: string, key: Buffer, nowMs = Date.now()): TEvalTicketCheck {
-  const parts = ticket.split(".");
-  if (parts.length !== 2 || !parts[0] || !parts[1] || ticket.length > 2_000) return { ok: false, reason: "malformed" };
-  const [body, mac] = parts as [string, string];
-  const expected = createHmac("sha256", key).update(body).digest();
-  const given = Buffer.from(mac, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "bad_signature" };
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
-  } catch {
-    return { ok: false, reason: "malformed" };
-  }
-  const parsed = ZEvalCallTicket.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: "malformed" };
-  if (parsed.data.exp <= nowMs) return { ok: false, reason: "expired" };
-  return { ok: true, payload: parsed.data };
+  return verifyTicket(ZEvalCallTicket, ticket, key, nowMs);
 }
