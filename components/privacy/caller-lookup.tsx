@@ -17,11 +17,13 @@ export function CallerLookup({
   requestAction,
   recordingBase,
   timeZone,
+  initialNumber,
 }: {
   lookupAction: TAction;
   requestAction: TAction;
   recordingBase: string;
   timeZone: string;
+  initialNumber?: string;
 }) {
   const [state, lookup] = useActionState(lookupAction, undefined);
   const found = state?.data?.lookup as TCallerDataDocument | undefined;
@@ -32,7 +34,7 @@ export function CallerLookup({
           label="Caller's phone number"
           name="number"
           placeholder="+1 415 555 0123 or (415) 555-0123"
-          defaultValue={state?.values?.number ?? found?.caller_number}
+          defaultValue={state?.values?.number ?? found?.caller_number ?? initialNumber}
           error={state?.fieldErrors?.number}
           hint="Any common format; national numbers are read in the country of your first phone number."
           autoComplete="off"

@@ -126,3 +126,27 @@ test("caller page: search by number in any format, every call and message, captu
   await page.goto(`/t/${a.team.slug}/callers?flag=vip`);
   await expect(page.getByTestId("caller-row")).toHaveCount(1);
 });
+
+test("caller page: owners reach the caller's export and erasure with the number filled in; members see no such button", async ({ page }) => {
+  const { a, nurse } = await seedInbox();
+  await signInUi(page, a.email);
+  await page.goto(`/t/${a.team.slug}/callers?q=lopez`);
+  await page.getByTestId("caller-row").getByRole("link", { name: "Maria Lopez" }).click();
+  await page.getByTestId("caller-data-actions").getByRole("link", { name: "Export or erase data" }).click();
+  await expect(page.getByRole("heading", { name: "Caller data requests" })).toBeVisible();
+  await expect(page.getByLabel("Caller's phone number")).toHaveValue("+15550001111");
+  await page.getByRole("button", { name: "Look up" }).click();
+  await expect(page.getByTestId("caller-data")).toContainText("+15550001111: 1 call(s), 1 message(s).");
+  await expect(page.getByRole("button", { name: "Export data (access request)" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Erase all data" })).toBeVisible();
+
+  // A member may read callers but not answer data requests: no button that would lead to a 404.
+  const db = e2eDb();
+  await db.update(users).set({ passwordHash: (await db.select({ h: users.passwordHash }).from(users).where(eq(users.email, a.email)))[0]!.h }).where(eq(users.id, nurse.id));
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signInUi(page, nurse.email!);
+  await page.goto(`/t/${a.team.slug}/callers?q=lopez`);
+  await page.getByTestId("caller-row").getByRole("link", { name: "Maria Lopez" }).click();
+  await expect(page.getByRole("heading", { name: "Maria Lopez" })).toBeVisible();
+  await expect(page.getByTestId("caller-data-actions")).toHaveCount(0);
+});

@@ -18,8 +18,17 @@ const STATUS: Record<string, { label: string; tone: "slate" | "green" | "amber" 
   failed: { label: "Failed, retrying", tone: "red" },
 };
 
-export default async function PrivacyPage({ params }: { params: Promise<{ slug: string }> }) {
+export default async function PrivacyPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { slug } = await params;
+  // ?number= comes from a caller's page: filled in, not looked up, so that only a click makes the audited lookup.
+  const numberParam = (await searchParams).number;
+  const initialNumber = typeof numberParam === "string" ? numberParam.slice(0, 40) : undefined;
   const { db, team } = await getTeamPage(slug, "privacy.manage");
   const [requests, tz] = await Promise.all([listPrivacyRequests(db, team.id, { limit: 200 }), teamTimeZone(db, team)]);
   const fmt = (d: Date | null) => (d ? formatInZone(d, tz) : "—");
@@ -38,6 +47,7 @@ export default async function PrivacyPage({ params }: { params: Promise<{ slug: 
             requestAction={submitPrivacyRequestAction.bind(null, team.slug)}
             recordingBase={`/api/teams/${team.slug}/calls`}
             timeZone={tz}
+            initialNumber={initialNumber}
           />
         </Card>
         <Card title="Register of requests" description="Received, due and completed dates of every request. The caller's number is kept only as a keyed hash; the last two digits help tell requests apart.">
