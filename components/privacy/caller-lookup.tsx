@@ -3,6 +3,7 @@ import { startTransition, useActionState, useEffect, useRef, useState } from "re
 import { useRouter } from "next/navigation";
 import type { TActionState } from "@/lib/auth/entry-points";
 import type { TCallerDataDocument } from "@/lib/privacy/find-caller-data";
+import { formatInZone } from "@/components/calls/format";
 import { Alert } from "@/components/ui/alert";
 import { Button, SubmitButton } from "@/components/ui/button";
 import { Field, SelectField } from "@/components/ui/field";
@@ -10,7 +11,20 @@ import { Field, SelectField } from "@/components/ui/field";
 type TAction = (prev: TActionState | undefined, formData: FormData) => Promise<TActionState>;
 
 // Look a caller up by number, see what the team holds, then record an export or an erasure for that number.
-export function CallerLookup({ lookupAction, requestAction, recordingBase }: { lookupAction: TAction; requestAction: TAction; recordingBase: string }) {
+// `timeZone`: the team's, which the dashboard shows every time in.
+export function CallerLookup({
+  lookupAction,
+  requestAction,
+  recordingBase,
+  timeZone,
+  initialNumber,
+}: {
+  lookupAction: TAction;
+  requestAction: TAction;
+  recordingBase: string;
+  timeZone: string;
+  initialNumber?: string;
+}) {
   const [state, lookup] = useActionState(lookupAction, undefined);
   const found = state?.data?.lookup as TCallerDataDocument | undefined;
   return (
@@ -20,7 +34,7 @@ export function CallerLookup({ lookupAction, requestAction, recordingBase }: { l
           label="Caller's phone number"
           name="number"
           placeholder="+1 415 555 0123 or (415) 555-0123"
-          defaultValue={state?.values?.number ?? found?.caller_number}
+          defaultValue={state?.values?.number ?? found?.caller_number ?? initialNumber}
           error={state?.fieldErrors?.number}
           hint="Any common format; national numbers are read in the country of your first phone number."
           autoComplete="off"
@@ -29,13 +43,13 @@ export function CallerLookup({ lookupAction, requestAction, recordingBase }: { l
         <SubmitButton pendingText="Looking up…">Look up</SubmitButton>
       </form>
       {state?.error && !state.fieldErrors?.number && <Alert tone="error">{state.error}</Alert>}
-      {found && <CallerData data={found} recordingBase={recordingBase} />}
+      {found && <CallerData data={found} recordingBase={recordingBase} timeZone={timeZone} />}
       {found && <RequestForms number={found.caller_number} requestAction={requestAction} hasLiveCall={found.calls.some((c) => c.is_live)} />}
     </div>
   );
 }
 
-function CallerData({ data, recordingBase }: { data: TCallerDataDocument; recordingBase: string }) {
+function CallerData({ data, recordingBase, timeZone }: { data: TCallerDataDocument; recordingBase: string; timeZone: string }) {
   return (
     <section aria-label="Caller data" data-testid="caller-data" className="space-y-4">
       <p className="text-sm text-slate-700">
@@ -44,7 +58,7 @@ function CallerData({ data, recordingBase }: { data: TCallerDataDocument; record
       {data.calls.map((call) => (
         <details key={call.id} className="rounded-md border border-slate-200 p-3 text-sm" data-testid="caller-call">
           <summary className="cursor-pointer">
-            {call.started_at?.replace("T", " ").slice(0, 16)} UTC · {call.is_live ? "live now" : (call.outcome ?? call.status)}
+            {call.started_at ? formatInZone(new Date(call.started_at), timeZone) : "—"} · {call.is_live ? "live now" : (call.outcome ?? call.status)}
             {call.duration_sec !== null && ` · ${call.duration_sec} s`}
             {call.analysis.topic && ` · ${call.analysis.topic}`}
           </summary>

@@ -1,6 +1,7 @@
 "use client";
 import { useActionState, useState } from "react";
 import { saveRetentionAction } from "@/app/t/[slug]/settings/retention/actions";
+import { formatInZone } from "@/components/calls/format";
 import { Alert } from "@/components/ui/alert";
 import { SubmitButton } from "@/components/ui/button";
 import { inputClass } from "@/components/ui/field";
@@ -8,7 +9,8 @@ import { describeCount, RETENTION_KINDS, RETENTION_LABELS, type TRetentionKind, 
 
 type TConfirm = { policy: string; kinds: TRetentionKind[]; counts: Record<TRetentionKind, number>; at: string };
 
-export function RetentionForm({ slug, policy, canEdit }: { slug: string; policy: TRetentionPolicy; canEdit: boolean }) {
+// `timeZone`: the team's, which every time on the dashboard is shown in.
+export function RetentionForm({ slug, policy, canEdit, timeZone }: { slug: string; policy: TRetentionPolicy; canEdit: boolean; timeZone: string }) {
   const [state, action] = useActionState(saveRetentionAction.bind(null, slug), undefined);
   const v = state?.values;
   const e = state?.fieldErrors ?? {};
@@ -32,7 +34,7 @@ export function RetentionForm({ slug, policy, canEdit }: { slug: string; policy:
       {confirm ? (
         <div role="alert" className="space-y-3 rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" data-testid="retention-warning">
           <p className="font-medium">
-            A shorter period deletes data for good. The next purge ({new Date(confirm.at).toUTCString().replace(" GMT", " UTC")}) would then remove:
+            A shorter period deletes data for good. The next purge ({formatInZone(new Date(confirm.at), timeZone)}) would then remove:
           </p>
           <ul className="list-disc pl-5">
             {RETENTION_KINDS.filter((k) => confirm.counts[k] > 0 || confirm.kinds.includes(k)).map((k) => (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, formatLocalDateTime, localDay, localDaysRange, localMidnight, localTodayRange, offsetMs } from "./zone";
+import { addDays, formatLocalDateTime, fromLocalInputValue, localDay, localDaysRange, localMidnight, localTodayRange, offsetMs, toLocalInputValue } from "./zone";
 
 describe("local days and times", () => {
   it("knows the offset through DST and in half-hour zones", () => {
@@ -53,5 +53,18 @@ describe("local days and times", () => {
     // 18:45 UTC on July 1st is 00:15 IST on July 2nd, before the first UTC hour of that day: still July 1st.
     expect(localTodayRange("Asia/Kolkata", new Date("2030-07-01T18:45:00Z")).from).toEqual(new Date("2030-06-30T19:00:00Z"));
     expect(localTodayRange("Asia/Kolkata", new Date("2030-07-01T19:05:00Z")).from).toEqual(new Date("2030-07-01T19:00:00Z"));
+  });
+
+  it("reads and writes a datetime-local value on the team's clocks, whatever the browser's zone", () => {
+    const at = new Date("2030-01-08T15:00:00Z");
+    expect(toLocalInputValue("America/New_York", at)).toBe("2030-01-08T10:00");
+    expect(toLocalInputValue("Asia/Kolkata", at)).toBe("2030-01-08T20:30");
+    expect(fromLocalInputValue("America/New_York", "2030-01-08T10:00")?.toISOString()).toBe("2030-01-08T15:00:00.000Z");
+    expect(fromLocalInputValue("America/New_York", "2030-07-08T10:00")?.toISOString()).toBe("2030-07-08T14:00:00.000Z");
+    expect(fromLocalInputValue("Asia/Kolkata", "2030-01-08T20:30")?.toISOString()).toBe("2030-01-08T15:00:00.000Z");
+    // Spring forward: 02:30 never happens in New York; it is read as 03:30 EDT. Fall back: 01:30 happens twice; the first.
+    expect(fromLocalInputValue("America/New_York", "2030-03-10T02:30")?.toISOString()).toBe("2030-03-10T07:30:00.000Z");
+    expect(fromLocalInputValue("America/New_York", "2030-11-03T01:30")?.toISOString()).toBe("2030-11-03T05:30:00.000Z");
+    for (const bad of ["", "2030-01-08", "2030-02-30T10:00", "2030-01-08T24:00", "tomorrow at ten"]) expect(fromLocalInputValue("UTC", bad)).toBeNull();
   });
 });

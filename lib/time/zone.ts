@@ -123,3 +123,29 @@ export function formatLocalDateTime(tz: string, at: Date): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
 }
+
+const LOCAL_INPUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
+
+// The value of a datetime-local input ("2030-01-08T10:00") showing `at` on the wall clocks of `tz`.
+export function toLocalInputValue(tz: string, at: Date): string {
+  const p = zonedParts(tz, at);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${String(p.year).padStart(4, "0")}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}`;
+}
+
+// The instant a datetime-local value names on the wall clocks of `tz`, or null when it is not one. A time skipped by
+// a DST change (02:30 on a spring-forward day) is read with the offset from before the change, so it lands an hour
+// later on the clock; a time that happens twice (fall back) is the first of the two.
+export function fromLocalInputValue(tz: string, value: string): Date | null {
+  const m = LOCAL_INPUT.exec(value);
+  if (!m) return null;
+  const [year, month, day, hour, minute] = m.slice(1).map(Number) as [number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59) return null;
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  if (new Date(wall).getUTCDate() !== day) return null; // 31 April and the like
+  // The zone's offsets a day either side (DST changes are months apart), and the instants they give.
+  const before = wall - offsetMs(tz, new Date(wall - DAY_MS));
+  const after = wall - offsetMs(tz, new Date(wall + DAY_MS));
+  const matches = [before, after].filter((t) => toLocalInputValue(tz, new Date(t)) === value);
+  return new Date(matches.length > 0 ? Math.min(...matches) : before);
+}

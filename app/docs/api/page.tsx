@@ -99,7 +99,7 @@ export default function ApiDocsPage() {
         <p className="text-sm font-medium text-brand-700">AI Call Agent</p>
         <h1 className="text-3xl font-semibold tracking-tight text-slate-900">REST API v1</h1>
         <p className="mt-2 text-slate-600">
-          Read calls with transcripts and analysis, manage agents, numbers and members, and read analytics. Base URL{" "}
+          Read calls with transcripts and analysis, callers and the messages the agent took, manage agents and run their test suites, manage numbers and members, read analytics, set data retention and answer callers&apos; data requests. Base URL{" "}
           <code className="rounded bg-slate-100 px-1">{base}</code>. Machine-readable:{" "}
           <a href="/api/v1/openapi.json" className="text-brand-700 hover:underline">OpenAPI 3.1 document</a>.
         </p>

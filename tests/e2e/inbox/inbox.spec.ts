@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { and, eq } from "drizzle-orm";
-import { auditLogs, memberships, users } from "@/db/schema";
+import { auditLogs, callerMessages, memberships, teams, users } from "@/db/schema";
 import { syncCaller } from "@/lib/callers/sync-caller";
 import { takeCallerMessage } from "@/lib/calls/take-message";
 import { seedCall } from "../calls/seed-calls";
@@ -125,4 +125,55 @@ test("caller page: search by number in any format, every call and message, captu
   await expect(page.getByText("VIP", { exact: true }).first()).toBeVisible();
   await page.goto(`/t/${a.team.slug}/callers?flag=vip`);
   await expect(page.getByTestId("caller-row")).toHaveCount(1);
+});
+
+test("caller page: owners reach the caller's export and erasure with the number filled in; members see no such button", async ({ page }) => {
+  const { a, nurse } = await seedInbox();
+  await signInUi(page, a.email);
+  await page.goto(`/t/${a.team.slug}/callers?q=lopez`);
+  await page.getByTestId("caller-row").getByRole("link", { name: "Maria Lopez" }).click();
+  await page.getByTestId("caller-data-actions").getByRole("link", { name: "Export or erase data" }).click();
+  await expect(page.getByRole("heading", { name: "Caller data requests" })).toBeVisible();
+  await expect(page.getByLabel("Caller's phone number")).toHaveValue("+15550001111");
+  await page.getByRole("button", { name: "Look up" }).click();
+  await expect(page.getByTestId("caller-data")).toContainText("+15550001111: 1 call(s), 1 message(s).");
+  await expect(page.getByRole("button", { name: "Export data (access request)" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Erase all data" })).toBeVisible();
+
+  // A member may read callers but not answer data requests: no button that would lead to a 404.
+  const db = e2eDb();
+  await db.update(users).set({ passwordHash: (await db.select({ h: users.passwordHash }).from(users).where(eq(users.email, a.email)))[0]!.h }).where(eq(users.id, nurse.id));
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signInUi(page, nurse.email!);
+  await page.goto(`/t/${a.team.slug}/callers?q=lopez`);
+  await page.getByTestId("caller-row").getByRole("link", { name: "Maria Lopez" }).click();
+  await expect(page.getByRole("heading", { name: "Maria Lopez" })).toBeVisible();
+  await expect(page.getByTestId("caller-data-actions")).toHaveCount(0);
+});
+
+test.describe("a member whose browser is in another zone than the team", () => {
+  test.use({ timezoneId: "Asia/Tokyo" });
+
+  test("message triage: the callback time is typed and shown on the team's clocks, and picking an assignee makes a new item assigned", async ({ page }) => {
+    const { a, nurse } = await seedInbox();
+    const db = e2eDb();
+    await db.update(teams).set({ timeZone: "America/New_York" }).where(eq(teams.id, a.team.id));
+    await signInUi(page, a.email);
+    await page.goto(`/t/${a.team.slug}/inbox`);
+    await page.getByTestId("inbox-row").filter({ hasText: "Maria Lopez" }).getByRole("link").first().click();
+    await expect(page.getByLabel("Status")).toHaveValue("new");
+    await page.getByLabel("Assignee").selectOption(nurse.id);
+    await expect(page.getByLabel("Status")).toHaveValue("assigned");
+    await expect(page.getByText("America/New_York time")).toBeVisible();
+    await page.getByLabel("Call back at").fill("2030-01-08T10:00");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByText("Saved.")).toBeVisible();
+    await page.reload();
+    await expect(page.getByLabel("Call back at")).toHaveValue("2030-01-08T10:00");
+    await expect(page.getByLabel("Status")).toHaveValue("assigned");
+    const [row] = await db.select().from(callerMessages).where(and(eq(callerMessages.teamId, a.team.id), eq(callerMessages.assigneeId, nurse.id)));
+    expect(row!.callbackAt?.toISOString()).toBe("2030-01-08T15:00:00.000Z");
+    await page.goto(`/t/${a.team.slug}/inbox`);
+    await expect(page.getByTestId("inbox-row").filter({ hasText: "Maria Lopez" })).toContainText("Call back 2030-01-08 10:00 EST");
+  });
 });

@@ -39,4 +39,14 @@ test("on a phone the call filters fold behind a button that counts the filters o
   await page.setViewportSize({ width: 1024, height: 800 });
   await expect(filters).toBeVisible();
   await expect(page.getByRole("button", { name: /^Filters/ })).toBeHidden();
+
+  // The inbox's filters fold the same way, so its messages start on the first screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`/t/${a.team.slug}/inbox?urgent=1`);
+  const inboxFilters = page.getByRole("form", { name: "Filters" });
+  await expect(inboxFilters).toBeHidden();
+  await page.getByRole("button", { name: "Filters (1 on)" }).click();
+  await expect(inboxFilters.getByLabel("Urgent only")).toBeChecked();
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await expect(inboxFilters).toBeVisible();
 });

@@ -4,19 +4,21 @@ import { z } from "zod";
 import { teamAction } from "@/lib/auth/entry-points";
 import { MESSAGE_STATUSES } from "@/lib/inbox/list-messages";
 import { updateMessages } from "@/lib/inbox/update-messages";
+import { teamTimeZone } from "@/lib/teams/time-zone";
+import { fromLocalInputValue } from "@/lib/time/zone";
 
 const ZMessageForm = z.object({
   messageId: z.uuid("Unknown message"),
   status: z.enum(MESSAGE_STATUSES),
   assigneeId: z.string().max(100).default(""),
-  // datetime-local in the browser's time zone, sent with its offset by the form (callbackAtIso).
-  callbackAtIso: z.string().max(40).default(""),
+  // A datetime-local value on the team's clocks (the form says which zone).
+  callbackAt: z.string().max(40).default(""),
   notes: z.string().max(10_000, "Notes are at most 10,000 characters.").default(""),
 });
 
 export const updateMessageAction = teamAction("messages.handle", ZMessageForm, async (ctx, input) => {
-  const callbackAt = input.callbackAtIso ? new Date(input.callbackAtIso) : null;
-  if (callbackAt && Number.isNaN(callbackAt.getTime())) return { error: "Please fix the highlighted fields.", fieldErrors: { callbackAt: "Give a valid date and time." } };
+  const callbackAt = input.callbackAt ? fromLocalInputValue(await teamTimeZone(ctx.db, ctx.team), input.callbackAt) : null;
+  if (input.callbackAt && !callbackAt) return { error: "Please fix the highlighted fields.", fieldErrors: { callbackAt: "Give a valid date and time." } };
   await updateMessages(ctx.db, {
     teamId: ctx.team.id,
     messageIds: [input.messageId],

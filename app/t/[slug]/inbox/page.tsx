@@ -4,6 +4,7 @@ import { formatInZone } from "@/components/calls/format";
 import { InboxList } from "@/components/inbox/inbox-list";
 import { Alert } from "@/components/ui/alert";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
+import { CollapsibleFilters } from "@/components/ui/collapsible-filters";
 import { inputClass } from "@/components/ui/field";
 import { buttonClass } from "@/components/ui/button-class";
 import { getTeamPage } from "@/lib/auth/entry-points";
@@ -66,6 +67,7 @@ export default async function InboxPage({
     return `${base}?${params.toString()}`;
   };
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+  const activeFilters = [assigneeParam, filters.department, filters.from, filters.to, filters.isUrgent].filter(Boolean).length;
   return (
     <>
       <PageHeader title="Inbox" description="Every message and voicemail the agent took. Urgent ones first; mark each handled once someone called back." />
@@ -81,29 +83,31 @@ export default async function InboxPage({
           </Link>
         ))}
       </nav>
-      <form className="mb-4 grid gap-2 sm:flex sm:flex-wrap sm:items-end" action={base} aria-label="Filters">
-        <input type="hidden" name="status" value={status} />
-        <select name="assignee" defaultValue={assigneeParam ?? ""} aria-label="Assignee" className={`${inputClass} sm:w-auto`}>
-          <option value="">Anyone</option>
-          <option value="me">Me</option>
-          <option value="none">Unassigned</option>
-          {memberOptions.map((m) => (
-            <option key={m.userId} value={m.userId}>{m.label}</option>
-          ))}
-        </select>
-        <select name="department" defaultValue={filters.department ?? ""} aria-label="Department" className={`${inputClass} sm:w-auto`}>
-          <option value="">Any department</option>
-          {departments.map((d) => (
-            <option key={d} value={d}>{d}</option>
-          ))}
-        </select>
-        <input type="date" name="from" defaultValue={filters.from ?? ""} aria-label="From" className={`${inputClass} sm:w-auto`} />
-        <input type="date" name="to" defaultValue={filters.to ?? ""} aria-label="To" className={`${inputClass} sm:w-auto`} />
-        <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" name="urgent" value="1" defaultChecked={filters.isUrgent === true} /> Urgent only
-        </label>
-        <button type="submit" className={buttonClass("secondary")}>Filter</button>
-      </form>
+      <CollapsibleFilters label="Filters" activeCount={activeFilters}>
+        <form className="grid gap-2 sm:flex sm:flex-wrap sm:items-end" action={base} aria-label="Filters">
+          <input type="hidden" name="status" value={status} />
+          <select name="assignee" defaultValue={assigneeParam ?? ""} aria-label="Assignee" className={`${inputClass} sm:w-auto`}>
+            <option value="">Anyone</option>
+            <option value="me">Me</option>
+            <option value="none">Unassigned</option>
+            {memberOptions.map((m) => (
+              <option key={m.userId} value={m.userId}>{m.label}</option>
+            ))}
+          </select>
+          <select name="department" defaultValue={filters.department ?? ""} aria-label="Department" className={`${inputClass} sm:w-auto`}>
+            <option value="">Any department</option>
+            {departments.map((d) => (
+              <option key={d} value={d}>{d}</option>
+            ))}
+          </select>
+          <input type="date" name="from" defaultValue={filters.from ?? ""} aria-label="From" className={`${inputClass} sm:w-auto`} />
+          <input type="date" name="to" defaultValue={filters.to ?? ""} aria-label="To" className={`${inputClass} sm:w-auto`} />
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" name="urgent" value="1" defaultChecked={filters.isUrgent === true} /> Urgent only
+          </label>
+          <button type="submit" className={buttonClass("secondary")}>Filter</button>
+        </form>
+      </CollapsibleFilters>
       {error && <div className="mb-4"><Alert tone="error">{error}</Alert></div>}
       {page.items.length === 0 ? (
         <EmptyState title={status === "open" ? "Nothing waiting" : "No messages match"}>

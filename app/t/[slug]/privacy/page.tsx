@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
+import { formatInZone } from "@/components/calls/format";
 import { AutoRefresh } from "@/components/privacy/auto-refresh";
 import { CallerLookup } from "@/components/privacy/caller-lookup";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { getTeamPage } from "@/lib/auth/entry-points";
 import { isOverdue, KIND_LABELS, LAW_LABELS, listPrivacyRequests, requestCounts } from "@/lib/privacy/requests";
+import { teamTimeZone } from "@/lib/teams/time-zone";
 import { lookupCallerAction, submitPrivacyRequestAction } from "./actions";
 
 export const metadata: Metadata = { title: "Caller data requests" };
@@ -16,12 +18,20 @@ const STATUS: Record<string, { label: string; tone: "slate" | "green" | "amber" 
   failed: { label: "Failed, retrying", tone: "red" },
 };
 
-const fmt = (d: Date | null) => (d ? `${d.toISOString().replace("T", " ").slice(0, 16)} UTC` : "—");
-
-export default async function PrivacyPage({ params }: { params: Promise<{ slug: string }> }) {
+export default async function PrivacyPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { slug } = await params;
+  // ?number= comes from a caller's page: filled in, not looked up, so that only a click makes the audited lookup.
+  const numberParam = (await searchParams).number;
+  const initialNumber = typeof numberParam === "string" ? numberParam.slice(0, 40) : undefined;
   const { db, team } = await getTeamPage(slug, "privacy.manage");
-  const requests = await listPrivacyRequests(db, team.id, { limit: 200 });
+  const [requests, tz] = await Promise.all([listPrivacyRequests(db, team.id, { limit: 200 }), teamTimeZone(db, team)]);
+  const fmt = (d: Date | null) => (d ? formatInZone(d, tz) : "—");
   const now = new Date();
   const isWorking = requests.some((r) => r.status === "received" || r.status === "processing" || r.status === "waiting_for_call");
   return (
@@ -36,6 +46,8 @@ export default async function PrivacyPage({ params }: { params: Promise<{ slug: 
             lookupAction={lookupCallerAction.bind(null, team.slug)}
             requestAction={submitPrivacyRequestAction.bind(null, team.slug)}
             recordingBase={`/api/teams/${team.slug}/calls`}
+            timeZone={tz}
+            initialNumber={initialNumber}
           />
         </Card>
         <Card title="Register of requests" description="Received, due and completed dates of every request. The caller's number is kept only as a keyed hash; the last two digits help tell requests apart.">

@@ -31,7 +31,7 @@ export default async function CallerPage({ params }: { params: Promise<{ slug: s
       <PageHeader
         title={caller.name || "Unknown name"}
         description={`${caller.e164} · ${caller.callCount} call${caller.callCount === 1 ? "" : "s"}${caller.firstCallAt ? ` since ${formatInZone(caller.firstCallAt, tz)}` : ""}`}
-        actions={<CallerDataActions />}
+        actions={<CallerDataActions slug={team.slug} e164={caller.e164} canManagePrivacy={can(role, "privacy.manage")} />}
       />
       <div className="mb-6 flex flex-wrap gap-2">
         {caller.isVip && <Badge tone="brand">VIP</Badge>}

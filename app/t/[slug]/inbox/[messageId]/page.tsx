@@ -69,6 +69,7 @@ export default async function MessagePage({ params }: { params: Promise<{ slug: 
             canHandle={can(role, "messages.handle")}
             members={members.filter((m) => m.role !== "viewer").map((m) => ({ userId: m.userId, label: m.name ? `${m.name} (${m.email})` : m.email }))}
             message={{ id: message.id, status: message.status, assigneeId: message.assigneeId, callbackAt: message.callbackAt?.toISOString() ?? null, notes: message.notes }}
+            timeZone={tz}
           />
         </Card>
       </div>

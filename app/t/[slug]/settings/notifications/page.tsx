@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { formatInZone } from "@/components/calls/format";
 import { NotificationSettingsForm } from "@/components/settings/notification-settings-form";
 import { SettingsNav } from "@/components/settings/settings-nav";
 import { Badge, Card, EmptyState, PageHeader } from "@/components/ui/card";
@@ -6,20 +7,21 @@ import { getTeamPage } from "@/lib/auth/entry-points";
 import { can } from "@/lib/auth/roles";
 import { env } from "@/lib/env";
 import { getNotificationSettings, listNotificationDeliveries } from "@/lib/notifications/preferences";
+import { teamTimeZone } from "@/lib/teams/time-zone";
 import { saveNotificationSettingsAction } from "./actions";
 
 export const metadata: Metadata = { title: "Notifications" };
 
-const when = (d: Date | null) => (d ? d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }) + " UTC" : "—");
 const TONE = { pending: "amber", sent: "green", failed: "red", skipped: "slate" } as const;
 
 export default async function NotificationsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { db, team, role, user } = await getTeamPage(slug);
   const isAdmin = can(role, "audit.view");
-  const [settings, deliveries] = await Promise.all([
+  const [settings, deliveries, tz] = await Promise.all([
     getNotificationSettings(db, { teamId: team.id, userId: user.id }),
     listNotificationDeliveries(db, { teamId: team.id, userId: isAdmin ? undefined : user.id, limit: 50 }),
+    teamTimeZone(db, team),
   ]);
   return (
     <>
@@ -56,7 +58,7 @@ export default async function NotificationsPage({ params }: { params: Promise<{ 
                 <tbody className="divide-y divide-slate-100">
                   {deliveries.map((d) => (
                     <tr key={d.id} data-testid="notification-delivery">
-                      <td className="whitespace-nowrap py-2 pr-4">{when(d.createdAt)}</td>
+                      <td className="whitespace-nowrap py-2 pr-4">{formatInZone(d.createdAt, tz)}</td>
                       <td className="py-2 pr-4">{d.kind === "digest" ? "Daily digest" : "New message"} · {d.channel === "sms" ? "Text" : "Email"}</td>
                       <td className="py-2 pr-4 font-mono text-xs">{d.recipient}</td>
                       <td className="py-2 pr-4"><Badge tone={TONE[d.status]}>{d.status}</Badge></td>

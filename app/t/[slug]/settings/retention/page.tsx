@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { formatInZone } from "@/components/calls/format";
 import { RetentionForm } from "@/components/settings/retention-form";
 import { SettingsNav } from "@/components/settings/settings-nav";
 import { Card, PageHeader } from "@/components/ui/card";
@@ -6,15 +7,14 @@ import { getTeamPage } from "@/lib/auth/entry-points";
 import { can } from "@/lib/auth/roles";
 import { AUDIT_LOG_MIN_RETENTION_DAYS, describeCount, RETENTION_KINDS, RETENTION_LABELS } from "@/lib/retention/kinds";
 import { countsByKind, loadRetentionSummary } from "@/lib/retention/summary";
+import { teamTimeZone } from "@/lib/teams/time-zone";
 
 export const metadata: Metadata = { title: "Data retention" };
-
-const utc = (d: Date) => d.toUTCString().replace(" GMT", " UTC");
 
 export default async function RetentionSettingsPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const { db, team, role } = await getTeamPage(slug);
-  const summary = await loadRetentionSummary(db, team.id);
+  const [summary, tz] = await Promise.all([loadRetentionSummary(db, team.id), teamTimeZone(db, team)]);
   const last = summary.lastRun;
   const lastCounts = last ? countsByKind(last.counts) : null;
   return (
@@ -25,7 +25,7 @@ export default async function RetentionSettingsPage({ params }: { params: Promis
         title="Data retention"
         description="How long each kind of data is kept. Every hour, what is older than its period is deleted for good: from the database, from disk and S3, and voicemails from Twilio. Calls in progress are never touched."
       >
-        <RetentionForm slug={team.slug} policy={summary.policy} canEdit={can(role, "team.update_settings")} />
+        <RetentionForm slug={team.slug} policy={summary.policy} canEdit={can(role, "team.update_settings")} timeZone={tz} />
         <p className="mt-4 text-xs text-slate-500">
           The audit log is not shortened by these settings: its entries are kept at least {AUDIT_LOG_MIN_RETENTION_DAYS} days, and purges never
           remove them. Dashboard totals keep counting calls after they are deleted.
@@ -37,7 +37,7 @@ export default async function RetentionSettingsPage({ params }: { params: Promis
             {last && lastCounts ? (
               <>
                 <p>
-                  {utc(last.finishedAt)}
+                  {formatInZone(last.finishedAt, tz)}
                   {last.status === "partial" ? " (incomplete: it resumes on the next run)" : ""}
                 </p>
                 <ul className="list-disc pl-5">
@@ -60,7 +60,7 @@ export default async function RetentionSettingsPage({ params }: { params: Promis
         </Card>
         <Card title="Next purge">
           <div data-testid="retention-next-run" className="space-y-2 text-sm text-slate-700">
-            <p>{utc(summary.nextRunAt)} will remove:</p>
+            <p>{formatInZone(summary.nextRunAt, tz)} will remove:</p>
             <ul className="list-disc pl-5">
               {RETENTION_KINDS.map((k) => (
                 <li key={k}>
