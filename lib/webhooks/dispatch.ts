@@ -1,8 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { and, arrayContains, eq } from "drizzle-orm";
+import { and, arrayContains, eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { webhookDeliveries, webhookEndpoints } from "@/db/schema";
 import type { TWebhookEnvelope, TWebhookEvent } from "./events";
+
+// Whether any active endpoint of the team subscribes to `event`: one indexed query, written out (no query builder),
+// so callers with a payload to build first can skip all of it when nobody listens (most teams, most events).
+export async function hasSubscribedEndpoint(db: DbOrTx, teamId: string, event: TWebhookEvent): Promise<boolean> {
+  const rows = await db.execute(sql`select 1 from webhook_endpoints
+    where team_id = ${teamId} and is_active and events @> array[${event}]::text[] limit 1`);
+  return rows.length > 0;
+}
 
 // Queues one delivery per active endpoint of the team subscribed to the event; the worker in deliver.ts sends
 // them. Cheap when nobody listens (one indexed query), so callers can emit unconditionally.

@@ -5,7 +5,7 @@ import { toCallOut } from "@/lib/api/serialize";
 import { openCallFields } from "@/lib/crypto/team-fields";
 import { redactJson, redactText } from "@/lib/redaction/redact-text";
 import { redactionSettingsFor } from "@/lib/redaction/redaction-settings";
-import { emitTeamEvent } from "./dispatch";
+import { emitTeamEvent, hasSubscribedEndpoint } from "./dispatch";
 import type { TWebhookEvent } from "./events";
 
 // The call events' payload is the call as GET /api/v1/calls/{id} shows it (without the transcript), read after
@@ -13,6 +13,9 @@ import type { TWebhookEvent } from "./events";
 // finalize that runs twice (session close and Twilio's status callback) does not notify twice; call.analyzed is
 // sent after every (re-)analysis.
 export async function emitCallEvent(db: Db, teamId: string, callId: string, event: TWebhookEvent, now = new Date()): Promise<number> {
+  // No endpoint listens (most teams): nothing to read, open, redact, lock or check. The voice server emits twice per
+  // call (started, completed), and all of that was several round trips and a full call row on its event loop.
+  if (!(await hasSubscribedEndpoint(db, teamId, event))) return 0;
   const [row] = await db
     .select({ call: calls, agentName: agents.name, phoneNumberE164: phoneNumbers.e164 })
     .from(calls)

@@ -125,3 +125,32 @@ describe("HeadroomPolicy", () => {
     expect(policy.decide(0, 0)).toMatchObject({ isAdmitted: true, headroom: { loopDelayP99Ms: null, cpu: null } });
   });
 });
+
+describe("HeadroomPolicy with loop-delay distributions", () => {
+  it("reads a distribution as that many samples: the same p99 as the samples one by one", () => {
+    const bySample = new HeadroomPolicy(LIMITS);
+    const bySlice = new HeadroomPolicy(LIMITS);
+    // Slices of 250 ms (25 samples each), one in four with a 40 ms stall among them.
+    for (let t = 0; t < 5_000; t += 250) {
+      const isStalled = t % 1_000 === 0;
+      feedLoop(bySample, t, t + 250, (_, i) => (isStalled && i === 0 ? 40 : 2));
+      bySlice.recordLoopDelays(t + 240, isStalled ? [{ delayMs: 2, count: 24 }, { delayMs: 40, count: 1 }] : [{ delayMs: 2, count: 25 }]);
+    }
+    // 5 stalls in 500 samples: exactly 1%, so the p99 is still the quiet value in both.
+    expect(bySample.decide(5_000, 10).headroom.loopDelayP99Ms).toBe(2);
+    expect(bySlice.decide(5_000, 10).headroom.loopDelayP99Ms).toBe(2);
+    bySample.recordLoopDelay(5_000, 40);
+    bySlice.recordLoopDelays(5_000, [{ delayMs: 40, count: 1 }]);
+    expect(bySample.decide(5_000, 10).headroom.loopDelayP99Ms).toBe(40);
+    expect(bySlice.decide(5_000, 10).headroom.loopDelayP99Ms).toBe(40);
+  });
+
+  it("drops distributions older than the window, and ignores empty ones", () => {
+    const policy = new HeadroomPolicy(LIMITS);
+    policy.recordLoopDelays(0, [{ delayMs: 60, count: 400 }]);
+    policy.recordLoopDelays(1_000, []);
+    expect(policy.decide(1_000, 10)).toMatchObject({ isAdmitted: false, reason: "loop_delay" });
+    policy.recordLoopDelays(5_500, [{ delayMs: 1, count: 25 }]);
+    expect(policy.decide(5_500, 10)).toMatchObject({ isAdmitted: true, headroom: { loopDelayP99Ms: 1 } });
+  });
+});

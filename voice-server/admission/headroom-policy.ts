@@ -39,23 +39,27 @@ export const PENDING_ADMISSION_MS = 10_000;
 
 const MIN_CALLS_TO_PROJECT = 10;
 
-// A ring of (time, value) samples kept for `windowMs`.
+// A ring of (time, value, weight) samples kept for `windowMs`. A weight stands for that many samples of the value
+// (a slice of a histogram); plain samples weigh 1.
 class SampleWindow {
   private times: Float64Array;
   private values: Float64Array;
+  private weights: Float64Array;
   private start = 0;
   private size = 0;
 
   constructor(capacity: number) {
     this.times = new Float64Array(capacity);
     this.values = new Float64Array(capacity);
+    this.weights = new Float64Array(capacity);
   }
 
-  push(atMs: number, value: number): void {
+  push(atMs: number, value: number, weight = 1): void {
     if (this.size === this.times.length) this.grow();
     const i = (this.start + this.size) % this.times.length;
     this.times[i] = atMs;
     this.values[i] = value;
+    this.weights[i] = weight;
     this.size++;
   }
 
@@ -81,15 +85,35 @@ class SampleWindow {
     return out;
   }
 
+  // The value below which `fraction` of the samples' weight lies (for weights of 1: the sorted samples' element
+  // ceil(n * fraction) - 1, as a plain percentile).
+  weightedPercentile(fraction: number): number {
+    const order = Array.from({ length: this.size }, (_, i) => (this.start + i) % this.times.length);
+    order.sort((a, b) => this.values[a]! - this.values[b]!);
+    let total = 0;
+    for (const j of order) total += this.weights[j]!;
+    const target = Math.ceil(total * fraction - 1e-9);
+    let seen = 0;
+    for (const j of order) {
+      seen += this.weights[j]!;
+      if (seen >= target - 1e-9) return this.values[j]!;
+    }
+    return this.values[order[order.length - 1]!]!;
+  }
+
   private grow(): void {
     const times = new Float64Array(this.times.length * 2);
     const values = new Float64Array(this.values.length * 2);
+    const weights = new Float64Array(this.weights.length * 2);
     for (let i = 0; i < this.size; i++) {
-      times[i] = this.times[(this.start + i) % this.times.length]!;
-      values[i] = this.values[(this.start + i) % this.values.length]!;
+      const j = (this.start + i) % this.times.length;
+      times[i] = this.times[j]!;
+      values[i] = this.values[j]!;
+      weights[i] = this.weights[j]!;
     }
     this.times = times;
     this.values = values;
+    this.weights = weights;
     this.start = 0;
   }
 }
@@ -112,6 +136,12 @@ export class HeadroomPolicy {
   // One event-loop delay sample: how late the sampling timer fired (ms beyond its interval).
   recordLoopDelay(atMs: number, delayMs: number): void {
     this.loopDelays.push(atMs, Math.max(0, delayMs));
+    this.loopDelays.dropBefore(atMs - this.limits.windowMs);
+  }
+
+  // Many samples at once, as a distribution: `count` samples late by `delayMs` each (a slice of a histogram).
+  recordLoopDelays(atMs: number, samples: readonly { delayMs: number; count: number }[]): void {
+    for (const { delayMs, count } of samples) if (count > 0) this.loopDelays.push(atMs, Math.max(0, delayMs), count);
     this.loopDelays.dropBefore(atMs - this.limits.windowMs);
   }
 
@@ -152,7 +182,7 @@ export class HeadroomPolicy {
     this.prunePending(atMs);
     const calls = liveCalls + this.pendingAdmissions.length;
     this.loopDelays.dropBefore(atMs - this.limits.windowMs);
-    const loopDelayP99Ms = this.loopDelays.length > 0 ? p99(this.loopDelays.toArray()) : null;
+    const loopDelayP99Ms = this.loopDelays.length > 0 ? this.loopDelays.weightedPercentile(0.99) : null;
     let cpu: number | null = null;
     let cpuProjected: number | null = null;
     if (this.cpuTotals.length >= 2) {
@@ -193,11 +223,6 @@ export class HeadroomPolicy {
     if (maxCpu !== null && headroom.cpuProjected !== null && headroom.cpuProjected > maxCpu) return { isAdmitted: false, reason: "cpu", headroom };
     return { isAdmitted: true, headroom };
   }
-}
-
-function p99(values: number[]): number {
-  values.sort((a, b) => a - b);
-  return values[Math.min(values.length - 1, Math.max(0, Math.ceil(values.length * 0.99) - 1))]!;
 }
 
 function mean(values: number[]): number {
