@@ -7,7 +7,7 @@ import { signUp } from "@/lib/teams/sign-up";
 import { createTestDb } from "@/tests/helpers/db";
 import type { TResolveHost } from "@/lib/net/guarded-post";
 import { MAX_ATTEMPTS, RETRY_DELAYS_MS, runDueDeliveries, startWebhookWorker } from "./deliver";
-import { emitTeamEvent } from "./dispatch";
+import { emitTeamEvent, hasSubscribedEndpoint } from "./dispatch";
 import { emitCallEvent } from "./emit-call-event";
 import {
   createWebhookEndpoint,
@@ -131,6 +131,23 @@ describe("webhook delivery", async () => {
     expect((await emitTeamEvent(t.db, team.id, "call.completed", { call_id: "x" })).deliveries).toBe(0);
     expect((await emitTeamEvent(t.db, team.id, "call.started", { call_id: "x" })).deliveries).toBe(1);
     await rx.close();
+  });
+
+  it("tells whether a team listens for an event: only its own active endpoints subscribed to it count", async () => {
+    const quiet = await signUp(t.db, { name: "Q", email: "q@example.test", password: "password-qqqq", companyName: "Quiet Co" });
+    const loud = await signUp(t.db, { name: "L2", email: "l2@example.test", password: "password-llll", companyName: "Loud Co" });
+    const quietActor = { userId: quiet.user.id, label: quiet.user.email };
+    expect(await hasSubscribedEndpoint(t.db, quiet.team.id, "call.completed")).toBe(false);
+    // Another team's endpoint for the event, and this team's endpoints for another event or switched off.
+    await createWebhookEndpoint(t.db, loud.team.id, { userId: loud.user.id, label: loud.user.email }, { url: "https://hooks.example.test/l", events: ["call.completed"] }, secretKey);
+    await createWebhookEndpoint(t.db, quiet.team.id, quietActor, { url: "https://hooks.example.test/q", events: ["call.started"] }, secretKey);
+    const off = await createWebhookEndpoint(t.db, quiet.team.id, quietActor, { url: "https://hooks.example.test/q2", events: ["call.completed"] }, secretKey);
+    await setWebhookEndpointActive(t.db, quiet.team.id, off.id, false, quietActor);
+    expect(await hasSubscribedEndpoint(t.db, quiet.team.id, "call.completed")).toBe(false);
+    expect(await hasSubscribedEndpoint(t.db, loud.team.id, "call.completed")).toBe(true);
+    expect(await hasSubscribedEndpoint(t.db, quiet.team.id, "call.started")).toBe(true);
+    await setWebhookEndpointActive(t.db, quiet.team.id, off.id, true, quietActor);
+    expect(await hasSubscribedEndpoint(t.db, quiet.team.id, "call.completed")).toBe(true);
   });
 
   it("retries a failing endpoint with backoff until it succeeds, signing every attempt", async () => {
