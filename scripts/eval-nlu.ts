@@ -9,7 +9,7 @@
 //    (a dental office, a plumber), written before the engine's tables were read and never used to build or tune
 //    them. It is reported, per business and per intent; its failures are only printed with --heldout-failures.
 // Writes bench/results/nlu.{json,md}. Options: --failures (print every wrong tuning line), --heldout-failures,
-// --out NAME.
+// --out NAME, --dev (leave the held-out set out: what to run while changing the engine).
 import { readdir, readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     failures: { type: "boolean", default: false },
     "heldout-failures": { type: "boolean", default: false },
     out: { type: "string", default: "nlu" },
+    // While changing the engine: the development sets only, the held-out set neither run nor shown.
+    dev: { type: "boolean", default: false },
   },
 });
 if (!/^[\w-]+$/.test(args.out)) throw new Error("--out must be a plain file name");
@@ -82,29 +84,29 @@ async function everyday() {
   const lines = await loadEverydayLines();
   const freshLines = await loadEverydayLines(FRESH_FILE);
   return EVERYDAY_AGENTS.map((a) => {
-      const run = createEverydayRunner(a);
-      const results = lines.map(run);
-      const fresh = freshLines.map(run);
-      const clean = results.filter((r) => !r.line.isHeard);
-      const heard = results.filter((r) => r.line.isHeard);
-      const intents = [...new Set(results.map((r) => r.line.intent))].map((intent) => ({
-        intent,
-        ...summarize(results.filter((r) => r.line.intent === intent)),
-      }));
-      return {
-        agent: a.name,
-        clean: summarize(clean),
-        heard: summarize(heard),
-        fresh: summarize(fresh),
-        intents,
-        failures: [...results, ...fresh].filter((r) => !r.isRight),
-      };
+    const run = createEverydayRunner(a);
+    const results = lines.map(run);
+    const fresh = freshLines.map(run);
+    const clean = results.filter((r) => !r.line.isHeard);
+    const heard = results.filter((r) => r.line.isHeard);
+    const intents = [...new Set(results.map((r) => r.line.intent))].map((intent) => ({
+      intent,
+      ...summarize(results.filter((r) => r.line.intent === intent)),
+    }));
+    return {
+      agent: a.name,
+      clean: summarize(clean),
+      heard: summarize(heard),
+      fresh: summarize(fresh),
+      intents,
+      failures: [...results, ...fresh].filter((r) => !r.isRight),
+    };
   });
 }
 
 async function heldout() {
   const sets = [];
-  for (const set of HELDOUT_SETS) {
+  for (const set of args.dev ? [] : HELDOUT_SETS) {
     const run = createEverydayRunner(set);
     const results = (await loadEverydayLines(set.file)).map(run);
     const intents = [...new Set(results.map((r) => r.line.intent))].map((intent) => ({
@@ -127,7 +129,9 @@ async function main(): Promise<void> {
   const agents = await everyday();
   const stored = await storedTranscripts();
   const held = await heldout();
-  const heldFailures = held.sets.flatMap((s) => s.results.filter((r) => !r.isRight).map((r) => `${s.business}: ${failureLine(r)}`));
+  const heldFailures = held.sets.flatMap((s) =>
+    s.results.filter((r) => !r.isRight).map((r) => `${s.business}: ${failureLine(r)}`),
+  );
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: os.availableParallelism(), loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) },
@@ -135,7 +139,7 @@ async function main(): Promise<void> {
     stored: stored.map(({ tuningWrong, ...s }) => ({ ...s, tuningWrongCount: tuningWrong.length })),
     heldout: {
       all: held.all,
-      sets: held.sets.map(({ results, ...s }) => s),
+      sets: held.sets.map(({ results: _results, ...s }) => s),
       failures: heldFailures,
     },
     ms: Math.round(performance.now() - started),
@@ -157,34 +161,56 @@ async function main(): Promise<void> {
     `| intent | ${agents.map((a) => a.agent).join(" | ")} |`,
     `|---|${agents.map(() => "---").join("|")}|`,
     ...(agents[0]?.intents ?? []).map(
-      (x) => `| ${x.intent} | ${agents.map((a) => { const i = a.intents.find((y) => y.intent === x.intent); return i ? `${i.right}/${i.lines}` : "-"; }).join(" | ")} |`,
+      (x) =>
+        `| ${x.intent} | ${agents
+          .map((a) => {
+            const i = a.intents.find((y) => y.intent === x.intent);
+            return i ? `${i.right}/${i.lines}` : "-";
+          })
+          .join(" | ")} |`,
     ),
     "",
-    "## Held-out set (tests/fixtures/nlu/heldout-*.txt: never used to build or tune the engine)",
-    "",
-    `All: ${pct(held.all)}. ${held.sets.map((s) => `${s.business}: ${pct(s.all)}`).join(", ")}.`,
-    "",
-    `| intent | ${held.sets.map((s) => s.business).join(" | ")} |`,
-    `|---|${held.sets.map(() => "---").join("|")}|`,
-    ...[...new Set(held.sets.flatMap((s) => s.intents.map((i) => i.intent)))].map(
-      (intent) =>
-        `| ${intent} | ${held.sets.map((s) => { const i = s.intents.find((y) => y.intent === intent); return i ? `${i.right}/${i.lines}` : "-"; }).join(" | ")} |`,
-    ),
-    "",
+    ...(args.dev
+      ? []
+      : [
+          "## Held-out set (tests/fixtures/nlu/heldout-*.txt: never used to build or tune the engine)",
+          "",
+          `All: ${pct(held.all)}. ${held.sets.map((s) => `${s.business}: ${pct(s.all)}`).join(", ")}.`,
+          "",
+          `| intent | ${held.sets.map((s) => s.business).join(" | ")} |`,
+          `|---|${held.sets.map(() => "---").join("|")}|`,
+          ...[...new Set(held.sets.flatMap((s) => s.intents.map((i) => i.intent)))].map(
+            (intent) =>
+              `| ${intent} | ${held.sets
+                .map((s) => {
+                  const i = s.intents.find((y) => y.intent === intent);
+                  return i ? `${i.right}/${i.lines}` : "-";
+                })
+                .join(" | ")} |`,
+          ),
+          "",
+        ]),
     "## bench:quality's stored transcripts, judged again (same outcome as the words said)",
     "",
     "| file | scope | tuning | held out |",
     "|---|---|---|---|",
-    ...stored.map((s) => `| ${s.file} | ${s.scope} | ${s.tuning.percent}% (${s.tuning.right}/${s.tuning.rows}) | ${s.heldout.percent}% (${s.heldout.right}/${s.heldout.rows}) |`),
+    ...stored.map(
+      (s) =>
+        `| ${s.file} | ${s.scope} | ${s.tuning.percent}% (${s.tuning.right}/${s.tuning.rows}) | ${s.heldout.percent}% (${s.heldout.right}/${s.heldout.rows}) |`,
+    ),
     "",
     "## Everyday failures",
     "",
     ...agents.flatMap((a) => a.failures.map((f) => `- ${a.agent}: ${failureLine(f)}`)),
     "",
-    "## Held-out failures (a record, not a to-do list: fix mechanisms, never these lines)",
-    "",
-    ...heldFailures.map((f) => `- ${f}`),
-    "",
+    ...(args.dev
+      ? []
+      : [
+          "## Held-out failures (a record, not a to-do list: fix mechanisms, never these lines)",
+          "",
+          ...heldFailures.map((f) => `- ${f}`),
+          "",
+        ]),
   ].join("\n");
   await writeFileAtomic(path.join(RESULTS_DIR, `${args.out}.json`), `${JSON.stringify(result, null, 2)}\n`);
   await writeFileAtomic(path.join(RESULTS_DIR, `${args.out}.md`), md);

@@ -32,12 +32,21 @@ import {
   isOnlyNumbers,
   isNegative,
 } from "./intents";
-import { HOURS_OVERRIDE_CONFIDENCE, answerText, retrieve, retrieveByName, retrieveByTopic, type TRetrieval } from "./knowledge";
+import {
+  HOURS_OVERRIDE_CONFIDENCE,
+  answerText,
+  retrieve,
+  retrieveByName,
+  retrieveByTopic,
+  sharesAWord,
+  type TRetrieval,
+} from "./knowledge";
 import { NAME_NOT_GIVEN, firstName, onSlotAnswer, startMessage } from "./message";
 import { speakDigits, splitSentences, toSpoken } from "./speakable";
-import { describesEmergency, emergencySigns, soundsUrgent } from "./routing";
+import { describesEmergency, emergencySigns, routingConceptsOf, soundsUrgent } from "./routing";
 import { isOffTopic, isOutOfScope, whatICanDo } from "./scope";
 import { expandParaphrases } from "./paraphrase";
+import { withoutPreamble } from "./preamble";
 import { repairedLine } from "./repair";
 import { stem } from "./stem";
 import { parseName } from "./spoken-input";
@@ -195,7 +204,11 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   }
   if (wantsMessage) return startMessage(state, ctx, raw);
 
-  const withoutGreeting = normalized.replace(/^(hi|hello|hey|good (morning|afternoon|evening))( there)?\s*/, "").trim();
+  // The question without the greeting, small talk and introductions before it ("hi, this is Dana, I was
+  // wondering ..."): what retrieval and the scope check read.
+  const withoutGreeting = expandParaphrases(withoutPreamble(raw))
+    .replace(/^(hi|hello|hey|good (morning|afternoon|evening))( there)?\s*/, "")
+    .trim();
   if (GREETING_ONLY.test(normalized) || withoutGreeting === "") {
     return [state, { say: ["Hi! How can I help you today?"] }];
   }
@@ -204,11 +217,20 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   }
 
   // An emergency goes straight to the line that handles it, before any knowledge answer that shares a word.
-  const retrieval =
+  let retrieval =
     retrieve(ctx.index, withoutGreeting) ??
     (LOCATION_INTENT.test(normalized)
       ? (retrieve(ctx.index, `${withoutGreeting} address location`) ?? retrieve(ctx.index, "where address location"))
       : null);
+  // An entry reached only through a broad concept ("my invoice" finds "How can I pay?" through "payment") gives
+  // way to a department whose "when to transfer" text has the caller's own word ("Invoices, payments or refunds").
+  if (retrieval && !sharesAWord(retrieval, withoutGreeting)) {
+    const described = departmentByDescription(ctx, normalized);
+    const entry = described && ctx.index.departments.find((d) => d.department === described);
+    // Only a word that says what kind of call this is ("invoice"), not one in passing ("office").
+    const named = (w: { stem: string }) => entry?.terms.has(w.stem) && routingConceptsOf(w.stem).length > 0;
+    if (entry && contentWords(withoutGreeting).some(named)) retrieval = null;
+  }
   const isQuestion = QUESTION_START.test(normalized);
   // A question about emergencies ("do you handle emergencies?") is answered or offered a transfer like any other;
   // a question that describes one ("can you help, my face is swollen?") is an emergency.
@@ -241,18 +263,35 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
 
   // Asking to book, move or cancel goes to whoever handles appointments, even when the hours or a knowledge entry
   // share a word with it ("any opening Wednesday for a cleaning?").
-  const booking = ctx.isOpen === false ? undefined : appointmentDepartment(ctx, normalized, retrieval);
+  // "I'd like to book a visit, and do you take Aetna?": the request is read without the question asked alongside
+  // it, and that question is answered first.
+  const aside = asideQuestion(raw);
+  const request = aside === null ? null : expandParaphrases(normalizeText(raw).replace(ASIDE, "").trim());
+  const booking =
+    ctx.isOpen === false
+      ? undefined
+      : request
+        ? appointmentDepartment(ctx, request, retrieve(ctx.index, request))
+        : appointmentDepartment(ctx, normalized, retrieval);
   if (booking) {
+    const answer = aside === null ? null : retrieve(ctx.index, aside);
+    const answered = answer && sharesAWord(answer, aside ?? "") ? answer : null;
     return [
       { ...state, pending: { kind: "confirm_transfer", departmentId: booking.id } },
-      { say: [`${booking.name.trim()} can help with that. Would you like me to transfer you?`] },
+      {
+        say: [
+          ...(answered && aside ? [answerText(answered, aside)] : []),
+          `${booking.name.trim()} can help with that. Would you like me to transfer you?`,
+        ],
+        ...(answered ? { knowledgeIds: [answered.passage.itemId] } : {}),
+      },
     ];
   }
 
   const isHoursQuestion = HOURS_INTENT.test(normalized);
   const hoursEnabled = ctx.snapshot.config.businessHours.isEnabled;
   // With hours configured, knowledge only wins when it answers this exact question ("weekend hours" for
-  // "open on Saturday"), never for "are you open now" or a general "what are your hours".
+  // "open on Saturday"), never for "are you open now" or a general "when are you open, which days".
   const knowledgeBeatsHours =
     retrieval !== null &&
     retrieval.coverage >= HOURS_OVERRIDE_CONFIDENCE &&
@@ -302,6 +341,15 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
     ];
   }
   return notSure(state, ctx, normalized);
+}
+
+// A question asked after the main request in the same line ("..., and also do you take Aetna?", "... also where
+// are you?"), normalised; null when there is none.
+const ASIDE = /\b(?:and also|also|and|plus|oh and|by the way)\s+((?:do|does|is|are|can|could|what|how|where|when|which|will)\b.*)$/;
+function asideQuestion(raw: string): string | null {
+  const normalized = normalizeText(raw);
+  const aside = ASIDE.exec(normalized)?.[1];
+  return aside && aside.split(" ").length >= 3 && aside.length < normalized.length - 10 ? expandParaphrases(aside) : null;
 }
 
 const WEAK_BOOKING = new Set(["available", "availability"].map(stem));

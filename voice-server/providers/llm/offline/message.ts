@@ -3,7 +3,7 @@
 import { normalizePhoneNumber } from "@/voice-server/tools/specs";
 import { CANCEL_FLOW, GOODBYE, QUESTION_START, SKIP_FIELD, USE_CALLER_NUMBER, isAffirmative, isNegative } from "./intents";
 import { speakDigits } from "./speakable";
-import { parseMessageBody, parseName, parseSpokenPhoneNumber } from "./spoken-input";
+import { parseCorrectedNumber, parseMessageBody, parseName, parseSpokenPhoneNumber } from "./spoken-input";
 import { contentWords } from "./text";
 import { anythingElse, goodbye, type TContext, type TDraft, type TPending, type TReply, type TSlot, type TState } from "./state";
 
@@ -159,9 +159,12 @@ function correction(
 ): [TState, TReply] | null {
   // "My name is ..." while asked for the name is the answer, not a correction (and the same for the number).
   const explicitName = slot !== "name" && /\b(my name is|my name's)\b/i.test(raw);
-  const explicitNumber = slot !== "callback" && /\b(my|the|your) (number|phone|cell|mobile)\b/.test(normalized);
+  const explicitNumber =
+    (slot !== "callback" && /\b(my|the|your) (number|phone|cell|mobile)\b/.test(normalized)) ||
+    (draft.callback !== undefined && /\b(last (four|three|two|digits?)|area code|ends? (in|with)|ending (in|with))\b/.test(normalized));
   if (!CORRECTION.test(normalized) && !explicitName && !explicitNumber) return null;
-  const number = parseSpokenPhoneNumber(raw);
+  // Only the number just read back (or one the caller names) can be fixed in part ("no, the last four are 0174").
+  const number = parseCorrectedNumber(raw, draft.lastFilled === "callback" || explicitNumber ? draft.callback : undefined);
   if (number && (explicitNumber || draft.lastFilled === "callback" || CORRECTION.test(normalized))) {
     const next = { ...draft, callback: number, lastFilled: "callback" as const };
     return askNext({ ...state, draft: next }, ctx, [`Sorry about that. I have ${speakDigits(number)}.`]);
@@ -169,7 +172,8 @@ function correction(
   if (explicitName || draft.lastFilled === "name") {
     const lead = NAME_CORRECTION_LEAD.exec(raw.replace(/^[^,]*?\b(?:no|nope|wrong|actually|sorry)\b[,.!]?\s*/i, ""));
     const rest = raw.replace(/^\s*(?:no|nope|wrong|actually|sorry|not quite|incorrect)\b[,.!]?\s*/i, "");
-    const short = rest.split(/\s+/).filter((w) => w !== "").length <= 3;
+    // "No, not Katrina, Katrin Holm": the name taken back does not count.
+    const short = rest.replace(/^not\s+[^,]+,\s*/i, "").split(/\s+/).filter((w) => w !== "").length <= 3;
     const name = lead?.[1] ? parseName(lead[1]) : short ? parseName(rest) : null;
     if (name) {
       const next = { ...draft, name, lastFilled: "name" as const };
@@ -207,7 +211,7 @@ export function onSlotAnswer(
   const draft: TDraft = { ...(state.draft ?? { details: {}, skipped: [] }) };
   draft.details = { ...draft.details };
   const retry = (): [TState, TReply] => {
-    // "Wait, what are your hours?" instead of a name: answer it, then ask again.
+    // "Wait, when do you close?" instead of a name: answer it, then ask again.
     if (QUESTION_START.test(normalized)) {
       const [, reply] = answer({ ...state, pending: { kind: "none" } }, ctx, raw, "");
       // Only real answers (they end by offering more help); a "not sure" would derail the message.
@@ -271,7 +275,8 @@ export function onSlotAnswer(
     if (ctx.callerNumber && (isAffirmative(normalized) || USE_CALLER_NUMBER.test(normalized))) {
       number = normalizePhoneNumber(ctx.callerNumber);
     }
-    number ??= parseSpokenPhoneNumber(raw);
+    // "303 555 0147, sorry, 0174": a slip corrected in the same breath.
+    number ??= parseCorrectedNumber(raw);
     if (!number) {
       if (pending.attempts >= 2 && ctx.callerNumber && normalizePhoneNumber(ctx.callerNumber)) {
         draft.callback = normalizePhoneNumber(ctx.callerNumber) ?? undefined;

@@ -14,6 +14,13 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\b(next|first|earliest|soonest) (available|opening|open slot|free slot)\b/, "$& appointment"],
   [/\b(do you have|is there|have you got) (anything|an opening|a slot|room|space|any openings?) (on|this|next|tomorrow|today|in the|for)\b/, "appointment availability $3"],
   [/\bdue for (a|an|my|the)( \w+){0,3} (checkup|check up|cleaning|exam|visit)\b/, "$& appointment"],
+  [/\b(to|can i|could i|may i|can we|could we) (come|get|pop|stop) in$|\bget in (for|on|at|next|this|tomorrow|today|sometime|to see)\b/, "$& appointment"],
+  // Asking for someone to come and do a job: "can you send someone out", "need a plumber to fix", "come take a look".
+  [/\b(send|get|have) (someone|somebody|anyone|anybody|a (plumber|technician|tech|engineer|electrician|handyman|guy|person)) (out|over|round|around|to (come|look|fix|check|see|repair|install|replace|service))\b/, "$& appointment"],
+  [/\b(can|could|would|will|when can|how soon can) (someone|somebody|anyone|anybody|you|a (plumber|technician|tech|engineer|electrician|handyman)) (come|get|swing|stop|pop) (out|over|round|around|by)\b/, "$& appointment"],
+  [/\b(soonest|earliest|quickest) (someone|somebody|anyone|you|a \w+) (can|could) (come|get|be)\b/, "$& appointment"],
+  [/\bcome (and |to )?(take|have) a look\b/, "$& appointment"],
+  [/\b(need|want|like|looking for|get) (someone|somebody|a (plumber|technician|tech|engineer|electrician|handyman|professional)) to (fix|repair|install|replace|look at|check|service|unclog|unblock|clear|sort out|come)\b/, "$& appointment"],
   // Changing or cancelling
   [/\b(can not|will not|would not|am not going to|not going to|unable to|no longer) (be able to )?(make|come|attend|keep) (it|in|my)\b/, "cancel appointment"],
   [/\b(call off|push back|push (it|my appointment|my \w+) back|bring forward|change the (time|date|day) of|change the (time|date|day)|switch my|swap my)\b/, "reschedule appointment"],
@@ -23,10 +30,16 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\b(shut|shuts|lock up|locks up)\b/, "close"],
   [/\b(how late|how early|till when|until when|until what time|till what time|what days)\b/, "$& hours"],
   [/\bwhat time (do|does|will|are) (you|the office|the clinic|your office|the practice|they) (start|begin|finish|stop)\b/, "$& hours"],
+  // "do you guys work on weekends?", "is anybody there in the evening?": being there on a day is being open.
+  [/\b(are|is) (you|anyone|anybody|someone|somebody|the (office|clinic|shop|store|practice|dentist|doctor|team|staff))( guys| folks)? (in|there|around|working|staffed)(( on| in| at| during| over| this| next| the){0,2}) (weekends?|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|evenings?|nights?|holidays?|lunch( time)?|mornings?|afternoons?)\b/, "$& open"],
+  [/\b(do|does) (you|the (office|clinic|shop|store|practice|team|staff))( guys| folks)? (work|operate)(( on| in| at| during| over| this| next| the){0,2}) (weekends?|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|evenings?|nights?|holidays?|mornings?|afternoons?)\b/, "$& open"],
   // Location
   [/\b(what|which) (part of town|area|neighborhood|neighbourhood|building|road|street)\b/, "address"],
   [/\b(whereabouts|how (do|would|can) i (get|find) (to )?(you|your place|your office|the office|the clinic))\b/, "address"],
   [/\btrying to find you\b/, "address"],
+  [/\bhow (do i |can i |would i |to |should i |will i )?(get|find|come) (to (you|your( \w+)?|the (office|clinic|shop|store|practice|building))|there)\b/, "address directions"],
+  // Where a business that comes to you goes: "do you come out to Elmwood?", "do you service the suburbs?".
+  [/\b(do|will|would|can) you (guys |folks )?((come|go|travel|drive) (out )?(to|as far as)|serve|work in|do work in)\b/, "$& area"],
   // Parking
   [/\b(leave|put|park|stash) (my|the|our) (car|vehicle|truck|van)\b/, "parking"],
   [/\b(somewhere|anywhere|place|room|space|spot) to park\b/, "parking"],
@@ -42,6 +55,7 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   // Callbacks and messages
   [/\b(give me a (ring|call|buzz)|ring me|phone me|get back to me|return my call|leave word|pass (it|this|that|a message) (on|along)|let (them|him|her|the dentist|the doctor) know)\b/, "$& message callback"],
   [/\b(ask|have|get|tell) ([\w ]{1,30}?) to (call|ring|phone|contact|text) (me|us)\b/, "$& message callback"],
+  [/\b(tell|let) ([\w ]{1,30}?) (know )?(that )?i (called|rang|phoned|was calling|stopped by)\b/, "$& message callback"],
   // A person
   [/\b(staff member|member of staff|a live one)\b/, "representative"],
   // Emergencies in everyday words

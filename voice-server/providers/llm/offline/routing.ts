@@ -9,7 +9,10 @@ const ROUTING_CONCEPTS: Record<string, string> = {
     "emergency urgent urgently asap immediately pain painful hurt hurts ache aching toothache sore agony " +
     "excruciating unbearable throb throbbing swollen swelling swell puffy puffed bleed bleeding bled blood broken " +
     "broke break cracked crack chipped chip knocked abscess infection infected fever injury injured accident trauma " +
-    "severe sleep killing kill dying unbearable awful terrible worst",
+    "severe sleep killing kill dying unbearable awful terrible worst " +
+    // At home or at work rather than in the body: water, power and fire.
+    "flood flooding overflow overflowing burst gushing pouring spraying sewage sewer " +
+    "smoke sparks sparking fire shock electrocuted freezing frozen everywhere",
   billing:
     "bill bills billing billed invoice invoiced charge charged overcharged payment pay paid paying refund " +
     "reimburse receipt statement balance owe owed debt account charges dispute plan subscription",
@@ -48,7 +51,8 @@ export function routingConceptsOf(stemmed: string): readonly string[] {
 const STRONG_SIGNS = new Set(
   (
     "emergency emergencies toothache pain painful hurt hurts agony bleed bleeding bled blood swollen swelling swell " +
-    "puffy puffed broken broke cracked chipped knocked abscess infection infected fever injury injured accident trauma"
+    "puffy puffed broken broke cracked chipped knocked abscess infection infected fever injury injured accident trauma " +
+    "flood flooding overflow overflowing burst sewage smoke sparks fire electrocuted"
   )
     .split(" ")
     .map(stem),

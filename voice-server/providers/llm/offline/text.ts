@@ -34,8 +34,27 @@ export function memoize<T>(fn: (input: string) => T): (input: string) => T {
 
 export const normalizeText = memoize(normalizeUncached);
 
+// Contractions written without the apostrophe (a recogniser that drops punctuation, a caller typing a test line)
+// and chat spellings, as whole words. Only unambiguous ones: "well", "were", "ill", "id" and "its"-as-possessive
+// are ordinary words too ("its" is read as "it is": "its about my bill" is far likelier on a phone line).
+const UNPUNCTUATED: Record<string, string> = Object.fromEntries(
+  (
+    "whats:what is|wheres:where is|whens:when is|hows:how is|whos:who is|thats:that is|theres:there is|" +
+    "heres:here is|its:it is|im:i am|ive:i have|youre:you are|youve:you have|youll:you will|youd:you would|" +
+    "theyre:they are|theyve:they have|weve:we have|dont:do not|doesnt:does not|didnt:did not|cant:can not|" +
+    "couldnt:could not|wouldnt:would not|shouldnt:should not|isnt:is not|arent:are not|wasnt:was not|" +
+    "werent:were not|wont:will not|havent:have not|hasnt:has not|aint:is not|u:you|ur:your|pls:please|" +
+    "plz:please|thx:thanks|gonna:going to|wanna:want to|gotta:got to|lemme:let me|gimme:give me|kinda:kind of|" +
+    "dunno:do not know|yall:you all|cuz:because|coz:because|tmrw:tomorrow|tmr:tomorrow|appt:appointment|" +
+    "appts:appointments|thru:through|nite:night"
+  )
+    .split("|")
+    .map((pair) => pair.split(":") as [string, string]),
+);
+
 function normalizeUncached(text: string): string {
   let t = text.toLowerCase().replace(/[\u2018\u2019`´]/g, "'");
+  t = t.replace(/[a-z]+/g, (word) => UNPUNCTUATED[word] ?? word);
   for (const [re, rep] of CONTRACTIONS) t = t.replace(re, rep);
   return t
     .replace(/\bhow much\b/g, "how much price")

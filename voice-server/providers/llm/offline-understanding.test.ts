@@ -1,0 +1,240 @@
+import { describe, expect, it } from "vitest";
+import { ZAgentSnapshot } from "@/lib/agents/config";
+import { normalizeText, parseName, parseSpokenPhoneNumber, stem } from "@/voice-server/providers/llm/offline";
+import { withoutPreamble } from "@/voice-server/providers/llm/offline/preamble";
+import { parseCorrectedNumber } from "@/voice-server/providers/llm/offline/spoken-input";
+import { Call, receptionist, routeOf } from "@/voice-server/providers/llm/offline-test-kit";
+
+// General mechanisms of the offline engine's understanding, each tested by its behaviour with lines of its own
+// (never lines of the held-out set in tests/fixtures/nlu/heldout-*.txt, which only measures).
+
+describe("offline LLM: text as a recogniser or a typist writes it", () => {
+  it("reads contractions without their apostrophe and chat spellings", () => {
+    expect(normalizeText("wheres the clinic")).toBe("where is the clinic");
+    expect(normalizeText("im not sure u got it")).toBe("i am not sure you got it");
+    expect(normalizeText("dont think thats right")).toBe("do not think that is right");
+    expect(normalizeText("wanna book an appt")).toBe("want to book an appointment");
+    // Ordinary words that look like a contraction stay as they are.
+    expect(normalizeText("we were well")).toBe("we were well");
+  });
+
+  it("answers a lower-case question with no apostrophes like the written one", async () => {
+    const typed = await new Call(receptionist()).say("whats ur address");
+    const written = await new Call(receptionist()).say("What's your address?");
+    expect(typed.knowledgeIds).toEqual(["address"]);
+    expect(typed.text).toBe(written.text);
+  });
+
+  it("folds irregular forms the suffix rules miss", () => {
+    expect(stem("teeth")).toBe(stem("tooth"));
+    expect(stem("paid")).toBe(stem("pay"));
+    expect(stem("broken")).toBe(stem("break"));
+    expect(stem("swollen")).toBe(stem("swell"));
+    expect(stem("children")).toBe(stem("child"));
+  });
+});
+
+describe("offline LLM: what comes before the question", () => {
+  it("sets aside greetings, small talk, an introduction and the question's framing", () => {
+    expect(withoutPreamble("Hello there, hope your week is going well. Do you take Aetna?")).toBe("do you take aetna");
+    expect(withoutPreamble("hi this is tom reyes i was wondering if you take aetna")).toBe("you take aetna");
+    expect(withoutPreamble("Sorry to bother you, I'm calling to check whether you're open Monday")).toBe(
+      "you are open monday",
+    );
+  });
+
+  it("keeps a line that is the question itself, and one that is only small talk", () => {
+    expect(withoutPreamble("This is about my bill from March")).toBe("this is about my bill from march");
+    expect(withoutPreamble("This is urgent, my crown came off")).toBe("this is urgent my crown came off");
+    expect(withoutPreamble("Hi, how are you?")).toBe("hi how are you");
+  });
+
+  it("answers a question wrapped in small talk from the knowledge", async () => {
+    const turn = await new Call(receptionist()).say(
+      "Good morning! Hope you're having a lovely day. My name is Arjun Mehta and I was curious whether MetLife is something you accept.",
+    );
+    expect(turn.knowledgeIds).toEqual(["insurers"]);
+  });
+});
+
+describe("offline LLM: hours asked as being there", () => {
+  it("answers 'are you working on Sundays' and 'is anyone there in the evening' with the hours", async () => {
+    for (const line of ["are you working on sundays", "Is anybody there in the evenings?"]) {
+      const turn = await new Call(receptionist()).say(line);
+      expect(turn.text, line).toMatch(/we're (open|closed)/i);
+    }
+  });
+});
+
+describe("offline LLM: days taken back", () => {
+  it("answers for the day the caller settles on", async () => {
+    const fixed = await new Call(receptionist()).say("are you open saturday, no sorry, friday");
+    expect(fixed.text).toMatch(/On Friday we're open/);
+    expect(fixed.text).not.toMatch(/Saturday/);
+    const negated = await new Call(receptionist()).say("Not Monday but Sunday, are you open then?");
+    expect(negated.text).toMatch(/closed on Sunday/);
+    expect(negated.text).not.toMatch(/Monday/);
+  });
+});
+
+describe("offline LLM: spoken names", () => {
+  it("joins letters spelled one by one, and says a spelled name once", () => {
+    expect(parseName("it's J O A N Harlow")).toBe("Joan Harlow");
+    expect(parseName("Mateus, M-A-T-E-U-S")).toBe("Mateus");
+    expect(parseName("this is Ines, that's I N E S")).toBe("Ines");
+    // A name taken back is not the name.
+    expect(parseName("it's Katrin not Katrina")).toBe("Katrin");
+    expect(parseName("not Katrina, Katrin")).toBe("Katrin");
+    // Two initials are not a spelled word.
+    expect(parseName("my name is D J Cole")).toBe("D J Cole");
+  });
+});
+
+describe("offline LLM: numbers corrected as callers correct them", () => {
+  it("keeps the number said in place of one taken back", () => {
+    expect(parseCorrectedNumber("it's 617 555 0123, not 617 555 0132")).toBe("6175550123");
+    expect(parseCorrectedNumber("six one seven five five five zero one two three, no sorry, zero one three two")).toBe("6175550132");
+    expect(parseCorrectedNumber("617 555 0123, I mean 0124")).toBe("6175550124");
+    expect(parseCorrectedNumber("617 555 0123 sorry")).toBe("6175550123");
+  });
+
+  it("fixes the part of a read-back number the caller names", () => {
+    expect(parseCorrectedNumber("no, the last four are 9876", "6175550123")).toBe("6175559876");
+    expect(parseCorrectedNumber("the area code is 508", "6175550123")).toBe("5085550123");
+    expect(parseCorrectedNumber("no, 0132", "6175550123")).toBe("6175550132");
+    expect(parseCorrectedNumber("no, it's Joan", "6175550123")).toBeNull();
+    expect(parseSpokenPhoneNumber("617 555 0123")).toBe("6175550123");
+  });
+
+  it("takes a name back in a call: 'no, not Katrina, Katrin Holm'", async () => {
+    const call = new Call(receptionist());
+    await call.say("Can I leave a message for the office?");
+    expect((await call.say("Katrina Holm")).text).toContain("Katrina Holm");
+    const fixed = await call.say("no, not Katrina, Katrin Holm");
+    expect(fixed.text).toContain("Sorry about that, Katrin Holm.");
+  });
+
+  it("corrects the last four digits of a number it read back, in a call", async () => {
+    const call = new Call(receptionist());
+    await call.say("Could you take a message for Dr. Lee?");
+    await call.say("Harriet Vance");
+    const readBack = await call.say("six one seven, five five five, zero one two three");
+    expect(readBack.text).toContain("6 1 7, 5 5 5, 0 1 2 3");
+    const fixed = await call.say("No, sorry, the last four are 0 1 3 2");
+    expect(fixed.text).toContain("Sorry about that");
+    await call.say("Please ask whether my night guard is ready");
+    const saved = call.messages.flatMap((m) => (m.role === "agent-tool-call" ? [m.call] : [])).at(-1);
+    expect(saved?.name).toBe("take_message");
+    expect(saved?.args.callback_number).toBe("6175550132");
+  });
+});
+
+describe("offline LLM: emergencies at a home or a business", () => {
+  const plumber = ZAgentSnapshot.parse({
+    agentName: "Max",
+    teamName: "Northside Plumbing",
+    config: { greeting: "Northside Plumbing, how can I help?" },
+    knowledge: [{ id: "fee", kind: "qa", title: "Call-out charge", content: "Our call-out charge is 75 dollars." }],
+    departments: [
+      { id: "office", name: "Office", phoneNumber: "+15550000101", whenToTransfer: "Booking visits and general questions" },
+      { id: "urgent", name: "Emergency line", phoneNumber: "+15550000102", whenToTransfer: "Emergencies" },
+    ],
+  });
+
+  for (const line of [
+    "the washing machine hose split and the laundry room is flooded",
+    "my hot water tank burst",
+    "There's sewage coming up through the shower drain",
+    "water is gushing out from under the sink and it's everywhere",
+  ]) {
+    it(`sends "${line}" to the emergency line`, async () => {
+      expect(await routeOf(plumber, line)).toBe("Emergency line");
+    });
+  }
+
+  it("does not take a routine job or a callback for an emergency", async () => {
+    expect(await routeOf(plumber, "can somebody call me back about a quote")).not.toBe("Emergency line");
+    expect(await routeOf(plumber, "I'd like to book someone to service my boiler")).toBe("Office");
+  });
+});
+
+// A home-services business as an owner would fill it in: its own words for its jobs, an office that books visits.
+const handyman = ZAgentSnapshot.parse({
+  agentName: "Lee",
+  teamName: "Fixit Home Services",
+  config: { greeting: "Fixit Home Services, Lee speaking." },
+  knowledge: [
+    { id: "travel", kind: "qa", title: "Where do you work?", content: "We work across the county, within 20 miles of Riverton." },
+    { id: "unblock", kind: "qa", title: "Unblocking a drain", content: "Unblocking a drain costs 120 dollars." },
+    { id: "tap", kind: "qa", title: "Faucet repair", content: "Repairing a faucet costs 90 dollars including parts." },
+    { id: "kids", kind: "qa", title: "Childproofing", content: "We fit safety gates and cupboard locks for families with children." },
+    { id: "pay", kind: "qa", title: "How can I pay?", content: "We take cards and cash, and payment is due when the job is done." },
+  ],
+  departments: [
+    { id: "office", name: "Office", phoneNumber: "+15550000201", whenToTransfer: "Booking, moving or cancelling a visit, and anything else" },
+    { id: "accounts", name: "Accounts", phoneNumber: "+15550000202", whenToTransfer: "Invoices and refunds" },
+  ],
+});
+
+describe("offline LLM: concepts a business writes one way and callers say another", () => {
+  it("finds the entry for a child named as a son or a toddler", async () => {
+    const turn = await new Call(handyman).say("We just had a baby boy, can you make the stairs safe for him?");
+    expect(turn.knowledgeIds).toEqual(["kids"]);
+  });
+
+  it("finds the entry for a blocked drain said as clogged, and a faucet said as a tap", async () => {
+    expect((await new Call(handyman).say("what do you charge when the shower is clogged")).knowledgeIds).toEqual(["unblock"]);
+    expect((await new Call(handyman).say("How much to repair a tap?")).knowledgeIds).toEqual(["tap"]);
+  });
+
+  it("answers whether a business that comes to you works in a place", async () => {
+    for (const line of ["Do you travel as far as Millbrook?", "does your team work in the suburbs"]) {
+      expect((await new Call(handyman).say(line)).knowledgeIds, line).toEqual(["travel"]);
+    }
+  });
+
+  it("sends a word the knowledge only reaches by a broad concept to the department that names it", async () => {
+    expect(await routeOf(handyman, "It's about an invoice.")).toBe("Accounts");
+    // The entry that holds the caller's own word still answers.
+    expect((await new Call(handyman).say("can I pay with cash")).knowledgeIds).toEqual(["pay"]);
+  });
+});
+
+describe("offline LLM: requests said without the word 'book'", () => {
+  for (const line of [
+    "Could a technician swing by Friday and check the boiler?",
+    "I need a handyman to replace two door hinges",
+    "can you get somebody over to look at my fence",
+    "What's the earliest someone could come?",
+  ]) {
+    it(`takes "${line}" as a booking for the office`, async () => {
+      expect(await routeOf(handyman, line)).toBe("Office");
+    });
+  }
+
+  it("takes 'when can I get in' as a booking at a clinic", async () => {
+    expect(await routeOf(receptionist(), "Hi, when could I get in to see someone about a cleaning")).toBe("Front desk");
+  });
+});
+
+describe("offline LLM: two things in one line", () => {
+  it("answers the question asked alongside a booking, then offers the booking", async () => {
+    const turn = await new Call(receptionist()).say("Can I book a checkup for next week, and where exactly are you?");
+    expect(turn.knowledgeIds).toEqual(["address"]);
+    expect(turn.text).toMatch(/42 Maple Street.*Front desk can help with that/);
+    const yes = await new Call(receptionist()).say("I want to schedule a visit, and also what's teeth whitening cost");
+    expect(yes.knowledgeIds).toEqual(["whitening"]);
+  });
+});
+
+describe("offline LLM: messages and directions said in passing", () => {
+  it("takes 'let her know I called' as a message, not a transfer to whoever is named", async () => {
+    const turn = await new Call(receptionist()).say("Could you let the dentist know I rang?");
+    expect(turn.toolCall).toBeUndefined();
+    expect(turn.text).toMatch(/your name/i);
+  });
+
+  it("answers 'how would I get there' with the address", async () => {
+    expect((await new Call(receptionist()).say("how would I get there from the highway")).knowledgeIds).toEqual(["address"]);
+  });
+});
