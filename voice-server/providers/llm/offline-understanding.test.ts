@@ -3,7 +3,7 @@ import { ZAgentSnapshot } from "@/lib/agents/config";
 import { normalizeText, parseName, parseSpokenPhoneNumber, stem } from "@/voice-server/providers/llm/offline";
 import { withoutPreamble } from "@/voice-server/providers/llm/offline/preamble";
 import { parseCorrectedNumber } from "@/voice-server/providers/llm/offline/spoken-input";
-import { Call, receptionist, routeOf } from "@/voice-server/providers/llm/offline-test-kit";
+import { CLOSED_NOW, Call, receptionist, routeOf } from "@/voice-server/providers/llm/offline-test-kit";
 
 // General mechanisms of the offline engine's understanding, each tested by its behaviour with lines of its own
 // (never lines of the held-out set in tests/fixtures/nlu/heldout-*.txt, which only measures).
@@ -236,5 +236,91 @@ describe("offline LLM: messages and directions said in passing", () => {
 
   it("answers 'how would I get there' with the address", async () => {
     expect((await new Call(receptionist()).say("how would I get there from the highway")).knowledgeIds).toEqual(["address"]);
+  });
+});
+
+describe("offline LLM: never silence", () => {
+  it("asks once more when nothing usable was heard, then offers a message or a transfer", async () => {
+    const call = new Call(receptionist());
+    expect((await call.say("")).text).toMatch(/didn't catch that/);
+    const offer = await call.say("uh");
+    expect(offer.text).toMatch(/trouble hearing you.*take a message.*transfer you/);
+    expect(offer.toolCall).toBeUndefined();
+    // The offer is a real question: a yes takes a message, and naming a department transfers.
+    expect((await call.say("yes please")).text).toMatch(/your name/i);
+    const other = new Call(receptionist());
+    await other.say("um");
+    await other.say("");
+    expect((await other.say("the front desk")).toolCall).toMatchObject({ name: "transfer_call", args: { department: "Front desk" } });
+  });
+
+  it("starts counting again after a line it understood", async () => {
+    const call = new Call(receptionist());
+    await call.say("");
+    expect((await call.say("where are you located")).knowledgeIds).toEqual(["address"]);
+    expect((await call.say("hmm")).text).toMatch(/didn't catch that/);
+  });
+
+  it("offers only a message while closed", async () => {
+    const call = new Call(receptionist(), { now: CLOSED_NOW });
+    await call.say("");
+    const offer = await call.say("");
+    expect(offer.text).toMatch(/trouble hearing you.*take a message/);
+    expect(offer.text).not.toMatch(/transfer/);
+  });
+});
+
+describe("offline LLM: emergencies said in other words", () => {
+  for (const line of ["my back tooth aches so badly", "I've got a tooth ache that won't stop", "my gums are really sore and puffy"]) {
+    it(`puts "${line}" through to the on-call dentist`, async () => {
+      const turn = await new Call(receptionist()).say(line);
+      expect(turn.toolCall).toMatchObject({ name: "transfer_call", args: { department: "On-call dentist" } });
+    });
+  }
+
+  it("does not offer the emergency line for a question that only shares 'teeth' with it", async () => {
+    expect(await routeOf(receptionist(), "I have a question about my teeth")).not.toBe("On-call dentist");
+    // A misheard price question finds its entry instead.
+    expect((await new Call(receptionist()).say("how much is teeth whitning")).knowledgeIds).toEqual(["whitening"]);
+  });
+
+  it("joins a word heard as two, only where the joined word is one the engine acts on", () => {
+    expect(normalizeText("a tooth ache")).toBe("a toothache");
+    expect(normalizeText("time to check up on you")).toContain("checkup");
+    expect(normalizeText("a sore tooth")).toBe("a sore tooth");
+  });
+});
+
+describe("offline LLM: a price is not a bill", () => {
+  it("answers or admits a price question instead of sending it to billing", async () => {
+    const unknown = await new Call(receptionist()).say("What would you charge for a set of dentures?");
+    expect(unknown.toolCall).toBeUndefined();
+    expect(unknown.text).toMatch(/don't have that information/);
+    expect(unknown.text).not.toMatch(/Billing/);
+    const known = await new Call(receptionist()).say("How much would it be for whitening if I pay in cash?");
+    expect(known.knowledgeIds).toEqual(["whitening"]);
+  });
+
+  it("still sends the caller's own bill to billing", async () => {
+    expect(await routeOf(receptionist(), "looks like my card got charged two times in March")).toBe("Billing");
+    expect(await routeOf(receptionist(), "how much do I still owe on my account")).toBe("Billing");
+  });
+});
+
+describe("offline LLM: more everyday framings", () => {
+  it("takes yeses joined by 'and' as one yes", async () => {
+    const call = new Call(receptionist());
+    await call.say("will it rain this weekend");
+    expect((await call.say("yeah okay, go ahead and do that")).text).toMatch(/your name/i);
+  });
+
+  it("answers where to find the business, and the latest time to come, with the address and the hours", async () => {
+    expect((await new Call(receptionist()).say("where can we find your clinic")).knowledgeIds).toEqual(["address"]);
+    expect((await new Call(receptionist()).say("what's the earliest we could stop by tomorrow")).text).toMatch(/open from 8 AM/);
+    expect((await new Call(receptionist()).say("which road is the dental practice on")).knowledgeIds).toEqual(["address"]);
+  });
+
+  it("takes wanting to come in for something as a booking", async () => {
+    expect(await routeOf(receptionist(), "we need to bring my son in so his teeth get checked")).toBe("Front desk");
   });
 });

@@ -60,7 +60,7 @@ export function notSure(state: TState, ctx: TContext, normalized: string): [TSta
 function notSureReply(state: TState, ctx: TContext, normalized: string): [TState, TReply] {
   const lead = "I'm sorry, I don't have that information.";
   if (ctx.index.departments.length > 0 && ctx.isOpen !== false) {
-    const department = departmentByDescription(ctx, normalized);
+    const department = describedDepartment(ctx, normalized);
     return [
       { ...state, pending: { kind: "message_or_transfer", departmentId: department?.id } },
       {
@@ -76,10 +76,60 @@ function notSureReply(state: TState, ctx: TContext, normalized: string): [TState
   return offerMessage(state, [lead]);
 }
 
+// The department whose "when to transfer" text the line describes, to offer the caller; a line for emergencies only
+// when the caller says something is wrong ("how much is teeth whitening" shares "teeth" with "broken teeth", but
+// nobody is hurt, so it is a question, possibly misheard, not a call for the on-call dentist).
+function describedDepartment(ctx: TContext, normalized: string): TDepartment | undefined {
+  const department = departmentByDescription(ctx, normalized);
+  const entry = department && ctx.index.departments.find((d) => d.department === department);
+  // "What do you charge for a root canal?" asks a price, not about a bill: billing is for the caller's own bill.
+  if (entry && asksAPrice(normalized) && [...entry.routes].every((r) => r === "billing")) return undefined;
+  if (!entry?.routes.has("emergency")) return department;
+  const stems = contentWords(normalized).map((w) => w.stem);
+  const { strong, weak } = emergencySigns(stems);
+  // The line's kind of call, when it has one, is another this department handles ("urgent problems").
+  const otherKind = stems.some((s) => routingConceptsOf(s).some((r) => r !== "emergency" && entry.routes.has(r)));
+  return strong + weak > 0 || otherKind || URGENT_NOW.test(normalized) ? department : undefined;
+}
+
+const PRICE_QUESTION =
+  /\b(how much|what (do|does|would|will|did) (you|it|they|that|this) (charge|cost)|what (is|are|would be) the (price|cost|fee|rate)s?|what does (a|an|the) [a-z ]{1,30} cost|price|cost|fee|rate)s?\b/;
+const OWN_BILL =
+  /\b(my|the|this|that|our|an|a) (bill|invoice|statement|account|balance|receipt)s?\b|\b(charged|billed|overcharged|refund|refunded|owe|owed|double charged|paid twice)\b/;
+function asksAPrice(normalized: string): boolean {
+  return PRICE_QUESTION.test(normalized) && !OWN_BILL.test(normalized);
+}
+
+// What a price question asks the price of, normalised ("how much for a deep cleaning if I have no insurance" ->
+// "deep cleaning"); null when it is not one or names nothing.
+function priceSubject(normalized: string): string | null {
+  if (!asksAPrice(normalized)) return null;
+  const after = /\bfor (?:a |an |the |my |your |one |just )?([a-z ]+?)(?: (?:with|without|if|and|on|at|under|because|since|when|please|though)\b.*)?$/.exec(normalized)?.[1];
+  return after && contentWords(after).length > 0 ? after : null;
+}
+
 // A caller line. When it makes no sense as heard, it is tried once more with sound-alike, misspelt or split words
 // replaced by this agent's own words ("do you take sigma" -> "cigna"); the repaired reading is only used when it
 // makes sense, so a line that was understood is never rewritten and one that wasn't gets the same fallback.
 export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller: string): [TState, TReply] {
+  const [next, reply] = onCallerOnce(state, ctx, raw, recentCaller);
+  if (!reply.isUnheard) return [{ ...next, unheard: 0 }, reply];
+  // Asked once to say it again; the second time in a row, the caller is offered a way on rather than a third "sorry?"
+  // (answers to the message's own questions have retries of their own).
+  const unheard = (state.unheard ?? 0) + 1;
+  if (unheard < 2 || next.pending.kind === "slot") return [{ ...next, unheard }, reply];
+  const lead = "Sorry, I'm having trouble hearing you.";
+  if (ctx.index.departments.length > 0 && ctx.isOpen !== false) {
+    return [
+      { ...next, unheard: 0, pending: { kind: "message_or_transfer" } },
+      { say: [lead, "I can take a message and have someone call you back, or transfer you to someone who can help. Which would you prefer?"] },
+    ];
+  }
+  const [offered, offer] = offerMessage({ ...next, unheard: 0 }, [lead]);
+  return [offered, offer];
+}
+
+function onCallerOnce(state: TState, ctx: TContext, raw: string, recentCaller: string): [TState, TReply] {
   const first = understand(state, ctx, raw, recentCaller);
   if (!first[1].isFallback) return first;
   const repaired = repairedLine(ctx.snapshot, normalizeText(raw));
@@ -102,7 +152,7 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   const normalized = expandParaphrases(heard);
   const tokens = heard.split(" ").filter((t) => t !== "");
   if (tokens.length === 0 || tokens.every((t) => FILLERS.has(t))) {
-    return [state, { say: ["Sorry, I didn't catch that. Could you say it again?"], isFallback: true }];
+    return [state, { say: ["Sorry, I didn't catch that. Could you say it again?"], isFallback: true, isUnheard: true }];
   }
   // Said again word for word, and nothing else changes: a question the agent asked is still open.
   if (REPEAT.test(heard)) return [state, { say: [state.lastAgent ?? ctx.snapshot.config.greeting] }];
@@ -222,6 +272,10 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
     (LOCATION_INTENT.test(normalized)
       ? (retrieve(ctx.index, `${withoutGreeting} address location`) ?? retrieve(ctx.index, "where address location"))
       : null);
+  // "How much would I pay for a cleaning without insurance?": the price of the thing named after "for", read on its
+  // own when the whole line found nothing.
+  const priceOf = retrieval === null ? priceSubject(withoutGreeting) : null;
+  if (priceOf) retrieval = retrieve(ctx.index, `price ${priceOf}`);
   // An entry reached only through a broad concept ("my invoice" finds "How can I pay?" through "payment") gives
   // way to a department whose "when to transfer" text has the caller's own word ("Invoices, payments or refunds").
   if (retrieval && !sharesAWord(retrieval, withoutGreeting)) {
@@ -309,7 +363,7 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   if (contentWords(withoutGreeting).length === 0 || isOnlyNumbers(withoutGreeting)) {
     if (isAffirmative(normalized) || isNegative(normalized))
       return [state, { say: ["Okay. How can I help you today?"] }];
-    return [state, { say: ["Sorry, I didn't quite get that. Could you say it another way?"], isFallback: true }];
+    return [state, { say: ["Sorry, I didn't quite get that. Could you say it another way?"], isFallback: true, isUnheard: true }];
   }
 
   // Weather, sports, another business: say so and offer what this line is for, never a guess or silence.
@@ -333,7 +387,7 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
     ];
   }
 
-  const described = departmentByDescription(ctx, normalized);
+  const described = describedDepartment(ctx, normalized);
   if (described && ctx.isOpen !== false) {
     return [
       { ...state, pending: { kind: "confirm_transfer", departmentId: described.id } },

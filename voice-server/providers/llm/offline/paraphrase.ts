@@ -6,6 +6,9 @@
 // Patterns run on normalizeText() output.
 
 const PARAPHRASES: Array<[RegExp, string]> = [
+  // "The dental office", "your plumbing company": the business itself, whose kind is no topic ("which street is the
+  // dental office on" is not about "Delta Dental").
+  [/\b(the|your|this|that|ur) (dental|dentist|dentists|medical|doctors?|vet|veterinary|law|legal|plumbing|plumbers?|repair|hair|beauty|auto|accounting|cleaning) (office|practice|clinic|surgery|shop|store|place|building|business|company|firm|salon|garage)\b/g, "$1 $3"],
   // Booking
   [/\b(fit|get|squeeze|pencil|book) (me|us|him|her|them|my \w+) in\b/, "appointment"],
   [/\b(see|visit) (the|a|your) (dentist|doctor|hygienist|orthodontist|specialist)\b/, "appointment"],
@@ -15,6 +18,8 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\b(do you have|is there|have you got) (anything|an opening|a slot|room|space|any openings?) (on|this|next|tomorrow|today|in the|for)\b/, "appointment availability $3"],
   [/\bdue for (a|an|my|the)( \w+){0,3} (checkup|check up|cleaning|exam|visit)\b/, "$& appointment"],
   [/\b(to|can i|could i|may i|can we|could we) (come|get|pop|stop) in$|\bget in (for|on|at|next|this|tomorrow|today|sometime|to see)\b/, "$& appointment"],
+  // Wanting to come in is wanting a visit: "I'd like to come in and get a filling", "we need to bring him in".
+  [/\b(like|want|need|wanting|hoping|trying|have) to (come|get|pop|stop|bring (him|her|them|my \w+)) in (and|to|so)\b/, "$& appointment"],
   // Asking for someone to come and do a job: "can you send someone out", "need a plumber to fix", "come take a look".
   [/\b(send|get|have) (someone|somebody|anyone|anybody|a (plumber|technician|tech|engineer|electrician|handyman|guy|person)) (out|over|round|around|to (come|look|fix|check|see|repair|install|replace|service))\b/, "$& appointment"],
   [/\b(can|could|would|will|when can|how soon can) (someone|somebody|anyone|anybody|you|a (plumber|technician|tech|engineer|electrician|handyman)) (come|get|swing|stop|pop) (out|over|round|around|by)\b/, "$& appointment"],
@@ -33,7 +38,11 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   // "do you guys work on weekends?", "is anybody there in the evening?": being there on a day is being open.
   [/\b(are|is) (you|anyone|anybody|someone|somebody|the (office|clinic|shop|store|practice|dentist|doctor|team|staff))( guys| folks)? (in|there|around|working|staffed)(( on| in| at| during| over| this| next| the){0,2}) (weekends?|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|evenings?|nights?|holidays?|lunch( time)?|mornings?|afternoons?)\b/, "$& open"],
   [/\b(do|does) (you|the (office|clinic|shop|store|practice|team|staff))( guys| folks)? (work|operate)(( on| in| at| during| over| this| next| the){0,2}) (weekends?|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|evenings?|nights?|holidays?|mornings?|afternoons?)\b/, "$& open"],
+  // "What's the latest I can come by?", "how early can I drop in?": the day's hours.
+  [/\b(the )?(latest|earliest) (time )?(i|we|you|someone|somebody) (can|could|may) (come|get|stop|drop|pop|swing|call|be)\b/, "$& hours"],
+  [/\bhow (late|early) (can|could|may) (i|we) (come|get|stop|drop|pop|swing|call)\b/, "$& hours"],
   // Location
+  [/\bwhere (would|do|can|could|should|will|might) (i|we|you|one) (find|locate|see)\b|\bwhere (is|are) (it|you|the \w+|your \w+) (located|based|situated)\b/, "$& address"],
   [/\b(what|which) (part of town|area|neighborhood|neighbourhood|building|road|street)\b/, "address"],
   [/\b(whereabouts|how (do|would|can) i (get|find) (to )?(you|your place|your office|the office|the clinic))\b/, "address"],
   [/\btrying to find you\b/, "address"],

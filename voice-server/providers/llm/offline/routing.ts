@@ -6,7 +6,7 @@ import { stem } from "./stem";
 
 const ROUTING_CONCEPTS: Record<string, string> = {
   emergency:
-    "emergency urgent urgently asap immediately pain painful hurt hurts ache aching toothache sore agony " +
+    "emergency urgent urgently asap immediately pain painful hurt hurts ache aches aching achy toothache sore agony " +
     "excruciating unbearable throb throbbing swollen swelling swell puffy puffed bleed bleeding bled blood broken " +
     "broke break cracked crack chipped chip knocked abscess infection infected fever injury injured accident trauma " +
     "severe sleep killing kill dying unbearable awful terrible worst " +
@@ -73,6 +73,10 @@ const BODY = new Set(
     .map(stem),
 );
 
+// Pain said plainly is only a strong sign in a part of the body ("my tooth aches", "my jaw is sore"); "a sore
+// subject" or "this ache of a form" is not.
+const SYMPTOM = new Set("ache aches aching achy sore throb throbbing".split(" ").map(stem));
+
 // How many signs of an emergency the caller's words carry (stems of normalizeText() output).
 export function emergencySigns(stems: readonly string[]): { strong: number; weak: number } {
   let strong = 0;
@@ -81,7 +85,7 @@ export function emergencySigns(stems: readonly string[]): { strong: number; weak
   const hurtsSomeone = [...set].some((s) => BODY.has(s));
   for (const s of set) {
     if (!routingConceptsOf(s).includes("emergency")) continue;
-    if (STRONG_SIGNS.has(s) && (!DAMAGE.has(s) || hurtsSomeone)) strong++;
+    if ((STRONG_SIGNS.has(s) && (!DAMAGE.has(s) || hurtsSomeone)) || (SYMPTOM.has(s) && hurtsSomeone)) strong++;
     else weak++;
   }
   return { strong, weak };

@@ -1,7 +1,8 @@
 // Text normalisation for the offline engine: lower-casing and contractions, stop words, and the caller's content
 // words folded to stems and concepts (see stem.ts and concepts.ts).
 import { stem } from "./stem";
-import { conceptOf, foldPhraseSynonyms } from "./concepts";
+import { conceptOf, conceptWords, foldPhraseSynonyms } from "./concepts";
+import { routingWords } from "./routing";
 
 const CONTRACTIONS: Array<[RegExp, string]> = [
   [/\bcan't\b/g, "can not"],
@@ -56,10 +57,40 @@ function normalizeUncached(text: string): string {
   let t = text.toLowerCase().replace(/[\u2018\u2019`´]/g, "'");
   t = t.replace(/[a-z]+/g, (word) => UNPUNCTUATED[word] ?? word);
   for (const [re, rep] of CONTRACTIONS) t = t.replace(re, rep);
-  return t
-    .replace(/\bhow much\b/g, "how much price")
-    .replace(/[^a-z0-9]+/g, " ")
-    .trim();
+  return joinSplitWords(
+    t
+      .replace(/\bhow much\b/g, "how much price")
+      .replace(/[^a-z0-9]+/g, " ")
+      .trim(),
+  );
+}
+
+// A word the engine acts on, written or heard as two ("tooth ache", "check up", "wisdom teeth" stays): each way of
+// cutting such a word into two real-looking halves, mapped back to the word. Built once from the synonym and
+// routing tables, so the knowledge and the caller's line are joined alike.
+let splitWords: Map<string, string> | undefined;
+function splitWordTable(): Map<string, string> {
+  if (splitWords) return splitWords;
+  splitWords = new Map();
+  for (const word of new Set([...conceptWords(), ...routingWords()])) {
+    if (word.length < 6 || !/^[a-z]+$/.test(word)) continue;
+    for (let i = 3; i <= word.length - 2; i++) splitWords.set(`${word.slice(0, i)} ${word.slice(i)}`, word);
+  }
+  return splitWords;
+}
+
+function joinSplitWords(normalized: string): string {
+  const table = splitWordTable();
+  const words = normalized.split(" ");
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const joined = i + 1 < words.length ? table.get(`${words[i]} ${words[i + 1]}`) : undefined;
+    if (joined) {
+      out.push(joined);
+      i++;
+    } else out.push(words[i] ?? "");
+  }
+  return out.join(" ");
 }
 
 export const STOP_WORDS = new Set(
