@@ -324,3 +324,26 @@ describe("offline LLM: more everyday framings", () => {
     expect(await routeOf(receptionist(), "we need to bring my son in so his teeth get checked")).toBe("Front desk");
   });
 });
+
+describe("offline LLM: requests and places said in passing", () => {
+  it("takes a free slot asked without a verb, and time to see someone, as a booking", async () => {
+    expect(await routeOf(receptionist(), "any availability Monday morning?")).toBe("Front desk");
+    expect(await routeOf(receptionist(), "would you have room to squeeze my husband in")).toBe("Front desk");
+    expect(await routeOf(receptionist(), "I'm hoping to have my kid's teeth looked at")).toBe("Front desk");
+  });
+
+  it("takes 'have the dentist ring me' as a message", async () => {
+    const turn = await new Call(receptionist()).say("could you have the dentist ring me back");
+    expect(turn.text).toMatch(/your name/i);
+  });
+
+  it("answers where the business is when the caller asks it inside a longer line", async () => {
+    for (const line of ["not sure where your clinic is", "which town are you folks in", "I'm lost, how do I locate your practice"]) {
+      expect((await new Call(receptionist()).say(line)).knowledgeIds, line).toEqual(["address"]);
+    }
+  });
+
+  it("reads the price of a thing by its last word when the whole phrase finds nothing", async () => {
+    expect((await new Call(receptionist()).say("cost of a professional teeth whitening")).knowledgeIds).toEqual(["whitening"]);
+  });
+});

@@ -104,7 +104,7 @@ function asksAPrice(normalized: string): boolean {
 // "deep cleaning"); null when it is not one or names nothing.
 function priceSubject(normalized: string): string | null {
   if (!asksAPrice(normalized)) return null;
-  const after = /\bfor (?:a |an |the |my |your |one |just )?([a-z ]+?)(?: (?:with|without|if|and|on|at|under|because|since|when|please|though)\b.*)?$/.exec(normalized)?.[1];
+  const after = /\b(?:for|of|to get|to have|to do) (?:a |an |the |my |your |one |just |some )?([a-z ]+?)(?: (?:with|without|if|and|on|at|under|because|since|when|please|though|done|there|here)\b.*)?$/.exec(normalized)?.[1];
   return after && contentWords(after).length > 0 ? after : null;
 }
 
@@ -275,7 +275,8 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   // "How much would I pay for a cleaning without insurance?": the price of the thing named after "for", read on its
   // own when the whole line found nothing.
   const priceOf = retrieval === null ? priceSubject(withoutGreeting) : null;
-  if (priceOf) retrieval = retrieve(ctx.index, `price ${priceOf}`);
+  // The thing's last word names it ("a regular teeth cleaning" is a cleaning) when the whole phrase finds nothing.
+  if (priceOf) retrieval = retrieve(ctx.index, `price ${priceOf}`) ?? retrieve(ctx.index, `price ${priceOf.split(" ").at(-1) ?? ""}`);
   // An entry reached only through a broad concept ("my invoice" finds "How can I pay?" through "payment") gives
   // way to a department whose "when to transfer" text has the caller's own word ("Invoices, payments or refunds").
   if (retrieval && !sharesAWord(retrieval, withoutGreeting)) {
