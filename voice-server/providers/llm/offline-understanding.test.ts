@@ -347,3 +347,17 @@ describe("offline LLM: requests and places said in passing", () => {
     expect((await new Call(receptionist()).say("cost of a professional teeth whitening")).knowledgeIds).toEqual(["whitening"]);
   });
 });
+
+describe("offline LLM: a yes to what was read back", () => {
+  it("is not taken as the message: the message is asked for again", async () => {
+    const call = new Call(receptionist());
+    await call.say("please take a message for me");
+    await call.say("Noor Haddad, my number is 646 555 0123");
+    const again = await call.say("yep, that's right");
+    expect(again.toolCall).toBeUndefined();
+    expect(again.text).toMatch(/what message/i);
+    const saved = await call.say("yes, ask her to call me about the x-rays");
+    expect(saved.toolCall?.name).toBe("take_message");
+    expect(String(saved.toolCall?.args.message)).toMatch(/x-rays/);
+  });
+});

@@ -149,6 +149,10 @@ export function saveAndClose(state: TState, ctx: TContext, draft: TDraft): [TSta
 const CORRECTION = /^(?:no|nope|wrong|that is wrong|that is not right|that is not it|not quite|incorrect|actually|sorry)\b/;
 const NAME_CORRECTION_LEAD = /\b(?:it is|it's|i said|my name is|my name's|name is|that is|that's|spelled|call me)\s+(.+)$/i;
 
+// A reply that only confirms what was read back (normalizeText output).
+const CONFIRMATION =
+  /^(?:(?:yes|yeah|yep|yup|yea|correct|right|exactly|perfect|great|good|sure|ok|okay|mhm|uh huh|mm hmm|that is (?:right|correct|it|me)|you got it|got it|sounds (?:good|right)|that is fine)\s*)+(?:thanks|thank you|please)?$/;
+
 function correction(
   state: TState,
   ctx: TContext,
@@ -296,6 +300,10 @@ export function onSlotAnswer(
   }
 
   if (pending.slot === "message") {
+    // "Yes, that's right" to the name or number just read back, not the message: ask for the message again.
+    if (draft.lastFilled !== undefined && CONFIRMATION.test(normalized)) {
+      return [{ ...state, draft: { ...draft, lastFilled: undefined } }, { say: ["Great. And what message would you like me to pass on?"] }];
+    }
     const message = parseMessageBody(raw);
     if (!message) return retry();
     draft.message = message;
