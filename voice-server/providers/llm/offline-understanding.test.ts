@@ -361,3 +361,48 @@ describe("offline LLM: a yes to what was read back", () => {
     expect(String(saved.toolCall?.args.message)).toMatch(/x-rays/);
   });
 });
+
+describe("offline LLM: follow-up questions", () => {
+  it("answers 'what about <day>' and 'and <day>?' after the hours", async () => {
+    const call = new Call(receptionist());
+    await call.say("when are you open");
+    expect((await call.say("what about saturday")).text).toMatch(/closed on Saturday/);
+    expect((await call.say("and on Thursday?")).text).toMatch(/Thursday.*8 AM to 5 PM/);
+  });
+
+  it("answers 'what about X' from the entry that answered the line before", async () => {
+    const call = new Call(receptionist());
+    await call.say("which insurance plans are accepted");
+    expect((await call.say("what about Humana")).knowledgeIds).toEqual(["insurers"]);
+  });
+
+  it("reads 'how much are they' with the line before, and admits what it does not know", async () => {
+    const call = new Call(receptionist());
+    await call.say("do you do veneers");
+    const price = await call.say("how much are they");
+    expect(price.knowledgeIds ?? []).toEqual([]);
+    expect(price.text).toMatch(/don't have that information/);
+  });
+});
+
+describe("offline LLM: changing course during a message", () => {
+  it("transfers a caller who asks for a person before giving any details", async () => {
+    const call = new Call(receptionist());
+    await call.say("I want to leave a message");
+    const turn = await call.say("no hang on, could I just speak to somebody");
+    expect(turn.toolCall).toMatchObject({ name: "transfer_call" });
+  });
+
+  it("does not keep a bare yes as the caller's name", async () => {
+    const call = new Call(receptionist());
+    await call.say("I want to leave a message");
+    await call.say("mm");
+    const turn = await call.say("yes");
+    expect(turn.text).not.toMatch(/Thanks, yes/i);
+  });
+
+  it("takes news for the dentist as a message, and walking in as a question for the desk", async () => {
+    expect((await new Call(receptionist()).say("please let the dentist know we are stuck in traffic")).text).toMatch(/your name/i);
+    expect(await routeOf(receptionist(), "are walk ins ok")).toBe("Front desk");
+  });
+});

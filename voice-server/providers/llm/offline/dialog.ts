@@ -92,6 +92,12 @@ function describedDepartment(ctx: TContext, normalized: string): TDepartment | u
   return strong + weak > 0 || otherKind || URGENT_NOW.test(normalized) ? department : undefined;
 }
 
+const FOLLOW_UP = /^(?:(?:and|so|ok|okay|oh|hmm|right) )*(?:what|how) about\b|\b(?:it|they|them|those|these|that one|those ones)\b/;
+
+// "And Sunday?", "what about on the weekend": a day and nothing else.
+const DAY_ONLY =
+  /^(?:(?:and|so|ok|okay|oh|what|how|about|on|the|for|is|are|you|open|this|next)\s+)*(?:(?:sun|mon|tues|wednes|thurs|fri|satur)days?|weekends?|today|tomorrow|tonight)$/;
+
 const PRICE_QUESTION =
   /\b(how much|what (do|does|would|will|did) (you|it|they|that|this) (charge|cost)|what (is|are|would be) the (price|cost|fee|rate)s?|what does (a|an|the) [a-z ]{1,30} cost|price|cost|fee|rate)s?\b/;
 const OWN_BILL =
@@ -267,8 +273,17 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   }
 
   // An emergency goes straight to the line that handles it, before any knowledge answer that shares a word.
+  // "What about Humana?", "how much are they?": a follow-up is read together with the caller's line before it.
+  const followUp =
+    recentCaller !== "" && FOLLOW_UP.test(withoutGreeting) && contentWords(withoutGreeting).length <= 2
+      ? `${withoutGreeting} ${expandParaphrases(recentCaller)}`
+      : null;
   let retrieval =
-    retrieve(ctx.index, withoutGreeting) ??
+    (followUp === null ? retrieve(ctx.index, withoutGreeting) : retrieve(ctx.index, followUp)) ??
+    // "What about United?" after the insurers were listed: the same entry answers it, whatever it says.
+    (followUp !== null && /\babout\b/.test(withoutGreeting) && !HOURS_INTENT.test(recentCaller)
+      ? retrieve(ctx.index, expandParaphrases(recentCaller))
+      : null) ??
     (LOCATION_INTENT.test(normalized)
       ? (retrieve(ctx.index, `${withoutGreeting} address location`) ?? retrieve(ctx.index, "where address location"))
       : null);
@@ -343,7 +358,11 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
     ];
   }
 
-  const isHoursQuestion = HOURS_INTENT.test(normalized);
+  // "What about Saturday?" right after asking the hours is asking the hours.
+  const afterHours = HOURS_INTENT.test(recentCaller) || /\b(we are open|we are closed|open from)\b/.test(normalizeText(state.lastAgent ?? ""));
+  const isHoursQuestion =
+    HOURS_INTENT.test(normalized) ||
+    (afterHours && (followUp !== null || DAY_ONLY.test(withoutGreeting)) && requestedDays(normalized, undefined) !== null);
   const hoursEnabled = ctx.snapshot.config.businessHours.isEnabled;
   // With hours configured, knowledge only wins when it answers this exact question ("weekend hours" for
   // "open on Saturday"), never for "are you open now" or a general "when are you open, which days".

@@ -149,6 +149,9 @@ export function saveAndClose(state: TState, ctx: TContext, draft: TDraft): [TSta
 const CORRECTION = /^(?:no|nope|wrong|that is wrong|that is not right|that is not it|not quite|incorrect|actually|sorry)\b/;
 const NAME_CORRECTION_LEAD = /\b(?:it is|it's|i said|my name is|my name's|name is|that is|that's|spelled|call me)\s+(.+)$/i;
 
+const ASKS_FOR_A_PERSON =
+  /\b(talk|speak) (to|with) (someone|somebody|a person|a human|a real person|the front desk|reception|the office|a receptionist)\b|\b(transfer|put) me (through|over)\b|\b(real|live|actual) person\b|\b(representative|operator|receptionist)\b/;
+
 // A reply that only confirms what was read back (normalizeText output).
 const CONFIRMATION =
   /^(?:(?:yes|yeah|yep|yup|yea|correct|right|exactly|perfect|great|good|sure|ok|okay|mhm|uh huh|mm hmm|that is (?:right|correct|it|me)|you got it|got it|sounds (?:good|right)|that is fine)\s*)+(?:thanks|thank you|please)?$/;
@@ -233,6 +236,11 @@ export function onSlotAnswer(
     ];
   };
 
+  // "Actually, can I just talk to someone?": the caller would rather speak to a person than leave a message. What
+  // they gave so far goes with the draft; the person they reach takes it from there.
+  if (ctx.index.departments.length > 0 && ctx.isOpen !== false && ASKS_FOR_A_PERSON.test(normalized) && !hasDetails(draft)) {
+    return answer({ ...state, draft: null, pending: { kind: "none" } }, ctx, raw, "");
+  }
   if (CANCEL_FLOW.test(normalized)) {
     return anythingElse({ ...state, draft: null }, ["No problem, I won't take a message."]);
   }
@@ -267,7 +275,9 @@ export function onSlotAnswer(
   if (pending.slot === "name") {
     const name = parseName(raw);
     if (name) draft.name = name;
-    else if (pending.attempts >= 1 && raw.trim() !== "") draft.name = raw.trim().slice(0, 60);
+    // Kept as heard on the second try, unless it is only a yes or no ("yes" is an answer, not a name).
+    else if (pending.attempts >= 1 && raw.trim() !== "" && !isAffirmative(normalized) && !isNegative(normalized))
+      draft.name = raw.trim().slice(0, 60);
     else return retry();
     draft.lastFilled = "name";
     // Read back in full so a misheard name can be corrected ("No, it's Joan").

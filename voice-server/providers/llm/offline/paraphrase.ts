@@ -9,6 +9,9 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   // "The dental office", "your plumbing company": the business itself, whose kind is no topic ("which street is the
   // dental office on" is not about "Delta Dental").
   [/\b(the|your|this|that|ur) (dental|dentist|dentists|medical|doctors?|vet|veterinary|law|legal|plumbing|plumbers?|repair|hair|beauty|auto|accounting|cleaning) (office|practice|clinic|surgery|shop|store|place|building|business|company|firm|salon|garage)\b/g, "$1 $3"],
+  // "Can you tell the doctor I'll be late", "let her know we're on our way": news for someone is a message (before
+  // "running late" below reads the news as a matter for the desk).
+  [/\b(tell|let) (him|her|them|the \w+|my \w+|your \w+|dr \w+|doctor \w+) (know )?(that )?(i|we) (will|am|are|have|had|was|were|can|could|need|got|would)\b/, "$& message callback"],
   // Booking
   [/\b(fit|get|squeeze|pencil|book) (me|us|him|her|them|my \w+) in\b/, "appointment"],
   [/\b(see|visit) (the|a|your) (dentist|doctor|hygienist|orthodontist|specialist)\b/, "appointment"],
@@ -16,6 +19,8 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\bset (something|it|one|me|a time) up\b|\bset up (a|an) (visit|time|checkup|cleaning|exam)\b/, "appointment"],
   [/\b(next|first|earliest|soonest) (available|opening|open slot|free slot)\b/, "$& appointment"],
   [/\b(do you have|is there|have you got) (anything|an opening|a slot|room|space|any openings?) (on|this|next|tomorrow|today|in the|for)\b/, "appointment availability $3"],
+  // Coming without an appointment is still a visit: whoever books says whether it works.
+  [/\b(walk in|walk ins|walkin|walkins|just show up|just turn up|drop in without)\b/, "$& appointment"],
   // "Any openings Friday?", "got any availability next week?": a free slot, not the opening hours.
   [/^(any|got any|are there any|you have any|do you have any) (openings?|availability|slots?|spots?|appointments?)\b/, "appointment availability"],
   [/\b(time|room|space|a slot|a spot) to (see|fit|squeeze|take) (me|us|him|her|them|my \w+)( in)?\b/, "appointment availability"],
