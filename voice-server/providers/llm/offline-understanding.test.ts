@@ -401,8 +401,7 @@ describe("offline LLM: changing course during a message", () => {
     expect(turn.text).not.toMatch(/Thanks, yes/i);
   });
 
-  it("takes news for the dentist as a message, and walking in as a question for the desk", async () => {
+  it("takes news for the dentist as a message", async () => {
     expect((await new Call(receptionist()).say("please let the dentist know we are stuck in traffic")).text).toMatch(/your name/i);
-    expect(await routeOf(receptionist(), "are walk ins ok")).toBe("Front desk");
   });
 });

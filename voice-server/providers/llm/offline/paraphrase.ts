@@ -19,8 +19,6 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\bset (something|it|one|me|a time) up\b|\bset up (a|an) (visit|time|checkup|cleaning|exam)\b/, "appointment"],
   [/\b(next|first|earliest|soonest) (available|opening|open slot|free slot)\b/, "$& appointment"],
   [/\b(do you have|is there|have you got) (anything|an opening|a slot|room|space|any openings?) (on|this|next|tomorrow|today|in the|for)\b/, "appointment availability $3"],
-  // Coming without an appointment is still a visit: whoever books says whether it works.
-  [/\b(walk in|walk ins|walkin|walkins|just show up|just turn up|drop in without)\b/, "$& appointment"],
   // "Any openings Friday?", "got any availability next week?": a free slot, not the opening hours.
   [/^(any|got any|are there any|you have any|do you have any) (openings?|availability|slots?|spots?|appointments?)\b/, "appointment availability"],
   [/\b(time|room|space|a slot|a spot) to (see|fit|squeeze|take) (me|us|him|her|them|my \w+)( in)?\b/, "appointment availability"],
