@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ZAgentSnapshot } from "@/lib/agents/config";
+import { findTemplate } from "@/lib/agents/templates";
 import { normalizeText, parseName, parseSpokenPhoneNumber, stem } from "@/voice-server/providers/llm/offline";
 import { withoutPreamble } from "@/voice-server/providers/llm/offline/preamble";
 import { parseCorrectedNumber } from "@/voice-server/providers/llm/offline/spoken-input";
@@ -403,5 +404,40 @@ describe("offline LLM: changing course during a message", () => {
 
   it("takes news for the dentist as a message", async () => {
     expect((await new Call(receptionist()).say("please let the dentist know we are stuck in traffic")).text).toMatch(/your name/i);
+  });
+});
+
+describe("offline LLM: a booking with nobody to book it", () => {
+  // The Appointment booking template as a user creates it: one department, for urgent same-day matters only.
+  const built = findTemplate("appointments")?.build({ teamName: "Glow Studio", timeZone: "America/New_York" });
+  if (!built) throw new Error("the appointments template is missing");
+  const studio = ZAgentSnapshot.parse({
+    agentName: "Mia",
+    teamName: "Glow Studio",
+    config: built.config,
+    knowledge: built.knowledge.map((k, i) => ({ id: `k${i}`, ...k })),
+    departments: built.departments.map((d, i) => ({ id: `d${i}`, ...d })),
+  });
+
+  it("takes a booking for another day as a request, with what the caller asked as the message", async () => {
+    const call = new Call(studio);
+    const turn = await call.say("I want to book a facial for next Wednesday");
+    expect(turn.toolCall).toBeUndefined();
+    expect(turn.text).toMatch(/take your request.*your name/i);
+    await call.say("Lena Ortiz");
+    // The template's own fields are asked next, once each; the message itself is not asked again.
+    const next = await call.say("yes, this number is fine");
+    expect(next.text).not.toMatch(/what message/i);
+  });
+
+  it("still sends a same-day or running-late call to the same-day desk", async () => {
+    expect(await routeOf(studio, "could you squeeze me in today? it's urgent")).toBe("Front desk");
+    expect(await routeOf(studio, "hi, running late, sorry")).toBe("Front desk");
+  });
+
+  it("takes a booking while closed as a request rather than a transfer", async () => {
+    const turn = await new Call(receptionist(), { now: CLOSED_NOW }).say("I'd like to schedule a cleaning");
+    expect(turn.toolCall).toBeUndefined();
+    expect(turn.text).toMatch(/take your request/);
   });
 });

@@ -360,6 +360,19 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
 
   // "What about Saturday?" right after asking the hours is asking the hours.
   const afterHours = HOURS_INTENT.test(recentCaller) || /\b(we are open|we are closed|open from)\b/.test(normalizeText(state.lastAgent ?? ""));
+  // Asked to book with nobody to put the caller through to (none handles it, or closed): the request is taken as a
+  // message for the team to confirm, with the request itself as the message.
+  const bookingLine = request ?? normalized;
+  if (!booking && asksToBook(bookingLine, request ? retrieve(ctx.index, request) : retrieval) && !QUESTION_START.test(bookingLine.replace(/^(can|could|may) i\b/, ""))) {
+    return startMessage(
+      state,
+      ctx,
+      raw,
+      "I can't confirm a time myself, but I can take your request and have the team call you back to confirm.",
+      raw.trim(),
+    );
+  }
+
   const isHoursQuestion =
     HOURS_INTENT.test(normalized) ||
     (afterHours && (followUp !== null || DAY_ONLY.test(withoutGreeting)) && requestedDays(normalized, undefined) !== null);
@@ -426,19 +439,35 @@ function asideQuestion(raw: string): string | null {
   return aside && aside.split(" ").length >= 3 && aside.length < normalized.length - 10 ? expandParaphrases(aside) : null;
 }
 
+// A department text that says it books ("booking, moving or cancelling appointments").
+const BOOKS = /\b(book|books|booking|bookings|schedul\w*|reschedul\w*|new appointments?|appointments?:|making appointments?)\b/i;
+
 const WEAK_BOOKING = new Set(["available", "availability"].map(stem));
 
 // The department for a request to book, move or cancel an appointment; undefined when the line asks a price
 // ("how much to book a cleaning"), when the knowledge answer found covers the request itself ("how do I
 // reschedule?" with a rescheduling entry), or when no department handles appointments.
-function appointmentDepartment(ctx: TContext, normalized: string, retrieval: TRetrieval | null): TDepartment | undefined {
+// Whether the line asks to book, move or cancel, rather than asking a price or a question the knowledge answers
+// ("what is your cancellation policy?").
+function asksToBook(normalized: string, retrieval: TRetrieval | null): boolean {
   const words = contentWords(normalized);
   // "Available" alone asks whether, not to book ("is Delta available?" is about Delta); the rest ask to book.
   const asks = words.filter((w) => (w.concept === "#booking" || w.concept === "#cancel") && !WEAK_BOOKING.has(w.stem));
-  if (asks.length === 0 || words.some((w) => w.concept === "#price")) return undefined;
+  if (asks.length === 0 || words.some((w) => w.concept === "#price")) return false;
   const passage = retrieval?.passage;
-  if (passage && asks.some((w) => passage.tf.has(w.stem) || (w.concept !== undefined && passage.tf.has(w.concept)))) return undefined;
-  const handles = ctx.index.departments.filter((d) => d.routes.has("appointment"));
+  return !(passage && asks.some((w) => passage.tf.has(w.stem) || (w.concept !== undefined && passage.tf.has(w.concept))));
+}
+
+// A department only for urgent or same-day matters ("urgent same-day requests, or running late for today's
+// appointment") is not where a booking for next week goes.
+const ONLY_URGENT = /\b(urgent|same day|same-day|emergenc\w*|today|running late|right now)\b/i;
+const SAYS_URGENT = /\b(urgent|urgently|today|tonight|right now|now|asap|as soon as possible|same day|emergency|late|running late)\b/;
+
+function appointmentDepartment(ctx: TContext, normalized: string, retrieval: TRetrieval | null): TDepartment | undefined {
+  if (!asksToBook(normalized, retrieval)) return undefined;
+  const handles = ctx.index.departments.filter(
+    (d) => d.routes.has("appointment") && (!ONLY_URGENT.test(d.department.whenToTransfer) || SAYS_URGENT.test(normalized) || BOOKS.test(d.department.whenToTransfer)),
+  );
   if (handles.length === 0) return undefined;
   const described = departmentByDescription(ctx, normalized);
   if (described && handles.some((d) => d.department === described)) return described;

@@ -76,8 +76,10 @@ export function startMessage(
   ctx: TContext,
   raw: string,
   lead = "Sure, I can take a message.",
+  // What the caller already asked, when that is the message ("I'd like to book a haircut for Saturday").
+  message?: string,
 ): [TState, TReply] {
-  const draft: TDraft = { details: {}, skipped: [] };
+  const draft: TDraft = { details: {}, skipped: [], ...(message ? { message: message.slice(0, 1000) } : {}) };
   const leadName = /\b(my name is|my name's|this is)\b/i.test(raw) ? parseName(raw) : null;
   const name = leadName ?? state.knownName;
   if (name) draft.name = name;
