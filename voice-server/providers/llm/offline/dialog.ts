@@ -76,15 +76,16 @@ function notSureReply(state: TState, ctx: TContext, normalized: string): [TState
   return offerMessage(state, [lead]);
 }
 
-// The department whose "when to transfer" text the line describes, to offer the caller; a line for emergencies only
-// when the caller says something is wrong ("how much is teeth whitening" shares "teeth" with "broken teeth", but
-// nobody is hurt, so it is a question, possibly misheard, not a call for the on-call dentist).
+// The department whose "when to transfer" text the line describes, to offer the caller; never a line for
+// emergencies for a price question with no sign of one ("how much is teeth whitening" shares "teeth" with "broken
+// teeth", but it is a question, possibly misheard, not a call for the on-call dentist). Other lines reach it by its
+// own words ("seizures", "gas smell"): each business names its emergencies in words no table can list.
 function describedDepartment(ctx: TContext, normalized: string): TDepartment | undefined {
   const department = departmentByDescription(ctx, normalized);
   const entry = department && ctx.index.departments.find((d) => d.department === department);
   // "What do you charge for a root canal?" asks a price, not about a bill: billing is for the caller's own bill.
   if (entry && asksAPrice(normalized) && [...entry.routes].every((r) => r === "billing")) return undefined;
-  if (!entry?.routes.has("emergency")) return department;
+  if (!entry?.routes.has("emergency") || !asksAPrice(normalized)) return department;
   const stems = contentWords(normalized).map((w) => w.stem);
   const { strong, weak } = emergencySigns(stems);
   // The line's kind of call, when it has one, is another this department handles ("urgent problems").
