@@ -21,13 +21,17 @@ export const EVERYDAY_CONTEXTS = {
   afterUnknown: ["what's the weather like tomorrow"],
   askingName: ["i'd like to leave a message for the office"],
   askingNumber: ["i'd like to leave a message for the office", "it's maria lopez"],
+  // Name and number given: the agent asks what the message is.
+  askingMessage: ["i'd like to leave a message for the office", "it's maria lopez", "five five five two one two four four three three"],
 } satisfies Record<string, string[]>;
 export type TEverydayContext = keyof typeof EVERYDAY_CONTEXTS;
 
 export type TEverydayLine = { intent: string; context: TEverydayContext; text: string; expect: string; isHeard: boolean };
 
 
-const EXPECT = /^(hours|knowledge:\w+|route:\w+|transfer(:\w+)?|message|name:.+|number:\d+|end|thanks|redirect|again|yesanswer)$/;
+const OUTCOME = /^(hours|knowledge:\w+|route:\w+|transfer(:\w+)?|message|saved|name:.+|number:\d+|end|thanks|redirect|again|yesanswer)$/;
+// One outcome, or alternatives that are all right ("redirect|route:desk").
+const isOutcome = (expect: string) => expect.split("|").every((e) => OUTCOME.test(e) && e !== "name" && e !== "number");
 
 export function parseEverydayLines(source: string): TEverydayLine[] {
   const lines: TEverydayLine[] = [];
@@ -46,7 +50,7 @@ export function parseEverydayLines(source: string): TEverydayLine[] {
     if (!block) throw new Error(`${where}: line before any block header`);
     const [text = "", own] = line.split(" => ").map((s) => s.trim());
     const expect = own ?? block.expect;
-    if (!EXPECT.test(expect) || expect === "name" || expect === "number") throw new Error(`${where}: bad outcome "${expect}"`);
+    if (!isOutcome(expect)) throw new Error(`${where}: bad outcome "${expect}"`);
     lines.push({ intent: block.intent, context: block.context, text, expect, isHeard: block.intent.startsWith("heard-") });
   }
   return lines;
@@ -156,50 +160,56 @@ export function createEverydayRunner({ agent, now }: TEverydayAgent) {
     const messages = [...historyOf(line.context), { role: "caller" as const, text: line.text }];
     const answer = reply(messages);
     const got = describe(answer);
-    const result = (isRight: boolean) => ({ line, isRight, got });
-    const [kind, arg = ""] = line.expect.split(/:(.*)/s);
+    const isRight = line.expect.split("|").some((expect) => judge(expect, messages, answer));
+    return { line, isRight, got };
+  };
+
+  function judge(expect: string, messages: TChatMessage[], answer: TOfflineReply): boolean {
+    const [kind, arg = ""] = expect.split(/:(.*)/s);
     const tool = answer.toolCall;
     const plain = !tool && answer.knowledgeIds.length === 0;
     switch (kind) {
       case "hours":
-        return result(plain && /\b(we're open|we're closed|today's hours|open from|open right now)\b/i.test(answer.text));
+        return plain && /\b(we're open|we're closed|today's hours|open from|open right now)\b/i.test(answer.text);
       case "knowledge":
-        return result(!tool && answer.knowledgeIds.includes(arg));
+        return !tool && answer.knowledgeIds.includes(arg);
       case "transfer":
-        if (arg === "") return result(tool?.name === "transfer_call" || (plain && /which department/i.test(answer.text)));
-        return result(tool?.name === "transfer_call" && departmentId(tool.args.department) === arg);
+        if (arg === "") return tool?.name === "transfer_call" || (plain && /which department/i.test(answer.text));
+        return tool?.name === "transfer_call" && departmentId(tool.args.department) === arg;
       case "route": {
         // Transferred, offered a transfer that a "yes" accepts, or offered the department by name.
-        if (tool) return result(tool.name === "transfer_call" && departmentId(tool.args.department) === arg);
+        if (tool) return tool.name === "transfer_call" && departmentId(tool.args.department) === arg;
         if (/can help with that\. Would you like me to transfer you\?/.test(answer.text)) {
           const next = [...messages];
           push(next, answer);
           const yes = reply([...next, { role: "caller", text: "yes please" }]);
-          return result(yes.toolCall?.name === "transfer_call" && departmentId(yes.toolCall.args.department) === arg);
+          return yes.toolCall?.name === "transfer_call" && departmentId(yes.toolCall.args.department) === arg;
         }
         const offered = /I can transfer you to (.+?), or take a message/.exec(answer.text)?.[1];
-        return result(offered !== undefined && departmentId(offered) === arg);
+        return offered !== undefined && departmentId(offered) === arg;
       }
       case "message":
-        return result((plain && /\byour name\b/i.test(answer.text)) || tool?.name === "take_message");
+        return (plain && /\byour name\b/i.test(answer.text)) || tool?.name === "take_message";
+      case "saved":
+        return tool?.name === "take_message";
       case "name":
-        return result(plain && answer.text.toLowerCase().includes(arg.toLowerCase()) && /number/i.test(answer.text));
+        return plain && answer.text.toLowerCase().includes(arg.toLowerCase()) && /number/i.test(answer.text);
       case "number":
-        return result(plain && answer.text.includes(speakDigits(arg)));
+        return plain && answer.text.includes(speakDigits(arg));
       case "end":
-        return result(tool?.name === "end_call");
+        return tool?.name === "end_call";
       case "thanks":
-        return result(tool?.name === "end_call" || (plain && /you're welcome/i.test(answer.text)));
+        return tool?.name === "end_call" || (plain && /you're welcome/i.test(answer.text));
       case "redirect":
-        return result(plain && /(not something I can help with|don't have that information)/i.test(answer.text));
+        return plain && /(not something I can help with|don't have that information)/i.test(answer.text);
       case "again":
-        return result(plain && /(didn't|did not) (quite )?(catch|get)|say it (again|another way)/i.test(answer.text));
+        return plain && /(didn't|did not) (quite )?(catch|get)|say it (again|another way)/i.test(answer.text);
       case "yesanswer":
-        return result(plain && /what can i help you with/i.test(answer.text));
+        return plain && /what can i help you with/i.test(answer.text);
       default:
-        throw new Error(`unknown outcome ${line.expect}`);
+        throw new Error(`unknown outcome ${expect}`);
     }
-  };
+  }
 }
 
 export type TEverydaySummary = { lines: number; right: number; percent: number };

@@ -36,6 +36,15 @@ const UNDERSTANDING_GROUPS: Record<string, string> = {
   whitening: "whitening, whiten, whitened, bleaching, bleach",
   price: "dollar, dollars, bucks",
   insurance: "medicaid, medicare, ppo, hmo, insurances",
+  // A caller names the child; the business writes "children".
+  children:
+    "son, sons, daughter, daughters, baby, babies, toddler, toddlers, teen, teens, teenager, teenagers, boy, boys, girl, girls, grandson, granddaughter, grandchild, grandchildren, infant, infants, youngster",
+  // Where a business that comes to you works.
+  area: "area, areas, neighborhood, neighbourhood, suburb, suburbs, town, towns, city, county, region, district, zone, radius, miles, nearby, outskirts",
+  // Trades: a caller says what they see ("clogged", "dripping", "tap"), the business writes the job.
+  blocked: "blocked, block, blockage, blockages, clog, clogs, clogged, unclog, unblock, plugged",
+  leak: "leak, leaks, leaking, leaky, drip, drips, dripping",
+  faucet: "faucet, faucets, tap, taps, spigot",
 };
 
 // Primary: the synonym groups alone (what the recogniser is told); CONCEPT_OF adds the understanding groups.

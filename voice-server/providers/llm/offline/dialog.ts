@@ -32,12 +32,21 @@ import {
   isOnlyNumbers,
   isNegative,
 } from "./intents";
-import { HOURS_OVERRIDE_CONFIDENCE, answerText, retrieve, retrieveByName, retrieveByTopic, type TRetrieval } from "./knowledge";
+import {
+  HOURS_OVERRIDE_CONFIDENCE,
+  answerText,
+  retrieve,
+  retrieveByName,
+  retrieveByTopic,
+  sharesAWord,
+  type TRetrieval,
+} from "./knowledge";
 import { NAME_NOT_GIVEN, firstName, onSlotAnswer, startMessage } from "./message";
 import { speakDigits, splitSentences, toSpoken } from "./speakable";
-import { describesEmergency, emergencySigns, soundsUrgent } from "./routing";
+import { describesEmergency, emergencySigns, routingConceptsOf, soundsUrgent } from "./routing";
 import { isOffTopic, isOutOfScope, whatICanDo } from "./scope";
 import { expandParaphrases } from "./paraphrase";
+import { withoutPreamble } from "./preamble";
 import { repairedLine } from "./repair";
 import { stem } from "./stem";
 import { parseName } from "./spoken-input";
@@ -51,7 +60,7 @@ export function notSure(state: TState, ctx: TContext, normalized: string): [TSta
 function notSureReply(state: TState, ctx: TContext, normalized: string): [TState, TReply] {
   const lead = "I'm sorry, I don't have that information.";
   if (ctx.index.departments.length > 0 && ctx.isOpen !== false) {
-    const department = departmentByDescription(ctx, normalized);
+    const department = describedDepartment(ctx, normalized);
     return [
       { ...state, pending: { kind: "message_or_transfer", departmentId: department?.id } },
       {
@@ -67,10 +76,67 @@ function notSureReply(state: TState, ctx: TContext, normalized: string): [TState
   return offerMessage(state, [lead]);
 }
 
+// The department whose "when to transfer" text the line describes, to offer the caller; never a line for
+// emergencies for a price question with no sign of one ("how much is teeth whitening" shares "teeth" with "broken
+// teeth", but it is a question, possibly misheard, not a call for the on-call dentist). Other lines reach it by its
+// own words ("seizures", "gas smell"): each business names its emergencies in words no table can list.
+function describedDepartment(ctx: TContext, normalized: string): TDepartment | undefined {
+  const department = departmentByDescription(ctx, normalized);
+  const entry = department && ctx.index.departments.find((d) => d.department === department);
+  // "What do you charge for a root canal?" asks a price, not about a bill: billing is for the caller's own bill.
+  if (entry && asksAPrice(normalized) && [...entry.routes].every((r) => r === "billing")) return undefined;
+  if (!entry?.routes.has("emergency") || !asksAPrice(normalized)) return department;
+  const stems = contentWords(normalized).map((w) => w.stem);
+  const { strong, weak } = emergencySigns(stems);
+  // The line's kind of call, when it has one, is another this department handles ("urgent problems").
+  const otherKind = stems.some((s) => routingConceptsOf(s).some((r) => r !== "emergency" && entry.routes.has(r)));
+  return strong + weak > 0 || otherKind || URGENT_NOW.test(normalized) ? department : undefined;
+}
+
+const FOLLOW_UP = /^(?:(?:and|so|ok|okay|oh|hmm|right) )*(?:what|how) about\b|\b(?:it|they|them|those|these|that one|those ones)\b/;
+
+// "And Sunday?", "what about on the weekend": a day and nothing else.
+const DAY_ONLY =
+  /^(?:(?:and|so|ok|okay|oh|what|how|about|on|the|for|is|are|you|open|this|next)\s+)*(?:(?:sun|mon|tues|wednes|thurs|fri|satur)days?|weekends?|today|tomorrow|tonight)$/;
+
+const PRICE_QUESTION =
+  /\b(how much|what (do|does|would|will|did) (you|it|they|that|this) (charge|cost)|what (is|are|would be) the (price|cost|fee|rate)s?|what does (a|an|the) [a-z ]{1,30} cost|price|cost|fee|rate)s?\b/;
+const OWN_BILL =
+  /\b(my|the|this|that|our|an|a) (bill|invoice|statement|account|balance|receipt)s?\b|\b(charged|billed|overcharged|refund|refunded|owe|owed|double charged|paid twice)\b/;
+function asksAPrice(normalized: string): boolean {
+  return PRICE_QUESTION.test(normalized) && !OWN_BILL.test(normalized);
+}
+
+// What a price question asks the price of, normalised ("how much for a deep cleaning if I have no insurance" ->
+// "deep cleaning"); null when it is not one or names nothing.
+function priceSubject(normalized: string): string | null {
+  if (!asksAPrice(normalized)) return null;
+  const after = /\b(?:for|of|to get|to have|to do) (?:a |an |the |my |your |one |just |some )?([a-z ]+?)(?: (?:with|without|if|and|on|at|under|because|since|when|please|though|done|there|here)\b.*)?$/.exec(normalized)?.[1];
+  return after && contentWords(after).length > 0 ? after : null;
+}
+
 // A caller line. When it makes no sense as heard, it is tried once more with sound-alike, misspelt or split words
 // replaced by this agent's own words ("do you take sigma" -> "cigna"); the repaired reading is only used when it
 // makes sense, so a line that was understood is never rewritten and one that wasn't gets the same fallback.
 export function onCaller(state: TState, ctx: TContext, raw: string, recentCaller: string): [TState, TReply] {
+  const [next, reply] = onCallerOnce(state, ctx, raw, recentCaller);
+  if (!reply.isUnheard) return [{ ...next, unheard: 0 }, reply];
+  // Asked once to say it again; the second time in a row, the caller is offered a way on rather than a third "sorry?"
+  // (answers to the message's own questions have retries of their own).
+  const unheard = (state.unheard ?? 0) + 1;
+  if (unheard < 2 || next.pending.kind === "slot") return [{ ...next, unheard }, reply];
+  const lead = "Sorry, I'm having trouble hearing you.";
+  if (ctx.index.departments.length > 0 && ctx.isOpen !== false) {
+    return [
+      { ...next, unheard: 0, pending: { kind: "message_or_transfer" } },
+      { say: [lead, "I can take a message and have someone call you back, or transfer you to someone who can help. Which would you prefer?"] },
+    ];
+  }
+  const [offered, offer] = offerMessage({ ...next, unheard: 0 }, [lead]);
+  return [offered, offer];
+}
+
+function onCallerOnce(state: TState, ctx: TContext, raw: string, recentCaller: string): [TState, TReply] {
   const first = understand(state, ctx, raw, recentCaller);
   if (!first[1].isFallback) return first;
   const repaired = repairedLine(ctx.snapshot, normalizeText(raw));
@@ -93,7 +159,7 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   const normalized = expandParaphrases(heard);
   const tokens = heard.split(" ").filter((t) => t !== "");
   if (tokens.length === 0 || tokens.every((t) => FILLERS.has(t))) {
-    return [state, { say: ["Sorry, I didn't catch that. Could you say it again?"], isFallback: true }];
+    return [state, { say: ["Sorry, I didn't catch that. Could you say it again?"], isFallback: true, isUnheard: true }];
   }
   // Said again word for word, and nothing else changes: a question the agent asked is still open.
   if (REPEAT.test(heard)) return [state, { say: [state.lastAgent ?? ctx.snapshot.config.greeting] }];
@@ -195,7 +261,11 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   }
   if (wantsMessage) return startMessage(state, ctx, raw);
 
-  const withoutGreeting = normalized.replace(/^(hi|hello|hey|good (morning|afternoon|evening))( there)?\s*/, "").trim();
+  // The question without the greeting, small talk and introductions before it ("hi, this is Dana, I was
+  // wondering ..."): what retrieval and the scope check read.
+  const withoutGreeting = expandParaphrases(withoutPreamble(raw))
+    .replace(/^(hi|hello|hey|good (morning|afternoon|evening))( there)?\s*/, "")
+    .trim();
   if (GREETING_ONLY.test(normalized) || withoutGreeting === "") {
     return [state, { say: ["Hi! How can I help you today?"] }];
   }
@@ -204,11 +274,34 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   }
 
   // An emergency goes straight to the line that handles it, before any knowledge answer that shares a word.
-  const retrieval =
-    retrieve(ctx.index, withoutGreeting) ??
+  // "What about Humana?", "how much are they?": a follow-up is read together with the caller's line before it.
+  const followUp =
+    recentCaller !== "" && FOLLOW_UP.test(withoutGreeting) && contentWords(withoutGreeting).length <= 2
+      ? `${withoutGreeting} ${expandParaphrases(recentCaller)}`
+      : null;
+  let retrieval =
+    (followUp === null ? retrieve(ctx.index, withoutGreeting) : retrieve(ctx.index, followUp)) ??
+    // "What about United?" after the insurers were listed: the same entry answers it, whatever it says.
+    (followUp !== null && /\babout\b/.test(withoutGreeting) && !HOURS_INTENT.test(recentCaller)
+      ? retrieve(ctx.index, expandParaphrases(recentCaller))
+      : null) ??
     (LOCATION_INTENT.test(normalized)
       ? (retrieve(ctx.index, `${withoutGreeting} address location`) ?? retrieve(ctx.index, "where address location"))
       : null);
+  // "How much would I pay for a cleaning without insurance?": the price of the thing named after "for", read on its
+  // own when the whole line found nothing.
+  const priceOf = retrieval === null ? priceSubject(withoutGreeting) : null;
+  // The thing's last word names it ("a regular teeth cleaning" is a cleaning) when the whole phrase finds nothing.
+  if (priceOf) retrieval = retrieve(ctx.index, `price ${priceOf}`) ?? retrieve(ctx.index, `price ${priceOf.split(" ").at(-1) ?? ""}`);
+  // An entry reached only through a broad concept ("my invoice" finds "How can I pay?" through "payment") gives
+  // way to a department whose "when to transfer" text has the caller's own word ("Invoices, payments or refunds").
+  if (retrieval && !sharesAWord(retrieval, withoutGreeting)) {
+    const described = departmentByDescription(ctx, normalized);
+    const entry = described && ctx.index.departments.find((d) => d.department === described);
+    // Only a word that says what kind of call this is ("invoice"), not one in passing ("office").
+    const named = (w: { stem: string }) => entry?.terms.has(w.stem) && routingConceptsOf(w.stem).length > 0;
+    if (entry && contentWords(withoutGreeting).some(named)) retrieval = null;
+  }
   const isQuestion = QUESTION_START.test(normalized);
   // A question about emergencies ("do you handle emergencies?") is answered or offered a transfer like any other;
   // a question that describes one ("can you help, my face is swollen?") is an emergency.
@@ -241,18 +334,52 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
 
   // Asking to book, move or cancel goes to whoever handles appointments, even when the hours or a knowledge entry
   // share a word with it ("any opening Wednesday for a cleaning?").
-  const booking = ctx.isOpen === false ? undefined : appointmentDepartment(ctx, normalized, retrieval);
+  // "I'd like to book a visit, and do you take Aetna?": the request is read without the question asked alongside
+  // it, and that question is answered first.
+  const aside = asideQuestion(raw);
+  const request = aside === null ? null : expandParaphrases(normalizeText(raw).replace(ASIDE, "").trim());
+  const booking =
+    ctx.isOpen === false
+      ? undefined
+      : request
+        ? appointmentDepartment(ctx, request, retrieve(ctx.index, request))
+        : appointmentDepartment(ctx, normalized, retrieval);
   if (booking) {
+    const answer = aside === null ? null : retrieve(ctx.index, aside);
+    const answered = answer && sharesAWord(answer, aside ?? "") ? answer : null;
     return [
       { ...state, pending: { kind: "confirm_transfer", departmentId: booking.id } },
-      { say: [`${booking.name.trim()} can help with that. Would you like me to transfer you?`] },
+      {
+        say: [
+          ...(answered && aside ? [answerText(answered, aside)] : []),
+          `${booking.name.trim()} can help with that. Would you like me to transfer you?`,
+        ],
+        ...(answered ? { knowledgeIds: [answered.passage.itemId] } : {}),
+      },
     ];
   }
 
-  const isHoursQuestion = HOURS_INTENT.test(normalized);
+  // "What about Saturday?" right after asking the hours is asking the hours.
+  const afterHours = HOURS_INTENT.test(recentCaller) || /\b(we are open|we are closed|open from)\b/.test(normalizeText(state.lastAgent ?? ""));
+  // Asked to book with nobody to put the caller through to (none handles it, or closed): the request is taken as a
+  // message for the team to confirm, with the request itself as the message.
+  const bookingLine = request ?? normalized;
+  if (!booking && asksToBook(bookingLine, request ? retrieve(ctx.index, request) : retrieval) && !QUESTION_START.test(bookingLine.replace(/^(can|could|may) i\b/, ""))) {
+    return startMessage(
+      state,
+      ctx,
+      raw,
+      "I can't confirm a time myself, but I can take your request and have the team call you back to confirm.",
+      raw.trim(),
+    );
+  }
+
+  const isHoursQuestion =
+    HOURS_INTENT.test(normalized) ||
+    (afterHours && (followUp !== null || DAY_ONLY.test(withoutGreeting)) && requestedDays(normalized, undefined) !== null);
   const hoursEnabled = ctx.snapshot.config.businessHours.isEnabled;
   // With hours configured, knowledge only wins when it answers this exact question ("weekend hours" for
-  // "open on Saturday"), never for "are you open now" or a general "what are your hours".
+  // "open on Saturday"), never for "are you open now" or a general "when are you open, which days".
   const knowledgeBeatsHours =
     retrieval !== null &&
     retrieval.coverage >= HOURS_OVERRIDE_CONFIDENCE &&
@@ -270,7 +397,7 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   if (contentWords(withoutGreeting).length === 0 || isOnlyNumbers(withoutGreeting)) {
     if (isAffirmative(normalized) || isNegative(normalized))
       return [state, { say: ["Okay. How can I help you today?"] }];
-    return [state, { say: ["Sorry, I didn't quite get that. Could you say it another way?"], isFallback: true }];
+    return [state, { say: ["Sorry, I didn't quite get that. Could you say it another way?"], isFallback: true, isUnheard: true }];
   }
 
   // Weather, sports, another business: say so and offer what this line is for, never a guess or silence.
@@ -294,7 +421,7 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
     ];
   }
 
-  const described = departmentByDescription(ctx, normalized);
+  const described = describedDepartment(ctx, normalized);
   if (described && ctx.isOpen !== false) {
     return [
       { ...state, pending: { kind: "confirm_transfer", departmentId: described.id } },
@@ -304,19 +431,44 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   return notSure(state, ctx, normalized);
 }
 
+// A question asked after the main request in the same line ("..., and also do you take Aetna?", "... also where
+// are you?"), normalised; null when there is none.
+const ASIDE = /\b(?:and also|also|and|plus|oh and|by the way)\s+((?:do|does|is|are|can|could|what|how|where|when|which|will)\b.*)$/;
+function asideQuestion(raw: string): string | null {
+  const normalized = normalizeText(raw);
+  const aside = ASIDE.exec(normalized)?.[1];
+  return aside && aside.split(" ").length >= 3 && aside.length < normalized.length - 10 ? expandParaphrases(aside) : null;
+}
+
+// A department text that says it books ("booking, moving or cancelling appointments").
+const BOOKS = /\b(book|books|booking|bookings|schedul\w*|reschedul\w*|new appointments?|appointments?:|making appointments?)\b/i;
+
 const WEAK_BOOKING = new Set(["available", "availability"].map(stem));
 
 // The department for a request to book, move or cancel an appointment; undefined when the line asks a price
 // ("how much to book a cleaning"), when the knowledge answer found covers the request itself ("how do I
 // reschedule?" with a rescheduling entry), or when no department handles appointments.
-function appointmentDepartment(ctx: TContext, normalized: string, retrieval: TRetrieval | null): TDepartment | undefined {
+// Whether the line asks to book, move or cancel, rather than asking a price or a question the knowledge answers
+// ("what is your cancellation policy?").
+function asksToBook(normalized: string, retrieval: TRetrieval | null): boolean {
   const words = contentWords(normalized);
   // "Available" alone asks whether, not to book ("is Delta available?" is about Delta); the rest ask to book.
   const asks = words.filter((w) => (w.concept === "#booking" || w.concept === "#cancel") && !WEAK_BOOKING.has(w.stem));
-  if (asks.length === 0 || words.some((w) => w.concept === "#price")) return undefined;
+  if (asks.length === 0 || words.some((w) => w.concept === "#price")) return false;
   const passage = retrieval?.passage;
-  if (passage && asks.some((w) => passage.tf.has(w.stem) || (w.concept !== undefined && passage.tf.has(w.concept)))) return undefined;
-  const handles = ctx.index.departments.filter((d) => d.routes.has("appointment"));
+  return !(passage && asks.some((w) => passage.tf.has(w.stem) || (w.concept !== undefined && passage.tf.has(w.concept))));
+}
+
+// A department only for urgent or same-day matters ("urgent same-day requests, or running late for today's
+// appointment") is not where a booking for next week goes.
+const ONLY_URGENT = /\b(urgent|same day|same-day|emergenc\w*|today|running late|right now)\b/i;
+const SAYS_URGENT = /\b(urgent|urgently|today|tonight|right now|now|asap|as soon as possible|same day|emergency|late|running late)\b/;
+
+function appointmentDepartment(ctx: TContext, normalized: string, retrieval: TRetrieval | null): TDepartment | undefined {
+  if (!asksToBook(normalized, retrieval)) return undefined;
+  const handles = ctx.index.departments.filter(
+    (d) => d.routes.has("appointment") && (!ONLY_URGENT.test(d.department.whenToTransfer) || SAYS_URGENT.test(normalized) || BOOKS.test(d.department.whenToTransfer)),
+  );
   if (handles.length === 0) return undefined;
   const described = departmentByDescription(ctx, normalized);
   if (described && handles.some((d) => d.department === described)) return described;

@@ -3,7 +3,15 @@ import { dayName, describeDay, isValidTimeZone, speakWeeklyHours, zonedDayAndMin
 import { splitSentences } from "./speakable";
 import type { TContext } from "./state";
 
-export function requestedDays(normalized: string, today: number | undefined): number[] | "now" | null {
+const DAY = String.raw`(?:sun|mon|tues|wednes|thurs|fri|satur)days?|today|tomorrow|tonight|weekends?`;
+// Days the caller takes back: "not Tuesday, Thursday", "Tuesday, no sorry, Thursday", "Tuesday I mean Thursday".
+const TAKEN_BACK_DAY = new RegExp(
+  String.raw`\bnot (?:on )?(?:the )?(?:${DAY})\b|\b(?:${DAY})(?: (?:no|sorry|i mean|actually|or rather|wait))+(?= (?:on )?(?:${DAY})\b)`,
+  "g",
+);
+
+export function requestedDays(heard: string, today: number | undefined): number[] | "now" | null {
+  const normalized = heard.replace(TAKEN_BACK_DAY, " ");
   if (/\b(right now|now|currently|at the moment|still open)\b/.test(normalized)) return "now";
   if (/\btoday\b|\btonight\b/.test(normalized) && today !== undefined) return [today];
   if (/\btomorrow\b/.test(normalized) && today !== undefined) return [(today + 1) % 7];

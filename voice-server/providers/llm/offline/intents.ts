@@ -56,7 +56,8 @@ export function isAffirmative(normalized: string): boolean {
   if (!YES.test(line)) return line.split(" ").length <= 6 && !NO.test(line) && YES_TAIL.test(line) && !QUESTION_START.test(line);
   // "Yeah, why not", "okay sure": one yes after another is still a yes.
   let rest = line;
-  while (YES.test(rest)) rest = rest.replace(YES, "").trim();
+  // "Sure, go ahead and do that": yeses joined by "and" are one yes.
+  while (YES.test(rest)) rest = rest.replace(YES, "").trim().replace(/^(and|then|and then)\s+(?=\S)/, "");
   if (GOODBYE.test(rest)) return false;
   // "OK, so where exactly are you?" is a new question, not a yes; "good" alone is, "good question" is not.
   if (QUESTION_START.test(rest.replace(/^(so|then|and|but)\s+/, ""))) return false;

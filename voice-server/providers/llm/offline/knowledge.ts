@@ -298,6 +298,11 @@ function retrieveUncached(index: TIndex, normalized: string): TRetrieval | null 
   return best && best.coverage >= MIN_CONFIDENCE ? best : null;
 }
 
+// Whether the passage holds one of the caller's own words (stemmed), not only a synonym of one.
+export function sharesAWord(retrieval: TRetrieval, normalized: string): boolean {
+  return contentWords(normalized).some((w) => retrieval.passage.tf.has(w.stem));
+}
+
 // The passage a caller's words name by one of its names ("do you take Aetna, I think?"), when retrieval found
 // nothing: a name the knowledge spells out is strong evidence even among misheard words. Null when the line names
 // nothing, or names things in different passages.

@@ -3,7 +3,7 @@
 import { normalizePhoneNumber } from "@/voice-server/tools/specs";
 import { CANCEL_FLOW, GOODBYE, QUESTION_START, SKIP_FIELD, USE_CALLER_NUMBER, isAffirmative, isNegative } from "./intents";
 import { speakDigits } from "./speakable";
-import { parseMessageBody, parseName, parseSpokenPhoneNumber } from "./spoken-input";
+import { parseCorrectedNumber, parseMessageBody, parseName, parseSpokenPhoneNumber } from "./spoken-input";
 import { contentWords } from "./text";
 import { anythingElse, goodbye, type TContext, type TDraft, type TPending, type TReply, type TSlot, type TState } from "./state";
 
@@ -76,8 +76,10 @@ export function startMessage(
   ctx: TContext,
   raw: string,
   lead = "Sure, I can take a message.",
+  // What the caller already asked, when that is the message ("I'd like to book a haircut for Saturday").
+  message?: string,
 ): [TState, TReply] {
-  const draft: TDraft = { details: {}, skipped: [] };
+  const draft: TDraft = { details: {}, skipped: [], ...(message ? { message: message.slice(0, 1000) } : {}) };
   const leadName = /\b(my name is|my name's|this is)\b/i.test(raw) ? parseName(raw) : null;
   const name = leadName ?? state.knownName;
   if (name) draft.name = name;
@@ -149,6 +151,13 @@ export function saveAndClose(state: TState, ctx: TContext, draft: TDraft): [TSta
 const CORRECTION = /^(?:no|nope|wrong|that is wrong|that is not right|that is not it|not quite|incorrect|actually|sorry)\b/;
 const NAME_CORRECTION_LEAD = /\b(?:it is|it's|i said|my name is|my name's|name is|that is|that's|spelled|call me)\s+(.+)$/i;
 
+const ASKS_FOR_A_PERSON =
+  /\b(talk|speak) (to|with) (someone|somebody|a person|a human|a real person|the front desk|reception|the office|a receptionist)\b|\b(transfer|put) me (through|over)\b|\b(real|live|actual) person\b|\b(representative|operator|receptionist)\b/;
+
+// A reply that only confirms what was read back (normalizeText output).
+const CONFIRMATION =
+  /^(?:(?:yes|yeah|yep|yup|yea|correct|right|exactly|perfect|great|good|sure|ok|okay|mhm|uh huh|mm hmm|that is (?:right|correct|it|me)|you got it|got it|sounds (?:good|right)|that is fine)\s*)+(?:thanks|thank you|please)?$/;
+
 function correction(
   state: TState,
   ctx: TContext,
@@ -159,9 +168,12 @@ function correction(
 ): [TState, TReply] | null {
   // "My name is ..." while asked for the name is the answer, not a correction (and the same for the number).
   const explicitName = slot !== "name" && /\b(my name is|my name's)\b/i.test(raw);
-  const explicitNumber = slot !== "callback" && /\b(my|the|your) (number|phone|cell|mobile)\b/.test(normalized);
+  const explicitNumber =
+    (slot !== "callback" && /\b(my|the|your) (number|phone|cell|mobile)\b/.test(normalized)) ||
+    (draft.callback !== undefined && /\b(last (four|three|two|digits?)|area code|ends? (in|with)|ending (in|with))\b/.test(normalized));
   if (!CORRECTION.test(normalized) && !explicitName && !explicitNumber) return null;
-  const number = parseSpokenPhoneNumber(raw);
+  // Only the number just read back (or one the caller names) can be fixed in part ("no, the last four are 0174").
+  const number = parseCorrectedNumber(raw, draft.lastFilled === "callback" || explicitNumber ? draft.callback : undefined);
   if (number && (explicitNumber || draft.lastFilled === "callback" || CORRECTION.test(normalized))) {
     const next = { ...draft, callback: number, lastFilled: "callback" as const };
     return askNext({ ...state, draft: next }, ctx, [`Sorry about that. I have ${speakDigits(number)}.`]);
@@ -169,7 +181,8 @@ function correction(
   if (explicitName || draft.lastFilled === "name") {
     const lead = NAME_CORRECTION_LEAD.exec(raw.replace(/^[^,]*?\b(?:no|nope|wrong|actually|sorry)\b[,.!]?\s*/i, ""));
     const rest = raw.replace(/^\s*(?:no|nope|wrong|actually|sorry|not quite|incorrect)\b[,.!]?\s*/i, "");
-    const short = rest.split(/\s+/).filter((w) => w !== "").length <= 3;
+    // "No, not Katrina, Katrin Holm": the name taken back does not count.
+    const short = rest.replace(/^not\s+[^,]+,\s*/i, "").split(/\s+/).filter((w) => w !== "").length <= 3;
     const name = lead?.[1] ? parseName(lead[1]) : short ? parseName(rest) : null;
     if (name) {
       const next = { ...draft, name, lastFilled: "name" as const };
@@ -207,7 +220,7 @@ export function onSlotAnswer(
   const draft: TDraft = { ...(state.draft ?? { details: {}, skipped: [] }) };
   draft.details = { ...draft.details };
   const retry = (): [TState, TReply] => {
-    // "Wait, what are your hours?" instead of a name: answer it, then ask again.
+    // "Wait, when do you close?" instead of a name: answer it, then ask again.
     if (QUESTION_START.test(normalized)) {
       const [, reply] = answer({ ...state, pending: { kind: "none" } }, ctx, raw, "");
       // Only real answers (they end by offering more help); a "not sure" would derail the message.
@@ -225,6 +238,11 @@ export function onSlotAnswer(
     ];
   };
 
+  // "Actually, can I just talk to someone?": the caller would rather speak to a person than leave a message. What
+  // they gave so far goes with the draft; the person they reach takes it from there.
+  if (ctx.index.departments.length > 0 && ctx.isOpen !== false && ASKS_FOR_A_PERSON.test(normalized) && !hasDetails(draft)) {
+    return answer({ ...state, draft: null, pending: { kind: "none" } }, ctx, raw, "");
+  }
   if (CANCEL_FLOW.test(normalized)) {
     return anythingElse({ ...state, draft: null }, ["No problem, I won't take a message."]);
   }
@@ -259,7 +277,9 @@ export function onSlotAnswer(
   if (pending.slot === "name") {
     const name = parseName(raw);
     if (name) draft.name = name;
-    else if (pending.attempts >= 1 && raw.trim() !== "") draft.name = raw.trim().slice(0, 60);
+    // Kept as heard on the second try, unless it is only a yes or no ("yes" is an answer, not a name).
+    else if (pending.attempts >= 1 && raw.trim() !== "" && !isAffirmative(normalized) && !isNegative(normalized))
+      draft.name = raw.trim().slice(0, 60);
     else return retry();
     draft.lastFilled = "name";
     // Read back in full so a misheard name can be corrected ("No, it's Joan").
@@ -271,7 +291,8 @@ export function onSlotAnswer(
     if (ctx.callerNumber && (isAffirmative(normalized) || USE_CALLER_NUMBER.test(normalized))) {
       number = normalizePhoneNumber(ctx.callerNumber);
     }
-    number ??= parseSpokenPhoneNumber(raw);
+    // "303 555 0147, sorry, 0174": a slip corrected in the same breath.
+    number ??= parseCorrectedNumber(raw);
     if (!number) {
       if (pending.attempts >= 2 && ctx.callerNumber && normalizePhoneNumber(ctx.callerNumber)) {
         draft.callback = normalizePhoneNumber(ctx.callerNumber) ?? undefined;
@@ -291,6 +312,10 @@ export function onSlotAnswer(
   }
 
   if (pending.slot === "message") {
+    // "Yes, that's right" to the name or number just read back, not the message: ask for the message again.
+    if (draft.lastFilled !== undefined && CONFIRMATION.test(normalized)) {
+      return [{ ...state, draft: { ...draft, lastFilled: undefined } }, { say: ["Great. And what message would you like me to pass on?"] }];
+    }
     const message = parseMessageBody(raw);
     if (!message) return retry();
     draft.message = message;

@@ -6,6 +6,12 @@
 // Patterns run on normalizeText() output.
 
 const PARAPHRASES: Array<[RegExp, string]> = [
+  // "The dental office", "your plumbing company": the business itself, whose kind is no topic ("which street is the
+  // dental office on" is not about "Delta Dental").
+  [/\b(the|your|this|that|ur) (dental|dentist|dentists|medical|doctors?|vet|veterinary|law|legal|plumbing|plumbers?|repair|hair|beauty|auto|accounting|cleaning) (office|practice|clinic|surgery|shop|store|place|building|business|company|firm|salon|garage)\b/g, "$1 $3"],
+  // "Can you tell the doctor I'll be late", "let her know we're on our way": news for someone is a message (before
+  // "running late" below reads the news as a matter for the desk).
+  [/\b(tell|let) (him|her|them|the \w+|my \w+|your \w+|dr \w+|doctor \w+) (know )?(that )?(i|we) (will|am|are|have|had|was|were|can|could|need|got|would)\b/, "$& message callback"],
   // Booking
   [/\b(fit|get|squeeze|pencil|book) (me|us|him|her|them|my \w+) in\b/, "appointment"],
   [/\b(see|visit) (the|a|your) (dentist|doctor|hygienist|orthodontist|specialist)\b/, "appointment"],
@@ -13,7 +19,21 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\bset (something|it|one|me|a time) up\b|\bset up (a|an) (visit|time|checkup|cleaning|exam)\b/, "appointment"],
   [/\b(next|first|earliest|soonest) (available|opening|open slot|free slot)\b/, "$& appointment"],
   [/\b(do you have|is there|have you got) (anything|an opening|a slot|room|space|any openings?) (on|this|next|tomorrow|today|in the|for)\b/, "appointment availability $3"],
+  // "Any openings Friday?", "got any availability next week?": a free slot, not the opening hours.
+  [/^(any|got any|are there any|you have any|do you have any) (openings?|availability|slots?|spots?|appointments?)\b/, "appointment availability"],
+  [/\b(time|room|space|a slot|a spot) to (see|fit|squeeze|take) (me|us|him|her|them|my \w+)( in)?\b/, "appointment availability"],
   [/\bdue for (a|an|my|the)( \w+){0,3} (checkup|check up|cleaning|exam|visit)\b/, "$& appointment"],
+  [/\b(to|can i|could i|may i|can we|could we) (come|get|pop|stop) in$|\bget in (for|on|at|next|this|tomorrow|today|sometime|to see)\b/, "$& appointment"],
+  // Wanting to come in is wanting a visit: "I'd like to come in and get a filling", "we need to bring him in".
+  [/\b(like|want|need|wanting|hoping|trying|have) to (come|get|pop|stop|bring (him|her|them|my \w+)) in (and|to|so)\b/, "$& appointment"],
+  // "I'd like to get my teeth cleaned", "need to have his eyes checked": something done to them is a visit.
+  [/\b(like|want|need|needs|wanting|hoping|trying|looking) to (get|have) (my|his|her|their|our|the( \w+)?) (\w+ ){0,2}(cleaned|checked|checked out|looked at|fixed|seen|done|examined|repaired|serviced|replaced|whitened|pulled|filled)\b/, "$& appointment"],
+  // Asking for someone to come and do a job: "can you send someone out", "need a plumber to fix", "come take a look".
+  [/\b(send|get|have) (someone|somebody|anyone|anybody|a (plumber|technician|tech|engineer|electrician|handyman|guy|person)) (out|over|round|around|to (come|look|fix|check|see|repair|install|replace|service))\b/, "$& appointment"],
+  [/\b(can|could|would|will|when can|how soon can) (someone|somebody|anyone|anybody|you|a (plumber|technician|tech|engineer|electrician|handyman)) (come|get|swing|stop|pop) (out|over|round|around|by)\b/, "$& appointment"],
+  [/\b(soonest|earliest|quickest) (someone|somebody|anyone|you|a \w+) (can|could) (come|get|be)\b/, "$& appointment"],
+  [/\bcome (and |to )?(take|have) a look\b/, "$& appointment"],
+  [/\b(need|want|like|looking for|get) (someone|somebody|a (plumber|technician|tech|engineer|electrician|handyman|professional)) to (fix|repair|install|replace|look at|check|service|unclog|unblock|clear|sort out|come)\b/, "$& appointment"],
   // Changing or cancelling
   [/\b(can not|will not|would not|am not going to|not going to|unable to|no longer) (be able to )?(make|come|attend|keep) (it|in|my)\b/, "cancel appointment"],
   [/\b(call off|push back|push (it|my appointment|my \w+) back|bring forward|change the (time|date|day) of|change the (time|date|day)|switch my|swap my)\b/, "reschedule appointment"],
@@ -23,10 +43,23 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\b(shut|shuts|lock up|locks up)\b/, "close"],
   [/\b(how late|how early|till when|until when|until what time|till what time|what days)\b/, "$& hours"],
   [/\bwhat time (do|does|will|are) (you|the office|the clinic|your office|the practice|they) (start|begin|finish|stop)\b/, "$& hours"],
+  // "do you guys work on weekends?", "is anybody there in the evening?": being there on a day is being open.
+  [/\b(are|is) (you|anyone|anybody|someone|somebody|the (office|clinic|shop|store|practice|dentist|doctor|team|staff))( guys| folks)? (in|there|around|working|staffed)(( on| in| at| during| over| this| next| the){0,2}) (weekends?|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|evenings?|nights?|holidays?|lunch( time)?|mornings?|afternoons?)\b/, "$& open"],
+  [/\b(do|does) (you|the (office|clinic|shop|store|practice|team|staff))( guys| folks)? (work|operate)(( on| in| at| during| over| this| next| the){0,2}) (weekends?|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|evenings?|nights?|holidays?|mornings?|afternoons?)\b/, "$& open"],
+  // "What's the latest I can come by?", "how early can I drop in?": the day's hours.
+  [/\b(the )?(latest|earliest) (time )?(i|we|you|someone|somebody) (can|could|may) (come|get|stop|drop|pop|swing|call|be)\b/, "$& hours"],
+  [/\bhow (late|early) (can|could|may) (i|we) (come|get|stop|drop|pop|swing|call)\b/, "$& hours"],
   // Location
-  [/\b(what|which) (part of town|area|neighborhood|neighbourhood|building|road|street)\b/, "address"],
+  [/\bwhere (would|do|can|could|should|will|might) (i|we|you|one) (find|locate|see)\b|\bwhere (is|are) (it|you|the \w+|your \w+) (located|based|situated)\b/, "$& address"],
+  [/\b(what|which) (part of town|area|neighborhood|neighbourhood|building|road|street|town|city|suburb|village|cross streets?|intersection)\b/, "address"],
+  [/\b(find|locate|get to|get directions to) (you|you guys|your (office|clinic|practice|shop|place|building|location)|the (office|clinic|practice|shop|place|building))\b/, "$& address"],
+  // "where you are" inside a longer line ("I'm trying to work out where you are", "not sure where your office is").
+  [/\bwhere (you are|you guys are|you folks are|you all are|you are located|your (office|clinic|practice|shop|place|building) is|the (office|clinic|practice|shop|place|building) is)\b/, "$& address"],
   [/\b(whereabouts|how (do|would|can) i (get|find) (to )?(you|your place|your office|the office|the clinic))\b/, "address"],
   [/\btrying to find you\b/, "address"],
+  [/\bhow (do i |can i |would i |to |should i |will i )?(get|find|come) (to (you|your( \w+)?|the (office|clinic|shop|store|practice|building))|there)\b/, "address directions"],
+  // Where a business that comes to you goes: "do you come out to Elmwood?", "do you service the suburbs?".
+  [/\b(do|will|would|can) you (guys |folks )?((come|go|travel|drive) (out )?(to|as far as)|serve|work in|do work in)\b/, "$& area"],
   // Parking
   [/\b(leave|put|park|stash) (my|the|our) (car|vehicle|truck|van)\b/, "parking"],
   [/\b(somewhere|anywhere|place|room|space|spot) to park\b/, "parking"],
@@ -42,6 +75,8 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   // Callbacks and messages
   [/\b(give me a (ring|call|buzz)|ring me|phone me|get back to me|return my call|leave word|pass (it|this|that|a message) (on|along)|let (them|him|her|the dentist|the doctor) know)\b/, "$& message callback"],
   [/\b(ask|have|get|tell) ([\w ]{1,30}?) to (call|ring|phone|contact|text) (me|us)\b/, "$& message callback"],
+  [/\b(have|get|let) (someone|somebody|him|her|them|(the|your|my) \w+|dr \w+|doctor \w+) (call|ring|phone|text|email) (me|us)( back)?\b/, "$& message callback"],
+  [/\b(tell|let) ([\w ]{1,30}?) (know )?(that )?i (called|rang|phoned|was calling|stopped by)\b/, "$& message callback"],
   // A person
   [/\b(staff member|member of staff|a live one)\b/, "representative"],
   // Emergencies in everyday words

@@ -6,10 +6,13 @@ import { stem } from "./stem";
 
 const ROUTING_CONCEPTS: Record<string, string> = {
   emergency:
-    "emergency urgent urgently asap immediately pain painful hurt hurts ache aching toothache sore agony " +
+    "emergency urgent urgently asap immediately pain painful hurt hurts ache aches aching achy toothache sore agony " +
     "excruciating unbearable throb throbbing swollen swelling swell puffy puffed bleed bleeding bled blood broken " +
     "broke break cracked crack chipped chip knocked abscess infection infected fever injury injured accident trauma " +
-    "severe sleep killing kill dying unbearable awful terrible worst",
+    "severe sleep killing kill dying unbearable awful terrible worst " +
+    // At home or at work rather than in the body: water, power and fire.
+    "flood flooding overflow overflowing burst gushing pouring spraying sewage sewer " +
+    "smoke sparks sparking fire shock electrocuted freezing frozen everywhere",
   billing:
     "bill bills billing billed invoice invoiced charge charged overcharged payment pay paid paying refund " +
     "reimburse receipt statement balance owe owed debt account charges dispute plan subscription",
@@ -48,7 +51,8 @@ export function routingConceptsOf(stemmed: string): readonly string[] {
 const STRONG_SIGNS = new Set(
   (
     "emergency emergencies toothache pain painful hurt hurts agony bleed bleeding bled blood swollen swelling swell " +
-    "puffy puffed broken broke cracked chipped knocked abscess infection infected fever injury injured accident trauma"
+    "puffy puffed broken broke cracked chipped knocked abscess infection infected fever injury injured accident trauma " +
+    "flood flooding overflow overflowing burst sewage smoke sparks fire electrocuted"
   )
     .split(" ")
     .map(stem),
@@ -69,6 +73,10 @@ const BODY = new Set(
     .map(stem),
 );
 
+// Pain said plainly is only a strong sign in a part of the body ("my tooth aches", "my jaw is sore"); "a sore
+// subject" or "this ache of a form" is not.
+const SYMPTOM = new Set("ache aches aching achy sore throb throbbing".split(" ").map(stem));
+
 // How many signs of an emergency the caller's words carry (stems of normalizeText() output).
 export function emergencySigns(stems: readonly string[]): { strong: number; weak: number } {
   let strong = 0;
@@ -77,7 +85,7 @@ export function emergencySigns(stems: readonly string[]): { strong: number; weak
   const hurtsSomeone = [...set].some((s) => BODY.has(s));
   for (const s of set) {
     if (!routingConceptsOf(s).includes("emergency")) continue;
-    if (STRONG_SIGNS.has(s) && (!DAMAGE.has(s) || hurtsSomeone)) strong++;
+    if ((STRONG_SIGNS.has(s) && (!DAMAGE.has(s) || hurtsSomeone)) || (SYMPTOM.has(s) && hurtsSomeone)) strong++;
     else weak++;
   }
   return { strong, weak };

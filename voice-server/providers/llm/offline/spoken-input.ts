@@ -24,8 +24,13 @@ function isNumberToken(token: string | undefined): boolean {
 
 // "five five five, one two three four" -> "5551234"; digits, "double five", "fifty five", "eight hundred" all work.
 export function parseSpokenPhoneNumber(text: string): string | null {
+  const hasPlus = /^\s*(\+|plus\b)/.test(text.toLowerCase());
+  return normalizePhoneNumber((hasPlus ? "+" : "") + spokenDigits(text));
+}
+
+// The digits a caller said, in order, however they said them (see parseSpokenPhoneNumber).
+export function spokenDigits(text: string): string {
   const lower = text.toLowerCase();
-  const hasPlus = /^\s*(\+|plus\b)/.test(lower);
   const tokens = lower
     .replace(/[^a-z0-9]+/g, " ")
     .trim()
@@ -56,7 +61,45 @@ export function parseSpokenPhoneNumber(text: string): string | null {
       digits += DIGIT_WORDS[t];
     } else if ((t === "oh" || t === "o") && isNumberToken(next) && digits.length > 0) digits += "0";
   }
-  return normalizePhoneNumber((hasPlus ? "+" : "") + digits);
+  return digits;
+}
+
+const DIGIT_WORD = "zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple";
+// A run of spoken digits: it starts with one, and may go on with more and the pauses between groups.
+const DIGIT_RUN = String.raw`(?:\d|\b(?:${DIGIT_WORD})\b)(?:\d|\b(?:${DIGIT_WORD})\b|[\s,.-])*`;
+// Digits the caller takes back: "not 0147", "0147 is wrong", "0147, no sorry, 0174", "0147 I mean 0174".
+const TAKEN_BACK = new RegExp(
+  String.raw`\b(?:not|is not|was not)\s+(?:the\s+)?${DIGIT_RUN}|${DIGIT_RUN}(?:is|was)\s+(?:wrong|not right|incorrect)\b|${DIGIT_RUN}(?=\b(?:i mean|sorry|no|or rather|actually)\b)`,
+  "g",
+);
+
+// A number said with a slip or a correction of one that was read back: a whole new number ("no, it's 303 555
+// 0174, not 0147"), or the part that was wrong ("the last four are 0174", "area code 720", "no, 0174"), put in
+// place of that part of the number read back (or of the one the caller just took back). Null when no number
+// can be made of it.
+export function parseCorrectedNumber(text: string, previous?: string): string | null {
+  const lower = text.toLowerCase().replace(/\b(is|was)n't\b/g, "$1 not").replace(/\bit's\b/g, "it is");
+  const takenBack = lower.match(TAKEN_BACK) ?? [];
+  // "The last four are ...": "four" counts the digits, it is not one of them.
+  const kept = lower
+    .replace(TAKEN_BACK, " ")
+    .replace(/\b(last|first) (one|two|three|four|five|six|seven)\b/g, "$1 digits");
+  const digits = spokenDigits(kept);
+  if (digits.length >= 7) return parseSpokenPhoneNumber(kept);
+  // Nothing said in place of what was "taken back" ("... 0147, sorry"): it was not taken back after all.
+  if (digits.length === 0 && previous === undefined) return parseSpokenPhoneNumber(lower);
+  const base = previous ?? takenBack.map((part) => parseSpokenPhoneNumber(part)).find((n) => n !== null) ?? undefined;
+  const old = base?.replace(/[^0-9]/g, "");
+  if (!base || !old || old.length < 10 || digits.length === 0) return null;
+  const plus = base.startsWith("+") ? "+" : "";
+  if (/\b(area code|first three|starts? with|beginning)\b/.test(kept) && digits.length === 3) {
+    return normalizePhoneNumber(`${plus}${old.slice(0, -10)}${digits}${old.slice(-7)}`);
+  }
+  const isEnding = /\b(last|ends?|ending)\b/.test(kept);
+  if ((isEnding && digits.length <= 4) || digits.length === 4) {
+    return normalizePhoneNumber(`${plus}${old.slice(0, -digits.length)}${digits}`);
+  }
+  return null;
 }
 
 const NAME_LEAD_IN =
@@ -68,13 +111,25 @@ const NOT_A_NAME = new Set(
   ).split(" "),
 );
 
+// Letters spelled one by one ("P R I Y A", "p-r-i-y-a", "K. W. A. M. E.") make the word they spell; a spelled word
+// right after the same word said whole ("Priya, P R I Y A") is said once.
+function joinSpelled(text: string): string {
+  const joined = text.replace(/(?<![\p{L}'])(?:\p{L}[.\s-]+){2,}\p{L}(?![\p{L}'])\.?/gu, (run) => {
+    const word = run.replace(/[^\p{L}]/gu, "");
+    return `${word.charAt(0).toUpperCase()}${word.slice(1).toLowerCase()} `;
+  });
+  return joined.replace(/\b(\p{L}+)[\s,]+(?:that's |that is |spelled |spelt )?\1\b/giu, "$1").replace(/\s+/g, " ").trim();
+}
+
 export function parseName(raw: string): string | null {
-  let t = raw.trim().replace(/[.!?]+$/g, "");
+  let t = joinSpelled(raw.trim()).replace(/[.!?]+$/g, "");
   const leadIn = NAME_LEAD_IN.exec(t);
   if (leadIn?.[1]) t = leadIn[1];
   // "It" and "its" before a name are a half-heard "it's" ("yes it David Miller").
   for (let i = 0; i < 3; i++) t = t.replace(/^(?:um+|uh+|er+|yeah|yes|sure|okay|ok|so|well|hi|hello|oh|it|its)[,.]?\s+/i, "");
-  t = t.split(/\s*(?:,|\band\b|\bbut\b|\bfrom\b|\bcalling\b|\bi'm\b|\bi am\b|\bhere\b)\s*/i)[0] ?? "";
+  // "Not Maria, Marie", "Marie, not Maria": the name taken back is not the name.
+  t = t.replace(/^not\s+[^,]+,\s*/i, "");
+  t = t.split(/\s*(?:,|\band\b|\bbut\b|\bfrom\b|\bcalling\b|\bi'm\b|\bi am\b|\bhere\b|\bnot\b)\s*/i)[0] ?? "";
   const words = t.split(/\s+/).filter((w) => w !== "");
   if (words.length === 0 || words.length > (leadIn ? 4 : 3)) return null;
   if (words.some((w) => !/^[\p{L}][\p{L}'.-]*$/u.test(w))) return null;

@@ -33,6 +33,8 @@ export type TState = {
   knownName?: string;
   lastAgent?: string;
   urgent?: boolean;
+  // How many caller turns in a row had no usable words (see onCaller).
+  unheard?: number;
 };
 
 // isFallback: the dialog could not make sense of the line (a "not sure", a redirect, a "say it another way").
@@ -41,6 +43,8 @@ export type TReply = {
   tool?: { name: string; args: Record<string, unknown> };
   knowledgeIds?: string[];
   isFallback?: boolean;
+  // The line had no usable words (silence, fillers, noise heard as stray numbers): the caller was asked again.
+  isUnheard?: boolean;
 };
 
 export type TContext = {

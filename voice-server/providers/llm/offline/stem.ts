@@ -1,6 +1,18 @@
+// Forms no suffix rule reaches, folded to the form the rules give the regular word ("teeth" is "tooth", "paid" is
+// "pay"): a caller says "my teeth" where the business wrote "a broken tooth".
+const IRREGULAR: Record<string, string> = Object.fromEntries(
+  (
+    "teeth:tooth|feet:foot|children:child|people:person|men:man|women:woman|wives:wife|knives:knife|paid:pay|" +
+    "bought:buy|sold:sell|sent:send|fell:fall|fallen:fall|bled:bleed|broke:break|broken:break|spoke:speak|" +
+    "spoken:speak|swollen:swell|froze:freeze|frozen:freeze|lost:lose|rang:ring|wrote:write|written:write"
+  )
+    .split("|")
+    .map((pair) => pair.split(":") as [string, string]),
+);
+
 // A small Porter-style suffix stripper: enough to fold "opening/opens/opened" and "prices/pricing" together.
 export function stem(word: string): string {
-  let w = word;
+  let w = IRREGULAR[word] ?? word;
   if (w.length <= 3 || /\d/.test(w)) return w;
   if (w.endsWith("sses")) w = w.slice(0, -2);
   else if (w.endsWith("ies") && w.length > 4) w = w.slice(0, -3) + "y";

@@ -1,7 +1,8 @@
 // Text normalisation for the offline engine: lower-casing and contractions, stop words, and the caller's content
 // words folded to stems and concepts (see stem.ts and concepts.ts).
 import { stem } from "./stem";
-import { conceptOf, foldPhraseSynonyms } from "./concepts";
+import { conceptOf, conceptWords, foldPhraseSynonyms } from "./concepts";
+import { routingWords } from "./routing";
 
 const CONTRACTIONS: Array<[RegExp, string]> = [
   [/\bcan't\b/g, "can not"],
@@ -34,13 +35,62 @@ export function memoize<T>(fn: (input: string) => T): (input: string) => T {
 
 export const normalizeText = memoize(normalizeUncached);
 
+// Contractions written without the apostrophe (a recogniser that drops punctuation, a caller typing a test line)
+// and chat spellings, as whole words. Only unambiguous ones: "well", "were", "ill", "id" and "its"-as-possessive
+// are ordinary words too ("its" is read as "it is": "its about my bill" is far likelier on a phone line).
+const UNPUNCTUATED: Record<string, string> = Object.fromEntries(
+  (
+    "whats:what is|wheres:where is|whens:when is|hows:how is|whos:who is|thats:that is|theres:there is|" +
+    "heres:here is|its:it is|im:i am|ive:i have|youre:you are|youve:you have|youll:you will|youd:you would|" +
+    "theyre:they are|theyve:they have|weve:we have|dont:do not|doesnt:does not|didnt:did not|cant:can not|" +
+    "couldnt:could not|wouldnt:would not|shouldnt:should not|isnt:is not|arent:are not|wasnt:was not|" +
+    "werent:were not|wont:will not|havent:have not|hasnt:has not|aint:is not|u:you|ur:your|pls:please|" +
+    "plz:please|thx:thanks|gonna:going to|wanna:want to|gotta:got to|lemme:let me|gimme:give me|kinda:kind of|" +
+    "dunno:do not know|yall:you all|cuz:because|coz:because|tmrw:tomorrow|tmr:tomorrow|appt:appointment|" +
+    "appts:appointments|thru:through|nite:night"
+  )
+    .split("|")
+    .map((pair) => pair.split(":") as [string, string]),
+);
+
 function normalizeUncached(text: string): string {
   let t = text.toLowerCase().replace(/[\u2018\u2019`´]/g, "'");
+  t = t.replace(/[a-z]+/g, (word) => UNPUNCTUATED[word] ?? word);
   for (const [re, rep] of CONTRACTIONS) t = t.replace(re, rep);
-  return t
-    .replace(/\bhow much\b/g, "how much price")
-    .replace(/[^a-z0-9]+/g, " ")
-    .trim();
+  return joinSplitWords(
+    t
+      .replace(/\bhow much\b/g, "how much price")
+      .replace(/[^a-z0-9]+/g, " ")
+      .trim(),
+  );
+}
+
+// A word the engine acts on, written or heard as two ("tooth ache", "check up", "wisdom teeth" stays): each way of
+// cutting such a word into two real-looking halves, mapped back to the word. Built once from the synonym and
+// routing tables, so the knowledge and the caller's line are joined alike.
+let splitWords: Map<string, string> | undefined;
+function splitWordTable(): Map<string, string> {
+  if (splitWords) return splitWords;
+  splitWords = new Map();
+  for (const word of new Set([...conceptWords(), ...routingWords()])) {
+    if (word.length < 6 || !/^[a-z]+$/.test(word)) continue;
+    for (let i = 3; i <= word.length - 2; i++) splitWords.set(`${word.slice(0, i)} ${word.slice(i)}`, word);
+  }
+  return splitWords;
+}
+
+function joinSplitWords(normalized: string): string {
+  const table = splitWordTable();
+  const words = normalized.split(" ");
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const joined = i + 1 < words.length ? table.get(`${words[i]} ${words[i + 1]}`) : undefined;
+    if (joined) {
+      out.push(joined);
+      i++;
+    } else out.push(words[i] ?? "");
+  }
+  return out.join(" ");
 }
 
 export const STOP_WORDS = new Set(
