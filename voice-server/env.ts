@@ -41,7 +41,7 @@ export const ZVoiceEnv = z
     // cloud engine's answer, and a final dropped for time is a caller turn lost.
     OFFLINE_STT_FINAL_TIMEOUT_MS: zMs(6_000),
     // The offline speech-to-text (no Deepgram key, and every call's fallback). pocketsphinx by default: on the quality
-    // set's phone audio it measures better than Moonshine tiny (bench/results/quality-moonshine.md). "moonshine" needs
+    // set's phone audio it measures better than Moonshine tiny (bench/results/quality-stt.md). "moonshine" needs
     // its model (npm run stt:moonshine-model) and falls back to pocketsphinx, saying why, when it is missing.
     OFFLINE_STT: z.enum(["moonshine", "pocketsphinx"]).default("pocketsphinx"),
     // Where the Moonshine model files are; unset, where npm run stt:moonshine-model puts them (node_modules/.cache/ai-call-agent).

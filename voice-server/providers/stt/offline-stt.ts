@@ -14,7 +14,7 @@ export type TOfflineSttOptions = {
 };
 
 // The speech-to-text a call gets with no cloud key, and every call's fallback: pocketsphinx by default (it measures
-// better on phone audio than Moonshine tiny: bench/results/quality-moonshine.md), Moonshine when asked for and its
+// better on phone audio than Moonshine tiny: bench/results/quality-stt.md), Moonshine when asked for and its
 // model is on this machine. A missing or unloadable model is said once in the log and the calls go on with
 // pocketsphinx, so a machine without the model still answers its calls.
 export function createOfflineStt(options: TOfflineSttOptions = {}): TSttProvider {
