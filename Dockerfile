@@ -25,9 +25,11 @@ RUN npm ci
 FROM base AS prod-deps
 COPY package.json package-lock.json ./
 # Next's SWC compilers (about 470 MB, for every platform the lockfile lists) only serve `next build`; the standalone
-# server carries its own traced dependencies.
+# server carries its own traced dependencies. onnxruntime-node (OFFLINE_STT=moonshine, whose model is not in the
+# image: mount it and set MOONSHINE_MODEL_DIR) ships its native library for every platform; this image runs only the
+# linux one.
 RUN npm ci --omit=dev \
- && rm -rf node_modules/@next/swc-* \
+ && rm -rf node_modules/@next/swc-* node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
  && npm cache clean --force
 
 FROM deps AS build

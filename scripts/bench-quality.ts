@@ -6,12 +6,17 @@
 // once. Writes bench/results/quality.{json,md}.
 // Options: --limit N (lines per half, default all), --lanes N (streams side by side for the accuracy pass,
 // default 2), --sample N (renditions for the 1 vs 10 comparison, default 40), --no-latency, --label TEXT,
-// --search hybrid|lm|grammar (the recogniser's search, default hybrid as the voice server runs it), --out NAME (results file name).
+// --search hybrid|lm|grammar (pocketsphinx's search, default hybrid as the voice server runs it), --out NAME (results file name),
+// --engine moonshine,pocketsphinx (the offline recognisers to measure, one after the other on the same renditions;
+// default pocketsphinx, the voice server's default; the first is the results file's main engine, and with more than one
+// the file starts with all of them side by side and each also gets NAME-ENGINE.{json,md} of its own).
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadDictionary } from "@/voice-server/providers/stt/grammar";
 import { buildCorpus } from "@/voice-server/providers/stt/language-model";
+import { createMoonshineStt } from "@/voice-server/providers/stt/moonshine";
+import { OFFLINE_STT_ENGINES, type TOfflineSttEngine } from "@/voice-server/providers/stt/offline-stt";
 import { createPocketsphinxStt, type TSttSearch } from "@/voice-server/providers/stt/pocketsphinx";
 import type { TSttProvider } from "@/voice-server/providers/types";
 import { sttPhrasesFor } from "@/voice-server/session/stt-phrases";
@@ -24,6 +29,7 @@ import {
   QUALITY_NOW,
   renditionsOf,
   type THalf,
+  type TQualityLine,
   type TRendition,
   writeFileAtomic,
 } from "@/tests/sim/quality-set";
@@ -38,6 +44,7 @@ const { values: args } = parseArgs({
     label: { type: "string", default: "" },
     search: { type: "string", default: "hybrid" },
     out: { type: "string", default: "quality" },
+    engine: { type: "string", default: "pocketsphinx" },
   },
 });
 const LANES = Number(args.lanes);
@@ -47,6 +54,10 @@ if (![LANES, SAMPLE, LIMIT].every((n) => n > 0)) throw new Error("--lanes, --sam
 if (!["hybrid", "lm", "grammar"].includes(args.search)) throw new Error("--search must be hybrid, lm or grammar");
 const SEARCH = args.search as TSttSearch;
 if (!/^[\w-]+$/.test(args.out)) throw new Error("--out must be a plain file name");
+const ENGINES = [...new Set(args.engine.split(",").map((e) => e.trim()))];
+if (ENGINES.length === 0 || !ENGINES.every((e) => (OFFLINE_STT_ENGINES as readonly string[]).includes(e))) {
+  throw new Error(`--engine must be a comma-separated list of ${OFFLINE_STT_ENGINES.join(", ")}`);
+}
 const RESULTS_DIR = path.join(process.cwd(), "bench", "results");
 const DICT = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
 
@@ -144,13 +155,19 @@ function summary(rows: TScored[]) {
   };
 }
 
-async function main(): Promise<void> {
+async function sttFor(engine: TOfflineSttEngine): Promise<TSttProvider> {
+  if (engine === "pocketsphinx") return createPocketsphinxStt({ search: SEARCH });
+  const moonshine = createMoonshineStt();
+  // Loaded before the clock starts, as the voice server has it loaded by a call's first turn.
+  await moonshine.ready();
+  return moonshine;
+}
+
+async function evaluate(engine: TOfflineSttEngine, lines: TQualityLine[]) {
   const started = performance.now();
-  const stt = createPocketsphinxStt({ search: SEARCH });
-  const all = await loadQualityLines();
-  const lines = (["tuning", "heldout"] as const).flatMap((half) => all.filter((l) => l.half === half).slice(0, LIMIT));
+  const stt = await sttFor(engine);
   const renditions = renditionsOf(lines);
-  console.log(`bench:quality: ${lines.length} lines, ${renditions.length} renditions, ${LANES} streams side by side`);
+  console.log(`bench:quality ${engine}: ${lines.length} lines, ${renditions.length} renditions, ${LANES} streams side by side`);
 
   const rows = await recognizeAll(stt, renditions, LANES);
   // Held-out lines the generic corpus happens to produce word for word (written without looking at them, but a
@@ -202,9 +219,10 @@ async function main(): Promise<void> {
     latency = { short: summary(short), long: summary(long), longSeconds: Math.round((10 * seconds.reduce((a, b) => a + b, 0)) / seconds.length) / 10 };
   }
 
-  const result = {
+  return {
     label: args.label,
-    search: SEARCH,
+    engine,
+    search: engine === "pocketsphinx" ? SEARCH : null,
     date: new Date().toISOString(),
     machine: { cpus: os.availableParallelism(), loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) },
     lines: { tuning: lines.filter((l) => l.half === "tuning").length, heldout: lines.filter((l) => l.half === "heldout").length },
@@ -218,13 +236,52 @@ async function main(): Promise<void> {
     // Every rendition's transcript, so the offline engine can be judged again from text alone (npm run eval:nlu).
     rows: rows.map((r) => ({ id: r.id, half: r.half, voice: r.voice, rate: r.rate, text: r.text, heard: r.heard, isIntentRight: r.isIntentRight })),
   };
+}
+
+type TResult = Awaited<ReturnType<typeof evaluate>>;
+
+async function main(): Promise<void> {
+  const all = await loadQualityLines();
+  const lines = (["tuning", "heldout"] as const).flatMap((half) => all.filter((l) => l.half === half).slice(0, LIMIT));
+  const results: TResult[] = [];
+  for (const engine of ENGINES as TOfflineSttEngine[]) {
+    const result = await evaluate(engine, lines);
+    results.push(result);
+    if (ENGINES.length > 1) {
+      await writeFileAtomic(path.join(RESULTS_DIR, `${args.out}-${engine}.json`), `${JSON.stringify(result, null, 2)}\n`);
+      await writeFileAtomic(path.join(RESULTS_DIR, `${args.out}-${engine}.md`), markdown(result));
+    }
+  }
+  const [primary] = results as [TResult, ...TResult[]];
+  // The main engine's figures and transcripts as before (npm run eval:nlu reads `rows`), all engines side by side.
+  const comparison = results.map(({ engine, halves, concurrency, latency, seconds }) => ({ engine, halves, concurrency, latency, seconds }));
+  const result = { ...primary, comparison };
   await writeFileAtomic(path.join(RESULTS_DIR, `${args.out}.json`), `${JSON.stringify(result, null, 2)}\n`);
   await writeFileAtomic(path.join(RESULTS_DIR, `${args.out}.md`), markdown(result));
   console.log(markdown({ ...result, misses: result.misses.slice(0, 25) }));
 }
 
+function sideBySide(comparison: Array<Pick<TResult, "engine" | "halves" | "concurrency" | "latency" | "seconds">>): string[] {
+  const row = (c: (typeof comparison)[number]) => {
+    const { tuning, heldout } = c.halves;
+    const latency = c.latency ? `${c.latency.short.finalMsMedian} / ${c.latency.short.finalMsP95} ms, ${c.latency.long.finalMsMedian} / ${c.latency.long.finalMsP95} ms` : "not measured";
+    const same = `${c.concurrency.sameTranscripts}/${c.concurrency.renditions}, ${c.concurrency.oneCall.intentAccuracyPercent}% vs ${c.concurrency.tenCalls.intentAccuracyPercent}%`;
+    return `| ${c.engine} | ${tuning.intentAccuracyPercent}% | ${tuning.wordErrorRatePercent}% | ${heldout.intentAccuracyPercent}% | ${heldout.wordErrorRatePercent}% | ${latency} | ${same} | ${c.seconds} s |`;
+  };
+  return [
+    "## Engines side by side",
+    "",
+    "| engine | tuning intent | tuning WER | held-out intent | held-out WER | final median / p95, short turns, long turns | 1 vs 10 calls: same transcripts, intent | run time |",
+    "|---|---|---|---|---|---|---|---|",
+    ...comparison.map(row),
+    "",
+  ];
+}
+
 function markdown(r: {
   label: string;
+  engine: TOfflineSttEngine;
+  comparison?: Array<Pick<TResult, "engine" | "halves" | "concurrency" | "latency" | "seconds">>;
   date: string;
   machine: { cpus: number; loadAverage: number[] };
   lines: { tuning: number; heldout: number };
@@ -237,10 +294,12 @@ function markdown(r: {
   misses: Array<{ id: string; half: THalf; voice: string; rate: number; text: string; heard: string }>;
 }): string {
   const out = [
-    `# Offline speech quality${r.label ? `: ${r.label}` : ""}`,
+    `# Offline speech quality: ${r.engine}${r.label ? `, ${r.label}` : ""}`,
     "",
     `${r.date}, ${r.machine.cpus} CPUs, load average ${r.machine.loadAverage.join(" / ")}, ${r.seconds} s. Lines: ${r.lines.tuning} tuning, ${r.lines.heldout} held out; each at ${r.rates.map((x) => `${x.rate}`).join(" and ")} words per minute in eSpeak voices, telephone band, 8 kHz mu-law, line noise.`,
     "",
+    ...(r.comparison && r.comparison.length > 1 ? sideBySide(r.comparison) : []),
+    ...(r.comparison && r.comparison.length > 1 ? [`## ${r.engine}`, ""] : []),
     "| half | renditions | intent accuracy | word error rate | empty finals | recogniser errors | final median | final p95 |",
     "|---|---|---|---|---|---|---|---|",
     ...(["tuning", "heldout", "heldoutNotInCorpus"] as const).map((h) => {

@@ -24,6 +24,15 @@ describe("loadVoiceEnv", () => {
     expect(() => loadVoiceEnv({ ...base, OFFLINE_STT_FINAL_TIMEOUT_MS: "-5" })).toThrow(/OFFLINE_STT_FINAL_TIMEOUT_MS/);
   });
 
+  it("recognizes offline with pocketsphinx unless Moonshine is chosen, and refuses an engine it does not have", () => {
+    expect(loadVoiceEnv(base).offlineStt).toEqual({ engine: "pocketsphinx", modelDir: undefined });
+    expect(loadVoiceEnv({ ...base, OFFLINE_STT: "moonshine", MOONSHINE_MODEL_DIR: "/models/moonshine" }).offlineStt).toEqual({
+      engine: "moonshine",
+      modelDir: "/models/moonshine",
+    });
+    expect(() => loadVoiceEnv({ ...base, OFFLINE_STT: "whisper" })).toThrow(/OFFLINE_STT/);
+  });
+
   it("without VOICE_PUBLIC_URL, points Twilio and test calls at this server's own port", () => {
     const env = loadVoiceEnv({ ...base, VOICE_PORT: "3101" });
     expect(env.publicUrl).toBe("http://localhost:3101");

@@ -40,6 +40,12 @@ export const ZVoiceEnv = z
     // The offline recognizer decodes on this machine's CPU: a long turn on a loaded machine needs longer than a
     // cloud engine's answer, and a final dropped for time is a caller turn lost.
     OFFLINE_STT_FINAL_TIMEOUT_MS: zMs(6_000),
+    // The offline speech-to-text (no Deepgram key, and every call's fallback). pocketsphinx by default: on the quality
+    // set's phone audio it measures better than Moonshine tiny (bench/results/quality-stt.md). "moonshine" needs
+    // its model (npm run stt:moonshine-model) and falls back to pocketsphinx, saying why, when it is missing.
+    OFFLINE_STT: z.enum(["moonshine", "pocketsphinx"]).default("pocketsphinx"),
+    // Where the Moonshine model files are; unset, where npm run stt:moonshine-model puts them (node_modules/.cache/ai-call-agent).
+    MOONSHINE_MODEL_DIR: z.string().min(1).optional(),
     LLM_FIRST_TOKEN_TIMEOUT_MS: zMs(8_000),
     TTS_FIRST_BYTE_TIMEOUT_MS: zMs(4_000),
     PACER_LEAD_MS: z.coerce.number().int().min(20).max(1_000).default(200),
@@ -83,6 +89,7 @@ export type TVoiceEnv = {
   // sttFinalMs: a cloud STT engine's final; offlineSttFinalMs: the offline recognizer's (primary or fallback).
   timeouts: { sttFinalMs: number; offlineSttFinalMs: number; llmFirstTokenMs: number; ttsFirstByteMs: number };
   pacer: { leadMs: number; batchMs: number; tickMs: number };
+  offlineStt: { engine: "moonshine" | "pocketsphinx"; modelDir?: string };
   observability: TObservabilityConfig;
   // "busy": a refused call hears "all lines busy" and may leave a voicemail; "unavailable": the webhook answers
   // 503, so Twilio goes to the number's fallback URL (another instance behind the load balancer).
@@ -127,6 +134,7 @@ export function loadVoiceEnv(source: Record<string, string | undefined>): TVoice
       ttsFirstByteMs: e.TTS_FIRST_BYTE_TIMEOUT_MS,
     },
     pacer: { leadMs: e.PACER_LEAD_MS, batchMs: e.PACER_BATCH_MS, tickMs: e.PACER_TICK_MS },
+    offlineStt: { engine: e.OFFLINE_STT, modelDir: e.MOONSHINE_MODEL_DIR },
     observability: observabilityConfigFromEnv(e, "voice"),
     admission: {
       limits: {

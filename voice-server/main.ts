@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     process.stderr.write(`voice server: cannot reach the database at ${where} (${reason}). Check DATABASE_URL, or run \`npm run dev\`, which starts one.\n`);
     process.exit(1);
   }
-  const providers = createProviders(env);
+  const providers = createProviders(env, log);
   // The offline TTS is the greeting voice when no cloud key is set and everyone's fallback otherwise.
   await warmUpEspeak().catch((error: unknown) => log.warn("espeak warm-up failed", { error }));
   // Every call that ends, however it ended (session, voicemail webhook, status callback): webhook, rollup mark,

@@ -60,7 +60,8 @@ describe("provider fallbacks", () => {
 
   it("STT failure: the offline engine hears the turn again from the kept audio and the call goes on", async () => {
     const broken = createScriptedStt(["never used"], { name: "cloud-stt", failAfterFinals: 0 });
-    await withServer(offlineProviders({ stt: broken }), async (voice) => {
+    const providers = offlineProviders({ stt: broken });
+    await withServer(providers, async (voice) => {
       const agent = await seedAgent(testDb.db, {
         accountSid: voice.accountSid,
         config: { endpointingSilenceMs: 500 },
@@ -79,7 +80,7 @@ describe("provider fallbacks", () => {
       const call = await waitForEndedCall(testDb.db, caller.callSid);
       const events = await eventsOf(testDb.db, call.id);
       expect(events.find((e) => e.kind === "error")).toMatchObject({ data: { stage: "stt", provider: "cloud-stt" } });
-      expect(events.find((e) => e.name === "stt_fallback_offline")).toMatchObject({ data: { to: "offline-pocketsphinx" } });
+      expect(events.find((e) => e.name === "stt_fallback_offline")).toMatchObject({ data: { to: providers.offline.stt.name } });
       const turns = await turnsOf(testDb.db, call.id);
       expect(turns[1]?.text.toLowerCase()).toContain("parking");
       expect(turns[2]?.text).toContain("free parking");

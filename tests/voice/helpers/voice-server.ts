@@ -6,7 +6,7 @@ import { loadVoiceEnv, SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, type TVoiceEnv }
 import { silentLogger } from "@/voice-server/observability/log";
 import { createOfflineLlm } from "@/voice-server/providers/llm/offline";
 import type { TVoiceProviders } from "@/voice-server/providers/registry";
-import { createPocketsphinxStt } from "@/voice-server/providers/stt/pocketsphinx";
+import { createOfflineStt } from "@/voice-server/providers/stt/offline-stt";
 import { createEspeakTts } from "@/voice-server/providers/tts/espeak";
 import type { TLlmProvider, TSttProvider, TTtsProvider } from "@/voice-server/providers/types";
 import { createVoiceServer, type TVoiceServer, type TVoiceServerOptions } from "@/voice-server/server";
@@ -15,7 +15,8 @@ import type { TCallerOptions } from "./twilio-caller";
 export const PUBLIC_URL = "https://voice.test";
 
 export function offlineProviders(overrides: { stt?: TSttProvider; llm?: TLlmProvider; tts?: TTtsProvider } = {}): TVoiceProviders {
-  const offline = { stt: createPocketsphinxStt(), llm: createOfflineLlm(), tts: createEspeakTts() };
+  // The offline speech-to-text the voice server runs by default (OFFLINE_STT unset: pocketsphinx).
+  const offline = { stt: createOfflineStt(), llm: createOfflineLlm(), tts: createEspeakTts() };
   return { stt: overrides.stt ?? offline.stt, llm: overrides.llm ?? offline.llm, tts: overrides.tts ?? offline.tts, offline };
 }
 

@@ -7,17 +7,11 @@ import path from "node:path";
 import { decodeMulaw, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
 import { resample } from "@/voice-server/audio/resample";
 import { encodeWavPcm16 } from "@/voice-server/audio/wav";
-import {
-  ProviderError,
-  type TMulaw,
-  type TSttEvent,
-  type TSttOptions,
-  type TSttProvider,
-  type TSttStream,
-} from "@/voice-server/providers/types";
+import { ProviderError, type TSttOptions, type TSttProvider, type TSttStream } from "@/voice-server/providers/types";
 import { synonymsOf } from "@/voice-server/providers/llm/offline";
 import { buildGrammar, loadDictionary } from "./grammar";
 import { buildLanguageModelAsync, loadPronunciations } from "./language-model";
+import { SegmentingStream, Slots } from "./segmenting-stream";
 import { TELEPHONE_MLLR } from "./telephone-mllr";
 
 // Offline STT: CMU pocketsphinx run once per caller turn over a JSGF grammar built from the agent's phrases.
@@ -154,81 +148,7 @@ async function checkInstallation(binary: string, hmmDir: string, dictPath: strin
   }
 }
 
-// Shared by every stream in the process, so a burst of turns cannot fork more recognisers than there are cores.
-class Slots {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly size: number) {}
-
-  async acquire(signal: AbortSignal): Promise<() => void> {
-    if (this.active >= this.size) {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          const i = this.waiting.indexOf(go);
-          if (i >= 0) this.waiting.splice(i, 1);
-          reject(signal.reason);
-        };
-        const go = () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        this.waiting.push(go);
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
-    } else {
-      this.active++;
-    }
-    let isReleased = false;
-    return () => {
-      if (isReleased) return;
-      isReleased = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    };
-  }
-}
-
 const slotsBySize = new Map<number, Slots>();
-
-class EventQueue<T> implements AsyncIterable<T> {
-  private readonly items: T[] = [];
-  private waiter: ((result: IteratorResult<T>) => void) | undefined;
-  private isEnded = false;
-
-  push(item: T): void {
-    if (this.isEnded) return;
-    if (this.waiter) {
-      const waiter = this.waiter;
-      this.waiter = undefined;
-      waiter({ value: item, done: false });
-    } else {
-      this.items.push(item);
-    }
-  }
-
-  end(): void {
-    this.isEnded = true;
-    this.waiter?.({ value: undefined, done: true });
-    this.waiter = undefined;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<T> {
-    return {
-      next: () => {
-        const item = this.items.shift();
-        if (item !== undefined) return Promise.resolve({ value: item, done: false });
-        if (this.isEnded) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiter = resolve));
-      },
-      return: () => {
-        this.end();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    };
-  }
-}
 
 type TStreamConfig = {
   executable: string;
@@ -241,173 +161,26 @@ type TStreamConfig = {
   slots: Slots;
 };
 
-// Incremental decoding: a long turn is cut at the caller's pauses into segments that are decoded while the caller
-// goes on speaking, so when the turn ends only its last segment is left to decode and the final costs about the
-// same for 2 s and 15 s of speech. Segments are at least MIN_SEGMENT_MS long (a turn shorter than that is decoded
-// whole, which recognises best: a phone number said in groups, "five five five, one two three, ...", takes 5-6 s
-// and cut at its pauses lost its last group) and at most MAX_SEGMENT_MS (then cut at the quietest moment near the
-// end), so the final never decodes more than that.
-const FRAME = 160; // 20 ms at 8 kHz
-const MIN_SEGMENT_MS = 6000;
-const MAX_SEGMENT_MS = 7500;
-const PAUSE_FRAMES = 12; // 240 ms of quiet: between phrases, longer than the gaps inside words
-const LEAD_KEEP_MS = 1000; // audio kept before the first voiced frame of a turn
-const VOICED_FRAMES_FOR_SPEECH = 5; // 100 ms of voice: the caller said something
+// Incremental decoding (segmenting-stream.ts): segments of 6 to 7.5 s, so the final costs about the same for 2 s
+// and 15 s of speech.
+const SEGMENTING = { minSegmentMs: 6000, maxSegmentMs: 7500 };
 
-function frameRms(pcm: Int16Array, start: number): number {
-  let sum = 0;
-  for (let i = start; i < start + FRAME; i++) sum += pcm[i]! * pcm[i]!;
-  return Math.sqrt(sum / FRAME);
-}
-
-class PocketsphinxStream implements TSttStream {
-  readonly events = new EventQueue<TSttEvent>();
-  // The current segment of the current turn.
-  private buffer = new Uint8Array(MULAW_SAMPLE_RATE * 4);
-  private length = 0;
-  private scanned = 0; // bytes of the buffer already measured for voice
-  private quietRun = 0; // quiet frames at the end of the buffer
-  private voicedInSegment = 0;
-  private voicedInTurn = 0;
-  // Line noise level, tracked over the whole call (the session pushes every frame, silence included).
-  private floor = 0;
-  private segments: Promise<string>[] = [];
-  private turns: Promise<void> = Promise.resolve();
+class PocketsphinxStream extends SegmentingStream {
   private readonly children = new Set<ChildProcess>();
-  private readonly closing = new AbortController();
-  private closed: Promise<void> | undefined;
   private jobCount = 0;
 
   constructor(
     private readonly config: TStreamConfig,
     signal: AbortSignal,
   ) {
-    if (signal.aborted) void this.close();
-    else signal.addEventListener("abort", () => void this.close(), { once: true });
+    super(SEGMENTING, signal);
   }
 
-  push(audio: TMulaw): void {
-    if (this.closing.signal.aborted || audio.length === 0) return;
-    if (this.length + audio.length > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + audio.length));
-      grown.set(this.buffer.subarray(0, this.length));
-      this.buffer = grown;
-    }
-    this.buffer.set(audio, this.length);
-    this.length += audio.length;
-    this.scan();
+  protected override onClose(): void {
+    for (const child of this.children) child.kill("SIGKILL");
   }
 
-  private threshold(): number {
-    // As trimToSpeech: well above the line's noise and above what a quiet line carries.
-    return Math.max(this.floor * 8, 100);
-  }
-
-  private scan(): void {
-    while (this.scanned + FRAME <= this.length) {
-      const rms = frameRms(decodeMulaw(this.buffer.subarray(this.scanned, this.scanned + FRAME)), 0);
-      this.scanned += FRAME;
-      // The floor follows quiet frames down at once and louder ones up slowly, so speech never becomes "noise".
-      this.floor = this.floor === 0 || rms < this.floor ? rms : this.floor + (rms - this.floor) * 0.002;
-      if (rms >= this.threshold()) {
-        this.voicedInSegment++;
-        this.voicedInTurn++;
-        this.quietRun = 0;
-      } else {
-        this.quietRun++;
-      }
-      const ms = (this.length * 1000) / MULAW_SAMPLE_RATE;
-      if (this.voicedInSegment === 0) {
-        // Nothing said yet in this segment: keep only the last second of line noise before it.
-        const keep = (LEAD_KEEP_MS * MULAW_SAMPLE_RATE) / 1000;
-        if (this.scanned > keep * 2) this.drop(this.scanned - keep);
-        continue;
-      }
-      if (ms >= MIN_SEGMENT_MS && this.quietRun >= PAUSE_FRAMES && this.voicedInSegment >= VOICED_FRAMES_FOR_SPEECH) {
-        this.cut(this.scanned - Math.floor(this.quietRun / 2) * FRAME);
-      } else if (ms >= MAX_SEGMENT_MS) {
-        this.cut(this.quietestCut());
-      }
-    }
-  }
-
-  // Where to cut a segment that ran long without a pause: the quietest 100 ms of its last two seconds.
-  private quietestCut(): number {
-    const pcm = decodeMulaw(this.buffer.subarray(0, this.scanned));
-    const frames = Math.floor(pcm.length / FRAME);
-    const from = Math.max(1, frames - 100);
-    let best = frames;
-    let bestEnergy = Infinity;
-    for (let f = from; f + 5 <= frames; f++) {
-      let energy = 0;
-      for (let k = 0; k < 5; k++) energy += frameRms(pcm, (f + k) * FRAME);
-      if (energy < bestEnergy) {
-        bestEnergy = energy;
-        best = f + 2;
-      }
-    }
-    return best * FRAME;
-  }
-
-  private drop(bytes: number): void {
-    this.buffer.copyWithin(0, bytes, this.length);
-    this.length -= bytes;
-    this.scanned -= bytes;
-  }
-
-  // Sends buffer[0, at) off to be decoded now, while the caller goes on.
-  private cut(at: number): void {
-    const segment = this.buffer.slice(0, at);
-    this.drop(at);
-    this.voicedInSegment = 0;
-    this.quietRun = 0;
-    this.segments.push(this.decode(segment));
-  }
-
-  finalize(): void {
-    if (this.closing.signal.aborted) return;
-    if (this.voicedInSegment > 0 || this.segments.length === 0) this.segments.push(this.decode(this.buffer.slice(0, this.length)));
-    this.length = 0;
-    this.scanned = 0;
-    this.quietRun = 0;
-    this.voicedInSegment = 0;
-    const hadSpeech = this.voicedInTurn >= VOICED_FRAMES_FOR_SPEECH;
-    this.voicedInTurn = 0;
-    const segments = this.segments;
-    this.segments = [];
-    // Finals come out in turn order, each once all its segments are decoded.
-    this.turns = this.turns.then(async () => {
-      const texts: string[] = [];
-      let failure: Error | undefined;
-      for (const segment of segments) {
-        try {
-          texts.push(await segment);
-        } catch (error) {
-          failure ??= error instanceof Error ? error : new Error(String(error));
-        }
-      }
-      if (this.closing.signal.aborted) return;
-      if (failure) this.events.push({ type: "error", error: failure, isFatal: false });
-      const text = texts.filter(Boolean).join(" ");
-      // Speech with no usable words says so, so the session can ask again instead of waiting in silence.
-      this.events.push(
-        hadSpeech && !text ? { type: "final", text, isFromFinalize: true, isUnrecognized: true } : { type: "final", text, isFromFinalize: true },
-      );
-    });
-  }
-
-  close(): Promise<void> {
-    this.closed ??= (async () => {
-      this.closing.abort();
-      for (const child of this.children) child.kill("SIGKILL");
-      this.events.end();
-      await this.turns;
-      await Promise.allSettled(this.segments);
-    })();
-    return this.closed;
-  }
-
-  private async decode(segment: Uint8Array): Promise<string> {
+  protected async decode(segment: Uint8Array): Promise<string> {
     if ((segment.length * 1000) / MULAW_SAMPLE_RATE < MIN_AUDIO_MS) return "";
     const { config } = this;
     const id = `seg-${++this.jobCount}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
