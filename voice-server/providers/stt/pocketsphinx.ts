@@ -4,9 +4,9 @@ import { constants } from "node:fs";
 import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
-import { decodeMulaw, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
+import { decodeMulaw, MULAW_SAMPLE_RATE } from "@/lib/audio/mulaw";
 import { resample } from "@/voice-server/audio/resample";
-import { encodeWavPcm16 } from "@/voice-server/audio/wav";
+import { encodeWavPcm16 } from "@/lib/audio/wav";
 import {
   ProviderError,
   type TMulaw,
