@@ -59,4 +59,34 @@ describe("CallRecording", () => {
     expect(await recording.finish((error) => errors.push(error))).toBeNull();
     expect(errors).toHaveLength(1);
   });
+
+  it("records from the start, never, or from the caller's yes; a question never answered is a no", async () => {
+    const notes: [string, Record<string, unknown>][] = [];
+    const note = (name: string, data: Record<string, unknown>) => void notes.push([name, data]);
+    const always = new CallRecording(tempDir());
+    always.begin("record", IDS, note);
+    expect(always.recorder).not.toBeNull();
+
+    const never = new CallRecording(tempDir());
+    never.begin("do_not_record", IDS, note);
+    expect(never.recorder).toBeNull();
+    expect(never.consent?.key("1")).toBeNull();
+    expect(never.recorder).toBeNull();
+
+    const agreed = new CallRecording(tempDir());
+    agreed.begin("ask_consent", IDS, note);
+    expect(agreed.recorder).toBeNull();
+    expect(agreed.consent?.heard("yes please")).not.toBeNull();
+    expect(agreed.recorder).not.toBeNull();
+
+    const unanswered = new CallRecording(tempDir());
+    unanswered.begin("ask_consent", IDS, note);
+    expect(await unanswered.finish(() => {})).toBeNull();
+    expect(unanswered.recorder).toBeNull();
+    expect(notes).toEqual([
+      ["recording_off", { reason: "do_not_record" }],
+      ["recording_consent", { answer: "yes", via: "speech", isRecorded: true }],
+      ["recording_consent", { answer: "none", via: "hang_up", isRecorded: false }],
+    ]);
+  });
 });

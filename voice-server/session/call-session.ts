@@ -7,6 +7,7 @@ import type { CallerAudio } from "./caller-audio";
 import { openCallerInput } from "./caller-input";
 import { CallerTurns } from "./caller-turns";
 import { recordCallEnd } from "./call-end";
+import { CallEnding } from "./call-ending";
 import { CallFacts } from "./call-facts";
 import type { TCallLine, TCallStatus } from "./call-line";
 import { CallOutcomeTracker } from "./call-outcome";
@@ -22,7 +23,6 @@ import { PolicyTurns } from "./policy-turns";
 import { PrestartBuffer } from "./prestart-buffer";
 import { ProtectedLine } from "./protected-line";
 import { ProviderRoute } from "./provider-fallback";
-import { RecordingConsent } from "./recording-consent";
 import { Replier } from "./reply";
 import type { TSessionServices } from "./session-services";
 import { SilencePrompts } from "./silence-prompts";
@@ -42,13 +42,11 @@ import type { TCallTransport, TStreamStart, TTransportEvent } from "./transport"
 // voice-server/turn-taking/, acted on by AdaptiveTurns): early finalizes, preemptive replies, replies dropped when
 // the caller goes on, and barge-in that resumes after a backchannel. Otherwise (the offline engine decodes a whole
 // turn at once) the VAD's end of speech after the agent's endpointing silence ends the turn, as fixedTurnPolicy says.
-// Alongside: AgentLines (fixed lines), KeypadInput, SilencePrompts, RecordingConsent with CallRecording, the
-// ProtectedLine (the disclosure), LineHandover (transfers). The parts share one TCallLine; everything about the
-// call lives on this object and its parts, nothing at module level.
+// Alongside: AgentLines (fixed lines), KeypadInput, SilencePrompts, CallEnding (the last line, the time limit),
+// CallRecording with RecordingConsent, the ProtectedLine (the disclosure), LineHandover (transfers). The parts share
+// one TCallLine; everything about the call lives on this object and its parts, nothing at module level.
 
 const TRANSFER_STOP_WAIT_MS = 5_000;
-// The longest the last line before hanging up may take to play.
-const LAST_LINE_WAIT_MS = 15_000;
 
 export class CallSession {
   private readonly status: TCallStatus = { state: "awaiting-start", isEnding: false };
@@ -72,6 +70,7 @@ export class CallSession {
   private readonly callerTurns: CallerTurns;
   private readonly keypad: KeypadInput;
   private readonly recording: CallRecording;
+  private readonly ending: CallEnding;
   private readonly prestart = new PrestartBuffer();
   private readonly handover = new LineHandover(TRANSFER_STOP_WAIT_MS);
   // Set once the call is live.
@@ -79,11 +78,8 @@ export class CallSession {
   private vad: TVad | null = null;
   private stt: SttInput | null = null;
   private silence: SilencePrompts | null = null;
-  // Whether the call is recorded (the agent's recording mode, and the caller's answer when asked).
-  private consent: RecordingConsent | null = null;
   // The opening with the disclosure: nothing the caller does cuts it or starts a turn while it plays.
   private protectedLine: ProtectedLine | null = null;
-  private maxDurationTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private onClosedHandlers: (() => void)[] = [];
 
@@ -138,12 +134,20 @@ export class CallSession {
       silence: { arm: () => this.silence?.arm(), disarm: () => this.silence?.disarm(), heardCaller: () => this.silence?.heardCaller() },
       isProtectedLinePlaying: () => !!this.protectedLine?.isPlaying,
       afterProtectedLine: (action) => (this.protectedLine ? this.protectedLine.after(action) : action()),
-      speakFixed: (text) => void this.speakFixed(text),
+      speakFixed: (text) => void this.lines.line("fixed", text),
     };
     this.line = line;
     this.lines = new AgentLines({
       ...line,
       voice: () => ({ agentVersionId: this.callFacts.call.agentVersionId, tts: this.route.ttsName, config: this.agent.config }),
+    });
+    this.ending = new CallEnding({
+      ...line,
+      status: this.status,
+      speak: (text) => this.lines.line("fixed", text),
+      say: (generation, text) => this.lines.say(generation, text),
+      setEndReason: (reason) => this.outcome.setEndReason(reason),
+      close: (reason) => this.close(reason),
     });
     // What a reply (and a preemptive one) is made of: the model, the conversation so far, the instructions.
     const replies = {
@@ -174,9 +178,7 @@ export class CallSession {
       canTransfer: () => this.callFacts.canTransfer,
       onFatal: (generation) => {
         this.outcome.hasFatalError = true;
-        this.lines.say(generation, LINES.fatal);
-        generation.isProducing = false;
-        void this.player.untilPlayed(generation).then(() => this.close("llm_failure"));
+        this.ending.endReply(generation, LINES.fatal, "llm_failure");
       },
     });
     this.turns = new PolicyTurns({
@@ -200,14 +202,14 @@ export class CallSession {
       turns: this.turns,
       conversation: this.conversation,
       isTurnAfterProtectedLine: (speechEndAt) => !!this.protectedLine?.isTurn(speechEndAt, this.agent.config.interruptionMinSpeechMs),
-      consentLine: (text) => this.consent?.heard(text) ?? null,
+      consentLine: (text) => this.recording.consent?.heard(text) ?? null,
       canOfferTransfer: () => this.callFacts.canOfferTransfer,
-      endWithLine: (text, reason) => this.endWithLine(text, reason),
+      endWithLine: (text, reason) => this.ending.endWithLine(text, reason),
       reply: (timing, answering) => this.replier.start(timing, answering),
     });
     this.keypad = new KeypadInput({
       ...line,
-      consentLine: (digit) => this.consent?.key(digit) ?? null,
+      consentLine: (digit) => this.recording.consent?.key(digit) ?? null,
       keys: (description) => {
         this.callerTurns.understood();
         this.conversation.callerEvent(description);
@@ -332,16 +334,13 @@ export class CallSession {
     this.log = services.log.child({ callId: call.id, teamId: call.teamId });
     this.record.log = this.log;
     this.record.attach({ teamId: call.teamId, callId: call.id });
-    redactionSettingsFor(services.db, call.teamId).then(
-      (settings) => this.keypad.useSettings(settings),
-      (error: unknown) => this.log.warn("redaction settings unavailable; keypad privacy uses the defaults", { error }),
-    );
+    this.keypad.useSettings(redactionSettingsFor(services.db, call.teamId));
     const config = snapshot.config;
     this.silence = new SilencePrompts({
       ...this.line,
       timeoutMs: config.silenceTimeoutSec * 1000,
       isCallerSpeaking: () => !!this.audio?.speech,
-      endWithLine: (text, reason) => this.endWithLine(text, reason),
+      endWithLine: (text, reason) => this.ending.endWithLine(text, reason),
     });
     status.state = "live";
     services.metrics.callsStarted.inc();
@@ -349,20 +348,18 @@ export class CallSession {
     const { clock, streamStartAt: clockStart, startedAtDate: startedAt } = this;
     this.trace = startCallTrace({ callId, teamId, agentVersionId, transport: this.transport.kind, clockStart, startedAt, clock });
 
-    this.speakOpening();
+    // The greeting (or after-hours message) with the disclosure after it. With a disclosure, the whole opening plays
+    // to its end whatever the caller does, and the call row keeps when it finished as proof.
+    const opening = this.lines.line("greeting", openingLine(config, facts.isAfterHours));
+    if (config.disclosure.trim()) this.protectedLine = new ProtectedLine(opening, (g) => this.player.untilPlayed(g));
     this.record.answered(this.startedAtDate);
     this.record.event("status", "stream_started", {
       transport: this.transport.kind,
       providers: { stt: services.providers.stt.name, llm: this.route.llm.name, tts: services.providers.tts.name },
       ...(facts.isAfterHours ? { afterHours: true } : {}),
     });
-    this.consent = new RecordingConsent({
-      mode: config.recordingMode,
-      startRecording: () => this.recording.start({ teamId, callId }),
-      note: (name, data) => this.record.event("status", name, data),
-    });
-    this.consent.begin();
-    this.maxDurationTimer = setTimeout(() => void this.endWithLine(LINES.maxDuration, "max_duration"), config.maxCallDurationSec * 1000);
+    this.recording.begin(config.recordingMode, { teamId, callId }, (name, data) => this.record.event("status", name, data));
+    this.ending.startLimit(config.maxCallDurationSec);
     const { audio, stt } = openCallerInput({
       ...this.line,
       vad,
@@ -381,31 +378,7 @@ export class CallSession {
     for (const text of texts) this.submitCallerText(text);
   }
 
-  // ---- What the agent says -------------------------------------------------------------------------------
-
-  // The greeting (or after-hours message) with the disclosure after it. With a disclosure, the whole opening plays
-  // to its end whatever the caller does, and the call row keeps when it finished as proof.
-  private speakOpening(): void {
-    const { config } = this.agent;
-    const generation = this.lines.line("greeting", openingLine(config, this.callFacts.isAfterHours));
-    if (config.disclosure.trim()) this.protectedLine = new ProtectedLine(generation, (g) => this.player.untilPlayed(g));
-  }
-
-  // A line the agent says without the LLM (apology, silence prompt): its own generation, cached like the greeting.
-  private speakFixed(text: string): TGeneration {
-    return this.lines.line("fixed", text);
-  }
-
-  private async endWithLine(text: string, reason: string): Promise<void> {
-    if (this.status.state !== "live" || this.status.isEnding) return;
-    this.outcome.setEndReason(reason);
-    const generation = this.speakFixed(text);
-    this.status.isEnding = true;
-    const lastLine = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), LAST_LINE_WAIT_MS));
-    const played = await Promise.race([this.player.untilPlayed(generation), lastLine]);
-    if (!played) this.log.info("ending the call before the last line finished", { reason });
-    await this.close(reason);
-  }
+  // ---- What the agent said ------------------------------------------------------------------------------
 
   // A generation is over (played out or cut off): what the caller heard of it joins the conversation and the record.
   private onGenerationEnded(generation: TGeneration, isInterrupted: boolean): void {
@@ -444,7 +417,7 @@ export class CallSession {
     this.outcome.setEndReason(reason);
     this.silence?.disarm();
     this.keypad.close();
-    if (this.maxDurationTimer) clearTimeout(this.maxDurationTimer);
+    this.ending.stop();
     // Cut off by the hang-up: what was heard is kept.
     this.player.close();
     this.transport.close(1000, this.outcome.endReason ?? reason);
@@ -457,11 +430,9 @@ export class CallSession {
       const instructions = () => facts.instructions(this.wallNow());
       const conversation = this.conversation.messages;
       await storeMessageSoFar({ ...this.tools.facts, llmName: this.route.llm.name, instructions, conversation, now: this.wallNow() });
-      this.consent?.end();
       const recordingPath = await this.recording.finish((error) => this.record.error("recording", "write_failed", error));
-      const { record, log, trace } = this;
       recordCallEnd(
-        { record, metrics: this.services.metrics, log, trace, uploadRecording: this.services.uploadRecording },
+        { ...this.services, record: this.record, log: this.log, trace: this.trace },
         {
           call: { teamId: facts.call.teamId, callId: facts.call.id },
           reason,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fakeLine } from "./call-line-test-kit";
 import { KeypadInput } from "./keypad-input";
+import { DEFAULT_REDACTION_SETTINGS } from "@/lib/redaction/redact-text";
 import { keySpan } from "./keypad-privacy";
 
 beforeEach(() => {
@@ -56,6 +57,25 @@ describe("KeypadInput", () => {
     const events = of("event");
     expect(events.map((e) => e.name)).toEqual(["*", "*"]);
     expect(JSON.stringify(events)).not.toContain('"4"');
+  });
+
+  it("uses the team's redaction settings once they load, and the defaults when they cannot be loaded", async () => {
+    const asked = "Please enter your card number on the keypad.";
+    const clear = setup();
+    clear.keypad.useSettings(Promise.resolve({ ...DEFAULT_REDACTION_SETTINGS, cardNumbers: false }));
+    await vi.advanceTimersByTimeAsync(0);
+    clear.keypad.agentSaid(asked);
+    clear.keypad.press("4");
+    vi.advanceTimersByTime(3_000);
+    expect(clear.keys).toEqual(["Caller pressed 4"]);
+
+    const fallback = setup();
+    fallback.keypad.useSettings(Promise.reject(new Error("database down")));
+    await vi.advanceTimersByTimeAsync(0);
+    fallback.keypad.agentSaid(asked);
+    fallback.keypad.press("4");
+    vi.advanceTimersByTime(3_000);
+    expect(fallback.keys[0]).toContain("hidden for privacy");
   });
 
   it("keys over the disclosure do not cut it; their run is answered once it has played", () => {

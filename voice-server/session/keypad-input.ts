@@ -11,7 +11,7 @@ const DTMF_GATHER_MS = 600;
 
 export type TKeypadInputDeps = Pick<
   TCallLine,
-  "status" | "player" | "record" | "recorder" | "streamMs" | "silence" | "isProtectedLinePlaying" | "afterProtectedLine" | "speakFixed"
+  "status" | "player" | "record" | "recorder" | "streamMs" | "silence" | "isProtectedLinePlaying" | "afterProtectedLine" | "speakFixed" | "log"
 > & {
   // The acknowledgement when `digit` answers "may we record?" (null: an ordinary key).
   consentLine(digit: string): string | null;
@@ -25,9 +25,12 @@ export class KeypadInput {
 
   constructor(private readonly deps: TKeypadInputDeps) {}
 
-  // The team's redaction settings, once loaded (the defaults until then).
-  useSettings(settings: TRedactionSettings): void {
-    this.privacy.useSettings(settings);
+  // The team's redaction settings once they load: the defaults until then, and when they cannot be loaded.
+  useSettings(settings: Promise<TRedactionSettings>): void {
+    settings.then(
+      (loaded) => this.privacy.useSettings(loaded),
+      (error: unknown) => this.deps.log().warn("redaction settings unavailable; keypad privacy uses the defaults", { error }),
+    );
   }
 
   // What the agent asked last decides whether keys typed now are sensitive.
