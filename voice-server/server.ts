@@ -29,7 +29,8 @@ import { createVoiceMetrics, type TVoiceMetrics } from "./observability/metrics"
 import { providerNames, type TVoiceProviders } from "./providers/registry";
 import { warmOpening } from "./session/spoken-lines";
 import { AudioCache } from "./session/audio-cache";
-import { CallSession, type TCallControl, type TSessionServices } from "./session/call-session";
+import { CallSession } from "./session/call-session";
+import type { TCallControl, TSessionServices } from "./session/session-services";
 import { FramePacer, type TClock } from "./session/pacer";
 import type { TStreamStart } from "./session/transport";
 import { TwilioMediaStream } from "./twilio/media-stream";

@@ -1,19 +1,6 @@
 import type { TAgentSnapshot, TCallerContext, TKnowledgeItem } from "@/lib/agents/config";
 import { WEEK_ORDER, dayName, describeDay, isValidTimeZone, isWithinBusinessHours } from "./business-hours";
 
-// The hours API lived here; the offline engine (owned by another change) still imports it from this file.
-export {
-  dayName,
-  describeDay,
-  describeWeeklyHours,
-  isAfterHoursNow,
-  isValidTimeZone,
-  isWithinBusinessHours,
-  speakTime,
-  speakWeeklyHours,
-  zonedDayAndMinute,
-} from "./business-hours";
-
 // Knowledge is the part of the prompt that grows without bound (pasted documents); everything else is small.
 export const KNOWLEDGE_BUDGET_CHARS = 30_000;
 

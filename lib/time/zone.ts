@@ -1,4 +1,4 @@
-import { isValidTimeZone } from "@/lib/agents/assemble-instructions";
+import { isValidTimeZone } from "@/lib/agents/business-hours";
 
 // Wall-clock arithmetic in an IANA time zone with Intl only (no offset tables): the team's local days and hours for
 // the dashboard, and local times on every page.

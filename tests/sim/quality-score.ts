@@ -1,6 +1,6 @@
 import { assembleInstructions } from "@/lib/agents/assemble-instructions";
 import type { TAgentSnapshot } from "@/lib/agents/config";
-import { FRAME_BYTES, MULAW_SILENCE } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES, MULAW_SILENCE } from "@/lib/audio/mulaw";
 import { offlineReply } from "@/voice-server/providers/llm/offline";
 import type { TChatMessage, TSttEvent, TSttStream } from "@/voice-server/providers/types";
 import { numberToWords } from "@/voice-server/providers/stt/grammar";

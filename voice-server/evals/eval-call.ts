@@ -1,15 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { and, eq, isNull } from "drizzle-orm";
-import type { WebSocket, WebSocketServer } from "ws";
 import type { Db } from "@/db/client";
 import { agentTestRuns, calls } from "@/db/schema";
 import { ZAgentSnapshot } from "@/lib/agents/config";
 import type { TCallForStream } from "@/lib/calls/resolve-inbound-call";
 import { evalTicketKey, verifyEvalCallTicket } from "@/lib/evals/call-ticket";
-import { claimTestCallTicket } from "@/lib/test-calls/claim-ticket";
-import type { TLogger } from "@/voice-server/observability/log";
-import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
+import { upgradeWithTicket, type TReject, type TTicketUpgradeContext } from "@/voice-server/admission/ticket-upgrade";
 import { TwilioMediaStream } from "@/voice-server/twilio/media-stream";
 
 // GET /evals/call?ticket=... (WebSocket upgrade): a voice-mode test scenario. The worker's simulated caller speaks
@@ -22,13 +19,7 @@ export const EVAL_CALL_PATH = "/evals/call";
 // The account the simulated stream says it is from: no real account, so no Twilio REST call can ever be made for it.
 export const EVAL_ACCOUNT_SID = `AC${"e".repeat(32)}`;
 
-export type TEvalCallContext = {
-  db: Db;
-  wss: WebSocketServer;
-  secretKey: Buffer | undefined;
-  metrics: TVoiceMetrics;
-  log: TLogger;
-  now: () => Date;
+export type TEvalCallContext = TTicketUpgradeContext & {
   // Starts the same CallSession a phone call gets, on this transport.
   startSession(transport: TwilioMediaStream): void;
 };
@@ -51,49 +42,23 @@ export async function loadEvalCall(db: Db, input: { teamId: string; runId: strin
   return { call, snapshot: snapshot.data, phoneNumberAccountSid: null };
 }
 
-export function handleEvalCallUpgrade(
-  ctx: TEvalCallContext,
-  req: IncomingMessage,
-  socket: Socket,
-  head: Buffer,
-  reject: (status: number, text: string) => void,
-): void {
-  const count = (result: string) => ctx.metrics.webhooks.inc({ route: "eval_call", result });
-  if (!ctx.secretKey) {
-    ctx.log.warn("voice-mode test call refused: set AUTH_SECRET (or ENCRYPTION_KEY) for the voice server");
-    count("unconfigured");
-    return reject(503, "Service Unavailable");
-  }
-  const ticket = new URL(req.url ?? "/", "http://voice.local").searchParams.get("ticket") ?? "";
-  const check = verifyEvalCallTicket(ticket, evalTicketKey(ctx.secretKey), ctx.now().getTime());
-  if (!check.ok) {
-    count("forbidden");
-    return reject(403, "Forbidden");
-  }
-  const { payload } = check;
-  claimTestCallTicket(ctx.db, payload)
-    .then(async (isFirstUse) => {
-      if (!isFirstUse) {
-        count("forbidden");
-        return reject(403, "Forbidden");
-      }
-      const loaded = await loadEvalCall(ctx.db, payload);
-      if (!loaded) {
-        count("not_found");
-        return reject(404, "Not Found");
-      }
-      ctx.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        count("connected");
+export function handleEvalCallUpgrade(ctx: TEvalCallContext, req: IncomingMessage, socket: Socket, head: Buffer, reject: TReject): void {
+  upgradeWithTicket(
+    ctx,
+    {
+      route: "eval_call",
+      name: "voice-mode test call",
+      verify: (ticket, secretKey, nowMs) => verifyEvalCallTicket(ticket, evalTicketKey(secretKey), nowMs),
+      load: (payload) => loadEvalCall(ctx.db, payload),
+      connected: (ws, payload, loaded) => {
         const transport = new TwilioMediaStream(ws, {
           accountSid: EVAL_ACCOUNT_SID,
           call: { teamId: payload.teamId, callId: payload.callId },
           preloaded: loaded,
         });
         ctx.startSession(transport);
-      });
-    })
-    .catch((error: unknown) => {
-      ctx.log.error("voice-mode test call upgrade failed", { error });
-      reject(500, "Internal Server Error");
-    });
+      },
+    },
+    { req, socket, head, reject },
+  );
 }

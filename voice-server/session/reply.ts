@@ -3,10 +3,12 @@ import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import { ProviderError, type TChatMessage, type TToolCall } from "@/voice-server/providers/types";
 import { acknowledgementFor, toolSpecsFor, validateToolCall } from "@/voice-server/tools/registry";
 import { toolErrorResult, type TToolContext, type TToolResult } from "@/voice-server/tools/types";
-import { errorKind } from "./call-record";
-import type { TGeneration } from "./generation";
+import { errorKind, type CallRecord } from "./call-record";
+import type { AgentLines } from "./agent-lines";
+import type { TGeneration, TTurnTiming } from "./generation";
 import type { TClock } from "./pacer";
 import type { ProviderRoute } from "./provider-fallback";
+import type { SpeculativeReply } from "./speculative-reply";
 import { LINES } from "./spoken-lines";
 import type { SpeechPlayer } from "./speech-player";
 import { TextChunker } from "./text-chunker";
@@ -26,14 +28,13 @@ export type TReplyDeps = {
   agent: () => TAgentSnapshot;
   conversation: () => readonly TChatMessage[];
   instructions: () => string;
-  // Queues a fixed line (cached audio) in the generation.
-  say(generation: TGeneration, text: string): void;
+  // Starts the reply's generation (cutting off what the agent was saying) and queues fixed lines (cached audio) in it.
+  lines: Pick<AgentLines, "begin" | "say">;
   toolContext(generation: TGeneration, spokenText: string): TToolContext;
   // Whether a department can take the call when the model fails (a line that can transfer, within hours).
   canTransfer: () => boolean;
-  recordToolCall(call: TToolCall, result: TToolResult): void;
-  recordError(stage: string, kind: string, error: unknown, data?: Record<string, unknown>): void;
-  onLlmFallback(to: string): void;
+  // Tool calls, errors and the fall back to the offline model go on the call's timeline.
+  record: Pick<CallRecord, "event" | "error">;
   // Even the offline engine failed: the fatal line is queued; the session ends the call once it played.
   onFatal(generation: TGeneration): void;
 };
@@ -41,13 +42,26 @@ export type TReplyDeps = {
 export class Replier {
   constructor(private readonly deps: TReplyDeps) {}
 
+  // A reply to the caller's turn that ended at `timing` (null: to keys pressed). `answering`: the caller turn the
+  // adaptive policy ended, on record once the reply is audible (a reply can still be dropped before that, the words
+  // then staying in the caller's turn).
+  start(timing: TTurnTiming | null, answering?: { text: string; prestarted: SpeculativeReply | null }): void {
+    const generation = this.deps.lines.begin("reply", timing);
+    if (answering && timing) {
+      generation.callerTurn = { text: answering.text, startMs: timing.speechStartStreamMs, endMs: timing.speechEndStreamMs, isWritten: false };
+      generation.messages.push({ role: "caller", text: answering.text });
+      generation.prestarted = answering.prestarted;
+    }
+    void this.run(generation);
+  }
+
   // Produces the whole reply into `generation`, then lets it play out.
   async run(generation: TGeneration): Promise<void> {
     const { player } = this.deps;
     try {
       await this.produce(generation);
       // The model said nothing at all: a short line beats silence.
-      if (player.isLive(generation) && generation.segments.length === 0) this.deps.say(generation, LINES.didNotCatch);
+      if (player.isLive(generation) && generation.segments.length === 0) this.deps.lines.say(generation, LINES.didNotCatch);
     } catch (error) {
       if (!player.isLive(generation)) return;
       await this.onLlmFailure(generation, error);
@@ -137,7 +151,7 @@ export class Replier {
     generation.messages.push({ role: "agent-tool-call", call });
     const reply = (result: TToolResult) => {
       generation.messages.push({ role: "tool-result", call, result });
-      this.deps.recordToolCall(call, result);
+      this.deps.record.event("tool_call", call.name, { args: call.args, ok: result.ok !== false, ...(result.error ? { error: result.error } : {}) });
     };
     const validation = validateToolCall(call, this.deps.agent());
     if (!validation.ok) {
@@ -148,7 +162,7 @@ export class Replier {
     let context = this.deps.toolContext(generation, spoken.text);
     const acknowledgement = spoken.text ? null : acknowledgementFor(validation.call, context);
     if (acknowledgement) {
-      this.deps.say(generation, acknowledgement);
+      this.deps.lines.say(generation, acknowledgement);
       spoken.text = acknowledgement;
       context = { ...context, spokenText: acknowledgement };
     }
@@ -157,7 +171,7 @@ export class Replier {
       outcome = await tool.execute(args, context);
     } catch (error) {
       if (!this.deps.player.isLive(generation)) return "stop";
-      this.deps.recordError("tool", errorKind(error), error, { tool: tool.name });
+      this.deps.record.error("tool", errorKind(error), error, { tool: tool.name });
       reply(toolErrorResult(`${tool.name} failed because of a technical problem. Tell the caller and offer another option.`));
       return "continue";
     }
@@ -167,7 +181,7 @@ export class Replier {
 
   private async onLlmFailure(generation: TGeneration, error: unknown): Promise<void> {
     const { player, route } = this.deps;
-    this.deps.recordError("llm", errorKind(error), error, { provider: route.llm.name });
+    this.deps.record.error("llm", errorKind(error), error, { provider: route.llm.name });
     if (route.isLlmOffline) {
       // Even the local engine failed: a fixed line, then end rather than leave the caller waiting.
       this.deps.onFatal(generation);
@@ -175,7 +189,7 @@ export class Replier {
     }
     const department = this.deps.agent().departments.find((d) => d.name.trim() && d.phoneNumber.trim());
     if (department && this.deps.canTransfer()) {
-      this.deps.say(generation, `${LINES.apology} Let me transfer you to ${department.name.trim()}.`);
+      this.deps.lines.say(generation, `${LINES.apology} Let me transfer you to ${department.name.trim()}.`);
       const call: TToolCall = { id: `fallback-transfer-${generation.id}`, name: "transfer_call", args: { department: department.name } };
       const next = await this.runTool(generation, call, { text: "spoken" });
       if (next === "stop" || !player.isLive(generation)) return;
@@ -183,7 +197,7 @@ export class Replier {
     // No one to hand over to (or the handover failed): the rest of the call runs on the offline engine, which
     // can still answer from knowledge and take a message with no network.
     const offline = route.fallBackLlm();
-    this.deps.onLlmFallback(offline.name);
+    this.deps.record.event("status", "llm_fallback_offline", { to: offline.name });
     // The offline engine answers this event with its own apology and an offer to take a message.
     generation.messages.push({ role: "event", text: "The assistant had a technical error and could not answer." });
     const before = generation.segments.length;
@@ -191,12 +205,12 @@ export class Replier {
       await this.streamRound(generation, 1);
     } catch (fallbackError) {
       if (!player.isLive(generation)) return;
-      this.deps.recordError("llm", errorKind(fallbackError), fallbackError, { provider: offline.name });
+      this.deps.record.error("llm", errorKind(fallbackError), fallbackError, { provider: offline.name });
       this.deps.onFatal(generation);
       return;
     }
     if (player.isLive(generation) && generation.segments.length === before) {
-      this.deps.say(generation, `${LINES.apology} ${LINES.afterHoursOffer}`);
+      this.deps.lines.say(generation, `${LINES.apology} ${LINES.afterHoursOffer}`);
     }
   }
 }

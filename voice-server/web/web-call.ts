@@ -1,15 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
-import type { WebSocket, WebSocketServer } from "ws";
-import type { Db } from "@/db/client";
 import { createCall } from "@/lib/calls/create-call";
 import { finalizeCall } from "@/lib/calls/finalize-call";
-import { isAppError } from "@/lib/errors";
 import { loadTestAgent } from "@/lib/test-calls/load-test-agent";
-import { claimTestCallTicket } from "@/lib/test-calls/claim-ticket";
 import { ticketKey, verifyTestCallTicket } from "@/lib/test-calls/ticket";
-import type { TLogger } from "@/voice-server/observability/log";
-import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
+import { upgradeWithTicket, type TReject, type TTicketUpgradeContext } from "@/voice-server/admission/ticket-upgrade";
 import { BrowserTransport } from "./browser-transport";
 
 // GET /web/call?ticket=... (WebSocket upgrade) - a test call from the agent builder. The ticket, minted by the web
@@ -17,62 +12,28 @@ import { BrowserTransport } from "./browser-transport";
 
 export const WEB_CALL_PATH = "/web/call";
 
-export type TWebCallContext = {
-  db: Db;
-  wss: WebSocketServer;
-  secretKey: Buffer | undefined;
-  metrics: TVoiceMetrics;
-  log: TLogger;
-  now: () => Date;
+export type TWebCallContext = TTicketUpgradeContext & {
   // Starts the same CallSession a phone call gets, on this transport.
   startSession(transport: BrowserTransport): void;
 };
 
-export function handleWebCallUpgrade(
-  ctx: TWebCallContext,
-  req: IncomingMessage,
-  socket: Socket,
-  head: Buffer,
-  reject: (status: number, text: string) => void,
-): void {
-  const count = (result: string) => ctx.metrics.webhooks.inc({ route: "web_call", result });
-  if (!ctx.secretKey) {
-    ctx.log.warn("web test call refused: set AUTH_SECRET (or ENCRYPTION_KEY) for the voice server");
-    count("unconfigured");
-    return reject(503, "Service Unavailable");
-  }
-  const ticket = new URL(req.url ?? "/", "http://voice.local").searchParams.get("ticket") ?? "";
-  const nowMs = ctx.now().getTime();
-  const check = verifyTestCallTicket(ticket, ticketKey(ctx.secretKey), nowMs);
-  if (!check.ok) {
-    count("forbidden");
-    return reject(403, "Forbidden");
-  }
-  const { payload } = check;
-
-  // A ticket opens one call: its nonce is spent in the database, so a second use is refused by every instance.
-  claimTestCallTicket(ctx.db, payload)
-    .then(async (isFirstUse) => {
-      if (!isFirstUse) {
-        count("forbidden");
-        return reject(403, "Forbidden");
-      }
-      const agent = await loadTestAgent(ctx.db, { teamId: payload.teamId, agentId: payload.agentId, userId: payload.userId });
-      ctx.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        count("connected");
+export function handleWebCallUpgrade(ctx: TWebCallContext, req: IncomingMessage, socket: Socket, head: Buffer, reject: TReject): void {
+  upgradeWithTicket(
+    ctx,
+    {
+      route: "web_call",
+      name: "web test call",
+      verify: (ticket, secretKey, nowMs) => verifyTestCallTicket(ticket, ticketKey(secretKey), nowMs),
+      // Throws not_found or forbidden when the member was removed (or is a viewer) by the time the ticket is used.
+      load: (payload) => loadTestAgent(ctx.db, { teamId: payload.teamId, agentId: payload.agentId, userId: payload.userId }),
+      connected: (ws, payload, agent) => {
         const transport = new BrowserTransport(ws);
         ctx.startSession(transport);
         void startCall(ctx, transport, agent, payload.mode);
-      });
-    })
-    .catch((error: unknown) => {
-      if (isAppError(error)) {
-        count(error.code);
-        return reject(error.status, error.code === "not_found" ? "Not Found" : error.code === "forbidden" ? "Forbidden" : "Bad Request");
-      }
-      ctx.log.error("web call upgrade failed", { error });
-      reject(500, "Internal Server Error");
-    });
+      },
+    },
+    { req, socket, head, reject },
+  );
 }
 
 async function startCall(

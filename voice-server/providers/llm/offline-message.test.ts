@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { offlineMessageSoFar } from "@/voice-server/providers/llm/offline";
 import { Call, receptionist } from "@/voice-server/providers/llm/offline-test-kit";
-import { toolSpecsFor, validateToolCall } from "@/voice-server/tools/specs";
+import { toolSpecsFor, validateToolCall } from "@/voice-server/tools/registry";
 import type { TToolCall, TToolSpec } from "@/voice-server/providers/types";
 
 const withReason = () =>

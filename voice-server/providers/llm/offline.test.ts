@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ZAgentSnapshot, type TAgentSnapshot } from "@/lib/agents/config";
 import { assembleInstructions } from "@/lib/agents/assemble-instructions";
-import { toolSpecsFor, validateToolCall } from "@/voice-server/tools/specs";
+import { toolSpecsFor, validateToolCall } from "@/voice-server/tools/registry";
 import {
   createOfflineLlm,
   parseName,

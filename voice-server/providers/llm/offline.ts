@@ -1,10 +1,6 @@
-import {
-  CALLER_NUMBER_LABEL,
-  OPEN_NOW_LABEL,
-  isValidTimeZone,
-  isWithinBusinessHours,
-} from "@/lib/agents/assemble-instructions";
-import { normalizePhoneNumber } from "@/voice-server/tools/specs";
+import { CALLER_NUMBER_LABEL, OPEN_NOW_LABEL } from "@/lib/agents/assemble-instructions";
+import { isValidTimeZone, isWithinBusinessHours } from "@/lib/agents/business-hours";
+import { normalizePhoneNumber } from "@/voice-server/tools/phone-number";
 import type { TLlmEvent, TLlmProvider, TLlmRequest } from "@/voice-server/providers/types";
 import { onCaller, onEvent, onToolResult } from "./offline/dialog";
 import { hasDetails, messageArgs } from "./offline/message";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { FRAME_BYTES, MULAW_SILENCE } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES, MULAW_SILENCE } from "@/lib/audio/mulaw";
 import type { TSttEvent, TSttProvider, TSttStream } from "@/voice-server/providers/types";
 import { audioFor, LONG_LINES, loadQualityLines, renditionsOf, type TRendition } from "@/tests/sim/quality-set";
 import { recognizeTurn, words } from "@/tests/sim/quality-score";

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { decodeMulaw, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
+import { decodeMulaw, MULAW_SAMPLE_RATE } from "@/lib/audio/mulaw";
 import { resample } from "@/voice-server/audio/resample";
 import { ProviderError, type TSttOptions, type TSttProvider, type TSttStream } from "@/voice-server/providers/types";
 import { trimToSpeech } from "./pocketsphinx";

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { FRAME_BYTES, MULAW_SILENCE } from "@/voice-server/audio/mulaw";
+import { FRAME_BYTES, MULAW_SILENCE } from "@/lib/audio/mulaw";
 import type { TSttEvent, TSttProvider, TSttStream } from "@/voice-server/providers/types";
 import { sttPhrasesFor } from "@/voice-server/session/stt-phrases";
 import { audioFor, LONG_LINES, loadQualityLines, QUALITY_AGENT, renditionsOf, type TRendition } from "@/tests/sim/quality-set";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { encodeMulaw, FRAME_BYTES, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
+import { encodeMulaw, FRAME_BYTES, MULAW_SAMPLE_RATE } from "@/lib/audio/mulaw";
 import type { TSttEvent } from "@/voice-server/providers/types";
 import { SegmentingStream, Slots } from "./segmenting-stream";
 

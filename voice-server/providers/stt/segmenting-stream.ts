@@ -1,4 +1,4 @@
-import { decodeMulaw, MULAW_SAMPLE_RATE } from "@/voice-server/audio/mulaw";
+import { decodeMulaw, MULAW_SAMPLE_RATE } from "@/lib/audio/mulaw";
 import type { TMulaw, TSttEvent, TSttStream } from "@/voice-server/providers/types";
 
 // What the offline recognizers share: a turn's audio is buffered as the call pushes it, long turns are cut at the

@@ -1,6 +1,6 @@
 // The dialog policy: one caller line, event or tool result in, the next state and reply out.
 import type { TDepartment } from "@/lib/agents/config";
-import { isToolFailure } from "@/voice-server/tools/specs";
+import { isToolFailure } from "@/voice-server/tools/types";
 import type { TChatMessage } from "@/voice-server/providers/types";
 import {
   departmentById,

@@ -1,5 +1,5 @@
 // Hours questions answered from the agent's configured business hours ("are you open on Saturday?").
-import { dayName, describeDay, isValidTimeZone, speakWeeklyHours, zonedDayAndMinute } from "@/lib/agents/assemble-instructions";
+import { dayName, describeDay, isValidTimeZone, speakWeeklyHours, zonedDayAndMinute } from "@/lib/agents/business-hours";
 import { splitSentences } from "./speakable";
 import type { TContext } from "./state";
 

@@ -1,6 +1,6 @@
 // Message taking: the slots (name, callback number, the message, the agent's capture fields), asked once each,
 // read back, and corrected.
-import { normalizePhoneNumber } from "@/voice-server/tools/specs";
+import { normalizePhoneNumber } from "@/voice-server/tools/phone-number";
 import { CANCEL_FLOW, GOODBYE, QUESTION_START, SKIP_FIELD, USE_CALLER_NUMBER, isAffirmative, isNegative } from "./intents";
 import { speakDigits } from "./speakable";
 import { parseCorrectedNumber, parseMessageBody, parseName, parseSpokenPhoneNumber } from "./spoken-input";

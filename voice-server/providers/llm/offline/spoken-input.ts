@@ -1,5 +1,5 @@
 // Spoken-input parsing: what a caller dictates on the phone (numbers in words, names with lead-ins, a message).
-import { normalizePhoneNumber } from "@/voice-server/tools/specs";
+import { normalizePhoneNumber } from "@/voice-server/tools/phone-number";
 
 // "oh", "to", "too", "for", "ate" sound like digits but only count between other digits (see below).
 const DIGIT_WORDS: Record<string, string> = Object.fromEntries(
