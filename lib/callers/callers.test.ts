@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLogs, callerMessages, callers, calls, teams } from "@/db/schema";
+import { auditLogs, callerMessages, callers, calls } from "@/db/schema";
 import { createCall } from "@/lib/calls/create-call";
 import { finalizeCall } from "@/lib/calls/finalize-call";
 import { takeCallerMessage } from "@/lib/calls/take-message";
-import { createTestDb } from "@/tests/helpers/db";
+import { createTestDb, insertTwoTeams } from "@/tests/helpers/db";
 import { getCaller, getCallerDetail } from "./get-caller";
 import { listCallers } from "./list-callers";
 import { syncCallerForCall } from "./sync-caller";
@@ -18,15 +18,7 @@ const actor = { label: "owner@example.com" };
 
 beforeAll(async () => {
   t = await createTestDb();
-  const rows = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = rows[0]!.id;
-  teamB = rows[1]!.id;
+  [teamA, teamB] = await insertTwoTeams(t.db);
 });
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { calls, teams } from "@/db/schema";
-import { createTestDb } from "@/tests/helpers/db";
+import { calls } from "@/db/schema";
+import { createTestDb, insertTwoTeams } from "@/tests/helpers/db";
 import { syncCallerForCall } from "@/lib/callers/sync-caller";
 import { lookupCallerHistory, OPEN_REQUEST_NOTE } from "./caller-history";
 import { takeCallerMessage } from "./take-message";
@@ -16,15 +16,7 @@ let teamB: string;
 
 beforeAll(async () => {
   t = await createTestDb();
-  const rows = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = rows[0]!.id;
-  teamB = rows[1]!.id;
+  [teamA, teamB] = await insertTwoTeams(t.db);
 });
 
 afterAll(async () => {

@@ -10,8 +10,8 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb } from "@/db/client";
 import { MIGRATIONS_DIR, migrateDatabase } from "@/db/migrate";
-import { calls, callTurns, teams } from "@/db/schema";
-import { createTestDb } from "@/tests/helpers/db";
+import { calls, callTurns } from "@/db/schema";
+import { createTestDb, insertTwoTeams } from "@/tests/helpers/db";
 import { appendCallTurn, saveAgentTurn } from "./append-turn";
 import { listCalls, TRANSCRIPT_SEARCH_LIST_MAX } from "./list-calls";
 
@@ -21,15 +21,7 @@ let teamB: string;
 
 beforeAll(async () => {
   t = await createTestDb();
-  const rows = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = rows[0]!.id;
-  teamB = rows[1]!.id;
+  [teamA, teamB] = await insertTwoTeams(t.db);
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agents, calls, callTurns, teams } from "@/db/schema";
-import { createTestDb } from "@/tests/helpers/db";
+import { createTestDb, insertTwoTeams } from "@/tests/helpers/db";
 import { getCall } from "./get-call";
 import { decodeCallCursor, listCalls } from "./list-calls";
 
@@ -13,15 +13,7 @@ let agentA: string;
 
 beforeAll(async () => {
   t = await createTestDb();
-  const rows = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = rows[0]!.id;
-  teamB = rows[1]!.id;
+  [teamA, teamB] = await insertTwoTeams(t.db);
   const [agent] = await t.db
     .insert(agents)
     .values({ teamId: teamA, name: "Front desk", config: { greeting: "Hi" } as never })

@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { teamDataKeys, teams, webhookEndpoints } from "@/db/schema";
 import { decryptRecording, encryptRecording } from "@/lib/recordings/recording-cipher";
-import { createTestDb } from "@/tests/helpers/db";
+import { createTestDb, insertTwoTeams } from "@/tests/helpers/db";
 import { dataKeyById, DataKeyNotFoundError, forgetTeamDataKeys, rewrapDataKeys, teamDataKey } from "./data-keys";
 import { masterKeyId, masterKeyRing, masterKeyRingFromEnv } from "./master-keys";
 import { openSecret, sealSecret } from "./secret-box";
@@ -19,15 +19,7 @@ const keyC = randomBytes(32);
 
 beforeAll(async () => {
   t = await createTestDb();
-  const made = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = made[0]!.id;
-  teamB = made[1]!.id;
+  [teamA, teamB] = await insertTwoTeams(t.db);
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callerMessages, calls, teamDataKeys, teams } from "@/db/schema";
+import { callerMessages, calls, teamDataKeys } from "@/db/schema";
 import { analyzeCall } from "@/lib/analysis/analyze-call";
 import { syncCaller } from "@/lib/callers/sync-caller";
 import { createCall } from "@/lib/calls/create-call";
@@ -11,7 +11,7 @@ import { getMessage, listMessages } from "@/lib/inbox/list-messages";
 import { eraseCallerData } from "@/lib/privacy/erase-caller-data";
 import { findCallerData } from "@/lib/privacy/find-caller-data";
 import { parseCallerNumber } from "@/lib/privacy/subject";
-import { createTestDb } from "@/tests/helpers/db";
+import { createTestDb, insertTwoTeams } from "@/tests/helpers/db";
 import { dataKeyById, forgetTeamDataKeys } from "./data-keys";
 import { encryptExistingFields } from "./encrypt-existing-fields";
 import { masterKeyRing } from "./master-keys";
@@ -31,15 +31,7 @@ let teamB: string;
 
 beforeAll(async () => {
   t = await createTestDb();
-  const made = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = made[0]!.id;
-  teamB = made[1]!.id;
+  [teamA, teamB] = await insertTwoTeams(t.db);
 });
 
 afterAll(async () => {

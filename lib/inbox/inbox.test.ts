@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLogs, callerMessages, memberships, teams, users } from "@/db/schema";
+import { auditLogs, callerMessages, memberships, users } from "@/db/schema";
 import { takeCallerMessage } from "@/lib/calls/take-message";
-import { createTestDb } from "@/tests/helpers/db";
+import { createTestDb, insertTwoTeams } from "@/tests/helpers/db";
 import { countNewMessages, getMessage, listMessages } from "./list-messages";
 import { updateMessages } from "./update-messages";
 
@@ -16,15 +15,7 @@ let outsider: string;
 
 beforeAll(async () => {
   t = await createTestDb();
-  const rows = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = rows[0]!.id;
-  teamB = rows[1]!.id;
+  [teamA, teamB] = await insertTwoTeams(t.db);
   const people = await t.db
     .insert(users)
     .values([{ email: "alice@example.test" }, { email: "bob@example.test" }, { email: "eve@example.test" }])

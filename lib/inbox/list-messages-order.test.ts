@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callerMessages, teams, users } from "@/db/schema";
-import { createTestDb } from "@/tests/helpers/db";
+import { createTestDb, insertTwoTeams } from "@/tests/helpers/db";
 import { listMessageDepartments, listMessages } from "./list-messages";
 
 let t: Awaited<ReturnType<typeof createTestDb>>;
@@ -14,15 +14,7 @@ let alice: string;
 
 beforeAll(async () => {
   t = await createTestDb();
-  const rows = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = rows[0]!.id;
-  teamB = rows[1]!.id;
+  [teamA, teamB] = await insertTwoTeams(t.db);
   const [user] = await t.db.insert(users).values({ email: `alice-${randomBytes(3).toString("hex")}@example.test`, name: "Alice" }).returning();
   alice = user!.id;
 });

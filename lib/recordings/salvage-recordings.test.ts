@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callEvents, calls, teams } from "@/db/schema";
+import { callEvents, calls } from "@/db/schema";
 import { createCall, markCallAnswered } from "@/lib/calls/create-call";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
 import { FakeS3 } from "@/tests/fakes/s3";
-import { createTestDb } from "@/tests/helpers/db";
+import { createTestDb, insertTwoTeams } from "@/tests/helpers/db";
 import { parseWav, readWavFile } from "@/lib/audio/wav";
 import { createLocalRecordingStore } from "./local-store";
 import { createS3RecordingStore } from "./s3-store";
@@ -25,15 +25,7 @@ let teamB: string;
 beforeAll(async () => {
   t = await createTestDb();
   dir = mkdtempSync(path.join(tmpdir(), "aica-salvage-"));
-  const made = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = made[0]!.id;
-  teamB = made[1]!.id;
+  [teamA, teamB] = await insertTwoTeams(t.db);
 });
 
 afterAll(async () => {

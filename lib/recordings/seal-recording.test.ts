@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agents, agentVersions, callEvents, callTurns, calls, teams } from "@/db/schema";
+import { agents, agentVersions, callEvents, callTurns, calls } from "@/db/schema";
 import { ZAgentConfig } from "@/lib/agents/config";
 import { createCall, markCallAnswered } from "@/lib/calls/create-call";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
 import { masterKeyRing } from "@/lib/crypto/master-keys";
-import { createTestDb } from "@/tests/helpers/db";
+import { createTestDb, insertTwoTeams } from "@/tests/helpers/db";
 import { createLocalRecordingStore } from "./local-store";
 import { openStoredRecording } from "./read-recording";
 import { isSealedRecording } from "./recording-cipher";
@@ -27,15 +27,7 @@ const masterKeys = masterKeyRing(randomBytes(32));
 beforeAll(async () => {
   t = await createTestDb();
   dir = mkdtempSync(path.join(tmpdir(), "aica-seal-"));
-  const made = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = made[0]!.id;
-  teamB = made[1]!.id;
+  [teamA, teamB] = await insertTwoTeams(t.db);
 });
 
 afterAll(async () => {

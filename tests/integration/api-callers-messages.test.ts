@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { auditLogs, calls, memberships, users } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
-import { ZCallerOut, ZMessageOut } from "@/lib/api/inbox-endpoints";
+import { ZCallerOut, ZMessageOut } from "@/lib/api/endpoints/callers-messages";
 import { syncCallerForCall } from "@/lib/callers/sync-caller";
 import { takeCallerMessage } from "@/lib/calls/take-message";
 import { signUp } from "@/lib/teams/sign-up";

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { auditLogs, calls, callTurns } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
-import { ZRetentionPolicyOut } from "@/lib/api/endpoints";
+import { ZRetentionPolicyOut } from "@/lib/api/endpoints/retention";
 import { buildOpenApiDocument } from "@/lib/api/openapi";
 import { signUp } from "@/lib/teams/sign-up";
 import { createTestDb } from "@/tests/helpers/db";

@@ -4,7 +4,8 @@ import { apiKeys, auditLogs, calls, callTurns, memberships, phoneNumbers } from 
 import { createAgent } from "@/lib/agents/create-agent";
 import { rebuildRollups } from "@/lib/analytics/rollup";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys/api-keys";
-import { ZAgentDetailOut, ZCallDetailOut, ZCallOut } from "@/lib/api/endpoints";
+import { ZAgentDetailOut } from "@/lib/api/endpoints/agents";
+import { ZCallDetailOut, ZCallOut } from "@/lib/api/endpoints/calls";
 import { API_RATE_LIMIT } from "@/lib/auth/api-key";
 import { signUp } from "@/lib/teams/sign-up";
 import { createTestDb } from "@/tests/helpers/db";

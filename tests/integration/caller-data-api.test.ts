@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { auditLogs, callerMessages, calls, callTurns } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
-import { ZCallerDataOut, ZPrivacyRequestOut } from "@/lib/api/endpoints";
+import { ZCallerDataOut, ZPrivacyRequestOut } from "@/lib/api/endpoints/caller-data";
 import { createLocalRecordingStore } from "@/lib/recordings/local-store";
 import { signUp } from "@/lib/teams/sign-up";
 import { createTestDb } from "@/tests/helpers/db";

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { agentTestRuns, agentTestScenarios } from "@/db/schema";
 import { createAgent } from "@/lib/agents/create-agent";
 import { createApiKey } from "@/lib/api-keys/api-keys";
-import { ZTestRunOut } from "@/lib/api/endpoints";
+import { ZTestRunOut } from "@/lib/api/endpoints/test-runs";
 import { buildOpenApiDocument } from "@/lib/api/openapi";
 import { setTestsRequiredToPublish } from "@/lib/evals/publish-gate";
 import { closeTestRunQueue } from "@/lib/evals/queue";

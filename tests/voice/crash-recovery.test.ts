@@ -8,21 +8,15 @@ import { countActiveCalls } from "@/lib/calls/count-active-calls";
 import { createTestDb } from "@/tests/helpers/db";
 import { SANDBOX_ACCOUNT_SID } from "@/voice-server/env";
 import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
-import { seedAgent } from "./helpers/seed";
+import { HOURS_KNOWLEDGE, HOURS_SENTENCES, seedAgent } from "./helpers/seed";
 import { speech } from "./helpers/speech";
-import { postTwilioForm, TwilioCaller } from "./helpers/twilio-caller";
+import { generationOf, postTwilioForm, TwilioCaller } from "./helpers/twilio-caller";
 import { startVoiceProcess, startWorkerProcess, type TProcess, type TVoiceProcess } from "./helpers/voice-process";
 
 // Several voice servers and a worker on one database, one voice server killed with SIGKILL mid-call. Real processes
 // (started as `npm run voice` and `npm run worker` start them), the real wire protocol, offline speech on both
 // sides. Nothing in the test recovers anything: the worker's own sweep (every 5 s, its default) finalizes the dead
 // server's calls, repairs their recordings from the shared volume and analyzes them.
-
-const HOURS_SENTENCES = [
-  "We are open Monday to Friday from nine in the morning until five in the afternoon.",
-  "On Saturdays we open at ten and close at two.",
-  "We are closed on Sundays and public holidays.",
-];
 
 let testDb: Awaited<ReturnType<typeof createTestDb>>;
 let recordingsDir: string;
@@ -53,8 +47,6 @@ afterAll(async () => {
   rmSync(recordingsDir, { recursive: true, force: true });
   await testDb?.drop();
 }, 60_000);
-
-const generationOf = (mark: string) => Number(/^g(\d+)s\d+$/.exec(mark)?.[1] ?? NaN);
 
 async function callRow(callSid: string): Promise<Call> {
   const [row] = await testDb.db.select().from(calls).where(eq(calls.twilioCallSid, callSid));
@@ -90,7 +82,7 @@ describe("a voice server killed mid-call", () => {
       accountSid: SANDBOX_ACCOUNT_SID,
       concurrentCallLimit: 1,
       config: { endpointingSilenceMs: 500 },
-      knowledge: [{ title: "What are your opening hours?", content: HOURS_SENTENCES.join(" ") }],
+      knowledge: [HOURS_KNOWLEDGE],
     });
     const smiles = await seedAgent(testDb.db, {
       accountSid: SANDBOX_ACCOUNT_SID,

@@ -59,6 +59,9 @@ export function parseStreamTwiml(xml: string): { url: string; parameters: Record
   return { url: (stream[1] as string).replace(/&amp;/g, "&"), parameters };
 }
 
+// The reply generation a mark belongs to: the voice server names its marks g<generation>s<segment>.
+export const generationOf = (mark: string) => Number(/^g(\d+)s\d+$/.exec(mark)?.[1] ?? NaN);
+
 export class TwilioCaller {
   readonly callSid: string;
   readonly streamSid = `MZ${randomBytes(16).toString("hex")}`;
