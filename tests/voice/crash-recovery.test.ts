@@ -7,10 +7,10 @@ import { calls, callTurns, type Call } from "@/db/schema";
 import { countActiveCalls } from "@/lib/calls/count-active-calls";
 import { createTestDb } from "@/tests/helpers/db";
 import { SANDBOX_ACCOUNT_SID } from "@/voice-server/env";
+import { hearFirstSentenceOfHours } from "./helpers/hours-call";
 import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
 import { HOURS_KNOWLEDGE, HOURS_SENTENCES, seedAgent } from "./helpers/seed";
-import { speech } from "./helpers/speech";
-import { generationOf, postTwilioForm, TwilioCaller } from "./helpers/twilio-caller";
+import { postTwilioForm, TwilioCaller } from "./helpers/twilio-caller";
 import { startVoiceProcess, startWorkerProcess, type TProcess, type TVoiceProcess } from "./helpers/voice-process";
 
 // Several voice servers and a worker on one database, one voice server killed with SIGKILL mid-call. Real processes
@@ -102,13 +102,7 @@ describe("a voice server killed mid-call", () => {
     for (const caller of [asking, quiet, survivor]) await caller.waitForAgentToFinish(700, 30_000);
 
     // The caller on A asks; A is killed while the answer plays, once its first sentence has been heard.
-    const greetingGeneration = generationOf(asking.echoes()[0]!.name);
-    await asking.say(await speech("What are your opening hours?"));
-    await asking.waitFor(
-      () => asking.echoes().some((e) => generationOf(e.name) > greetingGeneration && !e.wasCleared),
-      60_000,
-      "the first sentence of the answer to play",
-    );
+    await hearFirstSentenceOfHours(asking, 60_000);
     const askingCall = await callRow(asking.callSid);
     await until("the heard part of the answer on record", 5_000, async () => {
       const [turn] = await testDb.db.select().from(callTurns).where(and(eq(callTurns.callId, askingCall.id), eq(callTurns.seq, 3)));

@@ -16,12 +16,18 @@ export async function askHoursUntilFirstSentence(
   await caller.dial();
   await caller.connect();
   await caller.waitForAgentToFinish();
+  return { agent, caller, answerGeneration: await hearFirstSentenceOfHours(caller, 20_000) };
+}
+
+// On a connected call whose greeting has played: the caller asks for the opening hours, and this returns once the
+// first sentence of the answer has played, with the generation of the answer's marks.
+export async function hearFirstSentenceOfHours(caller: TwilioCaller, timeoutMs: number): Promise<number> {
   const greetingGeneration = generationOf(caller.echoes()[0]!.name);
   await caller.say(await speech("What are your opening hours?"));
   await caller.waitFor(
     () => caller.echoes().some((e) => generationOf(e.name) > greetingGeneration && !e.wasCleared),
-    20_000,
+    timeoutMs,
     "the first sentence of the answer to play",
   );
-  return { agent, caller, answerGeneration: generationOf(caller.echoes().at(-1)!.name) };
+  return generationOf(caller.echoes().at(-1)!.name);
 }
