@@ -281,13 +281,7 @@ export class SimulatedCall implements TTickable {
     }
     this.isHangingUp = true;
     const now = this.scheduler.now();
-    this.send({
-      event: "stop",
-      sequenceNumber: String(++this.sequence),
-      stop: { accountSid: this.accountSid, callSid: this.callSid },
-      streamSid: this.streamSid,
-    });
-    this.playout.end(now);
+    this.sendStop(now);
     this.log(`${this.label}: server ${what}`);
     this.finishStream({
       by: params.Twiml || params.Url ? "redirected" : "server",
@@ -457,13 +451,7 @@ export class SimulatedCall implements TTickable {
       aborted: "simulation aborted",
       error: `caller hung up after an error: ${reason}`,
     };
-    this.send({
-      event: "stop",
-      sequenceNumber: String(++this.sequence),
-      stop: { accountSid: this.accountSid, callSid: this.callSid },
-      streamSid: this.streamSid,
-    });
-    this.playout.end(now);
+    this.sendStop(now);
     this.finishStream({ by, atMs: this.ms(now), code: 1000, reason, description: descriptions[by], nextTwiml: null });
     const ws = this.ws;
     if (ws && ws.readyState === WebSocket.OPEN) {
@@ -502,6 +490,17 @@ export class SimulatedCall implements TTickable {
       description: `server closed the stream (code ${code}${reason ? ` "${reason}"` : ""})`,
       nextTwiml: null,
     });
+  }
+
+  // Twilio's last message on a stream (protocols.md): nothing more is played to the caller after it.
+  private sendStop(now: number): void {
+    this.send({
+      event: "stop",
+      sequenceNumber: String(++this.sequence),
+      stop: { accountSid: this.accountSid, callSid: this.callSid },
+      streamSid: this.streamSid,
+    });
+    this.playout.end(now);
   }
 
   private send(message: unknown): void {
