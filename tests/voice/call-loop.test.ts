@@ -63,10 +63,7 @@ describe("a call through the Twilio media stream", () => {
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish();
-    const greetingFrames = caller.mediaFrames().length;
-    await caller.say(await speech("What are your opening hours?"));
-    await caller.waitFor(() => caller.mediaFrames().length > greetingFrames + 50, 15_000, "the answer");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(async () => caller.say(await speech("What are your opening hours?")), "the answer", { minFrames: 50 });
     await caller.hangUp();
 
     const ended = await waitForEnded(caller.callSid);

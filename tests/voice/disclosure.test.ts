@@ -54,10 +54,7 @@ describe("the disclosure line", () => {
 
     // After the disclosure the caller is heard as usual.
     harness.script.push("Do you have parking?");
-    const before = caller.mediaFrames().length;
-    await caller.say(question);
-    await caller.waitFor(() => caller.mediaFrames().length > before + 25, 30_000, "the answer");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(() => caller.say(question), "the answer", { timeoutMs: 30_000 });
     await caller.hangUp();
 
     const call = await waitForEndedCall(harness.testDb.db, caller.callSid);

@@ -84,14 +84,8 @@ describe("keys typed while the agent collects sensitive data", () => {
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish(700, 30_000);
-    let before = caller.mediaFrames().length;
-    await typeKeys(caller, "204");
-    await caller.waitFor(() => caller.mediaFrames().length > before + 25, 30_000, "the answer to the extension");
-    await caller.waitForAgentToFinish();
-    before = caller.mediaFrames().length;
-    await typeKeys(caller, CARD);
-    await caller.waitFor(() => caller.mediaFrames().length > before + 25, 30_000, "the answer to the card number");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(() => typeKeys(caller, "204"), "the answer to the extension", { timeoutMs: 30_000 });
+    await caller.hearReplyTo(() => typeKeys(caller, CARD), "the answer to the card number", { timeoutMs: 30_000 });
     await caller.hangUp();
 
     const call = await waitForEndedCall(harness.testDb.db, caller.callSid);

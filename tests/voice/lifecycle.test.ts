@@ -33,10 +33,7 @@ describe("a call's side channels", () => {
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish();
-    const before = caller.mediaFrames().length;
-    caller.pressDigit("5");
-    await caller.waitFor(() => caller.mediaFrames().length > before + 25, 15_000, "a reply to the keypress");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(() => caller.pressDigit("5"), "a reply to the keypress");
     await caller.say(await speech("Okay"));
     await caller.hangUp();
 

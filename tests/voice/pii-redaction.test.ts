@@ -38,10 +38,7 @@ async function callWith(lines: string[], setup?: (teamId: string) => Promise<voi
   await caller.waitForAgentToFinish();
   for (const line of lines) {
     harness.script.push(line);
-    const before = caller.mediaFrames().length;
-    await caller.say(await speech("one two three four"));
-    await caller.waitFor(() => caller.mediaFrames().length > before + 25, 15_000, "the agent's answer");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(async () => caller.say(await speech("one two three four")), "the agent's answer");
   }
   await caller.hangUp();
   const call = await waitForEndedCall(harness.testDb.db, caller.callSid);

@@ -174,10 +174,7 @@ describe("LLM outage", () => {
     try {
       cloud.script.push("Do you take walk-ins?");
       const caller = await cloud.startCall(agent.e164);
-      const before = caller.mediaFrames().length;
-      await caller.say(await speech("Do you take walk ins"));
-      await caller.waitFor(() => caller.mediaFrames().length > before + 25, 20_000, "the apology");
-      await caller.waitForAgentToFinish();
+      await caller.hearReplyTo(async () => caller.say(await speech("Do you take walk ins")), "the apology", { timeoutMs: 20_000 });
       await caller.hangUp();
 
       const call = await waitForEndedCall(cloud.testDb.db, caller.callSid);

@@ -53,10 +53,7 @@ describe("tracing", () => {
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish();
-    const greetingFrames = caller.mediaFrames().length;
-    await caller.say(await speech(QUESTION));
-    await caller.waitFor(() => caller.mediaFrames().length > greetingFrames + 50, 15_000, "the answer");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(async () => caller.say(await speech(QUESTION)), "the answer", { minFrames: 50 });
     await caller.hangUp();
     const ended = await waitForEndedCall(harness.testDb.db, caller.callSid);
     await tracing.forceFlush();

@@ -237,6 +237,16 @@ export class TwilioCaller {
   }
 
   // Waits until the agent has been quiet (nothing queued at the phone, no new audio) for `quietMs`.
+  // The caller's next move (`act`: speak, press keys) and the agent's spoken reply to it: returns once more than
+  // `minFrames` frames of audio have come after the move and the agent has finished talking, with how many came.
+  async hearReplyTo(act: () => unknown, what: string, options: { minFrames?: number; timeoutMs?: number } = {}): Promise<number> {
+    const before = this.mediaFrames().length;
+    await act();
+    await this.waitFor(() => this.mediaFrames().length > before + (options.minFrames ?? 25), options.timeoutMs ?? 15_000, what);
+    await this.waitForAgentToFinish();
+    return this.mediaFrames().length - before;
+  }
+
   async waitForAgentToFinish(quietMs = 700, timeoutMs = 20_000): Promise<void> {
     await this.waitFor(() => {
       const last = this.mediaFrames().at(-1);
