@@ -3,7 +3,8 @@
 import { createDb } from "@/db/client";
 import { isCleanReply } from "@/tests/sim/report";
 import { distribution, type TDistribution } from "@/tests/sim/stats";
-import type { SimScheduler, TSimCallResult } from "@/tests/sim/twilio-caller";
+import type { SimScheduler } from "@/tests/sim/sim-scheduler";
+import type { TSimCallResult } from "@/tests/sim/wire-log";
 import { LATENCY } from "./bench-voice-fakes";
 
 export const ENDPOINTING_SILENCE_MS = 300;

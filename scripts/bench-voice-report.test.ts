@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sayAndRecord, connectStream } from "@/voice-server/twilio/twiml";
 import { parseTwiml } from "@/tests/sim/twiml";
-import type { TSimCallResult } from "@/tests/sim/twilio-caller";
+import type { TSimCallResult } from "@/tests/sim/wire-log";
 import { cpuPerCallMinute, drainSummary, isRefusedBusy, type TStep } from "./bench-voice-figures";
 import { compareRows, compareTable, overloadVerdict, type TCompareOutput, type TRun } from "./bench-voice-report";
 import { voiceNodeArgs, workerNodeArgs } from "./bench-voice-tree";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { COMPLETE_TURNS, OVERLAPS, PAUSED_TURNS, scriptText } from "@/tests/fixtures/turn-taking/turn-sets";
-import type { TSimCallResult, TSimTurn } from "@/tests/sim/twilio-caller";
+import type { TSimCallResult, TSimTurn } from "@/tests/sim/wire-log";
 import { turnTable } from "./bench-voice-report";
 import { LONG_REPLY, MESSAGE_SAVED_REPLY, TURN_TRIGGERS, turnPhaseReply } from "./bench-voice-fakes";
 import {

@@ -13,7 +13,8 @@ import { encodeWavPcm16 } from "@/lib/audio/wav";
 import { COMPLETE_TURNS, OVERLAPS, PAUSED_TURNS, parseScript, scriptText, toFakeTranscript, toSimSteps, type TOverlapScript, type TTurnScript } from "@/tests/fixtures/turn-taking/turn-sets";
 import { isCleanReply } from "@/tests/sim/report";
 import { distribution, type TDistribution } from "@/tests/sim/stats";
-import type { TSimCallResult, TSimStep } from "@/tests/sim/twilio-caller";
+import type { TSimCallResult } from "@/tests/sim/wire-log";
+import type { TSimStep } from "@/tests/sim/sim-script";
 import { LONG_REPLY, TURN_TRIGGERS } from "./bench-voice-fakes";
 
 // The phase's own agent (another number of the bench team's database): like the latency phase's, plus a department

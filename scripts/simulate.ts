@@ -13,18 +13,11 @@ import { resolveTwilioAccount } from "@/lib/twilio/credentials";
 import { mulawToWav } from "@/lib/audio/wav";
 import { CallerVoice, encodeStereoWav } from "@/tests/sim/caller-audio";
 import { formatCallReport, formatSummary, summarizeCalls } from "@/tests/sim/report";
-import {
-  DEMO_SCRIPT,
-  SANDBOX_ACCOUNT_SID,
-  SANDBOX_AUTH_TOKEN,
-  SimCallError,
-  SimScheduler,
-  loadSimScript,
-  runSimulatedCall,
-  type TSimCallResult,
-  type TSimScript,
-  type TSimStep,
-} from "@/tests/sim/twilio-caller";
+import { DEMO_SCRIPT, loadSimScript, type TSimScript, type TSimStep } from "@/tests/sim/sim-script";
+import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, runSimulatedCall } from "@/tests/sim/twilio-caller";
+import { SimCallError } from "@/tests/sim/twilio-http";
+import { SimScheduler } from "@/tests/sim/sim-scheduler";
+import type { TSimCallResult } from "@/tests/sim/wire-log";
 
 const HELP = `Usage: npm run simulate -- [options]
 

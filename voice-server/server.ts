@@ -21,6 +21,7 @@ import { METRICS_CONTENT_TYPE, renderMetrics } from "@/lib/observability/metrics
 import { canReadMetrics } from "@/lib/observability/metrics-access";
 import { startMetricsServer, type TMetricsServer } from "@/lib/observability/metrics-server";
 import { isAppError } from "@/lib/errors";
+import { startPeriodic } from "@/lib/process/periodic";
 import { createAdmissionGate, type TAdmissionGate } from "./admission/admission-gate";
 import { startHeadroomMonitor } from "./admission/headroom-monitor";
 import type { TVoiceEnv } from "./env";
@@ -127,19 +128,15 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
   loopDelay.enable();
   // Live calls tell the database this process still runs them, so other instances leave them alone.
   // One statement for all of them, and never two at once: a slow database gets no pile of heartbeats.
-  let isBeating = false;
-  const heartbeat = setInterval(() => {
-    if (isBeating) return;
-    const live = [...sessions].flatMap((s) => (s.callId && s.teamId && !s.isClosed ? [{ teamId: s.teamId, callId: s.callId }] : []));
-    if (live.length === 0) return;
-    isBeating = true;
-    touchLiveCalls(db, live)
-      .catch((error: unknown) => log.warn("call heartbeat failed", { error }))
-      .finally(() => {
-        isBeating = false;
-      });
-  }, CALL_HEARTBEAT_MS);
-  heartbeat.unref();
+  const heartbeat = startPeriodic({
+    intervalMs: CALL_HEARTBEAT_MS,
+    runAtStart: false,
+    run: async () => {
+      const live = [...sessions].flatMap((s) => (s.callId && s.teamId && !s.isClosed ? [{ teamId: s.teamId, callId: s.callId }] : []));
+      if (live.length > 0) await touchLiveCalls(db, live);
+    },
+    onError: (error) => log.warn("call heartbeat failed", { error }),
+  });
   // Admission control: new calls are turned away when this process has no headroom left (never the calls it holds).
   const headroom =
     env.admission.limits.maxLoopDelayMs !== null || env.admission.limits.maxCpu !== null || env.admission.limits.maxCalls !== null
@@ -410,7 +407,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     isClosed = true;
     isDraining = true;
     await Promise.all([...sessions].map((s) => s.shutdown("server_shutdown")));
-    clearInterval(heartbeat);
+    await heartbeat.stop();
     headroom?.stop();
     // Uploads already started finish (or fail and stay local for the next start's sweep).
     await recordingUploads?.stop();

@@ -25,6 +25,7 @@ import { createPocketsphinxStt } from "@/voice-server/providers/stt/pocketsphinx
 import { createEspeakTts } from "@/voice-server/providers/tts/espeak";
 import { emitCallEvent } from "@/lib/webhooks/emit-call-event";
 import { createLogger } from "@/lib/observability/log";
+import { startPeriodic } from "@/lib/process/periodic";
 import type { TWorkerEnv } from "./env";
 
 // Everything that is not a live call: post-call analysis, dashboard rollups, outbound webhook deliveries,
@@ -50,15 +51,12 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
     for (const call of await recoverStaleCalls(db, { recordingsDir: env.recordingsDir, log })) await completed(call);
   };
   await recover().catch((error: unknown) => log.warn("stale call recovery failed", { error }));
-  let recovering: Promise<void> | null = null;
-  const recoveryTimer = setInterval(() => {
-    recovering ??= recover()
-      .catch((error: unknown) => log.warn("stale call recovery failed", { error }))
-      .finally(() => {
-        recovering = null;
-      });
-  }, env.staleCallSweepMs);
-  recoveryTimer.unref();
+  const recovery = startPeriodic({
+    intervalMs: env.staleCallSweepMs,
+    runAtStart: false,
+    run: recover,
+    onError: (error) => log.warn("stale call recovery failed", { error }),
+  });
 
   // Dashboard rollups: calls that end or are analyzed mark their hour; this recomputes the marked buckets.
   const rollups = startRollupFlusher(db, { onError: (error) => log.warn("rollup flush failed", { error }) });
@@ -192,10 +190,10 @@ export async function startWorker(env: TWorkerEnv, options: { log: TLog; polling
     retention,
     stop: () =>
       (stopping ??= (async () => {
-        clearInterval(recoveryTimer);
+        const recoveryStopped = recovery.stop();
         isStoppingFields = true;
         await sealingFields;
-        await recovering;
+        await recoveryStopped;
         await notifications.stop();
         await Promise.all([analysis.stop(), webhooks?.stop(), uploads?.stop(), sealer?.stop(), retention.stop(), privacy?.stop(), testRuns.stop()]);
         evalServices.close();

@@ -5,6 +5,7 @@ import { createDb, type Db } from "@/db/client";
 import { analyzeCall, type TAnalyzeCallResult } from "./analyze-call";
 import type { TGeminiAnalysisConfig } from "./gemini-analyzer";
 import { log } from "@/lib/observability/log";
+import { startPeriodic, type TPeriodic } from "@/lib/process/periodic";
 
 // Post-call analysis as a durable pg-boss job in the same Postgres (schema PGBOSS_SCHEMA): a job sent before a crash
 // or a deploy is still there when a worker starts again. One queued job per call at a time (stately policy, keyed by
@@ -156,27 +157,21 @@ export async function startAnalysisWorker(options: TAnalysisWorkerOptions): Prom
       await boss.send(CALL_ANALYSIS_QUEUE, { teamId: row.team_id, callId: row.id }, { singletonKey: row.id });
     }
   };
-  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweeper: TPeriodic | null = null;
   if (options.sweepIntervalMs !== 0) {
     await sweep(0);
-    const every = options.sweepIntervalMs ?? 60_000;
-    const loop = () => {
-      sweepTimer = setTimeout(() => {
-        // A call that ended moments ago is normally queued by whoever finalized it.
-        sweep(30_000)
-          .catch((error: unknown) => log.error("analysis queue sweep failed", { error }))
-          .finally(() => {
-            if (!stopping) loop();
-          });
-      }, every);
-      sweepTimer.unref();
-    };
-    loop();
+    sweeper = startPeriodic({
+      intervalMs: options.sweepIntervalMs ?? 60_000,
+      runAtStart: false,
+      // A call that ended moments ago is normally queued by whoever finalized it.
+      run: () => sweep(30_000),
+      onError: (error) => log.error("analysis queue sweep failed", { error }),
+    });
   }
   return {
     stop: () =>
       (stopping ??= (async () => {
-        clearTimeout(sweepTimer);
+        await sweeper?.stop();
         await boss.stop({ graceful: true, timeout: 15_000 });
         globalForQueue.__aiCallAgentAnalysisSenders?.delete(options.databaseUrl);
         await own?.sql.end({ timeout: 5 });

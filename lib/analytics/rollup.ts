@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { LATENCY_BUCKET_BOUNDS_MS, LATENCY_BUCKET_COUNT } from "@/db/schema";
+import { startPeriodic } from "@/lib/process/periodic";
 
 // Maintains the dashboard rollups (db/schema/analytics.ts). A refresh recomputes whole small buckets from `calls`
 // (the call's UTC hour for the stats, its UTC day for transfers and topics) instead of incrementing, so running it
@@ -259,38 +260,25 @@ export function startRollupFlusher(
   db: Db,
   options: { intervalMs?: number; onError?: (error: unknown) => void } = {},
 ): TRollupFlusher {
-  const intervalMs = options.intervalMs ?? 2_000;
-  let running: Promise<number> = Promise.resolve(0);
-  let timer: NodeJS.Timeout | null = null;
-  let isStopped = false;
-  const flush = () => {
-    // After the flush in progress, whether or not it failed.
-    running = running.catch(() => 0).then(async () => {
+  const flusher = startPeriodic({
+    intervalMs: options.intervalMs ?? 2_000,
+    runAtStart: false,
+    run: async () => {
       let total = 0;
       for (;;) {
         const flushed = await flushDirtyRollups(db, { limit: 500 });
         total += flushed;
         if (flushed < 500) return total;
       }
-    });
-    return running;
-  };
-  const schedule = () => {
-    timer = setTimeout(() => {
-      flush()
-        .catch((error: unknown) => options.onError?.(error))
-        .finally(() => {
-          if (!isStopped) schedule();
-        });
-    }, intervalMs);
-    timer.unref();
-  };
-  schedule();
+    },
+    onError: (error) => options.onError?.(error),
+  });
+  // After the flush in progress, whether or not it failed.
+  const flush = () => flusher.runNow();
   return {
     flush,
     stop: async () => {
-      isStopped = true;
-      if (timer) clearTimeout(timer);
+      await flusher.stop();
       await flush().catch((error: unknown) => options.onError?.(error));
     },
   };

@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
 import { analyticsTotals, MAX_RANGE_MS } from "@/lib/analytics/queries";
 import { AppError } from "@/lib/errors";
-import { CALL_OUTCOMES, type TIMESERIES_METRICS } from "./endpoints";
+import { CALL_OUTCOMES } from "@/lib/calls/list-calls";
+import type { TIMESERIES_METRICS } from "./endpoints/analytics";
 
 // Aggregates for the public API, from the dashboard's hourly rollup when the range falls on whole hours, else
 // straight over `calls`. Test calls never count.

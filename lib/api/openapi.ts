@@ -1,38 +1,8 @@
 import { z } from "zod";
-import type { TPermission } from "@/lib/auth/roles";
+import { V1_ENDPOINTS } from "./endpoints";
+import type { TEndpoint } from "./endpoints/define";
 
-// Each v1 endpoint is declared once, with the zod schemas that validate its requests. apiRoute() parses with
-// them and the OpenAPI document is generated from them, so the docs cannot drift from what the server accepts.
-
-export type THttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
-
-export type TEndpoint = {
-  method: THttpMethod;
-  path: string; // OpenAPI style, relative to /api/v1: "/calls/{id}"
-  operationId: string;
-  summary: string;
-  description?: string;
-  tag: string;
-  permission: TPermission;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
-  response: z.ZodType;
-  status?: 200 | 201 | 204;
-  // A response that is not JSON (a file download): the handler returns a Response, documented with this type.
-  contentType?: string;
-};
-
-const registry: TEndpoint[] = [];
-
-export function defineEndpoint<const E extends TEndpoint>(endpoint: E): E {
-  registry.push(endpoint);
-  return endpoint;
-}
-
-export function registeredEndpoints(): readonly TEndpoint[] {
-  return registry;
-}
+// The OpenAPI 3.1 document of /api/v1, generated from the endpoints' own zod schemas (lib/api/endpoints/).
 
 export const ZErrorResponse = z
   .object({
@@ -86,7 +56,7 @@ export function buildOpenApiDocument(options: { serverUrl: string; endpoints?: r
   const components: Record<string, TJsonSchema> = {};
   const errorRef = toSchema(ZErrorResponse, "output", components);
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const e of options.endpoints ?? registry) {
+  for (const e of options.endpoints ?? V1_ENDPOINTS) {
     const status = String(e.status ?? 200);
     const operation = {
       operationId: e.operationId,

@@ -2,7 +2,7 @@ import { AUDIT_LOG_MIN_RETENTION_DAYS } from "@/lib/retention/kinds";
 import { EMPTY_COUNTS, type TRetentionCounts } from "@/lib/retention/purge";
 import type { TRetentionSummary } from "@/lib/retention/summary";
 
-// A team's retention summary as the API answers it (lib/api/endpoints.ts, ZRetentionPolicyOut).
+// A team's retention summary as the API answers it (lib/api/endpoints/retention.ts, ZRetentionPolicyOut).
 
 function countsOut(counts: Partial<TRetentionCounts>) {
   const c = { ...EMPTY_COUNTS, ...counts };

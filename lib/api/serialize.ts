@@ -4,7 +4,10 @@ import type { TAgentListItem } from "@/lib/agents/list-agents";
 import { normalizeConfig } from "@/lib/agents/draft-snapshot";
 import type { TNumberListItem } from "@/lib/numbers/list-numbers";
 import type { TCallDetail } from "@/lib/calls/get-call";
-import type { ZAgentDetailOut, ZAgentOut, ZCallDetailOut, ZCallEventOut, ZCallOut, ZCallTurnOut, ZMemberOut, ZPhoneNumberOut } from "./endpoints";
+import type { ZAgentDetailOut, ZAgentOut } from "./endpoints/agents";
+import type { ZCallDetailOut, ZCallEventOut, ZCallOut, ZCallTurnOut } from "./endpoints/calls";
+import type { ZMemberOut } from "./endpoints/members";
+import type { ZPhoneNumberOut } from "./endpoints/phone-numbers";
 
 // Database rows to the public JSON shapes (snake_case, ISO times). Only fields listed in the schemas leave.
 

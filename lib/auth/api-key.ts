@@ -3,7 +3,7 @@ import { getDb, type Db } from "@/db/client";
 import type { ApiKey, Team, TeamRole } from "@/db/schema";
 import { ensureWebFieldEncryption } from "@/lib/crypto/web-key-ring";
 import { findActiveApiKey, touchApiKey } from "@/lib/api-keys/api-keys";
-import type { TEndpoint } from "@/lib/api/openapi";
+import type { TEndpoint } from "@/lib/api/endpoints/define";
 import type { TAuditActor } from "@/lib/audit/record-audit";
 import { AppError, isAppError } from "@/lib/errors";
 import { readJsonBody } from "@/lib/http/read-body";

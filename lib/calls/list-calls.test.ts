@@ -1,36 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { agents, calls, callTurns, teams } from "@/db/schema";
-import { createTestDb } from "@/tests/helpers/db";
+import { setupTwoTeamDb } from "@/tests/helpers/db";
 import { getCall } from "./get-call";
 import { decodeCallCursor, listCalls } from "./list-calls";
 
-let t: Awaited<ReturnType<typeof createTestDb>>;
-let teamA: string;
-let teamB: string;
+const t = setupTwoTeamDb();
 let agentA: string;
 
 beforeAll(async () => {
-  t = await createTestDb();
-  const rows = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = rows[0]!.id;
-  teamB = rows[1]!.id;
   const [agent] = await t.db
     .insert(agents)
-    .values({ teamId: teamA, name: "Front desk", config: { greeting: "Hi" } as never })
+    .values({ teamId: t.teamA, name: "Front desk", config: { greeting: "Hi" } as never })
     .returning();
   agentA = agent!.id;
-});
-
-afterAll(async () => {
-  await t?.drop();
 });
 
 async function insertCall(teamId: string, values: Partial<typeof calls.$inferInsert> = {}) {
@@ -81,10 +65,10 @@ describe("listCalls", () => {
 
   it("filters by date, agent, outcome, sentiment, topic and test calls", async () => {
     const base = new Date("2026-04-10T12:00:00Z");
-    const a = await insertCall(teamA, { startedAt: base, agentId: agentA, outcome: "resolved", sentiment: "positive", topic: "Appointment booking" });
-    const b = await insertCall(teamA, { startedAt: new Date(base.getTime() - 86_400_000), outcome: "transferred", sentiment: "negative", topic: "Billing and payments" });
-    const test = await insertCall(teamA, { startedAt: base, isTest: true, outcome: "resolved" });
-    const ids = async (filters: Parameters<typeof listCalls>[2]) => (await listCalls(t.db, teamA, filters)).calls.map((c) => c.id);
+    const a = await insertCall(t.teamA, { startedAt: base, agentId: agentA, outcome: "resolved", sentiment: "positive", topic: "Appointment booking" });
+    const b = await insertCall(t.teamA, { startedAt: new Date(base.getTime() - 86_400_000), outcome: "transferred", sentiment: "negative", topic: "Billing and payments" });
+    const test = await insertCall(t.teamA, { startedAt: base, isTest: true, outcome: "resolved" });
+    const ids = async (filters: Parameters<typeof listCalls>[2]) => (await listCalls(t.db, t.teamA, filters)).calls.map((c) => c.id);
 
     expect(await ids({ from: "2026-04-10T00:00:00Z", to: "2026-04-11T00:00:00Z" })).toEqual([a.id]);
     expect(await ids({ agentId: agentA })).toEqual([a.id]);
@@ -96,43 +80,43 @@ describe("listCalls", () => {
     expect(await ids({ outcome: "resolved" })).not.toContain(test.id);
     // Empty strings from a form mean "any".
     expect(await ids({ outcome: "", agentId: "", q: "" })).toEqual(expect.arrayContaining([a.id, b.id]));
-    const first = (await listCalls(t.db, teamA, { agentId: agentA })).calls[0];
+    const first = (await listCalls(t.db, t.teamA, { agentId: agentA })).calls[0];
     expect(first?.agentName).toBe("Front desk");
-    await expect(listCalls(t.db, teamA, { outcome: "great" as never })).rejects.toThrow(/outcome/);
+    await expect(listCalls(t.db, t.teamA, { outcome: "great" as never })).rejects.toThrow(/outcome/);
   });
 
   it("searches transcripts with full-text search, stemming included", async () => {
-    const hit = await insertCall(teamA, { startedAt: new Date("2026-05-01T09:00:00Z") });
-    const miss = await insertCall(teamA, { startedAt: new Date("2026-05-01T09:01:00Z") });
+    const hit = await insertCall(t.teamA, { startedAt: new Date("2026-05-01T09:00:00Z") });
+    const miss = await insertCall(t.teamA, { startedAt: new Date("2026-05-01T09:01:00Z") });
     await t.db.insert(callTurns).values([
-      { teamId: teamA, callId: hit.id, seq: 1, speaker: "caller", text: "I want to cancel my subscriptions today", startMs: 0, endMs: 1000 },
-      { teamId: teamA, callId: miss.id, seq: 1, speaker: "caller", text: "What are your opening hours?", startMs: 0, endMs: 1000 },
+      { teamId: t.teamA, callId: hit.id, seq: 1, speaker: "caller", text: "I want to cancel my subscriptions today", startMs: 0, endMs: 1000 },
+      { teamId: t.teamA, callId: miss.id, seq: 1, speaker: "caller", text: "What are your opening hours?", startMs: 0, endMs: 1000 },
     ]);
-    const found = await listCalls(t.db, teamA, { q: "subscription cancel" });
+    const found = await listCalls(t.db, t.teamA, { q: "subscription cancel" });
     expect(found.calls.map((c) => c.id)).toEqual([hit.id]);
-    expect((await listCalls(t.db, teamA, { q: '"opening hours"' })).calls.map((c) => c.id)).toEqual([miss.id]);
-    expect((await listCalls(t.db, teamA, { q: "cancel -subscription" })).calls).toEqual([]);
+    expect((await listCalls(t.db, t.teamA, { q: '"opening hours"' })).calls.map((c) => c.id)).toEqual([miss.id]);
+    expect((await listCalls(t.db, t.teamA, { q: "cancel -subscription" })).calls).toEqual([]);
   });
 
   it("never returns another team's calls, by filter, search or cursor", async () => {
-    const secret = await insertCall(teamA, { startedAt: new Date("2026-06-01T09:00:00Z"), topic: "Secret" });
-    await t.db.insert(callTurns).values({ teamId: teamA, callId: secret.id, seq: 1, speaker: "caller", text: "zebra password", startMs: 0, endMs: 1 });
-    const mine = await insertCall(teamB, { startedAt: new Date("2026-06-01T08:00:00Z") });
-    const b = await listCalls(t.db, teamB, { testCalls: "include" });
+    const secret = await insertCall(t.teamA, { startedAt: new Date("2026-06-01T09:00:00Z"), topic: "Secret" });
+    await t.db.insert(callTurns).values({ teamId: t.teamA, callId: secret.id, seq: 1, speaker: "caller", text: "zebra password", startMs: 0, endMs: 1 });
+    const mine = await insertCall(t.teamB, { startedAt: new Date("2026-06-01T08:00:00Z") });
+    const b = await listCalls(t.db, t.teamB, { testCalls: "include" });
     expect(b.calls.map((c) => c.id)).toEqual([mine.id]);
-    expect((await listCalls(t.db, teamB, { q: "zebra" })).calls).toEqual([]);
-    expect((await listCalls(t.db, teamB, { topic: "Secret" })).calls).toEqual([]);
+    expect((await listCalls(t.db, t.teamB, { q: "zebra" })).calls).toEqual([]);
+    expect((await listCalls(t.db, t.teamB, { topic: "Secret" })).calls).toEqual([]);
     // A cursor taken from team A's list only positions team B's list; it never reveals A's rows.
-    const aPage = await listCalls(t.db, teamA, {}, null, 1);
-    const fromA = await listCalls(t.db, teamB, {}, aPage.nextCursor);
-    expect(fromA.calls.every((c) => c.teamId === teamB)).toBe(true);
-    await expect(getCall(t.db, teamB, secret.id)).rejects.toMatchObject({ code: "not_found" });
-    const detail = await getCall(t.db, teamA, secret.id);
+    const aPage = await listCalls(t.db, t.teamA, {}, null, 1);
+    const fromA = await listCalls(t.db, t.teamB, {}, aPage.nextCursor);
+    expect(fromA.calls.every((c) => c.teamId === t.teamB)).toBe(true);
+    await expect(getCall(t.db, t.teamB, secret.id)).rejects.toMatchObject({ code: "not_found" });
+    const detail = await getCall(t.db, t.teamA, secret.id);
     expect(detail.turns.map((x) => x.text)).toEqual(["zebra password"]);
   });
 
   it("rejects a forged cursor with a clear error", async () => {
     expect(() => decodeCallCursor("not-a-cursor")).toThrow(/cursor is not valid/);
-    await expect(listCalls(t.db, teamA, {}, Buffer.from('["x","y"]').toString("base64url"))).rejects.toThrow(/cursor/);
+    await expect(listCalls(t.db, t.teamA, {}, Buffer.from('["x","y"]').toString("base64url"))).rejects.toThrow(/cursor/);
   });
 });

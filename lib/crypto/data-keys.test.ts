@@ -2,41 +2,22 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { teamDataKeys, teams, webhookEndpoints } from "@/db/schema";
 import { decryptRecording, encryptRecording } from "@/lib/recordings/recording-cipher";
-import { createTestDb } from "@/tests/helpers/db";
+import { setupTwoTeamDb } from "@/tests/helpers/db";
 import { dataKeyById, DataKeyNotFoundError, forgetTeamDataKeys, rewrapDataKeys, teamDataKey } from "./data-keys";
 import { masterKeyId, masterKeyRing, masterKeyRingFromEnv } from "./master-keys";
 import { openSecret, sealSecret } from "./secret-box";
 
-let t: Awaited<ReturnType<typeof createTestDb>>;
-let teamA: string;
-let teamB: string;
+const t = setupTwoTeamDb();
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
 const keyC = randomBytes(32);
 
-beforeAll(async () => {
-  t = await createTestDb();
-  const made = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = made[0]!.id;
-  teamB = made[1]!.id;
-});
-
-afterAll(async () => {
-  await t?.drop();
-});
-
 function forgetAll() {
-  forgetTeamDataKeys(teamA);
-  forgetTeamDataKeys(teamB);
+  forgetTeamDataKeys(t.teamA);
+  forgetTeamDataKeys(t.teamB);
 }
 
 describe("master key ring", () => {
@@ -55,20 +36,20 @@ describe("master key ring", () => {
 describe("per-team data keys", () => {
   it("creates one key per team on first use, stores it only wrapped, and keeps it", async () => {
     const ring = masterKeyRing(keyA);
-    const concurrent = await Promise.all(Array.from({ length: 5 }, () => teamDataKey(t.db, ring, teamA)));
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => teamDataKey(t.db, ring, t.teamA)));
     expect(new Set(concurrent.map((k) => k.id)).size).toBe(1);
     const a = concurrent[0]!;
-    const b = await teamDataKey(t.db, ring, teamB);
+    const b = await teamDataKey(t.db, ring, t.teamB);
     expect(a.key.length).toBe(32);
     expect(a.key.equals(b.key)).toBe(false);
     forgetAll();
-    expect((await teamDataKey(t.db, ring, teamA)).key.equals(a.key)).toBe(true);
+    expect((await teamDataKey(t.db, ring, t.teamA)).key.equals(a.key)).toBe(true);
 
     const rows = await t.db.select().from(teamDataKeys);
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       expect(row.masterKeyId).toBe(masterKeyId(keyA));
-      const raw = row.teamId === teamA ? a.key : b.key;
+      const raw = row.teamId === t.teamA ? a.key : b.key;
       expect(row.wrappedKey).not.toContain(raw.toString("base64url"));
       expect(row.wrappedKey).not.toContain(raw.toString("hex"));
     }
@@ -76,14 +57,14 @@ describe("per-team data keys", () => {
 
   it("a key is found only under its own team, and a wrapped key moved to another team does not unwrap", async () => {
     const ring = masterKeyRing(keyA);
-    const a = await teamDataKey(t.db, ring, teamA);
+    const a = await teamDataKey(t.db, ring, t.teamA);
     forgetAll();
-    await expect(dataKeyById(t.db, ring, teamB, a.id)).rejects.toBeInstanceOf(DataKeyNotFoundError);
-    const [rowA] = await t.db.select().from(teamDataKeys).where(eq(teamDataKeys.teamId, teamA));
-    const [rowB] = await t.db.select().from(teamDataKeys).where(eq(teamDataKeys.teamId, teamB));
+    await expect(dataKeyById(t.db, ring, t.teamB, a.id)).rejects.toBeInstanceOf(DataKeyNotFoundError);
+    const [rowA] = await t.db.select().from(teamDataKeys).where(eq(teamDataKeys.teamId, t.teamA));
+    const [rowB] = await t.db.select().from(teamDataKeys).where(eq(teamDataKeys.teamId, t.teamB));
     await t.db.update(teamDataKeys).set({ wrappedKey: rowA!.wrappedKey }).where(eq(teamDataKeys.id, rowB!.id));
     try {
-      await expect(dataKeyById(t.db, ring, teamB, rowB!.id)).rejects.toThrow();
+      await expect(dataKeyById(t.db, ring, t.teamB, rowB!.id)).rejects.toThrow();
     } finally {
       await t.db.update(teamDataKeys).set({ wrappedKey: rowB!.wrappedKey }).where(eq(teamDataKeys.id, rowB!.id));
     }
@@ -93,8 +74,8 @@ describe("per-team data keys", () => {
     const ringA = masterKeyRing(keyA);
     const plain = { a: randomBytes(200_000), b: randomBytes(70_000) };
     const sealed = {
-      a: encryptRecording(plain.a, await teamDataKey(t.db, ringA, teamA)),
-      b: encryptRecording(plain.b, await teamDataKey(t.db, ringA, teamB)),
+      a: encryptRecording(plain.a, await teamDataKey(t.db, ringA, t.teamA)),
+      b: encryptRecording(plain.b, await teamDataKey(t.db, ringA, t.teamB)),
     };
     const before = await t.db.select().from(teamDataKeys);
 
@@ -112,10 +93,10 @@ describe("per-team data keys", () => {
       const keyId = (await t.db.select().from(teamDataKeys).where(eq(teamDataKeys.teamId, teamId)))[0]!.id;
       return decryptRecording(file, await dataKeyById(t.db, ring, teamId, keyId));
     };
-    expect((await readWith(onlyB, teamA, sealed.a)).equals(plain.a)).toBe(true);
-    expect((await readWith(onlyB, teamB, sealed.b)).equals(plain.b)).toBe(true);
+    expect((await readWith(onlyB, t.teamA, sealed.a)).equals(plain.a)).toBe(true);
+    expect((await readWith(onlyB, t.teamB, sealed.b)).equals(plain.b)).toBe(true);
     forgetAll();
-    await expect(readWith(masterKeyRing(keyA), teamA, sealed.a)).rejects.toThrow(/neither ENCRYPTION_KEY nor in ENCRYPTION_KEY_PREVIOUS/);
+    await expect(readWith(masterKeyRing(keyA), t.teamA, sealed.a)).rejects.toThrow(/neither ENCRYPTION_KEY nor in ENCRYPTION_KEY_PREVIOUS/);
   });
 
   it("npm run keys:rotate re-wraps under the new ENCRYPTION_KEY, then reports nothing left to do", async () => {
@@ -127,15 +108,15 @@ describe("per-team data keys", () => {
         (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
       );
     // Secrets sealed with the old keys: a team's own Twilio token, a webhook signing secret.
-    await t.db.update(teams).set({ twilioAuthTokenEnc: sealSecret("twilio-token", keyA) }).where(eq(teams.id, teamA));
+    await t.db.update(teams).set({ twilioAuthTokenEnc: sealSecret("twilio-token", keyA) }).where(eq(teams.id, t.teamA));
     const [endpoint] = await t.db
       .insert(webhookEndpoints)
-      .values({ teamId: teamB, url: "https://example.test/hook", events: ["call.completed"], secretEnc: sealSecret("whsec", keyB) })
+      .values({ teamId: t.teamB, url: "https://example.test/hook", events: ["call.completed"], secretEnc: sealSecret("whsec", keyB) })
       .returning();
     const first = await run({ ENCRYPTION_KEY: keyC.toString("base64"), ENCRYPTION_KEY_PREVIOUS: `${keyA.toString("base64")}, ${keyB.toString("base64")}` });
     expect(first.out).toContain("2 data key(s) re-wrapped, 0 already current");
     expect(first.out).toContain("2 stored secret(s) re-sealed");
-    const [teamRow] = await t.db.select().from(teams).where(eq(teams.id, teamA));
+    const [teamRow] = await t.db.select().from(teams).where(eq(teams.id, t.teamA));
     expect(openSecret(teamRow!.twilioAuthTokenEnc!, keyC)).toBe("twilio-token");
     const [endpointRow] = await t.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint!.id));
     expect(openSecret(endpointRow!.secretEnc, keyC)).toBe("whsec");

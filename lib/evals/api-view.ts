@@ -1,7 +1,7 @@
 import type { TTestRunView } from "./runs";
 import { summarizeRun } from "./runs";
 
-// A run as the v1 API returns it (snake_case; see ZTestRunOut in lib/api/endpoints.ts).
+// A run as the v1 API returns it (snake_case; see ZTestRunOut in lib/api/endpoints/test-runs.ts).
 export function testRunToApi(run: TTestRunView) {
   const s = summarizeRun(run);
   return {

@@ -5,6 +5,7 @@ import type { Db } from "@/db/client";
 import { agentTestRuns } from "@/db/schema";
 import { PGBOSS_SCHEMA } from "@/lib/analysis/queue";
 import { log } from "@/lib/observability/log";
+import { startPeriodic } from "@/lib/process/periodic";
 import { executeTestRun, type TScenarioRunner } from "./execute-run";
 
 // Suite runs as durable pg-boss jobs (same schema as the other queues). A job carries only the run id; the run row
@@ -95,13 +96,14 @@ export async function startTestRunWorker(options: {
       return { status: await executeTestRun(db, parsed.data.runId, options.runScenario) };
     },
   );
-  const sweep = () => void failStuckRuns(db).catch((error: unknown) => options.log.warn("stuck test run sweep failed", { error }));
-  sweep();
-  const timer = setInterval(sweep, 10 * 60_000);
-  timer.unref();
+  const sweeper = startPeriodic({
+    intervalMs: 10 * 60_000,
+    run: () => failStuckRuns(db),
+    onError: (error) => options.log.warn("stuck test run sweep failed", { error }),
+  });
   return {
     stop: async () => {
-      clearInterval(timer);
+      await sweeper.stop();
       await boss.stop({ graceful: true, timeout: 15_000 });
     },
   };

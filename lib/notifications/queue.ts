@@ -2,6 +2,7 @@ import type { Job } from "pg-boss";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { queueBoss } from "@/lib/analysis/queue";
+import { startPeriodic } from "@/lib/process/periodic";
 import { queueDueDigests } from "./digest";
 import { claimMessageOutbox, listStalePendingDeliveries } from "./outbox";
 import { deliverNotification, RetryableDeliveryError, type TNotificationDeps } from "./send";
@@ -80,23 +81,19 @@ export async function startNotificationWorker(options: {
       await send(await listStalePendingDeliveries(db, 10 * 60_000));
     }
   };
-  let running: Promise<void> | null = null;
+  const outbox = startPeriodic({
+    intervalMs: options.outboxIntervalMs ?? 2_000,
+    runAtStart: false,
+    run: tick,
+    onError: (error) => log.warn("notification outbox run failed", { error }),
+  });
   let isStopped = false;
-  const timer = setInterval(() => {
-    running ??= tick()
-      .catch((error: unknown) => log.warn("notification outbox run failed", { error }))
-      .finally(() => {
-        running = null;
-      });
-  }, options.outboxIntervalMs ?? 2_000);
-  timer.unref();
   return {
-    tick: () => (running ??= tick().finally(() => (running = null))),
+    tick: () => outbox.runNow(),
     stop: async () => {
       if (isStopped) return;
       isStopped = true;
-      clearInterval(timer);
-      await running;
+      await outbox.stop();
       await boss.offWork(NOTIFICATION_QUEUE, { id: workerId }).catch(() => {});
     },
   };

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { PGBOSS_SCHEMA } from "@/lib/analysis/queue";
 import { log } from "@/lib/observability/log";
+import { startPeriodic } from "@/lib/process/periodic";
 import { findRequestsToRetry, processPrivacyRequest, purgeExpiredExports, type TPrivacyDeps } from "./process-request";
 
 // Large exports and erasures as durable pg-boss jobs (same schema as the analysis queue). A job carries only the
@@ -81,25 +82,15 @@ export async function startPrivacyWorker(options: {
     for (const id of await findRequestsToRetry(db)) await processPrivacyRequest(db, deps, id);
     await purgeExpiredExports(db, deps.stores);
   };
-  let running: Promise<void> | null = null;
-  const tick = () => {
-    running ??= sweep()
-      .catch((error: unknown) => options.log.warn("privacy request sweep failed", { error }))
-      .finally(() => {
-        running = null;
-      });
-  };
-  tick();
-  const timer = setInterval(tick, options.sweepIntervalMs ?? 10_000);
-  timer.unref();
+  const sweeper = startPeriodic({
+    intervalMs: options.sweepIntervalMs ?? 10_000,
+    run: sweep,
+    onError: (error) => options.log.warn("privacy request sweep failed", { error }),
+  });
   return {
-    sweep: async () => {
-      await running;
-      await sweep();
-    },
+    sweep: () => sweeper.runNow(),
     stop: async () => {
-      clearInterval(timer);
-      await running;
+      await sweeper.stop();
       await boss.stop({ graceful: true, timeout: 15_000 });
     },
   };

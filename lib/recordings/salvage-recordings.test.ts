@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callEvents, calls, teams } from "@/db/schema";
+import { callEvents, calls } from "@/db/schema";
 import { createCall, markCallAnswered } from "@/lib/calls/create-call";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
 import { FakeS3 } from "@/tests/fakes/s3";
-import { createTestDb } from "@/tests/helpers/db";
+import { setupTwoTeamDb } from "@/tests/helpers/db";
 import { parseWav, readWavFile } from "@/lib/audio/wav";
 import { createLocalRecordingStore } from "./local-store";
 import { createS3RecordingStore } from "./s3-store";
@@ -17,28 +17,15 @@ import { recordingKey } from "./store";
 import { createRecordingUploader } from "./upload-recordings";
 import { callWavHeader } from "./wav-header";
 
-let t: Awaited<ReturnType<typeof createTestDb>>;
+const t = setupTwoTeamDb();
 let dir: string;
-let teamA: string;
-let teamB: string;
 
 beforeAll(async () => {
-  t = await createTestDb();
   dir = mkdtempSync(path.join(tmpdir(), "aica-salvage-"));
-  const made = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = made[0]!.id;
-  teamB = made[1]!.id;
 });
 
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  await t?.drop();
 });
 
 async function openCall(teamId: string, startedAt = new Date(Date.now() - 60_000)) {
@@ -80,16 +67,16 @@ async function recoveredEvents(callId: string) {
 
 describe("salvaging recordings of calls cut off by a crash", () => {
   it("repairs the WAV, points the call at it and says so on its timeline; a second run changes nothing", async () => {
-    const callId = await openCall(teamA);
+    const callId = await openCall(t.teamA);
     // 2.5 s of audio reached the disk before the crash.
-    const file = writeCutOff(teamA, callId, 20_000);
+    const file = writeCutOff(t.teamA, callId, 20_000);
     // Another team's call, still live (it started after this process did), with a file of the same shape.
-    const liveOther = await openCall(teamB, new Date(Date.now() + 60_000));
-    const liveOtherFile = writeCutOff(teamB, liveOther, 800);
+    const liveOther = await openCall(t.teamB, new Date(Date.now() + 60_000));
+    const liveOtherFile = writeCutOff(t.teamB, liveOther, 800);
     const liveOtherBefore = readFileSync(liveOtherFile);
 
     const finalized = await finalizeOpenCalls(t.db, { startedBefore: new Date() });
-    expect(finalized.calls).toContainEqual({ teamId: teamA, callId });
+    expect(finalized.calls).toContainEqual({ teamId: t.teamA, callId });
     expect(finalized.calls.map((c) => c.callId)).not.toContain(liveOther);
     const first = await salvageRecordings(t.db, { recordingsDir: dir, calls: finalized.calls });
     expect(first.recovered).toEqual([callId]);
@@ -106,14 +93,14 @@ describe("salvaging recordings of calls cut off by a crash", () => {
 
     const row = await rowOf(callId);
     expect(row).toMatchObject({
-      recordingPath: `${teamA}/${callId}.wav`,
+      recordingPath: `${t.teamA}/${callId}.wav`,
       recordingStorage: "local",
       status: "completed",
     });
     const events = await recoveredEvents(callId);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
-      teamId: teamA,
+      teamId: t.teamA,
       kind: "status",
       atMs: 2500,
       data: { reason: "voice_server_lost", durationMs: 2500 },
@@ -134,32 +121,32 @@ describe("salvaging recordings of calls cut off by a crash", () => {
   });
 
   it("never touches another team's file or row, even with the same call id in the path", async () => {
-    const callId = await openCall(teamA);
-    const ownFile = writeCutOff(teamA, callId, 400);
+    const callId = await openCall(t.teamA);
+    const ownFile = writeCutOff(t.teamA, callId, 400);
     // A file under team B's directory named after team A's call.
-    const foreignFile = writeCutOff(teamB, callId, 400);
+    const foreignFile = writeCutOff(t.teamB, callId, 400);
     const foreignBefore = readFileSync(foreignFile);
     await finalizeOpenCalls(t.db, { startedBefore: new Date() });
 
     // A pairing of call and team that does not exist in the database does nothing at all.
-    expect(await salvageRecording(t.db, { recordingsDir: dir, teamId: teamB, callId })).toBe("skipped");
+    expect(await salvageRecording(t.db, { recordingsDir: dir, teamId: t.teamB, callId })).toBe("skipped");
     expect(readFileSync(foreignFile).equals(foreignBefore)).toBe(true);
     expect(readFileSync(ownFile).readUInt32LE(40)).toBe(0);
     expect((await rowOf(callId)).recordingPath).toBeNull();
     expect(await recoveredEvents(callId)).toHaveLength(0);
 
-    expect(await salvageRecording(t.db, { recordingsDir: dir, teamId: teamA, callId })).toBe("recovered");
+    expect(await salvageRecording(t.db, { recordingsDir: dir, teamId: t.teamA, callId })).toBe("recovered");
     expect(readFileSync(ownFile).readUInt32LE(40)).toBe(1600);
     expect(readFileSync(foreignFile).equals(foreignBefore)).toBe(true);
-    expect(await recoveredEvents(callId)).toEqual([expect.objectContaining({ teamId: teamA })]);
+    expect(await recoveredEvents(callId)).toEqual([expect.objectContaining({ teamId: t.teamA })]);
   });
 
   it("deletes empty and header-only files and leaves their calls without a recording", async () => {
-    const headerOnly = await openCall(teamA);
-    const empty = await openCall(teamA);
-    const noFile = await openCall(teamA);
-    const headerOnlyFile = writeCutOff(teamA, headerOnly, 0);
-    const emptyFile = path.join(dir, recordingKey(teamA, empty));
+    const headerOnly = await openCall(t.teamA);
+    const empty = await openCall(t.teamA);
+    const noFile = await openCall(t.teamA);
+    const headerOnlyFile = writeCutOff(t.teamA, headerOnly, 0);
+    const emptyFile = path.join(dir, recordingKey(t.teamA, empty));
     writeFileSync(emptyFile, Buffer.alloc(0));
     const finalized = await finalizeOpenCalls(t.db, { startedBefore: new Date() });
 
@@ -175,15 +162,15 @@ describe("salvaging recordings of calls cut off by a crash", () => {
   });
 
   it("leaves a file that is not a call recording as it is", async () => {
-    const callId = await openCall(teamA);
-    const file = path.join(dir, recordingKey(teamA, callId));
+    const callId = await openCall(t.teamA);
+    const file = path.join(dir, recordingKey(t.teamA, callId));
     const junk = randomBytes(500);
     writeFileSync(file, junk);
     await finalizeOpenCalls(t.db, { startedBefore: new Date() });
     const warnings: string[] = [];
     const result = await salvageRecordings(t.db, {
       recordingsDir: dir,
-      calls: [{ teamId: teamA, callId }],
+      calls: [{ teamId: t.teamA, callId }],
       log: { warn: (message) => warnings.push(message) },
     });
     expect(result).toEqual({ recovered: [], removed: [] });
@@ -195,8 +182,8 @@ describe("salvaging recordings of calls cut off by a crash", () => {
   it("with S3 configured, the upload sweep moves a salvaged recording to the bucket", async () => {
     const fake = await FakeS3.start({ buckets: ["calls"] });
     try {
-      const callId = await openCall(teamB);
-      const file = writeCutOff(teamB, callId, 8000, 1);
+      const callId = await openCall(t.teamB);
+      const file = writeCutOff(t.teamB, callId, 8000, 1);
       const finalized = await finalizeOpenCalls(t.db, { startedBefore: new Date() });
       await salvageRecordings(t.db, { recordingsDir: dir, calls: finalized.calls });
       const repaired = readFileSync(file);
@@ -214,7 +201,7 @@ describe("salvaging recordings of calls cut off by a crash", () => {
       const swept = await uploader.sweep();
       expect(swept.failed).toBe(0);
       const row = await rowOf(callId);
-      expect(row).toMatchObject({ recordingStorage: "s3", recordingPath: `${teamB}/${callId}.wav` });
+      expect(row).toMatchObject({ recordingStorage: "s3", recordingPath: `${t.teamB}/${callId}.wav` });
       const object = fake.object("calls", row.recordingPath!);
       expect(object?.body.equals(repaired)).toBe(true);
       expect(parseWav(object!.body).samples.length).toBe(8000);

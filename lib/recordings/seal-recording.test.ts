@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agents, agentVersions, callEvents, callTurns, calls, teams } from "@/db/schema";
+import { agents, agentVersions, callEvents, callTurns, calls } from "@/db/schema";
 import { ZAgentConfig } from "@/lib/agents/config";
 import { createCall, markCallAnswered } from "@/lib/calls/create-call";
 import { finalizeOpenCalls } from "@/lib/calls/finalize-open-calls";
 import { masterKeyRing } from "@/lib/crypto/master-keys";
-import { createTestDb } from "@/tests/helpers/db";
+import { setupTwoTeamDb } from "@/tests/helpers/db";
 import { createLocalRecordingStore } from "./local-store";
 import { openStoredRecording } from "./read-recording";
 import { isSealedRecording } from "./recording-cipher";
@@ -18,29 +18,16 @@ import { createRecordingSealer, sealRecording } from "./seal-recording";
 import { recordingKey } from "./store";
 import { callWavHeader } from "./wav-header";
 
-let t: Awaited<ReturnType<typeof createTestDb>>;
+const t = setupTwoTeamDb();
 let dir: string;
-let teamA: string;
-let teamB: string;
 const masterKeys = masterKeyRing(randomBytes(32));
 
 beforeAll(async () => {
-  t = await createTestDb();
   dir = mkdtempSync(path.join(tmpdir(), "aica-seal-"));
-  const made = await t.db
-    .insert(teams)
-    .values([
-      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
-      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
-    ])
-    .returning();
-  teamA = made[0]!.id;
-  teamB = made[1]!.id;
 });
 
 afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
-  await t?.drop();
 });
 
 // A recorder WAV of `seconds` in which no sample is 0: caller and agent each a distinct pattern.
@@ -70,20 +57,20 @@ async function turn(teamId: string, callId: string, seq: number, speaker: "calle
 describe("sealing a recording after the call", () => {
   it("silences exactly the spans of redacted turns, leaves every other sample as recorded, and encrypts the file", async () => {
     const original = callWav(5);
-    const { callId, file } = await endedCallWithSpool(teamA, Buffer.from(original));
-    await turn(teamA, callId, 1, "agent", 0, 900, null);
-    await turn(teamA, callId, 2, "caller", 1000, 1500, ["card_number"]);
+    const { callId, file } = await endedCallWithSpool(t.teamA, Buffer.from(original));
+    await turn(t.teamA, callId, 1, "agent", 0, 900, null);
+    await turn(t.teamA, callId, 2, "caller", 1000, 1500, ["card_number"]);
     // Crosses the first 64 KiB encryption chunk's end (byte 65536 is frame 16373, at 2046.6 ms).
-    await turn(teamA, callId, 3, "agent", 2040, 2100, ["card_number"]);
-    await turn(teamA, callId, 4, "caller", 2600, 3000, null);
+    await turn(t.teamA, callId, 3, "agent", 2040, 2100, ["card_number"]);
+    await turn(t.teamA, callId, 4, "caller", 2600, 3000, null);
     // Another team's redacted turn on a call with the same offsets changes nothing here.
-    const other = await endedCallWithSpool(teamB, callWav(1));
-    await turn(teamB, other.callId, 1, "caller", 0, 4000, ["ssn"]);
+    const other = await endedCallWithSpool(t.teamB, callWav(1));
+    await turn(t.teamB, other.callId, 1, "caller", 0, 4000, ["ssn"]);
 
-    expect(await sealRecording(t.db, { local: createLocalRecordingStore(dir), masterKeys, teamId: teamA, callId })).toBe("sealed");
+    expect(await sealRecording(t.db, { local: createLocalRecordingStore(dir), masterKeys, teamId: t.teamA, callId })).toBe("sealed");
     const stored = readFileSync(file);
     expect(isSealedRecording(stored)).toBe(true);
-    const wav = await openStoredRecording(t.db, { masterKeys, teamId: teamA, bytes: stored });
+    const wav = await openStoredRecording(t.db, { masterKeys, teamId: t.teamA, bytes: stored });
     expect(wav.length).toBe(original.length);
     expect(wav.subarray(0, 44).equals(original.subarray(0, 44))).toBe(true);
     const silent = (f: number) => (f >= 8000 && f < 12000) || (f >= 16320 && f < 16800);
@@ -98,22 +85,22 @@ describe("sealing a recording after the call", () => {
     const [row] = await t.db.select().from(calls).where(eq(calls.id, callId));
     expect(row?.recordingSealedAt).toBeInstanceOf(Date);
     // Sealing again changes nothing.
-    expect(await sealRecording(t.db, { local: createLocalRecordingStore(dir), masterKeys, teamId: teamA, callId })).toBe("already");
+    expect(await sealRecording(t.db, { local: createLocalRecordingStore(dir), masterKeys, teamId: t.teamA, callId })).toBe("already");
     expect(readFileSync(file).equals(stored)).toBe(true);
   });
 
   it("silences the tones of keys typed while sensitive data was collected (masked dtmf events), not other keys", async () => {
     const original = callWav(3);
-    const { callId, file } = await endedCallWithSpool(teamA, Buffer.from(original));
+    const { callId, file } = await endedCallWithSpool(t.teamA, Buffer.from(original));
     await t.db.insert(callEvents).values([
-      { teamId: teamA, callId, atMs: 1000, kind: "dtmf", name: "*", data: { digit: "*", isMasked: true, silenceFromMs: 500, silenceToMs: 1250 } },
-      { teamId: teamA, callId, atMs: 2000, kind: "dtmf", name: "5", data: { digit: "5" } },
+      { teamId: t.teamA, callId, atMs: 1000, kind: "dtmf", name: "*", data: { digit: "*", isMasked: true, silenceFromMs: 500, silenceToMs: 1250 } },
+      { teamId: t.teamA, callId, atMs: 2000, kind: "dtmf", name: "5", data: { digit: "5" } },
     ]);
     // The same masked span on another team's call with the same offsets changes nothing here.
-    const other = await endedCallWithSpool(teamB, callWav(1));
-    await t.db.insert(callEvents).values({ teamId: teamB, callId: other.callId, atMs: 2500, kind: "dtmf", name: "*", data: { digit: "*", isMasked: true, silenceFromMs: 2000, silenceToMs: 2900 } });
-    expect(await sealRecording(t.db, { local: createLocalRecordingStore(dir), masterKeys, teamId: teamA, callId })).toBe("sealed");
-    const wav = await openStoredRecording(t.db, { masterKeys, teamId: teamA, bytes: readFileSync(file) });
+    const other = await endedCallWithSpool(t.teamB, callWav(1));
+    await t.db.insert(callEvents).values({ teamId: t.teamB, callId: other.callId, atMs: 2500, kind: "dtmf", name: "*", data: { digit: "*", isMasked: true, silenceFromMs: 2000, silenceToMs: 2900 } });
+    expect(await sealRecording(t.db, { local: createLocalRecordingStore(dir), masterKeys, teamId: t.teamA, callId })).toBe("sealed");
+    const wav = await openStoredRecording(t.db, { masterKeys, teamId: t.teamA, bytes: readFileSync(file) });
     for (let f = 0; f < 3 * 8000; f++) {
       const at = 44 + f * 4;
       const isSilenced = f >= 4000 && f < 10000;
@@ -123,32 +110,32 @@ describe("sealing a recording after the call", () => {
   });
 
   it("one sealer at a time: two at once seal the file once", async () => {
-    const { callId, file } = await endedCallWithSpool(teamA, callWav(2));
+    const { callId, file } = await endedCallWithSpool(t.teamA, callWav(2));
     const local = createLocalRecordingStore(dir);
-    const outcomes = await Promise.all([1, 2, 3].map(() => sealRecording(t.db, { local, masterKeys, teamId: teamA, callId })));
+    const outcomes = await Promise.all([1, 2, 3].map(() => sealRecording(t.db, { local, masterKeys, teamId: t.teamA, callId })));
     expect(outcomes.filter((o) => o === "sealed")).toHaveLength(1);
     for (const o of outcomes) expect(["sealed", "busy", "already"]).toContain(o);
-    expect((await openStoredRecording(t.db, { masterKeys, teamId: teamA, bytes: readFileSync(file) })).equals(callWav(2))).toBe(true);
+    expect((await openStoredRecording(t.db, { masterKeys, teamId: t.teamA, bytes: readFileSync(file) })).equals(callWav(2))).toBe(true);
   });
 
   it("the worker's sweep seals what a crash left: the salvaged spool of a call the dead process held, and a plain recording from before", async () => {
     const startedAt = new Date(Date.now() - 60_000);
-    const call = await createCall(t.db, { teamId: teamB, direction: "inbound", twilioCallSid: `CA${randomBytes(16).toString("hex")}`, startedAt });
-    await markCallAnswered(t.db, { teamId: teamB, callId: call.id, answeredAt: startedAt });
+    const call = await createCall(t.db, { teamId: t.teamB, direction: "inbound", twilioCallSid: `CA${randomBytes(16).toString("hex")}`, startedAt });
+    await markCallAnswered(t.db, { teamId: t.teamB, callId: call.id, answeredAt: startedAt });
     // What the recorder leaves when the process dies mid-call: header sizes 0, 1.5 s of frames, a cut frame.
     const cutOff = callWav(2);
-    const spool = path.join(dir, recordingKey(teamB, call.id));
+    const spool = path.join(dir, recordingKey(t.teamB, call.id));
     mkdirSync(path.dirname(spool), { recursive: true });
     writeFileSync(spool, Buffer.concat([callWavHeader(0), cutOff.subarray(44, 44 + 12000 * 4 + 3)]));
     const finalized = await finalizeOpenCalls(t.db, { startedBefore: new Date() });
     expect((await salvageRecordings(t.db, { recordingsDir: dir, calls: finalized.calls })).recovered).toEqual([call.id]);
-    const legacy = await endedCallWithSpool(teamA, callWav(1));
+    const legacy = await endedCallWithSpool(t.teamA, callWav(1));
 
     const sealer = createRecordingSealer({ db: t.db, local: createLocalRecordingStore(dir), masterKeys });
     const swept = await sealer.sweep();
     expect(swept.failed).toBe(0);
     expect(swept.sealed).toBeGreaterThanOrEqual(2);
-    const salvaged = await openStoredRecording(t.db, { masterKeys, teamId: teamB, bytes: readFileSync(spool) });
+    const salvaged = await openStoredRecording(t.db, { masterKeys, teamId: t.teamB, bytes: readFileSync(spool) });
     expect(isSealedRecording(readFileSync(spool))).toBe(true);
     expect(salvaged.readUInt32LE(40)).toBe(12000 * 4);
     expect(salvaged.subarray(44).equals(cutOff.subarray(44, 44 + 12000 * 4))).toBe(true);
@@ -159,14 +146,14 @@ describe("sealing a recording after the call", () => {
 
   it("deletes instead of keeping what was recorded on a call whose agent is set to Do not record", async () => {
     const config = ZAgentConfig.parse({ greeting: "Hi", recordingMode: "do_not_record" });
-    const [agent] = await t.db.insert(agents).values({ teamId: teamA, name: "Quiet", config }).returning();
+    const [agent] = await t.db.insert(agents).values({ teamId: t.teamA, name: "Quiet", config }).returning();
     const [version] = await t.db
       .insert(agentVersions)
-      .values({ teamId: teamA, agentId: agent!.id, version: 1, snapshot: { agentName: "Quiet", teamName: "A", config, knowledge: [], departments: [] } })
+      .values({ teamId: t.teamA, agentId: agent!.id, version: 1, snapshot: { agentName: "Quiet", teamName: "A", config, knowledge: [], departments: [] } })
       .returning();
-    const { callId, file } = await endedCallWithSpool(teamA, callWav(1));
+    const { callId, file } = await endedCallWithSpool(t.teamA, callWav(1));
     await t.db.update(calls).set({ agentId: agent!.id, agentVersionId: version!.id }).where(eq(calls.id, callId));
-    expect(await sealRecording(t.db, { local: createLocalRecordingStore(dir), masterKeys, teamId: teamA, callId })).toBe("discarded");
+    expect(await sealRecording(t.db, { local: createLocalRecordingStore(dir), masterKeys, teamId: t.teamA, callId })).toBe("discarded");
     expect(existsSync(file)).toBe(false);
     const [row] = await t.db.select().from(calls).where(eq(calls.id, callId));
     expect(row?.recordingPath).toBeNull();

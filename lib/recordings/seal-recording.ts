@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { agentVersions, callEvents, callTurns, calls } from "@/db/schema";
 import { teamDataKey, type TDataKey } from "@/lib/crypto/data-keys";
 import type { TMasterKeyRing } from "@/lib/crypto/master-keys";
+import { startPeriodic, type TPeriodic } from "@/lib/process/periodic";
 import type { TLocalRecordingStore } from "./local-store";
 import { DEFAULT_CHUNK_BYTES, encryptChunk, isSealedRecording, SEALED_TAG_BYTES, sealedHeader } from "./recording-cipher";
 import { CALL_WAV_HEADER_BYTES, callWavSpanBytes, isCallWavLayout } from "./wav-header";
@@ -160,8 +161,7 @@ export function createRecordingSealer(options: { db: Db; local: TLocalRecordingS
   const inFlight = new Map<string, Promise<TSealOutcome | "failed">>();
   // Calls whose file is gone: not looked for again by this process's sweeps.
   const missing = new Set<string>();
-  let timer: NodeJS.Timeout | null = null;
-  let sweeping: Promise<unknown> | null = null;
+  let sweeper: TPeriodic | null = null;
   let isStopped = false;
 
   function seal(call: { teamId: string; callId: string }): Promise<TSealOutcome | "failed"> {
@@ -205,23 +205,12 @@ export function createRecordingSealer(options: { db: Db; local: TLocalRecordingS
     seal,
     sweep,
     startSweeping(intervalMs) {
-      if (timer || isStopped) return;
-      const run = () => {
-        sweeping ??= sweep()
-          .catch((error: unknown) => log?.warn("recording seal sweep failed", { error }))
-          .finally(() => {
-            sweeping = null;
-          });
-      };
-      run();
-      timer = setInterval(run, intervalMs);
-      timer.unref();
+      if (sweeper || isStopped) return;
+      sweeper = startPeriodic({ intervalMs, run: () => sweep(), onError: (error) => log?.warn("recording seal sweep failed", { error }) });
     },
     async stop() {
       isStopped = true;
-      if (timer) clearInterval(timer);
-      timer = null;
-      await Promise.allSettled([sweeping, ...inFlight.values()]);
+      await Promise.allSettled([sweeper?.stop(), ...inFlight.values()]);
     },
   };
 }

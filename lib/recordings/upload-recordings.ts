@@ -3,6 +3,7 @@ import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { calls } from "@/db/schema";
 import { appendCallEvent } from "@/lib/calls/append-event";
+import { startPeriodic, type TPeriodic } from "@/lib/process/periodic";
 import type { TLocalRecordingStore } from "./local-store";
 import { isSealedRecording } from "./recording-cipher";
 import type { TSealOutcome } from "./seal-recording";
@@ -43,8 +44,7 @@ export function createRecordingUploader(options: {
   // Calls whose failure is already on their timeline: one error event per call, not one per retry.
   const reported = new Set<string>();
   const missing = new Set<string>();
-  let timer: NodeJS.Timeout | null = null;
-  let sweeping: Promise<unknown> | null = null;
+  let sweeper: TPeriodic | null = null;
   let isStopped = false;
 
   async function uploadOnce(teamId: string, callId: string): Promise<TUploadResult> {
@@ -172,23 +172,12 @@ export function createRecordingUploader(options: {
     upload,
     sweep,
     startSweeping(intervalMs) {
-      if (timer || isStopped) return;
-      const run = () => {
-        sweeping ??= sweep()
-          .catch((error: unknown) => log?.warn("recording upload sweep failed", { error }))
-          .finally(() => {
-            sweeping = null;
-          });
-      };
-      run();
-      timer = setInterval(run, intervalMs);
-      timer.unref();
+      if (sweeper || isStopped) return;
+      sweeper = startPeriodic({ intervalMs, run: () => sweep(), onError: (error) => log?.warn("recording upload sweep failed", { error }) });
     },
     async stop() {
       isStopped = true;
-      if (timer) clearInterval(timer);
-      timer = null;
-      await Promise.allSettled([sweeping, ...inFlight.values()]);
+      await Promise.allSettled([sweeper?.stop(), ...inFlight.values()]);
     },
   };
 }

@@ -2,31 +2,26 @@ import { createHash, randomUUID } from "node:crypto";
 import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
-import { FaultQueue, ResponseTimings, listenLocal, mulawRms, sleep } from "./faults";
+import { TranscriptModel } from "./deepgram-transcript";
+import {
+  checkQuery,
+  isAuthorized,
+  metadataMessage,
+  rejectUpgrade,
+  resultsMessage,
+  speechStartedMessage,
+  utteranceEndMessage,
+  type TWireMessage,
+} from "./deepgram-wire";
+import { FaultQueue, ResponseTimings, listenLocal, sleep } from "./faults";
 
 // Fake Deepgram live transcription (`wss://api.deepgram.com/v1/listen`), speaking the wire protocol of
-// protocols.md §8. It cannot recognise words, so it detects speech by energy in the mu-law audio and answers
-// each caller turn with the next scripted transcript.
-//
-// The timing model (documented in bench/results/voice.md; the turn-taking measurements depend on it):
-// - A turn starts with the first voiced audio and takes one transcript (SpeechStarted if vad_events=true).
-//   "|" in a transcript marks where the caller pauses: "five five five | two one two" is said in two stretches
-//   of speech, each stretch getting its own words. Without "|" the whole transcript is one stretch.
-// - Words are spoken at `msPerWord` of voiced audio each; the last word of a stretch is complete when the stretch
-//   ends (`stretchEndMs` of silence), or at a Finalize, which flushes the stretch in progress. Speech after a
-//   pause of `minPauseMs` (250) or more starts the next stretch; shorter gaps are gaps between words.
-// - Interims (interim_results=true): every `interimIntervalMs` (250) of audio from the turn's start (on the
-//   first 20 ms window at or after each tick), an interim result carrying every
-//   word spoken up to `interimLagMs` (250) earlier that no final has carried yet; none when that is empty or
-//   unchanged since the last one.
-// - Finalize (may come at any time): `finalLatencyMs` (150) later, is_final + from_finalize with every word
-//   spoken so far and not yet final ("" if none). Recognition goes on after it: the turn continues with its next
-//   stretch, and only a turn whose words are all final ends, so the next speech takes the next transcript.
-// - After `endpointing` ms of silence: is_final + speech_final with the words spoken so far; UtteranceEnd after
-//   utterance_end_ms of silence.
-// - CloseStream: every outstanding word as a final, Metadata, close 1000. 10 s without audio or KeepAlive:
-//   close NET-0001.
-// Time is measured in received audio (8 bytes per ms), so tests may send audio faster than real time.
+// protocols.md §8 (./deepgram-wire.ts). Each caller turn is answered with the next scripted transcript, at the
+// times ./deepgram-transcript.ts models (the turn-taking measurements depend on them). This file holds the
+// server, each stream's socket and the faults a test can inject: refused or slow handshakes, a server that stops
+// answering, streams closed by the server after a number of messages or at once.
+// CloseStream: every outstanding word as a final, Metadata, close 1000. 10 s without audio or KeepAlive:
+// close NET-0001.
 
 export type TDeepgramTranscriptContext = {
   connectionIndex: number;
@@ -81,9 +76,6 @@ export type TDeepgramConnectionLog = {
 export type TDeepgramHandshakeLog = { query: URLSearchParams; headers: IncomingHttpHeaders; status: number };
 
 type TCloseFault = { afterMessages: number; code: number; reason: string };
-
-const MODEL_INFO = { name: "general-nova-3", version: "2024-11-01.0", arch: "nova-3" };
-const WINDOW_BYTES = 160; // 20 ms at 8 kHz mu-law
 
 export class FakeDeepgram {
   apiKey: string;
@@ -230,92 +222,11 @@ export class FakeDeepgram {
   }
 }
 
-function isAuthorized(headers: IncomingHttpHeaders, apiKey: string): boolean {
-  const authorization = headers.authorization ?? "";
-  const match = /^(token|bearer)\s+(.+)$/i.exec(authorization.trim());
-  if (match?.[2] === apiKey) return true;
-  // Browsers cannot set headers and authenticate with the subprotocols ["token", KEY].
-  const protocols = (headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
-  return protocols[0]?.toLowerCase() === "token" && protocols[1] === apiKey;
-}
-
-function checkQuery(query: URLSearchParams): string | null {
-  if (query.get("encoding") !== "mulaw") return "This fake only accepts encoding=mulaw (raw audio needs encoding).";
-  if (query.get("sample_rate") !== "8000") return "sample_rate=8000 is required for raw mulaw audio.";
-  const channels = query.get("channels");
-  if (channels !== null && channels !== "1") return "Only channels=1 is supported by this fake.";
-  const model = query.get("model") ?? "";
-  if (model.startsWith("nova-3") && query.has("keywords")) {
-    return "Keywords are not supported for Nova-3; use keyterm instead.";
-  }
-  if (query.has("keyterm") && !model.startsWith("nova-3")) return "Keyterm is only supported with Nova-3 models.";
-  const endpointing = query.get("endpointing");
-  if (endpointing !== null && endpointing !== "false" && endpointing !== "true" && !/^\d+$/.test(endpointing)) {
-    return `Invalid endpointing value: ${endpointing}`;
-  }
-  const utteranceEnd = query.get("utterance_end_ms");
-  if (utteranceEnd !== null && !/^\d+$/.test(utteranceEnd)) return `Invalid utterance_end_ms: ${utteranceEnd}`;
-  return null;
-}
-
-function rejectUpgrade(socket: Duplex, status: number, errCode: string, message: string): void {
-  if (socket.destroyed) return;
-  const body = JSON.stringify({ err_code: errCode, err_msg: message, request_id: randomUUID() });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
-      "Content-Type: application/json\r\n" +
-      `dg-error: ${message}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      "Connection: close\r\n\r\n" +
-      body,
-  );
-}
-
-type TTurn = {
-  index: number;
-  words: string[]; // every word of the transcript, as punctuated there
-  stretchEnds: number[]; // flat index after the last word of each stretch
-  stretch: number; // the stretch being spoken, or last spoken
-  isStretchOpen: boolean;
-  stretchVoicedMs: number;
-  spokenAtMs: number[]; // when each word spoken so far was complete (audio ms)
-  delivered: number; // words already carried by a final
-  startMs: number;
-  nextInterimAtMs: number; // on a grid of interimIntervalMs from the turn's start
-  lastInterimText: string;
-};
-
-function parseTranscript(text: string): { words: string[]; stretchEnds: number[] } {
-  const words: string[] = [];
-  const stretchEnds: number[] = [];
-  for (const stretch of text.split("|")) {
-    const stretchWords = stretch.trim() ? stretch.trim().split(/\s+/) : [];
-    if (stretchWords.length === 0) continue;
-    words.push(...stretchWords);
-    stretchEnds.push(words.length);
-  }
-  return { words, stretchEnds };
-}
-
+// One accepted stream: its socket, its log, and the order and latency of what it sends.
 class Connection {
-  private readonly requestId = randomUUID();
-  private readonly modelUuid = randomUUID();
+  private readonly stream = { requestId: randomUUID(), modelUuid: randomUUID() };
   private readonly sha = createHash("sha256");
-  private readonly isInterim: boolean;
-  private readonly hasVadEvents: boolean;
-  private readonly endpointingMs: number | null;
-  private readonly utteranceEndMs: number | null;
-  private carry: Buffer = Buffer.alloc(0);
-  private audioMs = 0;
-  private voicedRunMs = 0;
-  private silenceRunMs = 0;
-  private pauseBeforeMs = 0;
-  private isInSpeech = false;
-  private segmentStartMs = 0;
-  private lastVoiceMs = 0;
-  private turn: TTurn | null = null;
-  private turnCount = 0;
-  private isUtteranceEndPending = false;
+  private readonly model: TranscriptModel;
   private lastDeliverAt = 0;
   private isClosing = false;
   private hasCloseStream = false;
@@ -327,18 +238,17 @@ class Connection {
     private readonly ws: WebSocket,
     private readonly log: TDeepgramConnectionLog,
   ) {
-    const query = log.query;
-    this.isInterim = query.get("interim_results") === "true";
-    this.hasVadEvents = query.get("vad_events") === "true";
-    const endpointing = query.get("endpointing");
-    // Deepgram's default endpointing is 10 ms; "false" disables it.
-    this.endpointingMs =
-      endpointing === "false"
-        ? null
-        : Math.max(fake.minEndpointingMs, endpointing === null || endpointing === "true" ? 10 : Number(endpointing));
-    const utteranceEnd = query.get("utterance_end_ms");
-    this.utteranceEndMs = utteranceEnd !== null && this.isInterim ? Number(utteranceEnd) : null;
-
+    this.model = new TranscriptModel(
+      fake,
+      log.query,
+      (turnIndex) => fake.nextTranscript({ connectionIndex: log.index, turnIndex, query: log.query }),
+      {
+        speechStarted: (atMs) => this.send(speechStartedMessage(atMs)),
+        interim: (text, startMs, endMs) => this.send(resultsMessage(this.stream, text, startMs, endMs, { isFinal: false, isSpeechFinal: false, isFromFinalize: false })),
+        final: (text, startMs, endMs, flags, onSent) => this.sendLater(resultsMessage(this.stream, text, startMs, endMs, { isFinal: true, ...flags }), onSent),
+        utteranceEnd: (lastWordEndMs) => this.sendLater(utteranceEndMessage(lastWordEndMs)),
+      },
+    );
     this.idleTimer = setTimeout(() => this.closeFromServer(1011, "NET-0001"), fake.idleTimeoutMs);
     ws.on("message", (data, isBinary) => this.onMessage(data, isBinary));
     ws.on("close", (code, reason) => {
@@ -379,7 +289,7 @@ class Connection {
       this.log.audioBytes += chunk.length;
       this.log.audioFrames += 1;
       this.sha.update(chunk);
-      this.onAudio(chunk);
+      this.model.onAudio(chunk);
       return;
     }
     const text = data.toString();
@@ -398,7 +308,7 @@ class Connection {
         this.idleTimer.refresh();
         break;
       case "Finalize":
-        this.finalize(true, this.fake.timings.start());
+        this.model.finalize(this.fake.timings.start());
         break;
       case "CloseStream":
         this.closeStream();
@@ -408,201 +318,17 @@ class Connection {
     }
   }
 
-  private onAudio(chunk: Buffer): void {
-    let audio = chunk;
-    if (this.carry.length > 0) {
-      audio = Buffer.concat([this.carry, chunk]);
-      this.carry = Buffer.alloc(0);
-    }
-    let offset = 0;
-    for (; offset + WINDOW_BYTES <= audio.length; offset += WINDOW_BYTES) {
-      this.onWindow(mulawRms(audio, offset, offset + WINDOW_BYTES) >= this.fake.speechRmsThreshold);
-    }
-    if (offset < audio.length) this.carry = Buffer.from(audio.subarray(offset));
-  }
-
-  private onWindow(isVoiced: boolean): void {
-    this.audioMs += 20;
-    if (isVoiced) {
-      if (this.silenceRunMs > 0) this.pauseBeforeMs = this.silenceRunMs;
-      this.voicedRunMs += 20;
-      this.silenceRunMs = 0;
-      this.lastVoiceMs = this.audioMs;
-      if (!this.isInSpeech && this.voicedRunMs >= this.fake.minSpeechMs) this.startSegment();
-      if (this.turn && this.voicedRunMs >= this.fake.minSpeechMs) this.maybeNextStretch(this.turn);
-      if (this.isInSpeech && this.turn) {
-        this.turn.stretchVoicedMs += 20;
-        this.speakByRate(this.turn);
-      }
-      if (this.turn) this.maybeSendInterim(this.turn);
-      return;
-    }
-    this.voicedRunMs = 0;
-    this.silenceRunMs += 20;
-    if (this.turn?.isStretchOpen && this.silenceRunMs >= this.fake.stretchEndMs) this.endStretch(this.turn, this.lastVoiceMs);
-    if (this.turn) this.maybeSendInterim(this.turn);
-    if (this.isInSpeech && this.endpointingMs !== null && this.silenceRunMs >= this.endpointingMs) {
-      this.isInSpeech = false;
-      this.deliverSpoken({ isSpeechFinal: true, isFromFinalize: false });
-      if (this.utteranceEndMs === null && this.isTurnDone()) this.turn = null;
-    }
-    if (this.isUtteranceEndPending && this.utteranceEndMs !== null && this.silenceRunMs >= this.utteranceEndMs) {
-      this.isUtteranceEndPending = false;
-      if (this.isInSpeech) {
-        // endpointing=false: the segment is still open, so it becomes final now.
-        this.isInSpeech = false;
-        this.deliverSpoken({ isSpeechFinal: false, isFromFinalize: false });
-      }
-      this.sendLater({ type: "UtteranceEnd", channel: [0, 1], last_word_end: seconds(this.lastVoiceMs) });
-      if (this.isTurnDone()) this.turn = null;
-    }
-  }
-
-  private startSegment(): void {
-    this.isInSpeech = true;
-    this.segmentStartMs = this.audioMs - this.voicedRunMs;
-    this.isUtteranceEndPending = this.utteranceEndMs !== null;
-    if (!this.turn) {
-      const index = this.turnCount++;
-      const text = this.fake
-        .nextTranscript({ connectionIndex: this.log.index, turnIndex: index, query: this.log.query })
-        .trim();
-      const { words, stretchEnds } = parseTranscript(text);
-      this.turn = {
-        index,
-        words,
-        stretchEnds,
-        stretch: 0,
-        isStretchOpen: true,
-        stretchVoicedMs: this.voicedRunMs - 20,
-        spokenAtMs: [],
-        delivered: 0,
-        startMs: this.segmentStartMs,
-        nextInterimAtMs: this.segmentStartMs + this.fake.interimIntervalMs,
-        lastInterimText: "",
-      };
-    }
-    if (this.hasVadEvents) this.send({ type: "SpeechStarted", channel: [0], timestamp: seconds(this.segmentStartMs) });
-  }
-
-  // The caller goes on after a real pause: the next stretch of the same turn.
-  private maybeNextStretch(turn: TTurn): void {
-    if (turn.isStretchOpen || this.pauseBeforeMs < this.fake.minPauseMs) return;
-    this.pauseBeforeMs = 0;
-    if (turn.stretch >= turn.stretchEnds.length - 1) return;
-    turn.stretch++;
-    turn.isStretchOpen = true;
-    turn.stretchVoicedMs = this.voicedRunMs - 20;
-  }
-
-  // Words of the open stretch are complete every msPerWord of its voiced audio, all but its last word.
-  private speakByRate(turn: TTurn): void {
-    if (!turn.isStretchOpen) return;
-    const end = turn.stretchEnds[turn.stretch] ?? 0;
-    const start = turn.stretch === 0 ? 0 : (turn.stretchEnds[turn.stretch - 1] ?? 0);
-    const byRate = start + Math.floor(turn.stretchVoicedMs / this.fake.msPerWord);
-    const target = Math.min(end - 1, byRate);
-    while (turn.spokenAtMs.length < target) turn.spokenAtMs.push(this.audioMs);
-  }
-
-  private endStretch(turn: TTurn, atMs: number): void {
-    if (!turn.isStretchOpen) return;
-    turn.isStretchOpen = false;
-    const end = turn.stretchEnds[turn.stretch] ?? 0;
-    while (turn.spokenAtMs.length < end) turn.spokenAtMs.push(atMs);
-  }
-
-  private isTurnDone(): boolean {
-    const turn = this.turn;
-    return !turn || (!turn.isStretchOpen && turn.delivered >= turn.words.length);
-  }
-
-  private maybeSendInterim(turn: TTurn): void {
-    if (!this.isInterim) return;
-    if (this.audioMs < turn.nextInterimAtMs) return;
-    while (turn.nextInterimAtMs <= this.audioMs) turn.nextInterimAtMs += this.fake.interimIntervalMs;
-    const cutoffMs = this.audioMs - this.fake.interimLagMs;
-    let count = turn.delivered;
-    while (count < turn.spokenAtMs.length && turn.spokenAtMs[count]! <= cutoffMs) count++;
-    const text = turn.words.slice(turn.delivered, count).join(" ");
-    if (!text || text === turn.lastInterimText) return;
-    turn.lastInterimText = text;
-    this.send(this.results(text, turn.startMs, this.audioMs, { isFinal: false, isSpeechFinal: false, isFromFinalize: false }));
-  }
-
-  // A final with every word spoken and not yet final.
-  private deliverSpoken(flags: { isSpeechFinal: boolean; isFromFinalize: boolean }, onSent?: () => void, isEverything = false): void {
-    const turn = this.turn;
-    let text = "";
-    if (turn) {
-      const upTo = isEverything ? turn.words.length : turn.spokenAtMs.length;
-      text = turn.words.slice(turn.delivered, upTo).join(" ");
-      turn.delivered = Math.max(turn.delivered, upTo);
-      turn.lastInterimText = "";
-    }
-    const startMs = turn ? turn.startMs : this.segmentStartMs;
-    const endMs = Math.max(startMs, this.isInSpeech ? this.audioMs : this.lastVoiceMs);
-    this.sendLater(this.results(text, startMs, endMs, { isFinal: true, ...flags }), onSent);
-  }
-
-  private finalize(isFromFinalize: boolean, onSent?: () => void): void {
-    // Finalize flushes the audio received: the stretch in progress counts as said.
-    if (this.turn) this.endStretch(this.turn, this.audioMs);
-    this.deliverSpoken({ isSpeechFinal: false, isFromFinalize }, onSent, !isFromFinalize);
-    this.isInSpeech = false;
-    this.voicedRunMs = 0;
-    this.isUtteranceEndPending = false;
-    if (this.isTurnDone()) this.turn = null;
-  }
-
   private closeStream(): void {
     if (this.hasCloseStream) return;
     this.hasCloseStream = true;
-    if (this.turn && this.turn.delivered < this.turn.words.length) this.finalize(false);
+    this.model.closeStream();
     this.log.audioSha256 = this.sha.digest("hex");
-    this.sendLater({
-      type: "Metadata",
-      transaction_key: "deprecated",
-      request_id: this.requestId,
-      sha256: this.log.audioSha256,
-      created: new Date().toISOString(),
-      duration: seconds(this.audioMs),
-      channels: 1,
-    });
+    this.sendLater(metadataMessage(this.stream.requestId, this.log.audioSha256, this.model.audioMs));
     this.afterDeliveries(() => this.closeFromServer(1000, ""));
   }
 
-  private results(
-    text: string,
-    startMs: number,
-    endMs: number,
-    flags: { isFinal: boolean; isSpeechFinal: boolean; isFromFinalize: boolean },
-  ): Record<string, unknown> {
-    const tokens = text ? text.split(/\s+/) : [];
-    const durationMs = Math.max(endMs - startMs, 0);
-    const perWordMs = tokens.length > 0 ? durationMs / tokens.length : 0;
-    const words = tokens.map((token, i) => ({
-      word: token.toLowerCase().replace(/[^\p{L}\p{N}'-]/gu, ""),
-      start: seconds(startMs + i * perWordMs),
-      end: seconds(startMs + (i + 1) * perWordMs),
-      confidence: 0.98,
-      punctuated_word: token,
-    }));
-    return {
-      type: "Results",
-      channel_index: [0, 1],
-      duration: seconds(durationMs),
-      start: seconds(startMs),
-      is_final: flags.isFinal,
-      speech_final: flags.isSpeechFinal,
-      from_finalize: flags.isFromFinalize,
-      channel: { alternatives: [{ transcript: text, confidence: tokens.length ? 0.98 : 0, words }] },
-      metadata: { request_id: this.requestId, model_info: MODEL_INFO, model_uuid: this.modelUuid },
-    };
-  }
-
   // Results after Finalize or end of speech arrive `finalLatencyMs` later, never out of order.
-  private sendLater(message: Record<string, unknown>, onSent?: () => void): void {
+  private sendLater(message: TWireMessage, onSent?: () => void): void {
     this.afterDeliveries(() => {
       this.send(message);
       onSent?.();
@@ -620,7 +346,7 @@ class Connection {
     this.timers.add(timer);
   }
 
-  private send(message: Record<string, unknown>): void {
+  private send(message: TWireMessage): void {
     if (this.isClosing || !this.fake.isResponding || this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(JSON.stringify(message));
     this.log.sentCount += 1;
@@ -628,8 +354,4 @@ class Connection {
     const fault = this.fake.closeAfterMessages;
     if (fault && this.log.sentCount >= fault.afterMessages) this.closeFromServer(fault.code, fault.reason);
   }
-}
-
-function seconds(ms: number): number {
-  return Math.round(ms) / 1000;
 }

@@ -1,7 +1,8 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import postgres from "postgres";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { createDb, type Db } from "@/db/client";
+import { teams } from "@/db/schema";
 
 const TEMPLATE_DB = "test_template";
 
@@ -25,4 +26,36 @@ export async function createTestDb(): Promise<{ db: Db; url: string; drop: () =>
       await a.end();
     },
   };
+}
+
+// Two teams, A and B, for the isolation half of a test: what A does must never show in B. Returns their ids.
+export async function insertTwoTeams(db: Db): Promise<[teamA: string, teamB: string]> {
+  const rows = await db
+    .insert(teams)
+    .values([
+      { name: "A", slug: `a-${randomBytes(4).toString("hex")}` },
+      { name: "B", slug: `b-${randomBytes(4).toString("hex")}` },
+    ])
+    .returning({ id: teams.id });
+  return [rows[0]!.id, rows[1]!.id];
+}
+
+export type TTwoTeamDb = { db: Db; url: string; teamA: string; teamB: string };
+
+// A fresh database with two teams for the file's tests, dropped after them: the fields are set once its beforeAll
+// (registered by this call, so before the file's own) has run.
+export function setupTwoTeamDb(): TTwoTeamDb {
+  const harness = {} as TTwoTeamDb;
+  let drop: (() => Promise<void>) | null = null;
+  beforeAll(async () => {
+    const made = await createTestDb();
+    drop = made.drop;
+    harness.db = made.db;
+    harness.url = made.url;
+    [harness.teamA, harness.teamB] = await insertTwoTeams(made.db);
+  });
+  afterAll(async () => {
+    await drop?.();
+  });
+  return harness;
 }

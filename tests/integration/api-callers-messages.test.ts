@@ -2,17 +2,17 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { auditLogs, calls, memberships, users } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
-import { ZCallerOut, ZMessageOut } from "@/lib/api/inbox-endpoints";
+import { ZCallerOut, ZMessageOut } from "@/lib/api/endpoints/callers-messages";
 import { syncCallerForCall } from "@/lib/callers/sync-caller";
 import { takeCallerMessage } from "@/lib/calls/take-message";
 import { signUp } from "@/lib/teams/sign-up";
+import { callRoute } from "@/tests/helpers/api-route";
 import { createTestDb } from "@/tests/helpers/db";
 
 vi.mock("server-only", () => ({}));
 
 // /api/v1/callers and /api/v1/messages through the route handlers, with real API keys: two tenants, each seeing
 // only its own callers and messages.
-type THandler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 const t = await createTestDb();
 process.env.DATABASE_URL = t.url;
@@ -23,16 +23,7 @@ const routes = {
   message: await import("@/app/api/v1/messages/[id]/route"),
 };
 
-async function call(handler: THandler, key: string, path: string, init: { method?: string; body?: unknown; params?: Record<string, string> } = {}) {
-  const request = new Request(`http://localhost/api/v1${path}`, {
-    method: init.method ?? "GET",
-    headers: new Headers({ "content-type": "application/json", authorization: `Bearer ${key}` }),
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const response = await handler(request, { params: Promise.resolve(init.params ?? {}) });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : null };
-}
+const call = callRoute;
 
 async function seed(label: string, from: string) {
   const { user, team } = await signUp(t.db, { name: label, email: `${label.toLowerCase()}@example.test`, password: `password-${label}`, companyName: `${label} Co` });

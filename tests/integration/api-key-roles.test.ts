@@ -5,6 +5,7 @@ import { createApiKey, listApiKeys } from "@/lib/api-keys/api-keys";
 import { apiKeyRole } from "@/lib/auth/roles";
 import { changeMemberRole, removeMember } from "@/lib/members/members";
 import { signUp } from "@/lib/teams/sign-up";
+import { callRoute, type TRouteHandler, type TRouteInit } from "@/tests/helpers/api-route";
 import { createTestDb } from "@/tests/helpers/db";
 
 vi.mock("server-only", () => ({}));
@@ -12,7 +13,6 @@ vi.mock("server-only", () => ({}));
 // An API key acts with its creator's current role in the key's team, capped at admin, and only while that member
 // could still create it. Found by trying: an admin's key removed other admins (204), and keys outlived their
 // creator's removal or demotion.
-type THandler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 const t = await createTestDb();
 process.env.DATABASE_URL = t.url;
@@ -23,16 +23,8 @@ const routes = {
 };
 afterAll(() => t.drop());
 
-async function call(handler: THandler, key: string, path: string, init: { method?: string; body?: unknown; params?: Record<string, string> } = {}) {
-  const request = new Request(`http://localhost/api/v1${path}`, {
-    method: init.method ?? "GET",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const response = await handler(request, { params: Promise.resolve(init.params ?? {}) });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as { error?: { code: string; message: string } }) : null };
-}
+const call = (handler: TRouteHandler, key: string, path: string, init?: TRouteInit) =>
+  callRoute<{ error?: { code: string; message: string } }>(handler, key, path, init);
 
 let seq = 0;
 async function person(role: "owner" | "admin" | "member" | "viewer", teamId: string) {

@@ -2,30 +2,22 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { auditLogs, calls, callTurns } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
-import { ZRetentionPolicyOut } from "@/lib/api/endpoints";
+import { ZRetentionPolicyOut } from "@/lib/api/endpoints/retention";
 import { buildOpenApiDocument } from "@/lib/api/openapi";
 import { signUp } from "@/lib/teams/sign-up";
+import { callRoute, type TRouteHandler, type TRouteInit } from "@/tests/helpers/api-route";
 import { createTestDb } from "@/tests/helpers/db";
 
 vi.mock("server-only", () => ({}));
 
 // GET and PATCH /api/v1/retention-policy as Next.js calls them, with real keys of two teams and a real database.
-type THandler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 const t = await createTestDb();
 process.env.DATABASE_URL = t.url;
 const route = await import("@/app/api/v1/retention-policy/route");
 afterAll(() => t.drop());
 
-async function call(handler: THandler, key: string, init: { method?: string; body?: unknown } = {}) {
-  const request = new Request("http://localhost/api/v1/retention-policy", {
-    method: init.method ?? "GET",
-    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const response = await handler(request, { params: Promise.resolve({}) });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-}
+const call = (handler: TRouteHandler, key: string, init: Omit<TRouteInit, "params"> = {}) => callRoute(handler, key, "/retention-policy", init);
 
 async function seedTeam(label: string, oldCalls: number) {
   const { user, team } = await signUp(t.db, { name: label, email: `${label}@retention-api.test`, password: `password-${label}`, companyName: `${label} Co` });

@@ -4,15 +4,16 @@ import { apiKeys, auditLogs, calls, callTurns, memberships, phoneNumbers } from 
 import { createAgent } from "@/lib/agents/create-agent";
 import { rebuildRollups } from "@/lib/analytics/rollup";
 import { createApiKey, revokeApiKey } from "@/lib/api-keys/api-keys";
-import { ZAgentDetailOut, ZCallDetailOut, ZCallOut } from "@/lib/api/endpoints";
+import { ZAgentDetailOut } from "@/lib/api/endpoints/agents";
+import { ZCallDetailOut, ZCallOut } from "@/lib/api/endpoints/calls";
 import { API_RATE_LIMIT } from "@/lib/auth/api-key";
 import { signUp } from "@/lib/teams/sign-up";
+import { callRoute } from "@/tests/helpers/api-route";
 import { createTestDb } from "@/tests/helpers/db";
 
 vi.mock("server-only", () => ({}));
 
 // The v1 route handlers called as Next.js calls them, with real API keys and a real database.
-type THandler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 const t = await createTestDb();
 process.env.DATABASE_URL = t.url;
@@ -29,18 +30,7 @@ const routes = {
   timeseries: await import("@/app/api/v1/analytics/timeseries/route"),
 };
 
-async function call(handler: THandler, key: string | null, path: string, init: { method?: string; body?: unknown; params?: Record<string, string> } = {}) {
-  const headers = new Headers({ "content-type": "application/json" });
-  if (key !== null) headers.set("authorization", `Bearer ${key}`);
-  const request = new Request(`http://localhost/api/v1${path}`, {
-    method: init.method ?? "GET",
-    headers,
-    body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
-  });
-  const response = await handler(request, { params: Promise.resolve(init.params ?? {}) });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : null };
-}
+const call = callRoute;
 
 async function seedTeam(label: string) {
   const { user, team } = await signUp(t.db, { name: label, email: `${label.toLowerCase()}@example.test`, password: `password-${label}`, companyName: `${label} Co` });

@@ -7,16 +7,16 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { auditLogs, callerMessages, calls, callTurns } from "@/db/schema";
 import { createApiKey } from "@/lib/api-keys/api-keys";
-import { ZCallerDataOut, ZPrivacyRequestOut } from "@/lib/api/endpoints";
+import { ZCallerDataOut, ZPrivacyRequestOut } from "@/lib/api/endpoints/caller-data";
 import { createLocalRecordingStore } from "@/lib/recordings/local-store";
 import { signUp } from "@/lib/teams/sign-up";
+import { callRoute } from "@/tests/helpers/api-route";
 import { createTestDb } from "@/tests/helpers/db";
 
 vi.mock("server-only", () => ({}));
 
 // The /api/v1/caller-data endpoints as Next.js calls them: real keys, real database, a real local recording store.
 // Two teams hold calls from the same caller number; each key only ever sees and changes its own team's.
-type THandler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 const t = await createTestDb();
 const recordingsDir = mkdtempSync(path.join(tmpdir(), "aica-privacy-api-"));
@@ -37,17 +37,7 @@ const routes = {
   call: await import("@/app/api/v1/calls/[id]/route"),
 };
 
-async function call(handler: THandler, key: string, urlPath: string, init: { method?: string; body?: unknown; params?: Record<string, string> } = {}) {
-  const request = new Request(`http://localhost/api/v1${urlPath}`, {
-    method: init.method ?? "GET",
-    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const response = await handler(request, { params: Promise.resolve(init.params ?? {}) });
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const isJson = response.headers.get("content-type")?.includes("json");
-  return { status: response.status, headers: response.headers, bytes, json: isJson && bytes.length ? (JSON.parse(bytes.toString()) as Record<string, unknown>) : null };
-}
+const call = callRoute;
 
 const CALLER = "+14155550123";
 const store = createLocalRecordingStore(recordingsDir);

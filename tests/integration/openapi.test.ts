@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it, vi } from "vitest";
-import type { TEndpoint } from "@/lib/api/openapi";
+import type { TEndpoint } from "@/lib/api/endpoints/define";
 
 vi.mock("server-only", () => ({}));
 

@@ -3,11 +3,12 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { agentTestRuns, agentTestScenarios } from "@/db/schema";
 import { createAgent } from "@/lib/agents/create-agent";
 import { createApiKey } from "@/lib/api-keys/api-keys";
-import { ZTestRunOut } from "@/lib/api/endpoints";
+import { ZTestRunOut } from "@/lib/api/endpoints/test-runs";
 import { buildOpenApiDocument } from "@/lib/api/openapi";
 import { setTestsRequiredToPublish } from "@/lib/evals/publish-gate";
 import { closeTestRunQueue } from "@/lib/evals/queue";
 import { signUp } from "@/lib/teams/sign-up";
+import { callRoute } from "@/tests/helpers/api-route";
 import { createTestDb } from "@/tests/helpers/db";
 
 // Test suites through the v1 API and the Tests tab's server actions, with real keys, sessions and a real
@@ -18,7 +19,6 @@ vi.mock("next/headers", () => ({ headers: async () => new Headers({ "x-forwarded
 vi.mock("next/cache", () => ({ revalidatePath: () => {}, revalidateTag: () => {} }));
 vi.mock("@/lib/auth/auth", () => ({ auth: async () => session.current, signIn: async () => {}, signOut: async () => {} }));
 
-type THandler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 type TAction = (slug: string, prev: undefined, formData: FormData) => Promise<{ error?: string; success?: string; fieldErrors?: Record<string, string>; data?: Record<string, unknown> }>;
 
 const t = await createTestDb();
@@ -30,16 +30,7 @@ const routes = {
 };
 const actions = await import("@/app/t/[slug]/agents/[agentId]/tests/actions");
 
-async function call(handler: THandler, key: string, path: string, init: { method?: string; body?: unknown; params?: Record<string, string> } = {}) {
-  const request = new Request(`http://localhost/api/v1${path}`, {
-    method: init.method ?? "GET",
-    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const response = await handler(request, { params: Promise.resolve(init.params ?? {}) });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : null };
-}
+const call = callRoute;
 
 async function seedTeam(label: string) {
   const { user, team } = await signUp(t.db, { name: label, email: `${label.toLowerCase()}@example.test`, password: `password-${label}`, companyName: `${label} Co` });

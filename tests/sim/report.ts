@@ -1,5 +1,5 @@
 import { distribution, formatDistribution, type TDistribution } from "./stats";
-import { wireTranscript, type TSimCallResult, type TSimTurn } from "./twilio-caller";
+import { wireTranscript, type TSimCallResult, type TSimTurn } from "./wire-log";
 
 // Figures and text reports over simulated calls, shared by `npm run simulate` and `npm run bench:voice`.
 

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadSimScript, parseSimScript } from "./twilio-caller";
+import { loadSimScript, parseSimScript } from "./sim-script";
 
 describe("simulator scripts", () => {
   it("loads the example script shipped with the repo", async () => {

@@ -6,7 +6,9 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { FRAME_BYTES, MULAW_DECODE_TABLE, encodeMulawSample } from "@/lib/audio/mulaw";
 import { FakeTwilioRest } from "@/tests/fakes/twilio-rest";
 import { isVoiced } from "./caller-audio";
-import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, SimCallError, runSimulatedCall, type TSimStep } from "./twilio-caller";
+import { SANDBOX_ACCOUNT_SID, SANDBOX_AUTH_TOKEN, runSimulatedCall } from "./twilio-caller";
+import { SimCallError } from "./twilio-http";
+import type { TSimStep } from "./sim-script";
 
 // A tiny stand-in for the voice server: checks Twilio's signatures the way the real one must, answers
 // <Connect><Stream>, records every message the simulator sends, and lets each test script the agent's side.

@@ -1,56 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb } from "@/tests/helpers/db";
+import { describe, expect, it } from "vitest";
+import { askHoursUntilFirstSentence } from "./helpers/hours-call";
 import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
-import { createScriptedStt } from "./helpers/scripted-stt";
-import { seedAgent } from "./helpers/seed";
+import { setupScriptedVoiceServer } from "./helpers/scripted-voice-server";
+import { HOURS_SENTENCES } from "./helpers/seed";
 import { speech } from "./helpers/speech";
-import { TwilioCaller } from "./helpers/twilio-caller";
-import { offlineProviders, startTestVoiceServer, type TTestVoiceServer } from "./helpers/voice-server";
+import { generationOf } from "./helpers/twilio-caller";
 
-const HOURS_SENTENCES = [
-  "We are open Monday to Friday from nine in the morning until five in the afternoon.",
-  "On Saturdays we open at ten and close at two.",
-  "We are closed on Sundays and public holidays.",
-];
-
-let testDb: Awaited<ReturnType<typeof createTestDb>>;
-let voice: TTestVoiceServer;
-const script: string[] = [];
-
-beforeAll(async () => {
-  testDb = await createTestDb();
-  const stt = createScriptedStt(() => script.shift() ?? "");
-  voice = await startTestVoiceServer({ db: testDb.db, dbUrl: testDb.url, providers: offlineProviders({ stt }) });
-});
-
-afterAll(async () => {
-  await voice?.stop();
-  await testDb?.drop();
-});
-
-const generationOf = (mark: string) => Number(/^g(\d+)s\d+$/.exec(mark)?.[1] ?? NaN);
+const harness = setupScriptedVoiceServer();
 
 describe("barge-in", () => {
   it("clears the far end, drops the rest of the old reply and keeps only what the caller heard", async () => {
-    const agent = await seedAgent(testDb.db, {
-      accountSid: voice.accountSid,
-      knowledge: [{ title: "What are your opening hours?", content: HOURS_SENTENCES.join(" ") }],
-    });
-    script.push("What are your opening hours?", "Thank you");
-    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
-    await caller.dial();
-    await caller.connect();
-    await caller.waitForAgentToFinish();
-    const greetingGeneration = generationOf(caller.echoes()[0]!.name);
-
-    await caller.say(await speech("What are your opening hours?"));
     // Let the first sentence of the answer play out completely, then talk over the second.
-    await caller.waitFor(
-      () => caller.echoes().some((e) => generationOf(e.name) > greetingGeneration && !e.wasCleared),
-      20_000,
-      "the first sentence of the answer to play",
-    );
-    const answerGeneration = generationOf(caller.echoes().at(-1)!.name);
+    const { caller, answerGeneration } = await askHoursUntilFirstSentence(harness, ["What are your opening hours?", "Thank you"]);
     const interruptionStartedAt = performance.now();
     const speaking = caller.say(await speech("Sorry, thank you, that is all I needed"));
     await caller.waitFor(() => caller.clears().length > 0, 10_000, "clear");
@@ -74,8 +35,8 @@ describe("barge-in", () => {
     expect(marksAfterClear.length).toBeGreaterThan(0);
     for (const mark of marksAfterClear) if (mark.type === "mark") expect(generationOf(mark.name)).toBeGreaterThan(answerGeneration);
 
-    const call = await waitForEndedCall(testDb.db, caller.callSid);
-    const turns = await turnsOf(testDb.db, call.id);
+    const call = await waitForEndedCall(harness.testDb.db, caller.callSid);
+    const turns = await turnsOf(harness.testDb.db, call.id);
     expect(turns.map((t) => [t.speaker, t.isInterrupted])).toEqual([
       ["agent", false],
       ["caller", false],
@@ -88,7 +49,7 @@ describe("barge-in", () => {
     // The reply after the interruption answers the new turn; it does not repeat the cut-off answer.
     expect(turns[4]!.text).not.toContain("Saturdays");
 
-    const bargeIn = (await eventsOf(testDb.db, call.id)).find((e) => e.kind === "barge_in");
+    const bargeIn = (await eventsOf(harness.testDb.db, call.id)).find((e) => e.kind === "barge_in");
     expect(bargeIn?.data).toMatchObject({ heard: turns[2]!.text });
     expect(Number(bargeIn?.data.reactionMs)).toBeGreaterThan(0);
   });

@@ -1,46 +1,32 @@
 import { and, asc, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { calls, callEvents, callTurns, knowledgeEntries } from "@/db/schema";
-import { createTestDb } from "@/tests/helpers/db";
 import { waitForEndedCall } from "./helpers/records";
-import { createScriptedStt } from "./helpers/scripted-stt";
 import { seedAgent } from "./helpers/seed";
 import { speech } from "./helpers/speech";
+import { setupScriptedVoiceServer } from "./helpers/scripted-voice-server";
 import { TwilioCaller } from "./helpers/twilio-caller";
-import { offlineProviders, startTestVoiceServer, type TTestVoiceServer } from "./helpers/voice-server";
 
 const HOURS_ANSWER =
   "We are open Monday to Friday from nine in the morning until five in the afternoon. On Saturdays we open at ten and close at two. We are closed on Sundays and public holidays.";
 
-let testDb: Awaited<ReturnType<typeof createTestDb>>;
-let voice: TTestVoiceServer;
-const script: string[] = [];
-
-beforeAll(async () => {
-  testDb = await createTestDb();
-  const scripted = createScriptedStt(() => script.shift() ?? "");
-  voice = await startTestVoiceServer({ db: testDb.db, dbUrl: testDb.url, providers: offlineProviders({ stt: scripted }) });
-});
-
-afterAll(async () => {
-  await voice?.stop();
-  await testDb?.drop();
-});
+const harness = setupScriptedVoiceServer();
+const { script } = harness;
 
 async function callRow(callSid: string) {
-  const [row] = await testDb.db.select().from(calls).where(eq(calls.twilioCallSid, callSid));
+  const [row] = await harness.testDb.db.select().from(calls).where(eq(calls.twilioCallSid, callSid));
   return row;
 }
 
-const waitForEnded = (callSid: string) => waitForEndedCall(testDb.db, callSid);
+const waitForEnded = (callSid: string) => waitForEndedCall(harness.testDb.db, callSid);
 
 describe("a call through the Twilio media stream", () => {
   it("greets the caller: audio frames, a mark echoed, and the greeting turn in the database", async () => {
-    const agent = await seedAgent(testDb.db, {
-      accountSid: voice.accountSid,
+    const agent = await seedAgent(harness.testDb.db, {
+      accountSid: harness.voice.accountSid,
       config: { greeting: "Thanks for calling Acme Dental.", disclosure: "This call may be recorded." },
     });
-    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    const caller = new TwilioCaller(harness.voice.callerOptions(agent.e164));
     const webhook = await caller.dial();
     expect(webhook.status).toBe(200);
     expect(webhook.body).toContain("<Connect><Stream url=\"wss://voice.test/twilio/media/");
@@ -60,7 +46,7 @@ describe("a call through the Twilio media stream", () => {
     expect(ended).toMatchObject({ status: "completed", outcome: "abandoned", endReason: "caller_hangup" });
     expect(ended.answeredAt).not.toBeNull();
     expect(ended.recordingPath).toBe(`${agent.teamId}/${ended.id}.wav`);
-    const turns = await testDb.db.select().from(callTurns).where(eq(callTurns.callId, ended.id)).orderBy(asc(callTurns.seq));
+    const turns = await harness.testDb.db.select().from(callTurns).where(eq(callTurns.callId, ended.id)).orderBy(asc(callTurns.seq));
     expect(turns.map((t) => [t.speaker, t.text, t.teamId])).toEqual([
       ["agent", "Thanks for calling Acme Dental. This call may be recorded.", agent.teamId],
     ]);
@@ -68,26 +54,23 @@ describe("a call through the Twilio media stream", () => {
   });
 
   it("answers a question from the agent's knowledge, with per-stage latency on the turn", async () => {
-    const agent = await seedAgent(testDb.db, {
-      accountSid: voice.accountSid,
+    const agent = await seedAgent(harness.testDb.db, {
+      accountSid: harness.voice.accountSid,
       knowledge: [{ title: "What are your opening hours?", content: HOURS_ANSWER }],
     });
     script.push("What are your opening hours?");
-    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    const caller = new TwilioCaller(harness.voice.callerOptions(agent.e164));
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish();
-    const greetingFrames = caller.mediaFrames().length;
-    await caller.say(await speech("What are your opening hours?"));
-    await caller.waitFor(() => caller.mediaFrames().length > greetingFrames + 50, 15_000, "the answer");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(async () => caller.say(await speech("What are your opening hours?")), "the answer", { minFrames: 50 });
     await caller.hangUp();
 
     const ended = await waitForEnded(caller.callSid);
     expect(ended.outcome).toBe("resolved");
     expect(ended.turnCount).toBe(3);
     expect(ended.voiceToVoiceP50Ms).toBeGreaterThan(0);
-    const turns = await testDb.db
+    const turns = await harness.testDb.db
       .select()
       .from(callTurns)
       .where(and(eq(callTurns.teamId, agent.teamId), eq(callTurns.callId, ended.id)))
@@ -106,9 +89,9 @@ describe("a call through the Twilio media stream", () => {
     expect(answer.firstAudioMs).toBeGreaterThanOrEqual(answer.ttsFirstByteMs!);
     expect(answer.startMs).toBeGreaterThan(turns[1]!.endMs);
 
-    const [entry] = await testDb.db.select().from(knowledgeEntries).where(eq(knowledgeEntries.id, agent.knowledgeIds[0]!));
+    const [entry] = await harness.testDb.db.select().from(knowledgeEntries).where(eq(knowledgeEntries.id, agent.knowledgeIds[0]!));
     expect(entry?.usageCount).toBe(1);
-    const events = await testDb.db.select().from(callEvents).where(eq(callEvents.callId, ended.id));
+    const events = await harness.testDb.db.select().from(callEvents).where(eq(callEvents.callId, ended.id));
     expect(events.every((e) => e.teamId === agent.teamId)).toBe(true);
     expect(events.map((e) => e.name)).toEqual(expect.arrayContaining(["stream_started", "stream_ended"]));
   });

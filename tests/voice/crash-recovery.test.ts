@@ -7,9 +7,9 @@ import { calls, callTurns, type Call } from "@/db/schema";
 import { countActiveCalls } from "@/lib/calls/count-active-calls";
 import { createTestDb } from "@/tests/helpers/db";
 import { SANDBOX_ACCOUNT_SID } from "@/voice-server/env";
+import { hearFirstSentenceOfHours } from "./helpers/hours-call";
 import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
-import { seedAgent } from "./helpers/seed";
-import { speech } from "./helpers/speech";
+import { HOURS_KNOWLEDGE, HOURS_SENTENCES, seedAgent } from "./helpers/seed";
 import { postTwilioForm, TwilioCaller } from "./helpers/twilio-caller";
 import { startVoiceProcess, startWorkerProcess, type TProcess, type TVoiceProcess } from "./helpers/voice-process";
 
@@ -17,12 +17,6 @@ import { startVoiceProcess, startWorkerProcess, type TProcess, type TVoiceProces
 // (started as `npm run voice` and `npm run worker` start them), the real wire protocol, offline speech on both
 // sides. Nothing in the test recovers anything: the worker's own sweep (every 5 s, its default) finalizes the dead
 // server's calls, repairs their recordings from the shared volume and analyzes them.
-
-const HOURS_SENTENCES = [
-  "We are open Monday to Friday from nine in the morning until five in the afternoon.",
-  "On Saturdays we open at ten and close at two.",
-  "We are closed on Sundays and public holidays.",
-];
 
 let testDb: Awaited<ReturnType<typeof createTestDb>>;
 let recordingsDir: string;
@@ -53,8 +47,6 @@ afterAll(async () => {
   rmSync(recordingsDir, { recursive: true, force: true });
   await testDb?.drop();
 }, 60_000);
-
-const generationOf = (mark: string) => Number(/^g(\d+)s\d+$/.exec(mark)?.[1] ?? NaN);
 
 async function callRow(callSid: string): Promise<Call> {
   const [row] = await testDb.db.select().from(calls).where(eq(calls.twilioCallSid, callSid));
@@ -90,7 +82,7 @@ describe("a voice server killed mid-call", () => {
       accountSid: SANDBOX_ACCOUNT_SID,
       concurrentCallLimit: 1,
       config: { endpointingSilenceMs: 500 },
-      knowledge: [{ title: "What are your opening hours?", content: HOURS_SENTENCES.join(" ") }],
+      knowledge: [HOURS_KNOWLEDGE],
     });
     const smiles = await seedAgent(testDb.db, {
       accountSid: SANDBOX_ACCOUNT_SID,
@@ -110,13 +102,7 @@ describe("a voice server killed mid-call", () => {
     for (const caller of [asking, quiet, survivor]) await caller.waitForAgentToFinish(700, 30_000);
 
     // The caller on A asks; A is killed while the answer plays, once its first sentence has been heard.
-    const greetingGeneration = generationOf(asking.echoes()[0]!.name);
-    await asking.say(await speech("What are your opening hours?"));
-    await asking.waitFor(
-      () => asking.echoes().some((e) => generationOf(e.name) > greetingGeneration && !e.wasCleared),
-      60_000,
-      "the first sentence of the answer to play",
-    );
+    await hearFirstSentenceOfHours(asking, 60_000);
     const askingCall = await callRow(asking.callSid);
     await until("the heard part of the answer on record", 5_000, async () => {
       const [turn] = await testDb.db.select().from(callTurns).where(and(eq(callTurns.callId, askingCall.id), eq(callTurns.seq, 3)));

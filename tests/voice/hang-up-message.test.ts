@@ -56,10 +56,7 @@ async function callAndHangUp(voice: TTestVoiceServer, lines: string[], from: str
   await caller.waitForAgentToFinish();
   for (const line of lines) {
     script.push(line);
-    const before = caller.mediaFrames().length;
-    await caller.say(await speech(line));
-    await caller.waitFor(() => caller.mediaFrames().length > before + 25, 15_000, `an answer to "${line}"`);
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(async () => caller.say(await speech(line)), `an answer to "${line}"`);
   }
   await caller.hangUp();
   const call = await waitForEndedCall(testDb.db, caller.callSid);
@@ -104,10 +101,7 @@ describe("a message cut short by the caller hanging up", () => {
     await caller.waitForAgentToFinish();
     for (const line of ["I'd like to leave a message", "my name is Lena Fischer"]) {
       script.push(line);
-      const before = caller.mediaFrames().length;
-      await caller.say(await speech(line));
-      await caller.waitFor(() => caller.mediaFrames().length > before + 25, 15_000, `an answer to "${line}"`);
-      await caller.waitForAgentToFinish();
+      await caller.hearReplyTo(async () => caller.say(await speech(line)), `an answer to "${line}"`);
     }
     const last = "nine one seven five five five zero one four two";
     script.push(last);

@@ -1,44 +1,17 @@
-import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { calls, type Call } from "@/db/schema";
+import { describe, expect, it } from "vitest";
 import { encodeMulawSample } from "@/lib/audio/mulaw";
-import { masterKeyRing } from "@/lib/crypto/master-keys";
-import { openStoredRecording } from "@/lib/recordings/read-recording";
-import { createTestDb } from "@/tests/helpers/db";
+import { callerPeak, everyRowAsText, sealedRecordingOf, setupEncryptedCalls } from "./helpers/encrypted-calls";
 import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
-import { createScriptedStt } from "./helpers/scripted-stt";
 import { seedAgent } from "./helpers/seed";
 import { speech } from "./helpers/speech";
 import { TwilioCaller } from "./helpers/twilio-caller";
-import { offlineProviders, startTestVoiceServer, type TTestVoiceServer } from "./helpers/voice-server";
 
 // Keys typed on a live call while the agent collects a card number (issue 13): the digits reach no table and the
 // key tones are silent in the recording; keys typed otherwise (an extension) stay as they were.
 
 const CARD = "4111111111111111";
 
-let testDb: Awaited<ReturnType<typeof createTestDb>>;
-let voice: TTestVoiceServer;
-const masterKey = randomBytes(32);
-const script: string[] = [];
-
-beforeAll(async () => {
-  testDb = await createTestDb();
-  voice = await startTestVoiceServer({
-    db: testDb.db,
-    dbUrl: testDb.url,
-    providers: offlineProviders({ stt: createScriptedStt(() => script.shift() ?? "") }),
-    env: { ENCRYPTION_KEY: masterKey.toString("base64") },
-  });
-});
-
-afterAll(async () => {
-  await voice?.stop();
-  await testDb?.drop();
-});
+const harness = setupEncryptedCalls();
 
 // A key's tone as the phone line carries it (two sines, 120 ms), mu-law.
 function tone(): Uint8Array {
@@ -57,44 +30,17 @@ async function typeKeys(caller: TwilioCaller, keys: string): Promise<void> {
   }
 }
 
-async function everyRowAsText(): Promise<string> {
-  const tables = await testDb.db.execute<{ table_name: string }>(
-    sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
-  );
-  const parts: string[] = [];
-  for (const { table_name } of tables) {
-    const rows = await testDb.db.execute<{ row: string }>(sql`select t::text as row from ${sql.identifier(table_name)} t`);
-    for (const r of rows) parts.push(r.row);
-  }
-  return parts.join("\n");
-}
-
-async function sealedWavOf(call: Call): Promise<Buffer> {
-  await vi.waitFor(async () => {
-    const [row] = await testDb.db.select().from(calls).where(eq(calls.id, call.id));
-    expect(row?.recordingSealedAt).toBeInstanceOf(Date);
-  }, 15_000);
-  const stored = readFileSync(path.join(voice.recordingsDir, call.recordingPath!));
-  return openStoredRecording(testDb.db, { masterKeys: masterKeyRing(masterKey), teamId: call.teamId, bytes: stored });
-}
-
-function callerPeak(wav: Buffer, startMs: number, endMs: number): number {
-  let peak = 0;
-  for (let f = Math.max(0, Math.ceil(startMs * 8)); f < Math.floor(endMs * 8) && 44 + f * 4 < wav.length; f++) peak = Math.max(peak, Math.abs(wav.readInt16LE(44 + f * 4)));
-  return peak;
-}
-
 describe("keys typed while the agent collects sensitive data", () => {
   it("a card number typed after the agent asked for it is masked everywhere and silent in the recording", async () => {
-    const agent = await seedAgent(testDb.db, {
-      accountSid: voice.accountSid,
+    const agent = await seedAgent(harness.testDb.db, {
+      accountSid: harness.voice.accountSid,
       config: {
         greeting: "Thanks for calling Acme Dental. To pay your bill, please enter your card number on the keypad, then press pound.",
         disclosure: "This call is recorded.",
         recordingMode: "record",
       },
     });
-    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    const caller = new TwilioCaller(harness.voice.callerOptions(agent.e164));
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish(700, 30_000);
@@ -103,56 +49,50 @@ describe("keys typed while the agent collects sensitive data", () => {
     // "#" ends the run: the agent answers it.
     await caller.waitFor(() => caller.mediaFrames().length > before + 25, 30_000, "the answer to the keys");
     await caller.waitForAgentToFinish();
-    script.push("thank you goodbye");
+    harness.script.push("thank you goodbye");
     await caller.say(await speech("Thank you, goodbye."));
     await caller.waitForAgentToFinish(1_500, 30_000);
     await caller.hangUp();
 
-    const call = await waitForEndedCall(testDb.db, caller.callSid);
-    const keys = (await eventsOf(testDb.db, call.id)).filter((e) => e.kind === "dtmf");
+    const call = await waitForEndedCall(harness.testDb.db, caller.callSid);
+    const keys = (await eventsOf(harness.testDb.db, call.id)).filter((e) => e.kind === "dtmf");
     expect(keys).toHaveLength(CARD.length + 1);
     for (const key of keys) {
       expect(key.name).toBe("*");
       expect(key.data).toMatchObject({ digit: "*", isMasked: true });
     }
-    const everything = await everyRowAsText();
+    const everything = await everyRowAsText(harness.testDb.db);
     expect(everything).not.toContain(CARD);
 
     // The tones, from the first key's to the last's, are silent; the caller's words after them are not.
-    const wav = await sealedWavOf(call);
+    const { wav } = await sealedRecordingOf(harness, call, 15_000);
     const first = keys[0]!.atMs;
     const last = keys.at(-1)!.atMs;
     expect(last - first).toBeGreaterThan(CARD.length * 100);
     expect(callerPeak(wav, first - 100, last)).toBe(0);
-    const goodbye = (await turnsOf(testDb.db, call.id)).find((t) => t.speaker === "caller" && t.text === "thank you goodbye");
+    const goodbye = (await turnsOf(harness.testDb.db, call.id)).find((t) => t.speaker === "caller" && t.text === "thank you goodbye");
     expect(goodbye).toBeDefined();
     expect(callerPeak(wav, goodbye!.startMs, goodbye!.endMs)).toBeGreaterThan(1000);
   }, 120_000);
 
   it("an extension stays in clear; a card number typed unasked is still masked once its run is complete", async () => {
-    const agent = await seedAgent(testDb.db, {
-      accountSid: voice.accountSid,
+    const agent = await seedAgent(harness.testDb.db, {
+      accountSid: harness.voice.accountSid,
       config: { greeting: "Thanks for calling Acme Dental.", disclosure: "This call is recorded.", recordingMode: "record" },
     });
-    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    const caller = new TwilioCaller(harness.voice.callerOptions(agent.e164));
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish(700, 30_000);
-    let before = caller.mediaFrames().length;
-    await typeKeys(caller, "204");
-    await caller.waitFor(() => caller.mediaFrames().length > before + 25, 30_000, "the answer to the extension");
-    await caller.waitForAgentToFinish();
-    before = caller.mediaFrames().length;
-    await typeKeys(caller, CARD);
-    await caller.waitFor(() => caller.mediaFrames().length > before + 25, 30_000, "the answer to the card number");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(() => typeKeys(caller, "204"), "the answer to the extension", { timeoutMs: 30_000 });
+    await caller.hearReplyTo(() => typeKeys(caller, CARD), "the answer to the card number", { timeoutMs: 30_000 });
     await caller.hangUp();
 
-    const call = await waitForEndedCall(testDb.db, caller.callSid);
-    const keys = (await eventsOf(testDb.db, call.id)).filter((e) => e.kind === "dtmf");
+    const call = await waitForEndedCall(harness.testDb.db, caller.callSid);
+    const keys = (await eventsOf(harness.testDb.db, call.id)).filter((e) => e.kind === "dtmf");
     expect(keys.map((k) => k.name)).toEqual(["2", "0", "4", ...[...CARD].map(() => "*")]);
-    expect(await everyRowAsText()).not.toContain(CARD);
-    const wav = await sealedWavOf(call);
+    expect(await everyRowAsText(harness.testDb.db)).not.toContain(CARD);
+    const { wav } = await sealedRecordingOf(harness, call, 15_000);
     // The extension's tones were kept; the card's were silenced at sealing (they had left the recorder's memory).
     expect(callerPeak(wav, keys[0]!.atMs - 300, keys[2]!.atMs)).toBeGreaterThan(1000);
     expect(callerPeak(wav, keys[3]!.atMs - 100, keys.at(-1)!.atMs)).toBe(0);

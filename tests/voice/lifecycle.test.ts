@@ -1,35 +1,19 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb } from "@/tests/helpers/db";
+import { describe, expect, it } from "vitest";
 import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
 import { createScriptedStt } from "./helpers/scripted-stt";
 import { seedAgent } from "./helpers/seed";
 import { speech } from "./helpers/speech";
+import { setupScriptedVoiceServer } from "./helpers/scripted-voice-server";
 import { TwilioCaller } from "./helpers/twilio-caller";
-import { offlineProviders, startTestVoiceServer, type TTestVoiceServer } from "./helpers/voice-server";
+import { offlineProviders, startTestVoiceServer } from "./helpers/voice-server";
 
-let testDb: Awaited<ReturnType<typeof createTestDb>>;
-let voice: TTestVoiceServer;
-const script: string[] = [];
-
-beforeAll(async () => {
-  testDb = await createTestDb();
-  voice = await startTestVoiceServer({
-    db: testDb.db,
-    dbUrl: testDb.url,
-    providers: offlineProviders({ stt: createScriptedStt(() => script.shift() ?? "") }),
-  });
-});
-
-afterAll(async () => {
-  await voice?.stop();
-  await testDb?.drop();
-});
+const harness = setupScriptedVoiceServer();
 
 describe("health and metrics", () => {
   it("reports the database and the providers in use", async () => {
-    const response = await fetch(`${voice.serverUrl}/healthz`);
+    const response = await fetch(`${harness.voice.serverUrl}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       ok: true,
@@ -38,34 +22,31 @@ describe("health and metrics", () => {
       providers: { stt: "scripted-stt", llm: "offline-local" },
       twilio: "sandbox",
     });
-    expect((await fetch(`${voice.serverUrl}/nope`)).status).toBe(404);
+    expect((await fetch(`${harness.voice.serverUrl}/nope`)).status).toBe(404);
   });
 });
 
 describe("a call's side channels", () => {
   it("passes DTMF to the agent as an event and records the recording of both sides", async () => {
-    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
-    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    const agent = await seedAgent(harness.testDb.db, { accountSid: harness.voice.accountSid });
+    const caller = new TwilioCaller(harness.voice.callerOptions(agent.e164));
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish();
-    const before = caller.mediaFrames().length;
-    caller.pressDigit("5");
-    await caller.waitFor(() => caller.mediaFrames().length > before + 25, 15_000, "a reply to the keypress");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(() => caller.pressDigit("5"), "a reply to the keypress");
     await caller.say(await speech("Okay"));
     await caller.hangUp();
 
-    const call = await waitForEndedCall(testDb.db, caller.callSid);
-    const events = await eventsOf(testDb.db, call.id);
+    const call = await waitForEndedCall(harness.testDb.db, caller.callSid);
+    const events = await eventsOf(harness.testDb.db, call.id);
     expect(events.find((e) => e.kind === "dtmf")).toMatchObject({ name: "5", data: { digit: "5" } });
-    const turns = await turnsOf(testDb.db, call.id);
+    const turns = await turnsOf(harness.testDb.db, call.id);
     expect(turns[1]).toMatchObject({ speaker: "agent" });
     expect(turns[1]!.text).toMatch(/keypad/i);
 
     // The recording: stereo, caller left, agent right, as long as the call.
     expect(call.recordingPath).toBe(path.join(agent.teamId, `${call.id}.wav`));
-    const wav = readFileSync(path.join(voice.recordingsDir, call.recordingPath!));
+    const wav = readFileSync(path.join(harness.voice.recordingsDir, call.recordingPath!));
     expect(wav.toString("ascii", 0, 4)).toBe("RIFF");
     expect(wav.readUInt16LE(22)).toBe(2);
     const samples = new Int16Array(wav.buffer.slice(wav.byteOffset + 44));
@@ -82,14 +63,14 @@ describe("a call's side channels", () => {
   });
 
   it("prompts once after the caller's silence, then says goodbye and ends the call", async () => {
-    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid, config: { silenceTimeoutSec: 5 } });
-    const caller = new TwilioCaller(voice.callerOptions(agent.e164));
+    const agent = await seedAgent(harness.testDb.db, { accountSid: harness.voice.accountSid, config: { silenceTimeoutSec: 5 } });
+    const caller = new TwilioCaller(harness.voice.callerOptions(agent.e164));
     await caller.dial();
     await caller.connect();
     await caller.waitClosed(30_000);
-    const call = await waitForEndedCall(testDb.db, caller.callSid);
+    const call = await waitForEndedCall(harness.testDb.db, caller.callSid);
     expect(call).toMatchObject({ endReason: "silence_timeout", outcome: "abandoned" });
-    const turns = await turnsOf(testDb.db, call.id);
+    const turns = await turnsOf(harness.testDb.db, call.id);
     expect(turns.map((t) => t.text)).toEqual([
       agent.snapshot.config.greeting,
       "Are you still there?",
@@ -98,7 +79,7 @@ describe("a call's side channels", () => {
   });
 
   it("exposes call metrics in the Prometheus format", async () => {
-    const text = await (await fetch(`${voice.serverUrl}/metrics`)).text();
+    const text = await (await fetch(`${harness.voice.serverUrl}/metrics`)).text();
     expect(text).toMatch(/voice_calls_started_total \d+/);
     expect(text).toMatch(/voice_calls_ended_total\{outcome="abandoned",reason="silence_timeout"\} 1/);
     expect(text).toMatch(/voice_greeting_start_ms_count \d+/);
@@ -109,12 +90,12 @@ describe("a call's side channels", () => {
 describe("graceful shutdown", () => {
   it("lets a live call finish within the grace period, then ends and records the rest", async () => {
     const own = await startTestVoiceServer({
-      db: testDb.db,
-      dbUrl: testDb.url,
+      db: harness.testDb.db,
+      dbUrl: harness.testDb.url,
       providers: offlineProviders({ stt: createScriptedStt([]) }),
     });
     try {
-      const agent = await seedAgent(testDb.db, { accountSid: own.accountSid });
+      const agent = await seedAgent(harness.testDb.db, { accountSid: own.accountSid });
       const finishing = new TwilioCaller(own.callerOptions(agent.e164));
       const lingering = new TwilioCaller(own.callerOptions(agent.e164, "+15554443333"));
       for (const c of [finishing, lingering]) {
@@ -127,8 +108,8 @@ describe("graceful shutdown", () => {
       await finishing.hangUp();
       await stopping;
       await lingering.waitClosed();
-      const done = await waitForEndedCall(testDb.db, finishing.callSid);
-      const cut = await waitForEndedCall(testDb.db, lingering.callSid);
+      const done = await waitForEndedCall(harness.testDb.db, finishing.callSid);
+      const cut = await waitForEndedCall(harness.testDb.db, lingering.callSid);
       expect(done.endReason).toBe("caller_hangup");
       expect(cut.endReason).toBe("server_shutdown");
       expect(own.server.activeCalls).toBe(0);

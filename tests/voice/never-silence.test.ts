@@ -39,11 +39,7 @@ afterAll(async () => {
 
 // Says something, and waits for the agent to answer it (audio out) and finish.
 async function sayAndHearReply(caller: TwilioCaller, text: string): Promise<number> {
-  const before = caller.mediaFrames().length;
-  await caller.say(await speech(text));
-  await caller.waitFor(() => caller.mediaFrames().length > before + 25, 15_000, `a spoken answer to "${text}"`);
-  await caller.waitForAgentToFinish();
-  return caller.mediaFrames().length - before;
+  return caller.hearReplyTo(async () => caller.say(await speech(text)), `a spoken answer to "${text}"`);
 }
 
 describe("a caller turn with speech but no usable words", () => {

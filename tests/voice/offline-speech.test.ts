@@ -38,10 +38,7 @@ describe("offline speech end to end", () => {
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish();
-    const before = caller.mediaFrames().length;
-    await caller.say(await speech("Do you have parking?"));
-    await caller.waitFor(() => caller.mediaFrames().length > before + 50, 30_000, "the spoken answer");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(async () => caller.say(await speech("Do you have parking?")), "the spoken answer", { minFrames: 50, timeoutMs: 30_000 });
     await caller.hangUp();
 
     const call = await waitForEndedCall(testDb.db, caller.callSid);
@@ -69,10 +66,7 @@ describe("offline speech end to end", () => {
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish();
-    const before = caller.mediaFrames().length;
-    await caller.say(await speech(insurance));
-    await caller.waitFor(() => caller.mediaFrames().length > before + 50, 30_000, "the answer about insurance");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(async () => caller.say(await speech(insurance)), "the answer about insurance", { minFrames: 50, timeoutMs: 30_000 });
     const afterAnswer = caller.mediaFrames().length;
     await caller.say(await speech(goodbye));
     await caller.waitFor(() => caller.mediaFrames().length > afterAnswer + 20, 30_000, "the reply to the goodbye");

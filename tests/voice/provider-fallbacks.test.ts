@@ -71,10 +71,7 @@ describe("provider fallbacks", () => {
       await caller.dial();
       await caller.connect();
       await caller.waitForAgentToFinish();
-      const before = caller.mediaFrames().length;
-      await caller.say(await speech("Do you have parking?"));
-      await caller.waitFor(() => caller.mediaFrames().length > before + 50, 30_000, "the answer");
-      await caller.waitForAgentToFinish();
+      await caller.hearReplyTo(async () => caller.say(await speech("Do you have parking?")), "the answer", { minFrames: 50, timeoutMs: 30_000 });
       await caller.hangUp();
 
       const call = await waitForEndedCall(testDb.db, caller.callSid);

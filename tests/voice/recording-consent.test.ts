@@ -67,10 +67,7 @@ function spoolOf(call: Call): string {
 // A caller turn (what the recognizer makes of it is scripted) and the agent's whole answer to it.
 async function say(caller: TwilioCaller, heardAs: string, audio: Uint8Array): Promise<void> {
   script.push(heardAs);
-  const before = caller.mediaFrames().length;
-  await caller.say(audio);
-  await caller.waitFor(() => caller.mediaFrames().length > before + 25, 30_000, `the answer to "${heardAs}"`);
-  await caller.waitForAgentToFinish();
+  await caller.hearReplyTo(() => caller.say(audio), `the answer to "${heardAs}"`, { timeoutMs: 30_000 });
 }
 
 async function consentEvents(callId: string) {

@@ -1,87 +1,35 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { callerMessages, calls } from "@/db/schema";
-import { FakeGemini } from "@/tests/fakes/gemini";
-import { FakeTwilioRest } from "@/tests/fakes/twilio-rest";
-import { createTestDb } from "@/tests/helpers/db";
-import { createGeminiLlm } from "@/voice-server/providers/llm/gemini";
+import { setupCloudLlmCalls } from "./helpers/cloud-llm-calls";
 import { eventsOf, turnsOf, waitForEndedCall } from "./helpers/records";
-import { createScriptedStt } from "./helpers/scripted-stt";
 import { seedAgent } from "./helpers/seed";
 import { speech } from "./helpers/speech";
-import { TwilioCaller } from "./helpers/twilio-caller";
-import { offlineProviders, startTestVoiceServer, type TTestVoiceServer } from "./helpers/voice-server";
 
 // Cloud LLM (real Gemini client against the fake Gemini server) and live-call control through the real twilio
 // SDK against the fake Twilio REST API, both reached through their base-URL overrides.
 
-let testDb: Awaited<ReturnType<typeof createTestDb>>;
-let voice: TTestVoiceServer;
-let gemini: FakeGemini;
-let twilioRest: FakeTwilioRest;
-const script: string[] = [];
-
-beforeAll(async () => {
-  testDb = await createTestDb();
-  gemini = await FakeGemini.start({ firstTokenLatencyMs: 50, interChunkDelayMs: 10 });
-  twilioRest = await FakeTwilioRest.start();
-  const stt = createScriptedStt(() => script.shift() ?? "");
-  const llm = createGeminiLlm({ apiKey: gemini.apiKey, baseUrl: gemini.url, retryBudgetMs: 600, maxRetries: 1 });
-  voice = await startTestVoiceServer({
-    db: testDb.db,
-    dbUrl: testDb.url,
-    providers: offlineProviders({ stt, llm }),
-    env: {
-      TWILIO_ACCOUNT_SID: twilioRest.mainAccount.sid,
-      TWILIO_AUTH_TOKEN: twilioRest.mainAccount.authToken,
-      TWILIO_API_BASE_URL: twilioRest.url,
-    },
-  });
-  // Twilio ends the <Connect> once a redirect takes the call over: stop, then the socket closes.
-  twilioRest.on("call-update", (update) => {
-    const caller = callers.get(update.callSid);
-    if (caller && update.params.Twiml) void caller.hangUp();
-  });
-});
-
-afterAll(async () => {
-  await voice?.stop();
-  await gemini?.close();
-  await twilioRest?.close();
-  await testDb?.drop();
-});
-
-const callers = new Map<string, TwilioCaller>();
-
-async function startCall(e164: string): Promise<TwilioCaller> {
-  const caller = new TwilioCaller(voice.callerOptions(e164));
-  callers.set(caller.callSid, caller);
-  twilioRest.addCall({ sid: caller.callSid, from: caller.options.from, to: e164 });
-  expect((await caller.dial()).status).toBe(200);
-  await caller.connect();
-  await caller.waitForAgentToFinish();
-  return caller;
-}
+const cloud = setupCloudLlmCalls({ firstTokenLatencyMs: 50 });
 
 describe("tools", () => {
   it("transfers: speaks the handoff line, then redirects the live call to <Dial> the department", async () => {
-    const agent = await seedAgent(testDb.db, {
-      accountSid: voice.accountSid,
+    const agent = await seedAgent(cloud.testDb.db, {
+      accountSid: cloud.voice.accountSid,
       departments: [{ name: "Billing", phoneNumber: "+14155550111", whenToTransfer: "questions about bills" }],
     });
-    gemini.respond = (request) =>
+    cloud.gemini.respond = (request) =>
       /billing/i.test(request.lastUserText ?? "")
         ? ["Let me transfer you to Billing.", { functionCall: { name: "transfer_call", args: { department: "Billing" } } }]
         : "Okay.";
-    script.push("I have a question about my bill, can I talk to billing?");
-    const caller = await startCall(agent.e164);
+    cloud.script.push("I have a question about my bill, can I talk to billing?");
+    const caller = await cloud.startCall(agent.e164);
     const handoffStart = caller.mediaFrames().length;
     await caller.say(await speech("Can I talk to billing please"));
     await caller.waitClosed(20_000);
 
-    const updates = twilioRest.callUpdates.filter((u) => u.callSid === caller.callSid);
+    const updates = cloud.twilioRest.callUpdates.filter((u) => u.callSid === caller.callSid);
     expect(updates).toHaveLength(1);
-    expect(updates[0]!.accountSid).toBe(voice.accountSid);
+    expect(updates[0]!.accountSid).toBe(cloud.voice.accountSid);
     expect(updates[0]!.params.Twiml).toMatch(/<Dial [^>]*callerId="\+1415\d{7}"[^>]*><Number>\+14155550111<\/Number><\/Dial>/);
     // The handoff line was played (its mark came back) before the redirect.
     expect(caller.mediaFrames().length).toBeGreaterThan(handoffStart + 25);
@@ -89,57 +37,57 @@ describe("tools", () => {
     expect(lastEcho.wasCleared).toBe(false);
     expect(lastEcho.at).toBeLessThan(updates[0]!.at + 1);
 
-    const call = await waitForEndedCall(testDb.db, caller.callSid);
+    const call = await waitForEndedCall(cloud.testDb.db, caller.callSid);
     expect(call).toMatchObject({ outcome: "transferred", endReason: "transferred", transferredTo: "+14155550111" });
-    const turns = await turnsOf(testDb.db, call.id);
+    const turns = await turnsOf(cloud.testDb.db, call.id);
     expect(turns.at(-1)).toMatchObject({ speaker: "agent", text: "Let me transfer you to Billing.", isInterrupted: false });
-    const events = await eventsOf(testDb.db, call.id);
+    const events = await eventsOf(cloud.testDb.db, call.id);
     expect(events.find((e) => e.kind === "transfer")).toMatchObject({ name: "Billing", data: { to: "+14155550111" }, teamId: agent.teamId });
     expect(events.find((e) => e.kind === "tool_call")).toMatchObject({ name: "transfer_call", data: { ok: true } });
   });
 
   it("re-checks the destination before dialing: a stored premium-rate or disallowed-country number is never dialed", async () => {
     // Stored before the rules existed (seedAgent writes the published snapshot directly, as an old version would be).
-    const agent = await seedAgent(testDb.db, {
-      accountSid: voice.accountSid,
+    const agent = await seedAgent(cloud.testDb.db, {
+      accountSid: cloud.voice.accountSid,
       departments: [
         { name: "Hotline", phoneNumber: "+19005551234", whenToTransfer: "premium" },
         { name: "Paris", phoneNumber: "+33612345678", whenToTransfer: "French callers" },
       ],
     });
     for (const department of ["Hotline", "Paris"]) {
-      gemini.respond = (request) =>
+      cloud.gemini.respond = (request) =>
         request.functionResponses.some((r) => r.name === "transfer_call")
           ? "I'm sorry, I can't transfer you right now. Can I take a message?"
           : ["One moment.", { functionCall: { name: "transfer_call", args: { department } } }];
-      script.push(`Put me through to ${department}`);
-      const caller = await startCall(agent.e164);
+      cloud.script.push(`Put me through to ${department}`);
+      const caller = await cloud.startCall(agent.e164);
       await caller.say(await speech("Put me through please"));
       // Until the agent has spoken its whole answer to the refused transfer (turns are written as they are heard).
       const deadline = Date.now() + 20_000;
       for (;;) {
-        const [row] = await testDb.db.select({ id: calls.id }).from(calls).where(eq(calls.twilioCallSid, caller.callSid));
-        const turns = row ? await turnsOf(testDb.db, row.id) : [];
+        const [row] = await cloud.testDb.db.select({ id: calls.id }).from(calls).where(eq(calls.twilioCallSid, caller.callSid));
+        const turns = row ? await turnsOf(cloud.testDb.db, row.id) : [];
         if (turns.some((turn) => turn.text.includes("Can I take a message?"))) break;
         if (Date.now() > deadline) throw new Error(`no apology; turns: ${JSON.stringify(turns.map((turn) => turn.text))}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       await caller.hangUp();
-      const call = await waitForEndedCall(testDb.db, caller.callSid);
-      expect(twilioRest.callUpdates.filter((u) => u.callSid === caller.callSid)).toEqual([]);
+      const call = await waitForEndedCall(cloud.testDb.db, caller.callSid);
+      expect(cloud.twilioRest.callUpdates.filter((u) => u.callSid === caller.callSid)).toEqual([]);
       expect(call.transferredTo).toBeNull();
-      const events = await eventsOf(testDb.db, call.id);
+      const events = await eventsOf(cloud.testDb.db, call.id);
       const refused = events.find((e) => e.kind === "error" && e.name === "transfer_refused");
       expect(refused?.data).toMatchObject({ department, reason: department === "Hotline" ? "costly" : "country" });
       expect(events.find((e) => e.kind === "tool_call")).toMatchObject({ name: "transfer_call", data: { ok: false } });
-      const turns = await turnsOf(testDb.db, call.id);
+      const turns = await turnsOf(cloud.testDb.db, call.id);
       expect(turns.at(-1)).toMatchObject({ speaker: "agent", text: "One moment. I'm sorry, I can't transfer you right now. Can I take a message?" });
     }
   });
 
   it("takes a message for the team and speaks the model's confirmation", async () => {
-    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
-    gemini.respond = (request) =>
+    const agent = await seedAgent(cloud.testDb.db, { accountSid: cloud.voice.accountSid });
+    cloud.gemini.respond = (request) =>
       request.functionResponses.some((r) => r.name === "take_message")
         ? "Thanks, I've passed your message on. Someone will call you back."
         : [
@@ -151,16 +99,16 @@ describe("tools", () => {
               },
             },
           ];
-    script.push("This is Jane Doe, please have someone call me back at 555 123 4567 about my crown");
-    const caller = await startCall(agent.e164);
+    cloud.script.push("This is Jane Doe, please have someone call me back at 555 123 4567 about my crown");
+    const caller = await cloud.startCall(agent.e164);
     await caller.say(await speech("Please have someone call me back"));
     await caller.waitFor(() => caller.echoes().length >= 3, 20_000, "the confirmation");
     await caller.waitForAgentToFinish();
     await caller.hangUp();
 
-    const call = await waitForEndedCall(testDb.db, caller.callSid);
+    const call = await waitForEndedCall(cloud.testDb.db, caller.callSid);
     expect(call.outcome).toBe("message_taken");
-    const messages = await testDb.db.select().from(callerMessages).where(eq(callerMessages.callId, call.id));
+    const messages = await cloud.testDb.db.select().from(callerMessages).where(eq(callerMessages.callId, call.id));
     expect(messages).toEqual([
       expect.objectContaining({
         teamId: agent.teamId,
@@ -169,31 +117,31 @@ describe("tools", () => {
         message: "Please call about my crown.",
       }),
     ]);
-    const turns = await turnsOf(testDb.db, call.id);
+    const turns = await turnsOf(cloud.testDb.db, call.id);
     expect(turns.at(-1)?.text).toBe("Sure. Thanks, I've passed your message on. Someone will call you back.");
     // The model saw the tool's result before it confirmed.
-    const lastRequest = gemini.requests.at(-1)!;
+    const lastRequest = cloud.gemini.requests.at(-1)!;
     expect(JSON.stringify(lastRequest.body.contents)).toContain("functionResponse");
   });
 });
 
 describe("barge-in during a streaming reply", () => {
   it("aborts the model's stream and keeps the sentences heard before the interruption", async () => {
-    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
+    const agent = await seedAgent(cloud.testDb.db, { accountSid: cloud.voice.accountSid });
     const first = "Our prices depend on the treatment you need.";
-    gemini.respond = (request) =>
+    cloud.gemini.respond = (request) =>
       /price/i.test(request.lastUserText ?? "")
         ? { chunks: [first, " A cleaning is sixty dollars.", " A filling is one hundred dollars.", " Whitening is two hundred."] }
         : "Okay, goodbye.";
-    const previousDelay = gemini.interChunkDelayMs;
-    gemini.interChunkDelayMs = 6_000;
+    const previousDelay = cloud.gemini.interChunkDelayMs;
+    cloud.gemini.interChunkDelayMs = 6_000;
     try {
-      script.push("How much are your prices?", "Never mind");
-      const caller = await startCall(agent.e164);
+      cloud.script.push("How much are your prices?", "Never mind");
+      const caller = await cloud.startCall(agent.e164);
       const echoesBefore = caller.echoes().length;
       await caller.say(await speech("How much are your prices"));
       await caller.waitFor(() => caller.echoes().length > echoesBefore, 20_000, "the first sentence to play");
-      const streaming = gemini.requests.at(-1)!;
+      const streaming = cloud.gemini.requests.at(-1)!;
       const speaking = caller.say(await speech("Never mind, thank you"));
       await caller.waitFor(() => caller.clears().length > 0, 10_000, "clear");
       await caller.waitFor(() => streaming.isAborted, 5_000, "the model's stream to be aborted");
@@ -203,70 +151,67 @@ describe("barge-in during a streaming reply", () => {
       await caller.waitForAgentToFinish();
       await caller.hangUp();
 
-      const call = await waitForEndedCall(testDb.db, caller.callSid);
-      const turns = await turnsOf(testDb.db, call.id);
+      const call = await waitForEndedCall(cloud.testDb.db, caller.callSid);
+      const turns = await turnsOf(cloud.testDb.db, call.id);
       const interrupted = turns.find((t) => t.isInterrupted);
       expect(interrupted).toMatchObject({ speaker: "agent", text: first });
       expect(turns.at(-1)).toMatchObject({ speaker: "agent", text: "Okay, goodbye.", isInterrupted: false });
       // The next request carried only what the caller heard of the cut-off reply.
-      const next = JSON.stringify(gemini.requests.at(-1)!.body.contents);
+      const next = JSON.stringify(cloud.gemini.requests.at(-1)!.body.contents);
       expect(next).toContain(first);
       expect(next).not.toContain("sixty dollars");
     } finally {
-      gemini.interChunkDelayMs = previousDelay;
+      cloud.gemini.interChunkDelayMs = previousDelay;
     }
   });
 });
 
 describe("LLM outage", () => {
   it("apologizes, records the error, and carries on with the offline engine when there is no one to transfer to", async () => {
-    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid });
-    gemini.respond = () => "Okay.";
-    gemini.faults.push({ kind: "status", status: 503 }, Infinity);
+    const agent = await seedAgent(cloud.testDb.db, { accountSid: cloud.voice.accountSid });
+    cloud.gemini.respond = () => "Okay.";
+    cloud.gemini.faults.push({ kind: "status", status: 503 }, Infinity);
     try {
-      script.push("Do you take walk-ins?");
-      const caller = await startCall(agent.e164);
-      const before = caller.mediaFrames().length;
-      await caller.say(await speech("Do you take walk ins"));
-      await caller.waitFor(() => caller.mediaFrames().length > before + 25, 20_000, "the apology");
-      await caller.waitForAgentToFinish();
+      cloud.script.push("Do you take walk-ins?");
+      const caller = await cloud.startCall(agent.e164);
+      await caller.hearReplyTo(async () => caller.say(await speech("Do you take walk ins")), "the apology", { timeoutMs: 20_000 });
       await caller.hangUp();
 
-      const call = await waitForEndedCall(testDb.db, caller.callSid);
+      const call = await waitForEndedCall(cloud.testDb.db, caller.callSid);
       expect(call.errorCount).toBeGreaterThanOrEqual(1);
-      const events = await eventsOf(testDb.db, call.id);
+      const events = await eventsOf(cloud.testDb.db, call.id);
       const error = events.find((e) => e.kind === "error");
       expect(error).toMatchObject({ teamId: agent.teamId, data: { stage: "llm", kind: "unavailable", provider: "gemini" } });
       expect(events.some((e) => e.name === "llm_fallback_offline")).toBe(true);
-      const reply = (await turnsOf(testDb.db, call.id)).at(-1)!;
+      const reply = (await turnsOf(cloud.testDb.db, call.id)).at(-1)!;
       expect(reply.speaker).toBe("agent");
       expect(reply.text).toMatch(/sorry/i);
       expect(reply.text).toMatch(/message/i);
     } finally {
-      gemini.faults.clear();
+      cloud.gemini.faults.clear();
     }
   });
 
   it("apologizes and transfers to the first department when the agent has one", async () => {
-    const agent = await seedAgent(testDb.db, {
-      accountSid: voice.accountSid,
+    const agent = await seedAgent(cloud.testDb.db, {
+      accountSid: cloud.voice.accountSid,
       departments: [{ name: "Front desk", phoneNumber: "+14155550122", whenToTransfer: "anything" }],
     });
-    gemini.faults.push({ kind: "status", status: 503 }, Infinity);
+    cloud.gemini.faults.push({ kind: "status", status: 503 }, Infinity);
     try {
-      script.push("Do you take walk-ins?");
-      const caller = await startCall(agent.e164);
+      cloud.script.push("Do you take walk-ins?");
+      const caller = await cloud.startCall(agent.e164);
       await caller.say(await speech("Do you take walk ins"));
       await caller.waitClosed(20_000);
-      const update = twilioRest.callUpdates.find((u) => u.callSid === caller.callSid);
+      const update = cloud.twilioRest.callUpdates.find((u) => u.callSid === caller.callSid);
       expect(update?.params.Twiml).toContain("<Number>+14155550122</Number>");
-      const call = await waitForEndedCall(testDb.db, caller.callSid);
+      const call = await waitForEndedCall(cloud.testDb.db, caller.callSid);
       expect(call).toMatchObject({ outcome: "transferred", transferredTo: "+14155550122" });
       expect(call.errorCount).toBeGreaterThanOrEqual(1);
-      const reply = (await turnsOf(testDb.db, call.id)).at(-1)!;
+      const reply = (await turnsOf(cloud.testDb.db, call.id)).at(-1)!;
       expect(reply.text).toBe("I'm sorry, I'm having some trouble on my end. Let me transfer you to Front desk.");
     } finally {
-      gemini.faults.clear();
+      cloud.gemini.faults.clear();
     }
   });
 });

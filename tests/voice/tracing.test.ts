@@ -1,17 +1,15 @@
 import { ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace";
 import { and, asc, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { callTurns } from "@/db/schema";
 import { getTracer, initTracing, type TTracing } from "@/lib/observability/tracing";
-import { createTestDb } from "@/tests/helpers/db";
 import { startCallTrace } from "@/voice-server/observability/turn-trace";
 import { waitForEndedCall } from "./helpers/records";
-import { createScriptedStt } from "./helpers/scripted-stt";
 import { seedAgent } from "./helpers/seed";
 import { speech } from "./helpers/speech";
+import { setupScriptedVoiceServer } from "./helpers/scripted-voice-server";
 import { TwilioCaller } from "./helpers/twilio-caller";
-import { offlineProviders, startTestVoiceServer, type TTestVoiceServer } from "./helpers/voice-server";
 
 // Per-call and per-turn spans from a real call through the Twilio media stream, exported in memory.
 
@@ -19,25 +17,13 @@ const QUESTION = "What are your opening hours?";
 const ANSWER = "We are open Monday to Friday from nine until five.";
 const CALLER = "+15557654321";
 
-let testDb: Awaited<ReturnType<typeof createTestDb>>;
-let voice: TTestVoiceServer;
 let tracing: TTracing | null = null;
-const script: string[] = [];
+const harness = setupScriptedVoiceServer();
+const { script } = harness;
 const exporter = new InMemorySpanExporter();
-
-beforeAll(async () => {
-  testDb = await createTestDb();
-  voice = await startTestVoiceServer({
-    db: testDb.db,
-    dbUrl: testDb.url,
-    providers: offlineProviders({ stt: createScriptedStt(() => script.shift() ?? "") }),
-  });
-});
 
 afterAll(async () => {
   await tracing?.shutdown();
-  await voice?.stop();
-  await testDb?.drop();
 });
 
 const ms = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
@@ -58,21 +44,18 @@ describe("tracing", () => {
   it("exports a call span and turn spans with the stage timings of the turn, and no transcript or number", async () => {
     tracing = initTracing({ serviceName: "voice-test", exporter });
     expect(tracing.isEnabled).toBe(true);
-    const agent = await seedAgent(testDb.db, {
-      accountSid: voice.accountSid,
+    const agent = await seedAgent(harness.testDb.db, {
+      accountSid: harness.voice.accountSid,
       knowledge: [{ title: QUESTION, content: ANSWER }],
     });
     script.push(QUESTION);
-    const caller = new TwilioCaller(voice.callerOptions(agent.e164, CALLER));
+    const caller = new TwilioCaller(harness.voice.callerOptions(agent.e164, CALLER));
     await caller.dial();
     await caller.connect();
     await caller.waitForAgentToFinish();
-    const greetingFrames = caller.mediaFrames().length;
-    await caller.say(await speech(QUESTION));
-    await caller.waitFor(() => caller.mediaFrames().length > greetingFrames + 50, 15_000, "the answer");
-    await caller.waitForAgentToFinish();
+    await caller.hearReplyTo(async () => caller.say(await speech(QUESTION)), "the answer", { minFrames: 50 });
     await caller.hangUp();
-    const ended = await waitForEndedCall(testDb.db, caller.callSid);
+    const ended = await waitForEndedCall(harness.testDb.db, caller.callSid);
     await tracing.forceFlush();
 
     const spans = exporter.getFinishedSpans().filter((s) => s.attributes["call.id"] === ended.id);
@@ -97,7 +80,7 @@ describe("tracing", () => {
     expect(reply.parentSpanContext?.spanId).toBe(callSpanId);
 
     // The same figures as the turn row the session wrote.
-    const [row] = await testDb.db
+    const [row] = await harness.testDb.db
       .select()
       .from(callTurns)
       .where(and(eq(callTurns.teamId, agent.teamId), eq(callTurns.callId, ended.id), eq(callTurns.speaker, "agent")))

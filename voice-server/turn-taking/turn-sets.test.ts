@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PROFILE, percentile, replayOverlap, replayTurn, type TTurnReplay } from "@/tests/fixtures/turn-taking/replay";
 import { COMPLETE_TURNS, OVERLAPS, PAUSED_TURNS, scriptText, timeWords, toFakeTranscript, toSimSteps } from "@/tests/fixtures/turn-taking/turn-sets";
-import { parseSimScript } from "@/tests/sim/twilio-caller";
+import { parseSimScript } from "@/tests/sim/sim-script";
 
 // The turn sets of tests/fixtures/turn-taking run through the pure policy at word timing, under the bench:voice
 // profile (recognizer final 150 ms after Finalize, interims every 250 ms lagging 250 ms, LLM first token 350 ms,

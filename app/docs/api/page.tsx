@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import "@/lib/api/endpoints";
 import { API_RATE_LIMIT } from "@/lib/auth/api-key";
 import { buildOpenApiDocument } from "@/lib/api/openapi";
 import { env } from "@/lib/env";

@@ -4,6 +4,14 @@ import type { Db } from "@/db/client";
 import { agents, agentVersions, knowledgeEntries, phoneNumbers, teams } from "@/db/schema";
 import { ZAgentConfig, type TAgentConfig, type TAgentSnapshot, type TDepartment } from "@/lib/agents/config";
 
+// An answer long enough to be talked over: three sentences, each played as its own segment.
+export const HOURS_SENTENCES = [
+  "We are open Monday to Friday from nine in the morning until five in the afternoon.",
+  "On Saturdays we open at ten and close at two.",
+  "We are closed on Sundays and public holidays.",
+];
+export const HOURS_KNOWLEDGE = { title: "What are your opening hours?", content: HOURS_SENTENCES.join(" ") };
+
 export type TSeededAgent = {
   teamId: string;
   agentId: string;

@@ -59,6 +59,9 @@ export function parseStreamTwiml(xml: string): { url: string; parameters: Record
   return { url: (stream[1] as string).replace(/&amp;/g, "&"), parameters };
 }
 
+// The reply generation a mark belongs to: the voice server names its marks g<generation>s<segment>.
+export const generationOf = (mark: string) => Number(/^g(\d+)s\d+$/.exec(mark)?.[1] ?? NaN);
+
 export class TwilioCaller {
   readonly callSid: string;
   readonly streamSid = `MZ${randomBytes(16).toString("hex")}`;
@@ -234,6 +237,16 @@ export class TwilioCaller {
   }
 
   // Waits until the agent has been quiet (nothing queued at the phone, no new audio) for `quietMs`.
+  // The caller's next move (`act`: speak, press keys) and the agent's spoken reply to it: returns once more than
+  // `minFrames` frames of audio have come after the move and the agent has finished talking, with how many came.
+  async hearReplyTo(act: () => unknown, what: string, options: { minFrames?: number; timeoutMs?: number } = {}): Promise<number> {
+    const before = this.mediaFrames().length;
+    await act();
+    await this.waitFor(() => this.mediaFrames().length > before + (options.minFrames ?? 25), options.timeoutMs ?? 15_000, what);
+    await this.waitForAgentToFinish();
+    return this.mediaFrames().length - before;
+  }
+
   async waitForAgentToFinish(quietMs = 700, timeoutMs = 20_000): Promise<void> {
     await this.waitFor(() => {
       const last = this.mediaFrames().at(-1);

@@ -1,5 +1,5 @@
 // GET /api/v1/callers - the team's callers, most recent first; search by number in any format or by name
-import { listCallersEndpoint } from "@/lib/api/inbox-endpoints";
+import { listCallersEndpoint } from "@/lib/api/endpoints/callers-messages";
 import { apiRoute } from "@/lib/auth/api-key";
 import { listCallers } from "@/lib/callers/list-callers";
 import { toCallerOut } from "@/lib/inbox/serialize";

@@ -1,5 +1,5 @@
 // GET /api/v1/calls - the team's calls, newest first, with the calls page's filters and cursor pagination (audited)
-import { listCallsEndpoint } from "@/lib/api/endpoints";
+import { listCallsEndpoint } from "@/lib/api/endpoints/calls";
 import { toCallOut } from "@/lib/api/serialize";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { apiRoute } from "@/lib/auth/api-key";

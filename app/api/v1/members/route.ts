@@ -1,5 +1,5 @@
 // GET /api/v1/members - the team's members; POST - invite someone and get the invitation link
-import { inviteMemberEndpoint, listMembersEndpoint } from "@/lib/api/endpoints";
+import { inviteMemberEndpoint, listMembersEndpoint } from "@/lib/api/endpoints/members";
 import { toMemberOut } from "@/lib/api/serialize";
 import { apiRoute } from "@/lib/auth/api-key";
 import { env } from "@/lib/env";

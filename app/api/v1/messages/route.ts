@@ -1,5 +1,5 @@
 // GET /api/v1/messages - the inbox: urgent first, then newest, with the inbox page's filters
-import { listMessagesEndpoint } from "@/lib/api/inbox-endpoints";
+import { listMessagesEndpoint } from "@/lib/api/endpoints/callers-messages";
 import { apiRoute } from "@/lib/auth/api-key";
 import { listMessages } from "@/lib/inbox/list-messages";
 import { toMessageOut } from "@/lib/inbox/serialize";

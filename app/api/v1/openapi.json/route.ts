@@ -1,5 +1,4 @@
 // GET /api/v1/openapi.json - the OpenAPI 3.1 document, generated from the endpoints' zod schemas
-import "@/lib/api/endpoints";
 import { buildOpenApiDocument } from "@/lib/api/openapi";
 import { env } from "@/lib/env";
 

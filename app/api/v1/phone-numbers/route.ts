@@ -1,5 +1,5 @@
 // GET /api/v1/phone-numbers - the team's active numbers with their agent
-import { listNumbersEndpoint } from "@/lib/api/endpoints";
+import { listNumbersEndpoint } from "@/lib/api/endpoints/phone-numbers";
 import { toPhoneNumberOut } from "@/lib/api/serialize";
 import { apiRoute } from "@/lib/auth/api-key";
 import { listNumbers } from "@/lib/numbers/list-numbers";

@@ -1,5 +1,5 @@
 // GET /api/v1/retention-policy - the team's retention periods, last purge and next purge; PATCH - change periods
-import { getRetentionPolicyEndpoint, updateRetentionPolicyEndpoint } from "@/lib/api/endpoints";
+import { getRetentionPolicyEndpoint, updateRetentionPolicyEndpoint } from "@/lib/api/endpoints/retention";
 import { toRetentionPolicyOut } from "@/lib/api/serialize-retention";
 import { apiRoute } from "@/lib/auth/api-key";
 import { AppError } from "@/lib/errors";

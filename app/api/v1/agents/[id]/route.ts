@@ -1,7 +1,7 @@
 // GET /api/v1/agents/{id} - one agent with its draft settings; PATCH - update the draft
 import { getAgent, getLiveVersion } from "@/lib/agents/get-agent";
 import { updateAgentDraft } from "@/lib/agents/update-agent-draft";
-import { getAgentEndpoint, updateAgentEndpoint } from "@/lib/api/endpoints";
+import { getAgentEndpoint, updateAgentEndpoint } from "@/lib/api/endpoints/agents";
 import { toAgentDetailOut } from "@/lib/api/serialize";
 import { apiRoute } from "@/lib/auth/api-key";
 

@@ -1,5 +1,5 @@
 // POST /api/v1/caller-data/erasures - record an erasure request and erase the caller's data (after a live call ends)
-import { createErasureEndpoint } from "@/lib/api/endpoints";
+import { createErasureEndpoint } from "@/lib/api/endpoints/caller-data";
 import { apiRoute } from "@/lib/auth/api-key";
 import { toPrivacyRequestOut } from "@/lib/privacy/requests";
 import { submitPrivacyRequest } from "@/lib/privacy/submit-request";

@@ -1,5 +1,5 @@
 // POST /api/v1/caller-data/exports - record an access request and build the caller's export zip
-import { createExportEndpoint } from "@/lib/api/endpoints";
+import { createExportEndpoint } from "@/lib/api/endpoints/caller-data";
 import { apiRoute } from "@/lib/auth/api-key";
 import { toPrivacyRequestOut } from "@/lib/privacy/requests";
 import { submitPrivacyRequest } from "@/lib/privacy/submit-request";

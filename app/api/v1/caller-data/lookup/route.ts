@@ -1,5 +1,5 @@
 // POST /api/v1/caller-data/lookup - everything the key's team holds about one caller number (audited)
-import { lookupCallerEndpoint } from "@/lib/api/endpoints";
+import { lookupCallerEndpoint } from "@/lib/api/endpoints/caller-data";
 import { apiRoute } from "@/lib/auth/api-key";
 import { lookupCaller } from "@/lib/privacy/lookup-caller";
 import { webPrivacyDeps } from "@/lib/privacy/web-deps";

@@ -1,5 +1,5 @@
 // GET /api/v1/caller-data/requests - the team's register of caller data requests
-import { listPrivacyRequestsEndpoint } from "@/lib/api/endpoints";
+import { listPrivacyRequestsEndpoint } from "@/lib/api/endpoints/caller-data";
 import { apiRoute } from "@/lib/auth/api-key";
 import { listPrivacyRequests, toPrivacyRequestOut } from "@/lib/privacy/requests";
 

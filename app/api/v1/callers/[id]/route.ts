@@ -1,5 +1,5 @@
 // GET /api/v1/callers/{id} - one caller; PATCH - change its name, notes, tags or flags
-import { getCallerEndpoint, updateCallerEndpoint } from "@/lib/api/inbox-endpoints";
+import { getCallerEndpoint, updateCallerEndpoint } from "@/lib/api/endpoints/callers-messages";
 import { apiRoute } from "@/lib/auth/api-key";
 import { getCaller } from "@/lib/callers/get-caller";
 import { updateCaller } from "@/lib/callers/update-caller";

@@ -1,5 +1,5 @@
 // GET /api/v1/calls/{id} - one call with its transcript, events and analysis (each read is audited)
-import { getCallEndpoint } from "@/lib/api/endpoints";
+import { getCallEndpoint } from "@/lib/api/endpoints/calls";
 import { toCallDetailOut } from "@/lib/api/serialize";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { apiRoute } from "@/lib/auth/api-key";

@@ -1,5 +1,5 @@
 // DELETE /api/v1/members/{user_id} - remove a member; needs members.remove (owners), which no API key has today
-import { removeMemberEndpoint } from "@/lib/api/endpoints";
+import { removeMemberEndpoint } from "@/lib/api/endpoints/members";
 import { apiRoute } from "@/lib/auth/api-key";
 import { AppError } from "@/lib/errors";
 import { listMembers, removeMember } from "@/lib/members/members";

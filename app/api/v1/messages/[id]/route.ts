@@ -1,5 +1,5 @@
 // GET /api/v1/messages/{id} - one inbox message; PATCH - change its status, assignee, callback time or notes
-import { getMessageEndpoint, updateMessageEndpoint } from "@/lib/api/inbox-endpoints";
+import { getMessageEndpoint, updateMessageEndpoint } from "@/lib/api/endpoints/callers-messages";
 import { apiRoute } from "@/lib/auth/api-key";
 import { getMessage } from "@/lib/inbox/list-messages";
 import { toMessageOut } from "@/lib/inbox/serialize";

@@ -1,6 +1,6 @@
 // POST /api/v1/agents/{id}/publish - freeze the draft into the next live version
 import { publishAgent } from "@/lib/agents/publish-agent";
-import { publishAgentEndpoint } from "@/lib/api/endpoints";
+import { publishAgentEndpoint } from "@/lib/api/endpoints/agents";
 import { apiRoute } from "@/lib/auth/api-key";
 
 export const POST = apiRoute(publishAgentEndpoint, async ({ db, team, actor }, { params, body }) => {

@@ -1,5 +1,5 @@
 // POST /api/v1/agents/{id}/test-runs - queue a run of the agent's test suite (text or voice mode)
-import { startTestRunEndpoint } from "@/lib/api/endpoints";
+import { startTestRunEndpoint } from "@/lib/api/endpoints/test-runs";
 import { apiRoute } from "@/lib/auth/api-key";
 import { testRunToApi } from "@/lib/evals/api-view";
 import { getTestRun } from "@/lib/evals/runs";

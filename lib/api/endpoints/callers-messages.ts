@@ -1,15 +1,11 @@
 import { z } from "zod";
 import { zFreeText } from "@/lib/validation/free-text";
-import { defineEndpoint } from "./openapi";
+import { defineEndpoint, ZId, ZIdParams, ZLimit } from "./define";
 
-// /api/v1/callers and /api/v1/messages: the caller directory and the inbox. Registered with the rest through
-// lib/api/endpoints.ts.
+// /callers and /messages: the caller directory and the inbox.
 
-const ZId = z.uuid("Must be a UUID");
 const ZUserId = z.string().min(1).max(100).describe("A member's user id (see GET /members).");
 const ZDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Must be a date like 2026-12-01");
-const ZLimit = z.coerce.number().int().min(1).max(100).default(50).describe("Page size, 1 to 100.");
-const ZIdParams = z.object({ id: ZId });
 
 export const ZCallerOut = z
   .object({
