@@ -64,8 +64,8 @@ export function InboxList({
           aria-label="Bulk actions"
         >
           <input type="hidden" name="messageIds" value={[...selected].join(",")} />
-          <span className="text-slate-600" aria-live="polite">{selected.size} selected</span>
-          <select name="assigneeId" aria-label="Assign to" className={`${inputClass} w-auto`} defaultValue="">
+          <span className="text-slate-600" aria-live="polite">{selected.size === 0 ? "Tick messages to act on several at once:" : `${selected.size} selected`}</span>
+          <select name="assigneeId" aria-label="Assign to" className={`${inputClass} sm:w-auto`} defaultValue="">
             <option value="">Assign to…</option>
             {members.map((m) => (
               <option key={m.userId} value={m.userId}>{m.label}</option>

@@ -86,23 +86,36 @@ export default async function InboxPage({
       <CollapsibleFilters label="Filters" activeCount={activeFilters}>
         <form className="grid gap-2 sm:flex sm:flex-wrap sm:items-end" action={base} aria-label="Filters">
           <input type="hidden" name="status" value={status} />
-          <select name="assignee" defaultValue={assigneeParam ?? ""} aria-label="Assignee" className={`${inputClass} sm:w-auto`}>
-            <option value="">Anyone</option>
-            <option value="me">Me</option>
-            <option value="none">Unassigned</option>
-            {memberOptions.map((m) => (
-              <option key={m.userId} value={m.userId}>{m.label}</option>
-            ))}
-          </select>
-          <select name="department" defaultValue={filters.department ?? ""} aria-label="Department" className={`${inputClass} sm:w-auto`}>
-            <option value="">Any department</option>
-            {departments.map((d) => (
-              <option key={d} value={d}>{d}</option>
-            ))}
-          </select>
-          <input type="date" name="from" defaultValue={filters.from ?? ""} aria-label="From" className={`${inputClass} sm:w-auto`} />
-          <input type="date" name="to" defaultValue={filters.to ?? ""} aria-label="To" className={`${inputClass} sm:w-auto`} />
-          <label className="flex items-center gap-2 text-sm">
+          <label className="grid gap-1 text-xs font-medium text-slate-600">
+            Assignee
+            <select name="assignee" defaultValue={assigneeParam ?? ""} className={`${inputClass} sm:w-auto`}>
+              <option value="">Anyone</option>
+              <option value="me">Me</option>
+              <option value="none">Unassigned</option>
+              {memberOptions.map((m) => (
+                <option key={m.userId} value={m.userId}>{m.label}</option>
+              ))}
+            </select>
+          </label>
+          <label className="grid gap-1 text-xs font-medium text-slate-600">
+            Department
+            <select name="department" defaultValue={filters.department ?? ""} className={`${inputClass} sm:w-auto`}>
+              <option value="">Any department</option>
+              {departments.map((d) => (
+                <option key={d} value={d}>{d}</option>
+              ))}
+            </select>
+          </label>
+          {/* Visible names: two bare date boxes do not say which one starts the range. */}
+          <label className="grid gap-1 text-xs font-medium text-slate-600">
+            Received from
+            <input type="date" name="from" defaultValue={filters.from ?? ""} className={`${inputClass} sm:w-auto`} />
+          </label>
+          <label className="grid gap-1 text-xs font-medium text-slate-600">
+            Received to
+            <input type="date" name="to" defaultValue={filters.to ?? ""} className={`${inputClass} sm:w-auto`} />
+          </label>
+          <label className="flex items-center gap-2 py-2 text-sm">
             <input type="checkbox" name="urgent" value="1" defaultChecked={filters.isUrgent === true} /> Urgent only
           </label>
           <button type="submit" className={buttonClass("secondary")}>Filter</button>
