@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { formatInZone } from "@/components/calls/format";
+import { readableMessage } from "@/components/inbox/format";
 import { InboxList } from "@/components/inbox/inbox-list";
 import { Alert } from "@/components/ui/alert";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
@@ -13,6 +14,7 @@ import { can } from "@/lib/auth/roles";
 import { isAppError } from "@/lib/errors";
 import { listMessageDepartments, listMessages, type TInboxPage, type TMessageFilters } from "@/lib/inbox/list-messages";
 import { listMembers } from "@/lib/members/members";
+import { callbackDisplay } from "@/lib/callers/phone";
 import { bulkMessagesAction } from "./actions";
 
 export const metadata: Metadata = { title: "Inbox" };
@@ -140,8 +142,8 @@ export default async function InboxPage({
               isUrgent: m.isUrgent,
               caller: m.callerName || m.callerEntryName || "Unknown caller",
               callerId: m.callerId,
-              callbackNumber: m.callbackNumber || m.callFromNumber || "",
-              message: m.message,
+              callbackNumber: callbackDisplay(m.callbackNumber || m.callFromNumber || "", m.callFromNumber).text,
+              message: readableMessage(m.message, { callerName: m.callerName, callbackNumber: m.callbackNumber }),
               department: m.department,
               createdAt: formatInZone(m.createdAt, tz),
               assignee: m.assigneeName ?? m.assigneeEmail,

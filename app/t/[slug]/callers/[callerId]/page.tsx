@@ -5,7 +5,7 @@ import { CallerDataActions } from "@/components/callers/caller-data-actions";
 import { CallerForm } from "@/components/callers/caller-form";
 import { OutcomeBadge } from "@/components/calls/call-badges";
 import { formatDuration, formatInZone } from "@/components/calls/format";
-import { STATUS_LABEL, STATUS_TONE } from "@/components/inbox/format";
+import { readableMessage, STATUS_LABEL, STATUS_TONE } from "@/components/inbox/format";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { getTeamPage } from "@/lib/auth/entry-points";
 import { teamTimeZone } from "@/lib/teams/time-zone";
@@ -87,7 +87,7 @@ export default async function CallerPage({ params }: { params: Promise<{ slug: s
                       {m.kind === "voicemail" && <Badge>Voicemail</Badge>}
                       <Badge tone={STATUS_TONE[m.status] ?? "slate"}>{STATUS_LABEL[m.status] ?? m.status}</Badge>
                     </div>
-                    <p className="whitespace-pre-line text-slate-700">{m.message}</p>
+                    <p className="whitespace-pre-line text-slate-700">{readableMessage(m.message, m)}</p>
                   </li>
                 ))}
               </ul>
