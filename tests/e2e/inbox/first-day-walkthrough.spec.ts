@@ -74,6 +74,7 @@ test("on a phone: inbox items are cards with the message on screen, and caller, 
     expect(await pageWidth(page), path).toBeLessThanOrEqual(390);
   }
   // The settings tabs scroll sideways instead: the last one is reachable.
+  await page.goto(`/t/${a.team.slug}/settings/retention`);
   await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Webhooks" }).scrollIntoViewIfNeeded();
   await expect(page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Webhooks" })).toBeInViewport();
 

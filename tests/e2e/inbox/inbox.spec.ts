@@ -163,6 +163,8 @@ test.describe("a member whose browser is in another zone than the team", () => {
     await signInUi(page, a.email);
     await page.goto(`/t/${a.team.slug}/inbox`);
     await page.getByTestId("inbox-row").filter({ hasText: "Maria Lopez" }).getByRole("link").first().click();
+    // The inbox's status tabs are labelled "Status" too: wait for the message page before reading its field.
+    await expect(page).toHaveURL(/\/inbox\/[0-9a-f-]{36}$/);
     await expect(page.getByLabel("Status")).toHaveValue("new");
     await page.getByLabel("Assignee").selectOption(nurse.id);
     await expect(page.getByLabel("Status")).toHaveValue("assigned");

@@ -89,7 +89,7 @@ export default async function InboxPage({
         <form className="grid gap-2 sm:flex sm:flex-wrap sm:items-end" action={base} aria-label="Filters">
           <input type="hidden" name="status" value={status} />
           <label className="grid gap-1 text-xs font-medium text-slate-600">
-            Assignee
+            <span>Assignee</span>
             <select name="assignee" defaultValue={assigneeParam ?? ""} className={`${inputClass} sm:w-auto`}>
               <option value="">Anyone</option>
               <option value="me">Me</option>
@@ -100,7 +100,7 @@ export default async function InboxPage({
             </select>
           </label>
           <label className="grid gap-1 text-xs font-medium text-slate-600">
-            Department
+            <span>Department</span>
             <select name="department" defaultValue={filters.department ?? ""} className={`${inputClass} sm:w-auto`}>
               <option value="">Any department</option>
               {departments.map((d) => (
@@ -110,11 +110,11 @@ export default async function InboxPage({
           </label>
           {/* Visible names: two bare date boxes do not say which one starts the range. */}
           <label className="grid gap-1 text-xs font-medium text-slate-600">
-            Received from
+            <span>Received from</span>
             <input type="date" name="from" defaultValue={filters.from ?? ""} className={`${inputClass} sm:w-auto`} />
           </label>
           <label className="grid gap-1 text-xs font-medium text-slate-600">
-            Received to
+            <span>Received to</span>
             <input type="date" name="to" defaultValue={filters.to ?? ""} className={`${inputClass} sm:w-auto`} />
           </label>
           <label className="flex items-center gap-2 py-2 text-sm">
