@@ -56,6 +56,22 @@ test("inbox: named filters, a bulk bar that says what it is for, a dialable call
   // The name has its own line on the page; the raw key is never shown.
   await expect(text).not.toContainText("caller_name");
   await expect(text).not.toContainText("William Lopez");
+
+  // The callers search is one row on a wide screen: the flag menu was a full-width bar under the search box.
+  await page.goto(`/t/${a.team.slug}/callers`);
+  const search = page.getByRole("search");
+  const [box, flag, button] = await Promise.all([search.getByRole("textbox").boundingBox(), search.getByLabel("Flag").boundingBox(), search.getByRole("button", { name: "Search" }).boundingBox()]);
+  expect(Math.abs(box!.y - flag!.y)).toBeLessThan(8);
+  expect(Math.abs(box!.y - button!.y)).toBeLessThan(8);
+
+  // The message sent no email (the default is urgent only): Notifications says why instead of only "Nothing sent yet".
+  await page.goto(`/t/${a.team.slug}/settings/notifications`);
+  await expect(page.getByText("You get an email for urgent messages only, so routine ones wait in the Inbox")).toBeVisible();
+  await page.getByLabel("Email me about new messages").selectOption("all");
+  await page.getByRole("button", { name: "Save notifications" }).click();
+  await expect(page.getByText("Notification settings saved.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByText("Deliveries appear here when the agent takes a message.")).toBeVisible();
 });
 
 test("on a phone: inbox items are cards with the message on screen, and caller, settings and API pages keep the screen's width", async ({ page }) => {
