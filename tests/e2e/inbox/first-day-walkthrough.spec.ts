@@ -12,7 +12,7 @@ async function seedDictatedMessage(label: string) {
   const now = Date.now();
   const call = await seedCall(
     a.team.id,
-    { fromNumber: "+14155550199", toNumber: "+14155550100", startedAt: new Date(now - 3600_000), endedAt: new Date(now - 3600_000 + 64_000), durationSec: 64, outcome: "message_taken" },
+    { fromNumber: "+14155550199", toNumber: "+14155550100", startedAt: new Date(now - 3600_000), endedAt: new Date(now - 3600_000 + 64_000), durationSec: 64, outcome: "message_taken", capturedFields: { caller_name: "William Lopez" } },
     [{ speaker: "caller", text: "I would like to leave a message please", startMs: 0, endMs: 2000 }],
   );
   const message = await takeCallerMessage(e2eDb(), {
@@ -56,6 +56,14 @@ test("inbox: named filters, a bulk bar that says what it is for, a dialable call
   // The name has its own line on the page; the raw key is never shown.
   await expect(text).not.toContainText("caller_name");
   await expect(text).not.toContainText("William Lopez");
+
+  // The call's own page reads the same way: its message and captured fields in words.
+  await page.getByRole("link", { name: "Transcript" }).click();
+  await expect(page.getByRole("heading", { name: "Call from +14155550199" })).toBeVisible();
+  await expect(page.getByText("Preferred day: Tuesday")).toBeVisible();
+  await expect(page.getByText("+1 415 555 0199")).toBeVisible();
+  await expect(page.getByText("caller name", { exact: true })).toBeVisible();
+  await expect(page.getByText(/caller_name/)).toHaveCount(0);
 
   // The callers search is one row on a wide screen: the flag menu was a full-width bar under the search box.
   await page.goto(`/t/${a.team.slug}/callers`);
