@@ -64,8 +64,8 @@ export function InboxList({
           aria-label="Bulk actions"
         >
           <input type="hidden" name="messageIds" value={[...selected].join(",")} />
-          <span className="text-slate-600" aria-live="polite">{selected.size} selected</span>
-          <select name="assigneeId" aria-label="Assign to" className={`${inputClass} w-auto`} defaultValue="">
+          <span className="text-slate-600" aria-live="polite">{selected.size === 0 ? "Tick messages to act on several at once:" : `${selected.size} selected`}</span>
+          <select name="assigneeId" aria-label="Assign to" className={`${inputClass} sm:w-auto`} defaultValue="">
             <option value="">Assign to…</option>
             {members.map((m) => (
               <option key={m.userId} value={m.userId}>{m.label}</option>
@@ -80,40 +80,47 @@ export function InboxList({
         </form>
       )}
       <div className="overflow-x-auto">
-        <table className="w-full text-left text-sm" aria-label="Inbox">
-          <thead className="text-xs uppercase text-slate-500">
-            <tr>
+        {/* On a phone each item is a small card (its cells stacked beside the checkbox), so the message itself is on
+            the screen rather than a sideways scroll away. */}
+        <table className="w-full text-left text-sm max-sm:block" aria-label="Inbox">
+          <thead className="text-xs uppercase text-slate-500 max-sm:block">
+            <tr className="max-sm:flex">
               {canHandle && (
-                <th className="py-2 pr-2">
+                <th className="py-2 pr-2 max-sm:flex max-sm:items-center max-sm:gap-2 max-sm:font-medium">
                   <input
                     type="checkbox"
                     aria-label="Select all"
                     checked={isAll}
                     onChange={() => setSelected(isAll ? new Set() : new Set(rows.map((r) => r.id)))}
                   />
+                  <span aria-hidden className="sm:hidden">All</span>
                 </th>
               )}
-              <th className="py-2 pr-4 font-medium">Received</th>
-              <th className="py-2 pr-4 font-medium">Caller</th>
-              <th className="py-2 pr-4 font-medium">Message</th>
-              <th className="py-2 pr-4 font-medium">Status</th>
-              <th className="py-2 pr-4 font-medium">Assignee</th>
-              <th className="py-2 pr-4 font-medium">Call</th>
+              <th className="py-2 pr-4 font-medium max-sm:hidden">Received</th>
+              <th className="py-2 pr-4 font-medium max-sm:hidden">Caller</th>
+              <th className="py-2 pr-4 font-medium max-sm:hidden">Message</th>
+              <th className="py-2 pr-4 font-medium max-sm:hidden">Status</th>
+              <th className="py-2 pr-4 font-medium max-sm:hidden">Assignee</th>
+              <th className="py-2 pr-4 font-medium max-sm:hidden">Call</th>
             </tr>
           </thead>
-          <tbody className="divide-y divide-slate-100">
+          <tbody className="divide-y divide-slate-100 max-sm:block">
             {rows.map((r) => (
-              <tr key={r.id} data-testid="inbox-row" className={r.isUrgent ? "bg-red-50/40" : "hover:bg-slate-50"}>
+              <tr
+                key={r.id}
+                data-testid="inbox-row"
+                className={`max-sm:grid max-sm:grid-cols-[auto_1fr] max-sm:gap-x-2 max-sm:py-2 ${r.isUrgent ? "bg-red-50/40" : "hover:bg-slate-50"}`}
+              >
                 {canHandle && (
-                  <td className="py-2 pr-2 align-top">
+                  <td className="py-2 pr-2 align-top max-sm:row-span-6 max-sm:py-0">
                     <input type="checkbox" aria-label={`Select message from ${r.caller}`} checked={selected.has(r.id)} onChange={() => toggle(r.id)} />
                   </td>
                 )}
-                <td className="whitespace-nowrap py-2 pr-4 align-top">
+                <td className="whitespace-nowrap py-2 pr-4 align-top max-sm:col-start-2 max-sm:py-0.5">
                   <Link href={`${base}/inbox/${r.id}`} className="font-medium text-brand-700 hover:underline">{r.createdAt}</Link>
                   {r.callbackAt && <div className="text-xs text-slate-500">Call back {r.callbackAt}</div>}
                 </td>
-                <td className="py-2 pr-4 align-top">
+                <td className="py-2 pr-4 align-top max-sm:col-start-2 max-sm:py-0.5">
                   {r.callerId ? (
                     <Link href={`${base}/callers/${r.callerId}`} className="hover:underline">{r.caller}</Link>
                   ) : (
@@ -121,7 +128,7 @@ export function InboxList({
                   )}
                   <div className="font-mono text-xs text-slate-500">{r.callbackNumber}</div>
                 </td>
-                <td className="max-w-md py-2 pr-4 align-top">
+                <td className="max-w-md py-2 pr-4 align-top max-sm:col-start-2 max-sm:py-0.5">
                   <div className="mb-1 flex flex-wrap gap-1">
                     {r.isUrgent && <Badge tone="red">Urgent</Badge>}
                     {r.kind === "voicemail" && <Badge>Voicemail</Badge>}
@@ -129,9 +136,12 @@ export function InboxList({
                   </div>
                   <p className="line-clamp-2 whitespace-pre-line">{r.message}</p>
                 </td>
-                <td className="py-2 pr-4 align-top"><Badge tone={STATUS_TONE[r.status] ?? "slate"}>{STATUS_LABEL[r.status] ?? r.status}</Badge></td>
-                <td className="py-2 pr-4 align-top">{r.assignee ?? <span className="text-slate-400">—</span>}</td>
-                <td className="whitespace-nowrap py-2 pr-4 align-top">
+                <td className="py-2 pr-4 align-top max-sm:col-start-2 max-sm:py-0.5"><Badge tone={STATUS_TONE[r.status] ?? "slate"}>{STATUS_LABEL[r.status] ?? r.status}</Badge></td>
+                <td className="py-2 pr-4 align-top max-sm:col-start-2 max-sm:py-0.5">
+                  <span className="text-slate-500 sm:hidden">Assignee: </span>
+                  {r.assignee ?? <span className="text-slate-400">—</span>}
+                </td>
+                <td className="whitespace-nowrap py-2 pr-4 align-top max-sm:col-start-2 max-sm:py-0.5">
                   {r.callId ? (
                     <Link href={`${base}/calls/${r.callId}${r.hasRecording ? "#recording" : ""}`} className="text-brand-700 hover:underline">
                       {r.hasRecording ? "Call ▶ recording" : "Call"}

@@ -3,7 +3,8 @@ import { startTransition, useActionState, useEffect, useRef, useState } from "re
 import { useRouter } from "next/navigation";
 import type { TActionState } from "@/lib/auth/entry-points";
 import type { TCallerDataDocument } from "@/lib/privacy/find-caller-data";
-import { formatInZone } from "@/components/calls/format";
+import { formatDuration, formatInZone, OUTCOME_LABEL } from "@/components/calls/format";
+import { readableMessage } from "@/components/inbox/format";
 import { Alert } from "@/components/ui/alert";
 import { Button, SubmitButton } from "@/components/ui/button";
 import { Field, SelectField } from "@/components/ui/field";
@@ -27,9 +28,18 @@ export function CallerLookup({
 }) {
   const [state, lookup] = useActionState(lookupAction, undefined);
   const found = state?.data?.lookup as TCallerDataDocument | undefined;
+  // Opened from a caller's page ("Export or erase data"): that click asked for this number's data, so it is looked
+  // up (and audited) at once instead of waiting for a second click on Look up. A link prefetch never runs this.
+  const formRef = useRef<HTMLFormElement>(null);
+  const isAutoLookupDone = useRef(false);
+  useEffect(() => {
+    if (!initialNumber || isAutoLookupDone.current) return;
+    isAutoLookupDone.current = true;
+    formRef.current?.requestSubmit();
+  }, [initialNumber]);
   return (
     <div className="space-y-6">
-      <form action={lookup} className="grid gap-4 sm:grid-cols-[1fr_auto] sm:items-end" noValidate>
+      <form ref={formRef} action={lookup} className="grid gap-4 sm:grid-cols-[1fr_auto] sm:items-end" noValidate>
         <Field
           label="Caller's phone number"
           name="number"
@@ -58,8 +68,8 @@ function CallerData({ data, recordingBase, timeZone }: { data: TCallerDataDocume
       {data.calls.map((call) => (
         <details key={call.id} className="rounded-md border border-slate-200 p-3 text-sm" data-testid="caller-call">
           <summary className="cursor-pointer">
-            {call.started_at ? formatInZone(new Date(call.started_at), timeZone) : "—"} · {call.is_live ? "live now" : (call.outcome ?? call.status)}
-            {call.duration_sec !== null && ` · ${call.duration_sec} s`}
+            {call.started_at ? formatInZone(new Date(call.started_at), timeZone) : "—"} · {call.is_live ? "live now" : call.outcome ? (OUTCOME_LABEL[call.outcome] ?? call.outcome) : call.status}
+            {call.duration_sec !== null && ` · ${formatDuration(call.duration_sec)}`}
             {call.analysis.topic && ` · ${call.analysis.topic}`}
           </summary>
           <div className="mt-2 space-y-2">
@@ -68,7 +78,7 @@ function CallerData({ data, recordingBase, timeZone }: { data: TCallerDataDocume
               <dl className="grid grid-cols-[auto_1fr] gap-x-3 text-xs">
                 {Object.entries(call.captured_fields).map(([k, v]) => (
                   <div key={k} className="contents">
-                    <dt className="font-medium text-slate-500">{k}</dt>
+                    <dt className="font-medium text-slate-500">{k.replace(/_/g, " ")}</dt>
                     <dd>{v}</dd>
                   </div>
                 ))}
@@ -89,7 +99,9 @@ function CallerData({ data, recordingBase, timeZone }: { data: TCallerDataDocume
         <ul className="space-y-1 text-sm">
           {data.messages.map((m) => (
             <li key={m.id} className="rounded-md bg-slate-50 p-2">
-              <span className="font-medium">{m.caller_name || "Unknown"}</span> ({m.callback_number || "no callback number"}): {m.message}
+              <span className="font-medium">{m.caller_name || "Unknown"}</span> ({m.callback_number || "no callback number"}):{" "}
+              {/* Every detail the message holds, as words ("Caller name: …"): this view shows all the team keeps. */}
+              <span className="whitespace-pre-line">{readableMessage(m.message, {})}</span>
             </li>
           ))}
         </ul>

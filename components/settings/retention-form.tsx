@@ -4,6 +4,7 @@ import { saveRetentionAction } from "@/app/t/[slug]/settings/retention/actions";
 import { formatInZone } from "@/components/calls/format";
 import { Alert } from "@/components/ui/alert";
 import { SubmitButton } from "@/components/ui/button";
+import { buttonClass } from "@/components/ui/button-class";
 import { inputClass } from "@/components/ui/field";
 import { describeCount, RETENTION_KINDS, RETENTION_LABELS, type TRetentionKind, type TRetentionPolicy } from "@/lib/retention/kinds";
 
@@ -12,9 +13,14 @@ type TConfirm = { policy: string; kinds: TRetentionKind[]; counts: Record<TReten
 // `timeZone`: the team's, which every time on the dashboard is shown in.
 export function RetentionForm({ slug, policy, canEdit, timeZone }: { slug: string; policy: TRetentionPolicy; canEdit: boolean; timeZone: string }) {
   const [state, action] = useActionState(saveRetentionAction.bind(null, slug), undefined);
-  const v = state?.values;
+  const pending = state?.data?.confirm as TConfirm | undefined;
+  // Cancel drops the proposed periods: the warning goes and the fields show the saved policy again.
+  const [cancelled, setCancelled] = useState<TConfirm | undefined>(undefined);
+  const isCancelled = pending !== undefined && pending === cancelled;
+  const confirm = isCancelled ? undefined : pending;
+  const v = isCancelled ? undefined : state?.values;
   const e = state?.fieldErrors ?? {};
-  const confirm = state?.data?.confirm as TConfirm | undefined;
+  const isNothingToDelete = confirm !== undefined && RETENTION_KINDS.every((k) => confirm.counts[k] === 0);
   return (
     <form action={action} className="space-y-4" noValidate>
       {state?.error && <Alert tone="error">{state.error}</Alert>}
@@ -33,19 +39,33 @@ export function RetentionForm({ slug, policy, canEdit, timeZone }: { slug: strin
       </fieldset>
       {confirm ? (
         <div role="alert" className="space-y-3 rounded-md bg-amber-50 px-4 py-3 text-sm text-amber-900 ring-1 ring-inset ring-amber-200" data-testid="retention-warning">
-          <p className="font-medium">
-            A shorter period deletes data for good. The next purge ({formatInZone(new Date(confirm.at), timeZone)}) would then remove:
-          </p>
+          {isNothingToDelete ? (
+            // Nothing is old enough yet: say so plainly rather than ask to "delete" zero items in red.
+            <p className="font-medium">
+              A shorter period deletes data for good. Nothing is old enough yet: the next purge ({formatInZone(new Date(confirm.at), timeZone)}) would
+              remove nothing, and later purges delete what passes the new period:
+            </p>
+          ) : (
+            <p className="font-medium">
+              A shorter period deletes data for good. The next purge ({formatInZone(new Date(confirm.at), timeZone)}) would then remove:
+            </p>
+          )}
           <ul className="list-disc pl-5">
             {RETENTION_KINDS.filter((k) => confirm.counts[k] > 0 || confirm.kinds.includes(k)).map((k) => (
               <li key={k}>{describeCount(k, confirm.counts[k])}</li>
             ))}
           </ul>
           <input type="hidden" name="confirmedPolicy" value={confirm.policy} />
-          <div className="flex gap-2">
-            <SubmitButton variant="danger" pendingText="Saving…">Delete and save</SubmitButton>
+          <div className="flex flex-wrap gap-2">
+            {isNothingToDelete ? (
+              <SubmitButton pendingText="Saving…">Save shorter period</SubmitButton>
+            ) : (
+              <SubmitButton variant="danger" pendingText="Saving…">Delete and save</SubmitButton>
+            )}
+            <button type="button" className={buttonClass("secondary")} onClick={() => setCancelled(pending)}>
+              Cancel
+            </button>
           </div>
-          <p className="text-xs">Change a period again to cancel.</p>
         </div>
       ) : (
         canEdit && <SubmitButton pendingText="Checking…">Save retention policy</SubmitButton>

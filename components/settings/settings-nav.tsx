@@ -26,14 +26,15 @@ export function SettingsNav({
         ]
       : []),
   ] as const;
+  // On a phone the tabs scroll sideways, as the agent's do, instead of widening the whole page.
   return (
-    <nav aria-label="Settings" className="mb-6 flex gap-1 border-b border-slate-200">
+    <nav aria-label="Settings" className="mb-6 flex gap-1 overflow-x-auto border-b border-slate-200">
       {items.map(([key, label, href]) => (
         <Link
           key={key}
           href={href}
           aria-current={current === key ? "page" : undefined}
-          className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${
+          className={`-mb-px whitespace-nowrap border-b-2 px-3 py-2 text-sm font-medium ${
             current === key ? "border-brand-600 text-brand-700" : "border-transparent text-slate-500 hover:text-slate-800"
           }`}
         >

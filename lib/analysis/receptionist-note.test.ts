@@ -103,4 +103,14 @@ describe("local summaries read like a receptionist's note", () => {
     expect(result.capturedFields).toEqual({ caller_name: "Sam Ortiz", callback_number: "+15550109999", message: "Test results question for Dr Lee" });
     expect(result.summary).toBe("Left a message for a callback about test results question for Dr Lee: Sam Ortiz, +15550109999.");
   });
+
+  it("a caller who hung up before saying why: the note does not quote the agent's placeholder as the subject", () => {
+    const result = analyzeLocally(
+      call([["caller", "I would like to leave a message please"], ["caller", "My name is William Lopez"], ["caller", "Thank you goodbye"]], {
+        outcome: "message_taken",
+        messages: [{ callerName: "William Lopez", callbackNumber: "4155550199", message: "No message given: the caller ended the call before saying what it was about.\n\ncaller_name: William Lopez" }],
+      }),
+    );
+    expect(result.summary).toBe("Left a message for a callback: William Lopez, 4155550199.");
+  });
 });

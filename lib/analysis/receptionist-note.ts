@@ -80,7 +80,8 @@ export function answerGist(turns: readonly TAnalysisTurn[], afterSeq: number): s
 // them ("your crown"), else the message's first clause.
 export function messageSubject(body: string): string | null {
   const clean = body.replace(/\s+/g, " ").trim();
-  if (!clean) return null;
+  // The agent's placeholder when the caller hung up before saying why ("No message given: ..."): no subject.
+  if (!clean || /^no message given\b/i.test(clean)) return null;
   const about = /\b(?:about|regarding|re:?|concerning)\s+([^.,;!?]{2,60})/i.exec(clean);
   const phrase = about ? about[1]! : clean.split(/[.;!?]/)[0]!;
   const subject = phrase

@@ -26,3 +26,13 @@ export function digitsOf(raw: string): string {
 export function looksLikeNumber(raw: string): boolean {
   return /^[+()\d\s.\-/]+$/.test(raw.trim()) && digitsOf(raw).length >= 3;
 }
+
+// A callback number as a person dials it: "+1 415 555 0199" whatever form the caller dictated it in ("4155550199"),
+// read in the country of `reference` (the number the caller rang from) when it has no country code. `tel` is null
+// when it is not a whole number; the raw text is then shown as it was taken.
+export function callbackDisplay(raw: string, reference?: string | null): { text: string; tel: string | null } {
+  const country = (reference ? parsePhoneNumberFromString(reference)?.country : undefined) ?? "US";
+  const e164 = raw.trim() ? toE164(raw, country) : null;
+  if (!e164) return { text: raw.trim(), tel: null };
+  return { text: parsePhoneNumberFromString(e164)?.formatInternational() ?? e164, tel: e164 };
+}

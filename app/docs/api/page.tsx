@@ -35,16 +35,18 @@ function typeLabel(s: TSchema): React.ReactNode {
 function PropertyTable({ rows }: { rows: { name: string; schema: TSchema; required: boolean; description?: string }[] }) {
   if (rows.length === 0) return null;
   return (
-    <table className="mt-2 w-full text-left text-sm">
-      <tbody className="divide-y divide-slate-100">
+    // On a phone each field is a block (name and type on one line, the description under them): three fixed columns
+    // would push the page wider than the screen.
+    <table className="mt-2 w-full text-left text-sm max-sm:block">
+      <tbody className="divide-y divide-slate-100 max-sm:block">
         {rows.map((r) => (
-          <tr key={r.name} className="align-top">
-            <td className="w-48 py-1.5 pr-3 font-mono text-xs text-slate-900">
+          <tr key={r.name} className="align-top max-sm:block max-sm:py-1.5">
+            <td className="w-48 py-1.5 pr-3 font-mono text-xs break-all text-slate-900 max-sm:inline max-sm:py-0">
               {r.name}
               {r.required && <span className="text-red-600">*</span>}
             </td>
-            <td className="w-64 py-1.5 pr-3 font-mono text-xs text-slate-600">{typeLabel(r.schema)}</td>
-            <td className="py-1.5 text-slate-600">
+            <td className="w-64 py-1.5 pr-3 font-mono text-xs text-slate-600 max-sm:inline max-sm:py-0 max-sm:pl-2">{typeLabel(r.schema)}</td>
+            <td className="py-1.5 text-slate-600 max-sm:block max-sm:py-0.5">
               <Prose text={r.description ?? r.schema.description} />
               {r.schema.default !== undefined && <span className="text-slate-400"> Default: {JSON.stringify(r.schema.default)}.</span>}
             </td>

@@ -135,8 +135,10 @@ test("caller page: owners reach the caller's export and erasure with the number 
   await page.getByTestId("caller-data-actions").getByRole("link", { name: "Export or erase data" }).click();
   await expect(page.getByRole("heading", { name: "Caller data requests" })).toBeVisible();
   await expect(page.getByLabel("Caller's phone number")).toHaveValue("+15550001111");
-  await page.getByRole("button", { name: "Look up" }).click();
+  // Looked up at once: the click on the caller's page asked for it, no second click on Look up.
   await expect(page.getByTestId("caller-data")).toContainText("+15550001111: 1 call(s), 1 message(s).");
+  const lookups = await e2eDb().select().from(auditLogs).where(and(eq(auditLogs.teamId, a.team.id), eq(auditLogs.action, "privacy.caller_lookup")));
+  expect(lookups).toHaveLength(1);
   await expect(page.getByRole("button", { name: "Export data (access request)" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Erase all data" })).toBeVisible();
 
@@ -161,6 +163,8 @@ test.describe("a member whose browser is in another zone than the team", () => {
     await signInUi(page, a.email);
     await page.goto(`/t/${a.team.slug}/inbox`);
     await page.getByTestId("inbox-row").filter({ hasText: "Maria Lopez" }).getByRole("link").first().click();
+    // The inbox's status tabs are labelled "Status" too: wait for the message page before reading its field.
+    await expect(page).toHaveURL(/\/inbox\/[0-9a-f-]{36}$/);
     await expect(page.getByLabel("Status")).toHaveValue("new");
     await page.getByLabel("Assignee").selectOption(nurse.id);
     await expect(page.getByLabel("Status")).toHaveValue("assigned");

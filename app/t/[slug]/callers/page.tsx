@@ -45,7 +45,7 @@ export default async function CallersPage({
           <label htmlFor="caller-search" className="sr-only">Search callers</label>
           <input id="caller-search" name="q" defaultValue={q} maxLength={100} placeholder="Name or number, in any format" className={inputClass} />
         </div>
-        <select name="flag" defaultValue={flag ?? ""} aria-label="Flag" className={`${inputClass} w-auto`}>
+        <select name="flag" defaultValue={flag ?? ""} aria-label="Flag" className={`${inputClass} sm:w-auto`}>
           <option value="">All callers</option>
           <option value="vip">VIP</option>
           <option value="blocked">Blocked</option>

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { formatInZone } from "@/components/calls/format";
+import { readableMessage } from "@/components/inbox/format";
 import { InboxList } from "@/components/inbox/inbox-list";
 import { Alert } from "@/components/ui/alert";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
@@ -13,6 +14,7 @@ import { can } from "@/lib/auth/roles";
 import { isAppError } from "@/lib/errors";
 import { listMessageDepartments, listMessages, type TInboxPage, type TMessageFilters } from "@/lib/inbox/list-messages";
 import { listMembers } from "@/lib/members/members";
+import { callbackDisplay } from "@/lib/callers/phone";
 import { bulkMessagesAction } from "./actions";
 
 export const metadata: Metadata = { title: "Inbox" };
@@ -86,23 +88,36 @@ export default async function InboxPage({
       <CollapsibleFilters label="Filters" activeCount={activeFilters}>
         <form className="grid gap-2 sm:flex sm:flex-wrap sm:items-end" action={base} aria-label="Filters">
           <input type="hidden" name="status" value={status} />
-          <select name="assignee" defaultValue={assigneeParam ?? ""} aria-label="Assignee" className={`${inputClass} sm:w-auto`}>
-            <option value="">Anyone</option>
-            <option value="me">Me</option>
-            <option value="none">Unassigned</option>
-            {memberOptions.map((m) => (
-              <option key={m.userId} value={m.userId}>{m.label}</option>
-            ))}
-          </select>
-          <select name="department" defaultValue={filters.department ?? ""} aria-label="Department" className={`${inputClass} sm:w-auto`}>
-            <option value="">Any department</option>
-            {departments.map((d) => (
-              <option key={d} value={d}>{d}</option>
-            ))}
-          </select>
-          <input type="date" name="from" defaultValue={filters.from ?? ""} aria-label="From" className={`${inputClass} sm:w-auto`} />
-          <input type="date" name="to" defaultValue={filters.to ?? ""} aria-label="To" className={`${inputClass} sm:w-auto`} />
-          <label className="flex items-center gap-2 text-sm">
+          <label className="grid gap-1 text-xs font-medium text-slate-600">
+            <span>Assignee</span>
+            <select name="assignee" defaultValue={assigneeParam ?? ""} className={`${inputClass} sm:w-auto`}>
+              <option value="">Anyone</option>
+              <option value="me">Me</option>
+              <option value="none">Unassigned</option>
+              {memberOptions.map((m) => (
+                <option key={m.userId} value={m.userId}>{m.label}</option>
+              ))}
+            </select>
+          </label>
+          <label className="grid gap-1 text-xs font-medium text-slate-600">
+            <span>Department</span>
+            <select name="department" defaultValue={filters.department ?? ""} className={`${inputClass} sm:w-auto`}>
+              <option value="">Any department</option>
+              {departments.map((d) => (
+                <option key={d} value={d}>{d}</option>
+              ))}
+            </select>
+          </label>
+          {/* Visible names: two bare date boxes do not say which one starts the range. */}
+          <label className="grid gap-1 text-xs font-medium text-slate-600">
+            <span>Received from</span>
+            <input type="date" name="from" defaultValue={filters.from ?? ""} className={`${inputClass} sm:w-auto`} />
+          </label>
+          <label className="grid gap-1 text-xs font-medium text-slate-600">
+            <span>Received to</span>
+            <input type="date" name="to" defaultValue={filters.to ?? ""} className={`${inputClass} sm:w-auto`} />
+          </label>
+          <label className="flex items-center gap-2 py-2 text-sm">
             <input type="checkbox" name="urgent" value="1" defaultChecked={filters.isUrgent === true} /> Urgent only
           </label>
           <button type="submit" className={buttonClass("secondary")}>Filter</button>
@@ -127,8 +142,8 @@ export default async function InboxPage({
               isUrgent: m.isUrgent,
               caller: m.callerName || m.callerEntryName || "Unknown caller",
               callerId: m.callerId,
-              callbackNumber: m.callbackNumber || m.callFromNumber || "",
-              message: m.message,
+              callbackNumber: callbackDisplay(m.callbackNumber || m.callFromNumber || "", m.callFromNumber).text,
+              message: readableMessage(m.message, { callerName: m.callerName, callbackNumber: m.callbackNumber }),
               department: m.department,
               createdAt: formatInZone(m.createdAt, tz),
               assignee: m.assigneeName ?? m.assigneeEmail,

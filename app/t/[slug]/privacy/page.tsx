@@ -26,7 +26,8 @@ export default async function PrivacyPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { slug } = await params;
-  // ?number= comes from a caller's page: filled in, not looked up, so that only a click makes the audited lookup.
+  // ?number= comes from a caller's page: filled in and looked up by the browser once the page has loaded (a click on
+  // that page asked for it); rendering this page, or prefetching it, never makes the audited lookup.
   const numberParam = (await searchParams).number;
   const initialNumber = typeof numberParam === "string" ? numberParam.slice(0, 40) : undefined;
   const { db, team } = await getTeamPage(slug, "privacy.manage");
@@ -60,12 +61,9 @@ export default async function PrivacyPage({
                 <thead className="text-xs uppercase text-slate-500">
                   <tr>
                     <th className="py-2 pr-4 font-medium">Request</th>
-                    <th className="py-2 pr-4 font-medium">Caller</th>
                     <th className="py-2 pr-4 font-medium">Received</th>
                     <th className="py-2 pr-4 font-medium">Due</th>
                     <th className="py-2 pr-4 font-medium">Status</th>
-                    <th className="py-2 pr-4 font-medium">Completed</th>
-                    <th className="py-2 pr-4 font-medium">By</th>
                     <th className="py-2 pr-4 font-medium">Result</th>
                   </tr>
                 </thead>
@@ -76,22 +74,24 @@ export default async function PrivacyPage({
                     const canDownload = r.kind === "export" && r.exportKey && r.exportExpiresAt && r.exportExpiresAt > now;
                     return (
                       <tr key={r.id} data-testid="privacy-request">
+                        {/* Five columns, so the whole row (and its download link) fits a laptop screen without a
+                            sideways scroll: who asked and when it was done sit under the status. */}
                         <td className="py-2 pr-4">
                           {KIND_LABELS[r.kind]} <span className="text-xs text-slate-500">({LAW_LABELS[r.law]})</span>
+                          <span className="block font-mono text-xs text-slate-500" title="Last digits of the caller's number">{r.subjectHint}</span>
                           {r.note && <span className="block text-xs text-slate-500">{r.note}</span>}
                         </td>
-                        <td className="py-2 pr-4 font-mono text-xs">{r.subjectHint}</td>
-                        <td className="whitespace-nowrap py-2 pr-4 text-slate-500">{fmt(r.receivedAt)}</td>
-                        <td className="whitespace-nowrap py-2 pr-4">
+                        <td className="py-2 pr-4 text-slate-500">{fmt(r.receivedAt)}</td>
+                        <td className="py-2 pr-4">
                           {fmt(r.dueAt)}
                           {isOverdue(r, now) && <Badge tone="red">Overdue</Badge>}
                         </td>
                         <td className="py-2 pr-4">
                           <Badge tone={status.tone}>{status.label}</Badge>
+                          {r.completedAt && <span className="block text-xs text-slate-500">{fmt(r.completedAt)}</span>}
+                          <span className="block break-all text-xs text-slate-500">by {r.requestedByLabel}</span>
                           {r.error && <span className="block text-xs text-red-600">{r.error}</span>}
                         </td>
-                        <td className="whitespace-nowrap py-2 pr-4 text-slate-500">{fmt(r.completedAt)}</td>
-                        <td className="py-2 pr-4">{r.requestedByLabel}</td>
                         <td className="py-2 pr-4 text-xs text-slate-600">
                           {Object.entries(counts)
                             .filter(([, n]) => n > 0)

@@ -5,7 +5,7 @@ import { CallerDataActions } from "@/components/callers/caller-data-actions";
 import { CallerForm } from "@/components/callers/caller-form";
 import { OutcomeBadge } from "@/components/calls/call-badges";
 import { formatDuration, formatInZone } from "@/components/calls/format";
-import { STATUS_LABEL, STATUS_TONE } from "@/components/inbox/format";
+import { readableMessage, STATUS_LABEL, STATUS_TONE } from "@/components/inbox/format";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { getTeamPage } from "@/lib/auth/entry-points";
 import { teamTimeZone } from "@/lib/teams/time-zone";
@@ -40,11 +40,13 @@ export default async function CallerPage({ params }: { params: Promise<{ slug: s
         {caller.lastCallAt && <Badge>Last call {formatInZone(caller.lastCallAt, tz)}</Badge>}
       </div>
       <div className="grid gap-6 lg:grid-cols-3">
-        <div className="space-y-6 lg:col-span-2">
+        <div className="min-w-0 space-y-6 lg:col-span-2">
           <Card title="Calls" description="Newest first; open one for its transcript and recording.">
             {caller.calls.length === 0 ? (
               <p className="text-sm text-slate-500">No calls.</p>
             ) : (
+              // Scrolls inside its card on a phone, so the page keeps the screen's width.
+              <div className="overflow-x-auto">
               <table className="w-full text-left text-sm" aria-label="Caller's calls">
                 <thead className="text-xs uppercase text-slate-500">
                   <tr>
@@ -64,11 +66,12 @@ export default async function CallerPage({ params }: { params: Promise<{ slug: s
                       <td className="py-2 pr-4">
                         {c.endReason === "caller_blocked" ? <Badge tone="red">Refused (blocked)</Badge> : <OutcomeBadge outcome={c.outcome} />}
                       </td>
-                      <td className="py-2 pr-4 text-slate-700">{c.summary ?? c.topic ?? <span className="text-slate-400">—</span>}</td>
+                      <td className="min-w-48 py-2 pr-4 text-slate-700">{c.summary ?? c.topic ?? <span className="text-slate-400">—</span>}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
+              </div>
             )}
           </Card>
           <Card title="Messages">
@@ -84,7 +87,7 @@ export default async function CallerPage({ params }: { params: Promise<{ slug: s
                       {m.kind === "voicemail" && <Badge>Voicemail</Badge>}
                       <Badge tone={STATUS_TONE[m.status] ?? "slate"}>{STATUS_LABEL[m.status] ?? m.status}</Badge>
                     </div>
-                    <p className="whitespace-pre-line text-slate-700">{m.message}</p>
+                    <p className="whitespace-pre-line text-slate-700">{readableMessage(m.message, m)}</p>
                   </li>
                 ))}
               </ul>

@@ -4,7 +4,7 @@ import { notFound } from "next/navigation";
 import { OutcomeBadge, SentimentBadge } from "@/components/calls/call-badges";
 import { CallPlayer } from "@/components/calls/call-player";
 import { formatClock, formatDuration, formatInZone } from "@/components/calls/format";
-import { STATUS_LABEL, STATUS_TONE } from "@/components/inbox/format";
+import { readableMessage, STATUS_LABEL, STATUS_TONE } from "@/components/inbox/format";
 import { ReanalyzeButton } from "@/components/calls/reanalyze-button";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import type { CallTurn } from "@/db/schema";
@@ -13,6 +13,7 @@ import { can } from "@/lib/auth/roles";
 import { getCall, type TCallDetail } from "@/lib/calls/get-call";
 import { recordingNoteOf } from "@/lib/calls/recording-note";
 import { isAppError } from "@/lib/errors";
+import { callbackDisplay } from "@/lib/callers/phone";
 import { teamTimeZone } from "@/lib/teams/time-zone";
 import { recordAccessOnce } from "@/lib/audit/record-access";
 
@@ -124,7 +125,7 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
               <dl className="space-y-2 text-sm">
                 {captured.map(([key, value]) => (
                   <div key={key} className="flex justify-between gap-3">
-                    <dt className="font-mono text-xs text-slate-500">{key}</dt>
+                    <dt className="text-xs text-slate-500">{key.replace(/_/g, " ")}</dt>
                     <dd className="text-right text-slate-800">{value}</dd>
                   </div>
                 ))}
@@ -171,9 +172,9 @@ export default async function CallDetailPage({ params }: { params: Promise<{ slu
                   <li key={m.id}>
                     <p className="font-medium">
                       {m.callerName || "Unknown caller"}
-                      {m.callbackNumber && <span className="ml-2 font-mono text-xs text-slate-500">{m.callbackNumber}</span>}
+                      {m.callbackNumber && <span className="ml-2 text-xs text-slate-500">{callbackDisplay(m.callbackNumber, call.fromNumber).text}</span>}
                     </p>
-                    <p className="whitespace-pre-line text-slate-700">{m.message}</p>
+                    <p className="whitespace-pre-line text-slate-700">{readableMessage(m.message, m)}</p>
                     <span className="flex flex-wrap items-center gap-2">
                       {m.isUrgent && <Badge tone="red">Urgent</Badge>}
                       <Badge tone={STATUS_TONE[m.status] ?? "slate"}>{STATUS_LABEL[m.status] ?? m.status}</Badge>

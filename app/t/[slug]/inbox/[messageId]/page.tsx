@@ -2,13 +2,14 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { formatInZone } from "@/components/calls/format";
-import { STATUS_LABEL, STATUS_TONE } from "@/components/inbox/format";
+import { readableMessage, STATUS_LABEL, STATUS_TONE } from "@/components/inbox/format";
 import { MessageForm } from "@/components/inbox/message-form";
 import { Badge, Card, PageHeader } from "@/components/ui/card";
 import { getTeamPage } from "@/lib/auth/entry-points";
 import { teamTimeZone } from "@/lib/teams/time-zone";
 import { can } from "@/lib/auth/roles";
 import { isAppError } from "@/lib/errors";
+import { callbackDisplay } from "@/lib/callers/phone";
 import { getMessage } from "@/lib/inbox/list-messages";
 import { listMembers } from "@/lib/members/members";
 import { updateMessageAction } from "../actions";
@@ -26,6 +27,8 @@ export default async function MessagePage({ params }: { params: Promise<{ slug: 
   const members = await listMembers(db, team.id);
   const base = `/t/${team.slug}`;
   const caller = message.callerName || message.callerEntryName || "Unknown caller";
+  // Dictated numbers arrive as digits ("4155550199"): shown as one dials them, and one tap away on a phone.
+  const callback = callbackDisplay(message.callbackNumber || message.callFromNumber || "", message.callFromNumber);
   return (
     <>
       <div className="mb-2 text-sm"><Link href={`${base}/inbox`} className="text-brand-700 hover:underline">← Inbox</Link></div>
@@ -44,10 +47,16 @@ export default async function MessagePage({ params }: { params: Promise<{ slug: 
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Card title="Message">
-            <p className="whitespace-pre-line text-sm text-slate-800" data-testid="message-text">{message.message}</p>
+            <p className="whitespace-pre-line text-sm text-slate-800" data-testid="message-text">{readableMessage(message.message, message)}</p>
             <dl className="mt-4 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
               <dt className="text-slate-500">Call back on</dt>
-              <dd className="font-mono">{message.callbackNumber || message.callFromNumber || "—"}</dd>
+              <dd data-testid="callback-number">
+                {callback.tel ? (
+                  <a href={`tel:${callback.tel}`} className="text-brand-700 hover:underline">{callback.text}</a>
+                ) : (
+                  callback.text || "—"
+                )}
+              </dd>
               <dt className="text-slate-500">Caller</dt>
               <dd>{message.callerId ? <Link href={`${base}/callers/${message.callerId}`} className="text-brand-700 hover:underline">{caller} ({message.callerE164})</Link> : caller}</dd>
               <dt className="text-slate-500">Call</dt>

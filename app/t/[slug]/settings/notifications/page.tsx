@@ -41,7 +41,17 @@ export default async function NotificationsPage({ params }: { params: Promise<{ 
         </Card>
         <Card title="Recent deliveries" description={isAdmin ? "Everyone's emails and texts for this team, newest first; failures are retried with backoff." : "Your emails and texts, newest first."}>
           {deliveries.length === 0 ? (
-            <EmptyState title="Nothing sent yet">Deliveries appear here when the agent takes a message.</EmptyState>
+            <EmptyState title="Nothing sent yet">
+              {/* Says why a message the owner can see in the Inbox sent no email: with the default (urgent only) a
+                  routine message is not emailed, which a first-day owner otherwise takes for a fault. */}
+              {settings.emailMode === "urgent"
+                ? "You get an email for urgent messages only, so routine ones wait in the Inbox without one. Pick \"Every message\" above to be emailed about each."
+                : settings.emailMode === "digest"
+                  ? "Your daily digest is sent once a day when there were new messages."
+                  : settings.emailMode === "off"
+                    ? "Emails are off for you; new messages wait in the Inbox."
+                    : "Deliveries appear here when the agent takes a message."}
+            </EmptyState>
           ) : (
             <div className="overflow-x-auto">
               <table className="w-full text-left text-sm" aria-label="Notification deliveries">
