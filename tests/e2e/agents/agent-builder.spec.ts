@@ -28,6 +28,7 @@ test("build an agent from a template: knowledge, publish, edit, publish again, r
   await expect(page).toHaveURL(/\/agents\/[0-9a-f-]{36}\?created=1$/);
   await expect(page.getByRole("heading", { name: "Reception", level: 1 })).toBeVisible();
   await expect(page.getByTestId("publish-status")).toContainText("Not published");
+  await expect(page.getByText("Your agent is ready as a draft.")).toBeVisible();
   const agentId = page.url().match(/agents\/([0-9a-f-]{36})/)![1]!;
 
   // Knowledge: the template's entries are there; add a Q&A, then a document from an uploaded file.
@@ -90,6 +91,10 @@ test("build an agent from a template: knowledge, publish, edit, publish again, r
   await expect(page.getByTestId("publish-status")).toContainText("Draft matches live");
   await page.getByRole("button", { name: "Publish" }).click();
   await expect(formAlert(page)).toContainText("Nothing has changed since version 1, which is already live.");
+  // The first-steps banner is for a draft: once published it is gone, even on the link that created the agent.
+  await page.goto(`/t/${owner.team.slug}/agents/${agentId}?created=1`);
+  await expect(page.getByTestId("publish-status")).toContainText("Live: version 1");
+  await expect(page.getByText("Your agent is ready as a draft.")).toHaveCount(0);
 
   // Edit the greeting (draft only), hear it in the chosen voice, then publish version 2.
   await openTab(page, "Settings");

@@ -80,7 +80,8 @@ export default async function AgentPage({
         ← Agents
       </Link>
       <PageHeader title={agent.name} description={template ? `Started from the ${template.label} template.` : undefined} />
-      {query.created && hasLeftovers && (
+      {/* Only until the first publish: the link that brought the user here keeps ?created=1 after it. */}
+      {query.created && hasLeftovers && !live && (
         <div className="mb-4">
           <Alert tone="info">
             Your agent is ready as a draft. Replace the example facts in Knowledge and the example phone numbers in Departments with your own, check Business hours, then Publish.
