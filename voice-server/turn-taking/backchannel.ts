@@ -96,6 +96,9 @@ export type TOverlapAction =
 // inside a word gap costs nothing but a split final.
 export const OVERLAP_DEFAULTS = { finalizeAfterMs: 60, maxBackchannelMs: 1200, finalTimeoutMs: 500 } as const;
 
+// Returned when nothing happens (frozen): the per-frame path allocates nothing.
+const NONE = Object.freeze([]) as unknown as TOverlapAction[];
+
 // Judges one stretch of caller sound that started over the agent's speech (created at its onset, right after
 // the session sent `clear`). Feed it the same events as the endpointer; it returns a verdict once.
 export class OverlapJudge {
@@ -133,19 +136,22 @@ export class OverlapJudge {
   }
 
   frame(nowMs: number, isVoiced: boolean, frameMs = 20): TOverlapAction[] {
-    if (this.verdict) return [];
+    if (this.verdict) return NONE;
     if (isVoiced) {
       this.voicedMs += frameMs;
       this.lastVoiceAtMs = nowMs;
       this.hasUnfinalizedSound = true;
       if (this.voicedMs > this.s.maxBackchannelMs) return [this.decide("interruption", nowMs)];
-      return [];
+      return NONE;
     }
     return this.tick(nowMs);
   }
 
   tick(nowMs: number): TOverlapAction[] {
-    if (this.verdict) return [];
+    if (this.verdict) return NONE;
+    const isFinalizeDue = this.hasUnfinalizedSound && nowMs - this.lastVoiceAtMs >= this.s.finalizeAfterMs;
+    const isFinalOverdue = this.pendingFinals > 0 && !this.hasUnfinalizedSound && nowMs - this.finalizeSentAtMs >= this.s.finalTimeoutMs;
+    if (!isFinalizeDue && !isFinalOverdue) return NONE;
     const actions: TOverlapAction[] = [];
     if (this.hasUnfinalizedSound && nowMs - this.lastVoiceAtMs >= this.s.finalizeAfterMs) {
       this.hasUnfinalizedSound = false;
@@ -162,15 +168,15 @@ export class OverlapJudge {
   }
 
   interim(text: string, nowMs: number): TOverlapAction[] {
-    if (this.verdict) return [];
+    if (this.verdict) return NONE;
     this.interimText = text.trim();
     // New words that are not a backchannel decide at once: the caller is taking the floor.
     if (classifyOverlapWords(this.text, this.lexicon, true) === "interruption") return [this.decide("interruption", nowMs)];
-    return [];
+    return NONE;
   }
 
   final(text: string, flags: { isFromFinalize?: boolean }, nowMs: number): TOverlapAction[] {
-    if (this.verdict) return [];
+    if (this.verdict) return NONE;
     if (text.trim()) this.finals.push(text.trim());
     this.interimText = "";
     if (flags.isFromFinalize && this.pendingFinals > 0) this.pendingFinals--;
@@ -180,7 +186,7 @@ export class OverlapJudge {
     if (this.pendingFinals === 0 && !this.hasUnfinalizedSound) {
       return [this.decide(verdict === "no-words" ? "noise" : "backchannel", nowMs)];
     }
-    return [];
+    return NONE;
   }
 
   private decide(kind: TOverlapKind, nowMs: number): Extract<TOverlapAction, { type: "verdict" }> {

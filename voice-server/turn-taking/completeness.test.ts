@@ -127,6 +127,33 @@ describe("assessCompleteness (English)", () => {
     expect(en(groups.join(" "), asked)).toMatchObject({ state: "complete", dataKind: "card" });
   });
 
+  it("keeps a phone number open below ten digits: seven is a group of a longer number, not a whole one", () => {
+    const asked = "What's the best number to reach you on?";
+    for (const text of ["five five five one two three four", "two oh six double five four", "nine one nine two two eight four four"]) {
+      expect(en(text, asked), text).toMatchObject({ state: "incomplete", reason: "dictating", dataKind: "phone" });
+    }
+  });
+
+  it("reads a card's short codes as whole at three or four digits, the card number itself only at sixteen", () => {
+    expect(en("four one one one", "Could you read me the card number?").state).toBe("incomplete");
+    for (const asked of ["And the CVV?", "What's the expiry?", "Can you give me the last four digits?"]) {
+      expect(en("one two three", asked), asked).toMatchObject({ state: "complete", dataKind: "code" });
+      expect(en("one", asked).state, asked).toBe("incomplete");
+    }
+  });
+
+  it("keeps a date of birth open until it has its year", () => {
+    const asked = "And your date of birth?";
+    for (const text of ["July", "July the ninth", "the ninth of July", "9th of July", "July 9th"]) {
+      expect(en(text, asked), text).toMatchObject({ state: "incomplete", dataKind: "birthdate" });
+    }
+    for (const text of ["July the ninth nineteen eighty four", "the 9th of July 1984", "oh seven oh nine eighty four"]) {
+      expect(en(text, asked), text).toMatchObject({ state: "complete", dataKind: "birthdate" });
+    }
+    // An appointment's date needs no year.
+    expect(en("July the ninth", "What date would you like to come in?").state).toBe("complete");
+  });
+
   it("keeps an email address open until it has a domain", () => {
     const asked = "What's your email address?";
     for (const user of ["john", "jane dot doe", "j smith", "bookings"]) {

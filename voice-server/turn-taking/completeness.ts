@@ -12,7 +12,7 @@ export type TCompletenessReason =
   | "trailing-filler" // "... um"
   | "trailing-function-word" // "... and", "... to the", "my number is"
   | "open-request" // "I'd like to book"
-  | "dictating" // digits, "at", "dot", a month without a day, while the data is not whole yet
+  | "dictating" // digits, "at", "dot", a month without a day, a date of birth without its year, while the data is not whole yet
   | "awaiting-data" // the agent asked for data and the caller only said "sure"
   | "data-complete" // ten digits of a phone number, a whole email address, a day and month
   | "data-partial" // data of unknown length: may or may not go on
@@ -196,20 +196,21 @@ function assessData(tokens: string[], t: TTables, kind: TDataKind | null): TComp
     return result("incomplete", "dictating", "email");
   }
 
-  // Dates: a month without a day, or a day without a month while one was asked for.
-  if (t.months.has(last) && (kind === "date" || kind === null)) {
+  // Dates: a month without a day, or a day without a month while one was asked for. A date of birth goes on to
+  // its year: day and month alone are still being dictated.
+  const isBirthdate = kind === "birthdate";
+  const isDateKind = kind === "date" || isBirthdate;
+  const dayAndMonth = () => (isBirthdate ? result("incomplete", "dictating", "birthdate") : result("complete", "data-complete", "date"));
+  if (t.months.has(last) && (isDateKind || kind === null)) {
     const hasDayBefore = tokens.length >= 2 && /^(\d{1,2}(st|nd|rd|th)?|\w+(st|nd|rd|th))$/.test(tokens.at(-2)!) && tokens.at(-2) !== "the";
     const hasDayBeforeOf = tokens.at(-2) === "of";
-    if (hasDayBefore) return result("complete", "data-complete", "date");
-    if (hasDayBeforeOf) return result("complete", "data-complete", "date");
-    return result("incomplete", "dictating", "date");
+    if (hasDayBefore || hasDayBeforeOf) return dayAndMonth();
+    return result("incomplete", "dictating", isBirthdate ? "birthdate" : "date");
   }
 
   const isOrdinal = (w: string) => /^\d{1,2}(st|nd|rd|th)$/.test(w) || t.ordinals.has(w);
   if (kind === "date" && WEEKDAYS_EN.has(last)) return result("complete", "data-complete", "date");
-  if (isOrdinal(last) && (kind === "date" || tokens.some((w) => t.months.has(w)) || tokens.at(-2) === "the")) {
-    return result("complete", "data-complete", "date");
-  }
+  if (isOrdinal(last) && (isDateKind || tokens.some((w) => t.months.has(w)) || tokens.at(-2) === "the")) return dayAndMonth();
 
   // Digits at the end of the turn: count those dictated in the trailing run of numbers and spoken symbols.
   let start = tokens.length;
@@ -226,6 +227,10 @@ function assessData(tokens: string[], t: TTables, kind: TDataKind | null): TComp
   const digits = countDigits(run, lang);
   if (digits === 0) return null;
   const before = tokens.slice(0, start);
+  if (isBirthdate) {
+    // "nineteen eighty four", "1984", "oh seven oh nine eighty four": the year is in once four digits are.
+    return digits >= 4 ? result("complete", "data-complete", "birthdate") : result("incomplete", "dictating", "birthdate");
+  }
   if (kind === "date" || before.some((w) => t.months.has(w))) {
     // "March 14", "the 3rd": a day number ends a date; a year ends it too.
     return result("complete", "data-complete", "date");
@@ -233,13 +238,16 @@ function assessData(tokens: string[], t: TTables, kind: TDataKind | null): TComp
   if (WEEKDAYS_EN.has(before.at(-1) ?? "")) return result("complete", "data-complete", "date");
   switch (kind) {
     case "phone":
+      // Numbers are ten digits and more (with the area code) almost everywhere now: fewer is a group of one.
       if (digits >= 10) return result("complete", "data-complete", "phone");
-      if (digits >= 7) return result("unsure", "data-partial", "phone");
       return result("incomplete", "dictating", "phone");
     case "card":
       if (digits >= 16) return result("complete", "data-complete", "card");
-      if (digits >= 15 || digits <= 4) return result("unsure", "data-partial", "card");
+      if (digits === 15) return result("unsure", "data-partial", "card");
       return result("incomplete", "dictating", "card");
+    case "code":
+      // Expiry, CVV, last four: three or four digits make one.
+      return digits >= 3 ? result("complete", "data-complete", "code") : result("incomplete", "dictating", "code");
     case "address":
       return result("incomplete", "dictating", "address");
     default: {

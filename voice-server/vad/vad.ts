@@ -114,8 +114,9 @@ export type TSpeechEvent =
   | { type: "speech-start"; startMs: number; atMs: number }
   | { type: "speech-end"; startMs: number; endMs: number; atMs: number };
 
-// A lone speech frame is never a word; this many in a row are needed to start or to keep speech going.
-const CONFIRM_FRAMES = 2;
+// A lone speech frame is never a word; this many in a row are needed to start or to keep speech going. Exported:
+// isVoicedFrame turns true on the last of them, so its first voiced frame stands for this many frames of speech.
+export const CONFIRM_FRAMES = 2;
 
 // The WebRTC VAD keeps saying "speech" for up to ~100 ms after the talker stops (its hangover), which would add
 // that much to every reply. A frame only counts as speech when it is also clearly louder than the line's noise
