@@ -139,7 +139,7 @@ export function SettingsForm({
             step={50}
             defaultValue={value("endpointingSilenceMs")}
             error={e.endpointingSilenceMs}
-            hint="How long the agent waits after the caller stops before answering. Complete questions are answered sooner. A caller mid-sentence or reading out a number, date or email gets this plus as much again, at least 300 and at most 600 ms more (300 → 600 ms, 500 → 1,000 ms); if they go on before the agent’s voice starts, it drops its answer and keeps listening. 400–800 ms suits most callers."
+            hint="How long the agent waits after the caller stops before answering. Complete questions are answered sooner. A caller mid-sentence or reading out a number, date or email gets this plus 600 ms (500 → 1,100 ms) so the pauses of dictation are never cut; if they go on before the agent’s voice starts, it drops its answer and keeps listening. 400–800 ms suits most callers."
           />
           <SelectField
             label="When a caller says “uh-huh” over the agent"

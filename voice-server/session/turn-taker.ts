@@ -162,7 +162,9 @@ export class TurnTaker {
 
   private apply(actions: readonly TTurnPolicyAction[]): void {
     const handlers = this.deps.handlers;
-    for (const action of actions) {
+    // Indexed: called on every frame, nearly always with no actions.
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i]!;
       switch (action.type) {
         case "finalize":
           this.finalize();

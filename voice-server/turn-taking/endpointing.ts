@@ -7,17 +7,18 @@ import { assessCompleteness, type TCompleteness } from "./completeness";
 //   audio (the model of tests/fakes/deepgram.ts: each carries the words spoken up to 250 ms before it), so the
 //   final is the first transcript that holds the turn's last word. Finalize costs nothing but a message.
 // - Judge the words. Three readings, three waits (silence after the caller's last voiced frame):
-//     complete   (a question, a sentence, a whole phone number)     as soon as its final is in (>= completeAfterMs)
-//     unsure     (a short answer to a data question, 7 of 10 digits) the agent's endpointing setting (the ceiling)
-//     mid-thought (trailing "and" / "um" / "my number is", an open "I'd like to book", a number, date or email
+//     complete    (a question, a sentence, a whole phone number)      as soon as its final is in (>= completeAfterMs)
+//     unsure      (a one-word answer to a data question)              the agent's endpointing setting
+//     mid-thought (a trailing "and" / "um" / "my number is", an open "I'd like to book", a number, date or email
 //                 address being dictated, "sure" after the agent asked for data)
-//                                                                    the setting plus as much again, at least
-//                                                                    300 ms and at most 600 ms more (midThoughtWaitMs)
-//   Why mid-thought turns wait past the setting: callers pause 400-900 ms between the groups of a number, and a
-//   reply's audio starts about 450 ms (LLM first token + TTS first byte) after the turn ends. Ended at a 300 ms
-//   setting, the reply is audible 750 ms into the pause and cuts off every caller who pauses longer; ended at
-//   600 ms it is audible about 1,050 ms in, and a caller who goes on before that drops it unheard (below). Turns
-//   that read complete or unsure never wait longer than the setting.
+//                                                                     the setting plus 600 ms (midThoughtWaitMs)
+//   Why mid-thought turns wait past the setting: callers pause 400-900 ms between the groups of a number or before
+//   the rest of a request, and nothing else can keep the agent from talking over them when its reply is quick (a
+//   cached line, a fast model). The setting plus 600 ms outlasts such a pause at a 300 ms setting even if the reply
+//   were instant; with a real reply's ~450 ms (LLM first token + TTS first byte) the caller has over a second, and
+//   going on drops the reply unheard (below). 600 ms is the most any turn waits beyond the setting: a caller would
+//   rather wait that long on a dictated number than be cut off. Turns that read complete or unsure never wait
+//   longer than the setting.
 // - Drop, never talk over. If the caller starts again after the turn ended but before the agent's audio, the reply
 //   is dropped ("drop-reply") and the words so far stay in the turn, so the next end of turn answers all of it.
 //   The VAD confirms speech on its second voiced frame (40 ms); that frame carries both, so with the 40 ms default
@@ -74,16 +75,13 @@ export const ENDPOINTING_DEFAULTS = {
   thinkingMinSpeechMs: 40,
 } as const;
 
-// What a mid-thought turn adds to the agent's setting: as much again, at least 300 ms (a short setting still
-// outlasts the pauses between the groups of a dictated number together with the reply's own latency) and at most
-// 600 ms (a long setting already does; nobody waits more than 600 ms extra).
-export const MID_THOUGHT_EXTRA_MS = { min: 300, max: 600 } as const;
+// What a mid-thought turn waits beyond the agent's setting: the longest natural pause inside a turn (the issue's
+// 400-900 ms, less the setting's own 300 ms at the shortest settings in use) with no help from the reply's latency.
+export const MID_THOUGHT_EXTRA_MS = 600;
 
-// The silence a mid-thought turn waits for, from the agent's endpointing setting: 300 -> 600, 500 -> 1000,
-// 800 -> 1400, 100 -> 400, 3000 -> 3600.
+// The silence a mid-thought turn waits for, from the agent's endpointing setting: 300 -> 900, 500 -> 1100.
 export function midThoughtWaitMs(ceilingMs: number): number {
-  const ceiling = Math.max(1, Math.round(ceilingMs));
-  return ceiling + clamp(ceiling, MID_THOUGHT_EXTRA_MS.min, MID_THOUGHT_EXTRA_MS.max);
+  return Math.max(1, Math.round(ceilingMs)) + MID_THOUGHT_EXTRA_MS;
 }
 
 export function resolveEndpointingSettings(settings: TEndpointingSettings): TResolved {

@@ -106,7 +106,8 @@ const EN: TTurnLanguage = {
     { kind: "email", pattern: /\be-?mail\b/ },
     { kind: "code", pattern: /\b(expiry|expiration|cvv|cvc|security code|last (four|4) digits|pin)\b/ },
     { kind: "card", pattern: /\b(card number|credit card|debit card|card details)\b/ },
-    { kind: "phone", pattern: /\b(phone|number to (reach|call)|call(back)? number|mobile|cell|reach you|call you back|contact number)\b/ },
+    // Also the caller's own words: "my number is", "call me on".
+    { kind: "phone", pattern: /\b(phone|number to (reach|call)|call(back)? number|mobile|cell|reach you|call you back|contact number|(my|your) number|(call|reach|text) me (on|at))\b/ },
     { kind: "birthdate", pattern: /\b(birthday|date of birth|dob|born)\b/ },
     { kind: "date", pattern: /\b(date|what day|which day|when would|when do you|when did|what time)\b/ },
     { kind: "address", pattern: /\b(address|postcode|post code|zip|zip code|postal code)\b/ },
