@@ -141,8 +141,8 @@ describe("TurnTaker", () => {
     run(1400, [[1000, 1120], [1180, 1300]]);
     expect(calls("clear")).toHaveLength(1);
     expect(calls("clear")[0]!.args[0]).toBe(1000 - 20);
-    // The gap counts: 200 ms after the onset, not after 200 ms of voiced frames.
-    expect(calls("clear")[0]!.at).toBe(1200 - 20);
+    // The gap counts: the first voiced frame 200 ms after the onset, not after 200 ms of voiced frames (1260).
+    expect(calls("clear")[0]!.at).toBe(1200);
   });
 
   it("never clears a line that must be heard whole", () => {

@@ -141,7 +141,12 @@ describe("TurnEndpointer", () => {
     const e = new TurnEndpointer({ ceilingMs: 500, sttEndpointingMs: 500 }, { language: "en-US" });
     e.frame(20, true);
     // The VAD heard no pause yet (noise keeps it busy), but the recognizer did.
-    expect(e.final("and then", { isSpeechFinal: true }, 40)).toMatchObject([{ type: "end-of-turn", text: "and then" }]);
+    expect(e.final("I'd like a cleaning", { isSpeechFinal: true }, 40)).toMatchObject([{ type: "end-of-turn", text: "I'd like a cleaning" }]);
+    // Its 500 ms are not the mid-thought wait: a trailing "and" waits for more (or for UtteranceEnd).
+    const mid = new TurnEndpointer({ ceilingMs: 500, sttEndpointingMs: 500 }, { language: "en-US" });
+    mid.frame(20, true);
+    expect(mid.final("and then", { isSpeechFinal: true }, 40)).toEqual([]);
+    expect(mid.utteranceEnd(1100)).toMatchObject([{ type: "end-of-turn", text: "and then", cause: "utterance-end" }]);
   });
 
   it("ends on the words it has when the final never comes", () => {
