@@ -468,7 +468,7 @@ export class CallSession {
   }
 
   private feedPolicy(detector: SpeechDetector): void {
-    if (this.turnTaker && !this.isPolicyDeaf) this.turnTaker.frame(detector.isVoicedFrame, detector.timeMs);
+    if (this.turnTaker && !this.isPolicyDeaf) this.turnTaker.frame(detector.isVoicedFrame, detector.timeMs, FRAME_MS, detector.onsetLeadMs);
   }
 
   private onSttResult(event: Extract<TSttEvent, { type: "interim" | "final" | "utterance-end" }>, turn: SttTurn): void {

@@ -82,14 +82,15 @@ export class TurnTaker {
 
   // One caller frame that ended now, as SpeechDetector.isVoicedFrame judged it; `streamMs`: its end on the
   // stream's timeline. That reading turns true on the VAD's CONFIRM_FRAMES-th speech frame in a row, so the first
-  // voiced frame of a run stands for that many frames of speech: the policy counts them (barge-in, "agent
-  // thinking") from the true onset, not one frame late.
-  frame(isVoiced: boolean, streamMs: number, frameMs = 20): void {
+  // voiced frame of a run stands for that many frames of speech, and for `onsetLeadMs` more when an unvoiced
+  // consonant the VAD does not call speech began it (SpeechDetector.onsetLeadMs): the policy counts the run
+  // (barge-in, "agent thinking") from the sound's true onset, not a syllable late.
+  frame(isVoiced: boolean, streamMs: number, frameMs = 20, onsetLeadMs = 0): void {
     if (this.isClosed) return;
     const now = this.deps.clock.now();
     let voicedMs = frameMs;
     if (isVoiced) {
-      if (this.silentMs > 0) voicedMs = CONFIRM_FRAMES * frameMs;
+      if (this.silentMs > 0) voicedMs = CONFIRM_FRAMES * frameMs + onsetLeadMs;
       // As the policy counts a stretch of speech: gaps of up to 100 ms between syllables do not start a new one.
       if (this.silentMs > 100) this.runOnsetAt = now - voicedMs;
       this.silentMs = 0;
