@@ -274,6 +274,37 @@ describe("FakeDeepgram", () => {
     client.ws.close();
   });
 
+  it("keeps the rest of a stretch a Finalize cut short in its turn: only the next real pause starts the next transcript", async () => {
+    fake = await FakeDeepgram.start({ apiKey: "k", transcripts: ["next | Tuesday", "um | the twenty first"], finalLatencyMs: 10 });
+    const client = await connect(`${fake.url}/v1/listen?${QUERY.replace("endpointing=300", "endpointing=false")}`);
+    const finals = () => client.messages.filter((m) => m.is_final === true);
+    const textOf = (m: Record<string, unknown>) => (m.channel as { alternatives: { transcript: string }[] }).alternatives[0]!.transcript;
+    const finalizeAndWait = async () => {
+      const count = finals().length;
+      client.ws.send(JSON.stringify({ type: "Finalize" }));
+      await client.waitFor(() => finals().length === count + 1);
+      return textOf(finals().at(-1)!);
+    };
+    sendAudio(client.ws, speechLikeMulaw(400, 1));
+    sendAudio(client.ws, mulawSilence(100));
+    expect(await finalizeAndWait()).toBe("next");
+    sendAudio(client.ws, mulawSilence(600));
+    // The last stretch, finalized while still being spoken (a VAD heard silence inside it), then its tail after
+    // a gap between words.
+    sendAudio(client.ws, speechLikeMulaw(300, 2));
+    expect(await finalizeAndWait()).toBe("Tuesday");
+    sendAudio(client.ws, mulawSilence(120));
+    sendAudio(client.ws, speechLikeMulaw(200, 3));
+    sendAudio(client.ws, mulawSilence(100));
+    expect(await finalizeAndWait()).toBe("");
+    // The caller's next turn, after a real pause: the next transcript, from its first stretch.
+    sendAudio(client.ws, mulawSilence(1000));
+    sendAudio(client.ws, speechLikeMulaw(300, 4));
+    sendAudio(client.ws, mulawSilence(100));
+    expect(await finalizeAndWait()).toBe("um");
+    client.ws.close();
+  });
+
   it("puts each stretch of a turn-set script on the simulated caller's (eSpeak) audio for that stretch", async () => {
     const script = "five five five | 600 | two one two | 700 | three four five six";
     fake = await FakeDeepgram.start({ apiKey: "k", transcripts: [toFakeTranscript(script)], finalLatencyMs: 10 });

@@ -22,6 +22,9 @@ import { FaultQueue, ResponseTimings, listenLocal, mulawRms, sleep } from "./fau
 // - Finalize (may come at any time): `finalLatencyMs` (150) later, is_final + from_finalize with every word
 //   spoken so far and not yet final ("" if none). Recognition goes on after it: the turn continues with its next
 //   stretch, and only a turn whose words are all final ends, so the next speech takes the next transcript.
+//   A Finalize that flushes a stretch while it is still being spoken (a listener's VAD heard silence in a gap
+//   the fake counts as speech) ends the turn only at the caller's next pause of minPauseMs or more: the rest of
+//   that speech belongs to it. Each pause counts once (for the first speech after it).
 // - After `endpointing` ms of silence: is_final + speech_final with the words spoken so far; UtteranceEnd after
 //   utterance_end_ms of silence.
 // - CloseStream: every outstanding word as a final, Metadata, close 1000. 10 s without audio or KeepAlive:
@@ -314,6 +317,8 @@ class Connection {
   private segmentStartMs = 0;
   private lastVoiceMs = 0;
   private turn: TTurn | null = null;
+  // The turn's words are all final but a Finalize cut its last stretch short: it ends at the next real pause.
+  private isTurnHeld = false;
   private turnCount = 0;
   private isUtteranceEndPending = false;
   private lastDeliverAt = 0;
@@ -428,6 +433,10 @@ class Connection {
       this.voicedRunMs += 20;
       this.silenceRunMs = 0;
       this.lastVoiceMs = this.audioMs;
+      if (this.isTurnHeld && this.pauseBeforeMs >= this.fake.minPauseMs) {
+        this.isTurnHeld = false;
+        if (this.isTurnDone()) this.turn = null;
+      }
       if (!this.isInSpeech && this.voicedRunMs >= this.fake.minSpeechMs) this.startSegment();
       if (this.turn && this.voicedRunMs >= this.fake.minSpeechMs) this.maybeNextStretch(this.turn);
       if (this.isInSpeech && this.turn) {
@@ -463,6 +472,7 @@ class Connection {
     this.segmentStartMs = this.audioMs - this.voicedRunMs;
     this.isUtteranceEndPending = this.utteranceEndMs !== null;
     if (!this.turn) {
+      this.isTurnHeld = false;
       const index = this.turnCount++;
       const text = this.fake
         .nextTranscript({ connectionIndex: this.log.index, turnIndex: index, query: this.log.query })
@@ -487,8 +497,11 @@ class Connection {
 
   // The caller goes on after a real pause: the next stretch of the same turn.
   private maybeNextStretch(turn: TTurn): void {
-    if (turn.isStretchOpen || this.pauseBeforeMs < this.fake.minPauseMs) return;
+    // Each pause counts once, at the first confirmed speech after it: a pause the open stretch absorbed must not
+    // later move a stretch that a Finalize flushed on to the next one.
+    const pauseMs = this.pauseBeforeMs;
     this.pauseBeforeMs = 0;
+    if (turn.isStretchOpen || pauseMs < this.fake.minPauseMs) return;
     if (turn.stretch >= turn.stretchEnds.length - 1) return;
     turn.stretch++;
     turn.isStretchOpen = true;
@@ -547,12 +560,18 @@ class Connection {
 
   private finalize(isFromFinalize: boolean, onSent?: () => void): void {
     // Finalize flushes the audio received: the stretch in progress counts as said.
+    const wasStretchOpen = this.turn?.isStretchOpen ?? false;
     if (this.turn) this.endStretch(this.turn, this.audioMs);
     this.deliverSpoken({ isSpeechFinal: false, isFromFinalize }, onSent, !isFromFinalize);
     this.isInSpeech = false;
     this.voicedRunMs = 0;
     this.isUtteranceEndPending = false;
-    if (this.isTurnDone()) this.turn = null;
+    if (!this.isTurnDone()) return;
+    // A Finalize that flushed a stretch still being spoken (the caller's VAD took a gap inside a word or between
+    // words for silence) leaves the turn open to the caller's next real pause: the rest of that speech (the tail
+    // of its last word) is still this turn, and must not take the next transcript.
+    if (wasStretchOpen) this.isTurnHeld = true;
+    else this.turn = null;
   }
 
   private closeStream(): void {
