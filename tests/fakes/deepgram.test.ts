@@ -251,6 +251,7 @@ describe("FakeDeepgram", () => {
     client.ws.send(JSON.stringify({ type: "Finalize" }));
     await client.waitFor(() => finals().length === 3);
     expect(textOf(finals()[2]!)).toBe("");
+    sendAudio(client.ws, mulawSilence(300));
     sendAudio(client.ws, speechLikeMulaw(500, 3));
     sendAudio(client.ws, mulawSilence(100));
     client.ws.send(JSON.stringify({ type: "Finalize" }));
@@ -289,9 +290,10 @@ describe("FakeDeepgram", () => {
     sendAudio(client.ws, mulawSilence(100));
     expect(await finalizeAndWait()).toBe("next");
     sendAudio(client.ws, mulawSilence(600));
-    // The last stretch, finalized while still being spoken (a VAD heard silence inside it), then its tail after
-    // a gap between words.
+    // The last stretch, finalized in a gap inside it (a VAD heard silence there; so did the fake's energy
+    // detector, for 100 ms), then its tail after the gap: 220 ms in all, a gap between words.
     sendAudio(client.ws, speechLikeMulaw(300, 2));
+    sendAudio(client.ws, mulawSilence(100));
     expect(await finalizeAndWait()).toBe("Tuesday");
     sendAudio(client.ws, mulawSilence(120));
     sendAudio(client.ws, speechLikeMulaw(200, 3));

@@ -22,9 +22,9 @@ import { FaultQueue, ResponseTimings, listenLocal, mulawRms, sleep } from "./fau
 // - Finalize (may come at any time): `finalLatencyMs` (150) later, is_final + from_finalize with every word
 //   spoken so far and not yet final ("" if none). Recognition goes on after it: the turn continues with its next
 //   stretch, and only a turn whose words are all final ends, so the next speech takes the next transcript.
-//   A Finalize that flushes a stretch while it is still being spoken (a listener's VAD heard silence in a gap
-//   the fake counts as speech) ends the turn only at the caller's next pause of minPauseMs or more: the rest of
-//   that speech belongs to it. Each pause counts once (for the first speech after it).
+//   A Finalize that completes the turn less than minPauseMs into a silence (a listener's VAD took a gap inside
+//   or between words for the end of speech) ends it only once the silence reaches minPauseMs: speech before
+//   then is the rest of that turn. Each pause counts once (for the first speech after it).
 // - After `endpointing` ms of silence: is_final + speech_final with the words spoken so far; UtteranceEnd after
 //   utterance_end_ms of silence.
 // - CloseStream: every outstanding word as a final, Metadata, close 1000. 10 s without audio or KeepAlive:
@@ -433,10 +433,6 @@ class Connection {
       this.voicedRunMs += 20;
       this.silenceRunMs = 0;
       this.lastVoiceMs = this.audioMs;
-      if (this.isTurnHeld && this.pauseBeforeMs >= this.fake.minPauseMs) {
-        this.isTurnHeld = false;
-        if (this.isTurnDone()) this.turn = null;
-      }
       if (!this.isInSpeech && this.voicedRunMs >= this.fake.minSpeechMs) this.startSegment();
       if (this.turn && this.voicedRunMs >= this.fake.minSpeechMs) this.maybeNextStretch(this.turn);
       if (this.isInSpeech && this.turn) {
@@ -448,6 +444,10 @@ class Connection {
     }
     this.voicedRunMs = 0;
     this.silenceRunMs += 20;
+    if (this.isTurnHeld && this.silenceRunMs >= this.fake.minPauseMs) {
+      this.isTurnHeld = false;
+      if (this.isTurnDone()) this.turn = null;
+    }
     if (this.turn?.isStretchOpen && this.silenceRunMs >= this.fake.stretchEndMs) this.endStretch(this.turn, this.lastVoiceMs);
     if (this.turn) this.maybeSendInterim(this.turn);
     if (this.isInSpeech && this.endpointingMs !== null && this.silenceRunMs >= this.endpointingMs) {
@@ -560,18 +560,17 @@ class Connection {
 
   private finalize(isFromFinalize: boolean, onSent?: () => void): void {
     // Finalize flushes the audio received: the stretch in progress counts as said.
-    const wasStretchOpen = this.turn?.isStretchOpen ?? false;
     if (this.turn) this.endStretch(this.turn, this.audioMs);
     this.deliverSpoken({ isSpeechFinal: false, isFromFinalize }, onSent, !isFromFinalize);
     this.isInSpeech = false;
     this.voicedRunMs = 0;
     this.isUtteranceEndPending = false;
     if (!this.isTurnDone()) return;
-    // A Finalize that flushed a stretch still being spoken (the caller's VAD took a gap inside a word or between
-    // words for silence) leaves the turn open to the caller's next real pause: the rest of that speech (the tail
-    // of its last word) is still this turn, and must not take the next transcript.
-    if (wasStretchOpen) this.isTurnHeld = true;
-    else this.turn = null;
+    // A Finalize inside the caller's speech (their VAD took a gap inside a word, or between words, for silence;
+    // the fake's energy detector may have too) leaves the turn open to the caller's next real pause: the rest of
+    // that speech (the tail of its last word) is still this turn, and must not take the next transcript.
+    if (this.silenceRunMs >= this.fake.minPauseMs) this.turn = null;
+    else this.isTurnHeld = true;
   }
 
   private closeStream(): void {

@@ -92,9 +92,11 @@ export type TOverlapAction =
   | { type: "finalize" }
   | { type: "verdict"; kind: TOverlapKind; action: "resume" | "answer"; text: string; decidedAtMs: number };
 
-// finalizeAfterMs is shorter than the endpointer's: the agent is waiting mid-sentence, and an extra Finalize
-// inside a word gap costs nothing but a split final.
-export const OVERLAP_DEFAULTS = { finalizeAfterMs: 60, maxBackchannelMs: 1200, finalTimeoutMs: 500 } as const;
+// finalizeAfterMs: the first silent frame. The agent is waiting mid-sentence and the verdict waits for the final
+// that follows the sound (Finalize + ~150 ms), so every ms before the Finalize is a ms more of silence: a
+// 600 ms "uh-huh uh-huh" is judged about 770 ms after its onset, inside the 800 ms a resume must start by. An
+// extra Finalize inside a gap between syllables costs nothing but a split final.
+export const OVERLAP_DEFAULTS = { finalizeAfterMs: 20, maxBackchannelMs: 1200, finalTimeoutMs: 500 } as const;
 
 // Returned when nothing happens (frozen): the per-frame path allocates nothing.
 const NONE = Object.freeze([]) as unknown as TOverlapAction[];
@@ -180,10 +182,13 @@ export class OverlapJudge {
     if (text.trim()) this.finals.push(text.trim());
     this.interimText = "";
     if (flags.isFromFinalize && this.pendingFinals > 0) this.pendingFinals--;
-    const verdict = classifyOverlapWords(this.text, this.lexicon);
+    // More of the sound is still to come (a Finalize in the gap between "I" and "see"): the words may still grow
+    // into a phrase of the list.
+    const isAllIn = this.pendingFinals === 0 && !this.hasUnfinalizedSound;
+    const verdict = classifyOverlapWords(this.text, this.lexicon, !isAllIn);
     if (verdict === "interruption") return [this.decide("interruption", nowMs)];
     // Everything said so far is in and the caller is quiet: decide.
-    if (this.pendingFinals === 0 && !this.hasUnfinalizedSound) {
+    if (isAllIn) {
       return [this.decide(verdict === "no-words" ? "noise" : "backchannel", nowMs)];
     }
     return NONE;
