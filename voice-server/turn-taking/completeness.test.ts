@@ -197,9 +197,21 @@ describe("assessCompleteness (English)", () => {
   });
 
   it("treats elliptical answers and set phrases as complete", () => {
-    for (const text of ["yes I do", "no it isn't", "yes it is", "I think so", "thank you", "me too", "that's all", "we can", "yes please", "no", "no thanks", "okay", "hold on"]) {
+    for (const text of ["yes I do", "no it isn't", "yes it is", "I think so", "thank you", "me too", "that's all", "we can", "yes please", "no", "no thanks", "hold on"]) {
       expect(en(text).state, text).toBe("complete");
     }
+  });
+
+  it("reads a bare acknowledgement as whole only as the answer to a yes/no offer: elsewhere the caller may go on", () => {
+    const offers = ["Would you like me to book that?", "Shall I send you a reminder?", "We have 3 pm free. Is that okay?", "Do you want the earlier slot?"];
+    const others = [null, "Anything else?", "How can I help you today?", "We're open nine to five on weekdays.", "What would you like to do?"];
+    for (const ack of ["sure", "okay", "yeah", "yes", "alright", "okay okay", "um okay", "yeah sure"]) {
+      for (const offer of offers) expect(en(ack, offer).state, `${offer} / ${ack}`).toBe("complete");
+      for (const other of others) expect(en(ack, other).state, `${other} / ${ack}`).toBe("unsure");
+    }
+    // Not an acknowledgement alone: a turn.
+    expect(en("yes please", "Anything else?").state).toBe("complete");
+    expect(en("no", "Anything else?").state).toBe("complete");
   });
 
   it("reads fillers before a question as harmless and an empty transcript as no turn", () => {

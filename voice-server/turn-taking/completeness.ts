@@ -148,6 +148,12 @@ export function assessCompleteness(input: TCompletenessInput): TCompleteness {
     return result(content.length <= 2 ? "unsure" : "complete", "sentence", asked);
   }
 
+  // A bare acknowledgement ("sure", "okay", "yeah yeah") answers a yes/no offer ("Would you like me to book
+  // that?") whole; after anything else ("Anything else?", "How can I help?", news the agent gave) it is as often
+  // the caller taking the floor before saying what they want: the setting's wait, not a complete turn's.
+  if (tokens.every((w) => t.affirmations.has(w) || t.fillers.has(w)) && !isYesNoOffer(input.agentQuestion)) {
+    return result("unsure", "short-answer");
+  }
   // "Can you", "Do we", "Is it": a question that has its subject and nothing else yet.
   if (content.length === 2 && t.questionLeads.has(content[0]!) && t.ellipsisSubjects.has(last) && !endsWithSentenceMark) {
     return result("incomplete", "trailing-function-word");
@@ -155,6 +161,16 @@ export function assessCompleteness(input: TCompletenessInput): TCompleteness {
   if (content.length > 0 && t.questionLeads.has(content[0]!) && content.length >= 2) return result("complete", "question");
   if (endsWithSentenceMark) return result("complete", endsWithQuestionMark ? "question" : "sentence");
   return result("complete", "sentence");
+}
+
+// The agent's line ends on a yes/no question that offers or checks something: its last sentence opens with an
+// auxiliary ("Would you like...?", "Shall I...?", "Is that right?"). English auxiliaries; in other languages no
+// line qualifies, so a bare acknowledgement waits the agent's setting (the safe side).
+function isYesNoOffer(agentLine: string | null | undefined): boolean {
+  if (!agentLine || !/\?\s*$/.test(agentLine)) return false;
+  const lastSentence = agentLine.trim().split(/(?<=[.!?])\s+/).at(-1) ?? "";
+  const first = tokenize(lastSentence).tokens[0];
+  return first !== undefined && AUXILIARIES.has(first);
 }
 
 function stripLeadingFillers(tokens: string[], t: TTables): string[] {
