@@ -145,6 +145,23 @@ describe("TurnTaker", () => {
     expect(calls("clear")[0]!.at).toBe(1200);
   });
 
+  it("counts barge-in from an unvoiced consonant's onset when the VAD reports one ('stop': 60 ms of /s/ first)", () => {
+    const { clock, taker, calls } = setup();
+    taker.agentAudioStarted(true);
+    // The VAD's first voiced frame ends at 1040 (speech from 1000 by its own count) and says the loud sound
+    // began 60 ms before that run: the caller's onset is 940.
+    let isFirst = true;
+    while (clock.t < 1400) {
+      clock.t += 20;
+      const isVoiced = clock.t > 1020 && clock.t <= 1300;
+      taker.frame(isVoiced, clock.t, 20, isVoiced && isFirst ? 60 : 0);
+      if (isVoiced) isFirst = false;
+    }
+    expect(calls("clear").map((e) => e.args[0])).toEqual([940]);
+    // interruptionMinSpeechMs (200) after that onset, not after the VAD's.
+    expect(calls("clear")[0]!.at).toBe(1140);
+  });
+
   it("never clears a line that must be heard whole", () => {
     const { taker, run, calls } = setup();
     taker.agentAudioStarted(false);
