@@ -168,6 +168,26 @@ describe("assessCompleteness (English)", () => {
     expect(en("my email is sam dot lee at", null).state).toBe("incomplete");
   });
 
+  it("hears an address being spelled without being asked for one: 'dot' or 'underscore' between words", () => {
+    for (const question of [null, "Anything else?", "How can I help you today?"]) {
+      for (const stage of ["jane dot doe", "sam underscore lee", "sam underscore lee at outlook", "it's m dot smith at acme dot"]) {
+        expect(en(stage, question), `${question} / ${stage}`).toMatchObject({ state: "incomplete", dataKind: "email" });
+      }
+      expect(en("sam underscore lee at outlook dot com", question)).toMatchObject({ state: "complete", dataKind: "email" });
+      // "at" alone is an everyday word.
+      expect(en("I'm at the station", question).state).toBe("complete");
+      expect(en("can I book at lunchtime", question).state).toBe("complete");
+    }
+  });
+
+  it("reads twelve to fifteen digits of unknown data as maybe more to come (a card number on its way to sixteen)", () => {
+    const question = "Anything else?";
+    expect(en(`it's ${spoken(10)}`, question).state).toBe("complete");
+    expect(en(`${spoken(4)} ${spoken(4)} ${spoken(4)}`, question).state).toBe("unsure");
+    expect(en(`${spoken(4)} ${spoken(4)} ${spoken(4)} ${spoken(3)}`, question).state).toBe("unsure");
+    expect(en(`${spoken(4)} ${spoken(4)} ${spoken(4)} ${spoken(4)}`, question).state).toBe("complete");
+  });
+
   it("keeps a date open until it has a day", () => {
     const asked = "What date works for you?";
     for (const month of ["March", "april", "December", "July"]) {

@@ -179,6 +179,7 @@ function stripLeadingFillers(tokens: string[], t: TTables): string[] {
   return tokens.slice(i);
 }
 
+const SPELLING_WORDS = new Set(["dot", "underscore", "unterstrich", "underline"]);
 const EMAIL_TOKEN = /^[^@\s]+@[^@\s]+\.[a-z]{2,}$/;
 const EMAIL_PREFIX = /@/;
 const TLDS = new Set(["com", "org", "net", "edu", "gov", "io", "co", "uk", "us", "ca", "au", "de", "fr", "es", "it", "nl", "in", "br", "mx", "info", "biz", "me", "ai"]);
@@ -193,7 +194,12 @@ function assessData(tokens: string[], t: TTables, kind: TDataKind | null): TComp
     return EMAIL_TOKEN.test(last) ? result("complete", "data-complete", "email") : result("incomplete", "dictating", "email");
   }
   const atIndex = findLastIndex(tokens, (w) => t.emailAt.has(w));
-  const isEmailContext = kind === "email" || tokens.some((w) => /^e-?mail$/.test(w));
+  // "jane dot doe", "sam underscore lee": "dot" or "underscore" said between two words spells an address; nobody
+  // says them in a sentence. (Other languages' dot words, "punto", "point", "Punkt", are everyday words too.)
+  const isSpelling = tokens.some((w, i) => i > 0 && i < tokens.length - 1 && SPELLING_WORDS.has(w));
+  const isEmailContext = kind === "email" || isSpelling || tokens.some((w) => /^e-?mail$/.test(w));
+  // The part before the "at" is still being spelled.
+  if (isSpelling && atIndex < 0 && kind !== "email") return result("incomplete", "dictating", "email");
   if (t.dataSymbols.has(last)) {
     // "at" / "to" style words end many sentences; only symbols of dictation count outside an email context.
     if (isEmailContext || !t.continuers.has(last) || isNumberToken(tokens, tokens.length - 2, lang)) {
@@ -272,6 +278,9 @@ function assessData(tokens: string[], t: TTables, kind: TDataKind | null): TComp
       const groups = run.filter((w) => /^\d+$/.test(w)).length;
       const isDictation = digits >= 3 && (groups >= 2 || run.length >= 3 || kind === "number");
       if (isDictation && digits < 10) return result("incomplete", "dictating", kind ?? "number");
+      // Ten or eleven digits make a phone number; twelve to fifteen may be one with its country code or a card
+      // number on its way to sixteen: the setting's wait, not a complete turn's.
+      if (digits >= 12 && digits < 16) return result("unsure", "data-partial", kind ?? "number");
       return result(digits >= 10 ? "complete" : "unsure", "data-partial", kind ?? "number");
     }
   }

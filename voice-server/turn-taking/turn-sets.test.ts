@@ -104,6 +104,17 @@ describe("turn sets", () => {
     expect(interruptionsResumed).toEqual([]);
   });
 
+  it("does not cut callers off when the agent's last line asked for nothing (the data's own words must carry it)", () => {
+    // bench:voice's agent answers every turn with "No problem. Anything else?", whatever the turn set's question.
+    for (const agentQuestion of ["No problem. Anything else?", null]) {
+      const replays = PAUSED_TURNS.map((t) => replayTurn({ ...t, agentQuestion }, { ceilingMs: BENCH_CEILING_MS }));
+      const s = summary(replays);
+      console.log(`paused turns after "${agentQuestion}": cut-offs ${s.cutOffs}/${s.turns} [${s.cutOffIds.join(", ")}], v2v p50 ${s.v2vP50} / p95 ${s.v2vP95} ms`);
+      expect(s.noAnswer).toEqual([]);
+      expect(s.cutOffRate, s.cutOffIds.join(", ")).toBeLessThanOrEqual(0.05);
+    }
+  });
+
   it("does not cut off other callers either: each kind of mid-thought pause, up to 900 ms, at any ceiling", () => {
     // Not the bench's set: other words, other data, the longest pauses of the issue's range.
     const PHONE_Q = "Could I take a number to call you back on?";
