@@ -128,7 +128,7 @@ export function SettingsForm({
             step={10}
             defaultValue={value("thinkingInterruptionMinSpeechMs")}
             error={e.thinkingInterruptionMinSpeechMs}
-            hint="After the agent decided to answer but before it speaks: how long the caller must go on talking for the agent to drop its reply and keep listening. 40–100 ms suits most lines."
+            hint="After the agent decided to answer but before it speaks: how long the caller must go on talking for the agent to drop its reply and keep listening. 40 ms (the shortest sound the line’s voice detector confirms) catches a caller who goes on just before the answer would start; up to 100 ms ignores more line noise."
           />
           <Field
             label="End-of-turn silence (ms)"
@@ -139,7 +139,7 @@ export function SettingsForm({
             step={50}
             defaultValue={value("endpointingSilenceMs")}
             error={e.endpointingSilenceMs}
-            hint="The longest pause the agent waits before answering. Complete questions are answered sooner; a caller mid-sentence or reading out a number gets this whole pause. 400–800 ms suits most callers."
+            hint="How long the agent waits after the caller stops before answering. Complete questions are answered sooner. A caller mid-sentence or reading out a number, date or email gets this plus 600 ms (500 → 1,100 ms) so the pauses of dictation are never cut; if they go on before the agent’s voice starts, it drops its answer and keeps listening. 400–800 ms suits most callers."
           />
           <SelectField
             label="When a caller says “uh-huh” over the agent"

@@ -4,7 +4,7 @@ import { ZAgentConfig, ZAgentSnapshot } from "./config";
 describe("ZAgentConfig turn-taking settings", () => {
   it("gives a config saved before they existed their defaults, so old drafts and published versions still parse", () => {
     const old = { greeting: "Hello!", interruptionMinSpeechMs: 250, endpointingSilenceMs: 600 };
-    expect(ZAgentConfig.parse(old)).toMatchObject({ thinkingInterruptionMinSpeechMs: 60, shouldResumeAfterBackchannel: true, backchannelPhrases: [] });
+    expect(ZAgentConfig.parse(old)).toMatchObject({ thinkingInterruptionMinSpeechMs: 40, shouldResumeAfterBackchannel: true, backchannelPhrases: [] });
     const snapshot = ZAgentSnapshot.parse({ agentName: "A", teamName: "T", config: old, knowledge: [], departments: [] });
     expect(snapshot.config.backchannelPhrases).toEqual([]);
   });

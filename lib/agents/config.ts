@@ -47,8 +47,9 @@ export const ZAgentConfig = z.object({
   // Minimum caller speech (ms) over the agent before it stops talking ("agent speaking").
   interruptionMinSpeechMs: z.coerce.number().int().min(50).max(2000).default(200),
   // Caller speech (ms) after the agent decided to answer but before its audio started that drops the reply and
-  // keeps listening ("agent thinking"). Shorter than the above: no agent audio can echo back yet.
-  thinkingInterruptionMinSpeechMs: z.coerce.number().int().min(20).max(2000).default(60),
+  // keeps listening ("agent thinking"). Shorter than the above: no agent audio can echo back yet. 40 ms is the
+  // VAD's first confirmed speech (two 20 ms frames), so a caller going on just before the reply is heard is caught.
+  thinkingInterruptionMinSpeechMs: z.coerce.number().int().min(20).max(2000).default(40),
   // After an "uh-huh", "okay" or a noise over the agent, say the interrupted sentence again instead of answering.
   shouldResumeAfterBackchannel: z.boolean().default(true),
   // Acknowledgements in the agent's language that never count as an interruption, on top of the language's

@@ -17,6 +17,9 @@ import { mulawRms } from "./faults";
 // - Finalize (may come at any time): `finalLatencyMs` (150) later, is_final + from_finalize with every word
 //   spoken so far and not yet final ("" if none). Recognition goes on after it: the turn continues with its next
 //   stretch, and only a turn whose words are all final ends, so the next speech takes the next transcript.
+//   A Finalize that completes the turn less than minPauseMs into a silence (a listener's VAD took a gap inside
+//   or between words for the end of speech) ends it only once the silence reaches minPauseMs: speech before
+//   then is the rest of that turn. Each pause counts once (for the first speech after it).
 // - After `endpointing` ms of silence: is_final + speech_final with the words spoken so far; UtteranceEnd after
 //   utterance_end_ms of silence.
 // Time is measured in received audio (8 bytes per ms), so tests may send audio faster than real time.
@@ -85,6 +88,8 @@ export class TranscriptModel {
   private segmentStartMs = 0;
   private lastVoiceMs = 0;
   private turn: TTurn | null = null;
+  // The turn's words are all final but a Finalize cut its last stretch short: it ends at the next real pause.
+  private isTurnHeld = false;
   private turnCount = 0;
   private isUtteranceEndPending = false;
 
@@ -153,6 +158,10 @@ export class TranscriptModel {
     }
     this.voicedRunMs = 0;
     this.silenceRunMs += 20;
+    if (this.isTurnHeld && this.silenceRunMs >= this.timing.minPauseMs) {
+      this.isTurnHeld = false;
+      if (this.isTurnDone()) this.turn = null;
+    }
     if (this.turn?.isStretchOpen && this.silenceRunMs >= this.timing.stretchEndMs) this.endStretch(this.turn, this.lastVoiceMs);
     if (this.turn) this.maybeSendInterim(this.turn);
     if (this.isInSpeech && this.endpointingMs !== null && this.silenceRunMs >= this.endpointingMs) {
@@ -177,6 +186,7 @@ export class TranscriptModel {
     this.segmentStartMs = this.audioMsReceived - this.voicedRunMs;
     this.isUtteranceEndPending = this.utteranceEndMs !== null;
     if (!this.turn) {
+      this.isTurnHeld = false;
       const index = this.turnCount++;
       const { words, stretchEnds } = parseTranscript(this.nextTranscript(index).trim());
       this.turn = {
@@ -198,8 +208,11 @@ export class TranscriptModel {
 
   // The caller goes on after a real pause: the next stretch of the same turn.
   private maybeNextStretch(turn: TTurn): void {
-    if (turn.isStretchOpen || this.pauseBeforeMs < this.timing.minPauseMs) return;
+    // Each pause counts once, at the first confirmed speech after it: a pause the open stretch absorbed must not
+    // later move a stretch that a Finalize flushed on to the next one.
+    const pauseMs = this.pauseBeforeMs;
     this.pauseBeforeMs = 0;
+    if (turn.isStretchOpen || pauseMs < this.timing.minPauseMs) return;
     if (turn.stretch >= turn.stretchEnds.length - 1) return;
     turn.stretch++;
     turn.isStretchOpen = true;
@@ -263,6 +276,11 @@ export class TranscriptModel {
     this.isInSpeech = false;
     this.voicedRunMs = 0;
     this.isUtteranceEndPending = false;
-    if (this.isTurnDone()) this.turn = null;
+    if (!this.isTurnDone()) return;
+    // A Finalize inside the caller's speech (their VAD took a gap inside a word, or between words, for silence;
+    // the fake's energy detector may have too) leaves the turn open to the caller's next real pause: the rest of
+    // that speech (the tail of its last word) is still this turn, and must not take the next transcript.
+    if (this.silenceRunMs >= this.timing.minPauseMs) this.turn = null;
+    else this.isTurnHeld = true;
   }
 }

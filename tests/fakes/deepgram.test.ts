@@ -251,6 +251,7 @@ describe("FakeDeepgram", () => {
     client.ws.send(JSON.stringify({ type: "Finalize" }));
     await client.waitFor(() => finals().length === 3);
     expect(textOf(finals()[2]!)).toBe("");
+    sendAudio(client.ws, mulawSilence(300));
     sendAudio(client.ws, speechLikeMulaw(500, 3));
     sendAudio(client.ws, mulawSilence(100));
     client.ws.send(JSON.stringify({ type: "Finalize" }));
@@ -271,6 +272,38 @@ describe("FakeDeepgram", () => {
     const first = await client.waitFor((m) => m.from_finalize === true);
     // One stretch (no "|"): a Finalize flushes it whole, as the fake cannot tell where the caller's words stop.
     expect(textOf(first)).toBe("I would like to book a cleaning");
+    client.ws.close();
+  });
+
+  it("keeps the rest of a stretch a Finalize cut short in its turn: only the next real pause starts the next transcript", async () => {
+    fake = await FakeDeepgram.start({ apiKey: "k", transcripts: ["next | Tuesday", "um | the twenty first"], finalLatencyMs: 10 });
+    const client = await connect(`${fake.url}/v1/listen?${QUERY.replace("endpointing=300", "endpointing=false")}`);
+    const finals = () => client.messages.filter((m) => m.is_final === true);
+    const textOf = (m: Record<string, unknown>) => (m.channel as { alternatives: { transcript: string }[] }).alternatives[0]!.transcript;
+    const finalizeAndWait = async () => {
+      const count = finals().length;
+      client.ws.send(JSON.stringify({ type: "Finalize" }));
+      await client.waitFor(() => finals().length === count + 1);
+      return textOf(finals().at(-1)!);
+    };
+    sendAudio(client.ws, speechLikeMulaw(400, 1));
+    sendAudio(client.ws, mulawSilence(100));
+    expect(await finalizeAndWait()).toBe("next");
+    sendAudio(client.ws, mulawSilence(600));
+    // The last stretch, finalized in a gap inside it (a VAD heard silence there; so did the fake's energy
+    // detector, for 100 ms), then its tail after the gap: 220 ms in all, a gap between words.
+    sendAudio(client.ws, speechLikeMulaw(300, 2));
+    sendAudio(client.ws, mulawSilence(100));
+    expect(await finalizeAndWait()).toBe("Tuesday");
+    sendAudio(client.ws, mulawSilence(120));
+    sendAudio(client.ws, speechLikeMulaw(200, 3));
+    sendAudio(client.ws, mulawSilence(100));
+    expect(await finalizeAndWait()).toBe("");
+    // The caller's next turn, after a real pause: the next transcript, from its first stretch.
+    sendAudio(client.ws, mulawSilence(1000));
+    sendAudio(client.ws, speechLikeMulaw(300, 4));
+    sendAudio(client.ws, mulawSilence(100));
+    expect(await finalizeAndWait()).toBe("um");
     client.ws.close();
   });
 

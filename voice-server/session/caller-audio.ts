@@ -72,7 +72,7 @@ export class CallerAudio {
 
   private feedPolicy(detector: SpeechDetector): void {
     const taker = this.deps.turns.taker;
-    if (taker && !this.isPolicyDeaf) taker.frame(detector.isVoicedFrame, detector.timeMs);
+    if (taker && !this.isPolicyDeaf) taker.frame(detector.isVoicedFrame, detector.timeMs, FRAME_MS, detector.onsetLeadMs);
   }
 
   private onSpeechStart(event: Extract<TSpeechEvent, { type: "speech-start" }>): void {

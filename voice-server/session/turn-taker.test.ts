@@ -6,11 +6,13 @@ const CONFIG: TTurnPolicyConfig = {
   language: "en-US",
   endpointingSilenceMs: 800,
   interruptionMinSpeechMs: 200,
-  thinkingInterruptionMinSpeechMs: 60,
+  thinkingInterruptionMinSpeechMs: 40, // the agent default (lib/agents/config.ts)
   shouldResumeAfterBackchannel: true,
   backchannelPhrases: [],
 };
 
+// `run` feeds frames as SpeechDetector.isVoicedFrame reports them: its first voiced frame of a run is the VAD's
+// second speech frame in a row, so the speech began a frame before it (20 ms frames: onset = first voiced - 40).
 // A recognizer that answers each finalize when the test says so, the way SttInput does: the result first (with the
 // finalize still pending), then the round resolves.
 function setup(config: TTurnPolicyConfig = CONFIG) {
@@ -64,7 +66,7 @@ function setup(config: TTurnPolicyConfig = CONFIG) {
 }
 
 describe("TurnTaker", () => {
-  it("asks for the final 100 ms into a pause and answers a complete question on it, with the speech's timing", async () => {
+  it("asks for the final 60 ms into a pause and answers a complete question on it, with the speech's timing", async () => {
     const { taker, answer, run, calls, finalizes } = setup();
     run(1100, [[300, 1000]]);
     expect(finalizes()).toBe(1);
@@ -76,7 +78,7 @@ describe("TurnTaker", () => {
     expect(reply!.args[0] as TPolicyTurn).toMatchObject({
       text: "What are your opening hours?",
       useSpeculative: false,
-      speechStartStreamMs: 300,
+      speechStartStreamMs: 300 - 20,
       speechEndStreamMs: 1000,
       speechEndAt: 1000,
     });
@@ -124,11 +126,12 @@ describe("TurnTaker", () => {
     const { taker, answer, run, calls } = setup();
     taker.agentAudioStarted(true);
     run(1300, [[1000, 1280]]);
-    expect(calls("clear").map((e) => e.args[0])).toEqual([1000]);
-    expect(calls("clear")[0]!.at).toBe(1200);
+    // interruptionMinSpeechMs (200) after the sound's onset, the VAD's confirmation frame included.
+    expect(calls("clear").map((e) => e.args[0])).toEqual([1000 - 20]);
+    expect(calls("clear")[0]!.at).toBe(1200 - 20);
     run(1400, [[1000, 1280]]);
     await answer("uh-huh");
-    expect(calls("resume").map((e) => e.args)).toEqual([["backchannel", "uh-huh", 1000]]);
+    expect(calls("resume").map((e) => e.args)).toEqual([["backchannel", "uh-huh", 1000 - 20]]);
     expect(calls("reply")).toEqual([]);
   });
 
@@ -137,7 +140,26 @@ describe("TurnTaker", () => {
     taker.agentAudioStarted(true);
     run(1400, [[1000, 1120], [1180, 1300]]);
     expect(calls("clear")).toHaveLength(1);
-    expect(calls("clear")[0]!.args[0]).toBe(1000);
+    expect(calls("clear")[0]!.args[0]).toBe(1000 - 20);
+    // The gap counts: the first voiced frame 200 ms after the onset, not after 200 ms of voiced frames (1260).
+    expect(calls("clear")[0]!.at).toBe(1200);
+  });
+
+  it("counts barge-in from an unvoiced consonant's onset when the VAD reports one ('stop': 60 ms of /s/ first)", () => {
+    const { clock, taker, calls } = setup();
+    taker.agentAudioStarted(true);
+    // The VAD's first voiced frame ends at 1040 (speech from 1000 by its own count) and says the loud sound
+    // began 60 ms before that run: the caller's onset is 940.
+    let isFirst = true;
+    while (clock.t < 1400) {
+      clock.t += 20;
+      const isVoiced = clock.t > 1020 && clock.t <= 1300;
+      taker.frame(isVoiced, clock.t, 20, isVoiced && isFirst ? 60 : 0);
+      if (isVoiced) isFirst = false;
+    }
+    expect(calls("clear").map((e) => e.args[0])).toEqual([940]);
+    // interruptionMinSpeechMs (200) after that onset, not after the VAD's.
+    expect(calls("clear")[0]!.at).toBe(1140);
   });
 
   it("never clears a line that must be heard whole", () => {
@@ -159,5 +181,23 @@ describe("TurnTaker", () => {
     run(2800);
     expect(calls("reply").map((e) => (e.args[0] as TPolicyTurn).text)).toEqual(["Hello?", "Are you there?"]);
     expect(calls("dropReply")).toEqual([]);
+  });
+
+  it("drops the reply on the VAD's first confirmed frame: a caller going on 50 ms before the reply's audio is caught", async () => {
+    const { taker, answer, run, calls } = setup();
+    run(1250, [[0, 800]]);
+    await answer("I need a cleaning");
+    const replyAt = calls("reply")[0]!.at;
+    // The reply's audio would start after the LLM's first token and the TTS's first byte (the profile's 450 ms).
+    const audioAt = replyAt + 450;
+    // The caller's sound starts 50 ms (or a little less, on the frame grid) before that: a raw speech frame the VAD
+    // does not report yet, then the confirming one, its first voiced frame here.
+    const onset = Math.ceil((audioAt - 50) / 20) * 20;
+    run(onset + 100, [[onset + 20, onset + 600]]);
+    const [drop] = calls("dropReply");
+    expect(drop).toBeDefined();
+    expect(drop!.at).toBe(onset + 40);
+    expect(drop!.at).toBeLessThan(audioAt);
+    expect(taker.policy.agentState).toBe("idle");
   });
 });

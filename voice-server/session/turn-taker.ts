@@ -3,6 +3,7 @@ import type { TSttEvent } from "@/voice-server/providers/types";
 import type { TCompleteness } from "@/voice-server/turn-taking/completeness";
 import type { TOverlapKind } from "@/voice-server/turn-taking/backchannel";
 import { TurnPolicy, type TTurnPolicyAction, type TTurnPolicyConfig } from "@/voice-server/turn-taking/turn-policy";
+import { CONFIRM_FRAMES } from "@/voice-server/vad/vad";
 import type { TClock } from "./pacer";
 
 // The live call's side of the turn-taking policy (voice-server/turn-taking/turn-policy.ts): feeds it the caller's
@@ -79,21 +80,27 @@ export class TurnTaker {
     return this.policy.callerText;
   }
 
-  // One caller frame that ended now; `streamMs`: its end on the stream's timeline.
-  frame(isVoiced: boolean, streamMs: number, frameMs = 20): void {
+  // One caller frame that ended now, as SpeechDetector.isVoicedFrame judged it; `streamMs`: its end on the
+  // stream's timeline. That reading turns true on the VAD's CONFIRM_FRAMES-th speech frame in a row, so the first
+  // voiced frame of a run stands for that many frames of speech, and for `onsetLeadMs` more when an unvoiced
+  // consonant the VAD does not call speech began it (SpeechDetector.onsetLeadMs): the policy counts the run
+  // (barge-in, "agent thinking") from the sound's true onset, not a syllable late.
+  frame(isVoiced: boolean, streamMs: number, frameMs = 20, onsetLeadMs = 0): void {
     if (this.isClosed) return;
     const now = this.deps.clock.now();
+    let voicedMs = frameMs;
     if (isVoiced) {
+      if (this.silentMs > 0) voicedMs = CONFIRM_FRAMES * frameMs + onsetLeadMs;
       // As the policy counts a stretch of speech: gaps of up to 100 ms between syllables do not start a new one.
-      if (this.silentMs > 100) this.runOnsetAt = now - frameMs;
+      if (this.silentMs > 100) this.runOnsetAt = now - voicedMs;
       this.silentMs = 0;
       this.lastVoicedAt = now;
       this.lastVoicedStreamMs = streamMs;
-      this.turnStartStreamMs ??= Math.max(0, streamMs - frameMs);
+      this.turnStartStreamMs ??= Math.max(0, streamMs - voicedMs);
     } else {
       this.silentMs += frameMs;
     }
-    this.apply(this.policy.frame(now, isVoiced, frameMs));
+    this.apply(this.policy.frame(now, isVoiced, frameMs, voicedMs));
   }
 
   result(event: Extract<TSttEvent, { type: "interim" | "final" | "utterance-end" }>): void {
@@ -154,9 +161,11 @@ export class TurnTaker {
       });
   }
 
-  private apply(actions: TTurnPolicyAction[]): void {
+  private apply(actions: readonly TTurnPolicyAction[]): void {
     const handlers = this.deps.handlers;
-    for (const action of actions) {
+    // Indexed: called on every frame, nearly always with no actions.
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i]!;
       switch (action.type) {
         case "finalize":
           this.finalize();

@@ -91,13 +91,29 @@ function judge(soundMs: number, finalText: string, options: { interimText?: stri
 }
 
 describe("OverlapJudge", () => {
-  it("resumes after a short backchannel well within 800 ms of its onset", () => {
-    for (const soundMs of [200, 300, 400, 500]) {
+  it("resumes after a backchannel (up to a doubled 'uh-huh uh-huh' of 600 ms) within 800 ms of its onset", () => {
+    for (const soundMs of [200, 300, 400, 500, 600]) {
       const v = judge(soundMs, pick(ACKS));
       expect(v).toMatchObject({ kind: "backchannel", action: "resume" });
       expect(v!.decidedAtMs).toBeLessThanOrEqual(soundMs + OVERLAP_DEFAULTS.finalizeAfterMs + 150 + 20);
       expect(v!.decidedAtMs).toBeLessThan(800);
     }
+  });
+
+  it("waits for the rest of a backchannel split by a Finalize in its word gap ('I' ... 'see') before judging it", () => {
+    const j = new OverlapJudge({ language: "en-US" }, 0);
+    const actions: TOverlapAction[] = [];
+    // "I" (0-160 ms), a 40 ms gap, "see" (200-400 ms); the recognizer answers each Finalize 150 ms later.
+    const finals: { at: number; text: string }[] = [];
+    for (let t = 20; t <= 1000; t += 20) {
+      const isVoiced = t <= 160 || (t > 200 && t <= 400);
+      for (const a of j.frame(t, isVoiced)) {
+        if (a.type === "finalize") finals.push({ at: t + 150, text: t < 200 ? "I" : "see" });
+        else actions.push(a);
+      }
+      while (finals.length > 0 && finals[0]!.at <= t) actions.push(...j.final(finals.shift()!.text, { isFromFinalize: true }, t));
+    }
+    expect(actions).toEqual([expect.objectContaining({ type: "verdict", kind: "backchannel", action: "resume", text: "I see" })]);
   });
 
   it("resumes after noise the recognizer finds no words in", () => {

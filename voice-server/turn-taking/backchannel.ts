@@ -92,9 +92,14 @@ export type TOverlapAction =
   | { type: "finalize" }
   | { type: "verdict"; kind: TOverlapKind; action: "resume" | "answer"; text: string; decidedAtMs: number };
 
-// finalizeAfterMs is shorter than the endpointer's: the agent is waiting mid-sentence, and an extra Finalize
-// inside a word gap costs nothing but a split final.
-export const OVERLAP_DEFAULTS = { finalizeAfterMs: 60, maxBackchannelMs: 1200, finalTimeoutMs: 500 } as const;
+// finalizeAfterMs: the first silent frame. The agent is waiting mid-sentence and the verdict waits for the final
+// that follows the sound (Finalize + ~150 ms), so every ms before the Finalize is a ms more of silence: a
+// 600 ms "uh-huh uh-huh" is judged about 770 ms after its onset, inside the 800 ms a resume must start by. An
+// extra Finalize inside a gap between syllables costs nothing but a split final.
+export const OVERLAP_DEFAULTS = { finalizeAfterMs: 20, maxBackchannelMs: 1200, finalTimeoutMs: 500 } as const;
+
+// Returned when nothing happens (frozen): the per-frame path allocates nothing.
+const NONE = Object.freeze([]) as unknown as TOverlapAction[];
 
 // Judges one stretch of caller sound that started over the agent's speech (created at its onset, right after
 // the session sent `clear`). Feed it the same events as the endpointer; it returns a verdict once.
@@ -133,19 +138,22 @@ export class OverlapJudge {
   }
 
   frame(nowMs: number, isVoiced: boolean, frameMs = 20): TOverlapAction[] {
-    if (this.verdict) return [];
+    if (this.verdict) return NONE;
     if (isVoiced) {
       this.voicedMs += frameMs;
       this.lastVoiceAtMs = nowMs;
       this.hasUnfinalizedSound = true;
       if (this.voicedMs > this.s.maxBackchannelMs) return [this.decide("interruption", nowMs)];
-      return [];
+      return NONE;
     }
     return this.tick(nowMs);
   }
 
   tick(nowMs: number): TOverlapAction[] {
-    if (this.verdict) return [];
+    if (this.verdict) return NONE;
+    const isFinalizeDue = this.hasUnfinalizedSound && nowMs - this.lastVoiceAtMs >= this.s.finalizeAfterMs;
+    const isFinalOverdue = this.pendingFinals > 0 && !this.hasUnfinalizedSound && nowMs - this.finalizeSentAtMs >= this.s.finalTimeoutMs;
+    if (!isFinalizeDue && !isFinalOverdue) return NONE;
     const actions: TOverlapAction[] = [];
     if (this.hasUnfinalizedSound && nowMs - this.lastVoiceAtMs >= this.s.finalizeAfterMs) {
       this.hasUnfinalizedSound = false;
@@ -162,25 +170,28 @@ export class OverlapJudge {
   }
 
   interim(text: string, nowMs: number): TOverlapAction[] {
-    if (this.verdict) return [];
+    if (this.verdict) return NONE;
     this.interimText = text.trim();
     // New words that are not a backchannel decide at once: the caller is taking the floor.
     if (classifyOverlapWords(this.text, this.lexicon, true) === "interruption") return [this.decide("interruption", nowMs)];
-    return [];
+    return NONE;
   }
 
   final(text: string, flags: { isFromFinalize?: boolean }, nowMs: number): TOverlapAction[] {
-    if (this.verdict) return [];
+    if (this.verdict) return NONE;
     if (text.trim()) this.finals.push(text.trim());
     this.interimText = "";
     if (flags.isFromFinalize && this.pendingFinals > 0) this.pendingFinals--;
-    const verdict = classifyOverlapWords(this.text, this.lexicon);
+    // More of the sound is still to come (a Finalize in the gap between "I" and "see"): the words may still grow
+    // into a phrase of the list.
+    const isAllIn = this.pendingFinals === 0 && !this.hasUnfinalizedSound;
+    const verdict = classifyOverlapWords(this.text, this.lexicon, !isAllIn);
     if (verdict === "interruption") return [this.decide("interruption", nowMs)];
     // Everything said so far is in and the caller is quiet: decide.
-    if (this.pendingFinals === 0 && !this.hasUnfinalizedSound) {
+    if (isAllIn) {
       return [this.decide(verdict === "no-words" ? "noise" : "backchannel", nowMs)];
     }
-    return [];
+    return NONE;
   }
 
   private decide(kind: TOverlapKind, nowMs: number): Extract<TOverlapAction, { type: "verdict" }> {

@@ -127,6 +127,33 @@ describe("assessCompleteness (English)", () => {
     expect(en(groups.join(" "), asked)).toMatchObject({ state: "complete", dataKind: "card" });
   });
 
+  it("keeps a phone number open below ten digits: seven is a group of a longer number, not a whole one", () => {
+    const asked = "What's the best number to reach you on?";
+    for (const text of ["five five five one two three four", "two oh six double five four", "nine one nine two two eight four four"]) {
+      expect(en(text, asked), text).toMatchObject({ state: "incomplete", reason: "dictating", dataKind: "phone" });
+    }
+  });
+
+  it("reads a card's short codes as whole at three or four digits, the card number itself only at sixteen", () => {
+    expect(en("four one one one", "Could you read me the card number?").state).toBe("incomplete");
+    for (const asked of ["And the CVV?", "What's the expiry?", "Can you give me the last four digits?"]) {
+      expect(en("one two three", asked), asked).toMatchObject({ state: "complete", dataKind: "code" });
+      expect(en("one", asked).state, asked).toBe("incomplete");
+    }
+  });
+
+  it("keeps a date of birth open until it has its year", () => {
+    const asked = "And your date of birth?";
+    for (const text of ["July", "July the ninth", "the ninth of July", "9th of July", "July 9th"]) {
+      expect(en(text, asked), text).toMatchObject({ state: "incomplete", dataKind: "birthdate" });
+    }
+    for (const text of ["July the ninth nineteen eighty four", "the 9th of July 1984", "oh seven oh nine eighty four"]) {
+      expect(en(text, asked), text).toMatchObject({ state: "complete", dataKind: "birthdate" });
+    }
+    // An appointment's date needs no year.
+    expect(en("July the ninth", "What date would you like to come in?").state).toBe("complete");
+  });
+
   it("keeps an email address open until it has a domain", () => {
     const asked = "What's your email address?";
     for (const user of ["john", "jane dot doe", "j smith", "bookings"]) {
@@ -139,6 +166,26 @@ describe("assessCompleteness (English)", () => {
     expect(en("jo@acme.com", asked).state).toBe("complete");
     expect(en("jo@acme", asked).state).toBe("incomplete");
     expect(en("my email is sam dot lee at", null).state).toBe("incomplete");
+  });
+
+  it("hears an address being spelled without being asked for one: 'dot' or 'underscore' between words", () => {
+    for (const question of [null, "Anything else?", "How can I help you today?"]) {
+      for (const stage of ["jane dot doe", "sam underscore lee", "sam underscore lee at outlook", "it's m dot smith at acme dot"]) {
+        expect(en(stage, question), `${question} / ${stage}`).toMatchObject({ state: "incomplete", dataKind: "email" });
+      }
+      expect(en("sam underscore lee at outlook dot com", question)).toMatchObject({ state: "complete", dataKind: "email" });
+      // "at" alone is an everyday word.
+      expect(en("I'm at the station", question).state).toBe("complete");
+      expect(en("can I book at lunchtime", question).state).toBe("complete");
+    }
+  });
+
+  it("reads twelve to fifteen digits of unknown data as maybe more to come (a card number on its way to sixteen)", () => {
+    const question = "Anything else?";
+    expect(en(`it's ${spoken(10)}`, question).state).toBe("complete");
+    expect(en(`${spoken(4)} ${spoken(4)} ${spoken(4)}`, question).state).toBe("unsure");
+    expect(en(`${spoken(4)} ${spoken(4)} ${spoken(4)} ${spoken(3)}`, question).state).toBe("unsure");
+    expect(en(`${spoken(4)} ${spoken(4)} ${spoken(4)} ${spoken(4)}`, question).state).toBe("complete");
   });
 
   it("keeps a date open until it has a day", () => {
@@ -170,9 +217,21 @@ describe("assessCompleteness (English)", () => {
   });
 
   it("treats elliptical answers and set phrases as complete", () => {
-    for (const text of ["yes I do", "no it isn't", "yes it is", "I think so", "thank you", "me too", "that's all", "we can", "yes please", "no", "no thanks", "okay", "hold on"]) {
+    for (const text of ["yes I do", "no it isn't", "yes it is", "I think so", "thank you", "me too", "that's all", "we can", "yes please", "no", "no thanks", "hold on"]) {
       expect(en(text).state, text).toBe("complete");
     }
+  });
+
+  it("reads a bare acknowledgement as whole only as the answer to a yes/no offer: elsewhere the caller may go on", () => {
+    const offers = ["Would you like me to book that?", "Shall I send you a reminder?", "We have 3 pm free. Is that okay?", "Do you want the earlier slot?"];
+    const others = [null, "Anything else?", "How can I help you today?", "We're open nine to five on weekdays.", "What would you like to do?"];
+    for (const ack of ["sure", "okay", "yeah", "yes", "alright", "okay okay", "um okay", "yeah sure"]) {
+      for (const offer of offers) expect(en(ack, offer).state, `${offer} / ${ack}`).toBe("complete");
+      for (const other of others) expect(en(ack, other).state, `${other} / ${ack}`).toBe("unsure");
+    }
+    // Not an acknowledgement alone: a turn.
+    expect(en("yes please", "Anything else?").state).toBe("complete");
+    expect(en("no", "Anything else?").state).toBe("complete");
   });
 
   it("reads fillers before a question as harmless and an empty transcript as no turn", () => {

@@ -12,7 +12,7 @@ export type TCompletenessReason =
   | "trailing-filler" // "... um"
   | "trailing-function-word" // "... and", "... to the", "my number is"
   | "open-request" // "I'd like to book"
-  | "dictating" // digits, "at", "dot", a month without a day, while the data is not whole yet
+  | "dictating" // digits, "at", "dot", a month without a day, a date of birth without its year, while the data is not whole yet
   | "awaiting-data" // the agent asked for data and the caller only said "sure"
   | "data-complete" // ten digits of a phone number, a whole email address, a day and month
   | "data-partial" // data of unknown length: may or may not go on
@@ -148,6 +148,12 @@ export function assessCompleteness(input: TCompletenessInput): TCompleteness {
     return result(content.length <= 2 ? "unsure" : "complete", "sentence", asked);
   }
 
+  // A bare acknowledgement ("sure", "okay", "yeah yeah") answers a yes/no offer ("Would you like me to book
+  // that?") whole; after anything else ("Anything else?", "How can I help?", news the agent gave) it is as often
+  // the caller taking the floor before saying what they want: the setting's wait, not a complete turn's.
+  if (tokens.every((w) => t.affirmations.has(w) || t.fillers.has(w)) && !isYesNoOffer(input.agentQuestion)) {
+    return result("unsure", "short-answer");
+  }
   // "Can you", "Do we", "Is it": a question that has its subject and nothing else yet.
   if (content.length === 2 && t.questionLeads.has(content[0]!) && t.ellipsisSubjects.has(last) && !endsWithSentenceMark) {
     return result("incomplete", "trailing-function-word");
@@ -157,12 +163,23 @@ export function assessCompleteness(input: TCompletenessInput): TCompleteness {
   return result("complete", "sentence");
 }
 
+// The agent's line ends on a yes/no question that offers or checks something: its last sentence opens with an
+// auxiliary ("Would you like...?", "Shall I...?", "Is that right?"). English auxiliaries; in other languages no
+// line qualifies, so a bare acknowledgement waits the agent's setting (the safe side).
+function isYesNoOffer(agentLine: string | null | undefined): boolean {
+  if (!agentLine || !/\?\s*$/.test(agentLine)) return false;
+  const lastSentence = agentLine.trim().split(/(?<=[.!?])\s+/).at(-1) ?? "";
+  const first = tokenize(lastSentence).tokens[0];
+  return first !== undefined && AUXILIARIES.has(first);
+}
+
 function stripLeadingFillers(tokens: string[], t: TTables): string[] {
   let i = 0;
   while (i < tokens.length && (t.fillers.has(tokens[i]!) || t.affirmations.has(tokens[i]!)) && i < tokens.length - 1) i++;
   return tokens.slice(i);
 }
 
+const SPELLING_WORDS = new Set(["dot", "underscore", "unterstrich", "underline"]);
 const EMAIL_TOKEN = /^[^@\s]+@[^@\s]+\.[a-z]{2,}$/;
 const EMAIL_PREFIX = /@/;
 const TLDS = new Set(["com", "org", "net", "edu", "gov", "io", "co", "uk", "us", "ca", "au", "de", "fr", "es", "it", "nl", "in", "br", "mx", "info", "biz", "me", "ai"]);
@@ -177,7 +194,12 @@ function assessData(tokens: string[], t: TTables, kind: TDataKind | null): TComp
     return EMAIL_TOKEN.test(last) ? result("complete", "data-complete", "email") : result("incomplete", "dictating", "email");
   }
   const atIndex = findLastIndex(tokens, (w) => t.emailAt.has(w));
-  const isEmailContext = kind === "email" || tokens.some((w) => /^e-?mail$/.test(w));
+  // "jane dot doe", "sam underscore lee": "dot" or "underscore" said between two words spells an address; nobody
+  // says them in a sentence. (Other languages' dot words, "punto", "point", "Punkt", are everyday words too.)
+  const isSpelling = tokens.some((w, i) => i > 0 && i < tokens.length - 1 && SPELLING_WORDS.has(w));
+  const isEmailContext = kind === "email" || isSpelling || tokens.some((w) => /^e-?mail$/.test(w));
+  // The part before the "at" is still being spelled.
+  if (isSpelling && atIndex < 0 && kind !== "email") return result("incomplete", "dictating", "email");
   if (t.dataSymbols.has(last)) {
     // "at" / "to" style words end many sentences; only symbols of dictation count outside an email context.
     if (isEmailContext || !t.continuers.has(last) || isNumberToken(tokens, tokens.length - 2, lang)) {
@@ -196,20 +218,21 @@ function assessData(tokens: string[], t: TTables, kind: TDataKind | null): TComp
     return result("incomplete", "dictating", "email");
   }
 
-  // Dates: a month without a day, or a day without a month while one was asked for.
-  if (t.months.has(last) && (kind === "date" || kind === null)) {
+  // Dates: a month without a day, or a day without a month while one was asked for. A date of birth goes on to
+  // its year: day and month alone are still being dictated.
+  const isBirthdate = kind === "birthdate";
+  const isDateKind = kind === "date" || isBirthdate;
+  const dayAndMonth = () => (isBirthdate ? result("incomplete", "dictating", "birthdate") : result("complete", "data-complete", "date"));
+  if (t.months.has(last) && (isDateKind || kind === null)) {
     const hasDayBefore = tokens.length >= 2 && /^(\d{1,2}(st|nd|rd|th)?|\w+(st|nd|rd|th))$/.test(tokens.at(-2)!) && tokens.at(-2) !== "the";
     const hasDayBeforeOf = tokens.at(-2) === "of";
-    if (hasDayBefore) return result("complete", "data-complete", "date");
-    if (hasDayBeforeOf) return result("complete", "data-complete", "date");
-    return result("incomplete", "dictating", "date");
+    if (hasDayBefore || hasDayBeforeOf) return dayAndMonth();
+    return result("incomplete", "dictating", isBirthdate ? "birthdate" : "date");
   }
 
   const isOrdinal = (w: string) => /^\d{1,2}(st|nd|rd|th)$/.test(w) || t.ordinals.has(w);
   if (kind === "date" && WEEKDAYS_EN.has(last)) return result("complete", "data-complete", "date");
-  if (isOrdinal(last) && (kind === "date" || tokens.some((w) => t.months.has(w)) || tokens.at(-2) === "the")) {
-    return result("complete", "data-complete", "date");
-  }
+  if (isOrdinal(last) && (isDateKind || tokens.some((w) => t.months.has(w)) || tokens.at(-2) === "the")) return dayAndMonth();
 
   // Digits at the end of the turn: count those dictated in the trailing run of numbers and spoken symbols.
   let start = tokens.length;
@@ -226,6 +249,10 @@ function assessData(tokens: string[], t: TTables, kind: TDataKind | null): TComp
   const digits = countDigits(run, lang);
   if (digits === 0) return null;
   const before = tokens.slice(0, start);
+  if (isBirthdate) {
+    // "nineteen eighty four", "1984", "oh seven oh nine eighty four": the year is in once four digits are.
+    return digits >= 4 ? result("complete", "data-complete", "birthdate") : result("incomplete", "dictating", "birthdate");
+  }
   if (kind === "date" || before.some((w) => t.months.has(w))) {
     // "March 14", "the 3rd": a day number ends a date; a year ends it too.
     return result("complete", "data-complete", "date");
@@ -233,13 +260,16 @@ function assessData(tokens: string[], t: TTables, kind: TDataKind | null): TComp
   if (WEEKDAYS_EN.has(before.at(-1) ?? "")) return result("complete", "data-complete", "date");
   switch (kind) {
     case "phone":
+      // Numbers are ten digits and more (with the area code) almost everywhere now: fewer is a group of one.
       if (digits >= 10) return result("complete", "data-complete", "phone");
-      if (digits >= 7) return result("unsure", "data-partial", "phone");
       return result("incomplete", "dictating", "phone");
     case "card":
       if (digits >= 16) return result("complete", "data-complete", "card");
-      if (digits >= 15 || digits <= 4) return result("unsure", "data-partial", "card");
+      if (digits === 15) return result("unsure", "data-partial", "card");
       return result("incomplete", "dictating", "card");
+    case "code":
+      // Expiry, CVV, last four: three or four digits make one.
+      return digits >= 3 ? result("complete", "data-complete", "code") : result("incomplete", "dictating", "code");
     case "address":
       return result("incomplete", "dictating", "address");
     default: {
@@ -248,6 +278,9 @@ function assessData(tokens: string[], t: TTables, kind: TDataKind | null): TComp
       const groups = run.filter((w) => /^\d+$/.test(w)).length;
       const isDictation = digits >= 3 && (groups >= 2 || run.length >= 3 || kind === "number");
       if (isDictation && digits < 10) return result("incomplete", "dictating", kind ?? "number");
+      // Ten or eleven digits make a phone number; twelve to fifteen may be one with its country code or a card
+      // number on its way to sixteen: the setting's wait, not a complete turn's.
+      if (digits >= 12 && digits < 16) return result("unsure", "data-partial", kind ?? "number");
       return result(digits >= 10 ? "complete" : "unsure", "data-partial", kind ?? "number");
     }
   }

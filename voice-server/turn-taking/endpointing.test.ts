@@ -1,20 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { TCompleteness } from "./completeness";
-import { TurnEndpointer, resolveEndpointingSettings, silenceNeededMs, type TEndpointAction } from "./endpointing";
+import { ENDPOINTING_DEFAULTS, TurnEndpointer, midThoughtWaitMs, resolveEndpointingSettings, silenceNeededMs, type TEndpointAction } from "./endpointing";
 
 const reading = (state: TCompleteness["state"]): TCompleteness => ({ state, reason: "sentence", dataKind: null });
 
 describe("silenceNeededMs", () => {
-  it("is short after a complete turn, partial when unsure and the ceiling while mid-thought, for any ceiling", () => {
+  it("is short after a complete turn, the agent's setting when unsure, and the setting plus 600 ms while mid-thought", () => {
     for (const ceilingMs of [100, 200, 300, 500, 800, 1500, 3000]) {
       const complete = silenceNeededMs(reading("complete"), { ceilingMs });
       const unsure = silenceNeededMs(reading("unsure"), { ceilingMs });
       const incomplete = silenceNeededMs(reading("incomplete"), { ceilingMs });
       expect(complete).toBe(Math.min(100, ceilingMs));
-      expect(unsure).toBeGreaterThanOrEqual(complete);
-      expect(unsure).toBeLessThanOrEqual(incomplete);
-      // The agent's setting stays the ceiling.
-      expect(incomplete).toBe(ceilingMs);
+      // The agent's setting stays the ceiling for every turn that does not read mid-thought.
+      expect(unsure).toBe(ceilingMs);
+      // As the README and the builder's help text state it.
+      expect(incomplete).toBe(ceilingMs + 600);
     }
   });
 
@@ -53,22 +53,22 @@ function drive(
 const at = (log: ReturnType<typeof drive>, type: TEndpointAction["type"]) => log.filter((e) => e.action.type === type);
 
 describe("TurnEndpointer", () => {
-  it("finalizes 100 ms into the pause and ends a complete question as soon as its final is in", () => {
+  it("finalizes 60 ms into the pause and ends a complete question as soon as its final is in", () => {
     const e = new TurnEndpointer({ ceilingMs: 500 }, { language: "en-US" });
     const log = drive(e, { voiced: [[0, 1000]], finals: ["What are your opening hours?"] });
-    expect(at(log, "finalize").map((x) => x.atMs)).toEqual([1100]);
+    expect(at(log, "finalize").map((x) => x.atMs)).toEqual([1000 + ENDPOINTING_DEFAULTS.finalizeAfterMs]);
     const end = at(log, "end-of-turn");
     expect(end).toHaveLength(1);
-    expect(end[0]).toMatchObject({ atMs: 1260, action: { text: "What are your opening hours?", cause: "silence", completeness: { state: "complete" } } });
+    expect(end[0]).toMatchObject({ atMs: 1220, action: { text: "What are your opening hours?", cause: "silence", completeness: { state: "complete" } } });
   });
 
-  it("waits out the ceiling while the caller is mid-thought, then ends with all the words", () => {
+  it("waits the mid-thought time while the caller is mid-thought, then ends with all the words", () => {
     for (const text of ["I'd like to book a", "my number is five five five", "um", "and"]) {
       const e = new TurnEndpointer({ ceilingMs: 700 }, { language: "en-US" });
       const log = drive(e, { voiced: [[0, 800]], finals: [text] });
       const end = at(log, "end-of-turn");
       expect(end, text).toHaveLength(1);
-      expect(end[0]!.atMs - 800, text).toBe(700);
+      expect(end[0]!.atMs - 800, text).toBe(midThoughtWaitMs(700));
     }
   });
 
@@ -91,7 +91,7 @@ describe("TurnEndpointer", () => {
     const log = drive(e, { voiced: [[0, 800], [1400, 2000]], finals: ["I need a cleaning", "for my daughter"] });
     const kinds = log.map((x) => x.action.type);
     expect(kinds).toEqual(["finalize", "end-of-turn", "drop-reply", "finalize", "end-of-turn"]);
-    expect(at(log, "drop-reply")[0]!.atMs).toBe(1400 + 60);
+    expect(at(log, "drop-reply")[0]!.atMs).toBe(1400 + ENDPOINTING_DEFAULTS.thinkingMinSpeechMs);
     expect(at(log, "end-of-turn")[1]!.action).toMatchObject({ text: "I need a cleaning for my daughter" });
   });
 
@@ -108,9 +108,9 @@ describe("TurnEndpointer", () => {
     expect(started.text).toBe("");
   });
 
-  it("does not let a short click after the turn drop the reply", () => {
+  it("does not let a click shorter than the VAD confirms drop the reply", () => {
     const e = new TurnEndpointer({ ceilingMs: 300 }, { language: "en-US" });
-    const log = drive(e, { voiced: [[0, 800], [1400, 1440]], finals: ["where are you"] });
+    const log = drive(e, { voiced: [[0, 800], [1400, 1420]], finals: ["where are you"] });
     expect(at(log, "drop-reply")).toHaveLength(0);
   });
 
@@ -123,7 +123,7 @@ describe("TurnEndpointer", () => {
       interims: [[1000, "what are your hours"]],
     });
     const kinds = log.map((x) => `${x.atMs}:${x.action.type}`);
-    expect(kinds[0]).toBe("900:finalize");
+    expect(kinds[0]).toBe("860:finalize");
     expect(kinds).toContain("1000:preempt");
     expect(kinds).toContain("1220:cancel-preempt");
     expect(at(log, "end-of-turn")[0]!.action).toMatchObject({ text: "what are your hours on Sunday" });
@@ -141,13 +141,18 @@ describe("TurnEndpointer", () => {
     const e = new TurnEndpointer({ ceilingMs: 500, sttEndpointingMs: 500 }, { language: "en-US" });
     e.frame(20, true);
     // The VAD heard no pause yet (noise keeps it busy), but the recognizer did.
-    expect(e.final("and then", { isSpeechFinal: true }, 40)).toMatchObject([{ type: "end-of-turn", text: "and then" }]);
+    expect(e.final("I'd like a cleaning", { isSpeechFinal: true }, 40)).toMatchObject([{ type: "end-of-turn", text: "I'd like a cleaning" }]);
+    // Its 500 ms are not the mid-thought wait: a trailing "and" waits for more (or for UtteranceEnd).
+    const mid = new TurnEndpointer({ ceilingMs: 500, sttEndpointingMs: 500 }, { language: "en-US" });
+    mid.frame(20, true);
+    expect(mid.final("and then", { isSpeechFinal: true }, 40)).toEqual([]);
+    expect(mid.utteranceEnd(1100)).toMatchObject([{ type: "end-of-turn", text: "and then", cause: "utterance-end" }]);
   });
 
   it("ends on the words it has when the final never comes", () => {
     const e = new TurnEndpointer({ ceilingMs: 300, finalTimeoutMs: 800 }, { language: "en-US" });
     const log = drive(e, { voiced: [[0, 500]], finals: [], finalLatencyMs: 100_000, interims: [[500, "hello there"]] });
-    expect(at(log, "end-of-turn")[0]).toMatchObject({ atMs: 600 + 800, action: { cause: "final-timeout", text: "hello there" } });
+    expect(at(log, "end-of-turn")[0]).toMatchObject({ atMs: 560 + 800, action: { cause: "final-timeout", text: "hello there" } });
   });
 
   it("ignores noise that brings no words", () => {
@@ -159,7 +164,7 @@ describe("TurnEndpointer", () => {
   it("uses the agent's question to read a bare yes as a promise of data", () => {
     const asked = new TurnEndpointer({ ceilingMs: 800 }, { language: "en-US", agentQuestion: "What's your email?" });
     const end = at(drive(asked, { voiced: [[0, 300]], finals: ["sure"] }), "end-of-turn")[0]!;
-    expect(end.atMs - 300).toBe(800);
+    expect(end.atMs - 300).toBe(midThoughtWaitMs(800));
     asked.reset();
     asked.setAgentQuestion("Would you like me to book it?");
     const end2 = at(drive(asked, { voiced: [[0, 300]], finals: ["sure"] }), "end-of-turn")[0]!;

@@ -3,7 +3,8 @@
 // preemption.ts and backchannel.ts read nothing else. English is the most complete; the others cover the
 // frequent cases (trailing function words, fillers, number words, backchannels, questions, data requests).
 
-export type TDataKind = "phone" | "email" | "date" | "name" | "address" | "card" | "number";
+// "birthdate": a date that has a year ("date of birth"); "code": a short card code (expiry, CVV, last four digits).
+export type TDataKind = "phone" | "email" | "date" | "birthdate" | "name" | "address" | "card" | "code" | "number";
 
 export type TTurnLanguage = {
   code: string; // base language, e.g. "en"
@@ -103,9 +104,12 @@ const EN: TTurnLanguage = {
   ],
   dataRequests: [
     { kind: "email", pattern: /\be-?mail\b/ },
-    { kind: "card", pattern: /\b(card number|credit card|debit card|card details|expiry|cvv|security code)\b/ },
-    { kind: "phone", pattern: /\b(phone|number to (reach|call)|call(back)? number|mobile|cell|reach you|call you back|contact number)\b/ },
-    { kind: "date", pattern: /\b(date|what day|which day|when would|when do you|when did|birthday|date of birth|dob|what time)\b/ },
+    { kind: "code", pattern: /\b(expiry|expiration|cvv|cvc|security code|last (four|4) digits|pin)\b/ },
+    { kind: "card", pattern: /\b(card number|credit card|debit card|card details)\b/ },
+    // Also the caller's own words: "my number is", "call me on".
+    { kind: "phone", pattern: /\b(phone|number to (reach|call)|call(back)? number|mobile|cell|reach you|call you back|contact number|(my|your) number|(call|reach|text) me (on|at))\b/ },
+    { kind: "birthdate", pattern: /\b(birthday|date of birth|dob|born)\b/ },
+    { kind: "date", pattern: /\b(date|what day|which day|when would|when do you|when did|what time)\b/ },
     { kind: "address", pattern: /\b(address|postcode|post code|zip|zip code|postal code)\b/ },
     { kind: "name", pattern: /\b(your name|full name|first name|last name|surname|spell|who am i speaking|who's calling|may i have your name)\b/ },
     { kind: "number", pattern: /\b(account number|order number|reference|confirmation number|policy number|member(ship)? number|booking number|how many)\b/ },

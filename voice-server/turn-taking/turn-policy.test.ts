@@ -5,7 +5,7 @@ const CONFIG: TTurnPolicyConfig = {
   language: "en-US",
   endpointingSilenceMs: 500,
   interruptionMinSpeechMs: 200,
-  thinkingInterruptionMinSpeechMs: 60,
+  thinkingInterruptionMinSpeechMs: 40, // the agent default (lib/agents/config.ts)
   shouldResumeAfterBackchannel: true,
   backchannelPhrases: [],
 };
@@ -45,11 +45,11 @@ const find = <T extends TTurnPolicyAction["type"]>(log: ReturnType<typeof play>,
   log.filter((e) => e.action.type === type) as { atMs: number; action: Extract<TTurnPolicyAction, { type: T }> }[];
 
 describe("TurnPolicy", () => {
-  it("answers a complete question 250 ms after it ends (Finalize at 100 ms, final 150 ms later)", () => {
+  it("answers a complete question about 210 ms after it ends (Finalize at 60 ms, final 150 ms later)", () => {
     const policy = new TurnPolicy(CONFIG);
     const log = play(policy, { voiced: [[0, 1000]], finals: ["What are your opening hours?"] });
     expect(types(log)).toEqual(["finalize", "reply"]);
-    expect(find(log, "reply")[0]).toMatchObject({ atMs: 1260, action: { text: "What are your opening hours?", useSpeculative: false } });
+    expect(find(log, "reply")[0]).toMatchObject({ atMs: 1220, action: { text: "What are your opening hours?", useSpeculative: false } });
     expect(policy.agentState).toBe("thinking");
   });
 

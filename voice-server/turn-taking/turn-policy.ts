@@ -44,8 +44,13 @@ export type TTurnPolicyAction =
 
 type TAgentState = "idle" | "thinking" | "speaking";
 
+// A frame that changes nothing returns this (frozen): the per-frame path allocates nothing.
+const NO_ACTIONS = Object.freeze([]) as unknown as TTurnPolicyAction[];
+
 // Gaps this short inside the caller's sound (between the syllables of "uh-huh") do not end a stretch of speech for
-// barge-in: it counts the voiced time of the stretch.
+// barge-in, which counts the stretch's time from its onset (as the fixed policy's VAD did): the agent stops
+// interruptionMinSpeechMs after the caller's first sound, not after that much voiced time, which the pauses
+// between the words of "how much is that" would stretch by a frame or three.
 const SPEECH_GAP_MS = 100;
 
 export class TurnPolicy {
@@ -91,26 +96,27 @@ export class TurnPolicy {
     this.agentAudioEnded();
   }
 
-  // Each caller frame, as the VAD judged it.
-  frame(nowMs: number, isVoiced: boolean, frameMs = 20): TTurnPolicyAction[] {
+  // Each caller frame, as the VAD judged it. `voicedMs`: the speech the frame stands for (more than frameMs on the
+  // first frame of a run the VAD confirmed late; see TurnTaker).
+  frame(nowMs: number, isVoiced: boolean, frameMs = 20, voicedMs = frameMs): TTurnPolicyAction[] {
     if (isVoiced) {
-      if (this.speechRunMs === 0) this.speechOnsetMs = nowMs - frameMs;
-      this.speechRunMs += frameMs;
+      if (this.speechOnsetMs === null) this.speechOnsetMs = nowMs - voicedMs;
+      this.speechRunMs = nowMs - this.speechOnsetMs;
       this.speechGapMs = 0;
-    } else {
+    } else if (this.speechOnsetMs !== null) {
       this.speechGapMs += frameMs;
-      if (this.speechGapMs > SPEECH_GAP_MS) this.speechRunMs = 0;
+      if (this.speechGapMs > SPEECH_GAP_MS) {
+        this.speechRunMs = 0;
+        this.speechOnsetMs = null;
+      }
     }
-    if (this.agent === "speaking") return this.frameOverAgent(nowMs, isVoiced, frameMs);
-    return this.fromEndpointer(this.endpointer.frame(nowMs, isVoiced, frameMs));
+    if (this.agent === "speaking") return this.frameOverAgent(nowMs, isVoiced, frameMs, voicedMs);
+    return this.fromEndpointer(this.endpointer.frame(nowMs, isVoiced, frameMs, voicedMs));
   }
 
   tick(nowMs: number): TTurnPolicyAction[] {
-    if (this.judge) {
-      const own = this.endpointer.tick(nowMs).filter((a) => a.type === "finalize");
-      return [...this.fromEndpointer(own), ...this.fromJudge(this.judge.tick(nowMs))];
-    }
-    if (this.agent === "speaking") return [];
+    if (this.judge) return this.withJudge(this.endpointer.tick(nowMs), this.judge.tick(nowMs));
+    if (this.agent === "speaking") return NO_ACTIONS;
     return this.fromEndpointer(this.endpointer.tick(nowMs));
   }
 
@@ -131,7 +137,7 @@ export class TurnPolicy {
   }
 
   utteranceEnd(nowMs: number): TTurnPolicyAction[] {
-    if (this.agent === "speaking") return [];
+    if (this.agent === "speaking") return NO_ACTIONS;
     return this.fromEndpointer(this.endpointer.utteranceEnd(nowMs));
   }
 
@@ -156,14 +162,9 @@ export class TurnPolicy {
     this.endpointer.beginNextTurn();
   }
 
-  private frameOverAgent(nowMs: number, isVoiced: boolean, frameMs: number): TTurnPolicyAction[] {
-    if (this.judge) {
-      // The endpointer hears the same audio, so a real interruption is a turn already under way. Its Finalizes
-      // go out too (an extra one costs an empty final), so its count of answers it waits for stays true.
-      const own = this.endpointer.frame(nowMs, isVoiced, frameMs).filter((a) => a.type === "finalize");
-      return [...this.fromEndpointer(own), ...this.fromJudge(this.judge.frame(nowMs, isVoiced, frameMs))];
-    }
-    if (!isVoiced || !this.isInterruptible || this.speechRunMs < this.config.interruptionMinSpeechMs) return [];
+  private frameOverAgent(nowMs: number, isVoiced: boolean, frameMs: number, voicedMs: number): TTurnPolicyAction[] {
+    if (this.judge) return this.withJudge(this.endpointer.frame(nowMs, isVoiced, frameMs, voicedMs), this.judge.frame(nowMs, isVoiced, frameMs));
+    if (!isVoiced || !this.isInterruptible || this.speechRunMs < this.config.interruptionMinSpeechMs) return NO_ACTIONS;
     const onsetMs = this.speechOnsetMs ?? nowMs;
     this.judge = new OverlapJudge(
       { language: this.config.language, extraPhrases: this.config.backchannelPhrases, shouldResume: this.config.shouldResumeAfterBackchannel },
@@ -180,7 +181,16 @@ export class TurnPolicy {
     return out;
   }
 
+  // While the judge decides, the endpointer hears the same audio, so a real interruption is a turn already under
+  // way. Only its Finalizes go out (an extra one costs an empty final), so its count of answers it waits for stays
+  // true; the judge's verdict decides the rest.
+  private withJudge(own: TEndpointAction[], judged: TOverlapAction[]): TTurnPolicyAction[] {
+    if (own.length === 0 && judged.length === 0) return NO_ACTIONS;
+    return [...this.fromEndpointer(own.filter((a) => a.type === "finalize")), ...this.fromJudge(judged)];
+  }
+
   private fromJudge(actions: TOverlapAction[]): TTurnPolicyAction[] {
+    if (actions.length === 0) return NO_ACTIONS;
     const out: TTurnPolicyAction[] = [];
     for (const action of actions) {
       if (action.type === "finalize") {
@@ -202,6 +212,7 @@ export class TurnPolicy {
   }
 
   private fromEndpointer(actions: TEndpointAction[]): TTurnPolicyAction[] {
+    if (actions.length === 0) return NO_ACTIONS;
     const out: TTurnPolicyAction[] = [];
     for (const action of actions) {
       switch (action.type) {

@@ -114,8 +114,9 @@ export type TSpeechEvent =
   | { type: "speech-start"; startMs: number; atMs: number }
   | { type: "speech-end"; startMs: number; endMs: number; atMs: number };
 
-// A lone speech frame is never a word; this many in a row are needed to start or to keep speech going.
-const CONFIRM_FRAMES = 2;
+// A lone speech frame is never a word; this many in a row are needed to start or to keep speech going. Exported:
+// isVoicedFrame turns true on the last of them, so its first voiced frame stands for this many frames of speech.
+export const CONFIRM_FRAMES = 2;
 
 // The WebRTC VAD keeps saying "speech" for up to ~100 ms after the talker stops (its hangover), which would add
 // that much to every reply. A frame only counts as speech when it is also clearly louder than the line's noise
@@ -129,6 +130,10 @@ const NOISE_MARGIN = 4;
 const FLOOR_RISE = 0.002;
 const FLOOR_RISE_LEARNING = 0.1;
 const FLOOR_LEARNING_FRAMES = 50;
+// The WebRTC VAD does not call unvoiced consonants speech ("s" of "sorry", "h" of "hold on"), so a word that starts
+// with one is confirmed up to a syllable late. Loud frames right before the confirmed speech, up to this long, are
+// taken as its start (onsetLeadMs).
+const MAX_ONSET_LEAD_MS = 160;
 
 export class SpeechDetector {
   private readonly minSpeechMs: number;
@@ -138,6 +143,8 @@ export class SpeechDetector {
   private nowMs = 0;
   private isInSpeech = false;
   private run = 0; // consecutive speech frames
+  // Consecutive frames clearly louder than the line's noise floor, whatever the VAD said of them.
+  private loudRun = 0;
   // Candidate (not yet started) speech.
   private candidateStartMs = -1;
   private candidateSpeechMs = 0;
@@ -173,6 +180,13 @@ export class SpeechDetector {
     return this.nowMs;
   }
 
+  // How long before the current run of speech frames the sound began: loud frames the VAD did not call speech,
+  // contiguous with the run (an unvoiced consonant), at most MAX_ONSET_LEAD_MS. 0 without a VAD (pushDecision).
+  get onsetLeadMs(): number {
+    if (this.run === 0) return 0;
+    return Math.min(MAX_ONSET_LEAD_MS, Math.max(0, this.loudRun - this.run) * this.frameMs);
+  }
+
   push(frame: Uint8Array): TSpeechEvent | null {
     if (!this.vad) throw new Error("SpeechDetector was created without a VAD; use pushDecision()");
     const isVadSpeech = this.vad.process(frame);
@@ -181,8 +195,9 @@ export class SpeechDetector {
       const rise = this.noiseFrames++ < FLOOR_LEARNING_FRAMES ? FLOOR_RISE_LEARNING : FLOOR_RISE;
       this.noiseFloor = power < this.noiseFloor ? power : this.noiseFloor + (power - this.noiseFloor) * rise;
     }
-    const isSpeech = isVadSpeech && power >= MIN_SPEECH_POWER && power >= this.noiseFloor * NOISE_MARGIN;
-    return this.pushDecision(isSpeech, (frame.length * 1000) / MULAW_SAMPLE_RATE);
+    const isLoud = power >= MIN_SPEECH_POWER && power >= this.noiseFloor * NOISE_MARGIN;
+    this.loudRun = isLoud ? this.loudRun + 1 : 0;
+    return this.pushDecision(isVadSpeech && isLoud, (frame.length * 1000) / MULAW_SAMPLE_RATE);
   }
 
   // For callers that already have the VAD decision (or tests): one frame of the given length.
