@@ -258,10 +258,11 @@ ${t.plan.paused} turns with mid-turn pauses (${t.paused.pauseRangeMs ? `${t.paus
 ${t.plan.backchannel} backchannels, ${t.plan.noise} bursts of white noise (80-480 ms, no words) and ${t.plan.interruption} real interruptions; each call ends with
 a message (the model calls take_message without a word first, "${TURN_TRIGGERS.takeMessage}") or a transfer (transfer_call, likewise).
 
-The fake Deepgram hears what the caller says the way the real service does (tests/fakes/deepgram.ts): every 250 ms of
+The fake Deepgram hears what the caller says the way the real service does (tests/fakes/deepgram-transcript.ts): every 250 ms of
 audio an interim result carrying every word spoken up to 250 ms earlier; a final ${LATENCY.sttFinalMs} ms after a \`Finalize\` (which may
 come at any time; recognition goes on after it) with every word spoken so far; words complete at 250 ms of voiced audio
-each, the last word of a stretch of speech when the stretch ends. The LLM (first token ${LATENCY.llmFirstTokenMs} ms), TTS (first byte
+each, the last word of a stretch of speech when the stretch ends. A \`Finalize\` that completes a turn less than 250 ms into a
+silence ends it only once the silence reaches 250 ms (speech before then is the rest of that turn); each pause counts once. The LLM (first token ${LATENCY.llmFirstTokenMs} ms), TTS (first byte
 ${LATENCY.ttsFirstByteMs} ms) and the agent's endpointing silence (${ENDPOINTING_SILENCE_MS} ms, its ceiling) are the profile above.
 
 Measured at the wire by the simulated phone:
