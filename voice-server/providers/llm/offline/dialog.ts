@@ -44,7 +44,7 @@ import {
 import { NAME_NOT_GIVEN, firstName, onSlotAnswer, startMessage } from "./message";
 import { speakDigits, splitSentences, toSpoken } from "./speakable";
 import { describesEmergency, emergencySigns, routingConceptsOf, soundsUrgent } from "./routing";
-import { isOffTopic, isOutOfScope, whatICanDo } from "./scope";
+import { asksAboutAnotherPlace, isOffTopic, isOutOfScope, whatICanDo } from "./scope";
 import { expandParaphrases } from "./paraphrase";
 import { withoutPreamble } from "./preamble";
 import { repairedLine } from "./repair";
@@ -359,6 +359,10 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
     ];
   }
 
+  // "Is the bank across the street open?": the hours or an entry sharing a word would answer for this business,
+  // but the question is about another place.
+  if (asksAboutAnotherPlace(ctx.index, withoutGreeting)) return redirect(state, ctx, false);
+
   // "What about Saturday?" right after asking the hours is asking the hours.
   const afterHours = HOURS_INTENT.test(recentCaller) || /\b(we are open|we are closed|open from)\b/.test(normalizeText(state.lastAgent ?? ""));
   // Asked to book with nobody to put the caller through to (none handles it, or closed): the request is taken as a
@@ -408,25 +412,7 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   }
 
   // Weather, sports, another business: say so and offer what this line is for, never a guess or silence.
-  if (isOutOfScope(ctx.index, withoutGreeting)) {
-    const isOff = isOffTopic(withoutGreeting);
-    return [
-      // "Yes please" after the offer takes a message; naming a department transfers; a new question is answered.
-      { ...state, pending: { kind: "message_or_transfer" } },
-      {
-        say: [
-          // Weather and sports are not this line's business; parking may be, it just isn't in the knowledge.
-          isOff
-            ? "I'm sorry, that's not something I can help with on this line."
-            : "I'm sorry, I don't have that information.",
-          whatICanDo(ctx.snapshot, ctx.isOpen !== false),
-          "What can I do for you?",
-        ],
-        // A subject no business line answers stays declined; anything else may be a misheard question.
-        isFallback: !isOff,
-      },
-    ];
-  }
+  if (isOutOfScope(ctx.index, withoutGreeting)) return redirect(state, ctx, isOffTopic(withoutGreeting));
 
   const described = describedDepartment(ctx, normalized);
   if (described && ctx.isOpen !== false) {
@@ -436,6 +422,23 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
     ];
   }
   return notSure(state, ctx, normalized);
+}
+
+// Weather and sports are not this line's business (isOff); parking may be, it just isn't in the knowledge.
+function redirect(state: TState, ctx: TContext, isOff: boolean): [TState, TReply] {
+  return [
+    // "Yes please" after the offer takes a message; naming a department transfers; a new question is answered.
+    { ...state, pending: { kind: "message_or_transfer" } },
+    {
+      say: [
+        isOff ? "I'm sorry, that's not something I can help with on this line." : "I'm sorry, I don't have that information.",
+        whatICanDo(ctx.snapshot, ctx.isOpen !== false),
+        "What can I do for you?",
+      ],
+      // A subject no business line answers stays declined; anything else may be a misheard question.
+      isFallback: !isOff,
+    },
+  ];
 }
 
 // A question asked after the main request in the same line ("..., and also do you take Aetna?", "... also where
