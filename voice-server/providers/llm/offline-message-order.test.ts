@@ -93,6 +93,23 @@ describe("offline LLM: a reason given out of order is the message", () => {
     expect(soFar?.missing).not.toContain("message");
   });
 
+  it.each([
+    ["hello, is it possible to leave a note for the hygienist about the whitening trays", /whitening trays/],
+    ["I'd like to leave a message for Dr. Kim to let her know the X-rays arrived", /X-rays arrived/],
+    ["Could somebody call me back? It's regarding my son's braces", /son's braces/],
+  ])("keeps what the request for a message already said it was about: %j", async (opening, reason) => {
+    const call = new Call(receptionist());
+    const turns = await play(call, [opening, "Dana Wells", "415 555 0199"]);
+    expect(String(savedMessage(turns).message)).toMatch(reason);
+    expect(turns.map((t) => t.text).join(" ")).not.toMatch(ASKS_FOR_MESSAGE);
+  });
+
+  it("still asks what the message is when the request said only how soon", async () => {
+    const call = new Call(receptionist());
+    const turns = await play(call, ["I want someone to call me back urgently", "Dana Wells", "415 555 0199"]);
+    expect(turns.at(-1)?.text).toMatch(ASKS_FOR_MESSAGE);
+  });
+
   it("does not mistake a name, a yes or the number's own words for a message", async () => {
     for (const line of ["yes, use this number", "Dana Wells", "it's my cell, 415 555 0199", "the best number is my work line"]) {
       const call = new Call(receptionist(), { callerNumber: "+14155550100" });

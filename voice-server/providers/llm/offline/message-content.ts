@@ -12,6 +12,7 @@ const CLAUSE_BREAK = new RegExp(
   [
     String.raw`\s*[,;.!?]+\s*`,
     String.raw`\s+(?=(?:and|but|also|plus)\b)`,
+    String.raw`\s+(?=(?:to\s+)?(?:tell|let|ask|remind)\s+(?:him|her|them|the|dr|doctor|everyone|someone)\b)`,
     String.raw`\s+(?<!\b(?:calling|ringing|it's|it is|its|this is|that's|that is|is|was|me|her|him|them|us)\s+)(?=(?:because|cause|cos|about|regarding|concerning)\b)`,
     String.raw`\s+(?=(?:i'm|i am|im|we're|we are|i was)\s+(?:calling|ringing)\b)`,
     String.raw`\s+(?=(?:it's|it is|its|this is|that's|that is)\s+(?:about|regarding|concerning|for|because)\b)`,
@@ -117,4 +118,23 @@ export function withReason(message: string | undefined, reason: string): string 
 // is ready?"): it says what the call is about.
 export function reasonInQuestion(normalized: string): boolean {
   return QUESTION_START.test(normalized) && reasonWords(normalized).length >= 2;
+}
+
+// What a request for a message already says it is about (a part after it that starts "about ...", "regarding ...",
+// "to let her know ..."): only a part that starts the way a reason does, so a request that only says how soon to
+// call back keeps no message of its own.
+const SAYS_WHAT_ABOUT =
+  /^(?:(?:and|so|just|oh)\s+)*(?:(?:it is|this is|that is|i am calling|i was calling|calling|it was)\s+)?(?:about|regarding|concerning|because|re)\b|^(?:(?:and|so|just)\s+)*(?:to\s+)?(?:tell|let|ask|remind)\s+(?:him|her|them|the \w+|dr \w+|doctor \w+|\w+)\s+(?:know\s+)?(?:that\s+)?\w+/;
+
+export function reasonInRequest(raw: string): string | null {
+  const parts = raw
+    .split(CLAUSE_BREAK)
+    .map((p) => p?.trim() ?? "")
+    .filter((p) => p !== "");
+  const index = parts.findIndex((p) => SAYS_WHAT_ABOUT.test(normalizeText(p)) && isReason(p));
+  if (index < 0) return null;
+  // The reason runs on to the end of the line, less any number or goodbye after it.
+  const rest = parts.slice(index).filter((p) => spokenDigits(normalizeText(p)).length < 3 && !ABOUT_THE_NUMBER.test(normalizeText(p)));
+  const reason = rest.join(", ").replace(/[.!?]+$/, "").trim();
+  return reason === "" ? null : reason.slice(0, 1000);
 }

@@ -4,7 +4,7 @@ import { normalizePhoneNumber } from "@/voice-server/tools/phone-number";
 import { CANCEL_FLOW, GOODBYE, QUESTION_START, SKIP_FIELD, USE_CALLER_NUMBER, isAffirmative, isNegative } from "./intents";
 import { speakDigits } from "./speakable";
 import { parseCorrectedNumber, parseMessageBody, parseName, parseSpokenPhoneNumber, spokenDigits } from "./spoken-input";
-import { reasonInQuestion, splitOffReason, withReason } from "./message-content";
+import { reasonInQuestion, reasonInRequest, splitOffReason, withReason } from "./message-content";
 import { contentWords, normalizeText } from "./text";
 import { anythingElse, goodbye, type TContext, type TDraft, type TPending, type TReply, type TSlot, type TState } from "./state";
 
@@ -80,7 +80,9 @@ export function startMessage(
   // What the caller already asked, when that is the message ("I'd like to book a haircut for Saturday").
   message?: string,
 ): [TState, TReply] {
-  const draft: TDraft = { details: {}, skipped: [], ...(message ? { message: message.slice(0, 1000) } : {}) };
+  // A request for a message that says what it is about: that is not asked for again.
+  const about = message ?? reasonInRequest(raw) ?? undefined;
+  const draft: TDraft = { details: {}, skipped: [], ...(about ? { message: about.slice(0, 1000) } : {}) };
   const leadName = /\b(my name is|my name's|this is)\b/i.test(raw) ? parseName(raw) : null;
   const name = leadName ?? state.knownName;
   if (name) draft.name = name;
