@@ -29,6 +29,10 @@ describe("offline LLM: a reason given out of order is the message", () => {
     ["sure, my cell is four one five five five five zero one nine nine and I need to move my Thursday cleaning", /move my Thursday cleaning/],
     ["it's 415 555 0199. Tell Dr. Patel the new night guard hurts", /night guard hurts/],
     ["regarding the estimate you sent, you can reach me at 415-555-0199", /estimate you sent/],
+    // As a recogniser returns speech: lower case, no commas, digits in words.
+    ["its about my bill my number is four one five five five five zero one nine nine", /about my bill/],
+    ["four one five five five five zero one nine nine i need to move my thursday cleaning", /move my thursday cleaning/],
+    ["my cell is four one five five five five zero one nine nine and i am calling because my retainer snapped", /retainer snapped/],
   ])("asked for the number: %s", async (line, reason) => {
     const agent = receptionist();
     const call = new Call(agent, { callerNumber: "+14155550100" });

@@ -8,10 +8,16 @@ import { FILLERS, STOP_WORDS, contentWords, normalizeText } from "./text";
 
 // Where one part of a line ends and another begins: punctuation, joining words, and the words a reason starts
 // with ("... calling about", "it's about", "because").
+const DIGIT = "zero|one|two|three|four|five|six|seven|eight|nine";
 const CLAUSE_BREAK = new RegExp(
   [
     String.raw`\s*[,;.!?]+\s*`,
     String.raw`\s+(?=(?:and|but|also|plus)\b)`,
+    // Recognised speech has no commas: the number and the words around it are told apart by what they are.
+    String.raw`\s+(?=(?:my|the|our) (?:phone |cell |mobile |callback |best |home |work )?(?:number|phone|cell|mobile)\b)`,
+    String.raw`\s+(?=(?:you can |best to )?(?:reach|call|text|ring) me (?:at|on)\b)`,
+    String.raw`(?<=[a-z])\s+(?=\d|(?:${DIGIT}) (?:\d|${DIGIT})\b)`,
+    String.raw`(?<=\d|\b(?:${DIGIT}))\s+(?=(?!(?:${DIGIT}|double|triple|oh)\b)[a-z])`,
     String.raw`\s+(?=(?:to\s+)?(?:tell|let|ask|remind)\s+(?:him|her|them|the|dr|doctor|everyone|someone)\b)`,
     String.raw`\s+(?<!\b(?:calling|ringing|it's|it is|its|this is|that's|that is|is|was|me|her|him|them|us)\s+)(?=(?:because|cause|cos|about|regarding|concerning)\b)`,
     String.raw`\s+(?=(?:i'm|i am|im|we're|we are|i was)\s+(?:calling|ringing)\b)`,
