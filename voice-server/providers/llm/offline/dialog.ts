@@ -44,7 +44,7 @@ import {
 import { NAME_NOT_GIVEN, firstName, onSlotAnswer, startMessage } from "./message";
 import { speakDigits, splitSentences, toSpoken } from "./speakable";
 import { describesEmergency, emergencySigns, routingConceptsOf, soundsUrgent } from "./routing";
-import { isOffTopic, isOutOfScope, whatICanDo } from "./scope";
+import { asksAboutAnotherPlace, isOffTopic, isOutOfScope, whatICanDo } from "./scope";
 import { expandParaphrases } from "./paraphrase";
 import { withoutPreamble } from "./preamble";
 import { repairedLine } from "./repair";
@@ -359,17 +359,28 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
     ];
   }
 
+  // "Is the bank across the street open?": the hours or an entry sharing a word would answer for this business,
+  // but the question is about another place.
+  if (asksAboutAnotherPlace(ctx.index, withoutGreeting)) return redirect(state, ctx, false);
+
   // "What about Saturday?" right after asking the hours is asking the hours.
   const afterHours = HOURS_INTENT.test(recentCaller) || /\b(we are open|we are closed|open from)\b/.test(normalizeText(state.lastAgent ?? ""));
   // Asked to book with nobody to put the caller through to (none handles it, or closed): the request is taken as a
   // message for the team to confirm, with the request itself as the message.
   const bookingLine = request ?? normalized;
-  if (!booking && asksToBook(bookingLine, request ? retrieve(ctx.index, request) : retrieval) && !QUESTION_START.test(bookingLine.replace(/^(can|could|may) i\b/, ""))) {
+  if (
+    !booking &&
+    asksToBook(bookingLine, request ? retrieve(ctx.index, request) : retrieval) &&
+    (!QUESTION_START.test(bookingLine.replace(/^(can|could|may) i\b/, "")) || asksToDo(bookingLine))
+  ) {
     return startMessage(
       state,
       ctx,
       raw,
-      "I can't confirm a time myself, but I can take your request and have the team call you back to confirm.",
+      // A cancellation has no time to confirm: the team confirms it is done.
+      contentWords(bookingLine).some((w) => w.concept === "#cancel") && !/\b(to|for|until|till) (next|another|a different|later|earlier|the)\b/.test(bookingLine)
+        ? "I can't change appointments myself, but I can take your request and have the team call you back to confirm."
+        : "I can't confirm a time myself, but I can take your request and have the team call you back to confirm.",
       raw.trim(),
     );
   }
@@ -401,25 +412,7 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   }
 
   // Weather, sports, another business: say so and offer what this line is for, never a guess or silence.
-  if (isOutOfScope(ctx.index, withoutGreeting)) {
-    const isOff = isOffTopic(withoutGreeting);
-    return [
-      // "Yes please" after the offer takes a message; naming a department transfers; a new question is answered.
-      { ...state, pending: { kind: "message_or_transfer" } },
-      {
-        say: [
-          // Weather and sports are not this line's business; parking may be, it just isn't in the knowledge.
-          isOff
-            ? "I'm sorry, that's not something I can help with on this line."
-            : "I'm sorry, I don't have that information.",
-          whatICanDo(ctx.snapshot, ctx.isOpen !== false),
-          "What can I do for you?",
-        ],
-        // A subject no business line answers stays declined; anything else may be a misheard question.
-        isFallback: !isOff,
-      },
-    ];
-  }
+  if (isOutOfScope(ctx.index, withoutGreeting)) return redirect(state, ctx, isOffTopic(withoutGreeting));
 
   const described = describedDepartment(ctx, normalized);
   if (described && ctx.isOpen !== false) {
@@ -429,6 +422,23 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
     ];
   }
   return notSure(state, ctx, normalized);
+}
+
+// Weather and sports are not this line's business (isOff); parking may be, it just isn't in the knowledge.
+function redirect(state: TState, ctx: TContext, isOff: boolean): [TState, TReply] {
+  return [
+    // "Yes please" after the offer takes a message; naming a department transfers; a new question is answered.
+    { ...state, pending: { kind: "message_or_transfer" } },
+    {
+      say: [
+        isOff ? "I'm sorry, that's not something I can help with on this line." : "I'm sorry, I don't have that information.",
+        whatICanDo(ctx.snapshot, ctx.isOpen !== false),
+        "What can I do for you?",
+      ],
+      // A subject no business line answers stays declined; anything else may be a misheard question.
+      isFallback: !isOff,
+    },
+  ];
 }
 
 // A question asked after the main request in the same line ("..., and also do you take Aetna?", "... also where
@@ -454,9 +464,43 @@ function asksToBook(normalized: string, retrieval: TRetrieval | null): boolean {
   const words = contentWords(normalized);
   // "Available" alone asks whether, not to book ("is Delta available?" is about Delta); the rest ask to book.
   const asks = words.filter((w) => (w.concept === "#booking" || w.concept === "#cancel") && !WEAK_BOOKING.has(w.stem));
-  if (asks.length === 0 || words.some((w) => w.concept === "#price")) return false;
+  if (words.some((w) => w.concept === "#price")) return false;
+  // A request to call off or move the caller's own visit asks for something to be done: a knowledge entry that
+  // merely shares the word (a cancellation policy) does not answer it. "Move my checkup" names the visit only.
+  const namesAVisit = asks.length > 0 || VISIT_WORD.test(normalized) || words.some((w) => w.concept === "#exam");
+  if (namesAVisit && asksToDo(normalized)) return true;
+  if (asks.length === 0) return false;
+  // A question about the rules ("how far ahead ...?") is for the knowledge or the desk to answer, not a booking.
+  if (QUESTION_START.test(normalized) && ABOUT_THE_RULES.test(normalized)) return false;
   const passage = retrieval?.passage;
   return !(passage && asks.some((w) => passage.tf.has(w.stem) || (w.concept !== undefined && passage.tf.has(w.concept))));
+}
+
+// Asking for an appointment to be made, moved or cancelled, as opposed to asking about the rules for it (a policy,
+// a fee, the notice needed, what a late cancellation costs).
+const CHANGE_VERB = String.raw`(?:cancel|cancell?ing|reschedule|rescheduling|move|moving|change|changing|push|postpone|postponing|book|booking|schedule|scheduling|make|making|set up|arrange|call off|bring forward|switch|swap|drop)`;
+const VISIT = String.raw`(?:appointments?|appt|cleaning|visit|booking|reservation|exam|checkup|session|consultation|slot|time|spot|visit)`;
+const DO_REQUEST = new RegExp(
+  [
+    // The caller needs, wants or has to change a visit.
+    String.raw`\b(?:i|we)(?: really| just| will| would| am going to| are going to| may| might)? (?:need|needs|want|wanted|would like|would love|have|had|got|must|was hoping|were hoping|am hoping|am trying|am looking|am calling|was calling|have got) to ${CHANGE_VERB}\b`,
+    String.raw`\b(?:i|we) (?:will|would) (?:need|have) to ${CHANGE_VERB}\b`,
+    // The agent is asked to change it.
+    String.raw`\b(?:can|could|would|will) you(?: please| kindly| just)? ${CHANGE_VERB}\b`,
+    // The caller asks whether they may change their own visit.
+    String.raw`\b(?:can|could|may) (?:i|we)(?: please| just)? ${CHANGE_VERB} (?:my|our|the|this|that|his|her|their) (?:\w+ ){0,3}?${VISIT}\b`,
+    // An order: the verb, then the caller's own visit.
+    String.raw`^(?:(?:hi|hello|hey|yes|yeah|ok|okay|so|um|uh|please)\s+)*${CHANGE_VERB} (?:my|our|his|her|their) `,
+    String.raw`\b${CHANGE_VERB} (?:my|our|his|her|their) (?:\w+ ){0,3}?${VISIT}\b`,
+  ].join("|"),
+);
+const VISIT_WORD = new RegExp(String.raw`\b${VISIT}\b`);
+// What a question about the rules asks after, whatever it says of the caller's own visit.
+const ABOUT_THE_RULES =
+  /\b(policy|policies|rules?|fee|fees|penalty|penalties|charge|charged|notice|in advance|ahead of time|what happens|how (do|can|would|should) (i|we|you)|how (far|long|late|early|soon)|is it possible|am i allowed|are we allowed|deadline|cut ?off)\b/;
+
+export function asksToDo(normalized: string): boolean {
+  return DO_REQUEST.test(normalized) && !ABOUT_THE_RULES.test(normalized);
 }
 
 // A department only for urgent or same-day matters ("urgent same-day requests, or running late for today's

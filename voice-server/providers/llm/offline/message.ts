@@ -3,8 +3,9 @@
 import { normalizePhoneNumber } from "@/voice-server/tools/phone-number";
 import { CANCEL_FLOW, GOODBYE, QUESTION_START, SKIP_FIELD, USE_CALLER_NUMBER, isAffirmative, isNegative } from "./intents";
 import { speakDigits } from "./speakable";
-import { parseCorrectedNumber, parseMessageBody, parseName, parseSpokenPhoneNumber } from "./spoken-input";
-import { contentWords } from "./text";
+import { parseCorrectedNumber, parseMessageBody, parseName, parseSpokenPhoneNumber, spokenDigits } from "./spoken-input";
+import { reasonInQuestion, reasonInRequest, splitOffReason, withReason } from "./message-content";
+import { contentWords, normalizeText } from "./text";
 import { anythingElse, goodbye, type TContext, type TDraft, type TPending, type TReply, type TSlot, type TState } from "./state";
 
 export function firstName(name: string): string {
@@ -79,7 +80,9 @@ export function startMessage(
   // What the caller already asked, when that is the message ("I'd like to book a haircut for Saturday").
   message?: string,
 ): [TState, TReply] {
-  const draft: TDraft = { details: {}, skipped: [], ...(message ? { message: message.slice(0, 1000) } : {}) };
+  // A request for a message that says what it is about: that is not asked for again.
+  const about = message ?? reasonInRequest(raw) ?? undefined;
+  const draft: TDraft = { details: {}, skipped: [], ...(about ? { message: about.slice(0, 1000) } : {}) };
   const leadName = /\b(my name is|my name's|this is)\b/i.test(raw) ? parseName(raw) : null;
   const name = leadName ?? state.knownName;
   if (name) draft.name = name;
@@ -231,6 +234,14 @@ export function onSlotAnswer(
           reply.knowledgeIds ? { say, knowledgeIds: reply.knowledgeIds } : { say },
         ];
       }
+      // "Do you know if my crown is ready?" asked for a name: nothing here answers it, so it is what the message is
+      // about, kept rather than asked for again later.
+      if ((pending.slot === "name" || pending.slot === "callback") && !draft.message && reasonInQuestion(normalized)) {
+        return [
+          { ...state, draft: { ...draft, message: raw.trim().slice(0, 1000) }, pending },
+          { say: ["I'll pass that question on.", askFor(pending.slot, ctx, 0)] },
+        ];
+      }
     }
     return [
       { ...state, draft, pending: { ...pending, attempts: pending.attempts + 1 } },
@@ -252,6 +263,30 @@ export function onSlotAnswer(
     GOODBYE.test(normalized) &&
     (pending.slot !== "message" || contentWords(normalized.replace(GOODBYE, " ")).length === 0);
   if (leaving) return hasDetails(draft) ? saveAndClose(state, ctx, draft) : goodbye(state, ctx);
+
+  // "It's about my bill, my number is 415 555 0199" asked for the number: the reason is the message (kept, and not
+  // asked for again), the rest answers the question asked.
+  if (pending.slot === "name" || pending.slot === "callback") {
+    const { answer: said, reason } = splitOffReason(raw);
+    if (reason !== null) {
+      const next: TDraft = { ...draft, message: withReason(draft.message, reason) };
+      const saidNormalized = normalizeText(said);
+      const usable =
+        contentWords(saidNormalized).length > 0 ||
+        spokenDigits(saidNormalized).length > 0 ||
+        (pending.slot === "callback" &&
+          ctx.callerNumber !== undefined &&
+          (isAffirmative(saidNormalized) || USE_CALLER_NUMBER.test(saidNormalized)));
+      if (usable) return onSlotAnswer({ ...state, draft: next }, ctx, pending, said, saidNormalized, answer);
+      // Only the reason: the question asked is asked again (a second reason in a row counts as a try, so a
+      // caller who never gives a number is not asked forever).
+      const attempts = draft.message ? pending.attempts + 1 : pending.attempts;
+      return [
+        { ...state, draft: next, pending: { ...pending, attempts } },
+        { say: ["Got it, I'll pass that on.", askFor(pending.slot, ctx, 0)] },
+      ];
+    }
+  }
 
   // "This is Jane Doe, my number is 617 ...": both answers at once, neither asked again.
   if (pending.slot === "name") {
@@ -276,6 +311,15 @@ export function onSlotAnswer(
 
   if (pending.slot === "name") {
     const name = parseName(raw);
+    // The number given before the name ("415 555 0199" asked for the name): kept, and the name asked again.
+    const digits = raw.split(/[,;]/).filter((part) => spokenDigits(part).length >= 3);
+    const number = name || draft.callback || digits.length === 0 ? null : parseCorrectedNumber(digits.join(" "));
+    if (number) {
+      return [
+        { ...state, draft: { ...draft, callback: number, lastFilled: "callback" }, pending },
+        { say: [`Got it, ${speakDigits(number)}.`, askFor("name", ctx, 0)] },
+      ];
+    }
     if (name) draft.name = name;
     // Kept as heard on the second try, unless it is only a yes or no ("yes" is an answer, not a name).
     else if (pending.attempts >= 1 && raw.trim() !== "" && !isAffirmative(normalized) && !isNegative(normalized))

@@ -105,3 +105,47 @@ export function whatICanDo(snapshot: TAgentSnapshot, canTransfer: boolean): stri
   if (canTransfer && departments.length > 0) actions.push(`put you through to ${list(departments.slice(0, 4), "or")}`);
   return `I can ${list(actions, "or")}.`;
 }
+
+// Places that are other businesses, not this one: "is the pharmacy next door open?" asks about the pharmacy.
+const OTHER_PLACE =
+  "pharmacy|pharmacies|drugstore|drug store|chemist|bank|atm|post office|hospital|restaurant|cafe|coffee shop|diner|gym|grocery|grocery store|supermarket|gas station|petrol station|school|church|mall|cinema|movie theater|hotel|bar|pub|bakery|laundromat|dry cleaners?|car wash|dmv|library|police station|city hall|bus stop|train station|subway|walmart|target|costco|starbucks|mcdonalds";
+// Where another place is, from here: a neighbour named by where it is is a neighbour, whatever it is called.
+const NEIGHBOUR = "next door|across the (?:street|road|hall|way)|down the (?:street|road|block|hall)|around the corner|nearby|near by|close by|downstairs|upstairs|on the corner|in the same building|opposite";
+const SUBJECT_PLACE = new RegExp(
+  String.raw`\b(?:is|are|does|do|will|would|was|can|could|when|what time|how late) (?:the|that|a) ((?:(?!the\b)[a-z]+ ){0,2}?(?:${OTHER_PLACE}))\b|\b(?:the|that) ((?:[a-z]+ ){0,2}?(?:${OTHER_PLACE}))(?: (?:${NEIGHBOUR}))? (?:is|are|opens?|closes?|open|closed|hours)\b|\b(?:${OTHER_PLACE}) (?:hours|opening)\b`,
+);
+const SUBJECT_NEIGHBOUR = new RegExp(String.raw`\b(?:is|are|does|do|will|when|what time|how late) (?:the|that) ([a-z]+(?: [a-z]+)?) (?:${NEIGHBOUR})\b`);
+// The business itself, however a caller names it.
+const SELF = new Set(
+  "office clinic practice surgery place building business shop store salon studio team staff front desk reception lot parking garage entrance door".split(" ").map(stem),
+);
+
+function inIndex(index: TIndex, word: string): boolean {
+  const w = contentWords(word)[0];
+  if (!w) return false;
+  return (
+    index.df.has(w.stem) ||
+    (w.concept !== undefined && index.df.has(w.concept)) ||
+    index.departments.some((d) => d.terms.has(w.stem) || (w.concept !== undefined && d.terms.has(w.concept)))
+  );
+}
+
+const PLACE_AT_END = new RegExp(`(?:${OTHER_PLACE})$`);
+
+// The question is about another place than this business: its subject is another kind of business ("the bank")
+// or a neighbour ("the deli next door") that the agent's knowledge and departments never mention ("next to the
+// library" makes the library a landmark the agent knows). "Are you next to the pharmacy?" asks where this
+// business is: the pharmacy is not its subject.
+export function asksAboutAnotherPlace(index: TIndex, normalized: string): boolean {
+  const place = SUBJECT_PLACE.exec(normalized);
+  if (place) {
+    const phrase = (place[1] ?? place[2] ?? place[0]).replace(/ (?:hours|opening)$/, "");
+    const facility = PLACE_AT_END.exec(phrase)?.[0];
+    return facility !== undefined && !facility.split(" ").some((w) => inIndex(index, w));
+  }
+  const neighbour = SUBJECT_NEIGHBOUR.exec(normalized)?.[1];
+  return (
+    neighbour !== undefined &&
+    neighbour.split(" ").every((w) => STOP_WORDS.has(w) || (!SELF.has(stem(w)) && !inIndex(index, w)))
+  );
+}
