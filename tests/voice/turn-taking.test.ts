@@ -278,6 +278,34 @@ describe("adaptive turn-taking on a live call", () => {
     expect(events.some((e) => e.name === "speech_over_disclosure")).toBe(true);
   }, 60_000);
 
+  it("a long sound over the agent that turns out to hold no words gets a reprompt, never silence", async () => {
+    llmDelayMs = 0;
+    // The second stretch of caller sound is longer than any backchannel (so it is judged an interruption and the
+    // agent yields the floor), and the recognizer finds no words in it.
+    deepgram.transcripts = ["What are your opening hours?", ""];
+    const caller = await callAgent({}, [{ title: "What are your opening hours?", content: HOURS_SENTENCES.join(" ") }]);
+    const greetingGeneration = generationOf(caller.echoes()[0]!.name);
+    await caller.say(trimmed(await speech("What are your opening hours?")));
+    await caller.waitFor(
+      () => caller.echoes().some((e) => generationOf(e.name) > greetingGeneration && !e.wasCleared),
+      20_000,
+      "the first sentence of the answer to play",
+    );
+    await caller.say(trimmed(await speech("I was wondering whether somebody there could tell me a little more about it")));
+    const soundEndAt = performance.now();
+    await caller.waitFor(() => caller.clears().length > 0, 10_000, "clear");
+    await caller.waitFor(() => caller.mediaFrames().some((f) => f.at > soundEndAt), 10_000, "the agent to speak again");
+    await caller.waitForAgentToFinish();
+    await caller.hangUp();
+
+    const call = await waitForEndedCall(testDb.db, caller.callSid);
+    const events = await eventsOf(testDb.db, call.id);
+    expect(events.some((e) => e.kind === "barge_in" && e.name === "yielded")).toBe(true);
+    expect(events.some((e) => e.kind === "status" && e.name === "unrecognized_speech")).toBe(true);
+    const turns = await turnsOf(testDb.db, call.id);
+    expect(turns.at(-1)).toMatchObject({ speaker: "agent", text: "Sorry, I didn't catch that. Could you say it again?" });
+  }, 60_000);
+
   it("a real interruption is never resumed: the agent stops and answers it", async () => {
     // A model's usual first-token time (bench:voice's profile). With an instant model, a turn the policy ends in a
     // gap inside the question ("Wait, | are you open...") is answered before the caller's next syllable and then

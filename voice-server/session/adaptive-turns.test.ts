@@ -134,6 +134,17 @@ describe("AdaptiveTurns", () => {
     expect(metrics.registry).toBeDefined();
   });
 
+  it("a floor yielded to the caller's sound is no decision on it until a reply answers it", () => {
+    const { turns, player } = setup();
+    player.current = replyWithAudio(0, 2);
+    turns.clear(900);
+    turns.yieldFloor("", 900);
+    expect(turns.lastDecisionAt).toBe(1000);
+    expect(turns.isFloorYielded).toBe(true);
+    turns.reply(turn("Are you open on Sundays?", false));
+    expect(turns.isFloorYielded).toBe(false);
+  });
+
   it("goes quiet when there is nothing to resume (the sentence had been heard whole)", () => {
     const { turns, player, resumed, quiet } = setup();
     player.current = replyWithAudio(2, 2);

@@ -66,6 +66,10 @@ export class AdaptiveTurns implements TTurnTakerHandlers {
   // When the policy last took the caller's sound as a turn (a reply) or judged it over the agent (session clock):
   // the VAD's end of that speech then needs nothing more.
   lastDecisionAt = Number.NEGATIVE_INFINITY;
+  // The last decision gave the floor to the caller's sound (a real interruption) and no reply has answered it yet:
+  // the sound is not a turn until its words come. A wordless one (a long noise, words the recognizer had already
+  // given) then gets the reprompt of any wordless turn, not silence.
+  isFloorYielded = false;
   private readonly stats: Omit<TTurnTakingSummary, "extraLlmRequests"> = {
     replies: 0,
     preemptive: { started: 0, used: 0, discarded: 0 },
@@ -124,6 +128,7 @@ export class AdaptiveTurns implements TTurnTakerHandlers {
     if (speculation && !used) this.discard(speculation, "words-differ");
     this.stats.replies++;
     this.lastDecisionAt = this.deps.clock.now();
+    this.isFloorYielded = false;
     if (used) {
       this.stats.preemptive.used++;
       this.deps.metrics.preemptiveGenerations.inc({ outcome: "used" });
@@ -156,6 +161,7 @@ export class AdaptiveTurns implements TTurnTakerHandlers {
     const cut = this.cut;
     this.cut = null;
     this.lastDecisionAt = this.deps.clock.now();
+    this.isFloorYielded = false;
     this.deps.metrics.overlaps.inc({ verdict: kind, action: "resume" });
     const pieces = cut ? piecesToResume(cut) : [];
     // Something else took the floor meanwhile (a keypress, the call's end), or the sentence had been heard whole.
@@ -177,6 +183,7 @@ export class AdaptiveTurns implements TTurnTakerHandlers {
   yieldFloor(words: string, onsetAt: number): void {
     this.cut = null;
     this.lastDecisionAt = this.deps.clock.now();
+    this.isFloorYielded = true;
     this.stats.interruptions++;
     this.deps.metrics.overlaps.inc({ verdict: "interruption", action: "answer" });
     this.deps.event("barge_in", "yielded", { words, decidedAfterMs: this.msSince(onsetAt) });

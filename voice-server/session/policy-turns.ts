@@ -50,12 +50,14 @@ export class PolicyTurns {
   }
 
   // Whether the policy holds the caller's speech that began at `onsetAt` (session clock): it has words for it, the
-  // agent has the floor, an overlap is being judged, or it decided on that speech already.
+  // agent has the floor, an overlap is being judged, or it decided on that speech already (a floor yielded to it
+  // is no decision until its words come).
   hasTurnSince(onsetAt: number): boolean {
     const taker = this.turnTaker;
     const adaptive = this.adaptive;
     if (!taker || !adaptive) return false;
-    return taker.callerText !== "" || taker.policy.agentState !== "idle" || taker.policy.isOverlapPending || adaptive.lastDecisionAt >= onsetAt;
+    if (taker.callerText !== "" || taker.policy.agentState !== "idle" || taker.policy.isOverlapPending) return true;
+    return adaptive.lastDecisionAt >= onsetAt && !adaptive.isFloorYielded;
   }
 
   // For the call's stream_ended event.
