@@ -101,6 +101,17 @@ async function callAgent(config: Partial<TAgentConfig>, knowledge: { title: stri
 
 const generationOf = (mark: string) => Number(/^g(\d+)s\d+$/.exec(mark)?.[1] ?? NaN);
 
+// The caller asks for the opening hours and waits until the first sentence of the answer has played.
+async function askHoursUntilTheAnswerPlays(caller: TwilioCaller): Promise<void> {
+  const greetingGeneration = generationOf(caller.echoes()[0]!.name);
+  await caller.say(trimmed(await speech("What are your opening hours?")));
+  await caller.waitFor(
+    () => caller.echoes().some((e) => generationOf(e.name) > greetingGeneration && !e.wasCleared),
+    20_000,
+    "the first sentence of the answer to play",
+  );
+}
+
 describe("adaptive turn-taking on a live call", () => {
   it("answers a complete question sooner than the agent's endpointing silence alone would allow", async () => {
     llmDelayMs = 0;
@@ -200,13 +211,7 @@ describe("adaptive turn-taking on a live call", () => {
     llmDelayMs = 0;
     deepgram.transcripts = ["What are your opening hours?", "uh-huh"];
     const caller = await callAgent({}, [{ title: "What are your opening hours?", content: HOURS_SENTENCES.join(" ") }]);
-    const greetingGeneration = generationOf(caller.echoes()[0]!.name);
-    await caller.say(trimmed(await speech("What are your opening hours?")));
-    await caller.waitFor(
-      () => caller.echoes().some((e) => generationOf(e.name) > greetingGeneration && !e.wasCleared),
-      20_000,
-      "the first sentence of the answer to play",
-    );
+    await askHoursUntilTheAnswerPlays(caller);
     const answerGeneration = generationOf(caller.echoes().at(-1)!.name);
     await caller.say(trimmed(await speech("uh-huh")));
     await caller.waitFor(() => caller.clears().length > 0, 10_000, "clear");
@@ -284,13 +289,7 @@ describe("adaptive turn-taking on a live call", () => {
     // agent yields the floor), and the recognizer finds no words in it.
     deepgram.transcripts = ["What are your opening hours?", ""];
     const caller = await callAgent({}, [{ title: "What are your opening hours?", content: HOURS_SENTENCES.join(" ") }]);
-    const greetingGeneration = generationOf(caller.echoes()[0]!.name);
-    await caller.say(trimmed(await speech("What are your opening hours?")));
-    await caller.waitFor(
-      () => caller.echoes().some((e) => generationOf(e.name) > greetingGeneration && !e.wasCleared),
-      20_000,
-      "the first sentence of the answer to play",
-    );
+    await askHoursUntilTheAnswerPlays(caller);
     await caller.say(trimmed(await speech("I was wondering whether somebody there could tell me a little more about it")));
     const soundEndAt = performance.now();
     await caller.waitFor(() => caller.clears().length > 0, 10_000, "clear");
@@ -316,13 +315,7 @@ describe("adaptive turn-taking on a live call", () => {
       { title: "What are your opening hours?", content: HOURS_SENTENCES.join(" ") },
       { title: "Are you open on Sundays?", content: "No, we are closed on Sundays." },
     ]);
-    const greetingGeneration = generationOf(caller.echoes()[0]!.name);
-    await caller.say(trimmed(await speech("What are your opening hours?")));
-    await caller.waitFor(
-      () => caller.echoes().some((e) => generationOf(e.name) > greetingGeneration && !e.wasCleared),
-      20_000,
-      "the first sentence of the answer to play",
-    );
+    await askHoursUntilTheAnswerPlays(caller);
     await caller.say(trimmed(await speech("Wait, are you open on Sundays?")));
     const speechEndAt = performance.now();
     await caller.waitFor(() => caller.mediaFrames().some((f) => f.at > speechEndAt), 10_000, "the answer");
