@@ -154,7 +154,11 @@ class MoonshinePool {
       const missing = missingMoonshineFiles(this.modelDir);
       if (missing) throw new ProviderError("stt", "unavailable", `Moonshine model missing in ${this.modelDir} (${missing})`);
       while (this.slots.length < this.size) this.slots.push({ worker: this.spawn(), job: null });
-      await Promise.all(this.slots.map((slot) => this.whenLoaded(slot.worker)));
+      // Every worker is heard from before any is terminated: terminating a thread while onnxruntime is still
+      // creating its session in native code can take the whole process down.
+      const loads = await Promise.allSettled(this.slots.map((slot) => this.whenLoaded(slot.worker)));
+      const failed = loads.find((load) => load.status === "rejected");
+      if (failed) throw failed.reason;
     })();
     this.loading.catch(() => {
       for (const slot of this.slots.splice(0)) void slot.worker.terminate();
