@@ -156,4 +156,23 @@ describe("TurnPolicy", () => {
     expect(find(log, "reply")).toHaveLength(1);
     expect(find(log, "reply")[0]!.action.text).toBe("five five five one two three four five six seven");
   });
+  it("barges in on the frame that ends interruptionMinSpeechMs of audio, however the frames' arrival jittered", () => {
+    // Frames arrive on a 20 ms grid with a few ms of jitter; the 10th frame of speech ends 200 ms of audio even
+    // when it arrived 199 ms of clock after the sound began (the fixed policy counted audio too).
+    const policy = new TurnPolicy(CONFIG);
+    policy.agentAudioStarted();
+    const arrivals = [1020, 1043, 1059, 1081, 1100, 1121, 1139, 1161, 1178, 1199, 1220];
+    const clearAt = arrivals.findIndex((t) => policy.frame(t, true).some((a) => a.type === "clear"));
+    expect(clearAt).toBe(9);
+  });
+
+  it("does not barge in on a sound shorter than interruptionMinSpeechMs, however late its frames arrive", () => {
+    const policy = new TurnPolicy(CONFIG);
+    policy.agentAudioStarted();
+    // Nine frames (180 ms of audio) spread over 230 ms of clock by a stalled event loop, then silence.
+    const arrivals = [1000, 1060, 1080, 1100, 1120, 1140, 1170, 1200, 1230];
+    const actions = arrivals.flatMap((t) => policy.frame(t, true));
+    for (let t = 1250; t <= 1600; t += 20) actions.push(...policy.frame(t, false));
+    expect(actions).toEqual([]);
+  });
 });
