@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { OVERLAPS, timeWords, type TTimedWord } from "@/tests/fixtures/turn-taking/turn-sets";
 import { TurnPolicy, type TTurnPolicyAction, type TTurnPolicyConfig } from "./turn-policy";
 
 const CONFIG: TTurnPolicyConfig = {
@@ -174,5 +175,65 @@ describe("TurnPolicy", () => {
     const actions = arrivals.flatMap((t) => policy.frame(t, true));
     for (let t = 1250; t <= 1600; t += 20) actions.push(...policy.frame(t, false));
     expect(actions).toEqual([]);
+  });
+});
+
+// Speech over the agent that barges in, as TurnPolicy sees it: 20 ms frames (voiced inside a word), a Finalize
+// answered 150 ms later and interims every 250 ms carrying the words spoken 250 ms earlier. Two recognizers: one
+// whose final holds the words spoken by the Finalize (a real engine: "okay" first, "but ..." after), and the
+// bench's fake Deepgram, whose Finalize flushes the whole stretch in progress (every word of the script at once).
+function overSpeech(words: TTimedWord[], recognizer: "spoken" | "stretch") {
+  const policy = new TurnPolicy(CONFIG);
+  policy.agentAudioStarted();
+  const log: { atMs: number; action: TTurnPolicyAction }[] = [];
+  const finals: { atMs: number; text: string }[] = [];
+  let delivered = 0;
+  let lastInterim = "";
+  const spokenBy = (t: number) => words.filter((w) => w.endMs <= t).length;
+  const take = (actions: TTurnPolicyAction[], t: number) => {
+    for (const action of actions) {
+      log.push({ atMs: t, action });
+      if (action.type !== "finalize") continue;
+      const upTo = recognizer === "stretch" ? words.length : spokenBy(t);
+      finals.push({ atMs: t + 150, text: words.slice(delivered, upTo).map((w) => w.text).join(" ") });
+      delivered = Math.max(delivered, upTo);
+      lastInterim = "";
+    }
+  };
+  const endMs = words.at(-1)!.endMs;
+  for (let t = 20; t <= endMs + 2000; t += 20) {
+    take(policy.frame(t, words.some((w) => w.startMs < t && t <= w.endMs)), t);
+    if (t % 250 < 20) {
+      const interim = words.slice(delivered, Math.max(delivered, spokenBy(t - 250))).map((w) => w.text).join(" ");
+      if (interim && interim !== lastInterim) take(policy.interim((lastInterim = interim), t), t);
+    }
+    while (finals.length > 0 && finals[0]!.atMs <= t) take(policy.final(finals.shift()!.text, { isFromFinalize: true }, t), t);
+  }
+  return log.map((e) => e.action.type);
+}
+
+describe("TurnPolicy: a real interruption over the agent always gets the floor", () => {
+  // The bench's interruptions, and short ones that begin like a backchannel or are one word.
+  const SHORT = ["wait", "stop", "no", "hold on", "okay but", "okay but I need it today", "yeah but", "no no", "okay wait", "right but", "uh-huh but", "sorry", "um no"];
+  const scripts = [...OVERLAPS.filter((o) => o.kind === "interruption").map((o) => o.script), ...SHORT];
+
+  for (const recognizer of ["spoken", "stretch"] as const) {
+    it(`clears, then yields and never resumes (${recognizer === "spoken" ? "words final as spoken" : "the fake's whole-stretch finals"})`, () => {
+      const wrong: string[] = [];
+      for (const script of scripts) {
+        // The turn-taking sets' caller pace (a one-syllable word lasts 220 ms, enough to barge in at 200 ms).
+        const types = overSpeech(timeWords(script, 1000, "turn"), recognizer);
+        if (!types.includes("clear") || !types.includes("yield-floor") || types.includes("resume")) wrong.push(`${script}: ${types.join(",")}`);
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
+
+  it("resumes after the set's two-word backchannels with either recognizer (the same path, not a policy that never resumes)", () => {
+    for (const recognizer of ["spoken", "stretch"] as const) {
+      for (const script of ["okay okay", "uh-huh uh-huh", "right right", "yeah yeah", "okay sure", "oh I see", "mm-hmm"]) {
+        expect(overSpeech(timeWords(script, 1000, "turn"), recognizer), `${script} (${recognizer})`).toContain("resume");
+      }
+    }
   });
 });
