@@ -108,6 +108,35 @@ export async function stopChild(child: ChildProcess | null | undefined, isPaused
   clearTimeout(timer);
 }
 
+// Admission control counts the time the process was stopped as one long event-loop stall (its histogram's timer
+// fired that late), so a server just resumed answers its next call "all lines are busy" until the stall leaves its
+// window (VOICE_ADMISSION_WINDOW_MS, 5 s): the first turn-phase call of a --compare run was refused that way, and
+// counted as five unanswered questions and a silent tool turn. Wait until its headroom (the gauge its decisions
+// read) is back above 0, so no call is sent into a refusal the benchmark caused.
+const ADMISSION_SETTLE_MAX_MS = 15_000;
+const HEADROOM_METRIC = "voice_admission_headroom_ratio";
+
+export function admissionHeadroom(metricsText: string): number | null {
+  const match = new RegExp(`^${HEADROOM_METRIC} (\\S+)$`, "m").exec(metricsText);
+  return match ? Number(match[1]) : null;
+}
+
+async function untilAdmitting(target: TTarget, say: (line: string) => void): Promise<void> {
+  const startedAt = Date.now();
+  let ratio: number | null = null;
+  while (Date.now() - startedAt < ADMISSION_SETTLE_MAX_MS) {
+    try {
+      ratio = admissionHeadroom(await (await fetch(`${target.baseUrl}/metrics`, { signal: AbortSignal.timeout(2000) })).text());
+    } catch {
+      ratio = null;
+    }
+    // No gauge: admission control is off (or an older server), nothing to wait for.
+    if (ratio === null || ratio > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  say(`${target.tree.label}: admission headroom still ${ratio} ${ADMISSION_SETTLE_MAX_MS / 1000} s after resuming it; going on`);
+}
+
 type TBenchSetup = Pick<TBench, "options" | "targets" | "startedAt" | "say" | "scheduler" | "voice" | "providerFakes" | "twilioRest" | "tmp" | "isPrioritized">;
 
 export function createBench(init: TBenchSetup & { canPin: boolean }): TBench {
@@ -242,6 +271,7 @@ export function createBench(init: TBenchSetup & { canPin: boolean }): TBench {
         target.isPaused = false;
         // Its timers fire late once, all together; let that pass before measuring.
         await new Promise((resolve) => setTimeout(resolve, 1500));
+        await untilAdmitting(target, say);
       }
     },
     inTurn: (i) => (i % 2 === 0 ? targets : [...targets].reverse()),

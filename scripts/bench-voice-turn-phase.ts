@@ -84,7 +84,13 @@ export function createTurnPhase(bench: TBench): TTurnPhase {
       open();
     }
     try {
-      return await running;
+      const result = await running;
+      // Refused (admission control's "all lines are busy", say): not a conversation whose turns went unanswered.
+      if (result.end.by === "twiml") {
+        say(`${call.label}: the server answered without a stream (${result.end.description.slice(0, 120)}); counted as a failed call`);
+        return null;
+      }
+      return result;
     } catch (error) {
       say(`${call.label} failed: ${(error as Error).message}`);
       return null;

@@ -81,6 +81,26 @@ afterEach(async () => {
 });
 
 describe("SttInput and SttTurn", () => {
+  it("fails over to the offline engine when the cloud engine's connection never opens, keeping the caller's audio", async () => {
+    const { input, primary, offline, errors, fallbacks } = setup();
+    primary.provider.open = () => Promise.reject(new Error("Deepgram did not accept the stream in time"));
+    const opening = input.open();
+    input.push(frame(1));
+    input.speechStarted(20);
+    input.push(frame(2));
+    await opening;
+    await flush();
+    expect(fallbacks).toEqual(["cloud->offline"]);
+    expect(errors).toEqual(["engine cloud"]);
+    // What the caller said while the cloud engine was being tried reaches the offline one, which answers the turn.
+    expect(offline.streams).toHaveLength(1);
+    expect(offline.streams[0]!.pushed.reduce((n, chunk) => n + chunk.length, 0)).toBeGreaterThanOrEqual(320);
+    const turn = input.endTurn();
+    await flush();
+    offline.streams[0]!.emit({ type: "final", text: "what are your hours", isFromFinalize: true });
+    expect(await turn.finalTranscript()).toBe("what are your hours");
+  });
+
   it("gives a turn's finals, joined, once the engine answers its finalize; later words start the next turn", async () => {
     const { input, primary } = setup();
     await input.open();

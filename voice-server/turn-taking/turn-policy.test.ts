@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { OVERLAPS, timeWords, type TTimedWord } from "@/tests/fixtures/turn-taking/turn-sets";
 import { TurnPolicy, type TTurnPolicyAction, type TTurnPolicyConfig } from "./turn-policy";
 
 const CONFIG: TTurnPolicyConfig = {
@@ -155,5 +156,84 @@ describe("TurnPolicy", () => {
     const log = play(policy, { voiced: [[0, 900], [1600, 2500], [3100, 4000]], finals: ["five five five", "one two three", "four five six seven"], untilMs: 5000 });
     expect(find(log, "reply")).toHaveLength(1);
     expect(find(log, "reply")[0]!.action.text).toBe("five five five one two three four five six seven");
+  });
+  it("barges in on the frame that ends interruptionMinSpeechMs of audio, however the frames' arrival jittered", () => {
+    // Frames arrive on a 20 ms grid with a few ms of jitter; the 10th frame of speech ends 200 ms of audio even
+    // when it arrived 199 ms of clock after the sound began (the fixed policy counted audio too).
+    const policy = new TurnPolicy(CONFIG);
+    policy.agentAudioStarted();
+    const arrivals = [1020, 1043, 1059, 1081, 1100, 1121, 1139, 1161, 1178, 1199, 1220];
+    const clearAt = arrivals.findIndex((t) => policy.frame(t, true).some((a) => a.type === "clear"));
+    expect(clearAt).toBe(9);
+  });
+
+  it("does not barge in on a sound shorter than interruptionMinSpeechMs, however late its frames arrive", () => {
+    const policy = new TurnPolicy(CONFIG);
+    policy.agentAudioStarted();
+    // Nine frames (180 ms of audio) spread over 230 ms of clock by a stalled event loop, then silence.
+    const arrivals = [1000, 1060, 1080, 1100, 1120, 1140, 1170, 1200, 1230];
+    const actions = arrivals.flatMap((t) => policy.frame(t, true));
+    for (let t = 1250; t <= 1600; t += 20) actions.push(...policy.frame(t, false));
+    expect(actions).toEqual([]);
+  });
+});
+
+// Speech over the agent that barges in, as TurnPolicy sees it: 20 ms frames (voiced inside a word), a Finalize
+// answered 150 ms later and interims every 250 ms carrying the words spoken 250 ms earlier. Two recognizers: one
+// whose final holds the words spoken by the Finalize (a real engine: "okay" first, "but ..." after), and the
+// bench's fake Deepgram, whose Finalize flushes the whole stretch in progress (every word of the script at once).
+function overSpeech(words: TTimedWord[], recognizer: "spoken" | "stretch") {
+  const policy = new TurnPolicy(CONFIG);
+  policy.agentAudioStarted();
+  const log: { atMs: number; action: TTurnPolicyAction }[] = [];
+  const finals: { atMs: number; text: string }[] = [];
+  let delivered = 0;
+  let lastInterim = "";
+  const spokenBy = (t: number) => words.filter((w) => w.endMs <= t).length;
+  const take = (actions: TTurnPolicyAction[], t: number) => {
+    for (const action of actions) {
+      log.push({ atMs: t, action });
+      if (action.type !== "finalize") continue;
+      const upTo = recognizer === "stretch" ? words.length : spokenBy(t);
+      finals.push({ atMs: t + 150, text: words.slice(delivered, upTo).map((w) => w.text).join(" ") });
+      delivered = Math.max(delivered, upTo);
+      lastInterim = "";
+    }
+  };
+  const endMs = words.at(-1)!.endMs;
+  for (let t = 20; t <= endMs + 2000; t += 20) {
+    take(policy.frame(t, words.some((w) => w.startMs < t && t <= w.endMs)), t);
+    if (t % 250 < 20) {
+      const interim = words.slice(delivered, Math.max(delivered, spokenBy(t - 250))).map((w) => w.text).join(" ");
+      if (interim && interim !== lastInterim) take(policy.interim((lastInterim = interim), t), t);
+    }
+    while (finals.length > 0 && finals[0]!.atMs <= t) take(policy.final(finals.shift()!.text, { isFromFinalize: true }, t), t);
+  }
+  return log.map((e) => e.action.type);
+}
+
+describe("TurnPolicy: a real interruption over the agent always gets the floor", () => {
+  // The bench's interruptions, and short ones that begin like a backchannel or are one word.
+  const SHORT = ["wait", "stop", "no", "hold on", "okay but", "okay but I need it today", "yeah but", "no no", "okay wait", "right but", "uh-huh but", "sorry", "um no"];
+  const scripts = [...OVERLAPS.filter((o) => o.kind === "interruption").map((o) => o.script), ...SHORT];
+
+  for (const recognizer of ["spoken", "stretch"] as const) {
+    it(`clears, then yields and never resumes (${recognizer === "spoken" ? "words final as spoken" : "the fake's whole-stretch finals"})`, () => {
+      const wrong: string[] = [];
+      for (const script of scripts) {
+        // The turn-taking sets' caller pace (a one-syllable word lasts 220 ms, enough to barge in at 200 ms).
+        const types = overSpeech(timeWords(script, 1000, "turn"), recognizer);
+        if (!types.includes("clear") || !types.includes("yield-floor") || types.includes("resume")) wrong.push(`${script}: ${types.join(",")}`);
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
+
+  it("resumes after the set's two-word backchannels with either recognizer (the same path, not a policy that never resumes)", () => {
+    for (const recognizer of ["spoken", "stretch"] as const) {
+      for (const script of ["okay okay", "uh-huh uh-huh", "right right", "yeah yeah", "okay sure", "oh I see", "mm-hmm"]) {
+        expect(overSpeech(timeWords(script, 1000, "turn"), recognizer), `${script} (${recognizer})`).toContain("resume");
+      }
+    }
   });
 });

@@ -99,12 +99,19 @@ export class TurnPolicy {
   // Each caller frame, as the VAD judged it. `voicedMs`: the speech the frame stands for (more than frameMs on the
   // first frame of a run the VAD confirmed late; see TurnTaker).
   frame(nowMs: number, isVoiced: boolean, frameMs = 20, voicedMs = frameMs): TTurnPolicyAction[] {
+    // The stretch's length is counted in audio (frames), not on the clock between their arrivals: frames reach
+    // the server with a few ms of jitter, so `nowMs - onset` measured 199.x ms on the frame that ends 200 ms of
+    // audio about half the time, and barge-in waited a frame (20 ms) more than the fixed policy's VAD, which
+    // counts stream time.
     if (isVoiced) {
-      if (this.speechOnsetMs === null) this.speechOnsetMs = nowMs - voicedMs;
-      this.speechRunMs = nowMs - this.speechOnsetMs;
+      if (this.speechOnsetMs === null) {
+        this.speechOnsetMs = nowMs - voicedMs;
+        this.speechRunMs = voicedMs;
+      } else this.speechRunMs += frameMs;
       this.speechGapMs = 0;
     } else if (this.speechOnsetMs !== null) {
       this.speechGapMs += frameMs;
+      this.speechRunMs += frameMs;
       if (this.speechGapMs > SPEECH_GAP_MS) {
         this.speechRunMs = 0;
         this.speechOnsetMs = null;
