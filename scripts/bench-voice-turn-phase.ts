@@ -175,7 +175,7 @@ export function createTurnPhase(bench: TBench): TTurnPhase {
       // Every caller line synthesized before the calls, so espeak never runs beside them.
       for (const call of turnPlan) {
         for (const step of call.steps) {
-          if ("say" in step) await bench.voice.say(step.say);
+          if ("say" in step) await bench.voice.say(step.say, step.wordsPerMinute);
           else if ("wav" in step) await bench.voice.wav(step.wav);
         }
       }

@@ -4,6 +4,7 @@ import type { TSimCallResult, TSimTurn } from "@/tests/sim/wire-log";
 import { turnTable } from "./bench-voice-report";
 import { LONG_REPLY, MESSAGE_SAVED_REPLY, TURN_TRIGGERS, turnPhaseReply } from "./bench-voice-fakes";
 import {
+  OVER_AGENT_WPM,
   SPECULATIVE_EVENTS,
   observeTurnCall,
   parseTurnMetrics,
@@ -90,7 +91,7 @@ describe("planTurnCalls", () => {
     expect(overlap.steps.slice(1, 4)).toEqual([
       { say: TURN_TRIGGERS.longReply },
       { interruptAfterMs: 800 },
-      { say: OVERLAPS[0]!.script },
+      { say: OVERLAPS[0]!.script, wordsPerMinute: OVER_AGENT_WPM },
     ]);
     const said = [...COMPLETE_TURNS, ...PAUSED_TURNS]
       .map((t) => scriptText(t.script).toLowerCase())

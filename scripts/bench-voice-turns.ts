@@ -58,6 +58,12 @@ export type TTurnPlanOptions = {
   noiseWav: (noiseMs: number) => string;
 };
 
+// Speech over the agent is said at the pace of the turn sets' brisk model (tests/fixtures/turn-taking/turn-sets.ts:
+// backchannels are quick and reduced). eSpeak at the callers' usual 160 wpm says them in about 1.9 times the model's
+// time ("okay okay" in 800 ms), at 260 wpm in about 1.07 times (median over the set's backchannels). Real
+// interruptions are said at the same pace, so the judge gets no easier case than the backchannels do.
+export const OVER_AGENT_WPM = 260;
+
 const GREETING_WAIT: TSimStep = { waitForAgent: { quietMs: 500, timeoutMs: 10_000 } };
 const ANSWER_WAIT: TSimStep = { waitForAgent: { quietMs: 700, timeoutMs: 15_000 } };
 
@@ -110,7 +116,7 @@ export function planTurnCalls(options: TTurnPlanOptions): TTurnCall[] {
       call.steps.push({ say: TURN_TRIGGERS.longReply }, { interruptAfterMs: RESUME_WINDOW_MS });
       call.transcripts.push(TURN_TRIGGERS.longReply);
       call.items.push({ kind: "setup" });
-      call.steps.push(overlap.kind === "noise" ? { wav: options.noiseWav(overlap.noiseMs ?? 200) } : { say: overlap.script }, ANSWER_WAIT);
+      call.steps.push(overlap.kind === "noise" ? { wav: options.noiseWav(overlap.noiseMs ?? 200) } : { say: overlap.script, wordsPerMinute: OVER_AGENT_WPM }, ANSWER_WAIT);
       call.transcripts.push(overlap.kind === "noise" ? "" : overlap.script);
       call.items.push({ kind: "overlap", id: overlap.id, overlap: overlap.kind, interrupted: LONG_REPLY });
     }

@@ -76,22 +76,26 @@ export type TCallerVoiceOptions = {
 export class CallerVoice {
   private readonly voice: string;
   private readonly language: string;
-  private readonly tts: ReturnType<typeof createEspeakTts>;
+  private readonly wordsPerMinute: number;
+  private readonly tts = new Map<number, ReturnType<typeof createEspeakTts>>();
   private readonly cache = new Map<string, Promise<TCallerUtterance>>();
 
   constructor(options: TCallerVoiceOptions = {}) {
     this.voice = options.voice ?? "en-us";
     this.language = options.language ?? "en-US";
-    this.tts = createEspeakTts({ rateWpm: options.wordsPerMinute ?? 160 });
+    this.wordsPerMinute = options.wordsPerMinute ?? 160;
   }
 
-  say(text: string): Promise<TCallerUtterance> {
+  // At the voice's own rate unless `wordsPerMinute` is given for this line.
+  say(text: string, wordsPerMinute = this.wordsPerMinute): Promise<TCallerUtterance> {
     const trimmed = text.trim();
     if (!trimmed) return Promise.reject(new Error("Cannot say an empty line"));
-    return this.cached(`say:${trimmed}`, async () => {
+    return this.cached(`say:${wordsPerMinute}:${trimmed}`, async () => {
+      let tts = this.tts.get(wordsPerMinute);
+      if (!tts) this.tts.set(wordsPerMinute, (tts = createEspeakTts({ rateWpm: wordsPerMinute })));
       const chunks: Uint8Array[] = [];
       const signal = AbortSignal.timeout(30_000);
-      for await (const chunk of this.tts.synthesize(trimmed, { voice: this.voice, language: this.language, signal })) chunks.push(chunk);
+      for await (const chunk of tts.synthesize(trimmed, { voice: this.voice, language: this.language, signal })) chunks.push(chunk);
       return utteranceFromMulaw(trimmed, Buffer.concat(chunks));
     });
   }

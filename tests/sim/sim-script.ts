@@ -16,7 +16,8 @@ const ZWaitForAgent = z.union([
 ]);
 
 export const ZSimStep = z.union([
-  z.object({ say: z.string().trim().min(1, "say needs some text") }).strict(),
+  // wordsPerMinute: this line's speaking rate (the caller's voice keeps its own otherwise).
+  z.object({ say: z.string().trim().min(1, "say needs some text"), wordsPerMinute: z.number().int().min(80).max(450).optional() }).strict(),
   z.object({ wav: z.string().min(1) }).strict(),
   z.object({ pauseMs: z.number().int().min(0).max(600_000) }).strict(),
   z.object({ waitForAgent: ZWaitForAgent }).strict(),

@@ -140,7 +140,7 @@ export class SimulatedCall implements TTickable {
     // Synthesize every line first so the script never waits on espeak mid-call.
     const utterances = new Map<TSimStep, TCallerUtterance>();
     for (const step of this.steps) {
-      if ("say" in step) utterances.set(step, await this.voice.say(step.say));
+      if ("say" in step) utterances.set(step, await this.voice.say(step.say, step.wordsPerMinute));
       else if ("wav" in step) utterances.set(step, await this.voice.wav(step.wav));
     }
     this.options.twilioRest?.addCall({
