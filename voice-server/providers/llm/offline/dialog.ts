@@ -1,7 +1,7 @@
 // The dialog policy: one caller line in, the next state and reply out. understand() is the order in which a line
 // is read; each decision lives in its own file (appointments, prices, answers, urgency, fallbacks, ...). Events
 // are in events.ts, tool results in tool-results.ts.
-import { departmentByName, handleTransferRequest } from "./departments";
+import { departmentByName, handleTransferRequest, transferTo } from "./departments";
 import { HISTORY, HUMAN_REQUEST, IDENTITY, LEAVE_MESSAGE, REPEAT, STRONG_HUMAN, TRANSFER_VERB, isGoodbye, isThanks, isAffirmative, isNegative, isOnlyNumbers } from "./intents";
 import { answerFromFacts, lookUp } from "./answers";
 import { offerBookingTransfer, readRequest, takeBookingAsMessage } from "./appointments";
@@ -11,8 +11,8 @@ import { answerToPending } from "./pending-answers";
 import { expandParaphrases } from "./paraphrase";
 import { withoutPreamble } from "./preamble";
 import { repairedLine } from "./repair";
-import { soundsUrgent } from "./routing";
-import { asksAboutAnotherPlace, isOffTopic, isOutOfScope } from "./scope";
+import { routingConceptsOf, soundsUrgent } from "./routing";
+import { asksAboutAnotherPlace, foreignWord, isOffTopic, isOutOfScope } from "./scope";
 import { greetingReply, introduce, lookUpHistory } from "./small-talk";
 import { parseName } from "./spoken-input";
 import { anythingElse, goodbye, offerMessage, type TContext, type TReply, type TState } from "./state";
@@ -47,6 +47,15 @@ function onCallerOnce(state: TState, ctx: TContext, raw: string, recentCaller: s
   if (repaired === null) return first;
   const second = understand(state, ctx, repaired, recentCaller);
   return second[1].isFallback ? first : second;
+}
+
+// The caller says what the call is about without asking anything: what it is about, or null.
+const MATTER =
+  /^(?:(?:hi|hello|hey|yes|yeah|so|um|uh|well|ok|okay)\s+)*(?:i (?:have|had|have got|got) (?:a |an |some |one )?(?:quick |small |little )?(?:question|query|problem|issue|concern)s? (?:about|with|regarding|on|concerning)|(?:i am|i was|we are|we were|just) calling (?:about|regarding|concerning|with regard to)|(?:it is|this is|its) (?:about|regarding|concerning))\s+(.+)$/;
+const ASKS = /\b(how|what|when|where|which|why|who|can i|could i|can you|could you|do you|does|is it|is there|are there|are you|should i|would you)\b/;
+function statedMatter(normalized: string): string | null {
+  const rest = MATTER.exec(normalized)?.[1];
+  return rest && !ASKS.test(rest) ? rest : null;
 }
 
 const ALL_DONE = /^(that is all|that is it|that will be all|nothing else|i am all set|that is everything)\b/;
@@ -118,6 +127,16 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   const booking = offerBookingTransfer(state, ctx, request);
   if (booking) return booking;
 
+  // 6b. "I have a question about an invoice", "I'm calling about a refund": the caller names the matter and asks
+  // nothing yet. The department whose "when to transfer" text describes that matter takes it, as the business set
+  // it up, rather than an entry that shares the word and answers a question nobody asked.
+  const matter = statedMatter(normalized);
+  const handler = matter === null || ctx.isOpen === false ? undefined : describedDepartment(ctx, matter);
+  // Only by a word that says what kind of call this is ("invoice", "appointment"), not a shared noun ("teeth").
+  const entry = handler && ctx.index.departments.find((d) => d.department === handler);
+  const saysTheKind = entry !== undefined && contentWords(matter ?? "").some((w) => entry.terms.has(w.stem) && routingConceptsOf(w.stem).length > 0);
+  if (handler && saysTheKind) return transferTo(state, ctx, handler, `Sure, let me transfer you to ${handler.name.trim()}. They can help with that.`);
+
   // 7. "Is the bank across the street open?": the hours or an entry sharing a word would answer for this business,
   // but the question is about another place.
   if (asksAboutAnotherPlace(ctx.index, withoutGreeting)) return redirect(state, ctx, false);
@@ -126,21 +145,25 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   const bookingMessage = takeBookingAsMessage(state, ctx, request);
   if (bookingMessage) return bookingMessage;
 
-  // 9. The hours or the knowledge.
+  // 9. A line about something this business has nothing to do with ("car insurance claims" at a dental office)
+  // is not answered from an entry that shares a word with it: the caller hears what the agent can do instead.
+  if (foreignWord(ctx.index, withoutGreeting) !== null) return redirect(state, ctx, false);
+
+  // 10. The hours or the knowledge.
   const facts = answerFromFacts(state, ctx, question, found, state.lastAgent);
   if (facts) return facts;
 
-  // 10. Nothing usable heard (noise read as stray numbers), or a plain yes/no with nothing open.
+  // 11. Nothing usable heard (noise read as stray numbers), or a plain yes/no with nothing open.
   if (contentWords(withoutGreeting).length === 0 || isOnlyNumbers(withoutGreeting)) {
     if (isAffirmative(normalized) || isNegative(normalized))
       return [state, { say: ["Okay. How can I help you today?"] }];
     return sayAgain(state, "Sorry, I didn't quite get that. Could you say it another way?");
   }
 
-  // 11. Weather, sports, another business: say so and offer what this line is for, never a guess or silence.
+  // 12. Weather, sports, another business: say so and offer what this line is for, never a guess or silence.
   if (isOutOfScope(ctx.index, withoutGreeting)) return redirect(state, ctx, isOffTopic(withoutGreeting));
 
-  // 12. A department whose "when to transfer" text the line describes is offered; else a message or a person.
+  // 13. A department whose "when to transfer" text the line describes is offered; else a message or a person.
   const described = describedDepartment(ctx, normalized);
   if (described && ctx.isOpen !== false) {
     return [

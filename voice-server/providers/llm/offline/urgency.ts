@@ -4,7 +4,8 @@ import { emergencyDepartment, transferTo } from "./departments";
 import { QUESTION_START } from "./intents";
 import type { TRetrieval } from "./knowledge";
 import { startMessage } from "./message";
-import { describesEmergency, emergencySigns } from "./routing";
+import { describesEmergency, emergencySigns, namesAPerson } from "./routing";
+import { foreignWord } from "./scope";
 import type { TContext, TReply, TState } from "./state";
 import { contentWords } from "./text";
 
@@ -17,6 +18,11 @@ const URGENT_ONLY = new Set("urgent asap soon possibl away immediately immediat 
 export type TUrgency = { emergency: TDepartment | undefined; unmistakable: boolean };
 
 export function readUrgency(ctx: TContext, normalized: string, stems: string[]): TUrgency {
+  // An animal in trouble, where the business treats none, is no emergency for its lines ("my dog ate chocolate" on a
+  // dental office's phone): the caller is told what this line is for instead. A person hurt with it still is.
+  if (foreignWord(ctx.index, normalized, { animalsOnly: true }) !== null && !namesAPerson(stems)) {
+    return { emergency: undefined, unmistakable: false };
+  }
   // "This is urgent, I need a dentist right away" is an emergency call even without a symptom; a question about
   // urgent care ("do you take urgent cases?") is not.
   const urgentNow =
