@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ZAgentSnapshot } from "@/lib/agents/config";
 import { Call, receptionist, routeOf } from "@/voice-server/providers/llm/offline-test-kit";
+import { knowledgeTopics } from "@/voice-server/providers/llm/offline/scope";
 
 // Understanding by meaning rather than by the words of a fixed list: emergencies described the way pet owners and
 // patients say them, questions about something the business has nothing to do with, and a caller who names the
@@ -90,6 +91,11 @@ describe("offline LLM: a question about something the business has nothing to do
       expect(turn.toolCall).toBeUndefined();
     });
   }
+
+  it("names what it can answer by the topics of its questions, not by the verbs they ask with", () => {
+    // "Which animals do you treat?", "Do you sell pet food?": pets and food, not "treat" or "sell".
+    expect(knowledgeTopics(clinic)).toEqual(["our opening hours", "pets", "vaccinations prices", "food"]);
+  });
 
   it("still answers the insurers it takes, whatever insurer the caller names", async () => {
     for (const line of ["do you accept Humana insurance", "is UnitedHealthcare insurance ok", "do you take medicare"]) {

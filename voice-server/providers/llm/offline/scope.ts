@@ -29,7 +29,13 @@ const CONCEPT_TOPICS: Record<string, string> = {
   "#jobs": "jobs",
   "#discount": "discounts",
   "#warranty": "warranties",
+  "#pets": "pets",
 };
+
+// Verbs a question title asks with ("Do you see cats?", "Do you sell pet food?"): never a topic of their own.
+const ASKING_VERBS = new Set(
+  "see sees sell sells take takes accept accepts offer offers provide provides do does have has get gets treat treats need needs use uses work works carry carries stock stocks handle handles".split(" "),
+);
 
 const topicsCache = new WeakMap<TAgentSnapshot, string[]>();
 
@@ -43,7 +49,7 @@ export function knowledgeTopics(snapshot: TAgentSnapshot, limit = 4): string[] {
       const words = normalizeText(item.title)
         .replace(/\bhow much price\b/g, "price")
         .split(" ")
-        .filter((w) => w !== "" && !STOP_WORDS.has(w));
+        .filter((w) => w !== "" && !STOP_WORDS.has(w) && !ASKING_VERBS.has(w));
       let label: string | undefined;
       const nouns: string[] = [];
       for (const w of words) {
