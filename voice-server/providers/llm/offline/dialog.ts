@@ -6,12 +6,13 @@ import { HISTORY, HUMAN_REQUEST, IDENTITY, LEAVE_MESSAGE, REPEAT, STRONG_HUMAN, 
 import { answerFromFacts, lookUp } from "./answers";
 import { offerBookingTransfer, readRequest, takeBookingAsMessage } from "./appointments";
 import { describedDepartment, notSure, redirect, sayAgain } from "./fallbacks";
+import { departmentForMatter } from "./matter";
 import { onSlotAnswer, startMessage } from "./message";
 import { answerToPending } from "./pending-answers";
 import { expandParaphrases } from "./paraphrase";
 import { withoutPreamble } from "./preamble";
 import { repairedLine } from "./repair";
-import { routingConceptsOf, soundsUrgent } from "./routing";
+import { soundsUrgent } from "./routing";
 import { asksAboutAnotherPlace, foreignWord, isOffTopic, isOutOfScope } from "./scope";
 import { greetingReply, introduce, lookUpHistory } from "./small-talk";
 import { parseName } from "./spoken-input";
@@ -47,15 +48,6 @@ function onCallerOnce(state: TState, ctx: TContext, raw: string, recentCaller: s
   if (repaired === null) return first;
   const second = understand(state, ctx, repaired, recentCaller);
   return second[1].isFallback ? first : second;
-}
-
-// The caller says what the call is about without asking anything: what it is about, or null.
-const MATTER =
-  /^(?:(?:hi|hello|hey|yes|yeah|so|um|uh|well|ok|okay)\s+)*(?:i (?:have|had|have got|got) (?:a |an |some |one )?(?:quick |small |little )?(?:question|query|problem|issue|concern)s? (?:about|with|regarding|on|concerning)|(?:i am|i was|we are|we were|just) calling (?:about|regarding|concerning|with regard to)|(?:it is|this is|its) (?:about|regarding|concerning))\s+(.+)$/;
-const ASKS = /\b(how|what|when|where|which|why|who|can i|could i|can you|could you|do you|does|is it|is there|are there|are you|should i|would you)\b/;
-function statedMatter(normalized: string): string | null {
-  const rest = MATTER.exec(normalized)?.[1];
-  return rest && !ASKS.test(rest) ? rest : null;
 }
 
 const ALL_DONE = /^(that is all|that is it|that will be all|nothing else|i am all set|that is everything)\b/;
@@ -130,12 +122,8 @@ function understand(state: TState, ctx: TContext, raw: string, recentCaller: str
   // 6b. "I have a question about an invoice", "I'm calling about a refund": the caller names the matter and asks
   // nothing yet. The department whose "when to transfer" text describes that matter takes it, as the business set
   // it up, rather than an entry that shares the word and answers a question nobody asked.
-  const matter = statedMatter(normalized);
-  const handler = matter === null || ctx.isOpen === false ? undefined : describedDepartment(ctx, matter);
-  // Only by a word that says what kind of call this is ("invoice", "appointment"), not a shared noun ("teeth").
-  const entry = handler && ctx.index.departments.find((d) => d.department === handler);
-  const saysTheKind = entry !== undefined && contentWords(matter ?? "").some((w) => entry.terms.has(w.stem) && routingConceptsOf(w.stem).length > 0);
-  if (handler && saysTheKind) return transferTo(state, ctx, handler, `Sure, let me transfer you to ${handler.name.trim()}. They can help with that.`);
+  const handler = ctx.isOpen === false ? undefined : departmentForMatter(ctx, normalized);
+  if (handler) return transferTo(state, ctx, handler, `Sure, let me transfer you to ${handler.name.trim()}. They can help with that.`);
 
   // 7. "Is the bank across the street open?": the hours or an entry sharing a word would answer for this business,
   // but the question is about another place.
