@@ -118,6 +118,16 @@ describe("offline LLM: a question about something the business has nothing to do
   });
 });
 
+describe("offline LLM: a name heard whole is not repaired into a shorter word", () => {
+  it("does not hear an insurer's name that starts like 'human' as asking for a person", async () => {
+    for (const line of ["does your clinic work with Humana", "are you in network with humana for cats"]) {
+      const turn = await new Call(clinic).say(line);
+      expect(turn.toolCall, line).toBeUndefined();
+      expect(turn.text, line).not.toMatch(/transfer you to|connect you/);
+    }
+  });
+});
+
 describe("offline LLM: the caller names the matter of the call", () => {
   it("puts a stated matter through to the department that handles it", async () => {
     const turn = await new Call(receptionist()).say("hi, I'm calling regarding a payment that went through twice");
