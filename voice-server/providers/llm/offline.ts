@@ -2,7 +2,9 @@ import { CALLER_NUMBER_LABEL, OPEN_NOW_LABEL } from "@/lib/agents/assemble-instr
 import { isValidTimeZone, isWithinBusinessHours } from "@/lib/agents/business-hours";
 import { normalizePhoneNumber } from "@/voice-server/tools/phone-number";
 import type { TLlmEvent, TLlmProvider, TLlmRequest } from "@/voice-server/providers/types";
-import { onCaller, onEvent, onToolResult } from "./offline/dialog";
+import { onCaller } from "./offline/dialog";
+import { onEvent } from "./offline/events";
+import { onToolResult } from "./offline/tool-results";
 import { hasDetails, messageArgs } from "./offline/message";
 import { indexFor } from "./offline/knowledge";
 import { splitSentences } from "./offline/speakable";
@@ -13,7 +15,9 @@ import { normalizeText } from "./offline/text";
 // message taking, hours, goodbye). It keeps no state between calls of `stream`: everything a turn needs is
 // replayed from `request.messages`, so any number of concurrent calls can share one provider.
 // The parts live in ./offline/: text (normalisation), stem, concepts (synonyms), speakable, knowledge (retrieval),
-// spoken-input (dictated names and numbers), intents, departments, message, hours, state and dialog (the policy).
+// spoken-input (dictated names and numbers), intents, departments, message, hours, state, dialog (the order in which
+// a caller line is read, with its decisions in appointments, prices, answers, urgency, fallbacks, ...), events and
+// tool-results.
 
 export { normalizeText } from "./offline/text";
 export { stem } from "./offline/stem";

@@ -84,6 +84,19 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\b(filling|crown|tooth|teeth|cap|bridge|veneer|implant|bracket|wire) (fell|came|popped|broke|snapped) (out|off)\b/, "$1 broken pain"],
   [/\b(tooth|teeth|crown|filling|implant) (is|are|feels|feel|got|went) (loose|wobbly)\b/, "$1 broken"],
   [/\b(pus|oozing|abscessed|gum boil)\b/, "infection"],
+  // Bad breath is a condition to treat, not a caller who cannot breathe.
+  [/\bbad breath\b/, "halitosis"],
+  // Hurt by a vehicle or an animal: an injury, whoever was hurt and whatever hit them.
+  [/\b(hit|struck|run over|ran over|knocked (down|over)|clipped|hurt|injured) by (a|an|the|some|another|his|her|their|our|my) (\w+ )?(car|truck|van|bus|vehicle|bike|bicycle|motorbike|motorcycle|scooter|lorry|taxi|train)\b/, "$& injured accident"],
+  [/\b(got|was|been|were|get|gets|getting) (run over|ran over|hit|knocked down|struck)\b/, "$& injured accident"],
+  [/\b(car|truck|van|bus|vehicle|bike|motorbike|motorcycle|scooter) (hit|struck|ran over|knocked down|knocked over) (him|her|them|it|me|us|my \w+|our \w+|his \w+|her \w+)\b/, "$& injured accident"],
+  [/\b(attacked|bitten|bit|mauled|savaged|gored|stung) by\b|\bgot (in|into) a fight\b/, "$& injured"],
+  // Swallowing something harmful is poisoning: medicines, household chemicals, and the foods that poison pets.
+  [/\b(ate|eaten|eats|eating|swallowed|swallows|ingested|chewed|licked|drank|drunk|got into|has gotten into|has got into) (some |a |an |the |my |his |her |our |their |your |a bunch of |a lot of |a few |half a |half of |a whole |some of (the|my|our|his|her) |a box of |a bar of |a bottle of |a pack of )?(\w+ ){0,2}(chocolate|chocolates|grapes?|raisins?|xylitol|antifreeze|rat poison|mouse poison|slug pellets|poison|bleach|pills?|tablets?|medication|medications|medicine|medicines|meds|ibuprofen|advil|tylenol|paracetamol|aspirin|lily|lilies|onions?|garlic|cleaning products?|detergent|batteries|battery|weed killer|pesticide|fertilizer)\b/, "$& poisoning"],
+  [/\b(ate|eaten|swallowed|ingested|got into|drank) something (he|she|it|they|i|we) (should not|shouldnt|should not have|was not supposed to)\b/, "$& poisoning"],
+  [/\b(having|had|has|having had|just had) (a )?(fit|fits)\b/, "seizure"],
+  [/\b(passed out|keeled over|blacked out|not moving|will not wake up|would not wake up|can not wake (him|her|them) up|is limp|went limp)\b/, "$& collapsed"],
+  [/\b(throwing up|threw up|thrown up|being sick|puking|puked)\b/, "$& vomiting"],
 ];
 
 export function expandParaphrases(normalized: string): string {

@@ -12,7 +12,10 @@ const ROUTING_CONCEPTS: Record<string, string> = {
     "severe sleep killing kill dying unbearable awful terrible worst " +
     // At home or at work rather than in the body: water, power and fire.
     "flood flooding overflow overflowing burst gushing pouring spraying sewage sewer " +
-    "smoke sparks sparking fire shock electrocuted freezing frozen everywhere",
+    "smoke sparks sparking fire shock electrocuted freezing frozen everywhere " +
+    // A person or an animal in danger, whatever the business calls it: poisoned, unable to breathe, collapsed, fitting.
+    "poison poisoned poisoning toxic swallowed breath breathing breathe choking choke gasping wheezing collapse " +
+    "collapsed unconscious unresponsive fainted seizure seizures seizing convulsion convulsing vomiting vomit bloated",
   billing:
     "bill bills billing billed invoice invoiced charge charged overcharged payment pay paid paying refund " +
     "reimburse receipt statement balance owe owed debt account charges dispute plan subscription",
@@ -52,7 +55,9 @@ const STRONG_SIGNS = new Set(
   (
     "emergency emergencies toothache pain painful hurt hurts agony bleed bleeding bled blood swollen swelling swell " +
     "puffy puffed broken broke cracked chipped knocked abscess infection infected fever injury injured accident trauma " +
-    "flood flooding overflow overflowing burst sewage smoke sparks fire electrocuted"
+    "flood flooding overflow overflowing burst sewage smoke sparks fire electrocuted " +
+    "poison poisoned poisoning toxic breath breathing breathe choking gasping collapse collapsed unconscious " +
+    "unresponsive fainted seizure seizures seizing convulsion convulsing"
   )
     .split(" ")
     .map(stem),
@@ -72,6 +77,17 @@ const BODY = new Set(
     .split(" ")
     .map(stem),
 );
+
+const PERSON = new Set(
+  "i me myself son daughter kid kids child children baby toddler boy girl husband wife partner mom mum mother dad father grandma grandpa grandmother grandfather brother sister friend patient person man woman"
+    .split(" ")
+    .map(stem),
+);
+
+// The line speaks of a person or a part of a body, not only of an animal or a thing.
+export function namesAPerson(stems: readonly string[]): boolean {
+  return stems.some((s) => PERSON.has(s) || BODY.has(s));
+}
 
 // Pain said plainly is only a strong sign in a part of the body ("my tooth aches", "my jaw is sore"); "a sore
 // subject" or "this ache of a form" is not.

@@ -29,7 +29,13 @@ const CONCEPT_TOPICS: Record<string, string> = {
   "#jobs": "jobs",
   "#discount": "discounts",
   "#warranty": "warranties",
+  "#pets": "pets",
 };
+
+// Verbs a question title asks with ("Do you see cats?", "Do you sell pet food?"): never a topic of their own.
+const ASKING_VERBS = new Set(
+  "see sees sell sells take takes accept accepts offer offers provide provides do does have has get gets treat treats need needs use uses work works carry carries stock stocks handle handles".split(" "),
+);
 
 const topicsCache = new WeakMap<TAgentSnapshot, string[]>();
 
@@ -43,7 +49,7 @@ export function knowledgeTopics(snapshot: TAgentSnapshot, limit = 4): string[] {
       const words = normalizeText(item.title)
         .replace(/\bhow much price\b/g, "price")
         .split(" ")
-        .filter((w) => w !== "" && !STOP_WORDS.has(w));
+        .filter((w) => w !== "" && !STOP_WORDS.has(w) && !ASKING_VERBS.has(w));
       let label: string | undefined;
       const nouns: string[] = [];
       for (const w of words) {
@@ -148,4 +154,58 @@ export function asksAboutAnotherPlace(index: TIndex, normalized: string): boolea
     neighbour !== undefined &&
     neighbour.split(" ").every((w) => STOP_WORDS.has(w) || (!SELF.has(stem(w)) && !inIndex(index, w)))
   );
+}
+
+// Everyday domains a line can be about that a business may have nothing to do with. A word of one, when the
+// agent's knowledge and departments use none of its words (nor a topic that makes the domain at home there: a car
+// is at home where there is parking), says the line is about something else: "do you handle car insurance claims?"
+// asks a dental office about cars, not about the insurers it takes.
+const DOMAINS: Array<{ words: string; atHome?: string; isAnimals?: boolean }> = [
+  { words: "car cars auto autos automobile automotive vehicle vehicles truck trucks lorry motorcycle motorbike boat boats", atHome: "#parking" },
+  {
+    words: "pet pets dog dogs puppy puppies cat cats kitten kittens animal animals horse horses pony rabbit rabbits bunny bird birds parrot hamster guinea vet vets veterinary veterinarian",
+    atHome: "#pets",
+    isAnimals: true,
+  },
+  { words: "flight flights airline airlines vacation vacations cruise cruises passport passports visa visas" },
+];
+const DOMAIN_STEMS = DOMAINS.map((d) => ({ stems: new Set(d.words.split(" ").map(stem)), atHome: d.atHome, isAnimals: d.isAnimals === true }));
+const DOMAIN_OF = new Map<string, number>();
+DOMAIN_STEMS.forEach((d, i) => {
+  for (const s of d.stems) DOMAIN_OF.set(s, i);
+});
+// A kind of a thing named by what it covers ("life insurance", "a home warranty", "pet cover"): that kind is only
+// this business's when its knowledge or departments use the word.
+const KIND_OF = /\b(life|home|homeowners|house|renters|flood|earthquake|travel|pet|car|auto|motor|vehicle|business|liability|boat|phone|mortgage) (insurance|insurer|cover|coverage|policy|policies|warranty|claims?)\b/;
+
+function usesStem(index: TIndex, s: string): boolean {
+  return index.df.has(s) || index.departments.some((d) => d.terms.has(s));
+}
+
+const foreignCache = new WeakMap<TIndex, Map<number, boolean>>();
+function isForeignDomain(index: TIndex, domain: number): boolean {
+  let cache = foreignCache.get(index);
+  if (!cache) foreignCache.set(index, (cache = new Map()));
+  let foreign = cache.get(domain);
+  if (foreign === undefined) {
+    const d = DOMAIN_STEMS[domain]!;
+    foreign = ![...d.stems].some((s) => usesStem(index, s)) && !(d.atHome !== undefined && usesStem(index, d.atHome));
+    cache.set(domain, foreign);
+  }
+  return foreign;
+}
+
+// The caller's word that puts the line in a domain this agent has nothing to do with, or null. `animalsOnly`:
+// only a word for an animal counts (the one in trouble is a pet, where the business treats none).
+export function foreignWord(index: TIndex, normalized: string, options: { animalsOnly?: boolean } = {}): string | null {
+  if (!options.animalsOnly) {
+    const kind = KIND_OF.exec(normalized)?.[1];
+    if (kind && !usesStem(index, stem(kind))) return kind;
+  }
+  for (const w of contentWords(normalized)) {
+    const domain = DOMAIN_OF.get(w.stem);
+    if (domain === undefined || (options.animalsOnly && !DOMAIN_STEMS[domain]!.isAnimals)) continue;
+    if (isForeignDomain(index, domain)) return w.stem;
+  }
+  return null;
 }

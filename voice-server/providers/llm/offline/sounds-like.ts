@@ -109,6 +109,9 @@ export function closestWord(vocabulary: TVocabulary, candidate: string): string 
   let isTie = false;
   for (const entry of vocabulary.entries) {
     if (Math.abs(entry.key.length - key.length) > 1) continue;
+    // A heard word that is a whole vocabulary word and goes on past its ending (other than an inflection) is another
+    // word that merely starts the same ("humana" is an insurer, not "human"), not a mishearing of it.
+    if (isLongerWord(candidate, entry.word)) continue;
     const cost = soundDistance(key, entry.key);
     if (cost > allowedCost(Math.max(key.length, entry.key.length))) continue;
     if (spellingDistance(candidate, entry.word) > 0.4) continue;
@@ -121,6 +124,11 @@ export function closestWord(vocabulary: TVocabulary, candidate: string): string 
     }
   }
   return isTie ? undefined : best;
+}
+
+const INFLECTION = /^(s|es|ed|d|ing|er|ers|ly|y)$/;
+function isLongerWord(candidate: string, word: string): boolean {
+  return candidate.length > word.length && candidate.startsWith(word) && !INFLECTION.test(candidate.slice(word.length));
 }
 
 // "price" and "prices", "insurance" and "insurer": either will do.
