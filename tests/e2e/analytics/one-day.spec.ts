@@ -14,8 +14,8 @@ test("analytics with one day of data draws a visible point on every line chart, 
   const [transferred] = await db
     .insert(calls)
     .values([
-      { teamId: a.team.id, agentId: agent.id, direction: "inbound", status: "completed", outcome: "resolved", startedAt, endedAt: new Date(), durationSec: 90, voiceToVoiceP50Ms: 640, voiceToVoiceP95Ms: 950 },
-      { teamId: a.team.id, agentId: agent.id, direction: "inbound", status: "completed", outcome: "transferred", transferredTo: dept!.phoneNumber, startedAt, endedAt: new Date(), durationSec: 30 },
+      { teamId: a.team.id, agentId: agent.id, direction: "inbound", status: "completed", outcome: "resolved", startedAt, endedAt: new Date(), analysisStatus: "done", durationSec: 90, voiceToVoiceP50Ms: 640, voiceToVoiceP95Ms: 950 },
+      { teamId: a.team.id, agentId: agent.id, direction: "inbound", status: "completed", outcome: "transferred", transferredTo: dept!.phoneNumber, startedAt, endedAt: new Date(), analysisStatus: "done", durationSec: 30 },
     ])
     .returning()
     .then((rows) => rows.filter((r) => r.outcome === "transferred"));

@@ -33,7 +33,9 @@ export async function seedCall(teamId: string, values: Partial<NewCall>, turns: 
   const db = e2eDb();
   const [call] = await db
     .insert(calls)
-    .values({ teamId, direction: "inbound", status: "completed", turnCount: turns.length, ...values })
+    // A finished call is seeded analyzed: left pending, the worker's sweep would analyze it mid-test (before its turns
+    // are in, an outcome of "abandoned") and change what the page shows.
+    .values({ teamId, direction: "inbound", status: "completed", turnCount: turns.length, analysisStatus: values.endedAt ? "done" : "pending", ...values })
     .returning();
   if (!call) throw new Error("seed call failed");
   if (turns.length > 0) {

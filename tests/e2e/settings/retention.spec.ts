@@ -10,7 +10,7 @@ test("a shorter retention period shows what the next purge would delete, and is 
   const startedAt = new Date(Date.now() - 100 * 86_400_000);
   const old = await db
     .insert(calls)
-    .values([1, 2].map(() => ({ teamId: owner.team.id, direction: "inbound" as const, status: "completed" as const, outcome: "resolved" as const, startedAt, endedAt: startedAt })))
+    .values([1, 2].map(() => ({ teamId: owner.team.id, direction: "inbound" as const, status: "completed" as const, outcome: "resolved" as const, startedAt, endedAt: startedAt, analysisStatus: "done" as const })))
     .returning({ id: calls.id });
   await db.insert(callTurns).values(old.flatMap((c) => [0, 1, 2].map((seq) => ({ teamId: owner.team.id, callId: c.id, seq, speaker: "caller" as const, text: `turn ${seq}`, startMs: seq, endMs: seq + 1 }))));
 

@@ -70,6 +70,7 @@ test("calls today counts from local midnight and leaves test calls out, as Analy
       outcome: "resolved" as const,
       startedAt: r.startedAt,
       endedAt: new Date(r.startedAt.getTime() + 10_000),
+      analysisStatus: "done" as const,
       durationSec: 10,
     })),
   );
