@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { createAgent } from "@/lib/agents/create-agent";
 import { AGENT_TEMPLATES } from "@/lib/agents/templates";
 import { executeTestRun } from "@/lib/evals/execute-run";
@@ -36,13 +36,15 @@ afterAll(async () => {
   await t?.drop();
 });
 
-describe("starter suites in voice mode", () => {
+// The templates' suites run at once (each a few minutes of real-time calls, one call at a time): the voice server takes
+// several calls as it would in production, and the file takes about as long as its longest suite.
+describe.concurrent("starter suites in voice mode", () => {
   for (const template of AGENT_TEMPLATES) {
-    it(`${template.label}: the starter suite passes with the offline engine, speech-to-text included`, async (ctx) => {
+    it(`${template.label}: the starter suite passes with the offline engine, speech-to-text included`, async ({ expect, skip }) => {
       const timeZone = openTimeZone(template, SUITE_MS);
       if (timeZone === null) {
         console.log(`${template.label}: closed in every time zone right now (a day off), so its transfers cannot be tested`);
-        ctx.skip();
+        skip();
         return;
       }
       const { user, team } = await signUp(t.db, {
