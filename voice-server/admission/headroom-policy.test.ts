@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HeadroomPolicy, PENDING_ADMISSION_MS, type TAdmissionLimits } from "./headroom-policy";
+import { DEFAULT_CALL_CPU, HeadroomPolicy, PENDING_ADMISSION_MS, type TAdmissionLimits } from "./headroom-policy";
 
 const LIMITS: TAdmissionLimits = { maxLoopDelayMs: 25, maxCpu: 0.75, maxCalls: null, windowMs: 5_000 };
 
@@ -254,32 +254,29 @@ describe("HeadroomPolicy under a burst", () => {
     expect(policy.headroom(6_000, 200).callCpu).toBeCloseTo(0.002, 5);
   });
 
-  it("paces a cold process past half its CPU limit: the calls at most double each second", () => {
+  it("counts a call as DEFAULT_CALL_CPU until one is measured: a cold process admits a burst of silent calls up to it", () => {
     const policy = new HeadroomPolicy(LIMITS);
-    // Busy (0.5 of a core, its own work) with no call measured: no call cost to project with.
-    feedCpu(policy, 0, 5_000, 0.5, 0);
-    let calls = 0;
-    const decide = (t: number) => {
-      const decision = policy.decide(t, calls);
-      if (decision.isAdmitted) {
-        policy.admitted(t);
-        policy.streamOpened();
-        calls++;
-      }
-      return decision;
-    };
-    for (let t = 5_000; t < 5_500; t += 10) decide(t);
-    // At least MIN_PACE_PER_S in the first second, then the next call is refused for the pace.
-    expect(calls).toBe(10);
-    expect(decide(5_600)).toMatchObject({ isAdmitted: false, reason: "pace" });
-    // A second later, 10 more (the calls held double).
-    for (let t = 6_100; t < 6_500; t += 10) decide(t);
-    expect(calls).toBe(20);
-    for (let t = 7_100; t < 7_900; t += 10) decide(t);
-    expect(calls).toBe(40);
+    expect(policy.headroom(0, 0)).toMatchObject({ callCpu: DEFAULT_CALL_CPU, isCallCpuMeasured: false });
+    const state = { atMs: 0, cpuMs: 0, calls: 0 };
+    // Just started: calls connect silently (cheap) and their webhooks cost 1 ms each; nothing says what a call
+    // will cost once it talks, so the default stands for it: 0.75 / 0.003 = 250 calls.
+    const result = burst(policy, state, { count: 500, everyMs: 16, callCost: 0.0005, arrivalCostMs: 1 });
+    expect(result).toEqual({ admitted: 250, refused: { cpu: 250 } });
+    // Once they talk and settle, their own cost replaces the default: 0.004 each is 187 calls, so none more now.
+    steady(policy, state, 0.004);
+    expect(policy.headroom(state.atMs, 250)).toMatchObject({ callCpu: 0.004, isCallCpuMeasured: true });
+    expect(policy.decide(state.atMs, 250)).toMatchObject({ isAdmitted: false, reason: "cpu" });
+    expect(policy.decide(state.atMs, 186).isAdmitted).toBe(true);
   });
 
-  it("never paces when the dynamic limits are out of reach (bench:voice's capacity steps)", () => {
+  it("before a call is measured, counts the CPU as measured too", () => {
+    const policy = new HeadroomPolicy(LIMITS);
+    // Busy with its own work at 0.8 of a core and 5 calls (too few to measure one): no room for another.
+    feedCpu(policy, 0, 5_000, 0.8, 5);
+    expect(policy.decide(5_000, 5)).toMatchObject({ isAdmitted: false, reason: "cpu", headroom: { cpuProjected: 0.8 } });
+  });
+
+  it("never refuses with the dynamic limits out of reach (bench:voice's capacity steps)", () => {
     const policy = new HeadroomPolicy({ maxLoopDelayMs: 10_000, maxCpu: 64, maxCalls: null, windowMs: 5_000 });
     feedCpu(policy, 0, 5_000, 0.9, 0);
     for (let i = 0; i < 100; i++) {

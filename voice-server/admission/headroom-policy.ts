@@ -15,9 +15,9 @@
 //   costlier: measured over the whole window it did, and the process refused at 118 calls with half its core idle.
 // - A new call is admitted while that cost times (calls + 1) stays under the CPU limit and the loop delay under its
 //   limit; the loop delay is what tells a burst that really is too much for the calls held.
-// - Until a cost is known (a cold process hit by a burst), CPU is judged as measured and, past half of a limit, the
-//   calls may at most double each second (at least MIN_PACE_PER_S a second), so the process never runs far past
-//   what it has seen.
+// - Until a cost has been measured (a process just started), a call counts as DEFAULT_CALL_CPU, and the CPU as
+//   measured counts too: a burst's calls are silent while they connect, so what a cold process sees of them then
+//   says nothing of what they will cost once they talk (without it, one admitted 347 of 500 and fell behind).
 
 export type TAdmissionLimits = {
   // p99 of the event-loop delay over the window, beyond the sampling interval (ms); null: not checked.
@@ -29,18 +29,19 @@ export type TAdmissionLimits = {
   windowMs: number;
 };
 
-// pace: a cold process (no call cost measured yet) already let the calls double within the last second.
-export type TRefusalReason = "max_calls" | "loop_delay" | "cpu" | "pace";
+export type TRefusalReason = "max_calls" | "loop_delay" | "cpu";
 
 export type THeadroom = {
   calls: number;
   loopDelayP99Ms: number | null;
   // Process CPU over the window, in cores, as measured (arrivals' work included).
   cpu: number | null;
-  // What the calls held plus the new one will cost: callCpu x (calls + 1); without a measured call cost, cpu.
+  // What the calls held plus the new one will cost: callCpu x (calls + 1) (before a call's cost is measured, at
+  // least the CPU as measured).
   cpuProjected: number | null;
-  // One call's CPU (cores) from settled samples; null: not measured yet.
-  callCpu: number | null;
+  // One call's CPU (cores) from settled samples, or DEFAULT_CALL_CPU before any.
+  callCpu: number;
+  isCallCpuMeasured: boolean;
   // The smallest margin left, as a fraction of its limit (1: idle, 0: at the limit, below 0: over it); null: no limit set.
   ratio: number | null;
 };
@@ -57,9 +58,9 @@ const MIN_CALLS_TO_PROJECT = 10;
 // this share of the calls held (plus one): a steady trickle of new calls is part of the calls' cost; a burst is not.
 const SETTLED_ARRIVAL_SHARE = 0.05;
 const SETTLE_MS = 1_000;
-// Without a measured call cost, admissions in the last PACE_MS may at most equal the calls held (doubling), or this.
-const MIN_PACE_PER_S = 10;
-const PACE_MS = 1_000;
+// A call's CPU (cores) before one has been measured: bench:voice's calls in conversation on its machine (an AMD
+// EPYC core: 250 calls at 69%, 0.0028 each), rounded up. With VOICE_ADMISSION_MAX_CPU=0.75, 250 calls.
+export const DEFAULT_CALL_CPU = 0.003;
 
 // A ring of (time, value, weight) samples kept for `windowMs`. A weight stands for that many samples of the value
 // (a slice of a histogram); plain samples weigh 1.
@@ -151,9 +152,8 @@ export class HeadroomPolicy {
   // The last call cost measured, kept past the window: a burst can outlast it with no settled sample in it.
   private lastCallCpu: number | null = null;
   private readonly pendingAdmissions: number[] = [];
-  // When calls arrived (admitted or refused) and when they were admitted, for SETTLE_MS / PACE_MS.
+  // When calls arrived (admitted or refused), for SETTLE_MS.
   private readonly arrivals: number[] = [];
-  private readonly admissions: number[] = [];
 
   constructor(readonly limits: TAdmissionLimits) {
     if (!(limits.windowMs > 0)) throw new Error("the admission window must be positive");
@@ -197,7 +197,6 @@ export class HeadroomPolicy {
   // A call was admitted at the webhook; it counts until its stream opens (streamOpened) or PENDING_ADMISSION_MS.
   admitted(atMs: number): void {
     this.pendingAdmissions.push(atMs);
-    this.admissions.push(atMs);
     this.arrivals.push(atMs);
   }
 
@@ -218,7 +217,6 @@ export class HeadroomPolicy {
   private prune(atMs: number): void {
     while (this.pendingAdmissions.length > 0 && this.pendingAdmissions[0]! < atMs - PENDING_ADMISSION_MS) this.pendingAdmissions.shift();
     while (this.arrivals.length > 0 && this.arrivals[0]! < atMs - SETTLE_MS) this.arrivals.shift();
-    while (this.admissions.length > 0 && this.admissions[0]! < atMs - PACE_MS) this.admissions.shift();
   }
 
   headroom(atMs: number, liveCalls: number): THeadroom {
@@ -233,8 +231,8 @@ export class HeadroomPolicy {
       const wallMs = last.atMs - first.atMs;
       if (wallMs > 0) cpu = Math.max(0, (last.value - first.value) / wallMs);
     }
-    const callCpu = this.lastCallCpu;
-    const cpuProjected = callCpu !== null ? callCpu * (calls + 1) : cpu;
+    const callCpu = this.lastCallCpu ?? DEFAULT_CALL_CPU;
+    const cpuProjected = this.lastCallCpu !== null ? callCpu * (calls + 1) : Math.max(callCpu * (calls + 1), cpu ?? 0);
     const margins: number[] = [];
     const { maxLoopDelayMs, maxCpu, maxCalls } = this.limits;
     if (maxCalls !== null) margins.push(1 - calls / maxCalls);
@@ -246,7 +244,8 @@ export class HeadroomPolicy {
       loopDelayP99Ms: round(loopDelayP99Ms, 1),
       cpu: round(cpu, 3),
       cpuProjected: round(cpuProjected, 3),
-      callCpu: round(callCpu, 5),
+      callCpu: round(callCpu, 5)!,
+      isCallCpuMeasured: this.lastCallCpu !== null,
       ratio: margins.length > 0 ? round(Math.min(...margins), 3) : null,
     };
   }
@@ -260,15 +259,6 @@ export class HeadroomPolicy {
       return { isAdmitted: false, reason: "loop_delay", headroom };
     }
     if (maxCpu !== null && headroom.cpuProjected !== null && headroom.cpuProjected > maxCpu) return { isAdmitted: false, reason: "cpu", headroom };
-    // Pacing, for a process past half of a dynamic limit that has not measured a call yet (a hard cap alone needs
-    // no measurement; limits set out of reach, as bench:voice's capacity steps do, never pace).
-    const isNearLimit =
-      (maxCpu !== null && headroom.cpu !== null && headroom.cpu >= maxCpu / 2) ||
-      (maxLoopDelayMs !== null && headroom.loopDelayP99Ms !== null && headroom.loopDelayP99Ms >= maxLoopDelayMs / 2);
-    if (isNearLimit && headroom.callCpu === null) {
-      const admittedBefore = this.admissions.length;
-      if (admittedBefore >= Math.max(MIN_PACE_PER_S * (PACE_MS / 1000), headroom.calls - admittedBefore)) return { isAdmitted: false, reason: "pace", headroom };
-    }
     return { isAdmitted: true, headroom };
   }
 }
