@@ -45,6 +45,20 @@ describe("HeadroomPolicy", () => {
     expect(decision.headroom.ratio).toBeLessThan(0);
   });
 
+  it("does not read one long pause among a handful of samples as the loop's p99 (a process just resumed)", () => {
+    const policy = new HeadroomPolicy(LIMITS);
+    // Paused for 30 s (SIGSTOP, a suspended VM): the sample taken on waking is 30 s late, and the window holds
+    // only the few taken since.
+    policy.recordLoopDelays(40_000, [{ delayMs: 30_000, count: 1 }]);
+    expect(policy.decide(40_000, 10)).toMatchObject({ isAdmitted: true, headroom: { loopDelayP99Ms: null } });
+    policy.recordLoopDelays(40_050, [{ delayMs: 1, count: 5 }]);
+    expect(policy.decide(40_050, 10)).toMatchObject({ isAdmitted: true, headroom: { loopDelayP99Ms: 1 } });
+    // A loop late at every sample of a short window is still refused.
+    const late = new HeadroomPolicy(LIMITS);
+    late.recordLoopDelays(1_000, [{ delayMs: 60, count: 20 }]);
+    expect(late.decide(1_000, 10)).toMatchObject({ isAdmitted: false, reason: "loop_delay", headroom: { loopDelayP99Ms: 60 } });
+  });
+
   it("admits again once the late samples are older than the window", () => {
     const policy = new HeadroomPolicy(LIMITS);
     feedLoop(policy, 0, 3_000, () => 60);

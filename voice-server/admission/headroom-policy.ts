@@ -58,6 +58,13 @@ const MIN_CALLS_TO_PROJECT = 10;
 // this share of the calls held (plus one): a steady trickle of new calls is part of the calls' cost; a burst is not.
 const SETTLED_ARRIVAL_SHARE = 0.05;
 const SETTLE_MS = 1_000;
+// The loop's p99 is over at least this many samples (1 s of 10 ms ones): a process that was paused (a VM
+// suspended, SIGSTOP) comes back with one sample as long as the pause and few others in its window, and that one
+// sample refused every call for seconds (bench:voice, which pauses the server not being measured: 50 of 50 refused
+// with a 10 s limit). One stall among 100 samples is not the p99 either, so this only keeps a handful from being read
+// as a trend.
+const MIN_LOOP_SAMPLES = 100;
+
 // A call's CPU (cores) before one has been measured: bench:voice's calls in conversation on its machine (an AMD
 // EPYC core: 250 calls at 69%, 0.0028 each), rounded up. With VOICE_ADMISSION_MAX_CPU=0.75, 250 calls.
 export const DEFAULT_CALL_CPU = 0.003;
@@ -110,12 +117,16 @@ class SampleWindow {
 
   // The value below which `fraction` of the samples' weight lies (for weights of 1: the sorted samples' element
   // ceil(n * fraction) - 1, as a plain percentile).
-  weightedPercentile(fraction: number): number {
+  // With fewer than `minTotal` samples' weight, as over minTotal samples whose missing ones were all below these:
+  // the worst sample is never the p99 of a handful (null when nothing is left to report).
+  weightedPercentile(fraction: number, minTotal = 0): number | null {
     const order = Array.from({ length: this.size }, (_, i) => (this.start + i) % this.times.length);
     order.sort((a, b) => this.values[a]! - this.values[b]!);
     let total = 0;
     for (const j of order) total += this.weights[j]!;
-    const target = Math.ceil(total * fraction - 1e-9);
+    const counted = Math.max(total, minTotal);
+    const target = Math.ceil(counted * fraction - 1e-9) - (counted - total);
+    if (target <= 1e-9) return null;
     let seen = 0;
     for (const j of order) {
       seen += this.weights[j]!;
@@ -223,7 +234,7 @@ export class HeadroomPolicy {
     this.prune(atMs);
     const calls = liveCalls + this.pendingAdmissions.length;
     this.loopDelays.dropBefore(atMs - this.limits.windowMs);
-    const loopDelayP99Ms = this.loopDelays.length > 0 ? this.loopDelays.weightedPercentile(0.99) : null;
+    const loopDelayP99Ms = this.loopDelays.length > 0 ? this.loopDelays.weightedPercentile(0.99, MIN_LOOP_SAMPLES) : null;
     let cpu: number | null = null;
     if (this.cpuTotals.length >= 2) {
       const first = this.cpuTotals.at(0);
