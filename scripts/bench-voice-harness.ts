@@ -240,8 +240,11 @@ export function createBench(init: TBenchSetup & { canPin: boolean }): TBench {
         target.child.kill("SIGCONT");
         target.worker?.child.kill("SIGCONT");
         target.isPaused = false;
-        // Its timers fire late once, all together; let that pass before measuring.
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // Its timers fire late once, all together; let that pass before measuring. Its admission monitor saw the
+        // pause as one event-loop delay as long as it, which its histogram slices weigh at a few samples: a p99
+        // of seconds until it leaves the window (VOICE_ADMISSION_WINDOW_MS, 5 s), which refused every call of a
+        // step even at the capacity steps' 10 s observe limit (the server paused longest, whichever it was).
+        await new Promise((resolve) => setTimeout(resolve, 6500));
       }
     },
     inTurn: (i) => (i % 2 === 0 ? targets : [...targets].reverse()),
