@@ -269,7 +269,9 @@ export function createBench(init: TBenchSetup & { canPin: boolean }): TBench {
         target.child.kill("SIGCONT");
         target.worker?.child.kill("SIGCONT");
         target.isPaused = false;
-        // Its timers fire late once, all together; let that pass before measuring.
+        // Its timers fire late once, all together; let that pass before measuring. Its admission monitor saw the
+        // pause as one event-loop delay as long as it, a p99 of seconds until it leaves the window
+        // (VOICE_ADMISSION_WINDOW_MS, 5 s), which refused calls of a step: wait until it admits again.
         await new Promise((resolve) => setTimeout(resolve, 1500));
         await untilAdmitting(target, say);
       }

@@ -13,6 +13,28 @@ export type TInboundRoute = {
   snapshot: TAgentSnapshot | null;
 };
 
+// A version's snapshot, parsed once: agent versions are never changed after they are written (a publish adds a
+// new one), and checking the whole snapshot against its schema cost more than the rest of a webhook, twice per
+// call (the webhook and the stream), refused calls included (bench:voice's overload step). Calls share the
+// parsed object, which is never written to (a returning caller's greeting gets its own copy: snapshotForCaller).
+const PARSED_SNAPSHOTS_MAX = 256;
+const parsedSnapshots = new Map<string, TAgentSnapshot>();
+
+function parseVersionSnapshot(agentVersionId: string, raw: unknown): TAgentSnapshot | null {
+  const cached = parsedSnapshots.get(agentVersionId);
+  if (cached) {
+    // Most recently used last, so the oldest entry is the first one dropped.
+    parsedSnapshots.delete(agentVersionId);
+    parsedSnapshots.set(agentVersionId, cached);
+    return cached;
+  }
+  const parsed = ZAgentSnapshot.safeParse(raw);
+  if (!parsed.success) return null;
+  parsedSnapshots.set(agentVersionId, parsed.data);
+  if (parsedSnapshots.size > PARSED_SNAPSHOTS_MAX) parsedSnapshots.delete(parsedSnapshots.keys().next().value!);
+  return parsed.data;
+}
+
 // Which team and published agent answer a call to `toE164`. The number must belong to the Twilio account that
 // signed the webhook, so one tenant's account can never route calls into another tenant's agent.
 export async function resolveInboundRoute(db: Db, input: { toE164: string; accountSid: string }): Promise<TInboundRoute | null> {
@@ -37,16 +59,16 @@ export async function resolveInboundRoute(db: Db, input: { toE164: string; accou
     .where(and(eq(phoneNumbers.e164, input.toE164), eq(phoneNumbers.status, "active")))
     .limit(1);
   if (!row || row.accountSid !== input.accountSid) return null;
-  const parsed = row.snapshot ? ZAgentSnapshot.safeParse(row.snapshot) : null;
+  const parsed = row.snapshot && row.agentVersionId ? parseVersionSnapshot(row.agentVersionId, row.snapshot) : null;
   // A snapshot that no longer parses (an old shape) cannot run a call; treat the agent as unpublished.
-  const isLive = row.agentId !== null && row.archivedAt === null && row.agentVersionId !== null && !!parsed?.success;
+  const isLive = row.agentId !== null && row.archivedAt === null && row.agentVersionId !== null && parsed !== null;
   return {
     phoneNumberId: row.phoneNumberId,
     teamId: row.teamId,
     concurrentCallLimit: row.concurrentCallLimit,
     agentId: isLive ? row.agentId : null,
     agentVersionId: isLive ? row.agentVersionId : null,
-    snapshot: isLive && parsed?.success ? parsed.data : null,
+    snapshot: isLive ? parsed : null,
   };
 }
 
@@ -57,14 +79,14 @@ export type TCallForStream = { call: Call; snapshot: TAgentSnapshot; phoneNumber
 // parameters and is checked against the row in the same query.
 export async function loadCallForStream(db: Db, input: { callId: string; teamId: string }): Promise<TCallForStream | null> {
   const [row] = await db
-    .select({ call: calls, snapshot: agentVersions.snapshot, phoneNumberAccountSid: phoneNumbers.twilioAccountSid })
+    .select({ call: calls, agentVersionId: agentVersions.id, snapshot: agentVersions.snapshot, phoneNumberAccountSid: phoneNumbers.twilioAccountSid })
     .from(calls)
     .innerJoin(agentVersions, and(eq(agentVersions.id, calls.agentVersionId), eq(agentVersions.teamId, calls.teamId)))
     .leftJoin(phoneNumbers, and(eq(phoneNumbers.id, calls.phoneNumberId), eq(phoneNumbers.teamId, calls.teamId)))
     .where(and(eq(calls.id, input.callId), eq(calls.teamId, input.teamId), isNull(calls.endedAt)))
     .limit(1);
   if (!row) return null;
-  const published = ZAgentSnapshot.parse(row.snapshot);
+  const published = parseVersionSnapshot(row.agentVersionId, row.snapshot) ?? ZAgentSnapshot.parse(row.snapshot);
   // A returning caller's call runs with a per-call copy that greets them (lib/callers/caller-context.ts). Never
   // worth failing a call over: without it, the agent greets as usual.
   const snapshot = await snapshotForCaller(db, {

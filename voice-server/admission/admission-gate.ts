@@ -39,6 +39,7 @@ export function createAdmissionGate(
         monitor.admitted();
         return null;
       }
+      monitor.refused();
       options.metrics.admissionRefused.inc({ reason: decision.reason });
       refusedInSpell++;
       const at = now();

@@ -18,6 +18,7 @@ export type THeadroomMonitor = {
   decide(): TAdmissionDecision;
   headroom(): ReturnType<HeadroomPolicy["headroom"]>;
   admitted(): void;
+  refused(): void;
   streamOpened(): void;
   released(): void;
   stop(): void;
@@ -74,6 +75,7 @@ export function startHeadroomMonitor(limits: TAdmissionLimits, liveCalls: () => 
       return policy.headroom(now, liveCalls());
     },
     admitted: () => policy.admitted(performance.now()),
+    refused: () => policy.refused(performance.now()),
     streamOpened: () => policy.streamOpened(),
     released: () => policy.released(),
     stop() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HeadroomPolicy, PENDING_ADMISSION_MS, type TAdmissionLimits } from "./headroom-policy";
+import { DEFAULT_CALL_CPU, HeadroomPolicy, PENDING_ADMISSION_MS, type TAdmissionLimits } from "./headroom-policy";
 
 const LIMITS: TAdmissionLimits = { maxLoopDelayMs: 25, maxCpu: 0.75, maxCalls: null, windowMs: 5_000 };
 
@@ -43,6 +43,20 @@ describe("HeadroomPolicy", () => {
     expect(decision).toMatchObject({ isAdmitted: false, reason: "loop_delay" });
     expect(decision.headroom.loopDelayP99Ms).toBe(40);
     expect(decision.headroom.ratio).toBeLessThan(0);
+  });
+
+  it("does not read one long pause among a handful of samples as the loop's p99 (a process just resumed)", () => {
+    const policy = new HeadroomPolicy(LIMITS);
+    // Paused for 30 s (SIGSTOP, a suspended VM): the sample taken on waking is 30 s late, and the window holds
+    // only the few taken since.
+    policy.recordLoopDelays(40_000, [{ delayMs: 30_000, count: 1 }]);
+    expect(policy.decide(40_000, 10)).toMatchObject({ isAdmitted: true, headroom: { loopDelayP99Ms: null } });
+    policy.recordLoopDelays(40_050, [{ delayMs: 1, count: 5 }]);
+    expect(policy.decide(40_050, 10)).toMatchObject({ isAdmitted: true, headroom: { loopDelayP99Ms: 1 } });
+    // A loop late at every sample of a short window is still refused.
+    const late = new HeadroomPolicy(LIMITS);
+    late.recordLoopDelays(1_000, [{ delayMs: 60, count: 20 }]);
+    expect(late.decide(1_000, 10)).toMatchObject({ isAdmitted: false, reason: "loop_delay", headroom: { loopDelayP99Ms: 60 } });
   });
 
   it("admits again once the late samples are older than the window", () => {
@@ -152,5 +166,136 @@ describe("HeadroomPolicy with loop-delay distributions", () => {
     expect(policy.decide(1_000, 10)).toMatchObject({ isAdmitted: false, reason: "loop_delay" });
     policy.recordLoopDelays(5_500, [{ delayMs: 1, count: 25 }]);
     expect(policy.decide(5_500, 10)).toMatchObject({ isAdmitted: true, headroom: { loopDelayP99Ms: 1 } });
+  });
+});
+
+// A synthetic voice process under a burst of arrivals: `calls` held at `callCost` cores each; each arrival costs
+// `arrivalCostMs` of CPU (webhook, refusal or stream setup); arrivals every `everyMs` from `fromMs` for
+// `count` of them; CPU and loop sampled every 250 ms as the monitor does.
+function burst(
+  policy: HeadroomPolicy,
+  state: { atMs: number; cpuMs: number; calls: number },
+  options: { count: number; everyMs: number; callCost: number; arrivalCostMs: number; loopDelayMs?: number },
+): { admitted: number; refused: Record<string, number> } {
+  const refused: Record<string, number> = {};
+  let admitted = 0;
+  let arrived = 0;
+  let nextSampleAt = state.atMs + 250;
+  let nextArrivalAt = state.atMs;
+  const endAt = state.atMs + options.count * options.everyMs + 2_000;
+  for (let t = state.atMs; t <= endAt; t += 1) {
+    state.cpuMs += state.calls * options.callCost;
+    if (arrived < options.count && t >= nextArrivalAt) {
+      arrived++;
+      nextArrivalAt += options.everyMs;
+      state.cpuMs += options.arrivalCostMs;
+      const decision = policy.decide(t, state.calls);
+      if (decision.isAdmitted) {
+        policy.admitted(t);
+        // The stream opens at once here: a live call from now on.
+        policy.streamOpened();
+        state.calls++;
+        admitted++;
+      } else {
+        policy.refused(t);
+        refused[decision.reason] = (refused[decision.reason] ?? 0) + 1;
+      }
+    }
+    if (t >= nextSampleAt) {
+      nextSampleAt += 250;
+      policy.recordLoopDelays(t, [{ delayMs: options.loopDelayMs ?? 2, count: 25 }]);
+      policy.recordCpu(t, state.cpuMs, state.calls);
+    }
+  }
+  state.atMs = endAt;
+  return { admitted, refused };
+}
+
+// Settles `state.calls` calls for 6 s (a window and more), as a process in steady conversation.
+function steady(policy: HeadroomPolicy, state: { atMs: number; cpuMs: number; calls: number }, callCost: number) {
+  for (let t = state.atMs + 250; t <= state.atMs + 6_000; t += 250) {
+    state.cpuMs += 250 * callCost * state.calls;
+    policy.recordLoopDelays(t, [{ delayMs: 2, count: 25 }]);
+    policy.recordCpu(t, state.cpuMs, state.calls);
+  }
+  state.atMs += 6_000;
+}
+
+describe("HeadroomPolicy under a burst", () => {
+  it("admits a burst up to what the calls' measured cost allows, though the burst's own work fills the core", () => {
+    const policy = new HeadroomPolicy(LIMITS);
+    const state = { atMs: 0, cpuMs: 0, calls: 20 };
+    // 20 calls at 0.003 of a core each: 250 calls come to 0.75, the limit; 251 to 0.753.
+    steady(policy, state, 0.003);
+    expect(policy.headroom(state.atMs, 20).callCpu).toBeCloseTo(0.003, 5);
+    // 500 calls offered in 8 s, each webhook costing 6 ms: the arrivals alone take a third of the core.
+    const result = burst(policy, state, { count: 500, everyMs: 16, callCost: 0.003, arrivalCostMs: 6 });
+    expect(result.admitted).toBe(230);
+    expect(state.calls).toBe(250);
+    expect(result.refused).toEqual({ cpu: 270 });
+    // Measured over the window, the process was well past its limit: judged that way it refused at a third.
+    expect(policy.headroom(state.atMs - 2_000, state.calls).cpu).toBeGreaterThan(0.75);
+  });
+
+  it("still refuses calls that really cost more, and a loop running late during a burst", () => {
+    const costly = new HeadroomPolicy(LIMITS);
+    const costlyState = { atMs: 0, cpuMs: 0, calls: 20 };
+    steady(costly, costlyState, 0.006);
+    const costlyBurst = burst(costly, costlyState, { count: 500, everyMs: 16, callCost: 0.006, arrivalCostMs: 1 });
+    // 0.75 / 0.006 = 125 calls in all.
+    expect(costlyState.calls).toBe(125);
+    expect(costlyBurst.refused).toEqual({ cpu: 500 - 105 });
+
+    const late = new HeadroomPolicy(LIMITS);
+    const lateState = { atMs: 0, cpuMs: 0, calls: 20 };
+    steady(late, lateState, 0.001);
+    const lateBurst = burst(late, lateState, { count: 500, everyMs: 16, callCost: 0.001, arrivalCostMs: 1, loopDelayMs: 40 });
+    expect(lateBurst.refused.loop_delay).toBeGreaterThan(400);
+  });
+
+  it("keeps measuring a call's cost under a steady trickle of new calls", () => {
+    const policy = new HeadroomPolicy(LIMITS);
+    // 200 calls, one new one (and one ending) every second: 1 arrival in a second is settled for 200 calls.
+    let cpuMs = 0;
+    for (let t = 250; t <= 6_000; t += 250) {
+      if (t % 1_000 === 0) {
+        policy.admitted(t);
+        policy.streamOpened();
+      }
+      cpuMs += 250 * 0.002 * 200;
+      policy.recordCpu(t, cpuMs, 200);
+    }
+    expect(policy.headroom(6_000, 200).callCpu).toBeCloseTo(0.002, 5);
+  });
+
+  it("counts a call as DEFAULT_CALL_CPU until one is measured: a cold process admits a burst of silent calls up to it", () => {
+    const policy = new HeadroomPolicy(LIMITS);
+    expect(policy.headroom(0, 0)).toMatchObject({ callCpu: DEFAULT_CALL_CPU, isCallCpuMeasured: false });
+    const state = { atMs: 0, cpuMs: 0, calls: 0 };
+    // Just started: calls connect silently (cheap) and their webhooks cost 1 ms each; nothing says what a call
+    // will cost once it talks, so the default stands for it: 0.75 / 0.003 = 250 calls.
+    const result = burst(policy, state, { count: 500, everyMs: 16, callCost: 0.0005, arrivalCostMs: 1 });
+    expect(result).toEqual({ admitted: 250, refused: { cpu: 250 } });
+    // Once they talk and settle, their own cost replaces the default: 0.004 each is 187 calls, so none more now.
+    steady(policy, state, 0.004);
+    expect(policy.headroom(state.atMs, 250)).toMatchObject({ callCpu: 0.004, isCallCpuMeasured: true });
+    expect(policy.decide(state.atMs, 250)).toMatchObject({ isAdmitted: false, reason: "cpu" });
+    expect(policy.decide(state.atMs, 186).isAdmitted).toBe(true);
+  });
+
+  it("before a call is measured, counts the CPU as measured too", () => {
+    const policy = new HeadroomPolicy(LIMITS);
+    // Busy with its own work at 0.8 of a core and 5 calls (too few to measure one): no room for another.
+    feedCpu(policy, 0, 5_000, 0.8, 5);
+    expect(policy.decide(5_000, 5)).toMatchObject({ isAdmitted: false, reason: "cpu", headroom: { cpuProjected: 0.8 } });
+  });
+
+  it("never refuses with the dynamic limits out of reach (bench:voice's capacity steps)", () => {
+    const policy = new HeadroomPolicy({ maxLoopDelayMs: 10_000, maxCpu: 64, maxCalls: null, windowMs: 5_000 });
+    feedCpu(policy, 0, 5_000, 0.9, 0);
+    for (let i = 0; i < 100; i++) {
+      expect(policy.decide(5_000 + i, i).isAdmitted).toBe(true);
+      policy.admitted(5_000 + i);
+    }
   });
 });

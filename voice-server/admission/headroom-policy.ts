@@ -4,11 +4,20 @@
 // A voice server must never let a new call degrade the ones it holds. Two signals say it is close:
 // - event-loop delay: how late a 10 ms timer fires. Every late outbound frame starts as a stalled loop. The p99 over
 //   a few seconds ignores one GC pause but not a loop that is busy most of the time;
-// - CPU: the process's share of a core over the same window, projected to one more call (a server at 70% with
-//   100 calls is at about 71% with 101), so a burst of arrivals does not all pass before the window catches up.
+// - CPU: what one call costs, times the calls held plus the new one, against the limit.
 // Plus an optional hard cap on calls, for operators who size instances from `npm run bench:voice`.
 // Calls admitted at the webhook whose stream has not opened yet count as calls: a burst of webhooks arrives
 // before any of its streams does.
+//
+// Under a burst (bench:voice's overload step: 500 calls offered in 8 s), in three sentences:
+// - A call's CPU cost is learned only from settled samples (a quarter second in which few calls arrived for the
+//   calls held), so the burst's own work (webhooks, refusals, streams opening) does not make each call look
+//   costlier: measured over the whole window it did, and the process refused at 118 calls with half its core idle.
+// - A new call is admitted while that cost times (calls + 1) stays under the CPU limit and the loop delay under its
+//   limit; the loop delay is what tells a burst that really is too much for the calls held.
+// - Until a cost has been measured (a process just started), a call counts as DEFAULT_CALL_CPU, and the CPU as
+//   measured counts too: a burst's calls are silent while they connect, so what a cold process sees of them then
+//   says nothing of what they will cost once they talk (without it, one admitted 347 of 500 and fell behind).
 
 export type TAdmissionLimits = {
   // p99 of the event-loop delay over the window, beyond the sampling interval (ms); null: not checked.
@@ -25,9 +34,14 @@ export type TRefusalReason = "max_calls" | "loop_delay" | "cpu";
 export type THeadroom = {
   calls: number;
   loopDelayP99Ms: number | null;
+  // Process CPU over the window, in cores, as measured (arrivals' work included).
   cpu: number | null;
-  // cpu projected to one more call
+  // What the calls held plus the new one will cost: callCpu x (calls + 1) (before a call's cost is measured, at
+  // least the CPU as measured).
   cpuProjected: number | null;
+  // One call's CPU (cores) from settled samples, or DEFAULT_CALL_CPU before any.
+  callCpu: number;
+  isCallCpuMeasured: boolean;
   // The smallest margin left, as a fraction of its limit (1: idle, 0: at the limit, below 0: over it); null: no limit set.
   ratio: number | null;
 };
@@ -37,7 +51,23 @@ export type TAdmissionDecision = { isAdmitted: true; headroom: THeadroom } | { i
 // Calls admitted at the webhook count until their stream opens, or for this long (a caller who hung up first).
 export const PENDING_ADMISSION_MS = 10_000;
 
+// A call's cost is measured from samples with at least this many calls: with fewer, the process's own work
+// (timers, GC, post-call work) is most of the share and would not scale.
 const MIN_CALLS_TO_PROJECT = 10;
+// A CPU sample is settled when the calls that arrived (admitted or refused) in the SETTLE_MS before it are at most
+// this share of the calls held (plus one): a steady trickle of new calls is part of the calls' cost; a burst is not.
+const SETTLED_ARRIVAL_SHARE = 0.05;
+const SETTLE_MS = 1_000;
+// The loop's p99 is over at least this many samples (1 s of 10 ms ones): a process that was paused (a VM
+// suspended, SIGSTOP) comes back with one sample as long as the pause and few others in its window, and that one
+// sample refused every call for seconds (bench:voice, which pauses the server not being measured: 50 of 50 refused
+// with a 10 s limit). One stall among 100 samples is not the p99 either, so this only keeps a handful from being read
+// as a trend.
+const MIN_LOOP_SAMPLES = 100;
+
+// A call's CPU (cores) before one has been measured: bench:voice's calls in conversation on its machine (an AMD
+// EPYC core: 250 calls at 69%, 0.0028 each), rounded up. With VOICE_ADMISSION_MAX_CPU=0.75, 250 calls.
+export const DEFAULT_CALL_CPU = 0.003;
 
 // A ring of (time, value, weight) samples kept for `windowMs`. A weight stands for that many samples of the value
 // (a slice of a histogram); plain samples weigh 1.
@@ -87,12 +117,16 @@ class SampleWindow {
 
   // The value below which `fraction` of the samples' weight lies (for weights of 1: the sorted samples' element
   // ceil(n * fraction) - 1, as a plain percentile).
-  weightedPercentile(fraction: number): number {
+  // With fewer than `minTotal` samples' weight, as over minTotal samples whose missing ones were all below these:
+  // the worst sample is never the p99 of a handful (null when nothing is left to report).
+  weightedPercentile(fraction: number, minTotal = 0): number | null {
     const order = Array.from({ length: this.size }, (_, i) => (this.start + i) % this.times.length);
     order.sort((a, b) => this.values[a]! - this.values[b]!);
     let total = 0;
     for (const j of order) total += this.weights[j]!;
-    const target = Math.ceil(total * fraction - 1e-9);
+    const counted = Math.max(total, minTotal);
+    const target = Math.ceil(counted * fraction - 1e-9) - (counted - total);
+    if (target <= 1e-9) return null;
     let seen = 0;
     for (const j of order) {
       seen += this.weights[j]!;
@@ -122,8 +156,15 @@ export class HeadroomPolicy {
   private readonly loopDelays = new SampleWindow(1024);
   // Cumulative process CPU (ms) and the calls at that moment.
   private readonly cpuTotals = new SampleWindow(64);
-  private readonly callCounts = new SampleWindow(64);
+  // Settled samples: the CPU (ms) of the interval before each, and its call-milliseconds (calls x interval).
+  private readonly settledCpuMs = new SampleWindow(64);
+  private readonly settledCallMs = new SampleWindow(64);
+  private lastCpu: { atMs: number; cpuTotalMs: number } | null = null;
+  // The last call cost measured, kept past the window: a burst can outlast it with no settled sample in it.
+  private lastCallCpu: number | null = null;
   private readonly pendingAdmissions: number[] = [];
+  // When calls arrived (admitted or refused), for SETTLE_MS.
+  private readonly arrivals: number[] = [];
 
   constructor(readonly limits: TAdmissionLimits) {
     if (!(limits.windowMs > 0)) throw new Error("the admission window must be positive");
@@ -146,23 +187,33 @@ export class HeadroomPolicy {
   }
 
   // The process's CPU time so far (ms, user + system) and its live calls at that moment. Calls admitted and still
-  // connecting count with them: their setup is part of the CPU the window saw. Counting only live calls made a
-  // burst of arrivals look like a few calls using a lot each, and the projection then refused at a third of the
-  // cap (bench:voice: 61 of 200 admitted with the process at 28% of its core).
+  // connecting count with them.
   recordCpu(atMs: number, cpuTotalMs: number, liveCalls: number): void {
-    this.prunePending(atMs);
+    this.prune(atMs);
+    const calls = liveCalls + this.pendingAdmissions.length;
+    const last = this.lastCpu;
+    this.lastCpu = { atMs, cpuTotalMs };
     this.cpuTotals.push(atMs, cpuTotalMs);
-    this.callCounts.push(atMs, liveCalls + this.pendingAdmissions.length);
     // One sample older than the window stays, so the window's CPU share spans all of it.
-    while (this.cpuTotals.length > 2 && this.cpuTotals.at(1).atMs <= atMs - this.limits.windowMs) {
-      this.cpuTotals.dropBefore(this.cpuTotals.at(1).atMs);
-      this.callCounts.dropBefore(this.callCounts.at(1).atMs);
-    }
+    while (this.cpuTotals.length > 2 && this.cpuTotals.at(1).atMs <= atMs - this.limits.windowMs) this.cpuTotals.dropBefore(this.cpuTotals.at(1).atMs);
+    this.settledCpuMs.dropBefore(atMs - this.limits.windowMs);
+    this.settledCallMs.dropBefore(atMs - this.limits.windowMs);
+    if (!last || atMs <= last.atMs || calls < MIN_CALLS_TO_PROJECT) return;
+    if (this.arrivals.length > SETTLED_ARRIVAL_SHARE * calls + 1) return;
+    this.settledCpuMs.push(atMs, Math.max(0, cpuTotalMs - last.cpuTotalMs));
+    this.settledCallMs.push(atMs, calls * (atMs - last.atMs));
+    this.lastCallCpu = sum(this.settledCpuMs.toArray()) / sum(this.settledCallMs.toArray());
   }
 
   // A call was admitted at the webhook; it counts until its stream opens (streamOpened) or PENDING_ADMISSION_MS.
   admitted(atMs: number): void {
     this.pendingAdmissions.push(atMs);
+    this.arrivals.push(atMs);
+  }
+
+  // A call was refused: its webhook's work is part of a burst, not of the calls held.
+  refused(atMs: number): void {
+    this.arrivals.push(atMs);
   }
 
   streamOpened(): void {
@@ -174,29 +225,25 @@ export class HeadroomPolicy {
     this.pendingAdmissions.pop();
   }
 
-  private prunePending(atMs: number): void {
+  private prune(atMs: number): void {
     while (this.pendingAdmissions.length > 0 && this.pendingAdmissions[0]! < atMs - PENDING_ADMISSION_MS) this.pendingAdmissions.shift();
+    while (this.arrivals.length > 0 && this.arrivals[0]! < atMs - SETTLE_MS) this.arrivals.shift();
   }
 
   headroom(atMs: number, liveCalls: number): THeadroom {
-    this.prunePending(atMs);
+    this.prune(atMs);
     const calls = liveCalls + this.pendingAdmissions.length;
     this.loopDelays.dropBefore(atMs - this.limits.windowMs);
-    const loopDelayP99Ms = this.loopDelays.length > 0 ? this.loopDelays.weightedPercentile(0.99) : null;
+    const loopDelayP99Ms = this.loopDelays.length > 0 ? this.loopDelays.weightedPercentile(0.99, MIN_LOOP_SAMPLES) : null;
     let cpu: number | null = null;
-    let cpuProjected: number | null = null;
     if (this.cpuTotals.length >= 2) {
       const first = this.cpuTotals.at(0);
       const last = this.cpuTotals.at(this.cpuTotals.length - 1);
       const wallMs = last.atMs - first.atMs;
-      if (wallMs > 0) {
-        cpu = Math.max(0, (last.value - first.value) / wallMs);
-        // The load of the calls the window saw, scaled to the calls there are now plus the new one. With a few
-        // calls the share is mostly the process's own work (timers, post-call analysis), which does not scale.
-        const seen = mean(this.callCounts.toArray());
-        cpuProjected = seen >= MIN_CALLS_TO_PROJECT ? (cpu * (calls + 1)) / seen : cpu;
-      }
+      if (wallMs > 0) cpu = Math.max(0, (last.value - first.value) / wallMs);
     }
+    const callCpu = this.lastCallCpu ?? DEFAULT_CALL_CPU;
+    const cpuProjected = this.lastCallCpu !== null ? callCpu * (calls + 1) : Math.max(callCpu * (calls + 1), cpu ?? 0);
     const margins: number[] = [];
     const { maxLoopDelayMs, maxCpu, maxCalls } = this.limits;
     if (maxCalls !== null) margins.push(1 - calls / maxCalls);
@@ -208,6 +255,8 @@ export class HeadroomPolicy {
       loopDelayP99Ms: round(loopDelayP99Ms, 1),
       cpu: round(cpu, 3),
       cpuProjected: round(cpuProjected, 3),
+      callCpu: round(callCpu, 5)!,
+      isCallCpuMeasured: this.lastCallCpu !== null,
       ratio: margins.length > 0 ? round(Math.min(...margins), 3) : null,
     };
   }
@@ -225,6 +274,6 @@ export class HeadroomPolicy {
   }
 }
 
-function mean(values: number[]): number {
-  return values.length === 0 ? 0 : values.reduce((sum, v) => sum + v, 0) / values.length;
+function sum(values: number[]): number {
+  return values.reduce((total, v) => total + v, 0);
 }

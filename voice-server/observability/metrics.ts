@@ -51,7 +51,7 @@ export function createVoiceMetrics() {
     dbWriteRetries: registry.counter("voice_db_write_retries_total", "Call-record writes retried after a transient error."),
     eventLoopLagP99: registry.gauge("voice_event_loop_lag_p99_ms", "Event-loop delay p99 since the last scrape (ms)."),
     eventLoopLagMax: registry.gauge("voice_event_loop_lag_max_ms", "Event-loop delay max since the last scrape (ms)."),
-    admissionRefused: registry.counter("voice_admission_refused_total", "New calls refused by admission control, by reason (max_calls, loop_delay, cpu).", ["reason"]),
+    admissionRefused: registry.counter("voice_admission_refused_total", "New calls refused by admission control, by reason (max_calls, loop_delay, cpu, pace).", ["reason"]),
     admissionHeadroom: registry.gauge(
       "voice_admission_headroom_ratio",
       "Smallest margin left under the admission limits, as a fraction of the limit (1 idle, 0 at the limit, below 0 refusing).",

@@ -21,8 +21,23 @@ export type TBackchannelLexicon = {
 
 export const MAX_BACKCHANNEL_PHRASE_LENGTH = 40;
 
+// Built once per language and agent list: a judge is made for every sound over the agent, and building the table
+// each time was most of what a judge cost. The tables are only read.
+const LEXICONS_MAX = 64;
+const lexicons = new Map<string, TBackchannelLexicon>();
+
 // The language's defaults merged with the agent's own list (config.backchannelPhrases).
 export function backchannelLexicon(language: string, extraPhrases: readonly string[] = []): TBackchannelLexicon {
+  const key = `${language}\n${extraPhrases.join("\n")}`;
+  const cached = lexicons.get(key);
+  if (cached) return cached;
+  const lexicon = buildLexicon(language, extraPhrases);
+  if (lexicons.size >= LEXICONS_MAX) lexicons.delete(lexicons.keys().next().value!);
+  lexicons.set(key, lexicon);
+  return lexicon;
+}
+
+function buildLexicon(language: string, extraPhrases: readonly string[]): TBackchannelLexicon {
   const lang = turnLanguage(language);
   const extra = extraPhrases.map((p) => p.trim()).filter((p) => p.length > 0 && p.length <= MAX_BACKCHANNEL_PHRASE_LENGTH);
   // Hesitations only ("hmm", "um"): "so" and "well" over the agent usually open a turn.

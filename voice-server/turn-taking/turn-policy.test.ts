@@ -46,6 +46,19 @@ const find = <T extends TTurnPolicyAction["type"]>(log: ReturnType<typeof play>,
   log.filter((e) => e.action.type === type) as { atMs: number; action: Extract<TTurnPolicyAction, { type: T }> }[];
 
 describe("TurnPolicy", () => {
+  it("takes speech that began under an uninterruptible line and outlasts a backchannel as an interruption once the next line may be cut", () => {
+    const policy = new TurnPolicy(CONFIG);
+    policy.agentAudioStarted({ isInterruptible: false });
+    // The caller talks through the greeting: nothing happens while it plays.
+    for (let t = 20; t <= 1400; t += 20) expect(policy.frame(t, true)).toEqual([]);
+    // The next line may be cut, and the caller is still talking, 1.4 s in: longer than any backchannel. The
+    // replay of the run decides it on the way (this threw a TypeError and took the process down, every call with it).
+    policy.agentAudioStarted();
+    const actions = policy.frame(1420, true);
+    expect(actions.map((a) => a.type)).toEqual(["clear", "yield-floor"]);
+    expect(policy.agentState).toBe("idle");
+  });
+
   it("answers a complete question about 210 ms after it ends (Finalize at 60 ms, final 150 ms later)", () => {
     const policy = new TurnPolicy(CONFIG);
     const log = play(policy, { voiced: [[0, 1000]], finals: ["What are your opening hours?"] });

@@ -181,9 +181,11 @@ export class TurnPolicy {
     this.endpointer.reset();
     // Replay the speech so far into both, at the onset, so their clocks start with the caller's sound.
     const out: TTurnPolicyAction[] = [{ type: "clear" }];
+    // A run longer than a backchannel can be (speech that began under a line the caller could not interrupt)
+    // gets its verdict inside the replay: the judge is gone from then on, and the endpointer hears the rest.
     for (let t = onsetMs + frameMs; t <= nowMs; t += frameMs) {
       this.endpointer.frame(t, true, frameMs);
-      out.push(...this.fromJudge(this.judge.frame(t, true, frameMs)));
+      if (this.judge) out.push(...this.fromJudge(this.judge.frame(t, true, frameMs)));
     }
     return out;
   }
