@@ -17,9 +17,9 @@ import { loadDictionary } from "@/voice-server/providers/stt/grammar";
 import { buildCorpus } from "@/voice-server/providers/stt/language-model";
 import { createMoonshineStt } from "@/voice-server/providers/stt/moonshine";
 import { OFFLINE_STT_ENGINES, type TOfflineSttEngine } from "@/voice-server/providers/stt/offline-stt";
-import { createPocketsphinxStt, type TSttSearch } from "@/voice-server/providers/stt/pocketsphinx";
+import { agentVocabulary, createPocketsphinxStt, type TSttSearch } from "@/voice-server/providers/stt/pocketsphinx";
 import type { TSttProvider } from "@/voice-server/providers/types";
-import { sttPhrasesFor } from "@/voice-server/session/stt-phrases";
+import { sttPhrasesFor, sttVocabularyFor } from "@/voice-server/session/stt-phrases";
 import {
   audioFor,
   LONG_LINES,
@@ -63,6 +63,7 @@ const DICT = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
 
 const judge = createOutcomeJudge(QUALITY_AGENT, QUALITY_NOW);
 const phrases = sttPhrasesFor(QUALITY_AGENT);
+const vocabulary = sttVocabularyFor(QUALITY_AGENT);
 
 type TScored = {
   id: string;
@@ -114,7 +115,7 @@ async function recognizeAll(
   await Promise.all(
     Array.from({ length: streams }, async (_, lane) => {
       const controller = new AbortController();
-      const stream = await stt.open({ language: "en-US", phrases, signal: controller.signal });
+      const stream = await stt.open({ language: "en-US", phrases, vocabulary, signal: controller.signal });
       const events = stream.events[Symbol.asyncIterator]();
       try {
         for (let i = lane; i < renditions.length; i += streams) {
@@ -173,7 +174,7 @@ async function evaluate(engine: TOfflineSttEngine, lines: TQualityLine[]) {
   // Held-out lines the generic corpus happens to produce word for word (written without looking at them, but a
   // common phrasing is a common phrasing): reported apart, so the held-out figure for unseen phrasing is clear.
   const dict = await loadDictionary(DICT);
-  const corpus = new Set(buildCorpus({ phrases, facts: [] }, dict).map((s) => s.words.join(" ")));
+  const corpus = new Set(buildCorpus(agentVocabulary(phrases, vocabulary), dict).map((s) => s.words.join(" ")));
   const isInCorpus = (text: string) => corpus.has(normalizeLine(text));
   const halves = {
     tuning: summary(rows.filter((r) => r.half === "tuning")),

@@ -17,8 +17,8 @@ import { MULAW_SILENCE } from "@/lib/audio/mulaw";
 import { synonymsOf } from "@/voice-server/providers/llm/offline";
 import { buildGrammar, loadDictionary } from "@/voice-server/providers/stt/grammar";
 import { buildLanguageModelAsync, loadPronunciations } from "@/voice-server/providers/stt/language-model";
-import { chooseHypothesis, prepareForRecognizer, trimToSpeech, type TScoredHypothesis } from "@/voice-server/providers/stt/pocketsphinx";
-import { sttPhrasesFor } from "@/voice-server/session/stt-phrases";
+import { agentVocabulary, chooseHypothesis, prepareForRecognizer, trimToSpeech, type TScoredHypothesis } from "@/voice-server/providers/stt/pocketsphinx";
+import { sttPhrasesFor, sttVocabularyFor } from "@/voice-server/session/stt-phrases";
 import { audioFor, loadQualityLines, QUALITY_AGENT, QUALITY_NOW, renditionsOf, type TRendition } from "@/tests/sim/quality-set";
 import { createOutcomeJudge, wordErrors, words } from "@/tests/sim/quality-score";
 
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const dict = await loadDictionary(DICT);
   const gramHash = createHash("sha1").update(JSON.stringify(phrases)).digest("hex").slice(0, 12);
   const grammar = buildGrammar(phrases, dict, { related: synonymsOf });
-  const model = await buildLanguageModelAsync({ phrases, facts: [] }, dict, await loadPronunciations(DICT));
+  const model = await buildLanguageModelAsync(agentVocabulary(phrases, sttVocabularyFor(QUALITY_AGENT)), dict, await loadPronunciations(DICT));
   const gHash = createHash("sha1").update(grammar).digest("hex").slice(0, 12);
   const lHash = createHash("sha1").update(model.arpa + model.pronunciations).digest("hex").slice(0, 12);
   const gramPath = path.join(WORK, "model", `${gramHash}-${gHash}.gram`);

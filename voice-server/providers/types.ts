@@ -26,7 +26,20 @@ export type TSttOptions = {
   // Phrases the caller is likely to say (knowledge questions, department names, intents). Cloud engines use
   // them as key terms; the offline engine builds its grammar from them.
   phrases: string[];
+  // The agent's own terms by what they name, and its knowledge as written: the offline engine's language model
+  // fills them into its generic patterns ("do you take <insurer>", "how much is <service>"), so a term is heard in
+  // sentences nobody listed. Cloud engines ignore it (the phrases carry the same terms as key terms).
+  vocabulary?: TSttVocabulary;
   signal: AbortSignal;
+};
+
+export type TSttVocabulary = {
+  insurers: string[]; // "Delta Dental", "Cigna"
+  services: string[]; // "teeth whitening", "cleaning"
+  places: string[]; // "Larkspur Avenue", "the post office"
+  departments: string[]; // "Billing", "Front Desk"
+  business: string[]; // the business's own name
+  facts: string[]; // knowledge answers and documents, sentence by sentence
 };
 
 export type TSttStream = {

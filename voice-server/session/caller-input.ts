@@ -5,7 +5,7 @@ import type { TCallLine } from "./call-line";
 import { errorKind } from "./call-record";
 import type { PolicyTurns } from "./policy-turns";
 import type { ProviderRoute } from "./provider-fallback";
-import { sttPhrasesFor } from "./stt-phrases";
+import { sttPhrasesFor, sttVocabularyFor } from "./stt-phrases";
 import { SttInput } from "./stt-turn";
 import { fixedTurnPolicy } from "./turn-policy";
 
@@ -36,6 +36,7 @@ export function openCallerInput(deps: TCallerInputDeps): { audio: CallerAudio; s
         ...deps.route.stt,
         language: snapshot.config.language,
         phrases: sttPhrasesFor(snapshot),
+        vocabulary: sttVocabularyFor(snapshot),
         finalTimeoutMs: deps.timeouts.sttFinalMs,
         offlineFinalTimeoutMs: deps.timeouts.offlineSttFinalMs,
         isLive: () => deps.status.state === "live",

@@ -1,4 +1,5 @@
-import type { TAgentSnapshot } from "@/lib/agents/config";
+import type { TAgentSnapshot, TKnowledgeItem } from "@/lib/agents/config";
+import type { TSttVocabulary } from "@/voice-server/providers/types";
 import { CONSENT_PHRASES } from "./recording-consent";
 
 // What callers of this agent are likely to say. Cloud STT uses these as key terms; the offline engine builds
@@ -68,4 +69,70 @@ export function shortTerms(text: string): string[] {
     .split(/[,;:.()\n]|\b(?:or|and|a|an|the)\b/i)
     .map((t) => t.trim().replace(/\s+/g, " "))
     .filter((t) => t && t.split(" ").length <= 4);
+}
+
+// ---- knowledge terms by class, for the offline recogniser's language model ------------------------------------
+
+const INSURANCE = /\b(insurances?|insurers?|insured|coverage|covered|in[- ]network|(?:insurance|dental|health) plans?|medicaid|medicare)\b/i;
+const PRICE = /\b(prices?|pricing|costs?|fees?|charges?|rates?|dollars?|euros?|pounds?)\b|[$€£]\s?\d/i;
+const PLACE = /\b(address|located|location|directions|street|avenue|road|boulevard|parking|find us)\b/i;
+// Words of a price entry's title that are not the service: "Teeth whitening price" -> "teeth whitening".
+const PRICE_WORDS = new Set(
+  `how much what what's whats is are does do did a an the of for our your my price prices pricing cost costs fee fees
+  charge charges rate rates much`.split(/\s+/),
+);
+// "next to the post office", "behind the building": landmarks said after these words.
+const LANDMARK = /\b(?:next to|near|behind|across from|opposite|beside|close to|in front of|above|below)\s+((?:the\s+)?[\p{L}'-]+(?:\s+[\p{L}'-]+){0,2})/giu;
+const MAX_FACT_SENTENCES = 400;
+
+// The agent's terms by what they name, for a recogniser that generalises from patterns: the insurers its insurance
+// entries name, the services its price entries are about, the streets and landmarks of its address, its departments.
+// An entry is classed by its words, so it works for whatever business the knowledge describes.
+export function sttVocabularyFor(snapshot: TAgentSnapshot): TSttVocabulary {
+  const insurers = new Set<string>();
+  const services = new Set<string>();
+  const places = new Set<string>();
+  const facts: string[] = [];
+  for (const item of snapshot.knowledge) {
+    const text = `${item.title} ${item.content}`;
+    if (INSURANCE.test(text)) for (const name of properNames(item.content)) insurers.add(name);
+    if (PRICE.test(text)) for (const service of servicesOf(item)) services.add(service);
+    if (PLACE.test(text)) for (const place of placesOf(item.content)) places.add(place);
+    for (const sentence of item.content.split(/(?<=[.!?])\s+|\n+/)) {
+      if (sentence.trim() && facts.length < MAX_FACT_SENTENCES) facts.push(sentence.trim());
+    }
+  }
+  const departments = snapshot.departments.map((d) => d.name.trim()).filter(Boolean);
+  return {
+    insurers: [...insurers],
+    services: [...services],
+    places: [...places],
+    departments,
+    business: snapshot.teamName.trim() ? [snapshot.teamName.trim()] : [],
+    facts,
+  };
+}
+
+// "Teeth whitening price" -> "teeth whitening", "whitening"; "Checkup and exam price" -> "checkup", "exam".
+function servicesOf(item: TKnowledgeItem): string[] {
+  const out: string[] = [];
+  for (const piece of item.title.toLowerCase().split(/\band\b|[,&/?!.]|\bor\b/)) {
+    const words = piece.split(/\s+/).filter((w) => w && !PRICE_WORDS.has(w));
+    if (words.length === 0 || words.length > 3) continue;
+    out.push(words.join(" "));
+    if (words.length > 1) out.push(words.at(-1)!);
+  }
+  return out;
+}
+
+// "418 Larkspur Avenue, next to the post office" -> "Larkspur Avenue", "Larkspur", "the post office".
+function placesOf(content: string): string[] {
+  const out: string[] = [];
+  for (const name of properNames(content)) {
+    out.push(name);
+    const street = name.match(/^(.+?)\s+(?:street|avenue|road|boulevard|lane|drive|way|place|square)$/i);
+    if (street) out.push(street[1]!);
+  }
+  for (const match of content.matchAll(LANDMARK)) out.push(match[1]!.replace(/[.,;:!?]+$/, ""));
+  return out;
 }

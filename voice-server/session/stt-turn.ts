@@ -1,7 +1,7 @@
 import { ArrayPool } from "@/voice-server/audio/array-pool";
 import { AudioHistory } from "@/voice-server/audio/frames";
 import { FRAME_BYTES, FRAME_MS } from "@/lib/audio/mulaw";
-import type { TMulaw, TSttEvent, TSttProvider, TSttStream } from "@/voice-server/providers/types";
+import type { TMulaw, TSttEvent, TSttProvider, TSttStream, TSttVocabulary } from "@/voice-server/providers/types";
 
 // Speech to text for one call. The connection (SttInput) lives for the whole call: it is fed every caller frame,
 // keeps the last seconds of audio, and when its engine fails mid-call it opens the offline one and replays the
@@ -92,6 +92,7 @@ export type TSttInputDeps = {
   offline: TSttProvider;
   language: string;
   phrases: string[];
+  vocabulary?: TSttVocabulary;
   // How long a finalize may wait for its final: finalTimeoutMs for a cloud engine, offlineFinalTimeoutMs (when
   // given) for the offline engine, whose local decode of a long turn on a loaded machine takes longer.
   finalTimeoutMs: number;
@@ -229,7 +230,12 @@ export class SttInput {
     if (!this.deps.isLive()) return;
     this.provider = provider;
     try {
-      const stream = await provider.open({ language: this.deps.language, phrases: this.deps.phrases, signal: this.abort.signal });
+      const stream = await provider.open({
+        language: this.deps.language,
+        phrases: this.deps.phrases,
+        vocabulary: this.deps.vocabulary,
+        signal: this.abort.signal,
+      });
       if (!this.deps.isLive()) {
         await stream.close().catch(() => {});
         return;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { sttPhrasesFor } from "@/voice-server/session/stt-phrases";
+import { sttPhrasesFor, sttVocabularyFor } from "@/voice-server/session/stt-phrases";
 import { QUALITY_AGENT } from "@/tests/sim/quality-set";
+import { agentVocabulary } from "./pocketsphinx";
 import { loadDictionary } from "./grammar";
 import {
+  buildCorpus,
   buildLanguageModel,
   compoundPronunciations,
   dictionaryFor,
@@ -67,12 +69,56 @@ describe("trigram language model", () => {
       expect.arrayContaining(["delta dental", "cigna", "aetna"]),
     );
     const byWord = await loadPronunciations(DICT);
-    const { arpa, words } = buildLanguageModel({ phrases: sttPhrasesFor(QUALITY_AGENT), facts: [] }, dict, byWord);
+    const vocabulary = agentVocabulary(sttPhrasesFor(QUALITY_AGENT), sttVocabularyFor(QUALITY_AGENT));
+    const { arpa, words } = buildLanguageModel(vocabulary, dict, byWord);
     expect(words).toEqual(expect.arrayContaining(["cigna", "metlife", "larkspur", "whitening", "toothache"]));
     // "do you take cigna" as a trigram path: the insurer follows "take" without anyone listing that sentence.
     expect(section(arpa, 3).has("you take cigna")).toBe(true);
     const pronunciations = dictionaryFor(["cigna", "read"], byWord);
     expect(pronunciations).toBe("cigna S IH G N AA\nread R EH D\nread(2) R IY D\n");
+  });
+
+  it("fills each class of the agent's terms into the slots of its class only", async () => {
+    const dict = await loadDictionary(DICT);
+    const vocabulary = {
+      phrases: [],
+      facts: [],
+      classes: { insurers: ["Humana"], services: ["root canal"], places: ["Maple Street"], departments: ["Radiology"], business: [] },
+    };
+    const sentences = buildCorpus(vocabulary, dict).map((s) => s.words.join(" "));
+    // Patterns nobody wrote for these terms: "do you take <insurer>", "how much is <service>", "<target> please".
+    expect(sentences.some((s) => /\bhumana\b/.test(s) && /\b(take|accept)\b/.test(s))).toBe(true);
+    expect(sentences.some((s) => /\broot canal\b/.test(s) && /\bhow much\b/.test(s))).toBe(true);
+    expect(sentences.some((s) => /\bmaple street\b/.test(s) && /\b(near|on|by)\b/.test(s))).toBe(true);
+    expect(sentences.some((s) => /\bradiology\b/.test(s) && /\b(speak|talk|transfer|connect)\b/.test(s))).toBe(true);
+    // Not across classes: an insurer is not a service to price, a service not an insurer to be covered by.
+    expect(sentences.some((s) => /\bhow much\b.*\bhumana\b/.test(s))).toBe(false);
+    expect(sentences.some((s) => /\b(take|accept|covered by)\b.*\broot canal\b/.test(s))).toBe(false);
+    // Without classes (an engine given phrases only), the agent's terms still stand in every topic slot.
+    const untyped = buildCorpus({ phrases: ["Humana"], facts: [] }, dict).map((s) => s.words.join(" "));
+    expect(untyped.some((s) => /\bhow much\b.*\bhumana\b/.test(s))).toBe(true);
+  });
+
+  it("classes an agent's knowledge terms by what its entries are about", () => {
+    const vocabulary = sttVocabularyFor({
+      ...QUALITY_AGENT,
+      teamName: "Oak Park Vets",
+      knowledge: [
+        { id: "1", kind: "qa", title: "Do you take pet insurance?", content: "Yes, we work with Trupanion and Petplan." },
+        { id: "2", kind: "qa", title: "Vaccination and neutering prices", content: "Vaccinations are $45; neutering starts at $200." },
+        { id: "3", kind: "qa", title: "Where are you?", content: "Our address is 12 Elm Road, across from the library." },
+        { id: "4", kind: "document", title: "Team", content: "Dr. Patel founded the practice. She loves cats." },
+      ],
+      departments: [{ id: "d", name: "Surgery", phoneNumber: "+15550000003", whenToTransfer: "Operations" }],
+    });
+    expect(vocabulary.insurers).toEqual(["Trupanion", "Petplan"]);
+    expect(vocabulary.services).toEqual(["vaccination", "neutering"]);
+    expect(vocabulary.places).toEqual(expect.arrayContaining(["Elm Road", "Elm", "the library"]));
+    expect(vocabulary.departments).toEqual(["Surgery"]);
+    expect(vocabulary.business).toEqual(["Oak Park Vets"]);
+    // A document about people names no insurer, service or place; its sentences still reach the corpus.
+    expect([...vocabulary.insurers, ...vocabulary.services, ...vocabulary.places]).not.toContain("Patel");
+    expect(vocabulary.facts).toContain("She loves cats.");
   });
 
   it("pronounces a compound the dictionary lacks from its two halves", async () => {

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import type { TSttVocabulary } from "@/voice-server/providers/types";
 import { type TDictionary, normalizePhrase } from "./grammar";
 import { buildArpa } from "./ngram";
 import { CALLER_PATTERNS, CALLER_SLOTS } from "./receptionist-corpus";
@@ -91,7 +92,12 @@ const STOP = new Set(
 export type TAgentVocabulary = {
   phrases: string[]; // sttPhrasesFor(agent): knowledge titles, department names, common lines
   facts: string[]; // knowledge contents, departments' "when to transfer", capture field labels
+  // The agent's terms by class (sttVocabularyFor): each fills the slots of its class only.
+  classes?: Omit<TSttVocabulary, "facts">;
 };
+
+// Which slot of the caller patterns each class of the agent's terms fills.
+const CLASS_SLOTS = { insurers: "insurer", services: "service", places: "place", departments: "target", business: "business" } as const;
 
 // Proper names and topic words of the agent's facts: "Delta Dental", "Cigna", "Larkspur Avenue", "whitening".
 export function termsOf(texts: string[], dict: TDictionary): string[] {
@@ -122,10 +128,22 @@ export function buildCorpus(vocabulary: TAgentVocabulary, dict: TDictionary): TC
 
 // The corpus in parts, so a voice server building it for a new agent can let other calls' audio through between them.
 function corpusParts(vocabulary: TAgentVocabulary, dict: TDictionary): Array<() => TCorpusSentence[]> {
-  const terms = termsOf([...vocabulary.phrases, ...vocabulary.facts], dict);
   const slots: Record<string, string[]> = { ...CALLER_SLOTS };
-  // The agent's terms fill every slot a topic can stand in, next to the generic fillers.
-  for (const slot of ["insurer", "service", "place", "thing", "target"]) slots[slot] = [...(slots[slot] ?? []), ...terms];
+  const { classes } = vocabulary;
+  if (classes) {
+    // Class-based: an insurer is heard where callers name an insurer, a service where they ask for one, next to
+    // the generic fillers. The agent's other terms reach the model only in its own phrases and sentences: put in
+    // the topic slots too ("can you help me with <thing>"), they made the model hear them in noise (tuning half:
+    // 65.8% intent with them there, 67.3% without).
+    for (const [name, slot] of Object.entries(CLASS_SLOTS)) {
+      const own = classes[name as keyof typeof CLASS_SLOTS].map((term) => normalizePhrase(term, dict).join(" ")).filter(Boolean);
+      slots[slot] = [...new Set([...(slots[slot] ?? []), ...own])];
+    }
+  } else {
+    // The agent's terms fill every slot a topic can stand in, next to the generic fillers.
+    const terms = termsOf([...vocabulary.phrases, ...vocabulary.facts], dict);
+    for (const slot of ["insurer", "service", "place", "thing", "target"]) slots[slot] = [...(slots[slot] ?? []), ...terms];
+  }
   const spelled = Array.from({ length: 40 }, (_, i) => {
     const next = random(1000 + i);
     return Array.from({ length: 3 + Math.floor(next() * 6) }, () => LETTERS[Math.floor(next() * 26)]).join(" ");
@@ -187,7 +205,8 @@ export function compoundPronunciations(texts: Iterable<string>, byWord: Map<stri
 }
 
 function corpusTexts(vocabulary: TAgentVocabulary): string[] {
-  return [...CALLER_PATTERNS, ...Object.values(CALLER_SLOTS).flat(), ...vocabulary.phrases, ...vocabulary.facts];
+  const classTerms = vocabulary.classes ? Object.values(vocabulary.classes).flat() : [];
+  return [...CALLER_PATTERNS, ...Object.values(CALLER_SLOTS).flat(), ...vocabulary.phrases, ...vocabulary.facts, ...classTerms];
 }
 
 export async function buildLanguageModelAsync(

@@ -34,6 +34,8 @@ export const CALLER_PATTERNS: string[] = [
   "(can | could) you give me (the address | directions)",
   "are you (near | close to | next to | by | downtown | on) <place>",
   "i can't find (you | the office | the building)",
+  "(where is | where's | how do i find | how do i get to) <place>",
+  "(is | are) (it | that | you | the office | the clinic) (on | near | by | next to | close to) <place>",
   "is there parking [nearby | near you]",
   "where (can | do) i park",
   // insurance and payment
@@ -47,6 +49,10 @@ export const CALLER_PATTERNS: string[] = [
   "can i use my insurance",
   "do you bill (the insurance | my insurance) [directly]",
   "(my | the) insurance is <insurer>",
+  "(i have | i've got | it's | we have | i'm with) <insurer> [insurance]",
+  "(are you | is the office | is the clinic) (covered by | in network with | part of | with) <insurer>",
+  "(what about | and | how about) <insurer>",
+  "<insurer> [insurance] [please]",
   // prices
   "how much (is | does | do | would) [a | an | the] <service> [cost | be]",
   "how much do you charge for [a | an] <service>",
@@ -56,6 +62,10 @@ export const CALLER_PATTERNS: string[] = [
   "is [a | an] <service> expensive",
   "do you have (prices | a price list)",
   "how much (money | will it cost)",
+  "(do you | does the office | does the clinic) (do | offer | have | provide) <service>",
+  "i (need | want | would like | am looking for) [a | an] <service> [<day>]",
+  "(what about | and | how about) [a | an] <service>",
+  "<service> [please]",
   // appointments
   "i (would like | want | need | wanted) to (book | make | schedule | set up | get) (an appointment | a visit | a cleaning | a checkup | a time) [for <who>] [<day>]",
   "(can | could) i (book | make | schedule | get) (an appointment | a visit | a cleaning | a checkup) [<day>]",
