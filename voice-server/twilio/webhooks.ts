@@ -23,6 +23,7 @@ import type { TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import type { TAdmissionGate } from "@/voice-server/admission/admission-gate";
+import type { TDeferredWork } from "@/voice-server/admission/deferred-work";
 import { connectStream, dialNumber, emptyResponse, sayAndHangUp, sayAndRecord } from "./twiml";
 
 // Twilio's HTTP webhooks. Each one checks X-Twilio-Signature (over our public URL, with the token of the
@@ -41,6 +42,8 @@ export type TWebhookContext = {
   isDraining: () => boolean;
   // Admission control: absent when every limit is off.
   admission?: TAdmissionGate;
+  // Work no live call waits for (voicemails, a refused call's caller entry, post-call hooks), a few jobs at a time.
+  deferred: TDeferredWork;
   // Voicemail audio is downloaded from Twilio and kept as the call's recording. Absent (recording off, or a
   // sandbox with no REST API to fetch from): the message keeps Twilio's URL.
   voicemail?: {
@@ -224,6 +227,17 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
     }
   }
 
+  if (refusal) {
+    // Refused by this process's headroom: the call's record and nothing more on the webhook (no team lock, no count
+    // of the team's lines); its caller entry is deferred work. A retried webhook gets its first answer's record.
+    const call = await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "lines_busy" });
+    if (call.endReason === "lines_busy") {
+      ctx.deferred.defer("caller entry update", () => recordCaller(call.id));
+      ctx.metrics.webhooks.inc({ route: "voice", result: "at_capacity_busy" });
+      return twiml(sayAndRecord(MESSAGES.busy, recordingAction(ctx, call.id, route.teamId)));
+    }
+  }
+
   // Counting and inserting under a per-team lock, so two calls arriving together cannot both take the last line.
   const admitted = await ctx.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${"calls:" + route.teamId}))`);
@@ -244,8 +258,7 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
   await recordCaller(admitted.call.id);
   if (admitted.isBusy) {
     ctx.metrics.webhooks.inc({ route: "voice", result: refusal ? "at_capacity_busy" : "busy" });
-    const action = `${ctx.publicUrl}/twilio/recording-done?callId=${admitted.call.id}&teamId=${route.teamId}`;
-    return twiml(sayAndRecord(MESSAGES.busy, action));
+    return twiml(sayAndRecord(MESSAGES.busy, recordingAction(ctx, admitted.call.id, route.teamId)));
   }
   ctx.metrics.webhooks.inc({ route: "voice", result: isAfterHours ? "after_hours_agent" : "connected" });
   outcome.isConnected = true;
@@ -265,6 +278,10 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
       afterHours: isAfterHours ? "1" : "0",
     }),
   );
+}
+
+function recordingAction(ctx: TWebhookContext, callId: string, teamId: string): string {
+  return `${ctx.publicUrl}/twilio/recording-done?callId=${callId}&teamId=${teamId}`;
 }
 
 // The department a VIP caller goes straight to (the agent's option), checked against the team's transfer rules
@@ -317,6 +334,18 @@ export async function handleRecordingWebhook(ctx: TWebhookContext, req: Incoming
   const callId = query.get("callId") ?? "";
   const teamId = query.get("teamId") ?? "";
   if (account.teamId && account.teamId !== teamId) return forbidden();
+  // The voicemail is stored as deferred work: nobody on a live call waits for it, and it can come by the hundred
+  // when a burst was refused. Twilio waits for the answer (up to 15 s) and the caller for its goodbye.
+  return twiml(await ctx.deferred.run(() => storeVoicemail(ctx, account, params, { callId, teamId })));
+}
+
+async function storeVoicemail(
+  ctx: TWebhookContext,
+  account: { accountSid: string; authToken: string },
+  params: Record<string, string>,
+  ids: { callId: string; teamId: string },
+): Promise<string> {
+  const { callId, teamId } = ids;
   const [call] = /^[0-9a-f-]{36}$/i.test(callId) && /^[0-9a-f-]{36}$/i.test(teamId)
     ? await ctx.db
         .select()
@@ -326,7 +355,7 @@ export async function handleRecordingWebhook(ctx: TWebhookContext, req: Incoming
     : [];
   if (!call) {
     ctx.metrics.webhooks.inc({ route: "recording", result: "unknown_call" });
-    return twiml(emptyResponse());
+    return emptyResponse();
   }
   const rawDuration = Number(params.RecordingDuration ?? 0);
   const durationSec = Number.isFinite(rawDuration) ? Math.max(0, rawDuration) : 0;
@@ -362,11 +391,9 @@ export async function handleRecordingWebhook(ctx: TWebhookContext, req: Incoming
   ctx.metrics.webhooks.inc({ route: "recording", result: "stored" });
   if (ctx.onCallFinalized) {
     const onCallFinalized = ctx.onCallFinalized;
-    void Promise.resolve()
-      .then(() => onCallFinalized({ teamId: call.teamId, callId: call.id }))
-      .catch((error: unknown) => ctx.log.warn("call finalized hook failed", { error, callId: call.id }));
+    ctx.deferred.defer("call finalized hook", async () => onCallFinalized({ teamId: call.teamId, callId: call.id }));
   }
-  return twiml(sayAndHangUp(MESSAGES.voicemailThanks));
+  return sayAndHangUp(MESSAGES.voicemailThanks);
 }
 
 // The voicemail's audio into the recording store. A failure leaves the message with Twilio's URL and puts an
