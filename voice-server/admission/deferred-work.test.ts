@@ -89,4 +89,22 @@ describe("deferred work", () => {
     await work.idle();
     expect(peak).toBe(2);
   });
+
+  it("runs a job someone waits for before the background ones queued earlier", async () => {
+    const { log } = fakeLog();
+    const work = createDeferredWork({ concurrency: 1, log });
+    const order: string[] = [];
+    const first = gate();
+    work.defer("busy", () => first.done);
+    work.defer("hook 1", async () => void order.push("hook 1"));
+    work.defer("hook 2", async () => void order.push("hook 2"));
+    const answer = work.run(async () => {
+      order.push("voicemail");
+      return "answered";
+    });
+    first.release();
+    expect(await answer).toBe("answered");
+    await work.idle();
+    expect(order).toEqual(["voicemail", "hook 1", "hook 2"]);
+  });
 });

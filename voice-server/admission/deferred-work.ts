@@ -5,6 +5,8 @@ import type { TLogger } from "@/voice-server/observability/log";
 // of it is spread over time instead of taking the loop from the calls held: under bench:voice's overload step, 250
 // refused calls brought about 20 database round trips each (record, caller entry, voicemail, message, finalize,
 // webhooks, analysis job) all at once, while the admitted calls began to talk.
+// A job someone waits for (run: a webhook's answer) goes before the ones nobody does (defer). Jobs should be the
+// database work itself: a job that waits on something slow (a download retried after a second) holds its place.
 // Nothing is dropped: a job waits its turn however long the queue is; the queue is in memory, like the
 // fire-and-forget promises it replaces.
 
@@ -21,13 +23,14 @@ export type TDeferredWork = {
 
 export function createDeferredWork(options: { concurrency: number; log: TLogger }): TDeferredWork {
   if (!(options.concurrency >= 1)) throw new Error("deferred work needs a concurrency of at least 1");
-  const queue: (() => void)[] = [];
+  const waited: (() => void)[] = [];
+  const background: (() => void)[] = [];
   let running = 0;
   let idleWaiters: (() => void)[] = [];
 
   const startNext = () => {
     if (running >= options.concurrency) return;
-    const next = queue.shift();
+    const next = waited.shift() ?? background.shift();
     if (next) {
       running++;
       // After the I/O callbacks waiting now (media frames, timers of live calls).
@@ -41,7 +44,7 @@ export function createDeferredWork(options: { concurrency: number; log: TLogger 
     }
   };
 
-  const run = <T>(job: () => Promise<T>): Promise<T> =>
+  const enqueue = <T>(queue: (() => void)[], job: () => Promise<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       queue.push(() => {
         let settled: Promise<T>;
@@ -59,16 +62,19 @@ export function createDeferredWork(options: { concurrency: number; log: TLogger 
     });
 
   return {
-    run,
+    run: (job) => enqueue(waited, job),
     defer(what, job) {
-      run(job).catch((error: unknown) => options.log.warn(`${what} failed`, { error }));
+      enqueue(background, job).catch((error: unknown) => options.log.warn(`${what} failed`, { error }));
     },
     get running() {
       return running;
     },
     get queued() {
-      return queue.length;
+      return waited.length + background.length;
     },
-    idle: () => (running === 0 && queue.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    idle: () =>
+      running === 0 && waited.length + background.length === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => idleWaiters.push(resolve)),
   };
 }

@@ -147,7 +147,11 @@ export async function handleVoiceWebhook(ctx: TWebhookContext, req: IncomingMess
   }
 }
 
-async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebhook>, outcome: { isReserved: boolean; isConnected: boolean }): Promise<TWebhookResult> {
+async function routeCall(
+  ctx: TWebhookContext,
+  input: z.infer<typeof ZVoiceWebhook>,
+  outcome: { isReserved: boolean; isConnected: boolean },
+): Promise<TWebhookResult> {
   const { AccountSid: accountSid, CallSid: callSid, From: from, To: to } = input;
   if (ctx.isDraining()) {
     ctx.metrics.webhooks.inc({ route: "voice", result: "draining" });
@@ -195,7 +199,13 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
     return twiml(sayAndHangUp(MESSAGES.blocked));
   }
   if (!route.snapshot || !route.agentVersionId) {
-    const call = await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "no_published_agent", outcome: "failed" });
+    const call = await createCall(ctx.db, {
+      ...base,
+      status: "completed",
+      endedAt: now,
+      endReason: "no_published_agent",
+      outcome: "failed",
+    });
     await recordCaller(call.id);
     ctx.metrics.webhooks.inc({ route: "voice", result: "no_agent" });
     return twiml(sayAndHangUp(MESSAGES.noAgent));
@@ -265,7 +275,15 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
   if (ctx.onCallAdmitted) {
     // The greeting is synthesized while Twilio opens the stream: for a returning caller, the one that names them.
     const snapshot = caller
-      ? await snapshotForCaller(ctx.db, { snapshot: route.snapshot, teamId: route.teamId, fromNumber: from, isTest: false, direction: "inbound", callId: admitted.call.id, now }).catch(() => route.snapshot!)
+      ? await snapshotForCaller(ctx.db, {
+          snapshot: route.snapshot,
+          teamId: route.teamId,
+          fromNumber: from,
+          isTest: false,
+          direction: "inbound",
+          callId: admitted.call.id,
+          now,
+        }).catch(() => route.snapshot!)
       : route.snapshot;
     ctx.onCallAdmitted({ agentVersionId: route.agentVersionId, snapshot, isAfterHours });
   }
@@ -286,14 +304,23 @@ function recordingAction(ctx: TWebhookContext, callId: string, teamId: string): 
 
 // The department a VIP caller goes straight to (the agent's option), checked against the team's transfer rules
 // like any transfer. Null: the agent answers as usual.
-async function vipRoute(ctx: TWebhookContext, teamId: string, snapshot: TAgentSnapshot, caller: Caller): Promise<{ e164: string } | null> {
+async function vipRoute(
+  ctx: TWebhookContext,
+  teamId: string,
+  snapshot: TAgentSnapshot,
+  caller: Caller,
+): Promise<{ e164: string } | null> {
   const departmentId = snapshot.config.vipDepartmentId;
   if (!departmentId) return null;
   const department = snapshot.departments.find((d) => d.id === departmentId);
   if (!department) return null;
   const check = checkTransferDestination(department.phoneNumber, (await loadTransferPolicy(ctx.db, teamId)).countries);
   if (!check.ok) {
-    ctx.log.warn("VIP department refused by the transfer rules; the agent answers", { teamId, callerId: caller.id, reason: check.reason });
+    ctx.log.warn("VIP department refused by the transfer rules; the agent answers", {
+      teamId,
+      callerId: caller.id,
+      reason: check.reason,
+    });
     return null;
   }
   return { e164: check.e164 };
@@ -309,7 +336,8 @@ export async function handleStatusWebhook(ctx: TWebhookContext, req: IncomingMes
   }
   const callSid = params.CallSid;
   const callStatus = params.CallStatus;
-  if (!callSid || !callStatus) return { status: 400, body: "CallSid and CallStatus are required", contentType: "text/plain" };
+  if (!callSid || !callStatus)
+    return { status: 400, body: "CallSid and CallStatus are required", contentType: "text/plain" };
   const duration = params.CallDuration !== undefined ? Number(params.CallDuration) : undefined;
   const isKnown = await applyTwilioCallStatus(ctx.db, {
     accountSid: params.AccountSid,
@@ -334,11 +362,11 @@ export async function handleRecordingWebhook(ctx: TWebhookContext, req: Incoming
   const callId = query.get("callId") ?? "";
   const teamId = query.get("teamId") ?? "";
   if (account.teamId && account.teamId !== teamId) return forbidden();
-  // The voicemail is stored as deferred work: nobody on a live call waits for it, and it can come by the hundred
-  // when a burst was refused. Twilio waits for the answer (up to 15 s) and the caller for its goodbye.
-  return twiml(await ctx.deferred.run(() => storeVoicemail(ctx, account, params, { callId, teamId })));
+  return twiml(await storeVoicemail(ctx, account, params, { callId, teamId }));
 }
 
+// The voicemail's download waits here; the writes are deferred work: nobody on a live call waits for them, and they
+// can come by the hundred when a burst was refused. Twilio waits for the answer (up to 15 s), the caller for its goodbye.
 async function storeVoicemail(
   ctx: TWebhookContext,
   account: { accountSid: string; authToken: string },
@@ -346,13 +374,14 @@ async function storeVoicemail(
   ids: { callId: string; teamId: string },
 ): Promise<string> {
   const { callId, teamId } = ids;
-  const [call] = /^[0-9a-f-]{36}$/i.test(callId) && /^[0-9a-f-]{36}$/i.test(teamId)
-    ? await ctx.db
-        .select()
-        .from(calls)
-        .where(and(eq(calls.id, callId), eq(calls.teamId, teamId), eq(calls.twilioCallSid, params.CallSid ?? "")))
-        .limit(1)
-    : [];
+  const [call] =
+    /^[0-9a-f-]{36}$/i.test(callId) && /^[0-9a-f-]{36}$/i.test(teamId)
+      ? await ctx.db
+          .select()
+          .from(calls)
+          .where(and(eq(calls.id, callId), eq(calls.teamId, teamId), eq(calls.twilioCallSid, params.CallSid ?? "")))
+          .limit(1)
+      : [];
   if (!call) {
     ctx.metrics.webhooks.inc({ route: "recording", result: "unknown_call" });
     return emptyResponse();
@@ -361,67 +390,104 @@ async function storeVoicemail(
   const durationSec = Number.isFinite(rawDuration) ? Math.max(0, rawDuration) : 0;
   const recordingUrl = params.RecordingUrl ?? "";
   const hasMessage = !!recordingUrl && durationSec > 0;
-  const saved = hasMessage && !call.recordingPath ? await saveVoicemail(ctx, { accountSid: account.accountSid, authToken: account.authToken }, call, recordingUrl, durationSec) : null;
-  if (hasMessage) {
-    const seconds = Math.round(durationSec);
-    await takeCallerMessage(ctx.db, {
+  const audio =
+    hasMessage && !call.recordingPath
+      ? await downloadVoicemail(
+          ctx,
+          { accountSid: account.accountSid, authToken: account.authToken },
+          call,
+          recordingUrl,
+          durationSec,
+        )
+      : null;
+  return ctx.deferred.run(async () => {
+    const saved = audio ? await saveVoicemail(ctx, call, audio) : null;
+    if (hasMessage) {
+      const seconds = Math.round(durationSec);
+      await takeCallerMessage(ctx.db, {
+        teamId: call.teamId,
+        callId: call.id,
+        agentId: call.agentId,
+        callerName: "",
+        callbackNumber: call.fromNumber,
+        kind: "voicemail",
+        message:
+          saved || call.recordingPath
+            ? `Voicemail (${seconds} s), left while all lines were busy. Play it on the call's page.`
+            : `Voicemail (${seconds} s), left while all lines were busy: ${recordingUrl}`,
+      });
+    }
+    await finalizeCall(ctx.db, {
       teamId: call.teamId,
       callId: call.id,
-      agentId: call.agentId,
-      callerName: "",
-      callbackNumber: call.fromNumber,
-      kind: "voicemail",
-      message:
-        saved || call.recordingPath
-          ? `Voicemail (${seconds} s), left while all lines were busy. Play it on the call's page.`
-          : `Voicemail (${seconds} s), left while all lines were busy: ${recordingUrl}`,
+      status: "completed",
+      outcome: hasMessage ? "message_taken" : "abandoned",
+      endReason: "lines_busy",
+      endedAt: ctx.now(),
+      durationSec: durationSec,
+      recordingPath: saved?.path ?? null,
+      recordingStorage: saved?.storage,
     });
-  }
-  await finalizeCall(ctx.db, {
-    teamId: call.teamId,
-    callId: call.id,
-    status: "completed",
-    outcome: hasMessage ? "message_taken" : "abandoned",
-    endReason: "lines_busy",
-    endedAt: ctx.now(),
-    durationSec: durationSec,
-    recordingPath: saved?.path ?? null,
-    recordingStorage: saved?.storage,
+    ctx.metrics.webhooks.inc({ route: "recording", result: "stored" });
+    if (ctx.onCallFinalized) {
+      const onCallFinalized = ctx.onCallFinalized;
+      ctx.deferred.defer("call finalized hook", async () => onCallFinalized({ teamId: call.teamId, callId: call.id }));
+    }
+    return sayAndHangUp(MESSAGES.voicemailThanks);
   });
-  ctx.metrics.webhooks.inc({ route: "recording", result: "stored" });
-  if (ctx.onCallFinalized) {
-    const onCallFinalized = ctx.onCallFinalized;
-    ctx.deferred.defer("call finalized hook", async () => onCallFinalized({ teamId: call.teamId, callId: call.id }));
-  }
-  return sayAndHangUp(MESSAGES.voicemailThanks);
 }
 
-// The voicemail's audio into the recording store. A failure leaves the message with Twilio's URL and puts an
-// error on the call's timeline.
-async function saveVoicemail(
+// The voicemail's audio from Twilio. A failure leaves the message with Twilio's URL and puts an error on the call's
+// timeline.
+async function downloadVoicemail(
   ctx: TWebhookContext,
   account: { accountSid: string; authToken: string },
   call: { id: string; teamId: string },
   recordingUrl: string,
   durationSec: number,
-): Promise<TSavedRecording | null> {
+): Promise<{ bytes: Uint8Array; atMs: number } | null> {
   if (!ctx.voicemail) return null;
   const atMs = Math.round(durationSec * 1000);
   try {
-    const bytes = await downloadTwilioRecording({ recordingUrl, ...account, apiBaseUrl: ctx.voicemail.apiBaseUrl });
-    return await ctx.voicemail.save({ teamId: call.teamId, callId: call.id, bytes, atMs });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    ctx.log.warn("voicemail recording not saved; keeping Twilio's URL", { callId: call.id, error: message });
-    ctx.metrics.errors.inc({ stage: "recording", kind: "voicemail_failed" });
-    await appendCallEvent(ctx.db, {
-      teamId: call.teamId,
-      callId: call.id,
+    return {
+      bytes: await downloadTwilioRecording({ recordingUrl, ...account, apiBaseUrl: ctx.voicemail.apiBaseUrl }),
       atMs,
-      kind: "error",
-      name: "voicemail_download_failed",
-      data: { stage: "recording", kind: "voicemail_failed", message: message.slice(0, 500) },
-    }).catch((eventError: unknown) => ctx.log.warn("could not record the voicemail error", { error: eventError }));
+    };
+  } catch (error) {
+    await voicemailNotSaved(ctx, call, atMs, error);
     return null;
   }
+}
+
+// The downloaded audio into the recording store; on failure, as for a failed download.
+async function saveVoicemail(
+  ctx: TWebhookContext,
+  call: { id: string; teamId: string },
+  audio: { bytes: Uint8Array; atMs: number },
+): Promise<TSavedRecording | null> {
+  try {
+    return await ctx.voicemail!.save({ teamId: call.teamId, callId: call.id, ...audio });
+  } catch (error) {
+    await voicemailNotSaved(ctx, call, audio.atMs, error);
+    return null;
+  }
+}
+
+async function voicemailNotSaved(
+  ctx: TWebhookContext,
+  call: { id: string; teamId: string },
+  atMs: number,
+  error: unknown,
+): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.log.warn("voicemail recording not saved; keeping Twilio's URL", { callId: call.id, error: message });
+  ctx.metrics.errors.inc({ stage: "recording", kind: "voicemail_failed" });
+  await appendCallEvent(ctx.db, {
+    teamId: call.teamId,
+    callId: call.id,
+    atMs,
+    kind: "error",
+    name: "voicemail_download_failed",
+    data: { stage: "recording", kind: "voicemail_failed", message: message.slice(0, 500) },
+  }).catch((eventError: unknown) => ctx.log.warn("could not record the voicemail error", { error: eventError }));
 }
