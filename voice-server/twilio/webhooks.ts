@@ -157,8 +157,9 @@ async function routeCall(
     ctx.metrics.webhooks.inc({ route: "voice", result: "draining" });
     return twiml(sayAndHangUp(MESSAGES.draining));
   }
-  // Asked before anything else costs this process work. Calls it holds are not affected either way.
-  const refusal = ctx.admission?.check() ?? null;
+  // Asked before anything else costs this process work. Calls it holds are not affected either way. In a burst the
+  // webhook may wait its turn behind the setups in flight (admission-gate.ts).
+  const refusal = ctx.admission ? await ctx.admission.admit() : null;
   outcome.isReserved = !!ctx.admission && !refusal;
   if (refusal && ctx.admission?.refuseWith === "unavailable") {
     // For Twilio to try the number's fallback URL (another instance); see the README on admission control.
