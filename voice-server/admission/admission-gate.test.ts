@@ -26,14 +26,23 @@ function gateFor(limits: Partial<TAdmissionLimits>, pace: { maxSetupsInFlight: n
   const calls = { live: 0 };
   const refused = vi.fn();
   const warnings: { message: string; fields: Record<string, unknown> }[] = [];
-  const log = { warn: (message: string, fields: Record<string, unknown>) => warnings.push({ message, fields }), info: () => {} } as unknown as TLogger;
+  const log = {
+    warn: (message: string, fields: Record<string, unknown>) => warnings.push({ message, fields }),
+    info: () => {},
+  } as unknown as TLogger;
   const metrics = { admissionRefused: { inc: refused } } as unknown as TVoiceMetrics;
-  const gate = createAdmissionGate(monitorFor(limits, () => calls.live), { refuseWith: "busy", metrics, log, ...pace });
+  const gate = createAdmissionGate(
+    monitorFor(limits, () => calls.live),
+    { refuseWith: "busy", metrics, log, ...pace },
+  );
   return { gate, refused, warnings, calls };
 }
 
 const settledSoon = <T>(promise: Promise<T>) =>
-  Promise.race([promise.then((value) => ({ value })), new Promise<"pending">((resolve) => setTimeout(() => resolve("pending"), 20))]);
+  Promise.race([
+    promise.then((value) => ({ value })),
+    new Promise<"pending">((resolve) => setTimeout(() => resolve("pending"), 20)),
+  ]);
 
 describe("admission gate pacing", () => {
   it("lets a webhook wait while the setups in flight are at the limit, and admits it when one stream opens", async () => {
@@ -56,7 +65,10 @@ describe("admission gate pacing", () => {
     await gate.admit();
     expect(await gate.admit()).toBe("pace");
     expect(refused).toHaveBeenCalledWith({ reason: "pace" });
-    expect(warnings[0]).toMatchObject({ message: "admission control: refusing new calls", fields: { reason: "pace", setupsInFlight: 2 } });
+    expect(warnings[0]).toMatchObject({
+      message: "admission control: refusing new calls",
+      fields: { reason: "pace", setupsInFlight: 2 },
+    });
     // Once one opens, the next call is admitted at once.
     gate.streamOpened();
     expect(await gate.admit()).toBeNull();
