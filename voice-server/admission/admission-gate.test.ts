@@ -87,6 +87,13 @@ describe("admission gate pacing", () => {
     expect(await settledSoon(third)).toEqual({ value: "max_calls" });
   });
 
+  it("refuses at once, without waiting its turn, a call the limits refuse anyway", async () => {
+    const { gate, calls } = gateFor({ maxCalls: 2 }, { maxSetupsInFlight: 1, paceWaitMs: 5_000 });
+    expect(await gate.admit()).toBeNull();
+    calls.live = 1;
+    expect(await settledSoon(gate.admit())).toEqual({ value: "max_calls" });
+  });
+
   it("does not pace check() (browser and eval calls) nor a webhook while setups are under the limit", async () => {
     const { gate } = gateFor({ maxCalls: 100 }, { maxSetupsInFlight: 1, paceWaitMs: 5_000 });
     expect(await settledSoon(gate.admit())).toEqual({ value: null });

@@ -95,6 +95,9 @@ export function createAdmissionGate(
     check,
     async admit() {
       if (waiting.length === 0 && monitor.setupsInFlight() + woken < maxSetups) return check();
+      // A call the limits refuse now is refused now, not after a wait.
+      const decision = monitor.decide();
+      if (!decision.isAdmitted) return refuse(decision.reason, decision.headroom);
       const isTurn = await new Promise<boolean>((resolve) => {
         const go = () => {
           clearTimeout(timer);
