@@ -23,6 +23,7 @@ import { startMetricsServer, type TMetricsServer } from "@/lib/observability/met
 import { isAppError } from "@/lib/errors";
 import { startPeriodic } from "@/lib/process/periodic";
 import { createAdmissionGate, type TAdmissionGate } from "./admission/admission-gate";
+import { createDeferredWork } from "./admission/deferred-work";
 import { startHeadroomMonitor } from "./admission/headroom-monitor";
 import type { TVoiceEnv } from "./env";
 import { createLogger, type TLogger } from "./observability/log";
@@ -83,6 +84,11 @@ export type TVoiceServer = {
 // /twilio/media/{AccountSid}/{teamId}/{callId}; the ids-less form is what calls answered before an upgrade use.
 const MEDIA_PATH = /^\/twilio\/media\/(AC[0-9a-fA-F]{32})(?:\/([0-9a-f-]{36})\/([0-9a-f-]{36}))?$/i;
 const MAX_MESSAGE_BYTES = 64 * 1024;
+// Deferred work (voicemails, refused calls' caller entries, post-call hooks) at a time: a couple of database
+// round trips in flight keep it moving without it ever holding the loop for long.
+const DEFERRED_CONCURRENCY = 2;
+// How long close() waits for deferred work still queued.
+const DEFERRED_CLOSE_MS = 5_000;
 
 export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
   const { env, db, providers } = options;
@@ -150,6 +156,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     metrics.admissionLoopDelayP99.collect(() => headroom.headroom().loopDelayP99Ms ?? 0);
     metrics.admissionCpu.collect(() => headroom.headroom().cpu ?? 0);
   }
+  const deferred = createDeferredWork({ concurrency: DEFERRED_CONCURRENCY, log });
   const readLoopDelay = () => {
     metrics.eventLoopLagP99.set(loopDelay.percentile(99) / 1e6);
     metrics.eventLoopLagMax.set(loopDelay.max / 1e6);
@@ -198,6 +205,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     now,
     isDraining: () => isDraining,
     admission: admission ?? undefined,
+    deferred,
     voicemail:
       env.recordingsDir && twilioApiBaseUrl
         ? { apiBaseUrl: twilioApiBaseUrl, save: (input) => saveCallRecording(db, recordingStores, { ...input, masterKeys: env.masterKeys }) }
@@ -409,6 +417,7 @@ export function createVoiceServer(options: TVoiceServerOptions): TVoiceServer {
     await Promise.all([...sessions].map((s) => s.shutdown("server_shutdown")));
     await heartbeat.stop();
     headroom?.stop();
+    await Promise.race([deferred.idle(), new Promise((resolve) => setTimeout(resolve, DEFERRED_CLOSE_MS).unref())]);
     // Uploads already started finish (or fail and stay local for the next start's sweep).
     await recordingUploads?.stop();
     await recordingSealer?.stop();

@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { calls } from "@/db/schema";
+import { callers, calls } from "@/db/schema";
 import { createTestDb } from "@/tests/helpers/db";
 import { PENDING_ADMISSION_MS } from "@/voice-server/admission/headroom-policy";
 import { waitForEndedCall } from "./helpers/records";
@@ -151,5 +151,37 @@ describe("admission control", () => {
     const taken = await third.dial();
     expect(taken.status).toBe(200);
     expect(taken.body).toContain("<Stream");
+  });
+
+  it("a refusal costs the call's record only: it never waits on the team's call lock, and the caller entry follows", async () => {
+    const voice = await startServer({ VOICE_MAX_CALLS: "1", VOICE_ADMISSION_MAX_LOOP_DELAY_MS: "0", VOICE_ADMISSION_MAX_CPU: "0" });
+    const agent = await seedAgent(testDb.db, { accountSid: voice.accountSid, concurrentCallLimit: 5 });
+    const first = new TwilioCaller(voice.callerOptions(agent.e164, "+15550009001"));
+    expect((await first.dial()).body).toContain("<Stream");
+    const refused = new TwilioCaller(voice.callerOptions(agent.e164, "+15550009002"));
+    // Another webhook (of this instance or another) admitting a call for the team holds its lock meanwhile.
+    const answer = await testDb.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${"calls:" + agent.teamId}))`);
+      return Promise.race([
+        refused.dial(),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 5_000)),
+      ]);
+    });
+    expect(answer?.status).toBe(200);
+    expect(answer?.body).toContain("All our lines are busy");
+    const [row] = await testDb.db.select().from(calls).where(eq(calls.twilioCallSid, refused.callSid));
+    expect(row).toMatchObject({ teamId: agent.teamId, status: "completed", endReason: "lines_busy" });
+    // The caller's entry is deferred work, not lost.
+    const deadline = Date.now() + 5_000;
+    let entry: { lastCallId: string | null } | undefined;
+    while (!entry && Date.now() < deadline) {
+      [entry] = await testDb.db
+        .select({ lastCallId: callers.lastCallId })
+        .from(callers)
+        .where(and(eq(callers.teamId, agent.teamId), eq(callers.e164, "+15550009002")));
+      if (!entry) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(entry).toEqual({ lastCallId: row!.id });
+    expect(await metric(voice, 'voice_admission_refused_total{reason="max_calls"}')).toBe(1);
   });
 });

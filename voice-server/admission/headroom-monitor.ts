@@ -21,6 +21,7 @@ export type THeadroomMonitor = {
   refused(): void;
   streamOpened(): void;
   released(): void;
+  setupsInFlight(): number;
   stop(): void;
 };
 
@@ -78,6 +79,7 @@ export function startHeadroomMonitor(limits: TAdmissionLimits, liveCalls: () => 
     refused: () => policy.refused(performance.now()),
     streamOpened: () => policy.streamOpened(),
     released: () => policy.released(),
+    setupsInFlight: () => policy.setupsInFlight(performance.now()),
     stop() {
       loop.disable();
       clearInterval(cpuTimer);

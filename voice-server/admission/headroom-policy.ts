@@ -29,7 +29,8 @@ export type TAdmissionLimits = {
   windowMs: number;
 };
 
-export type TRefusalReason = "max_calls" | "loop_delay" | "cpu";
+// pace: the admission gate's (too many setups in flight for too long), not the policy's.
+export type TRefusalReason = "max_calls" | "loop_delay" | "cpu" | "pace";
 
 export type THeadroom = {
   calls: number;
@@ -223,6 +224,12 @@ export class HeadroomPolicy {
   // An admission that will not lead to a stream after all (the team's lines were busy, the number unknown...).
   released(): void {
     this.pendingAdmissions.pop();
+  }
+
+  // Calls admitted at the webhook whose stream has not opened yet (their setup is in flight).
+  setupsInFlight(atMs: number): number {
+    this.prune(atMs);
+    return this.pendingAdmissions.length;
   }
 
   private prune(atMs: number): void {

@@ -23,6 +23,7 @@ import type { TTwilioCredentialResolver } from "@/lib/twilio/credentials";
 import type { TLogger } from "@/voice-server/observability/log";
 import type { TVoiceMetrics } from "@/voice-server/observability/metrics";
 import type { TAdmissionGate } from "@/voice-server/admission/admission-gate";
+import type { TDeferredWork } from "@/voice-server/admission/deferred-work";
 import { connectStream, dialNumber, emptyResponse, sayAndHangUp, sayAndRecord } from "./twiml";
 
 // Twilio's HTTP webhooks. Each one checks X-Twilio-Signature (over our public URL, with the token of the
@@ -41,6 +42,8 @@ export type TWebhookContext = {
   isDraining: () => boolean;
   // Admission control: absent when every limit is off.
   admission?: TAdmissionGate;
+  // Work no live call waits for (voicemails, a refused call's caller entry, post-call hooks), a few jobs at a time.
+  deferred: TDeferredWork;
   // Voicemail audio is downloaded from Twilio and kept as the call's recording. Absent (recording off, or a
   // sandbox with no REST API to fetch from): the message keeps Twilio's URL.
   voicemail?: {
@@ -144,14 +147,19 @@ export async function handleVoiceWebhook(ctx: TWebhookContext, req: IncomingMess
   }
 }
 
-async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebhook>, outcome: { isReserved: boolean; isConnected: boolean }): Promise<TWebhookResult> {
+async function routeCall(
+  ctx: TWebhookContext,
+  input: z.infer<typeof ZVoiceWebhook>,
+  outcome: { isReserved: boolean; isConnected: boolean },
+): Promise<TWebhookResult> {
   const { AccountSid: accountSid, CallSid: callSid, From: from, To: to } = input;
   if (ctx.isDraining()) {
     ctx.metrics.webhooks.inc({ route: "voice", result: "draining" });
     return twiml(sayAndHangUp(MESSAGES.draining));
   }
-  // Asked before anything else costs this process work. Calls it holds are not affected either way.
-  const refusal = ctx.admission?.check() ?? null;
+  // Asked before anything else costs this process work. Calls it holds are not affected either way. In a burst the
+  // webhook may wait its turn behind the setups in flight (admission-gate.ts).
+  const refusal = ctx.admission ? await ctx.admission.admit() : null;
   outcome.isReserved = !!ctx.admission && !refusal;
   if (refusal && ctx.admission?.refuseWith === "unavailable") {
     // For Twilio to try the number's fallback URL (another instance); see the README on admission control.
@@ -192,7 +200,13 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
     return twiml(sayAndHangUp(MESSAGES.blocked));
   }
   if (!route.snapshot || !route.agentVersionId) {
-    const call = await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "no_published_agent", outcome: "failed" });
+    const call = await createCall(ctx.db, {
+      ...base,
+      status: "completed",
+      endedAt: now,
+      endReason: "no_published_agent",
+      outcome: "failed",
+    });
     await recordCaller(call.id);
     ctx.metrics.webhooks.inc({ route: "voice", result: "no_agent" });
     return twiml(sayAndHangUp(MESSAGES.noAgent));
@@ -224,6 +238,17 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
     }
   }
 
+  if (refusal) {
+    // Refused by this process's headroom: the call's record and nothing more on the webhook (no team lock, no count
+    // of the team's lines); its caller entry is deferred work. A retried webhook gets its first answer's record.
+    const call = await createCall(ctx.db, { ...base, status: "completed", endedAt: now, endReason: "lines_busy" });
+    if (call.endReason === "lines_busy") {
+      ctx.deferred.defer("caller entry update", () => recordCaller(call.id));
+      ctx.metrics.webhooks.inc({ route: "voice", result: "at_capacity_busy" });
+      return twiml(sayAndRecord(MESSAGES.busy, recordingAction(ctx, call.id, route.teamId)));
+    }
+  }
+
   // Counting and inserting under a per-team lock, so two calls arriving together cannot both take the last line.
   const admitted = await ctx.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${"calls:" + route.teamId}))`);
@@ -244,15 +269,22 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
   await recordCaller(admitted.call.id);
   if (admitted.isBusy) {
     ctx.metrics.webhooks.inc({ route: "voice", result: refusal ? "at_capacity_busy" : "busy" });
-    const action = `${ctx.publicUrl}/twilio/recording-done?callId=${admitted.call.id}&teamId=${route.teamId}`;
-    return twiml(sayAndRecord(MESSAGES.busy, action));
+    return twiml(sayAndRecord(MESSAGES.busy, recordingAction(ctx, admitted.call.id, route.teamId)));
   }
   ctx.metrics.webhooks.inc({ route: "voice", result: isAfterHours ? "after_hours_agent" : "connected" });
   outcome.isConnected = true;
   if (ctx.onCallAdmitted) {
     // The greeting is synthesized while Twilio opens the stream: for a returning caller, the one that names them.
     const snapshot = caller
-      ? await snapshotForCaller(ctx.db, { snapshot: route.snapshot, teamId: route.teamId, fromNumber: from, isTest: false, direction: "inbound", callId: admitted.call.id, now }).catch(() => route.snapshot!)
+      ? await snapshotForCaller(ctx.db, {
+          snapshot: route.snapshot,
+          teamId: route.teamId,
+          fromNumber: from,
+          isTest: false,
+          direction: "inbound",
+          callId: admitted.call.id,
+          now,
+        }).catch(() => route.snapshot!)
       : route.snapshot;
     ctx.onCallAdmitted({ agentVersionId: route.agentVersionId, snapshot, isAfterHours });
   }
@@ -267,16 +299,29 @@ async function routeCall(ctx: TWebhookContext, input: z.infer<typeof ZVoiceWebho
   );
 }
 
+function recordingAction(ctx: TWebhookContext, callId: string, teamId: string): string {
+  return `${ctx.publicUrl}/twilio/recording-done?callId=${callId}&teamId=${teamId}`;
+}
+
 // The department a VIP caller goes straight to (the agent's option), checked against the team's transfer rules
 // like any transfer. Null: the agent answers as usual.
-async function vipRoute(ctx: TWebhookContext, teamId: string, snapshot: TAgentSnapshot, caller: Caller): Promise<{ e164: string } | null> {
+async function vipRoute(
+  ctx: TWebhookContext,
+  teamId: string,
+  snapshot: TAgentSnapshot,
+  caller: Caller,
+): Promise<{ e164: string } | null> {
   const departmentId = snapshot.config.vipDepartmentId;
   if (!departmentId) return null;
   const department = snapshot.departments.find((d) => d.id === departmentId);
   if (!department) return null;
   const check = checkTransferDestination(department.phoneNumber, (await loadTransferPolicy(ctx.db, teamId)).countries);
   if (!check.ok) {
-    ctx.log.warn("VIP department refused by the transfer rules; the agent answers", { teamId, callerId: caller.id, reason: check.reason });
+    ctx.log.warn("VIP department refused by the transfer rules; the agent answers", {
+      teamId,
+      callerId: caller.id,
+      reason: check.reason,
+    });
     return null;
   }
   return { e164: check.e164 };
@@ -292,7 +337,8 @@ export async function handleStatusWebhook(ctx: TWebhookContext, req: IncomingMes
   }
   const callSid = params.CallSid;
   const callStatus = params.CallStatus;
-  if (!callSid || !callStatus) return { status: 400, body: "CallSid and CallStatus are required", contentType: "text/plain" };
+  if (!callSid || !callStatus)
+    return { status: 400, body: "CallSid and CallStatus are required", contentType: "text/plain" };
   const duration = params.CallDuration !== undefined ? Number(params.CallDuration) : undefined;
   const isKnown = await applyTwilioCallStatus(ctx.db, {
     accountSid: params.AccountSid,
@@ -317,84 +363,132 @@ export async function handleRecordingWebhook(ctx: TWebhookContext, req: Incoming
   const callId = query.get("callId") ?? "";
   const teamId = query.get("teamId") ?? "";
   if (account.teamId && account.teamId !== teamId) return forbidden();
-  const [call] = /^[0-9a-f-]{36}$/i.test(callId) && /^[0-9a-f-]{36}$/i.test(teamId)
-    ? await ctx.db
-        .select()
-        .from(calls)
-        .where(and(eq(calls.id, callId), eq(calls.teamId, teamId), eq(calls.twilioCallSid, params.CallSid ?? "")))
-        .limit(1)
-    : [];
+  return twiml(await storeVoicemail(ctx, account, params, { callId, teamId }));
+}
+
+// The voicemail's download waits here; the writes are deferred work: nobody on a live call waits for them, and they
+// can come by the hundred when a burst was refused. Twilio waits for the answer (up to 15 s), the caller for its goodbye.
+async function storeVoicemail(
+  ctx: TWebhookContext,
+  account: { accountSid: string; authToken: string },
+  params: Record<string, string>,
+  ids: { callId: string; teamId: string },
+): Promise<string> {
+  const { callId, teamId } = ids;
+  const [call] =
+    /^[0-9a-f-]{36}$/i.test(callId) && /^[0-9a-f-]{36}$/i.test(teamId)
+      ? await ctx.db
+          .select()
+          .from(calls)
+          .where(and(eq(calls.id, callId), eq(calls.teamId, teamId), eq(calls.twilioCallSid, params.CallSid ?? "")))
+          .limit(1)
+      : [];
   if (!call) {
     ctx.metrics.webhooks.inc({ route: "recording", result: "unknown_call" });
-    return twiml(emptyResponse());
+    return emptyResponse();
   }
   const rawDuration = Number(params.RecordingDuration ?? 0);
   const durationSec = Number.isFinite(rawDuration) ? Math.max(0, rawDuration) : 0;
   const recordingUrl = params.RecordingUrl ?? "";
   const hasMessage = !!recordingUrl && durationSec > 0;
-  const saved = hasMessage && !call.recordingPath ? await saveVoicemail(ctx, { accountSid: account.accountSid, authToken: account.authToken }, call, recordingUrl, durationSec) : null;
-  if (hasMessage) {
-    const seconds = Math.round(durationSec);
-    await takeCallerMessage(ctx.db, {
+  const audio =
+    hasMessage && !call.recordingPath
+      ? await downloadVoicemail(
+          ctx,
+          { accountSid: account.accountSid, authToken: account.authToken },
+          call,
+          recordingUrl,
+          durationSec,
+        )
+      : null;
+  return ctx.deferred.run(async () => {
+    const saved = audio ? await saveVoicemail(ctx, call, audio) : null;
+    if (hasMessage) {
+      const seconds = Math.round(durationSec);
+      await takeCallerMessage(ctx.db, {
+        teamId: call.teamId,
+        callId: call.id,
+        agentId: call.agentId,
+        callerName: "",
+        callbackNumber: call.fromNumber,
+        kind: "voicemail",
+        message:
+          saved || call.recordingPath
+            ? `Voicemail (${seconds} s), left while all lines were busy. Play it on the call's page.`
+            : `Voicemail (${seconds} s), left while all lines were busy: ${recordingUrl}`,
+      });
+    }
+    await finalizeCall(ctx.db, {
       teamId: call.teamId,
       callId: call.id,
-      agentId: call.agentId,
-      callerName: "",
-      callbackNumber: call.fromNumber,
-      kind: "voicemail",
-      message:
-        saved || call.recordingPath
-          ? `Voicemail (${seconds} s), left while all lines were busy. Play it on the call's page.`
-          : `Voicemail (${seconds} s), left while all lines were busy: ${recordingUrl}`,
+      status: "completed",
+      outcome: hasMessage ? "message_taken" : "abandoned",
+      endReason: "lines_busy",
+      endedAt: ctx.now(),
+      durationSec: durationSec,
+      recordingPath: saved?.path ?? null,
+      recordingStorage: saved?.storage,
     });
-  }
-  await finalizeCall(ctx.db, {
-    teamId: call.teamId,
-    callId: call.id,
-    status: "completed",
-    outcome: hasMessage ? "message_taken" : "abandoned",
-    endReason: "lines_busy",
-    endedAt: ctx.now(),
-    durationSec: durationSec,
-    recordingPath: saved?.path ?? null,
-    recordingStorage: saved?.storage,
+    ctx.metrics.webhooks.inc({ route: "recording", result: "stored" });
+    if (ctx.onCallFinalized) {
+      const onCallFinalized = ctx.onCallFinalized;
+      ctx.deferred.defer("call finalized hook", async () => onCallFinalized({ teamId: call.teamId, callId: call.id }));
+    }
+    return sayAndHangUp(MESSAGES.voicemailThanks);
   });
-  ctx.metrics.webhooks.inc({ route: "recording", result: "stored" });
-  if (ctx.onCallFinalized) {
-    const onCallFinalized = ctx.onCallFinalized;
-    void Promise.resolve()
-      .then(() => onCallFinalized({ teamId: call.teamId, callId: call.id }))
-      .catch((error: unknown) => ctx.log.warn("call finalized hook failed", { error, callId: call.id }));
-  }
-  return twiml(sayAndHangUp(MESSAGES.voicemailThanks));
 }
 
-// The voicemail's audio into the recording store. A failure leaves the message with Twilio's URL and puts an
-// error on the call's timeline.
-async function saveVoicemail(
+// The voicemail's audio from Twilio. A failure leaves the message with Twilio's URL and puts an error on the call's
+// timeline.
+async function downloadVoicemail(
   ctx: TWebhookContext,
   account: { accountSid: string; authToken: string },
   call: { id: string; teamId: string },
   recordingUrl: string,
   durationSec: number,
-): Promise<TSavedRecording | null> {
+): Promise<{ bytes: Uint8Array; atMs: number } | null> {
   if (!ctx.voicemail) return null;
   const atMs = Math.round(durationSec * 1000);
   try {
-    const bytes = await downloadTwilioRecording({ recordingUrl, ...account, apiBaseUrl: ctx.voicemail.apiBaseUrl });
-    return await ctx.voicemail.save({ teamId: call.teamId, callId: call.id, bytes, atMs });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    ctx.log.warn("voicemail recording not saved; keeping Twilio's URL", { callId: call.id, error: message });
-    ctx.metrics.errors.inc({ stage: "recording", kind: "voicemail_failed" });
-    await appendCallEvent(ctx.db, {
-      teamId: call.teamId,
-      callId: call.id,
+    return {
+      bytes: await downloadTwilioRecording({ recordingUrl, ...account, apiBaseUrl: ctx.voicemail.apiBaseUrl }),
       atMs,
-      kind: "error",
-      name: "voicemail_download_failed",
-      data: { stage: "recording", kind: "voicemail_failed", message: message.slice(0, 500) },
-    }).catch((eventError: unknown) => ctx.log.warn("could not record the voicemail error", { error: eventError }));
+    };
+  } catch (error) {
+    await voicemailNotSaved(ctx, call, atMs, error);
     return null;
   }
+}
+
+// The downloaded audio into the recording store; on failure, as for a failed download.
+async function saveVoicemail(
+  ctx: TWebhookContext,
+  call: { id: string; teamId: string },
+  audio: { bytes: Uint8Array; atMs: number },
+): Promise<TSavedRecording | null> {
+  try {
+    return await ctx.voicemail!.save({ teamId: call.teamId, callId: call.id, ...audio });
+  } catch (error) {
+    await voicemailNotSaved(ctx, call, audio.atMs, error);
+    return null;
+  }
+}
+
+async function voicemailNotSaved(
+  ctx: TWebhookContext,
+  call: { id: string; teamId: string },
+  atMs: number,
+  error: unknown,
+): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.log.warn("voicemail recording not saved; keeping Twilio's URL", { callId: call.id, error: message });
+  ctx.metrics.errors.inc({ stage: "recording", kind: "voicemail_failed" });
+  await appendCallEvent(ctx.db, {
+    teamId: call.teamId,
+    callId: call.id,
+    atMs,
+    kind: "error",
+    name: "voicemail_download_failed",
+    data: { stage: "recording", kind: "voicemail_failed", message: message.slice(0, 500) },
+  }).catch((eventError: unknown) => ctx.log.warn("could not record the voicemail error", { error: eventError }));
 }
