@@ -17,7 +17,7 @@ type TTag = { generation: number; segment: number };
 // Audio items hold whole frames back to back, as many as one chunk of synthesized audio had (not an object per
 // frame: replies wait here for seconds, and hundreds of calls' worth of small objects would all reach the old
 // generation); `offset` is how much of it was sent. Their bytes are copies in blocks the pacer reuses: the chunks
-// they come from are views into Buffer's shared 8 KB slabs, and a reply waiting here for seconds kept its slabs
+// they come from are views into Buffer's shared 64 KiB slabs, and a reply waiting here for seconds kept its slabs
 // alive into the old generation, megabytes of ArrayBuffers per second at hundreds of calls (see ArrayPool).
 const BLOCK_BYTES = 100 * FRAME_BYTES;
 

@@ -26,4 +26,14 @@ describe("PrestartBuffer", () => {
     expect(texts).toHaveLength(PRESTART_TEXT_LIMIT);
     expect(texts[0]).toBe("t0");
   });
+
+  it("keeps a copy of each frame's audio, not a view into the transport's buffer", () => {
+    const buffer = new PrestartBuffer();
+    const slab = new Uint8Array(64).fill(5);
+    buffer.frame({ audio: slab.subarray(8, 16), timestampMs: 0 });
+    slab.fill(9);
+    const [frame] = buffer.drain().frames;
+    expect(Array.from(frame!.audio)).toEqual(new Array(8).fill(5));
+    expect(frame!.audio.buffer).not.toBe(slab.buffer);
+  });
 });

@@ -13,8 +13,10 @@ export class PrestartBuffer {
   private frames: TPrestartFrame[] = [];
   private texts: string[] = [];
 
+  // The audio is copied: a transport's frame is a view into one of Buffer's shared 64 KiB slabs, which a kept view
+  // would hold alive (and into the old generation) for as long as the call takes to load.
   frame(frame: TPrestartFrame): void {
-    if (this.frames.length < PRESTART_FRAME_LIMIT) this.frames.push(frame);
+    if (this.frames.length < PRESTART_FRAME_LIMIT) this.frames.push({ audio: new Uint8Array(frame.audio), timestampMs: frame.timestampMs });
   }
 
   text(text: string): void {

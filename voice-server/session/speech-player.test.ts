@@ -23,7 +23,7 @@ afterEach(() => {
   for (const p of pacers.splice(0)) p.stop();
 });
 
-function setup() {
+function setup(tts: TTtsProvider = voice) {
   const clock = { t: 0, now: () => clock.t };
   const pacer = new FramePacer({ clock, tickMs: 10, leadMs: 40, batchMs: 20 });
   pacers.push(pacer);
@@ -32,7 +32,7 @@ function setup() {
   const interrupted: string[] = [];
   const llm = { name: "llm" } as TLlmProvider;
   const stt = { name: "stt" } as TSttProvider;
-  const providers: TVoiceProviders = { stt, llm, tts: voice, offline: { stt, llm, tts: voice } };
+  const providers: TVoiceProviders = { stt, llm, tts, offline: { stt, llm, tts } };
   let frames = 0;
   const player = new SpeechPlayer({
     pacer,
@@ -124,5 +124,27 @@ describe("SpeechPlayer", () => {
     expect(ended[0]?.generation).toBe(first);
     expect(player.current).toBe(second);
     expect(player.isLive(first)).toBe(false);
+  });
+
+  it("keeps a segment's audio for a replay as one array of its own, not the chunks' shared buffer", async () => {
+    // Three 100 ms chunks, views into one buffer as Buffer.from hands them out of its pool.
+    const slab = new Uint8Array(64 * 1024);
+    const pooled: TTtsProvider = {
+      ...voice,
+      async *synthesize() {
+        for (let i = 0; i < 3; i++) yield slab.subarray(i * 1000, i * 1000 + 800).fill(i + 1);
+      },
+    };
+    const { player, advance } = setup(pooled);
+    const generation = player.begin("reply", null);
+    say(player, generation, ["Kept."]);
+    void player.finish(generation);
+    await advance(100);
+    const [segment] = generation.segments;
+    expect(segment?.isSynthesized).toBe(true);
+    expect(segment?.audio).toHaveLength(1);
+    const audio = segment!.audio![0]!;
+    expect(audio.buffer).not.toBe(slab.buffer);
+    expect(Array.from(audio)).toEqual([...new Array(800).fill(1), ...new Array(800).fill(2), ...new Array(800).fill(3)]);
   });
 });

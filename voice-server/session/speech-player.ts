@@ -15,6 +15,9 @@ import type { TCallTransport } from "./transport";
 // The player knows three states a turn-taking policy needs: idle, thinking (a reply begun, no audio yet: it can be
 // dropped with nothing heard), and speaking.
 
+// One second of 8 kHz mu-law: the first array a segment's kept audio is gathered in.
+const MIN_SEGMENT_AUDIO_BYTES = 8000;
+
 export type TInterruptReason = "caller" | "dtmf" | "system";
 
 export type TSpeechPlayerDeps = {
@@ -133,11 +136,15 @@ export class SpeechPlayer {
         )
       : this.synthesize(segment.text, generation.abort.signal, used);
     let hasAudio = false;
+    // Kept for a replay once all of it is in (TSegment.audio), in an array of its own: the chunks are views into
+    // Buffer's shared 64 KiB slabs, and a generation holding them for as long as it plays kept a slab alive per
+    // 100 ms chunk, promoted to the old generation with it (megabytes per speaking call at hundreds of calls).
+    const heard = kept ? null : new SegmentAudio();
     const play = async (chunks: AsyncIterable<TMulaw>) => {
       for await (const chunk of chunks) {
         if (!this.isLive(generation)) return;
         hasAudio = true;
-        (segment.audio ??= []).push(chunk);
+        heard?.add(chunk);
         if (generation.ttsFirstByteAt === null) {
           generation.ttsFirstByteAt = this.clock.now();
           if (generation.kind === "reply") {
@@ -164,6 +171,7 @@ export class SpeechPlayer {
     }
     if (!this.isLive(generation)) return;
     segment.isSynthesized = hasAudio;
+    if (hasAudio) segment.audio = kept ? [...kept] : [heard!.take()];
     segment.state = "sent";
     this.output.endSegment(segment.markName, tag);
   }
@@ -268,4 +276,26 @@ export class SpeechPlayer {
 
 async function* replayAudio(chunks: readonly TMulaw[]): AsyncGenerator<TMulaw> {
   yield* chunks;
+}
+
+// A segment's audio gathered into one array as it streams in, grown by doubling.
+class SegmentAudio {
+  private bytes = new Uint8Array(0);
+  private length = 0;
+
+  add(chunk: Uint8Array): void {
+    if (this.length + chunk.length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + chunk.length, MIN_SEGMENT_AUDIO_BYTES));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+    }
+    this.bytes.set(chunk, this.length);
+    this.length += chunk.length;
+  }
+
+  // All of it, in an array no bigger than a third over its length.
+  take(): Uint8Array {
+    const audio = this.bytes.subarray(0, this.length);
+    return this.bytes.length - this.length > this.length / 3 ? audio.slice() : audio;
+  }
 }

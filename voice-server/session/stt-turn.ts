@@ -158,7 +158,8 @@ export class SttInput {
         if (this.provider) this.fail(this.provider, error);
       }
     } else if (!this.isDead && this.pendingFrames.length < STT_REPLAY_FRAMES * 2) {
-      this.pendingFrames.push(audio);
+      // A copy: the frame is a view into one of Buffer's shared 64 KiB slabs, which a kept view would hold alive.
+      this.pendingFrames.push(new Uint8Array(audio));
     }
   }
 

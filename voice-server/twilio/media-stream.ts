@@ -230,8 +230,8 @@ export class TwilioMediaStream implements TCallTransport {
     if (audio.length === 0 && payload.length > 0) return this.fail("media payload is not base64");
     this.emit({
       type: "media",
-      // A view into one of Buffer's shared 8 KiB slabs: everything downstream copies what it keeps, so no frame
-      // holds a slab alive.
+      // A view into one of Buffer's shared 64 KiB slabs (Buffer.poolSize in Node 24): everything downstream copies
+      // what it keeps, so no frame holds a slab alive.
       audio,
       timestampMs: Number.isFinite(ts) ? ts : null,
     });
