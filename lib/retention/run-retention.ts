@@ -49,23 +49,27 @@ export async function runTeamRetention(
   try {
     const { counts, errors } = await purgeTeam(db, teamId, deps, { now: startedAt, budgetMs: options.budgetMs ?? TEAM_RUN_BUDGET_MS });
     const status = errors.length > 0 ? "partial" : "succeeded";
-    const [run] = await db
-      .insert(retentionRuns)
-      .values({ teamId, startedAt, finishedAt: new Date(), status, counts, errors })
-      .returning();
-    await db.execute(
-      sql`delete from retention_runs where team_id = ${teamId} and started_at < ${new Date(startedAt.getTime() - RUN_HISTORY_DAYS * 86_400_000).toISOString()}::timestamptz`,
-    );
-    if (total(counts) > 0 || errors.length > 0) {
-      await recordAudit(db, {
-        teamId,
-        actor: RETENTION_SYSTEM_ACTOR,
-        action: "retention.purged",
-        targetType: "retention_run",
-        targetId: run?.id ?? null,
-        metadata: { counts, status, errorCount: errors.length },
-      });
-    }
+    // The run and its audit entry land together: whoever sees the run sees its audit entry.
+    const run = await db.transaction(async (tx) => {
+      const [inserted] = await tx
+        .insert(retentionRuns)
+        .values({ teamId, startedAt, finishedAt: new Date(), status, counts, errors })
+        .returning();
+      await tx.execute(
+        sql`delete from retention_runs where team_id = ${teamId} and started_at < ${new Date(startedAt.getTime() - RUN_HISTORY_DAYS * 86_400_000).toISOString()}::timestamptz`,
+      );
+      if (total(counts) > 0 || errors.length > 0) {
+        await recordAudit(tx, {
+          teamId,
+          actor: RETENTION_SYSTEM_ACTOR,
+          action: "retention.purged",
+          targetType: "retention_run",
+          targetId: inserted?.id ?? null,
+          metadata: { counts, status, errorCount: errors.length },
+        });
+      }
+      return inserted;
+    });
     if (errors.length > 0) options.log?.warn("retention purge incomplete", { teamId, errors });
     return run ?? null;
   } finally {

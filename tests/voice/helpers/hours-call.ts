@@ -22,6 +22,9 @@ export async function askHoursUntilFirstSentence(
 // On a connected call whose greeting has played: the caller asks for the opening hours, and this returns once the
 // first sentence of the answer has played, with the generation of the answer's marks.
 export async function hearFirstSentenceOfHours(caller: TwilioCaller, timeoutMs: number): Promise<number> {
+  // The greeting's mark comes back after its audio: on a loaded machine it can still be on its way when the caller
+  // has heard the audio end.
+  await caller.waitFor(() => caller.echoes().length > 0, timeoutMs, "the greeting's mark to come back");
   const greetingGeneration = generationOf(caller.echoes()[0]!.name);
   await caller.say(await speech("What are your opening hours?"));
   await caller.waitFor(
