@@ -320,6 +320,8 @@ describe("offline LLM: a price is not a bill", () => {
   it("still sends the caller's own bill to billing", async () => {
     expect(await routeOf(receptionist(), "looks like my card got charged two times in March")).toBe("Billing");
     expect(await routeOf(receptionist(), "how much do I still owe on my account")).toBe("Billing");
+    // A price word beside the bill itself (as a recogniser may add one) is still about the bill.
+    expect(await routeOf(receptionist(), "I have a question about some invoice cost please")).toBe("Billing");
   });
 });
 

@@ -5,6 +5,7 @@ import { departmentByDescription } from "./departments";
 import { asksAPrice } from "./prices";
 import { emergencySigns, routingConceptsOf } from "./routing";
 import { whatICanDo } from "./scope";
+import { stem } from "./stem";
 import { offerMessage, type TContext, type TReply, type TState } from "./state";
 import { contentWords } from "./text";
 import { URGENT_NOW } from "./urgency";
@@ -49,14 +50,21 @@ function notSureReply(state: TState, ctx: TContext, normalized: string): [TState
 export function describedDepartment(ctx: TContext, normalized: string): TDepartment | undefined {
   const department = departmentByDescription(ctx, normalized);
   const entry = department && ctx.index.departments.find((d) => d.department === department);
-  // "What do you charge for a root canal?" asks a price, not about a bill: billing is for the caller's own bill.
-  if (entry && asksAPrice(normalized) && [...entry.routes].every((r) => r === "billing")) return undefined;
+  // "What do you charge for a root canal?" asks a price, not about a bill: billing is for the caller's own bill
+  // ("how much is my invoice", "a question about the invoice cost" name it, and stay with billing).
+  if (entry && asksAPrice(normalized) && [...entry.routes].every((r) => r === "billing") && !namesABill(normalized)) return undefined;
   if (!entry?.routes.has("emergency") || !asksAPrice(normalized)) return department;
   const stems = contentWords(normalized).map((w) => w.stem);
   const { strong, weak } = emergencySigns(stems);
   // The line's kind of call, when it has one, is another this department handles ("urgent problems").
   const otherKind = stems.some((s) => routingConceptsOf(s).some((r) => r !== "emergency" && entry.routes.has(r)));
   return strong + weak > 0 || otherKind || URGENT_NOW.test(normalized) ? department : undefined;
+}
+
+// Words for the caller's own bill (not "charge" or "pay", which a price question uses as well).
+const BILL_STEMS = new Set("bill bills invoice invoices statement statements balance refund receipt owe owed".split(" ").map(stem));
+function namesABill(normalized: string): boolean {
+  return contentWords(normalized).some((w) => BILL_STEMS.has(w.stem));
 }
 
 // Weather and sports are not this line's business (isOff); parking may be, it just isn't in the knowledge.
