@@ -60,7 +60,8 @@ describe("admission gate pacing", () => {
   });
 
   it("refuses with reason pace when no setup settles within the wait, with the metric and a log line", async () => {
-    const { gate, refused, warnings } = gateFor({ maxCalls: 100 }, { maxSetupsInFlight: 2, paceWaitMs: 50 });
+    // A process guarding its headroom (a loop-delay limit; no samples yet, so the loop itself does not refuse).
+    const { gate, refused, warnings } = gateFor({ maxCalls: 100, maxLoopDelayMs: 25 }, { maxSetupsInFlight: 2, paceWaitMs: 50 });
     await gate.admit();
     await gate.admit();
     expect(await gate.admit()).toBe("pace");
@@ -72,6 +73,17 @@ describe("admission gate pacing", () => {
     // Once one opens, the next call is admitted at once.
     gate.streamOpened();
     expect(await gate.admit()).toBeNull();
+  });
+
+  it("with no loop-delay or CPU limit (every call asked for), a webhook whose wait ran out is checked as usual, not refused", async () => {
+    const { gate, refused, calls } = gateFor({ maxCalls: 3 }, { maxSetupsInFlight: 2, paceWaitMs: 50 });
+    await gate.admit();
+    await gate.admit();
+    expect(await gate.admit()).toBeNull();
+    expect(refused).not.toHaveBeenCalled();
+    // The cap still holds after the wait.
+    calls.live = 3;
+    expect(await gate.admit()).toBe("max_calls");
   });
 
   it("a webhook woken by a settled setup still meets the cap; refused by it, it passes its turn on at once", async () => {
