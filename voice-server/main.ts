@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const { tracing } = startObservability("voice", env.observability);
+  const { tracing } = await startObservability("voice", env.observability);
   const db = getDb(env.databaseUrl, { max: env.databasePoolMax });
   try {
     await db.execute(sql`select 1`);

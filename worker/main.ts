@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   } finally {
     await probe.sql.end({ timeout: 1 });
   }
-  const { tracing } = startObservability("worker", env.observability);
+  const { tracing } = await startObservability("worker", env.observability);
   const worker = await startWorker(env, { log });
   // Its only listener, when METRICS_PORT is set: /metrics (bearer METRICS_TOKEN) and /healthz for orchestrators.
   const metrics = createWorkerMetrics();

@@ -22,8 +22,8 @@ describe("initTracing over OTLP/HTTP", () => {
     await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
     const { port } = collector.address() as { port: number };
     try {
-      tracing = initTracing({ serviceName: "voice-otlp-test", endpoint: `http://127.0.0.1:${port}/`, headers: { "x-api-key": "k-123" } });
-      expect(() => initTracing({ serviceName: "again", endpoint: "http://127.0.0.1:1" })).toThrow(/already/);
+      tracing = await initTracing({ serviceName: "voice-otlp-test", endpoint: `http://127.0.0.1:${port}/`, headers: { "x-api-key": "k-123" } });
+      await expect(initTracing({ serviceName: "again", endpoint: "http://127.0.0.1:1" })).rejects.toThrow(/already/);
       const tracer = getTracer("test");
       expect(tracer).not.toBeNull();
       tracer!.startSpan("call", { attributes: { "call.id": "c-1" } }).end();

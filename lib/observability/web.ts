@@ -6,9 +6,9 @@ import { startObservability } from "./start";
 
 // The web process's start (instrumentation.ts). A bad configuration is reported by the code that reads env(); here
 // it only means logging keeps its defaults, so `next build` (which may load this without production secrets) works.
-export function startWebObservability(): void {
+export async function startWebObservability(): Promise<void> {
   try {
-    startObservability("web", observabilityConfigFromEnv(env(), "web"));
+    await startObservability("web", observabilityConfigFromEnv(env(), "web"));
   } catch (error) {
     if (error instanceof EnvError) log.warn("observability left at defaults: invalid configuration", { problems: error.problems });
     else throw error;

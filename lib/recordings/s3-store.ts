@@ -8,7 +8,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import type { TS3Config } from "./config";
-import { rangeSpec, RECORDING_CONTENT_TYPE, recordingKey, type TRecordingRead, type TRecordingStore } from "./store";
+import { rangeSpec, RECORDING_CONTENT_TYPE, s3RecordingKey, type TRecordingRead, type TRecordingStore } from "./store";
 
 export type TS3RecordingStore = TRecordingStore & { readonly bucket: string; readonly client: S3Client };
 
@@ -46,7 +46,7 @@ export function createS3RecordingStore(config: TS3Config, options: TS3StoreOptio
     storage: "s3",
     bucket: Bucket,
     client,
-    keyFor: (teamId, callId) => `${config.prefix}${recordingKey(teamId, callId)}`,
+    keyFor: (teamId, callId) => s3RecordingKey(config.prefix, teamId, callId),
     async put(key, body) {
       await client.send(
         new PutObjectCommand({

@@ -30,6 +30,11 @@ export function recordingKey(teamId: string, callId: string): string {
   return `${teamId}/${callId}.wav`;
 }
 
+// The same key in a bucket, under its S3_PREFIX.
+export function s3RecordingKey(prefix: string, teamId: string, callId: string): string {
+  return `${prefix}${recordingKey(teamId, callId)}`;
+}
+
 // One byte range ("bytes=a-b", "bytes=a-", "bytes=-n") against an object of `size` bytes. null: serve it all.
 export function parseRange(header: string | null | undefined, size: number): TByteRange | "invalid" | null {
   const spec = rangeSpec(header);

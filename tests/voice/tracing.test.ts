@@ -29,9 +29,9 @@ afterAll(async () => {
 const ms = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
 
 describe("tracing", () => {
-  it("is off without an endpoint: nothing registered, no call trace", () => {
-    expect(initTracing(null).isEnabled).toBe(false);
-    expect(initTracing({ serviceName: "voice" }).isEnabled).toBe(false);
+  it("is off without an endpoint: nothing registered, no call trace", async () => {
+    expect((await initTracing(null)).isEnabled).toBe(false);
+    expect((await initTracing({ serviceName: "voice" })).isEnabled).toBe(false);
     expect(getTracer("x")).toBeNull();
     const provider = trace.getTracerProvider();
     expect(provider).toBeInstanceOf(ProxyTracerProvider);
@@ -42,7 +42,7 @@ describe("tracing", () => {
   });
 
   it("exports a call span and turn spans with the stage timings of the turn, and no transcript or number", async () => {
-    tracing = initTracing({ serviceName: "voice-test", exporter });
+    tracing = await initTracing({ serviceName: "voice-test", exporter });
     expect(tracing.isEnabled).toBe(true);
     const agent = await seedAgent(harness.testDb.db, {
       accountSid: harness.voice.accountSid,
