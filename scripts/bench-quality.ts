@@ -6,7 +6,8 @@
 // once. Writes bench/results/quality.{json,md}.
 // Options: --limit N (lines per half, default all), --lanes N (streams side by side for the accuracy pass,
 // default 2), --sample N (renditions for the 1 vs 10 comparison, default 40), --no-latency, --label TEXT,
-// --search hybrid|lm|grammar (pocketsphinx's search, default hybrid as the voice server runs it), --out NAME (results file name),
+// --search hybrid|lm|grammar (pocketsphinx's search, default hybrid as the voice server runs it), --adaptation
+// map|mllr|none (pocketsphinx's acoustic model, default map as the voice server runs it), --out NAME (results file name),
 // --engine moonshine,pocketsphinx (the offline recognisers to measure, one after the other on the same renditions;
 // default pocketsphinx, the voice server's default; the first is the results file's main engine, and with more than one
 // the file starts with all of them side by side and each also gets NAME-ENGINE.{json,md} of its own).
@@ -17,7 +18,12 @@ import { loadDictionary } from "@/voice-server/providers/stt/grammar";
 import { buildCorpus } from "@/voice-server/providers/stt/language-model";
 import { createMoonshineStt } from "@/voice-server/providers/stt/moonshine";
 import { OFFLINE_STT_ENGINES, type TOfflineSttEngine } from "@/voice-server/providers/stt/offline-stt";
-import { agentVocabulary, createPocketsphinxStt, type TSttSearch } from "@/voice-server/providers/stt/pocketsphinx";
+import {
+  agentVocabulary,
+  createPocketsphinxStt,
+  type TAcousticAdaptation,
+  type TSttSearch,
+} from "@/voice-server/providers/stt/pocketsphinx";
 import type { TSttProvider } from "@/voice-server/providers/types";
 import { sttPhrasesFor, sttVocabularyFor } from "@/voice-server/session/stt-phrases";
 import {
@@ -43,6 +49,7 @@ const { values: args } = parseArgs({
     "no-latency": { type: "boolean", default: false },
     label: { type: "string", default: "" },
     search: { type: "string", default: "hybrid" },
+    adaptation: { type: "string", default: "map" },
     out: { type: "string", default: "quality" },
     engine: { type: "string", default: "pocketsphinx" },
   },
@@ -53,6 +60,8 @@ const LIMIT = args.limit === undefined ? Infinity : Number(args.limit);
 if (![LANES, SAMPLE, LIMIT].every((n) => n > 0)) throw new Error("--lanes, --sample and --limit must be positive numbers");
 if (!["hybrid", "lm", "grammar"].includes(args.search)) throw new Error("--search must be hybrid, lm or grammar");
 const SEARCH = args.search as TSttSearch;
+if (!["map", "mllr", "none"].includes(args.adaptation)) throw new Error("--adaptation must be map, mllr or none");
+const ADAPTATION = args.adaptation as TAcousticAdaptation;
 if (!/^[\w-]+$/.test(args.out)) throw new Error("--out must be a plain file name");
 const ENGINES = [...new Set(args.engine.split(",").map((e) => e.trim()))];
 if (ENGINES.length === 0 || !ENGINES.every((e) => (OFFLINE_STT_ENGINES as readonly string[]).includes(e))) {
@@ -157,7 +166,7 @@ function summary(rows: TScored[]) {
 }
 
 async function sttFor(engine: TOfflineSttEngine): Promise<TSttProvider> {
-  if (engine === "pocketsphinx") return createPocketsphinxStt({ search: SEARCH });
+  if (engine === "pocketsphinx") return createPocketsphinxStt({ search: SEARCH, adaptation: ADAPTATION });
   const moonshine = createMoonshineStt();
   // Loaded before the clock starts, as the voice server has it loaded by a call's first turn.
   await moonshine.ready();
@@ -224,6 +233,7 @@ async function evaluate(engine: TOfflineSttEngine, lines: TQualityLine[]) {
     label: args.label,
     engine,
     search: engine === "pocketsphinx" ? SEARCH : null,
+    adaptation: engine === "pocketsphinx" ? ADAPTATION : null,
     date: new Date().toISOString(),
     machine: { cpus: os.availableParallelism(), loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) },
     lines: { tuning: lines.filter((l) => l.half === "tuning").length, heldout: lines.filter((l) => l.half === "heldout").length },

@@ -10,26 +10,35 @@
 // and at varied rates. No line of the quality evaluation set (either half) is used: lines it shares word for
 // word with the corpus are left out.
 //
+// --map goes further: MAP adaptation (CMU's procedure: bw collects counts, map_adapt moves each Gaussian's mean and
+// variance, and each senone's mixture weights, towards them as far as its data allows) of the model with that
+// transform already applied, from far more speech (default 2000 utterances, in many more voices). Its means,
+// variances and mixture weights are written, gzipped, into voice-server/providers/stt/telephone-model.ts; the
+// recogniser puts them beside the stock model's other files. A new transform needs a new --map run after it.
+//
 // Needs the Debian packages sphinxtrain and sphinxbase-utils (apt-get install -y sphinxtrain sphinxbase-utils),
-// espeak-ng and sox. Only developers run it: the transform is committed, and the voice server needs none of
-// these tools. Options: --sentences N (default 160), --out PATH.
+// espeak-ng and sox. Only developers run it: the transform and the model are committed, and the voice server needs
+// none of these tools. Options: --map, --sentences N (default 160, 2000 with --map), --out PATH.
 import { execFile } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
 import { encodeWavPcm16 } from "@/lib/audio/wav";
 import { MULAW_SILENCE } from "@/lib/audio/mulaw";
 import { loadDictionary, normalizePhrase } from "@/voice-server/providers/stt/grammar";
 import { buildCorpus } from "@/voice-server/providers/stt/language-model";
 import { prepareForRecognizer, trimToSpeech } from "@/voice-server/providers/stt/pocketsphinx";
+import { TELEPHONE_MLLR } from "@/voice-server/providers/stt/telephone-mllr";
 import { loadQualityLines, normalizeLine } from "@/tests/sim/quality-set";
 
 const exec = promisify(execFile);
 const { values: args } = parseArgs({
   options: {
-    sentences: { type: "string", default: "160" },
-    out: { type: "string", default: "voice-server/providers/stt/telephone-mllr.ts" },
+    map: { type: "boolean", default: false },
+    sentences: { type: "string" },
+    out: { type: "string" },
     work: { type: "string", default: "/tmp/stt-adapt" },
   },
 });
@@ -39,6 +48,7 @@ const HMM = path.join(MODEL, "en-us");
 const DICT = path.join(MODEL, "cmudict-en-us.dict");
 const SPHINXTRAIN = "/usr/lib/sphinxtrain";
 const WORK = args.work;
+const MAP = args.map;
 
 // eSpeak voices and variants not used by the quality set (tests/sim/quality-set.ts), so its figures stay a
 // measure of voices the transform was not estimated on.
@@ -46,6 +56,16 @@ const VOICES = [
   "en-us+m1", "en-us+m2", "en-us+m6", "en-us+f1", "en-gb+m4", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029+m2",
   "en-us-nyc+m5", "en-gb-scotland+f1", "en+m7", "en-us+m4",
 ];
+
+// For MAP, which moves every Gaussian on its own and so could learn a few voices rather than the channel: each of
+// eSpeak's English accents with each of these variants. The quality set uses some of the accents plain and the
+// variants m3, f4 and f5; no voice here is one of its voices, and none of its variants is used.
+const MAP_ACCENTS = ["en-us", "en-gb", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp", "en-029", "en-us-nyc", "en-gb-scotland"];
+const MAP_VARIANTS = [
+  "m1", "m2", "m4", "m5", "m6", "m7", "f1", "adam", "andy", "john", "max", "paul", "rob", "steph", "linda", "annie",
+  "david", "ed", "edward", "michael",
+];
+const MAP_VOICES = MAP_ACCENTS.flatMap((accent) => MAP_VARIANTS.map((variant) => `${accent}+${variant}`));
 
 // Written for phonetic variety (every English phoneme in several contexts), in the register of a phone call.
 const VARIED = [
@@ -175,10 +195,58 @@ async function synthesize(text: string, voice: string, rate: number, noise: numb
   return audio;
 }
 
+// Each utterance as the recogniser hears it: telephone band, line noise, mu-law, then prepareForRecognizer.
+async function writeUtterances(sentences: string[], voiceOf: (i: number) => string, next: () => number): Promise<string[]> {
+  const silence = new Uint8Array(160 * 15).fill(MULAW_SILENCE);
+  const jobs = sentences.map((text, i) => ({
+    id: `a${String(i).padStart(4, "0")}`,
+    text,
+    voice: voiceOf(i),
+    rate: 120 + Math.floor(next() * 80),
+    noise: 0.003 + next() * 0.01,
+  }));
+  let at = 0;
+  // Two at a time: each is a chain of short espeak-ng and sox processes.
+  const worker = async () => {
+    for (let job = jobs[at++]; job; job = jobs[at++]) {
+      const audio = await synthesize(job.text, job.voice, job.rate, job.noise, path.join(WORK, "tmp", job.id));
+      const turn = new Uint8Array(silence.length * 2 + audio.length).fill(MULAW_SILENCE);
+      turn.set(audio, silence.length);
+      await writeFile(path.join(WORK, "wav", `${job.id}.wav`), encodeWavPcm16(prepareForRecognizer(trimToSpeech(turn), 1), 16000));
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  await writeFile(path.join(WORK, "fileids"), `${jobs.map((j) => j.id).join("\n")}\n`);
+  await writeFile(path.join(WORK, "transcription"), `${jobs.map((j) => `<s> ${j.text} </s> (${j.id})`).join("\n")}\n`);
+  return jobs.map((j) => j.id);
+}
+
+// bw's counts over the adaptation set, in two halves side by side (one per core), each into its own directory.
+async function collectCounts(hmm: string): Promise<string[]> {
+  const parts = MAP ? 2 : 1;
+  const dirs = Array.from({ length: parts }, (_, i) => path.join(WORK, `accum${i}`));
+  await Promise.all(
+    dirs.map(async (dir, i) => {
+      await mkdir(dir, { recursive: true });
+      await run(path.join(SPHINXTRAIN, "bw"), [
+        "-hmmdir", hmm, "-moddeffn", path.join(hmm, "mdef"), "-ts2cbfn", ".ptm.", "-feat", "1s_c_d_dd",
+        "-svspec", "0-12/13-25/26-38", "-cmn", "batch", "-agc", "none", "-dictfn", DICT,
+        "-fdictfn", path.join(hmm, "noisedict"), "-ctlfn", path.join(WORK, "fileids"),
+        "-lsnfn", path.join(WORK, "transcription"), "-cepdir", path.join(WORK, "mfc"), "-accumdir", dir,
+        "-part", String(i + 1), "-npart", String(parts),
+      ]);
+    }),
+  );
+  return dirs;
+}
+
+// A binary model file as gzip in base64: the bundled voice server carries it like any other string.
+const packed = async (file: string) => gzipSync(await readFile(file), { level: 9 }).toString("base64");
+
 async function main(): Promise<void> {
-  const count = Number(args.sentences);
+  const count = Number(args.sentences ?? (MAP ? 2000 : 160));
   await rm(WORK, { recursive: true, force: true });
-  for (const dir of ["wav", "mfc", "hmm", "accum", "tmp"]) await mkdir(path.join(WORK, dir), { recursive: true });
+  for (const dir of ["wav", "mfc", "hmm", "tmp"]) await mkdir(path.join(WORK, dir), { recursive: true });
   const dict = await loadDictionary(DICT);
 
   const quality = new Set((await loadQualityLines()).map((l) => normalizeLine(l.text)));
@@ -189,25 +257,10 @@ async function main(): Promise<void> {
   const picked = new Set<string>();
   for (const s of VARIED) picked.add(normalizePhrase(s, dict).join(" "));
   while (picked.size < count && picked.size < corpus.length) picked.add(corpus[Math.floor(next() * corpus.length)]!);
-  const sentences = [...picked];
-
-  const ids: string[] = [];
-  const transcripts: string[] = [];
-  const silence = new Uint8Array(160 * 15).fill(MULAW_SILENCE);
-  for (const [i, text] of sentences.entries()) {
-    const id = `a${String(i).padStart(4, "0")}`;
-    const voice = VOICES[i % VOICES.length]!;
-    const rate = 120 + Math.floor(next() * 80);
-    const noise = 0.003 + next() * 0.01;
-    const audio = await synthesize(text, voice, rate, noise, path.join(WORK, "tmp", id));
-    const turn = new Uint8Array(silence.length * 2 + audio.length).fill(MULAW_SILENCE);
-    turn.set(audio, silence.length);
-    await writeFile(path.join(WORK, "wav", `${id}.wav`), encodeWavPcm16(prepareForRecognizer(trimToSpeech(turn), 1), 16000));
-    ids.push(id);
-    transcripts.push(`<s> ${text} </s> (${id})`);
-  }
-  await writeFile(path.join(WORK, "fileids"), `${ids.join("\n")}\n`);
-  await writeFile(path.join(WORK, "transcription"), `${transcripts.join("\n")}\n`);
+  // The phonetically varied sentences several times over in MAP's larger set, each in other voices.
+  const sentences = MAP ? [...picked, ...[...picked].slice(0, VARIED.length).flatMap((s) => [s, s, s])] : [...picked];
+  const voiceOf = MAP ? () => MAP_VOICES[Math.floor(next() * MAP_VOICES.length)]! : (i: number) => VOICES[i % VOICES.length]!;
+  const ids = await writeUtterances(sentences, voiceOf, next);
   console.log(`adaptation set: ${ids.length} utterances`);
 
   const hmm = path.join(WORK, "hmm");
@@ -221,25 +274,65 @@ async function main(): Promise<void> {
     "-argfile", path.join(HMM, "feat.params"), "-samprate", "16000", "-c", path.join(WORK, "fileids"),
     "-di", path.join(WORK, "wav"), "-do", path.join(WORK, "mfc"), "-ei", "wav", "-eo", "mfc", "-mswav", "yes",
   ]);
-  await run(path.join(SPHINXTRAIN, "bw"), [
-    "-hmmdir", hmm, "-moddeffn", path.join(hmm, "mdef"), "-ts2cbfn", ".ptm.", "-feat", "1s_c_d_dd",
-    "-svspec", "0-12/13-25/26-38", "-cmn", "batch", "-agc", "none", "-dictfn", DICT,
-    "-fdictfn", path.join(hmm, "noisedict"), "-ctlfn", path.join(WORK, "fileids"),
-    "-lsnfn", path.join(WORK, "transcription"), "-cepdir", path.join(WORK, "mfc"), "-accumdir", path.join(WORK, "accum"),
-  ]);
+  if (MAP) await adaptByMap(hmm, ids.length);
+  else await estimateMllr(hmm, ids.length);
+}
+
+async function estimateMllr(hmm: string, utterances: number): Promise<void> {
+  const [accum] = await collectCounts(hmm);
   const matrix = path.join(WORK, "telephone.mllr");
   await run(path.join(SPHINXTRAIN, "mllr_solve"), [
     "-meanfn", path.join(hmm, "means"), "-varfn", path.join(hmm, "variances"), "-outmllrfn", matrix,
-    "-accumdir", path.join(WORK, "accum"),
+    "-accumdir", accum!,
   ]);
   const text = (await readFile(matrix, "utf8")).trim();
-  const out = path.resolve(args.out);
+  const out = path.resolve(args.out ?? "voice-server/providers/stt/telephone-mllr.ts");
   await writeFile(
     out,
     [
       "// Generated by `npm run stt:adapt` (scripts/stt-adapt.ts): pocketsphinx's MLLR transform of the US English",
-      `// acoustic model's means for phone audio, estimated from ${ids.length} utterances. Do not edit by hand.`,
+      `// acoustic model's means for phone audio, estimated from ${utterances} utterances. Do not edit by hand.`,
       `export const TELEPHONE_MLLR = ${JSON.stringify(`${text}\n`)};`,
+      "",
+    ].join("\n"),
+  );
+  console.log(`wrote ${out}`);
+}
+
+// MAP from the model with the committed MLLR transform applied (its means moved to the channel as a whole), so
+// the Gaussians with little data stay where the transform put them rather than where the stock model had them.
+async function adaptByMap(hmm: string, utterances: number): Promise<void> {
+  const matrix = path.join(WORK, "telephone.mllr");
+  await writeFile(matrix, TELEPHONE_MLLR);
+  await rm(path.join(hmm, "means"));
+  await run(path.join(SPHINXTRAIN, "mllr_transform"), [
+    "-inmeanfn", path.join(HMM, "means"), "-outmeanfn", path.join(hmm, "means"), "-mllrmat", matrix,
+  ]);
+  const accums = await collectCounts(hmm);
+  const adapted = path.join(WORK, "map");
+  await mkdir(adapted, { recursive: true });
+  await run(path.join(SPHINXTRAIN, "map_adapt"), [
+    "-moddeffn", path.join(hmm, "mdef"), "-ts2cbfn", ".ptm.", "-meanfn", path.join(hmm, "means"),
+    "-varfn", path.join(hmm, "variances"), "-mixwfn", path.join(hmm, "mixture_weights"),
+    "-tmatfn", path.join(hmm, "transition_matrices"), "-accumdir", accums.join(","),
+    "-mapmeanfn", path.join(adapted, "means"), "-mapvarfn", path.join(adapted, "variances"),
+    "-mapmixwfn", path.join(adapted, "mixture_weights"), "-maptmatfn", path.join(adapted, "transition_matrices"),
+  ]);
+  // Back to the quantised form pocketsphinx reads.
+  await run(path.join(SPHINXTRAIN, "mk_s2sendump"), [
+    "-pocketsphinx", "yes", "-moddeffn", path.join(hmm, "mdef"), "-mixwfn", path.join(adapted, "mixture_weights"),
+    "-sendumpfn", path.join(adapted, "sendump"),
+  ]);
+  const out = path.resolve(args.out ?? "voice-server/providers/stt/telephone-model.ts");
+  await writeFile(
+    out,
+    [
+      "// Generated by `npm run stt:adapt -- --map` (scripts/stt-adapt.ts): the US English acoustic model's means,",
+      `// variances and mixture weights, MAP-adapted to phone audio from ${utterances} utterances on top of`,
+      "// telephone-mllr.ts's transform, as gzipped model files in base64. Do not edit by hand.",
+      `export const TELEPHONE_MEANS = ${JSON.stringify(await packed(path.join(adapted, "means")))};`,
+      `export const TELEPHONE_VARIANCES = ${JSON.stringify(await packed(path.join(adapted, "variances")))};`,
+      `export const TELEPHONE_SENDUMP = ${JSON.stringify(await packed(path.join(adapted, "sendump")))};`,
       "",
     ].join("\n"),
   );

@@ -16,7 +16,9 @@ import {
   parseHypseg,
   prepareForRecognizer,
   trimToSpeech,
+  unpackModelFile,
 } from "./pocketsphinx";
+import { TELEPHONE_MEANS, TELEPHONE_SENDUMP, TELEPHONE_VARIANCES } from "./telephone-model";
 
 const tts = createEspeakTts();
 // The production default: the grammar and the language model, chosen between per turn.
@@ -260,5 +262,42 @@ describe("recogniser input", () => {
     expect(chooseHypothesis("five five five one two three four", "five five five one two three four five")).toBe(
       "five five five one two three four",
     );
+  });
+});
+
+// A Sphinx-3 Gaussian parameter file: text header up to "endhdr\n", a byte-order word, the codebook, stream and
+// density counts, each stream's length, the number of values, the values, a checksum.
+function readGaussians(file: Buffer) {
+  const at = file.indexOf("endhdr\n") + 7;
+  expect(file.readUInt32LE(at)).toBe(0x11223344);
+  const [codebooks, streams, densities] = [1, 2, 3].map((i) => file.readUInt32LE(at + 4 * i));
+  const lengths = Array.from({ length: streams! }, (_, i) => file.readUInt32LE(at + 16 + 4 * i));
+  const count = file.readUInt32LE(at + 16 + 4 * streams!);
+  const values = new Float32Array(file.buffer.slice(file.byteOffset + at + 20 + 4 * streams!, file.byteOffset + at + 20 + 4 * streams! + 4 * count));
+  return { codebooks, streams, densities, lengths, values };
+}
+
+// pocketsphinx's quantised mixture weights: length-prefixed header strings up to an empty one, the codeword and
+// senone counts, then one byte per stream, codeword and senone.
+function readSendump(file: Buffer) {
+  let at = 0;
+  for (let length = file.readUInt32LE(at); length > 0; length = file.readUInt32LE(at)) at += 4 + length;
+  const [codewords, senones] = [file.readUInt32LE(at + 4), file.readUInt32LE(at + 8)];
+  return { codewords, senones, bytes: file.length - (at + 12) };
+}
+
+describe("adapted acoustic model", () => {
+  it("unpacks to means, variances and mixture weights of the US English model's shape", () => {
+    const means = readGaussians(unpackModelFile(TELEPHONE_MEANS));
+    const variances = readGaussians(unpackModelFile(TELEPHONE_VARIANCES));
+    for (const g of [means, variances]) {
+      // 42 phone codebooks, 3 streams of 13 (cepstra, deltas, double deltas), 128 Gaussians each.
+      expect([g.codebooks, g.streams, g.densities, g.lengths]).toEqual([42, 3, 128, [13, 13, 13]]);
+      expect(g.values.length).toBe(42 * 128 * 39);
+      expect(g.values.every(Number.isFinite)).toBe(true);
+    }
+    expect(variances.values.every((v) => v > 0)).toBe(true);
+    // 5126 senones, each a mixture over its phone's 128 Gaussians in each of the 3 streams.
+    expect(readSendump(unpackModelFile(TELEPHONE_SENDUMP))).toEqual({ codewords: 128, senones: 5126, bytes: 3 * 128 * 5126 });
   });
 });

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { constants } from "node:fs";
-import { access, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { access, copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { decodeMulaw, MULAW_SAMPLE_RATE } from "@/lib/audio/mulaw";
 import { resample } from "@/voice-server/audio/resample";
 import { encodeWavPcm16 } from "@/lib/audio/wav";
@@ -19,6 +20,7 @@ import { buildGrammar, loadDictionary } from "./grammar";
 import { buildLanguageModelAsync, loadPronunciations, type TAgentVocabulary } from "./language-model";
 import { SegmentingStream, Slots } from "./segmenting-stream";
 import { TELEPHONE_MLLR } from "./telephone-mllr";
+import { TELEPHONE_MEANS, TELEPHONE_SENDUMP, TELEPHONE_VARIANCES } from "./telephone-model";
 
 // Offline STT: CMU pocketsphinx run once per caller turn over a JSGF grammar built from the agent's phrases.
 // There is no Node binding, so each finalize() writes the turn to a WAV file and runs the CLI on it. The batch
@@ -41,10 +43,13 @@ export type TPocketsphinxSttOptions = {
   maxConcurrent?: number;
   // Kills a decoder that hangs; never meant to cut a search short.
   timeoutMs?: number;
-  // An MLLR transform of the acoustic model (pocketsphinx's text format) applied to every search; null for the
-  // stock model. Default: the transform for phone audio in telephone-mllr.ts (scripts/stt-adapt.ts).
-  adaptation?: string | null;
+  // The acoustic model's adaptation to phone audio (scripts/stt-adapt.ts). "map" (default): hmmDir with its means,
+  // variances and mixture weights replaced by the MAP-adapted ones in telephone-model.ts. "mllr": hmmDir with the MLLR transform in
+  // telephone-mllr.ts applied to every search. "none": hmmDir as it is.
+  adaptation?: TAcousticAdaptation;
 };
+
+export type TAcousticAdaptation = "map" | "mllr" | "none";
 
 // Upsampled phone audio has no energy at all above 4 kHz, which throws the 16 kHz model's filterbank off and
 // yields empty results; faint white noise fills the band back in. 0.005 of full scale recognised best in a
@@ -348,12 +353,59 @@ async function writeOnce(file: string, make: () => Promise<string> | string): Pr
   await rename(partial, file);
 }
 
-// The acoustic model's adaptation as a file pocketsphinx can read, shared like the models.
-async function adaptationArgs(mllr: string | null): Promise<string[]> {
-  if (!mllr) return [];
-  const file = path.join(await sharedModelDir(), `${createHash("sha1").update(mllr).digest("hex").slice(0, 20)}.mllr`);
-  await writeOnce(file, () => mllr);
-  return ["-mllr", file];
+// The acoustic model the searches use, and the arguments that adapt it, each written once and shared like the models.
+async function acousticModel(hmmDir: string, adaptation: TAcousticAdaptation): Promise<{ hmmDir: string; args: string[] }> {
+  if (adaptation === "none") return { hmmDir, args: [] };
+  const dir = await sharedModelDir();
+  if (adaptation === "mllr") {
+    const file = path.join(dir, `${createHash("sha1").update(TELEPHONE_MLLR).digest("hex").slice(0, 20)}.mllr`);
+    await writeOnce(file, () => TELEPHONE_MLLR);
+    return { hmmDir, args: ["-mllr", file] };
+  }
+  let model = adaptedModels.get(hmmDir);
+  if (!model) {
+    model = assembleAdaptedModel(hmmDir, dir);
+    model.catch(() => adaptedModels.delete(hmmDir));
+    adaptedModels.set(hmmDir, model);
+  }
+  return { hmmDir: await model, args: [] };
+}
+
+const adaptedModels = new Map<string, Promise<string>>();
+
+// A model directory of the stock model's files with the adapted means, variances and mixture weights, built whole
+// beside its final name and renamed into place, so a process never sees half of one.
+async function assembleAdaptedModel(hmmDir: string, dir: string): Promise<string> {
+  const hash = createHash("sha1").update(hmmDir);
+  for (const packed of [TELEPHONE_MEANS, TELEPHONE_VARIANCES, TELEPHONE_SENDUMP]) hash.update(packed);
+  const key = hash.digest("hex").slice(0, 20);
+  const target = path.join(dir, `hmm-${key}`);
+  const isInPlace = () => access(path.join(target, "means"), constants.R_OK).then(() => true, () => false);
+  if (await isInPlace()) return target;
+  const partial = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await mkdir(partial, { recursive: true });
+  try {
+    for (const file of ["mdef", "transition_matrices", "feat.params", "noisedict"]) {
+      await copyFile(path.join(hmmDir, file), path.join(partial, file));
+    }
+    await writeFile(path.join(partial, "means"), unpackModelFile(TELEPHONE_MEANS));
+    await writeFile(path.join(partial, "variances"), unpackModelFile(TELEPHONE_VARIANCES));
+    await writeFile(path.join(partial, "sendump"), unpackModelFile(TELEPHONE_SENDUMP));
+    await rename(partial, target);
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    // Another process put the same model in place first.
+    if (await isInPlace()) return target;
+    throw new ProviderError("stt", "unavailable", `Could not assemble the adapted acoustic model: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return target;
+}
+
+// telephone-model.ts holds each model file gzipped, in base64.
+export function unpackModelFile(packed: string): Buffer {
+  return gunzipSync(Buffer.from(packed, "base64"));
 }
 
 async function filesFor(
@@ -407,7 +459,7 @@ export function createPocketsphinxStt(options: TPocketsphinxSttOptions = {}): TS
   const dictPath = options.dictPath ?? path.join(MODEL_DIR, "cmudict-en-us.dict");
   const search = options.search ?? "hybrid";
   const timeoutMs = options.timeoutMs ?? 300_000;
-  const adaptation = options.adaptation === undefined ? TELEPHONE_MLLR : options.adaptation;
+  const adaptation = options.adaptation ?? "map";
   const size = options.maxConcurrent ?? Math.max(1, availableParallelism());
   let slots = slotsBySize.get(size);
   if (!slots) slotsBySize.set(size, (slots = new Slots(size)));
@@ -425,12 +477,12 @@ export function createPocketsphinxStt(options: TPocketsphinxSttOptions = {}): TS
       }
       await checkInstallation(binary, hmmDir, dictPath);
       const kinds = search === "hybrid" ? (["grammar", "lm"] as const) : [search];
-      const adapted = await adaptationArgs(adaptation);
+      const model = await acousticModel(hmmDir, adaptation);
       const searches = await Promise.all(
-        kinds.map(async (kind) => [...(await filesFor(kind, phrases, vocabulary, dictPath)).args, ...adapted]),
+        kinds.map(async (kind) => [...(await filesFor(kind, phrases, vocabulary, dictPath)).args, ...model.args]),
       );
       return new PocketsphinxStream(
-        { executable: binary, hmmDir, dir: await sharedModelDir(), searches, timeoutMs, slots: sharedSlots },
+        { executable: binary, hmmDir: model.hmmDir, dir: await sharedModelDir(), searches, timeoutMs, slots: sharedSlots },
         signal,
       );
     },
