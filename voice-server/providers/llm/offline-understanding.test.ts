@@ -60,7 +60,7 @@ describe("offline LLM: what comes before the question", () => {
 
 describe("offline LLM: hours asked as being there", () => {
   it("answers 'are you working on Sundays' and 'is anyone there in the evening' with the hours", async () => {
-    for (const line of ["are you working on sundays", "Is anybody there in the evenings?"]) {
+    for (const line of ["are you working on sundays", "Is anybody there in the evenings?", "Do you do evenings at all, like after work?", "do you guys do weekends"]) {
       const turn = await new Call(receptionist()).say(line);
       expect(turn.text, line).toMatch(/we're (open|closed)/i);
     }

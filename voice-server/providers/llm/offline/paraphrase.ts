@@ -45,7 +45,8 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\bwhat time (do|does|will|are) (you|the office|the clinic|your office|the practice|they) (start|begin|finish|stop)\b/, "$& hours"],
   // "do you guys work on weekends?", "is anybody there in the evening?": being there on a day is being open.
   [/\b(are|is) (you|anyone|anybody|someone|somebody|the (office|clinic|shop|store|practice|dentist|doctor|team|staff))( guys| folks)? (in|there|around|working|staffed)(( on| in| at| during| over| this| next| the){0,2}) (weekends?|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|evenings?|nights?|holidays?|lunch( time)?|mornings?|afternoons?)\b/, "$& open"],
-  [/\b(do|does) (you|the (office|clinic|shop|store|practice|team|staff))( guys| folks)? (work|operate)(( on| in| at| during| over| this| next| the){0,2}) (weekends?|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|evenings?|nights?|holidays?|mornings?|afternoons?)\b/, "$& open"],
+  // "do you do evenings?": doing a time of the week is being open then.
+  [/\b(do|does) (you|the (office|clinic|shop|store|practice|team|staff))( guys| folks)? (work|operate|do)(( on| in| at| during| over| this| next| the){0,2}) (weekends?|saturdays?|sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|evenings?|nights?|holidays?|mornings?|afternoons?)\b/, "$& open"],
   // "What's the latest I can come by?", "how early can I drop in?": the day's hours.
   [/\b(the )?(latest|earliest) (time )?(i|we|you|someone|somebody) (can|could|may) (come|get|stop|drop|pop|swing|call|be)\b/, "$& hours"],
   [/\bhow (late|early) (can|could|may) (i|we) (come|get|stop|drop|pop|swing|call)\b/, "$& hours"],
