@@ -256,7 +256,9 @@ async function main(): Promise<void> {
     .filter((s) => s.split(" ").length >= 3 && !quality.has(s));
   const picked = new Set<string>();
   for (const s of VARIED) picked.add(normalizePhrase(s, dict).join(" "));
-  while (picked.size < count && picked.size < corpus.length) picked.add(corpus[Math.floor(next() * corpus.length)]!);
+  // Bounded by the distinct sentences: the corpus repeats some, so a --sentences above their number would never be met.
+  const available = new Set([...picked, ...corpus]).size;
+  while (picked.size < count && picked.size < available) picked.add(corpus[Math.floor(next() * corpus.length)]!);
   // The phonetically varied sentences several times over in MAP's larger set, each in other voices.
   const sentences = MAP ? [...picked, ...[...picked].slice(0, VARIED.length).flatMap((s) => [s, s, s])] : [...picked];
   const voiceOf = MAP ? () => MAP_VOICES[Math.floor(next() * MAP_VOICES.length)]! : (i: number) => VOICES[i % VOICES.length]!;

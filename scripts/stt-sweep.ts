@@ -6,7 +6,8 @@
 // Tune on --half tuning only; the held-out half is for reporting a choice already made.
 // Options: --half tuning|heldout|both, --limit N (lines per half), --g "ARGS" / --l "ARGS" (extra arguments for
 // the grammar / language-model search), --jobs N (decoders at once, default 2), --show (print every transcript),
-// --gaps "A,B" (extra thresholds to try for choosing by acoustic fit), --only INTENT.
+// --gaps "A,B" (extra thresholds to try for choosing by acoustic fit), --only INTENT, --hmm DIR (an acoustic model
+// directory instead of the stock one, e.g. the MAP-adapted one the recogniser assembles).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -32,10 +33,11 @@ const { values: args } = parseArgs({
     show: { type: "boolean", default: false },
     only: { type: "string", default: "" },
     gaps: { type: "string", default: "" },
+    hmm: { type: "string" },
   },
 });
 const MODEL = "/usr/share/pocketsphinx/model/en-us";
-const HMM = path.join(MODEL, "en-us");
+const HMM = args.hmm ?? path.join(MODEL, "en-us");
 const DICT = path.join(MODEL, "cmudict-en-us.dict");
 const WORK = "/tmp/stt-sweep";
 const JOBS = Number(args.jobs);
@@ -77,7 +79,7 @@ function parseHypseg(text: string): Map<string, THyp> {
 }
 
 async function decode(kind: string, search: string[], extra: string[], ids: string[]): Promise<Map<string, THyp>> {
-  const key = createHash("sha1").update(JSON.stringify([kind, search, extra, ids])).digest("hex").slice(0, 16);
+  const key = createHash("sha1").update(JSON.stringify([kind, HMM, search, extra, ids])).digest("hex").slice(0, 16);
   const cache = path.join(WORK, "cache", `${key}.json`);
   const parts = Array.from({ length: JOBS }, (_, j) => ids.filter((_, i) => i % JOBS === j)).filter((p) => p.length > 0);
   const done = await Promise.all(parts.map((_, j) => readFile(path.join(WORK, `${key}.${j}.hypseg`), "utf8").catch(() => null)));
