@@ -6,9 +6,11 @@ import type { THeadroomMonitor } from "./headroom-monitor";
 import { HeadroomPolicy, type TAdmissionLimits } from "./headroom-policy";
 
 // A monitor over a real policy at a fixed time: only the calls (live, and admitted still connecting) and the cap decide.
-function monitorFor(limits: Partial<TAdmissionLimits>, live: () => number): THeadroomMonitor {
+function monitorFor(limits: Partial<TAdmissionLimits>, live: () => number, loopDelayMs: number | null): THeadroomMonitor {
   const policy = new HeadroomPolicy({ maxLoopDelayMs: null, maxCpu: null, maxCalls: null, windowMs: 5_000, ...limits });
   const at = 1_000;
+  // A second of 10 ms samples this late each.
+  if (loopDelayMs !== null) policy.recordLoopDelays(at, [{ delayMs: loopDelayMs, count: 200 }]);
   return {
     policy,
     decide: () => policy.decide(at, live()),
@@ -22,7 +24,11 @@ function monitorFor(limits: Partial<TAdmissionLimits>, live: () => number): THea
   };
 }
 
-function gateFor(limits: Partial<TAdmissionLimits>, pace: { maxSetupsInFlight: number; paceWaitMs: number }) {
+function gateFor(
+  limits: Partial<TAdmissionLimits>,
+  pace: { maxSetupsInFlight: number; paceWaitMs: number },
+  loopDelayMs: number | null = null,
+) {
   const calls = { live: 0 };
   const refused = vi.fn();
   const warnings: { message: string; fields: Record<string, unknown> }[] = [];
@@ -32,7 +38,7 @@ function gateFor(limits: Partial<TAdmissionLimits>, pace: { maxSetupsInFlight: n
   } as unknown as TLogger;
   const metrics = { admissionRefused: { inc: refused } } as unknown as TVoiceMetrics;
   const gate = createAdmissionGate(
-    monitorFor(limits, () => calls.live),
+    monitorFor(limits, () => calls.live, loopDelayMs),
     { refuseWith: "busy", metrics, log, ...pace },
   );
   return { gate, refused, warnings, calls };
@@ -59,9 +65,9 @@ describe("admission gate pacing", () => {
     expect(await settledSoon(fifth)).toEqual({ value: null });
   });
 
-  it("refuses with reason pace when no setup settles within the wait, with the metric and a log line", async () => {
-    // A process guarding its headroom (a loop-delay limit; no samples yet, so the loop itself does not refuse).
-    const { gate, refused, warnings } = gateFor({ maxCalls: 100, maxLoopDelayMs: 25 }, { maxSetupsInFlight: 2, paceWaitMs: 50 });
+  it("refuses with reason pace when no setup settles within the wait and the loop uses over half its limit, with the metric and a log line", async () => {
+    // Loop delay p99 20 ms of a 25 ms limit: busy, though still under the limit (the loop itself does not refuse).
+    const { gate, refused, warnings } = gateFor({ maxCalls: 100, maxLoopDelayMs: 25 }, { maxSetupsInFlight: 2, paceWaitMs: 50 }, 20);
     await gate.admit();
     await gate.admit();
     expect(await gate.admit()).toBe("pace");
@@ -75,15 +81,24 @@ describe("admission gate pacing", () => {
     expect(await gate.admit()).toBeNull();
   });
 
-  it("with no loop-delay or CPU limit (every call asked for), a webhook whose wait ran out is checked as usual, not refused", async () => {
-    const { gate, refused, calls } = gateFor({ maxCalls: 3 }, { maxSetupsInFlight: 2, paceWaitMs: 50 });
-    await gate.admit();
-    await gate.admit();
-    expect(await gate.admit()).toBeNull();
-    expect(refused).not.toHaveBeenCalled();
-    // The cap still holds after the wait.
-    calls.live = 3;
-    expect(await gate.admit()).toBe("max_calls");
+  it("stalled setups alone refuse nobody: with no loop-delay or CPU limit, or limits far off, a webhook whose wait ran out is checked as usual", async () => {
+    const cases = [
+      { limits: { maxCalls: 3 }, loopDelayMs: 20 },
+      // bench:voice's capacity steps: limits set (sampling runs) but out of reach.
+      { limits: { maxCalls: 3, maxLoopDelayMs: 10_000, maxCpu: 64 }, loopDelayMs: 20 },
+      // A production limit with the loop at a fifth of it.
+      { limits: { maxCalls: 3, maxLoopDelayMs: 25 }, loopDelayMs: 5 },
+    ];
+    for (const { limits, loopDelayMs } of cases) {
+      const { gate, refused, calls } = gateFor(limits, { maxSetupsInFlight: 2, paceWaitMs: 50 }, loopDelayMs);
+      await gate.admit();
+      await gate.admit();
+      expect(await gate.admit(), JSON.stringify(limits)).toBeNull();
+      expect(refused).not.toHaveBeenCalled();
+      // The cap still holds after the wait.
+      calls.live = 3;
+      expect(await gate.admit()).toBe("max_calls");
+    }
   });
 
   it("a webhook woken by a settled setup still meets the cap; refused by it, it passes its turn on at once", async () => {
