@@ -12,11 +12,11 @@ import type { THeadroom, TRefusalReason } from "./headroom-policy";
 // PACE_WAIT_MS, and is then checked as usual. A server keeping up opens a stream tens of milliseconds after its
 // webhook, so the limit only binds when setups pile up: then each new call waits for one to settle instead of
 // adding to the pile. When none settled within the wait, the call is refused ("pace") only if the process also uses
-// more than PACE_REFUSE_ABOVE_SHARE of its loop-delay or CPU limit: setups that stall
-// while the loop is busy mean no time to spare, but stalled setups alone do not (a slow database, a ramp), and
-// neither does a process with no such limit, or with limits it cannot reach (bench:voice's capacity steps). Those
-// calls are checked as usual after their wait: refusing on the stall alone turned away 28 callers of an ordinary
-// 300-call ramp, and 124 of a 400-call one.
+// more than PACE_REFUSE_ABOVE_SHARE of its loop-delay or CPU limit (THeadroom.busyShare): setups that stall while
+// the loop is busy mean no time to spare, but stalled setups alone do not (a slow database, a ramp), and neither
+// does a process with no such limit, or with limits it cannot reach (bench:voice's capacity steps). Those calls are
+// checked as usual after their wait: refusing on the stall alone turned away 28 callers of an ordinary 300-call
+// ramp, and 124 of a 400-call one.
 
 const LOG_EVERY_MS = 10_000;
 export const MAX_SETUPS_IN_FLIGHT = 24;
@@ -86,15 +86,6 @@ export function createAdmissionGate(
     return null;
   };
 
-  // How much of the loop-delay or CPU limit is in use (the larger share); null with neither limit or no figure yet.
-  const busyShare = (headroom: THeadroom): number | null => {
-    const { maxLoopDelayMs, maxCpu } = monitor.policy.limits;
-    const shares: number[] = [];
-    if (maxLoopDelayMs !== null && headroom.loopDelayP99Ms !== null) shares.push(headroom.loopDelayP99Ms / maxLoopDelayMs);
-    if (maxCpu !== null && headroom.cpuProjected !== null) shares.push(headroom.cpuProjected / maxCpu);
-    return shares.length > 0 ? Math.max(...shares) : null;
-  };
-
   // Webhooks woken and about to check (their place is not taken yet).
   let woken = 0;
   // Setups settled (or will not happen): as many webhooks waiting go on as there are places now.
@@ -128,7 +119,7 @@ export function createAdmissionGate(
       });
       if (!isTurn) {
         const headroom = monitor.headroom();
-        return (busyShare(headroom) ?? 0) > PACE_REFUSE_ABOVE_SHARE ? refuse("pace", headroom) : check();
+        return (headroom.busyShare ?? 0) > PACE_REFUSE_ABOVE_SHARE ? refuse("pace", headroom) : check();
       }
       woken--;
       const reason = check();

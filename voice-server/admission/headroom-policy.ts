@@ -45,6 +45,8 @@ export type THeadroom = {
   isCallCpuMeasured: boolean;
   // The smallest margin left, as a fraction of its limit (1: idle, 0: at the limit, below 0: over it); null: no limit set.
   ratio: number | null;
+  // How much of the loop-delay or CPU limit is in use, the larger share (the cap left out); null: neither limit, or no figure yet.
+  busyShare: number | null;
 };
 
 export type TAdmissionDecision = { isAdmitted: true; headroom: THeadroom } | { isAdmitted: false; reason: TRefusalReason; headroom: THeadroom };
@@ -251,11 +253,12 @@ export class HeadroomPolicy {
     }
     const callCpu = this.lastCallCpu ?? DEFAULT_CALL_CPU;
     const cpuProjected = this.lastCallCpu !== null ? callCpu * (calls + 1) : Math.max(callCpu * (calls + 1), cpu ?? 0);
-    const margins: number[] = [];
     const { maxLoopDelayMs, maxCpu, maxCalls } = this.limits;
+    const shares: number[] = [];
+    if (maxLoopDelayMs !== null && loopDelayP99Ms !== null) shares.push(loopDelayP99Ms / maxLoopDelayMs);
+    if (maxCpu !== null && cpuProjected !== null) shares.push(cpuProjected / maxCpu);
+    const margins = shares.map((share) => 1 - share);
     if (maxCalls !== null) margins.push(1 - calls / maxCalls);
-    if (maxLoopDelayMs !== null && loopDelayP99Ms !== null) margins.push(1 - loopDelayP99Ms / maxLoopDelayMs);
-    if (maxCpu !== null && cpuProjected !== null) margins.push(1 - cpuProjected / maxCpu);
     const round = (value: number | null, digits: number) => (value === null ? null : Number(value.toFixed(digits)));
     return {
       calls,
@@ -265,6 +268,7 @@ export class HeadroomPolicy {
       callCpu: round(callCpu, 5)!,
       isCallCpuMeasured: this.lastCallCpu !== null,
       ratio: margins.length > 0 ? round(Math.min(...margins), 3) : null,
+      busyShare: shares.length > 0 ? round(Math.max(...shares), 3) : null,
     };
   }
 
