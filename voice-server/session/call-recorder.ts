@@ -8,7 +8,8 @@ import { FRAME_MS, MULAW_DECODE_TABLE, MULAW_SAMPLE_RATE } from "@/lib/audio/mul
 
 // Both sides of a call as a stereo 16-bit WAV (left: caller, right: agent), time-aligned in 20 ms slots on the
 // stream's clock. Only a few seconds live in memory, in one preallocated ring (no object per frame, so nothing
-// for the garbage collector to promote at hundreds of calls), and the header sizes are patched at the end. Agent
+// for the garbage collector to promote at hundreds of calls), and the header sizes are patched at the end. The
+// ring keeps the frames' mu-law bytes, half the size of their PCM, and they are decoded only as they are written. Agent
 // frames that were sent but then cleared by a barge-in are erased, so the file holds what the caller heard.
 // Slots stay in the ring for a while so late frames still land in place, but the file does not wait for them:
 // every second of stream time, the slots changed since the last write go to the page cache in one positional
@@ -25,13 +26,18 @@ const RING_SLOTS = 2 * WINDOW_SLOTS + 2;
 // How far the stream moves on between two writes of what changed: 1 s.
 const SYNC_SLOTS = 1000 / FRAME_MS;
 const SLOT_BYTES = SLOT_VALUES * 2;
-// 129 KB each, for the life of a call: reused across calls (see ArrayPool).
-const RECORDER_RINGS = new ArrayPool(RING_SLOTS * SLOT_VALUES, (length) => new Int16Array(length));
+// 65 KB each, for the life of a call: reused across calls (see ArrayPool).
+const RECORDER_RINGS = new ArrayPool(RING_SLOTS * SLOT_VALUES, (length) => new Uint8Array(length));
+// The ring holds each mu-law byte complemented, so that 0 (what a fresh or cleared ring holds) is silence, as
+// in PCM: the wire's byte for zero amplitude is 0xff.
+const STORED_DECODE_TABLE = MULAW_DECODE_TABLE.map((_, stored) => MULAW_DECODE_TABLE[stored ^ 0xff]!);
+// PCM of the slots being written: writes are synchronous, so one buffer serves every call in the process.
+const PCM_SCRATCH = new Int16Array(RING_SLOTS * SLOT_VALUES);
 
 export class CallRecorder {
   private file: FileHandle | null = null;
   private opening: Promise<void> | null = null;
-  // Interleaved stereo PCM of slots nextSlotToWrite..newestSlot, slot i at (i % RING_SLOTS).
+  // Interleaved stereo (complemented mu-law) of slots nextSlotToWrite..newestSlot, slot i at (i % RING_SLOTS).
   private ring = RECORDER_RINGS.take();
   // Per ring position: 1 when the slot there changed since it was last written to the file.
   private readonly dirty = new Uint8Array(RING_SLOTS);
@@ -70,11 +76,13 @@ export class CallRecorder {
 
   // Audio of one or more 20 ms frames back to back; `atMs` is the first frame's start on the stream clock.
   caller(audio: Uint8Array, atMs: number): void {
-    for (let offset = 0; offset < audio.length; offset += SLOT_SAMPLES) this.put(0, audio, offset, atMs + (offset / SLOT_SAMPLES) * FRAME_MS);
+    for (let offset = 0; offset < audio.length; offset += SLOT_SAMPLES)
+      this.put(0, audio, offset, atMs + (offset / SLOT_SAMPLES) * FRAME_MS);
   }
 
   agent(audio: Uint8Array, atMs: number): void {
-    for (let offset = 0; offset < audio.length; offset += SLOT_SAMPLES) this.put(1, audio, offset, atMs + (offset / SLOT_SAMPLES) * FRAME_MS);
+    for (let offset = 0; offset < audio.length; offset += SLOT_SAMPLES)
+      this.put(1, audio, offset, atMs + (offset / SLOT_SAMPLES) * FRAME_MS);
   }
 
   // The agent's audio from `atMs` on was cleared at the far end before it played.
@@ -111,7 +119,7 @@ export class CallRecorder {
     this.dataBytes = Math.max(0, this.newestSlot + 1) * SLOT_BYTES;
     // Everything is copied out; nothing reads the ring once finished.
     RECORDER_RINGS.give(this.ring);
-    this.ring = new Int16Array(0);
+    this.ring = new Uint8Array(0);
     await this.opening;
     await this.writes;
     if (this.file) {
@@ -144,8 +152,7 @@ export class CallRecorder {
     const base = (index % RING_SLOTS) * SLOT_VALUES + channel;
     const n = channel === 0 && this.isCallerMuted(index) ? 0 : Math.min(audio.length - offset, SLOT_SAMPLES);
     const ring = this.ring;
-    const table = MULAW_DECODE_TABLE;
-    for (let i = 0; i < n; i++) ring[base + i * CHANNELS] = table[audio[offset + i]!]!;
+    for (let i = 0; i < n; i++) ring[base + i * CHANNELS] = audio[offset + i]! ^ 0xff;
     for (let i = n; i < SLOT_SAMPLES; i++) ring[base + i * CHANNELS] = 0;
     this.dirty[index % RING_SLOTS] = 1;
   }
@@ -182,19 +189,22 @@ export class CallRecorder {
     const from = (fromSlot % RING_SLOTS) * SLOT_VALUES;
     const values = (endSlot - fromSlot) * SLOT_VALUES;
     const offset = HEADER_BYTES + fromSlot * SLOT_BYTES;
+    const ring = this.ring;
+    const table = STORED_DECODE_TABLE;
+    for (let i = 0; i < values; i++) PCM_SCRATCH[i] = table[ring[from + i]!]!;
     if (this.file) {
       // Written right here, into the page cache: a 64 KiB write takes tens of microseconds, while handing it to
       // libuv's thread pool costs a thread switch on the core this process shares with its pool, and showed up as
       // several per cent of the event loop's time at 200 calls (bench:voice).
       try {
-        writeSync(this.file.fd, this.ring, from * 2, values * 2, offset);
+        writeSync(this.file.fd, PCM_SCRATCH, 0, values * 2, offset);
       } catch (error) {
         this.error = error;
       }
       return;
     }
     // The file is still opening: a copy waits for it (every write names its offset, so order does not matter).
-    const bytes = new Uint8Array(this.ring.slice(from, from + values).buffer);
+    const bytes = new Uint8Array(PCM_SCRATCH.slice(0, values).buffer);
     this.writes = this.writes.then(async () => {
       await this.opening;
       if (!this.file || this.error) return;
