@@ -97,6 +97,34 @@ describe("offline LLM: message taking", () => {
     expect((await call.say("two one two, five five five, oh one nine nine")).text).toMatch(/2 1 2, 5 5 5, 0 1 9 9/);
   });
 
+  it("takes a name and a number said in one breath, as a recogniser hears them (no comma, no 'my number is')", async () => {
+    const lines: [string, string, string][] = [
+      ["it's kevin park four one five five five five zero one nine nine", "Kevin Park", "4155550199"],
+      ["sam lee 2 1 2 5 5 5 0 1 4 8", "Sam Lee", "2125550148"],
+      ["yeah this is ana ruiz six one seven five five five zero one two three", "Ana Ruiz", "6175550123"],
+    ];
+    for (const [line, name, number] of lines) {
+      const call = new Call(receptionist());
+      await call.say("can i leave a message");
+      const turn = await call.say(line);
+      expect(turn.text).toContain(`Thanks, ${name}.`);
+      expect(turn.text).not.toMatch(/your name|number to reach/i);
+      const saved = await call.say("ask the doctor to call me back about my crown");
+      expect(saved.toolCall?.args).toMatchObject({ name, callback_number: number });
+    }
+  });
+
+  it("asked for a name, 'please call me back about my crown' is the reason, not a caller named Back", async () => {
+    const call = new Call(receptionist());
+    await call.say("could i leave a message for someone");
+    const turn = await call.say("please call me back about my crown");
+    expect(turn.text).not.toMatch(/Back/);
+    expect(turn.text).toMatch(/pass that on.*your name/i);
+    await call.say("kevin park");
+    const saved = await call.say("four one five five five five zero one nine nine");
+    expect(saved.toolCall?.args).toMatchObject({ name: "Kevin Park", callback_number: "4155550199", message: "about my crown" });
+  });
+
   it("accepts a corrected number right after reading it back", async () => {
     const call = new Call(receptionist());
     await call.say("please take a message");

@@ -263,6 +263,16 @@ describe("recogniser input", () => {
       "five five five one two three four",
     );
   });
+
+  it("takes the language model's words when they hold much more than the grammar's phrase (a name, then a number)", () => {
+    // As decoded from eSpeak phone audio of "It's Kevin Park, four one five, five five five, zero one nine nine".
+    const nameAndNumber = "it's kevin part four one five five five five zero one nine nine";
+    expect(chooseHypothesis("it's kevin garcia", nameAndNumber)).toBe(nameAndNumber);
+    const said = "my name is kevin park and my number is four one three five";
+    expect(chooseHypothesis("my name is kevin martin", said)).toBe(said);
+    // Two words more than the phrase is a slip, not more speech.
+    expect(chooseHypothesis("what are your hours", "what are your hours on a")).toBe("what are your hours");
+  });
 });
 
 // A Sphinx-3 Gaussian parameter file: text header up to "endhdr\n", a byte-order word, the codebook, stream and

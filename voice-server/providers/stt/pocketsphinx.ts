@@ -298,6 +298,10 @@ export function chooseHypothesis(grammar: string, lm: string): string {
     shared++;
     pool.splice(at, 1);
   }
+  // The grammar fitted a listed phrase to part of the turn and the language model heard much more besides (a name
+  // and then the number, in one breath): the grammar's words would lose the rest.
+  const unheardByGrammar = l.length - shared;
+  if (unheardByGrammar >= 3 && unheardByGrammar >= g.length) return lm;
   return shared / g.length >= 0.65 ? grammar : lm;
 }
 

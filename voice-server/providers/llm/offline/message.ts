@@ -3,7 +3,7 @@
 import { normalizePhoneNumber } from "@/voice-server/tools/phone-number";
 import { CANCEL_FLOW, GOODBYE, QUESTION_START, SKIP_FIELD, USE_CALLER_NUMBER, isAffirmative, isNegative } from "./intents";
 import { speakDigits } from "./speakable";
-import { parseCorrectedNumber, parseMessageBody, parseName, parseSpokenPhoneNumber, spokenDigits } from "./spoken-input";
+import { parseCorrectedNumber, parseMessageBody, parseName, parseSpokenPhoneNumber, spokenDigits, splitOffPhoneNumber } from "./spoken-input";
 import { reasonInQuestion, reasonInRequest, splitOffReason, withReason } from "./message-content";
 import { contentWords, normalizeText } from "./text";
 import { anythingElse, goodbye, type TContext, type TDraft, type TPending, type TReply, type TSlot, type TState } from "./state";
@@ -271,8 +271,9 @@ export function onSlotAnswer(
     if (reason !== null) {
       const next: TDraft = { ...draft, message: withReason(draft.message, reason) };
       const saidNormalized = normalizeText(said);
+      // "Please call me back about my crown" asked for the name: the reason, and no name in the rest.
       const usable =
-        contentWords(saidNormalized).length > 0 ||
+        (pending.slot === "name" ? parseName(said) !== null : contentWords(saidNormalized).length > 0) ||
         spokenDigits(saidNormalized).length > 0 ||
         (pending.slot === "callback" &&
           ctx.callerNumber !== undefined &&
@@ -288,15 +289,17 @@ export function onSlotAnswer(
     }
   }
 
-  // "This is Jane Doe, my number is 617 ...": both answers at once, neither asked again.
+  // "This is Jane Doe, my number is 617 ...", or "Jane Doe six one seven ..." as heard: both answers at once,
+  // neither asked again.
   if (pending.slot === "name") {
     const cut = raw.search(/[,.]?\s*\b(?:and )?(?:my|the) (?:phone |cell |mobile |callback )?(?:number|phone|cell|mobile)\b/i);
-    const name = cut > 0 ? parseName(raw.slice(0, cut)) : null;
-    if (name) {
+    const both = cut > 0 ? { before: raw.slice(0, cut), number: parseSpokenPhoneNumber(raw.slice(cut)) } : splitOffPhoneNumber(raw);
+    const name = both ? parseName(both.before) : null;
+    if (both && name) {
       draft.name = name;
       draft.lastFilled = "name";
       const lead = [`Thanks, ${name}.`];
-      const number = parseSpokenPhoneNumber(raw.slice(cut));
+      const number = both.number;
       if (number) {
         draft.callback = number;
         draft.lastFilled = "callback";

@@ -29,6 +29,19 @@ export function parseSpokenPhoneNumber(text: string): string | null {
 }
 
 // The digits a caller said, in order, however they said them (see parseSpokenPhoneNumber).
+// "Kevin Park four one five five five five zero one nine nine": a name and then a number in one breath, as a
+// recogniser hears it (no comma, no "my number is" between). The words before the number, and the number.
+export function splitOffPhoneNumber(text: string): { before: string; number: string } | null {
+  const tokens = text.trim().split(/\s+/);
+  for (let i = 1; i < tokens.length; i++) {
+    if (!isNumberToken(tokens[i]!.toLowerCase().replace(/[^\p{L}\d]/gu, ""))) continue;
+    const rest = tokens.slice(i).join(" ");
+    const number = spokenDigits(rest).length >= 7 ? parseSpokenPhoneNumber(rest) : null;
+    return number ? { before: tokens.slice(0, i).join(" "), number } : null;
+  }
+  return null;
+}
+
 export function spokenDigits(text: string): string {
   const lower = text.toLowerCase();
   const tokens = lower
@@ -103,11 +116,12 @@ export function parseCorrectedNumber(text: string, previous?: string): string | 
 }
 
 const NAME_LEAD_IN =
-  /\b(?:my name is|my name's|name is|name's|this is|it is|it's|it'd be|it would be|it will be|it'll be|put it under|under the name(?: of)?|i am|i'm|call me|you can call me)\s+(.+)$/i;
+  /\b(?:my name is|my name's|name is|name's|this is|it is|it's|it'd be|it would be|it will be|it'll be|put it under|under the name(?: of)?|i am|i'm|call me(?! back\b)|you can call me(?! back\b))\s+(.+)$/i;
 const NOT_A_NAME = new Set(
   (
     "what when where why how who can could do does is are will would no not never i " +
-    "calling just about the a sorry wait hold please sure yes actually never nevermind no nope hang okay ok"
+    "calling just about back regarding the a sorry wait hold please sure yes actually never nevermind no nope hang " +
+    "okay ok"
   ).split(" "),
 );
 
