@@ -16,6 +16,12 @@ const exitHook = createRequire(createRequire(import.meta.url).resolve("embedded-
 exitHook.unhookEvent("beforeExit");
 exitHook.unhookEvent("exit");
 
+// For a process that stops its Postgres itself, after what uses it (the dev runner): without this, the package's
+// own hooks stop Postgres the moment a SIGINT or SIGTERM arrives.
+export function leaveSignalsToCaller(): void {
+  for (const signal of ["SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK"]) exitHook.unhookEvent(signal);
+}
+
 export type TEmbeddedDb = { url: string; adminUrl: string; port: number; stop: () => Promise<void> };
 
 const USER = "postgres";

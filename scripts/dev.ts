@@ -7,13 +7,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { closeDb, getDb } from "@/db/client";
-import { startEmbeddedPostgres } from "@/db/embedded";
+import { leaveSignalsToCaller, startEmbeddedPostgres } from "@/db/embedded";
 import { localVoiceUrl } from "@/lib/config/shared-env";
 import { migrateDatabase } from "@/db/migrate";
 import { DEMO_LOGIN, seedDemo } from "@/lib/demo/seed-demo";
 import { secretKeyFrom } from "@/lib/crypto/secret-box";
 import { startTwilioSandbox, type TTwilioSandbox } from "./twilio-sandbox";
-import { runProcesses } from "./process-runner";
+import { relayFromOwnProcessGroup, runProcesses } from "./process-runner";
 import { VOICE_SERVER_NODE_ARGS } from "@/voice-server/launch";
 
 const ROOT = process.cwd();
@@ -34,6 +34,8 @@ async function main() {
     console.error("npm run dev is for development (embedded Postgres, demo login, Twilio sandbox). Use `npm start` in production.");
     process.exit(1);
   }
+  leaveSignalsToCaller();
+  if (relayFromOwnProcessGroup()) return;
   fs.mkdirSync(DATA_DIR, { recursive: true });
   let stopDb = async () => {};
   let databaseUrl = process.env.DATABASE_URL;

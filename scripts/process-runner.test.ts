@@ -25,7 +25,11 @@ const isListening = (port: number) =>
 type TReady = { port: number; children: { name: string; pid: number }[] };
 
 function startHarness() {
-  const harness = spawn(process.execPath, ["--import", "tsx", "tests/fixtures/runner/harness.ts"], { stdio: ["ignore", "pipe", "pipe"] });
+  // In a process group of its own, as a terminal runs a command: a Ctrl-C there signals the whole group.
+  const harness = spawn(process.execPath, ["--import", "tsx", "tests/fixtures/runner/harness.ts"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let output = "";
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => harness.once("exit", (code, signal) => resolve({ code, signal })));
   const ready = new Promise<TReady>((resolve, reject) => {
@@ -64,6 +68,21 @@ describe("process runner (npm run dev, npm start)", () => {
     // Ctrl-C, wins the race to exit after it: both are a clean stop; what matters is that nothing is left running.
     expect(result, output()).not.toBe("hung");
     expect([0, 130], output()).toContain((result as { code: number | null }).code);
+    for (const child of children) expect(isAlive(child.pid), child.name).toBe(false);
+    expect(await isListening(port)).toBe(false);
+  }, 60_000);
+
+  it("on a terminal's Ctrl-C (SIGINT to the whole process group) each child gets one signal, and Postgres outlives them", async () => {
+    const { harness, ready, exited, output } = startHarness();
+    const { port, children } = await ready;
+    while ((output().match(/handlers ready/g) ?? []).length < 3) await new Promise((r) => setTimeout(r, 50));
+    process.kill(-harness.pid!, "SIGINT");
+    const result = await Promise.race([exited, new Promise<"hung">((r) => setTimeout(() => r("hung"), 20_000))]);
+    expect(result, output()).toEqual({ code: 0, signal: null });
+    // Before: every child got the terminal's SIGINT and then the runner's SIGTERM (its "exit now"), and Postgres,
+    // signalled too, was gone before they finished.
+    expect(output().match(/signals 1, postgres up at exit: true/g), output()).toHaveLength(3);
+    expect(output()).toContain("postgres stopped");
     for (const child of children) expect(isAlive(child.pid), child.name).toBe(false);
     expect(await isListening(port)).toBe(false);
   }, 60_000);

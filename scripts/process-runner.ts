@@ -23,6 +23,33 @@ export type TRunnerOptions = {
 
 type TRunning = { spec: TChildSpec; child: ChildProcess; exited: Promise<void>; isExited: boolean };
 
+const IN_OWN_GROUP = "AICA_RUNNER_IN_OWN_GROUP";
+
+// A terminal's Ctrl-C signals its whole foreground process group. With the runner, its children and embedded
+// Postgres all in it, Postgres shut down at once (cutting the writes of a call the voice server was finishing)
+// and the runner's own SIGTERM reached each child as a second signal, its "exit now". So the command started from
+// the terminal only relays: it runs itself again as the runner, in a process group of its own, hands it every
+// signal and exits with it. Returns true in the relay (the caller does nothing more), false in the runner, which
+// stops everything if the relay goes away.
+export function relayFromOwnProcessGroup(): boolean {
+  if (process.env[IN_OWN_GROUP] === "1") {
+    process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
+    return false;
+  }
+  const runner = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    detached: true,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    env: { ...process.env, [IN_OWN_GROUP]: "1" },
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => runner.kill(signal));
+  runner.once("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  runner.once("error", (error) => {
+    console.error(`could not start the runner: ${error.message}`);
+    process.exit(1);
+  });
+  return true;
+}
+
 export function runProcesses(specs: TChildSpec[], options: TRunnerOptions = {}): TRunner {
   const print = options.print ?? ((line: string) => console.log(line));
   const exit = options.exit ?? ((code: number) => process.exit(code));
@@ -39,7 +66,9 @@ export function runProcesses(specs: TChildSpec[], options: TRunnerOptions = {}):
       // Each child's exit promise was made when it was spawned, so one that already exited resolves at once.
       await Promise.all(running.map((r) => r.exited));
       clearTimeout(killTimer);
-      await options.cleanup?.().catch((error: unknown) => print(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`));
+      await options
+        .cleanup?.()
+        .catch((error: unknown) => print(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`));
       return exit(code);
     })());
 
@@ -72,8 +101,14 @@ export function runProcesses(specs: TChildSpec[], options: TRunnerOptions = {}):
     running.push(entry);
   }
 
-  process.on("SIGINT", () => void stop(0));
-  process.on("SIGTERM", () => void stop(0));
+  // A second Ctrl-C while stopping is passed on: the children's "exit now" (the voice server stops waiting for
+  // its live calls).
+  const onSignal = () => {
+    if (!stopping) return void stop(0);
+    for (const r of running) if (!r.isExited) r.child.kill("SIGTERM");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   return {
     children: running.map((r) => ({ name: r.spec.name, pid: r.child.pid })),
     stop,

@@ -5,7 +5,7 @@
 import { EnvError } from "@/lib/config/parse-env";
 import { assertProductionEnv } from "@/lib/config/production-env";
 import { VOICE_SERVER_PROD_ARGS } from "@/voice-server/launch";
-import { runProcesses } from "./process-runner";
+import { relayFromOwnProcessGroup, runProcesses } from "./process-runner";
 
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
 try {
@@ -16,8 +16,10 @@ try {
   process.stderr.write(`npm start: ${error.message}\n`);
   process.exit(1);
 }
-runProcesses([
-  { name: "web", command: process.execPath, args: ["--enable-source-maps", "dist/web.mjs"], env },
-  { name: "voice", command: process.execPath, args: VOICE_SERVER_PROD_ARGS, env },
-  { name: "worker", command: process.execPath, args: ["--enable-source-maps", "dist/worker.mjs"], env },
-]);
+if (!relayFromOwnProcessGroup()) {
+  runProcesses([
+    { name: "web", command: process.execPath, args: ["--enable-source-maps", "dist/web.mjs"], env },
+    { name: "voice", command: process.execPath, args: VOICE_SERVER_PROD_ARGS, env },
+    { name: "worker", command: process.execPath, args: ["--enable-source-maps", "dist/worker.mjs"], env },
+  ]);
+}
