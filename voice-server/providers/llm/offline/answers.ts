@@ -20,6 +20,9 @@ import { contentWords, normalizeText } from "./text";
 
 const FOLLOW_UP = /^(?:(?:and|so|ok|okay|oh|hmm|right) )*(?:what|how) about\b|\b(?:it|they|them|those|these|that one|those ones)\b/;
 
+// A time of day as written in a business's documents: "9am", "5:30 pm", "17:00", "noon", "midnight".
+const CLOCK_TIME = /\b\d{1,2}(:\d{2})?\s*(am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b|\b(noon|midday|midnight)\b/i;
+
 // "And Sunday?", "what about on the weekend": a day and nothing else.
 const DAY_ONLY =
   /^(?:(?:and|so|ok|okay|oh|what|how|about|on|the|for|is|are|you|open|this|next)\s+)*(?:(?:sun|mon|tues|wednes|thurs|fri|satur)days?|weekends?|today|tomorrow|tonight)$/;
@@ -74,11 +77,14 @@ export function answerFromFacts(state: TState, ctx: TContext, q: TQuestion, foun
     (afterHours && (followUp !== null || DAY_ONLY.test(withoutGreeting)) && requestedDays(normalized, undefined) !== null);
   const hoursEnabled = ctx.snapshot.config.businessHours.isEnabled;
   // With hours configured, knowledge only wins when it answers this exact question ("weekend hours" for
-  // "open on Saturday"), never for "are you open now" or a general "when are you open, which days".
+  // "open on Saturday"), never for "are you open now" or a general "when are you open, which days"; and a document
+  // only when it gives times ("we close at noon on Christmas Eve"), since "our office is open Monday to Friday" in
+  // an About page does not say when the office closes today.
   const knowledgeBeatsHours =
     retrieval !== null &&
     retrieval.coverage >= HOURS_OVERRIDE_CONFIDENCE &&
     retrieval.questionCoverage >= 0.6 &&
+    (retrieval.passage.kind === "qa" || CLOCK_TIME.test(retrieval.passage.sentences.join(" "))) &&
     requestedDays(normalized, undefined) !== "now";
   if (retrieval && (!isHoursQuestion || !hoursEnabled || knowledgeBeatsHours)) {
     return anythingElse(state, [answerText(retrieval, withoutGreeting)], { knowledgeIds: [retrieval.passage.itemId] });

@@ -45,6 +45,9 @@ const UNDERSTANDING_GROUPS: Record<string, string> = {
   blocked: "blocked, block, blockage, blockages, clog, clogs, clogged, unclog, unblock, plugged",
   leak: "leak, leaks, leaking, leaky, drip, drips, dripping",
   faucet: "faucet, faucets, tap, taps, spigot",
+  // An "email address" is no street address: an entry "What is your email address?" must not answer "what's your
+  // address", nor "email address" count as a location.
+  contact: "email, email address, e mail address, e mail",
 };
 
 // Primary: the synonym groups alone (what the recogniser is told); CONCEPT_OF adds the understanding groups.

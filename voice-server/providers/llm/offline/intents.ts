@@ -32,7 +32,7 @@ export const TRANSFER_VERB =
   /\b(transfer|connect|put me through|patch me through|speak (to|with)|talk (to|with)|get me through)\b/;
 // "I need a manager", "can I get a real person", or just "Agent!": asking for someone without a verb like "speak".
 export const HUMAN_REQUEST =
-  /\b(?:i (?:want|need|would like)|(?:can|could|may) i (?:get|have)|get me|give me)\s+(?:(?:a|an|the|your|some)\s+)?(?:(?:real|live|actual)\s+)?(?:person|human|human being|agent|manager|supervisor|owner|someone|somebody|anyone|anybody)\b|^(?:agent|manager|supervisor|person|human being)(?: please)?$/;
+  /\b(?:i (?:want|need|would like)|(?:can|could|may) i (?:get|have)|get me|give me)\s+(?:(?:a|an|the|your|some)\s+)?(?:(?:real|live|actual)\s+)?(?:person|human|human being|agent|manager|supervisor|owner|someone|somebody|anyone|anybody)\b|^(?:agent|manager|supervisor|person|human being)(?: please)?$|\bis (?:the|your|my) (?:manager|owner|boss|supervisor|doctor|dentist|vet|lawyer|attorney|accountant|technician|person in charge) (?:in|there|around|available|free)\b/;
 export const LEAVE_MESSAGE =
   /\b((leave|take|give|send|pass) (a |me |them |him |her )?(message|voicemail|note)|call me back|callback|call back|have (someone|somebody) call)\b/;
 export const HISTORY =

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { ZAgentSnapshot } from "@/lib/agents/config";
+import { findTemplate } from "@/lib/agents/templates";
+import { Call, OPEN_NOW } from "@/voice-server/providers/llm/offline-test-kit";
+
+// The Receptionist template as a new user creates it in the UI (its example knowledge, departments and 9-5
+// weekday hours), asked what callers ask in their own words. Each line here went wrong in a call made through the
+// product: an entry "What is your email address?" answered "what's your address", an About page's "open Monday to
+// Friday" answered "what time do you close today", and "is the manager in" was not heard as asking for a person.
+const content = findTemplate("receptionist")!.build({ teamName: "Smile Clinic", timeZone: "America/New_York" });
+const agent = ZAgentSnapshot.parse({
+  agentName: "Front desk",
+  teamName: "Smile Clinic",
+  config: content.config,
+  knowledge: content.knowledge.map((k, i) => ({ id: `k${i}`, ...k })),
+  departments: content.departments.map((d, i) => ({ id: `d${i}`, ...d })),
+});
+const locationId = agent.knowledge.find((k) => /located/i.test(k.title))!.id;
+const emailId = agent.knowledge.find((k) => /email/i.test(k.title))!.id;
+
+async function firstReply(line: string) {
+  return new Call(agent, { now: OPEN_NOW }).say(line);
+}
+
+describe("offline agent on the Receptionist template", () => {
+  it("a street address asked for in any words is the location, and an email address the email", async () => {
+    for (const line of ["what's your address", "whereabouts are you", "whereabouts are you based", "what is the address there"]) {
+      expect((await firstReply(line)).knowledgeIds, line).toEqual([locationId]);
+    }
+    for (const line of ["what's your email address", "can i get your email", "how do i email you"]) {
+      expect((await firstReply(line)).knowledgeIds, line).toEqual([emailId]);
+    }
+  });
+
+  it("today's closing time comes from the configured hours, not from an About page without times", async () => {
+    // OPEN_NOW is a Tuesday, 11:00 in New York.
+    for (const line of ["what time do you close today", "how late are you open today", "when do you guys close"]) {
+      const turn = await firstReply(line);
+      expect(turn.text, line).toMatch(/5 PM/);
+      expect(turn.knowledgeIds ?? [], line).toEqual([]);
+    }
+    expect((await firstReply("are you open on saturday")).text).toMatch(/closed on Saturday/);
+  });
+
+  it("'is the manager in' asks for a person: the agent offers to connect, it does not say it has no information", async () => {
+    for (const line of ["is the manager in", "is the owner around today", "is your supervisor available"]) {
+      const turn = await firstReply(line);
+      expect(turn.text, line).not.toMatch(/don't have that information/);
+      expect(turn.text, line).toMatch(/connect you|transfer|put you through/i);
+    }
+  });
+});
