@@ -49,4 +49,13 @@ describe("offline agent on the Receptionist template", () => {
       expect(turn.text, line).toMatch(/connect you|transfer|put you through/i);
     }
   });
+
+  it("being charged twice is for Accounts (a payment), not Sales (a price); 'can you hear me' is answered", async () => {
+    for (const line of ["i was double charged last month", "you overcharged me", "i think you charged me twice"]) {
+      expect((await firstReply(line)).text, line).toMatch(/Accounts/);
+    }
+    for (const line of ["can you hear me", "hello are you there", "hello, is anyone there?"]) {
+      expect((await firstReply(line)).text, line).toMatch(/^Yes, I can hear you/);
+    }
+  });
 });

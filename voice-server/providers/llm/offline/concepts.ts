@@ -48,6 +48,9 @@ const UNDERSTANDING_GROUPS: Record<string, string> = {
   // An "email address" is no street address: an entry "What is your email address?" must not answer "what's your
   // address", nor "email address" count as a location.
   contact: "email, email address, e mail address, e mail",
+  // The number of an order or an account is no phone number ("have your order number ready").
+  reference:
+    "reference, order number, account number, invoice number, reference number, tracking number, confirmation number, case number",
 };
 
 // Primary: the synonym groups alone (what the recogniser is told); CONCEPT_OF adds the understanding groups.

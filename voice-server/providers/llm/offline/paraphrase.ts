@@ -71,7 +71,8 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\b(in network|out of network|take my plan|accept my plan|dental plans?)\b/, "insurance"],
   [/\b(medicaid|medicare|ppo|hmo)\b/, "$& insurance"],
   // Billing: "I was charged" is a bill, "what do you charge" a price.
-  [/\b(was|were|got|been|being) (over)?charged\b/, "$1 overcharged bill"],
+  [/\b(was|were|got|been|being) (over|double |wrongly |incorrectly )?charged\b/, "$1 overcharged bill"],
+  [/\b(you|they|we) (over|double )charged\b/, "$1 overcharged bill"],
   [/\bcharged (me|us)\b/, "overcharged bill"],
   // Callbacks and messages
   [/\b(give me a (ring|call|buzz)|ring me|phone me|get back to me|return my call|leave word|pass (it|this|that|a message) (on|along)|let (them|him|her|the dentist|the doctor) know)\b/, "$& message callback"],

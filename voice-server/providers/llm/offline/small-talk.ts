@@ -27,11 +27,16 @@ export function lookUpHistory(state: TState, raw: string): [TState, TReply] {
   ];
 }
 
+// "Can you hear me?", "hello, are you there?": the caller checks the line.
+const LINE_CHECK =
+  /^(?:(?:hello|hi|hey|yes|yeah|okay|ok|sorry)\s+)*(?:can you hear me|do you hear me|are you (?:still )?there|is (?:anyone|anybody|someone|somebody) (?:there|on the line)|is this thing on|hello)(?: now| okay| ok)?$/;
+
 // "Hi", "how are you?" with no question after it; null when the line asks something.
 export function greetingReply(state: TState, normalized: string, withoutGreeting: string): [TState, TReply] | null {
   if (GREETING_ONLY.test(normalized) || withoutGreeting === "") {
     return [state, { say: ["Hi! How can I help you today?"] }];
   }
+  if (LINE_CHECK.test(normalized)) return [state, { say: ["Yes, I can hear you.", "How can I help you today?"] }];
   if (HOW_ARE_YOU.test(normalized) && contentWords(normalized.replace(HOW_ARE_YOU, "")).length === 0) {
     return [state, { say: ["I'm doing well, thanks for asking.", "How can I help you today?"] }];
   }
