@@ -7,14 +7,17 @@ import { Call, OPEN_NOW } from "@/voice-server/providers/llm/offline-test-kit";
 // weekday hours), asked what callers ask in their own words. Each line here went wrong in a call made through the
 // product: an entry "What is your email address?" answered "what's your address", an About page's "open Monday to
 // Friday" answered "what time do you close today", and "is the manager in" was not heard as asking for a person.
-const content = findTemplate("receptionist")!.build({ teamName: "Smile Clinic", timeZone: "America/New_York" });
-const agent = ZAgentSnapshot.parse({
-  agentName: "Front desk",
-  teamName: "Smile Clinic",
-  config: content.config,
-  knowledge: content.knowledge.map((k, i) => ({ id: `k${i}`, ...k })),
-  departments: content.departments.map((d, i) => ({ id: `d${i}`, ...d })),
-});
+function fromTemplate(key: string) {
+  const content = findTemplate(key)!.build({ teamName: "Smile Clinic", timeZone: "America/New_York" });
+  return ZAgentSnapshot.parse({
+    agentName: "Front desk",
+    teamName: "Smile Clinic",
+    config: content.config,
+    knowledge: content.knowledge.map((k, i) => ({ id: `k${i}`, ...k })),
+    departments: content.departments.map((d, i) => ({ id: `d${i}`, ...d })),
+  });
+}
+const agent = fromTemplate("receptionist");
 const locationId = agent.knowledge.find((k) => /located/i.test(k.title))!.id;
 const emailId = agent.knowledge.find((k) => /email/i.test(k.title))!.id;
 
@@ -57,5 +60,47 @@ describe("offline agent on the Receptionist template", () => {
     for (const line of ["can you hear me", "hello are you there", "hello, is anyone there?"]) {
       expect((await firstReply(line)).text, line).toMatch(/^Yes, I can hear you/);
     }
+  });
+});
+
+describe("offline agent on the Appointment booking template", () => {
+  const booking = fromTemplate("appointments");
+  async function call(lines: string[]) {
+    const c = new Call(booking, { now: OPEN_NOW });
+    const turns = [];
+    for (const line of lines) turns.push(await c.say(line));
+    return turns;
+  }
+
+  it("a request that names the service and the time is not asked for them again, and they are stored", async () => {
+    const turns = await call(["hi i'd like to book a haircut for friday afternoon", "jane doe", "two one two five five five zero one four four"]);
+    const asked = turns.map((t) => t.text).join(" ");
+    expect(asked).not.toMatch(/your service|preferred time/);
+    expect(turns.at(-1)!.toolCall?.args).toMatchObject({
+      name: "Jane Doe",
+      callback_number: "2125550144",
+      details: { service: "haircut", preferred_time: "friday afternoon" },
+    });
+  });
+
+  it("a time given when the service was asked goes to the time; 'that's it, thanks' is no value", async () => {
+    const turns = await call(["can i make an appointment", "jane doe", "212 555 0144", "friday after two if possible", "i'd like to come in for a color"]);
+    expect(turns[0]!.text).toMatch(/Could I get your name/);
+    expect(turns[3]!.text).toMatch(/^Got it\. .*service/);
+    expect(turns.at(-1)!.toolCall?.args).toMatchObject({ details: { service: "color", preferred_time: "friday after two if possible" } });
+
+    const skipped = await call(["i want to book something", "jane", "212 555 0144", "a trim", "that's it thanks"]);
+    const details = (skipped.at(-1)!.toolCall?.args as { details: Record<string, string> }).details;
+    expect(details.service).toBe("a trim");
+    expect(details.preferred_time).toBeUndefined();
+  });
+
+  it("running late goes to the desk that handles it, not to the late-cancellation policy", async () => {
+    for (const line of ["i'm running late", "i'm gonna be like 10 minutes late", "i will be ten minutes late for my appointment"]) {
+      const [turn] = await call([line]);
+      expect(turn!.text, line).toMatch(/^Front desk can help/);
+    }
+    const [policy] = await call(["what's your cancellation policy"]);
+    expect(policy!.text).toMatch(/24 hours notice/);
   });
 });

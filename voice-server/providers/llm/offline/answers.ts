@@ -16,7 +16,7 @@ import { expandParaphrases } from "./paraphrase";
 import { priceSubject } from "./prices";
 import { routingConceptsOf } from "./routing";
 import { anythingElse, type TContext, type TReply, type TState } from "./state";
-import { contentWords, normalizeText } from "./text";
+import { contentWords, normalizeText, STOP_WORDS } from "./text";
 
 const FOLLOW_UP = /^(?:(?:and|so|ok|okay|oh|hmm|right) )*(?:what|how) about\b|\b(?:it|they|them|those|these|that one|those ones)\b/;
 
@@ -63,7 +63,24 @@ export function lookUp(ctx: TContext, q: TQuestion): TLookup {
     const named = (w: { stem: string }) => entry?.terms.has(w.stem) && routingConceptsOf(w.stem).length > 0;
     if (entry && contentWords(withoutGreeting).some(named)) retrieval = null;
   }
+  // The caller says what a department's "when to transfer" text says, in its own two words ("I'm running late"
+  // and "running late for today's appointment"), while the entry found shares one of them ("late cancellations").
+  if (retrieval && departmentPhraseIn(ctx, normalized, normalizeText(retrieval.passage.sentences.join(" ")))) retrieval = null;
   return { retrieval, followUp };
+}
+
+function departmentPhraseIn(ctx: TContext, normalized: string, passageText: string): boolean {
+  const tokens = normalized.split(" ");
+  const pairs: string[] = [];
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (!STOP_WORDS.has(tokens[i]!) && !STOP_WORDS.has(tokens[i + 1]!)) pairs.push(` ${tokens[i]} ${tokens[i + 1]} `);
+  }
+  if (pairs.length === 0) return false;
+  const passage = ` ${passageText} `;
+  return ctx.snapshot.departments.some((d) => {
+    const text = ` ${normalizeText(d.whenToTransfer)} `;
+    return pairs.some((pair) => text.includes(pair) && !passage.includes(pair));
+  });
 }
 
 // The answer from the hours or the knowledge, or null when neither answers the line.

@@ -45,7 +45,7 @@ const DO_REQUEST = new RegExp(
     // The agent is asked to change it.
     String.raw`\b(?:can|could|would|will) you(?: please| kindly| just)? ${CHANGE_VERB}\b`,
     // The caller asks whether they may change their own visit.
-    String.raw`\b(?:can|could|may) (?:i|we)(?: please| just)? ${CHANGE_VERB} (?:my|our|the|this|that|his|her|their) (?:\w+ ){0,3}?${VISIT}\b`,
+    String.raw`\b(?:can|could|may) (?:i|we)(?: please| just)? ${CHANGE_VERB} (?:my|our|the|this|that|his|her|their|a|an) (?:\w+ ){0,3}?${VISIT}\b`,
     // An order: the verb, then the caller's own visit.
     String.raw`^(?:(?:hi|hello|hey|yes|yeah|ok|okay|so|um|uh|please)\s+)*${CHANGE_VERB} (?:my|our|his|her|their) `,
     String.raw`\b${CHANGE_VERB} (?:my|our|his|her|their) (?:\w+ ){0,3}?${VISIT}\b`,

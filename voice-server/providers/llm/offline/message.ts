@@ -6,6 +6,7 @@ import { speakDigits } from "./speakable";
 import { parseCorrectedNumber, parseMessageBody, parseName, parseSpokenPhoneNumber, spokenDigits, splitOffPhoneNumber } from "./spoken-input";
 import { reasonInQuestion, reasonInRequest, splitOffReason, withReason } from "./message-content";
 import { contentWords, normalizeText } from "./text";
+import { fieldsFromRequest, isOnlyATime, isServiceField, isTimeField, serviceIn } from "./field-values";
 import { anythingElse, goodbye, type TContext, type TDraft, type TPending, type TReply, type TSlot, type TState } from "./state";
 
 export function firstName(name: string): string {
@@ -31,6 +32,11 @@ export function fieldRole(key: string, label = ""): "name" | "callback" | "messa
 // The capture field that stands for the message, if the agent has one: its label is how the message is asked for.
 function messageField(ctx: TContext): { key: string; label: string } | undefined {
   return ctx.snapshot.config.captureFields.find((f) => fieldRole(f.key, f.label) === "message");
+}
+
+// The capture fields that are none of the name, number or message: asked for as they are.
+function ownFields(ctx: TContext): { key: string; label: string }[] {
+  return ctx.snapshot.config.captureFields.filter((f) => fieldRole(f.key, f.label) === null);
 }
 
 export function nextSlot(draft: TDraft, ctx: TContext): TSlot | null {
@@ -83,6 +89,8 @@ export function startMessage(
   // A request for a message that says what it is about: that is not asked for again.
   const about = message ?? reasonInRequest(raw) ?? undefined;
   const draft: TDraft = { details: {}, skipped: [], ...(about ? { message: about.slice(0, 1000) } : {}) };
+  // "Book a haircut for Friday afternoon" already says the service and the time the agent's fields ask for.
+  if (about) draft.details = fieldsFromRequest(ownFields(ctx), about, {});
   const leadName = /\b(my name is|my name's|this is)\b/i.test(raw) ? parseName(raw) : null;
   const name = leadName ?? state.knownName;
   if (name) draft.name = name;
@@ -371,7 +379,8 @@ export function onSlotAnswer(
   }
 
   const key = pending.slot.slice("field:".length);
-  if (SKIP_FIELD.test(normalized)) {
+  // "That's it, thanks" is no value: the field is left out, as with "skip".
+  if (SKIP_FIELD.test(normalized) || isNegative(normalized)) {
     draft.skipped = [...draft.skipped, key];
     return askNext({ ...state, draft }, ctx, ["That's fine."]);
   }
@@ -382,7 +391,15 @@ export function onSlotAnswer(
     .replace(/[.!?]+$/, "")
     .trim();
   if (value === "") return retry();
-  draft.details[key] = value.slice(0, 1000);
+  // "Friday after 2" asked for the service: that is the time the agent also wants, and the service is asked again.
+  const asked = ctx.snapshot.config.captureFields.find((f) => f.key === key);
+  const timeField = ownFields(ctx).find((f) => isTimeField(f) && draft.details[f.key] === undefined && !draft.skipped.includes(f.key));
+  if (asked && !isTimeField(asked) && timeField && isOnlyATime(value)) {
+    draft.details[timeField.key] = value.slice(0, 1000);
+    return [{ ...state, draft, pending }, { say: ["Got it.", askFor(pending.slot, ctx, 0)] }];
+  }
+  // "I'd like to come in for a color" is the service "color".
+  draft.details[key] = ((asked && isServiceField(asked) ? serviceIn(value) : null) ?? value).slice(0, 1000);
   draft.lastFilled = undefined;
   return askNext({ ...state, draft }, ctx, ["Thanks."]);
 }

@@ -38,7 +38,7 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\b(can not|will not|would not|am not going to|not going to|unable to|no longer) (be able to )?(make|come|attend|keep) (it|in|my)\b/, "cancel appointment"],
   [/\b(call off|push back|push (it|my appointment|my \w+) back|bring forward|change the (time|date|day) of|change the (time|date|day)|switch my|swap my)\b/, "reschedule appointment"],
   [/\bsomething (came|has come|just came) up\b/, "$& cancel appointment"],
-  [/\b(running|be|am|will be) (a bit |a little |about |around )?(\w+ )?(minutes? )?(late|behind)\b/, "running late appointment"],
+  [/\b(running|be|am|will be) (a bit |a little |about |around |like |maybe |probably )?(\w+ )?(minutes? |mins? )?(late|behind)\b/, "running late appointment"],
   // Hours
   [/\b(shut|shuts|lock up|locks up)\b/, "close"],
   [/\b(how late|how early|till when|until when|until what time|till what time|what days)\b/, "$& hours"],
