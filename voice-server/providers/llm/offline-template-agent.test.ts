@@ -104,3 +104,16 @@ describe("offline agent on the Appointment booking template", () => {
     expect(policy!.text).toMatch(/24 hours notice/);
   });
 });
+
+describe("offline agent on the Support triage template", () => {
+  const support = fromTemplate("support_triage");
+  const reply = (line: string) => new Call(support, { now: OPEN_NOW }).say(line);
+
+  it("sign-in trouble, an outage and an error message go to Technical support, not Billing or a message", async () => {
+    for (const line of ["i can't log in to my account", "is your site down right now", "the website isn't loading", "i'm getting an error message"]) {
+      const turn = await reply(line);
+      expect(turn.text, line).not.toMatch(/Billing|Could I get your name|don't have that information/);
+      expect(turn.text, line).toMatch(/Technical support|refresh the page/);
+    }
+  });
+});

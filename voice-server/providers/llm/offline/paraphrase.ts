@@ -12,6 +12,11 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   // "Can you tell the doctor I'll be late", "let her know we're on our way": news for someone is a message (before
   // "running late" below reads the news as a matter for the desk).
   [/\b(tell|let) (him|her|them|the \w+|my \w+|your \w+|dr \w+|doctor \w+) (know )?(that )?(i|we) (will|am|are|have|had|was|were|can|could|need|got|would)\b/, "$& message callback"],
+  // Online services: "the site is down", "your app isn't loading" is an outage; "I can't log in" a sign-in problem;
+  // an "error message" is an error, not a message to take.
+  [/\b(site|website|web site|app|application|portal|platform|system|server|servers|service|page|dashboard)( is| are)?( still)? (down|not working|not loading|offline|broken|crashing|unavailable|not responding)\b|\b(is|are) (your|the) (site|website|app|portal|platform|system|servers?|service|dashboard) (down|offline|working|up)\b/, "$& service down outage"],
+  [/\b(can not|cannot|unable to|could not|trouble|problem|problems|issue|issues) (to )?(log ?in|login|logging in|sign ?in|signing in|get into|access)\b/, "$& login password technical problem"],
+  [/\berror (message|messages|code|codes)\b/, "error"],
   // Booking
   [/\b(fit|get|squeeze|pencil|book) (me|us|him|her|them|my \w+) in\b/, "appointment"],
   [/\b(see|visit) (the|a|your) (dentist|doctor|hygienist|orthodontist|specialist)\b/, "appointment"],
