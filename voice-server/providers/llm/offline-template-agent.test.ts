@@ -27,7 +27,9 @@ async function firstReply(line: string) {
 
 describe("offline agent on the Receptionist template", () => {
   it("a street address asked for in any words is the location, and an email address the email", async () => {
-    for (const line of ["what's your address", "whereabouts are you", "whereabouts are you based", "what is the address there"]) {
+    const lines = ["what's your address", "whereabouts are you", "whereabouts are you based", "what is the address there"];
+    // Getting there by public transport is answered with where the business is.
+    for (const line of [...lines, "is there a bus stop nearby", "is there a train station close by", "can i take the subway"]) {
       expect((await firstReply(line)).knowledgeIds, line).toEqual([locationId]);
     }
     for (const line of ["what's your email address", "can i get your email", "how do i email you"]) {

@@ -63,6 +63,10 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\bwhere (you are|you guys are|you folks are|you all are|you are located|your (office|clinic|practice|shop|place|building) is|the (office|clinic|practice|shop|place|building) is)\b/, "$& address"],
   [/\b(whereabouts|how (do|would|can) i (get|find) (to )?(you|your place|your office|the office|the clinic))\b/, "address"],
   [/\btrying to find you\b/, "address"],
+  // Getting here by public transport ("is there a bus stop nearby?", "which train do I take?"): the way to find
+  // the business, answered with where it is; "close by" here is no closing time.
+  [/\b(bus|buses|bus stop|train|trains|train station|subway|metro|tube|tram|light rail|public transport|public transportation|transit)\b/, "$& directions address"],
+  [/\b(close by|close to you|close to the (office|clinic|practice|building))\b/, "nearby"],
   [/\bhow (do i |can i |would i |to |should i |will i )?(get|find|come) (to (you|your( \w+)?|the (office|clinic|shop|store|practice|building))|there)\b/, "address directions"],
   // Where a business that comes to you goes: "do you come out to Elmwood?", "do you service the suburbs?".
   [/\b(do|will|would|can) you (guys |folks )?((come|go|travel|drive) (out )?(to|as far as)|serve|work in|do work in)\b/, "$& area"],
