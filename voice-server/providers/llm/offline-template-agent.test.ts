@@ -119,3 +119,27 @@ describe("offline agent on the Support triage template", () => {
     }
   });
 });
+
+describe("offline agent on a dental receptionist built in the UI", () => {
+  const dental = ZAgentSnapshot.parse({
+    agentName: "Ava",
+    teamName: "Bright Smile Dental",
+    config: { greeting: "Thanks for calling Bright Smile Dental, this is Ava. How can I help?" },
+    knowledge: [{ id: "ins", kind: "qa", title: "Which insurance do you accept?", content: "We accept Delta Dental, Cigna and Aetna." }],
+    departments: [
+      { id: "desk", name: "Front desk", phoneNumber: "+15550000002", whenToTransfer: "Booking, moving or cancelling appointments" },
+      { id: "oncall", name: "On-call dentist", phoneNumber: "+15550000003", whenToTransfer: "Dental emergencies: severe pain, swelling, bleeding, a knocked-out or broken tooth" },
+    ],
+  });
+  const reply = (line: string) => new Call(dental, { now: OPEN_NOW }).say(line);
+
+  it("asking whether a treatment is offered is no emergency; needing one is a visit for the desk", async () => {
+    expect((await reply("do you do teeth whitening")).text).not.toMatch(/On-call/);
+    for (const line of ["i think i need a filling", "my son needs a checkup", "i need a new crown"]) {
+      expect((await reply(line)).text, line).toMatch(/^Front desk can help/);
+    }
+    for (const line of ["my tooth broke and it's bleeding", "my face is swollen", "can you see me today, my tooth is broken"]) {
+      expect((await reply(line)).toolCall?.args, line).toEqual({ department: "On-call dentist" });
+    }
+  });
+});

@@ -29,6 +29,10 @@ export function departmentByName(ctx: TContext, normalized: string): TDepartment
   return best;
 }
 
+const ASKS_WHAT_IS_OFFERED =
+  /^(?:(?:hi|hello|hey|um|uh|so|yeah|and|also|oh)\s+)*(?:do|does|can|could|will|would) (?:you|they|the \w+|your \w+)(?: guys| folks| all)? (?:do|offer|provide|perform|have|sell|carry|fix|treat|see|take|handle|work on)\b|^(?:(?:hi|hello|hey|so)\s+)*(?:is|are) (?:\w+ ){1,3}(?:something|anything|a service) (?:you|that you)\b/;
+const SOUNDS_URGENT = /\b(urgent|urgently|emergency|emergencies|now|right away|today|tonight|asap|pain|painful|hurts?|hurting|bleeding|swollen|swelling|broke|broken|knocked|collapsed?|can not breathe|fever)\b/;
+
 // Best department by the meaning of its "when to transfer" text; only when one clearly beats the others. A caller
 // word counts when the department uses the same word (stemmed), a synonym, or a related concept ("toothache" for
 // "dental emergencies"). Words that say what kind of call this is weigh more than other shared nouns, so "book a
@@ -49,6 +53,9 @@ export function departmentByDescription(ctx: TContext, normalized: string): TDep
         else if (w.concept && d.terms.has(w.concept)) score += weight * CONCEPT_CREDIT;
         else if (routes.some((r) => d.routes.has(r))) score += weight * RELATED_CREDIT;
       }
+      // Asking what the business offers ("do you do teeth whitening?") is no emergency, whatever noun it shares with
+      // the emergency line's text ("a broken tooth").
+      if (d.routes.has("emergency") && ASKS_WHAT_IS_OFFERED.test(normalized) && !SOUNDS_URGENT.test(normalized)) score = 0;
       return { d, score };
     })
     .sort((a, b) => b.score - a.score);

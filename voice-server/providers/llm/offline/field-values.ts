@@ -37,7 +37,8 @@ export function isServiceField(field: TField): boolean {
 export function timeIn(text: string): string | null {
   const pieces = [...text.matchAll(TIME_PIECE)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
   if (pieces.length === 0) return null;
-  let { start, end } = pieces[0]!;
+  const start = pieces[0]!.start;
+  let end = pieces[0]!.end;
   for (const next of pieces.slice(1)) {
     if (!JOINER.test(text.slice(end, next.start))) break;
     end = next.end;

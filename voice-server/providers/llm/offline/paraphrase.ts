@@ -39,6 +39,8 @@ const PARAPHRASES: Array<[RegExp, string]> = [
   [/\b(soonest|earliest|quickest) (someone|somebody|anyone|you|a \w+) (can|could) (come|get|be)\b/, "$& appointment"],
   [/\bcome (and |to )?(take|have) a look\b/, "$& appointment"],
   [/\b(need|want|like|looking for|get) (someone|somebody|a (plumber|technician|tech|engineer|electrician|handyman|professional)) to (fix|repair|install|replace|look at|check|service|unclog|unblock|clear|sort out|come)\b/, "$& appointment"],
+  // Needing a treatment or a job done is wanting a visit: "I think I need a filling", "my car needs an oil change".
+  [/\b(i|we|he|she|they|my \w+|our \w+)( think i| think we| might| may| probably| definitely)? (need|needs|am due for|is due for|are due for) (a|an|some|my|his|her|new)( \w+)? (filling|fillings|crown|cleaning|checkup|check up|exam|x ray|x rays|xray|extraction|root canal|implant|bridge|dentures?|haircut|cut|trim|colou?r|blow dry|massage|facial|consultation|oil change|tune up|inspection|service|repair|vaccination|vaccines?|shots?|physical|adjustment)\b/, "$& appointment"],
   // Changing or cancelling
   [/\b(can not|will not|would not|am not going to|not going to|unable to|no longer) (be able to )?(make|come|attend|keep) (it|in|my)\b/, "cancel appointment"],
   [/\b(call off|push back|push (it|my appointment|my \w+) back|bring forward|change the (time|date|day) of|change the (time|date|day)|switch my|swap my)\b/, "reschedule appointment"],
