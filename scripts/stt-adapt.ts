@@ -18,7 +18,8 @@
 //
 // Needs the Debian packages sphinxtrain and sphinxbase-utils (apt-get install -y sphinxtrain sphinxbase-utils),
 // espeak-ng and sox. Only developers run it: the transform and the model are committed, and the voice server needs
-// none of these tools. Options: --map, --sentences N (default 160, 2000 with --map), --out PATH.
+// none of these tools. Options: --map, --sentences N (default 160, 2000 with --map), --passes N (MAP passes, default
+// 1), --out PATH.
 import { execFile } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
   options: {
     map: { type: "boolean", default: false },
     sentences: { type: "string" },
+    passes: { type: "string", default: "1" },
     out: { type: "string" },
     work: { type: "string", default: "/tmp/stt-adapt" },
   },
@@ -49,6 +51,7 @@ const DICT = path.join(MODEL, "cmudict-en-us.dict");
 const SPHINXTRAIN = "/usr/lib/sphinxtrain";
 const WORK = args.work;
 const MAP = args.map;
+const PASSES = Number(args.passes);
 
 // eSpeak voices and variants not used by the quality set (tests/sim/quality-set.ts), so its figures stay a
 // measure of voices the transform was not estimated on.
@@ -221,15 +224,16 @@ async function writeUtterances(sentences: string[], voiceOf: (i: number) => stri
   return jobs.map((j) => j.id);
 }
 
-// bw's counts over the adaptation set, in two halves side by side (one per core), each into its own directory.
-async function collectCounts(hmm: string): Promise<string[]> {
+// bw's counts over the adaptation set, in two halves side by side (one per core), each into its own directory. The
+// model definition is always the text one in WORK/hmm: bw cannot read pocketsphinx's binary form.
+async function collectCounts(hmm: string, pass = 1): Promise<string[]> {
   const parts = MAP ? 2 : 1;
-  const dirs = Array.from({ length: parts }, (_, i) => path.join(WORK, `accum${i}`));
+  const dirs = Array.from({ length: parts }, (_, i) => path.join(WORK, `accum${pass}-${i}`));
   await Promise.all(
     dirs.map(async (dir, i) => {
       await mkdir(dir, { recursive: true });
       await run(path.join(SPHINXTRAIN, "bw"), [
-        "-hmmdir", hmm, "-moddeffn", path.join(hmm, "mdef"), "-ts2cbfn", ".ptm.", "-feat", "1s_c_d_dd",
+        "-hmmdir", hmm, "-moddeffn", path.join(WORK, "hmm", "mdef"), "-ts2cbfn", ".ptm.", "-feat", "1s_c_d_dd",
         "-svspec", "0-12/13-25/26-38", "-cmn", "batch", "-agc", "none", "-dictfn", DICT,
         "-fdictfn", path.join(hmm, "noisedict"), "-ctlfn", path.join(WORK, "fileids"),
         "-lsnfn", path.join(WORK, "transcription"), "-cepdir", path.join(WORK, "mfc"), "-accumdir", dir,
@@ -310,27 +314,40 @@ async function adaptByMap(hmm: string, utterances: number): Promise<void> {
   await run(path.join(SPHINXTRAIN, "mllr_transform"), [
     "-inmeanfn", path.join(HMM, "means"), "-outmeanfn", path.join(hmm, "means"), "-mllrmat", matrix,
   ]);
-  const accums = await collectCounts(hmm);
-  const adapted = path.join(WORK, "map");
-  await mkdir(adapted, { recursive: true });
-  await run(path.join(SPHINXTRAIN, "map_adapt"), [
-    "-moddeffn", path.join(hmm, "mdef"), "-ts2cbfn", ".ptm.", "-meanfn", path.join(hmm, "means"),
-    "-varfn", path.join(hmm, "variances"), "-mixwfn", path.join(hmm, "mixture_weights"),
-    "-tmatfn", path.join(hmm, "transition_matrices"), "-accumdir", accums.join(","),
-    "-mapmeanfn", path.join(adapted, "means"), "-mapvarfn", path.join(adapted, "variances"),
-    "-mapmixwfn", path.join(adapted, "mixture_weights"), "-maptmatfn", path.join(adapted, "transition_matrices"),
-  ]);
-  // Back to the quantised form pocketsphinx reads.
-  await run(path.join(SPHINXTRAIN, "mk_s2sendump"), [
-    "-pocketsphinx", "yes", "-moddeffn", path.join(hmm, "mdef"), "-mixwfn", path.join(adapted, "mixture_weights"),
-    "-sendumpfn", path.join(adapted, "sendump"),
-  ]);
+  // Each further pass aligns the same speech with the model the last one made and adapts that model again. On the
+  // quality set's tuning half (scripts/stt-sweep.ts) a second pass lowered the language model's word error rate
+  // (17.1% to 15.4%) but not intent accuracy as the recogniser chooses (86.2% to 84.2%), so the model has one.
+  let prior = hmm;
+  let adapted = hmm;
+  for (let pass = 1; pass <= PASSES; pass++) {
+    const accums = await collectCounts(prior, pass);
+    adapted = path.join(WORK, `map${pass}`);
+    await mkdir(adapted, { recursive: true });
+    await run(path.join(SPHINXTRAIN, "map_adapt"), [
+      "-moddeffn", path.join(hmm, "mdef"), "-ts2cbfn", ".ptm.", "-meanfn", path.join(prior, "means"),
+      "-varfn", path.join(prior, "variances"), "-mixwfn", path.join(prior, "mixture_weights"),
+      "-tmatfn", path.join(hmm, "transition_matrices"), "-accumdir", accums.join(","),
+      "-mapmeanfn", path.join(adapted, "means"), "-mapvarfn", path.join(adapted, "variances"),
+      "-mapmixwfn", path.join(adapted, "mixture_weights"), "-maptmatfn", path.join(adapted, "transition_matrices.map"),
+    ]);
+    // Back to the quantised form pocketsphinx reads.
+    await run(path.join(SPHINXTRAIN, "mk_s2sendump"), [
+      "-pocketsphinx", "yes", "-moddeffn", path.join(hmm, "mdef"), "-mixwfn", path.join(adapted, "mixture_weights"),
+      "-sendumpfn", path.join(adapted, "sendump"),
+    ]);
+    // The rest of a model directory as the recogniser assembles it (stock transition matrices), so the next
+    // pass's bw, or a developer's decoder, can read this one.
+    for (const file of ["mdef", "transition_matrices", "feat.params", "noisedict"]) {
+      await writeFile(path.join(adapted, file), await readFile(path.join(HMM, file)));
+    }
+    prior = adapted;
+  }
   const out = path.resolve(args.out ?? "voice-server/providers/stt/telephone-model.ts");
   await writeFile(
     out,
     [
       "// Generated by `npm run stt:adapt -- --map` (scripts/stt-adapt.ts): the US English acoustic model's means,",
-      `// variances and mixture weights, MAP-adapted to phone audio from ${utterances} utterances on top of`,
+      `// variances and mixture weights, MAP-adapted to phone audio from ${utterances} utterances${PASSES > 1 ? ` in ${PASSES} passes` : ""} on top of`,
       "// telephone-mllr.ts's transform, as gzipped model files in base64. Do not edit by hand.",
       `export const TELEPHONE_MEANS = ${JSON.stringify(await packed(path.join(adapted, "means")))};`,
       `export const TELEPHONE_VARIANCES = ${JSON.stringify(await packed(path.join(adapted, "variances")))};`,
