@@ -76,11 +76,10 @@ export function serviceIn(text: string): string | null {
   return null;
 }
 
-// Field values the caller's request already gives, by field key: only for fields not yet filled.
-export function fieldsFromRequest(fields: TField[], request: string, filled: Record<string, string>): Record<string, string> {
+// Field values the caller's request already gives, by field key.
+export function fieldsFromRequest(fields: TField[], request: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const field of fields) {
-    if (filled[field.key] !== undefined) continue;
     const value = isTimeField(field) ? timeIn(request) : isServiceField(field) ? serviceIn(request) : null;
     if (value) out[field.key] = value;
   }

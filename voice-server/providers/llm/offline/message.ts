@@ -43,8 +43,7 @@ export function nextSlot(draft: TDraft, ctx: TContext): TSlot | null {
   if (!draft.name) return "name";
   if (!draft.callback) return "callback";
   if (!draft.message) return "message";
-  for (const f of ctx.snapshot.config.captureFields) {
-    if (fieldRole(f.key, f.label) !== null) continue;
+  for (const f of ownFields(ctx)) {
     if (draft.details[f.key] === undefined && !draft.skipped.includes(f.key)) return `field:${f.key}`;
   }
   return null;
@@ -90,7 +89,7 @@ export function startMessage(
   const about = message ?? reasonInRequest(raw) ?? undefined;
   const draft: TDraft = { details: {}, skipped: [], ...(about ? { message: about.slice(0, 1000) } : {}) };
   // "Book a haircut for Friday afternoon" already says the service and the time the agent's fields ask for.
-  if (about) draft.details = fieldsFromRequest(ownFields(ctx), about, {});
+  if (about) draft.details = fieldsFromRequest(ownFields(ctx), about);
   const leadName = /\b(my name is|my name's|this is)\b/i.test(raw) ? parseName(raw) : null;
   const name = leadName ?? state.knownName;
   if (name) draft.name = name;
