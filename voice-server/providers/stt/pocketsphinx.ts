@@ -18,6 +18,7 @@ import {
 import { synonymsOf } from "@/voice-server/providers/llm/offline";
 import { buildGrammar, loadDictionary } from "./grammar";
 import { buildLanguageModelAsync, loadPronunciations, type TAgentVocabulary } from "./language-model";
+import { CALLER_PATTERNS, CALLER_SLOTS } from "./receptionist-corpus";
 import { SegmentingStream, Slots } from "./segmenting-stream";
 import { TELEPHONE_MLLR } from "./telephone-mllr";
 import { TELEPHONE_MEANS, TELEPHONE_SENDUMP, TELEPHONE_VARIANCES } from "./telephone-model";
@@ -346,9 +347,11 @@ function sharedModelDir(): Promise<string> {
   return modelDir;
 }
 
-// Bumped whenever what a model file holds for the same inputs changes (grammar.ts, language-model.ts,
-// receptionist-corpus.ts, ngram.ts).
+// Bumped whenever what a model file holds for the same inputs changes (grammar.ts, language-model.ts, ngram.ts).
 const MODEL_FORMAT = "v3";
+// The generic half of every language model's text is part of its key: an edited corpus is a new model, not a
+// stale file from the cache.
+const CORPUS_FINGERPRINT = createHash("sha1").update(JSON.stringify([CALLER_PATTERNS, CALLER_SLOTS])).digest("hex").slice(0, 12);
 
 async function writeOnce(file: string, make: () => Promise<string> | string): Promise<void> {
   if (await access(file, constants.R_OK).then(() => true, () => false)) return;
@@ -420,7 +423,7 @@ async function filesFor(
 ): Promise<TSearchFiles> {
   // The grammar is built from the phrases only: its key leaves the vocabulary out, so agents that differ only in
   // their knowledge's wording share it.
-  const inputs = search === "lm" ? [search, dictPath, phrases, vocabulary ?? null] : [search, dictPath, phrases];
+  const inputs = search === "lm" ? [search, dictPath, phrases, vocabulary ?? null, CORPUS_FINGERPRINT] : [search, dictPath, phrases];
   const key = createHash("sha1").update(JSON.stringify(inputs)).digest("hex").slice(0, 20);
   let files = searchFiles.get(key);
   if (!files) {
