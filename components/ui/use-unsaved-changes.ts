@@ -27,6 +27,9 @@ export function useUnsavedChangesWarning(state: { success?: string } | undefined
         event.stopPropagation();
       }
     };
+    // Typed before the page was interactive (no input event was heard then): what differs from the page's own
+    // values already counts as an edit.
+    if (differsFromDefaults(form)) markDirty();
     form.addEventListener("input", markDirty);
     window.addEventListener("beforeunload", warn);
     document.addEventListener("click", confirmLink, true);
@@ -40,4 +43,19 @@ export function useUnsavedChangesWarning(state: { success?: string } | undefined
     if (state?.success) isDirty.current = false;
   }, [state]);
   return formRef;
+}
+
+function differsFromDefaults(form: HTMLFormElement): boolean {
+  return Array.from(form.elements).some((el) => {
+    if (el instanceof HTMLInputElement) {
+      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+      return el.type !== "file" && el.type !== "hidden" && el.value !== el.defaultValue;
+    }
+    if (el instanceof HTMLTextAreaElement) return el.value !== el.defaultValue;
+    if (el instanceof HTMLSelectElement) {
+      const initial = Array.from(el.options).findIndex((o) => o.defaultSelected);
+      return el.selectedIndex !== (initial < 0 ? 0 : initial);
+    }
+    return false;
+  });
 }
