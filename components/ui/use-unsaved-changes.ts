@@ -45,17 +45,12 @@ export function useUnsavedChangesWarning(state: { success?: string } | undefined
   return formRef;
 }
 
+// Text fields only: React keeps an input's default (its value attribute) equal to what it rendered, while a select
+// or checkbox rendered on the client carries no default to compare with.
 function differsFromDefaults(form: HTMLFormElement): boolean {
-  return Array.from(form.elements).some((el) => {
-    if (el instanceof HTMLInputElement) {
-      if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
-      return el.type !== "file" && el.type !== "hidden" && el.value !== el.defaultValue;
-    }
-    if (el instanceof HTMLTextAreaElement) return el.value !== el.defaultValue;
-    if (el instanceof HTMLSelectElement) {
-      const initial = Array.from(el.options).findIndex((o) => o.defaultSelected);
-      return el.selectedIndex !== (initial < 0 ? 0 : initial);
-    }
-    return false;
-  });
+  return Array.from(form.elements).some(
+    (el) => el instanceof HTMLInputElement && TEXT_TYPES.has(el.type) && el.value !== el.defaultValue,
+  );
 }
+
+const TEXT_TYPES = new Set(["text", "email", "tel", "url", "number", "search", "password"]);
